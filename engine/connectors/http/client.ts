@@ -1,0 +1,137 @@
+/**
+ * The one way connectors make HTTP calls: a got instance per connector instance, configured
+ * with explicit timeouts, keep-alive, a User-Agent naming mapsync, the retry policy of
+ * `retry-policy.ts`, an optional per-credential rate limiter, and telemetry per attempt.
+ *
+ * Responses are never thrown for their status (`throwHttpErrors: false`): the connector
+ * maps each non-2xx response to a typed `ConnectorError` with `toConnectorError`, because
+ * only it knows its vendor's error bodies. Transport failures that survive the retries are
+ * mapped here.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import got, { type Got, type Hooks, RequestError } from 'got';
+import type { Runtime } from '../../runtime.ts';
+import { ConnectorError } from '../errors.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { defaultRetrySettings, parseRetryAfter, type RetrySettings, retryDelay } from './retry-policy.ts';
+
+export const USER_AGENT = 'mapsync/0.1 (+https://github.com/mapsync/mapsync; two-way sync engine)';
+
+export interface HttpClientOptions {
+  /** Connector kind, for errors and metrics. */
+  system: string;
+  prefixUrl: string;
+  runtime: Runtime;
+  /** Connect timeout (default 5 s) and whole-request timeout (default 30 s). */
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  retry?: Partial<RetrySettings>;
+  limiter?: RateLimiter;
+  /** Extra hooks (auth); run after the built-in ones of the same kind. */
+  hooks?: Partial<Hooks>;
+  headers?: Record<string, string>;
+}
+
+export function createHttpClient(options: HttpClientOptions): Got {
+  const { system, runtime, limiter } = options;
+  const settings: RetrySettings = { ...defaultRetrySettings, ...options.retry };
+  const started = new WeakMap<object, number>();
+  return got.extend({
+    prefixUrl: options.prefixUrl,
+    throwHttpErrors: false,
+    responseType: 'text',
+    headers: { 'user-agent': USER_AGENT, accept: 'application/json', ...options.headers },
+    timeout: {
+      connect: options.connectTimeoutMs ?? 5_000,
+      request: options.requestTimeoutMs ?? 30_000,
+    },
+    agent: {
+      http: new HttpAgent({ keepAlive: true, maxSockets: 16 }),
+      https: new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
+    },
+    retry: {
+      limit: settings.limit,
+      methods: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST', 'PATCH'],
+      maxRetryAfter: settings.maxRetryAfterMs,
+      calculateDelay: ({ attemptCount, error, retryAfter }) => {
+        const status = error.response?.statusCode;
+        const retryAfterMs =
+          retryAfter ?? parseRetryAfter(error.response?.headers['retry-after'] as string | undefined);
+        const delay = retryDelay(
+          { method: error.options.method, attemptCount, status, errorCode: error.code, retryAfterMs },
+          settings,
+        );
+        if (status === 429 && delay > 0) limiter?.pause(delay);
+        return delay;
+      },
+    },
+    hooks: {
+      beforeRequest: [
+        async (request) => {
+          if (limiter) {
+            await limiter.schedule(
+              async () => undefined,
+              (waitMs) => runtime.telemetry.rateLimitWait({ system, waitMs }),
+            );
+          }
+          started.set(request, Date.now());
+        },
+        ...(options.hooks?.beforeRequest ?? []),
+      ],
+      afterResponse: [
+        (response) => {
+          const request = response.request.options;
+          runtime.telemetry.request({
+            system,
+            method: request.method,
+            status: response.statusCode,
+            durationMs: Date.now() - (started.get(request) ?? Date.now()),
+          });
+          return response;
+        },
+        ...(options.hooks?.afterResponse ?? []),
+      ],
+      beforeError: [
+        (error) => {
+          if (!error.response) {
+            runtime.telemetry.request({
+              system,
+              method: error.options.method,
+              status: 'error',
+              durationMs: Date.now() - (started.get(error.options) ?? Date.now()),
+            });
+          }
+          return error;
+        },
+        ...(options.hooks?.beforeError ?? []),
+      ],
+      beforeRetry: [...(options.hooks?.beforeRetry ?? [])],
+    },
+  });
+}
+
+/**
+ * Map a got transport error (no usable response after the retries) to a `ConnectorError`.
+ * A POST/PATCH that may have reached the server becomes `ambiguous`; everything else is
+ * `transport`. The message names method and path only: never the query string, which may
+ * carry credentials.
+ */
+export function transportError(system: string, error: unknown): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const request = error instanceof RequestError ? error : undefined;
+  const method = request?.options.method ?? 'GET';
+  const path = request?.options.url instanceof URL ? request.options.url.pathname : undefined;
+  const code = request?.code ?? 'UNKNOWN';
+  const notSent = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH'].includes(code);
+  const writes = method === 'POST' || method === 'PATCH';
+  const kind = writes && !notSent ? 'ambiguous' : 'transport';
+  const what = code === 'ETIMEDOUT' ? 'timed out' : `failed (${code})`;
+  return new ConnectorError(
+    `${system}: ${method} ${path ?? ''} ${what}`,
+    { system, kind, method, path },
+    {
+      cause: error,
+    },
+  );
+}

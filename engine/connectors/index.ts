@@ -1,0 +1,10 @@
+/**
+ * The default registry with every built-in connector. Import `connectors` from here;
+ * tests that need a custom set build their own `ConnectorRegistry`.
+ */
+import { ConnectorRegistry } from './registry.ts';
+
+export const connectors = new ConnectorRegistry();
+// Built-in connectors register here, one line each:
+// connectors.add(woocommerce);
+// connectors.add(powerofficeGo);

@@ -1,0 +1,191 @@
+/**
+ * The one small interface every connector implements. The engine only ever talks to a
+ * system through it, so nothing outside a connector's folder knows anything about
+ * WooCommerce, PowerOffice Go or any later system.
+ *
+ * Conventions
+ * - Record ids are strings in the engine (`"42"`, a uuid…); connectors convert.
+ * - Records are the system's own JSON, field names as the API spells them.
+ * - Updates are RFC 6902 JSON Patch operations on the record's own shape, carrying exactly
+ *   the changed paths; a connector whose API takes partial objects converts them.
+ * - Every failure is a {@link ConnectorError} with a kind the engine acts on.
+ */
+import type { Operation } from 'fast-json-patch';
+import type { Runtime } from '../runtime.ts';
+
+export type RecordId = string;
+export type EntityRecord = Record<string, unknown>;
+export type PatchOperation = Operation;
+
+/** What the engine needs to know about one entity of a system. */
+export interface EntityDescriptor {
+  /** Entity name as used in mapping files (`customer`, `salesorderline`). */
+  readonly name: string;
+  /** Entity schema, relative to `schemas/` (`poweroffice-go/customer.schema.json`). */
+  readonly schema: string;
+  /** The record's id as a string. */
+  idOf(record: EntityRecord): RecordId;
+  /** Last modification time (UTC) when the system records one; used by `newest-wins`. */
+  modifiedAt(record: EntityRecord): Date | undefined;
+  /**
+   * How changes are found: `cursor` = the system can list records changed since a cursor;
+   * `full-scan` = it cannot (WooCommerce customers), so every listing is complete and the
+   * engine diffs by content.
+   */
+  readonly changeDetection: 'cursor' | 'full-scan';
+  /** For child entities (sales order lines): the parent entity they live under. */
+  readonly parent?: string;
+  /** How a record can be removed: really deleted, archived (kept but hidden), or both. */
+  readonly removeModes: readonly RemoveMode[];
+  /** Identity-guard fields the connector can look records up by (see {@link Connector.findByGuard}). */
+  readonly guardFields: readonly string[];
+  /**
+   * Whether a record is currently gone even though the API still returns it (a trashed
+   * WooCommerce product). Absent means "never".
+   */
+  isGone?(record: EntityRecord): boolean;
+}
+
+export type RemoveMode = 'delete' | 'archive';
+
+export interface ListOptions {
+  /**
+   * Resume after this cursor (as returned in a previous {@link Page.cursor}). Absent means a
+   * complete listing of every record. Connectors apply their own overlap window.
+   */
+  since?: string;
+  /** For child entities: the parent record's id. */
+  parentId?: RecordId;
+  /** Fields the caller needs; connectors may use it to trim responses. Absent = all. */
+  fields?: readonly string[];
+  signal?: AbortSignal;
+}
+
+export interface Page {
+  records: EntityRecord[];
+  /**
+   * Cursor covering this page and every page before it. Persist it only after all of the
+   * page's records are processed. Absent for full-scan entities.
+   */
+  cursor?: string;
+}
+
+export interface WriteOptions {
+  /** For child entities: the parent record's id. */
+  parentId?: RecordId;
+  signal?: AbortSignal;
+}
+
+export interface GuardLookup {
+  /** A field listed in {@link EntityDescriptor.guardFields}. */
+  field: string;
+  value: string;
+  /**
+   * The guard was written no earlier than this; lets connectors without a server-side
+   * filter scan only recent records.
+   */
+  notBefore?: Date;
+  parentId?: RecordId;
+}
+
+/** One item of a batch write. Exactly one of `record` or `error` is set. */
+export interface BatchItemResult {
+  id?: RecordId;
+  record?: EntityRecord;
+  error?: Error;
+}
+
+export interface BatchUpdateItem {
+  id: RecordId;
+  ops: PatchOperation[];
+}
+
+/** Result of {@link CreateWithChildren.createWithChildren}. */
+export interface CreatedWithChildren {
+  record: EntityRecord;
+  children: EntityRecord[];
+}
+
+export interface Connector {
+  /** The registry name (`woocommerce`). */
+  readonly kind: string;
+  readonly entities: Readonly<Record<string, EntityDescriptor>>;
+
+  /** Pages of records: all of them, or those changed since a cursor. */
+  list(entity: string, options?: ListOptions): AsyncIterable<Page>;
+  /** One record, or `null` when it does not exist (or is gone, see `isGone`). */
+  get(entity: string, id: RecordId, options?: WriteOptions): Promise<EntityRecord | null>;
+  /** Create a record; returns it as the system stored it. Never blindly retried. */
+  create(entity: string, data: EntityRecord, options?: WriteOptions): Promise<EntityRecord>;
+  /** Apply exactly these changes; returns the record as stored afterwards. */
+  update(entity: string, id: RecordId, ops: PatchOperation[], options?: WriteOptions): Promise<EntityRecord>;
+  /** Delete or archive a record. Removing a record that is already gone is not an error. */
+  remove(entity: string, id: RecordId, mode: RemoveMode, options?: WriteOptions): Promise<void>;
+  /** Records carrying this identity-guard value (normally zero or one). */
+  findByGuard(entity: string, lookup: GuardLookup): Promise<EntityRecord[]>;
+  /** Check that the credentials work (used by `/readyz` and at start). */
+  checkAuth(): Promise<void>;
+  /** Release sockets and timers. */
+  close(): Promise<void>;
+
+  /** Optional capabilities, detected at run time with the helpers below. */
+  readonly batch?: BatchWrites;
+  readonly withChildren?: CreateWithChildren;
+  readonly webhooks?: WebhookReceiver;
+}
+
+/** Batch endpoints (WooCommerce `…/batch`): ≤ `maxItems` per call, per-item errors. */
+export interface BatchWrites {
+  readonly maxItems: number;
+  updateMany(entity: string, items: BatchUpdateItem[], options?: WriteOptions): Promise<BatchItemResult[]>;
+}
+
+/** Create a parent and its children in one call (PowerOffice `SalesOrders/Complete`). */
+export interface CreateWithChildren {
+  /** Child entity names this parent entity can carry, e.g. `{ salesorder: ['salesorderline'] }`. */
+  readonly children: Readonly<Record<string, readonly string[]>>;
+  createWithChildren(
+    entity: string,
+    data: EntityRecord,
+    childEntity: string,
+    children: EntityRecord[],
+    options?: WriteOptions,
+  ): Promise<CreatedWithChildren>;
+}
+
+/** A verified webhook delivery. */
+export type WebhookEvent =
+  | { type: 'ping'; webhookId: string }
+  | {
+      type: 'change';
+      entity: string;
+      event: 'created' | 'updated' | 'deleted' | 'restored';
+      id: RecordId;
+      /** The record as delivered (absent for deletes). */
+      record?: EntityRecord;
+      deliveryId?: string;
+    };
+
+export interface WebhookReceiver {
+  /**
+   * Verify and parse one delivery from its headers and the raw body bytes. Throws a
+   * `ConnectorError` of kind `auth` when the signature is missing or wrong (the unsigned
+   * ping is the only delivery accepted without one).
+   */
+  parse(headers: Readonly<Record<string, string | string[] | undefined>>, rawBody: Buffer): WebhookEvent;
+}
+
+/** How a connector kind is registered: a config schema and a factory. */
+export interface ConnectorFactory<C = Record<string, unknown>> {
+  readonly kind: string;
+  /** One-line description for `--help` and docs. */
+  readonly description: string;
+  /** Names of config keys that hold secrets (must come from the environment; redacted everywhere). */
+  readonly secretKeys: readonly string[];
+  /**
+   * The entities this kind offers, known without any config or network: `mapsync validate`
+   * resolves mapping entities and their schemas through it.
+   */
+  readonly entities: Readonly<Record<string, EntityDescriptor>>;
+  create(config: C, runtime: Runtime): Connector;
+}

@@ -1,0 +1,125 @@
+/**
+ * The compiled form of a mapping file: what the loader produces after validation and what
+ * the sync engine, the mapping test runner and the docs generator consume. Nothing here is
+ * specific to a system; system and entity names are opaque strings resolved through the
+ * connector registry.
+ *
+ * Vocabulary
+ * - "source" and "target" are the two sides named in the mapping file. Values are always
+ *   compared in the target's vocabulary for properties that flow to the target, and in the
+ *   source's vocabulary for properties that flow to the source.
+ * - A property `path` is dot-separated (`billing.city`, `MailAddress.City`).
+ */
+export type PairDirection = 'two-way' | 'one-way';
+export type PropertyDirection = 'both' | 'to-target' | 'to-source';
+export type ConflictPolicy = 'newest-wins' | 'source-wins' | 'target-wins' | 'manual';
+export type DeletePolicy = 'ignore' | 'archive' | 'delete';
+export type Side = 'source' | 'target';
+/** How a match key is compared: `email` trims and case-folds, `trim` trims, `exact` as is. */
+export type MatchNormalization = 'email' | 'trim' | 'exact';
+export type DependencyPolicy = 'wait' | 'create';
+
+/** A position in a mapping file, for runtime errors and docs. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** Context a JSONata expression is evaluated with, beyond its input. */
+export interface EvaluationContext {
+  /**
+   * Resolve `$link(mapping, key)`: the id on the *target* side of `mapping` that is linked
+   * to source key `key`, or to the source record `key` when an object is given (the engine
+   * then matches or creates it, as that mapping allows). Undefined when there is none and
+   * the dependency policy says to wait; the engine turns that into a missing-dependency
+   * failure.
+   */
+  link(mapping: string, key: unknown): Promise<unknown>;
+  /** Extra variables (`$parent`, `$position`, mapping `variables`). */
+  bindings?: Record<string, unknown>;
+}
+
+/** A compiled JSONata expression with its guardrails applied. */
+export interface CompiledExpression {
+  /** The expression text as written in the file. */
+  readonly text: string;
+  readonly position: SourcePosition;
+  /**
+   * Evaluate against `input`. Rejects with a `MappingRuntimeError` (code
+   * `MAP_EVAL_ERROR`, `MAP_EVAL_TIMEOUT`, `MAP_EVAL_DEPTH`) naming file and line.
+   */
+  evaluate(input: unknown, context: EvaluationContext): Promise<unknown>;
+}
+
+export interface CompiledProperty {
+  /** Path in the source record (absent for computed-only properties). */
+  readonly source?: string;
+  /** Path in the target record. Unique per mapping. */
+  readonly target: string;
+  /** Data type on the target side (explicit, or from the target entity schema). */
+  readonly type: string;
+  readonly direction: PropertyDirection;
+  /** Source record → target value. Derived from `source` + `type` when not written. */
+  readonly toTarget?: CompiledExpression;
+  /** Target record → source value. Derived from `target` + `type` when not written. */
+  readonly toSource?: CompiledExpression;
+  /** Overrides the mapping's conflict policy for this property. */
+  readonly conflict?: ConflictPolicy;
+  readonly position: SourcePosition;
+}
+
+export interface MatchRule {
+  readonly source: string;
+  readonly target: string;
+  readonly normalize: MatchNormalization;
+}
+
+/** Fan-out: one source record yields many target records under a parent mapping's record. */
+export interface FanOut {
+  /** Name of the mapping whose target record is the parent of these children. */
+  readonly parent: string;
+  /** Evaluated on the source record; always coerced to an array (the singleton trap). */
+  readonly each: CompiledExpression;
+  /** Evaluated on each child; a stable key for that child within its parent. */
+  readonly key: CompiledExpression;
+}
+
+export interface CompiledMapping {
+  readonly name: string;
+  readonly file: string;
+  readonly description?: string;
+  readonly source: { readonly system: string; readonly entity: string };
+  readonly target: {
+    readonly system: string;
+    readonly entity: string;
+    /** Target records must have these values; set on create, used to filter listings. */
+    readonly where: Readonly<Record<string, unknown>>;
+    /** When true for a target record, the engine never writes to it (a confirmed order). */
+    readonly lockedWhen?: CompiledExpression;
+  };
+  readonly direction: PairDirection;
+  /** Which side may create records in the other. */
+  readonly create: { readonly inTarget: boolean; readonly inSource: boolean };
+  readonly match: readonly MatchRule[];
+  /**
+   * Identity guard: target path (and, for two-way creates, source path) whose value is
+   * written on create and looked up after a crash. Its value is what the property mapped
+   * to that path yields.
+   */
+  readonly identity?: { readonly target?: string; readonly source?: string };
+  /** Source records take part only when this is true. */
+  readonly when?: CompiledExpression;
+  readonly conflict: ConflictPolicy;
+  /** Which side wins when two existing records are linked for the first time. */
+  readonly firstSync: 'source-wins' | 'target-wins';
+  readonly delete: { readonly toTarget: DeletePolicy; readonly toSource: DeletePolicy };
+  /** Stop before writing when a run would delete/archive more than this share (0..1). */
+  readonly deleteLimit: number;
+  /** Mappings this one depends on, with what to do when a linked record is missing. */
+  readonly dependencies: ReadonlyArray<{ readonly mapping: string; readonly onMissing: DependencyPolicy }>;
+  readonly fanOut?: FanOut;
+  readonly properties: readonly CompiledProperty[];
+  /** Constants bound as JSONata variables (`$shipping_product_code`). */
+  readonly variables: Readonly<Record<string, unknown>>;
+}

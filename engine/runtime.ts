@@ -1,0 +1,51 @@
+/**
+ * Everything process-wide that components share, passed explicitly (no hidden globals):
+ * one logger, one telemetry sink, one registry of rate limiters keyed by credential, and a
+ * clock that tests can replace. The composition root (CLI command, service, test) builds one
+ * Runtime and hands it to every connector and engine it creates.
+ */
+import type { Logger } from 'pino';
+import { RateLimiterRegistry } from './connectors/http/rate-limiter.ts';
+import { createLogger } from './observability/logger.ts';
+
+export interface RequestEvent {
+  /** Connector kind (`poweroffice-go`). */
+  system: string;
+  method: string;
+  /** HTTP status, or `error` for a transport failure without a response. */
+  status: number | 'error';
+  durationMs: number;
+}
+
+export interface RateLimitWaitEvent {
+  system: string;
+  waitMs: number;
+}
+
+/** Where components report what they did; the service backs it with Prometheus metrics. */
+export interface Telemetry {
+  request(event: RequestEvent): void;
+  rateLimitWait(event: RateLimitWaitEvent): void;
+}
+
+export const noTelemetry: Telemetry = {
+  request() {},
+  rateLimitWait() {},
+};
+
+export interface Runtime {
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+  /** One limiter per credential, shared by every tenant and mapping in this process. */
+  readonly limiters: RateLimiterRegistry;
+  readonly now: () => Date;
+}
+
+export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
+  return {
+    logger: overrides.logger ?? createLogger({ level: 'warn' }),
+    telemetry: overrides.telemetry ?? noTelemetry,
+    limiters: overrides.limiters ?? new RateLimiterRegistry(),
+    now: overrides.now ?? (() => new Date()),
+  };
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// The default run (`npm test`) stays fast: long crash loops, chaos runs and the
+// browser test live in their own configs / npm scripts.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'engine/**/*.test.ts', 'sandbox/**/*.test.ts'],
+    exclude: ['test/long/**', 'test/browser/**', 'node_modules/**'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
