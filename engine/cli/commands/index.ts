@@ -1,0 +1,8 @@
+/**
+ * The list of CLI commands. Adding a command = one file under this folder exporting
+ * `register(program, deps)` (see `CommandModule` in ../deps.ts), one import and one entry
+ * in the array below; main.ts and program.ts never change.
+ */
+import type { CommandModule } from '../deps.ts';
+
+export const commands: readonly CommandModule[] = [];

@@ -1,0 +1,28 @@
+/**
+ * What every CLI command receives from the composition root instead of reaching for
+ * globals: the connector registry, the environment, the working directory, output sinks
+ * and a way to set the exit code. Tests build their own `CliDeps` to run commands
+ * in-process and capture what they print.
+ */
+import type { Command } from 'commander';
+import type { ConnectorRegistry } from '../connectors/registry.ts';
+
+export interface CliDeps {
+  readonly registry: ConnectorRegistry;
+  /** Environment variables (`${VAR}` interpolation in mapsync.yaml). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Directory relative paths are resolved against. */
+  readonly cwd: string;
+  /** Command results and diagnostics (stdout). Each call is one chunk, usually ending in "\n". */
+  readonly out: (text: string) => void;
+  /** Human notes that are not results (stderr). */
+  readonly err: (text: string) => void;
+  readonly now: () => Date;
+  /** Commands report their outcome through the exit code; they never call process.exit. */
+  readonly setExitCode: (code: number) => void;
+}
+
+/** One file per command under engine/cli/commands/ exports this. */
+export interface CommandModule {
+  register(program: Command, deps: CliDeps): void;
+}

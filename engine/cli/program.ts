@@ -1,0 +1,65 @@
+/**
+ * Builds the `mapsync` commander program and runs it with explicit dependencies, so the
+ * whole CLI can be exercised in-process by tests. User errors never show a stack trace:
+ * a `ConfigError` prints `mapsync: <message>` and exits 2; commander's own usage errors
+ * keep their exit code; anything else is reported as an internal error (exit 70), with
+ * the stack only when MAPSYNC_DEBUG is set.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { MapsyncError } from '../errors.ts';
+import { commands } from './commands/index.ts';
+import type { CliDeps } from './deps.ts';
+
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** Exit code for configuration and usage problems (also used by `mapsync validate`). */
+export const EXIT_CONFIG = 2;
+/** Exit code for a bug in mapsync itself (BSD EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
+
+export function buildProgram(deps: CliDeps): Command {
+  const program = new Command()
+    .name('mapsync')
+    .description(
+      'Two-way sync between business systems, declared in YAML mappings with JSONata expressions.\n' +
+        'First product: WooCommerce <-> PowerOffice Go.',
+    )
+    .version(packageJson.version, '-V, --version', 'print the mapsync version')
+    .helpOption('-h, --help', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => deps.out(text),
+      writeErr: (text) => deps.err(text),
+    });
+  for (const command of commands) command.register(program, deps);
+  return program;
+}
+
+/** Parse `argv` (user arguments only, without node and script) and run the command. */
+export async function runCli(argv: readonly string[], deps: CliDeps): Promise<void> {
+  const program = buildProgram(deps);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    deps.setExitCode(exitCodeFor(error, deps));
+  }
+}
+
+function exitCodeFor(error: unknown, deps: CliDeps): number {
+  if (error instanceof CommanderError) {
+    // --help / --version end with code 0; usage errors were already printed by commander.
+    return error.exitCode === 0 ? 0 : EXIT_CONFIG;
+  }
+  if (error instanceof MapsyncError) {
+    deps.err(`mapsync: ${error.message}\n`);
+    return EXIT_CONFIG;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  deps.err(`mapsync: internal error: ${message}\n`);
+  if (deps.env.MAPSYNC_DEBUG && error instanceof Error && error.stack) deps.err(`${error.stack}\n`);
+  return EXIT_INTERNAL;
+}
