@@ -3,8 +3,9 @@
  * tests that need a custom set build their own `ConnectorRegistry`.
  */
 import { ConnectorRegistry } from './registry.ts';
+import { woocommerce } from './woocommerce/index.ts';
 
 export const connectors = new ConnectorRegistry();
 // Built-in connectors register here, one line each:
-// connectors.add(woocommerce);
+connectors.add(woocommerce);
 // connectors.add(powerofficeGo);

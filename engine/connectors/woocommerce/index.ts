@@ -1,0 +1,16 @@
+/**
+ * The WooCommerce (wc/v3) connector kind: config keys, secrets, entities and the factory.
+ * See docs/woocommerce.md for how it authenticates, lists, writes and verifies webhooks.
+ */
+import type { ConnectorFactory } from '../types.ts';
+import { entities } from './entities.ts';
+
+export const woocommerce: ConnectorFactory = {
+  kind: 'woocommerce',
+  description: 'WooCommerce shop through its REST API wc/v3 (customers, orders, products; webhooks)',
+  secretKeys: ['consumer_key', 'consumer_secret', 'webhook_secret'],
+  entities,
+  create() {
+    throw new Error('woocommerce connector: not implemented yet');
+  },
+};
