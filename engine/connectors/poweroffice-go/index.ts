@@ -1,0 +1,19 @@
+/**
+ * The PowerOffice Go (v2 API) connector kind: config keys, secrets, entities and the
+ * factory. See docs/poweroffice-go.md for authentication, the shared rate limit, listing
+ * with cursors, JSON Patch writes and error mapping.
+ */
+import type { ConnectorFactory } from '../types.ts';
+import { resolveConfig } from './config.ts';
+import { entities } from './entities.ts';
+
+export const powerofficeGo: ConnectorFactory = {
+  kind: 'poweroffice-go',
+  description: 'PowerOffice Go accounting through its v2 API (customers, products, sales orders and lines)',
+  secretKeys: ['application_key', 'client_key', 'subscription_key'],
+  entities,
+  create(config) {
+    resolveConfig(config);
+    throw new Error('poweroffice-go connector: not implemented yet');
+  },
+};
