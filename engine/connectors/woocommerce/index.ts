@@ -3,6 +3,8 @@
  * See docs/woocommerce.md for how it authenticates, lists, writes and verifies webhooks.
  */
 import type { ConnectorFactory } from '../types.ts';
+import { resolveConfig } from './config.ts';
+import { WooCommerceConnector } from './connector.ts';
 import { entities } from './entities.ts';
 
 export const woocommerce: ConnectorFactory = {
@@ -10,7 +12,7 @@ export const woocommerce: ConnectorFactory = {
   description: 'WooCommerce shop through its REST API wc/v3 (customers, orders, products; webhooks)',
   secretKeys: ['consumer_key', 'consumer_secret', 'webhook_secret'],
   entities,
-  create() {
-    throw new Error('woocommerce connector: not implemented yet');
+  create(config, runtime) {
+    return new WooCommerceConnector(resolveConfig(config), runtime);
   },
 };
