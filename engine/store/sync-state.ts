@@ -1,0 +1,231 @@
+/**
+ * The engine's typed state on top of the keyv namespaces (store layout version 1, see
+ * docs/store-layout.md). Per mapping there are three namespaces:
+ *
+ * - `mapsync.v1.<mapping>.links`   source id → {@link LinkRecord} (ids, merge base, hashes)
+ * - `mapsync.v1.<mapping>.targets` target id → source id (the reverse index)
+ * - `mapsync.v1.<mapping>.meta`    `cursor.<side>`, `intent.<side>.<id>`, `failed.<side>.<id>`
+ *
+ * Every method either succeeds or throws a `StoreError`; "not found" is `undefined`, never
+ * an error swallowed into `undefined`.
+ */
+import type { Side } from '../mapping/model.ts';
+
+export const STORE_LAYOUT_VERSION = 1;
+
+/** The subset of `KeyvNamespace` the engine uses; the dry-run overlay implements it too. */
+export interface NamespaceStore<V> {
+  get(key: string): Promise<V | undefined>;
+  getMany(keys: readonly string[]): Promise<Array<V | undefined>>;
+  set(key: string, value: V): Promise<void>;
+  delete(key: string): Promise<void>;
+  entries(): AsyncGenerator<[string, V]>;
+}
+
+/** Anything that hands out namespaces: `StoreBackend` from open-store.ts, or an overlay. */
+export interface StateBackend {
+  readonly description: string;
+  namespace<V>(name: string): NamespaceStore<V>;
+}
+
+/**
+ * What both sides held for the mapped properties after the last sync: the merge base.
+ * Each side is compared with its own earlier values, never with the other side's, so a
+ * system that normalises what we write cannot start an update loop.
+ */
+export interface Snapshot {
+  /** Source path → the source record's raw value. */
+  source: Record<string, unknown>;
+  /** Target path → the target record's raw value. */
+  target: Record<string, unknown>;
+  /** Target path → the value the source yielded for it (to-target/both properties). */
+  yields: Record<string, unknown>;
+  /** Object paths that existed in each record (so a patch adds `/A/B`, not `/A`). */
+  targetObjects?: string[];
+  sourceObjects?: string[];
+}
+
+export type LinkOrigin = 'created-in-target' | 'created-in-source' | 'matched' | 'recovered';
+
+export interface ChildLink {
+  targetId: string;
+  base: Snapshot;
+}
+
+export interface LinkRecord {
+  v: 1;
+  sourceId: string;
+  targetId: string;
+  base: Snapshot;
+  /** Hash of the whole source record as last processed (full-scan entities skip unchanged ones). */
+  sourceHash?: string;
+  /** The source does not exist in the source system (a guest's billing data): never scanned or written back. */
+  virtual?: boolean;
+  /** The target record was locked (`target.locked_when`) when last seen. */
+  locked?: boolean;
+  origin: LinkOrigin;
+  linkedAt: string;
+  syncedAt: string;
+  /** Fan-out mappings: the children under the parent's target record, by child key. */
+  children?: Record<string, ChildLink>;
+}
+
+export interface IntentRecord {
+  /** The identity guard written with the create: field on the side created in, and its value. */
+  guard: { field: string; value: string };
+  /** The side the record is being created in. */
+  side: Side;
+  /** When the intent was recorded (ISO); the guard lookup scans from here. */
+  at: string;
+  payloadHash: string;
+  /** For children created with their parent: nothing extra; parent id for child creates. */
+  parentId?: string;
+}
+
+export interface FailedRequest {
+  method?: string;
+  path?: string;
+  body?: unknown;
+}
+
+export interface FailedRecord {
+  mapping: string;
+  /** Side the failing record lives on (the record that is retried). */
+  side: Side;
+  id: string;
+  /** Stable code: CONNECTOR_VALIDATION, MISSING_DEPENDENCY, CONFLICT, LOCKED, AMBIGUOUS_MATCH… */
+  code: string;
+  /** validation | conflict | dependency | locked | transport | ambiguous | mapping | not-found | auth */
+  kind: string;
+  reason: string;
+  request?: FailedRequest;
+  /** Match candidates (ambiguous match) or both values (manual conflict). */
+  candidates?: string[];
+  details?: unknown;
+  /** First failure (ISO) and latest failure. */
+  firstAt: string;
+  at: string;
+  attempts: number;
+  nextAttemptAt: string;
+}
+
+const NAME = /^[a-z0-9][a-z0-9.-]*$/;
+
+export function namespaceFor(mapping: string, part: 'links' | 'targets' | 'meta'): string {
+  const ns = `mapsync.v${STORE_LAYOUT_VERSION}.${mapping}.${part}`;
+  if (!NAME.test(ns)) throw new Error(`mapping name "${mapping}" cannot be used as a store namespace`);
+  return ns;
+}
+
+type MetaValue = string | IntentRecord | FailedRecord;
+
+/** The state of one mapping. Cheap to construct; holds no data itself. */
+export class MappingState {
+  readonly links: NamespaceStore<LinkRecord>;
+  readonly targets: NamespaceStore<string>;
+  readonly meta: NamespaceStore<MetaValue>;
+
+  constructor(
+    readonly mapping: string,
+    backend: StateBackend,
+  ) {
+    this.links = backend.namespace<LinkRecord>(namespaceFor(mapping, 'links'));
+    this.targets = backend.namespace<string>(namespaceFor(mapping, 'targets'));
+    this.meta = backend.namespace<MetaValue>(namespaceFor(mapping, 'meta'));
+  }
+
+  getLink(sourceId: string): Promise<LinkRecord | undefined> {
+    return this.links.get(sourceId);
+  }
+
+  getLinks(sourceIds: readonly string[]): Promise<Array<LinkRecord | undefined>> {
+    return this.links.getMany(sourceIds);
+  }
+
+  /** Source id linked to a target id (virtual links are not in the reverse index). */
+  sourceIdFor(targetId: string): Promise<string | undefined> {
+    return this.targets.get(targetId);
+  }
+
+  async sourceIdsFor(targetIds: readonly string[]): Promise<Array<string | undefined>> {
+    return this.targets.getMany(targetIds);
+  }
+
+  /** Write the link, then the reverse index (a crash in between is repaired by the next put). */
+  async putLink(link: LinkRecord): Promise<void> {
+    await this.links.set(link.sourceId, link);
+    if (!link.virtual) await this.targets.set(link.targetId, link.sourceId);
+  }
+
+  async deleteLink(link: LinkRecord): Promise<void> {
+    if (!link.virtual && (await this.targets.get(link.targetId)) === link.sourceId) {
+      await this.targets.delete(link.targetId);
+    }
+    await this.links.delete(link.sourceId);
+  }
+
+  async *allLinks(): AsyncGenerator<LinkRecord> {
+    for await (const [, link] of this.links.entries()) yield link;
+  }
+
+  async getCursor(side: Side): Promise<string | undefined> {
+    const value = await this.meta.get(`cursor.${side}`);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  setCursor(side: Side, cursor: string): Promise<void> {
+    return this.meta.set(`cursor.${side}`, cursor);
+  }
+
+  deleteCursor(side: Side): Promise<void> {
+    return this.meta.delete(`cursor.${side}`);
+  }
+
+  /** `from` is the side of the record that drives the create (source for creates in the target). */
+  async getIntent(from: Side, id: string): Promise<IntentRecord | undefined> {
+    return (await this.meta.get(`intent.${from}.${id}`)) as IntentRecord | undefined;
+  }
+
+  setIntent(from: Side, id: string, intent: IntentRecord): Promise<void> {
+    return this.meta.set(`intent.${from}.${id}`, intent);
+  }
+
+  deleteIntent(from: Side, id: string): Promise<void> {
+    return this.meta.delete(`intent.${from}.${id}`);
+  }
+
+  async getFailed(side: Side, id: string): Promise<FailedRecord | undefined> {
+    return (await this.meta.get(`failed.${side}.${id}`)) as FailedRecord | undefined;
+  }
+
+  setFailed(record: FailedRecord): Promise<void> {
+    return this.meta.set(`failed.${record.side}.${record.id}`, record);
+  }
+
+  deleteFailed(side: Side, id: string): Promise<void> {
+    return this.meta.delete(`failed.${side}.${id}`);
+  }
+
+  /** Pending intents and failed records, read in one pass over the meta namespace. */
+  async scanMeta(): Promise<{
+    intents: Array<{ from: Side; id: string; intent: IntentRecord }>;
+    failed: FailedRecord[];
+  }> {
+    const intents: Array<{ from: Side; id: string; intent: IntentRecord }> = [];
+    const failed: FailedRecord[] = [];
+    for await (const [key, value] of this.meta.entries()) {
+      if (key.startsWith('intent.')) {
+        const rest = key.slice('intent.'.length);
+        const dot = rest.indexOf('.');
+        intents.push({
+          from: rest.slice(0, dot) as Side,
+          id: rest.slice(dot + 1),
+          intent: value as IntentRecord,
+        });
+      } else if (key.startsWith('failed.')) {
+        failed.push(value as FailedRecord);
+      }
+    }
+    return { intents, failed };
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The three-way merge of one linked pair, property by property. Pure: no I/O, no clock.
+ *
+ * For every property the caller supplies what each side holds now, what each side would
+ * receive from the other, and the snapshot both held after the last sync (the base). A
+ * side "changed" when its value differs from its base value. Then:
+ *
+ * | direction | source changed | target changed | outcome                                   |
+ * |-----------|----------------|----------------|-------------------------------------------|
+ * | any       | no             | no             | nothing                                   |
+ * | both      | yes            | no             | source value flows to the target          |
+ * | both      | no             | yes            | target value flows to the source          |
+ * | both      | yes            | yes            | equal → converge; different → policy      |
+ * | to-target | yes            | any            | source value flows to the target          |
+ * | to-target | no             | yes            | left alone until the source changes       |
+ * | to-source | any            | yes            | target value flows to the source          |
+ * | to-source | yes            | no             | left alone until the target changes       |
+ *
+ * Without a base (first link of two existing records, or a property added to the mapping
+ * since) the `first_sync` side wins for `both` properties; one-way properties flow their
+ * way. Only values that differ are written. A flow whose value already equals the other
+ * side's converges silently (the base advances, nothing is written). Equality is the
+ * caller's canonical `same` (null = missing = "", decimals by value) and nothing else.
+ */
+import type { ConflictPolicy, PropertyDirection } from '../mapping/model.ts';
+
+export type Same = (a: unknown, b: unknown, type: string) => boolean;
+
+export interface PropertyInput {
+  /** Target path: the property's identity within the mapping. */
+  path: string;
+  type: string;
+  direction: PropertyDirection;
+  /** The property's own policy, or the mapping's. */
+  conflict: ConflictPolicy;
+  /** The source record's raw value at the property's source path now. */
+  sourceValue: unknown;
+  /** The target value the source yields now (to-target/both). */
+  desiredTarget?: unknown;
+  /** The target record's value now. */
+  targetValue: unknown;
+  /** The source value the target yields now (to-source/both). */
+  desiredSource?: unknown;
+  /** Absent when there is no base for this property yet. */
+  base?: PropertyBase;
+}
+
+/**
+ * The property's merge base. The source side changed when what it *yields* for the target
+ * differs from what it yielded last time (to-target/both), or when its raw value differs
+ * (to-source); the target side changed when its raw value differs. Comparing each side with
+ * its own earlier value (never with the other side's) means a system that normalises what
+ * we write (case, whitespace, rounding) cannot start a loop.
+ */
+export interface PropertyBase {
+  yielded?: unknown;
+  source?: unknown;
+  target: unknown;
+}
+
+export interface PairInput {
+  properties: PropertyInput[];
+  firstSync: 'source-wins' | 'target-wins';
+  /** Modification times, for `newest-wins`. */
+  sourceModifiedAt?: Date;
+  targetModifiedAt?: Date;
+}
+
+export type PropertyOutcome =
+  | { path: string; action: 'none' }
+  /** Both sides already agree; the base advances to `base`. */
+  | { path: string; action: 'converge'; base: PropertyBase }
+  | {
+      path: string;
+      action: 'to-target';
+      from: unknown;
+      value: unknown;
+      sourceValue: unknown;
+      reason: FlowReason;
+    }
+  | {
+      path: string;
+      action: 'to-source';
+      from: unknown;
+      value: unknown;
+      targetValue: unknown;
+      reason: FlowReason;
+    }
+  | {
+      path: string;
+      action: 'conflict';
+      sourceValue: unknown;
+      targetValue: unknown;
+      desiredTarget: unknown;
+      base: unknown;
+    };
+
+/** Why a value flows: a one-sided change, a conflict decided by policy, or a first sync. */
+export type FlowReason = 'changed' | 'first-sync' | ConflictPolicy;
+
+export function mergePair(input: PairInput, same: Same): PropertyOutcome[] {
+  return input.properties.map((p) => mergeProperty(p, input, same));
+}
+
+function mergeProperty(p: PropertyInput, pair: PairInput, same: Same): PropertyOutcome {
+  const eq = (a: unknown, b: unknown) => same(a, b, p.type);
+  const toTarget = (reason: FlowReason): PropertyOutcome =>
+    eq(p.desiredTarget, p.targetValue)
+      ? converge()
+      : {
+          path: p.path,
+          action: 'to-target',
+          from: p.targetValue,
+          value: p.desiredTarget,
+          sourceValue: p.sourceValue,
+          reason,
+        };
+  const toSource = (reason: FlowReason): PropertyOutcome =>
+    eq(p.desiredSource, p.sourceValue)
+      ? converge()
+      : {
+          path: p.path,
+          action: 'to-source',
+          from: p.sourceValue,
+          value: p.desiredSource,
+          targetValue: p.targetValue,
+          reason,
+        };
+  const now: PropertyBase = {
+    ...(p.direction === 'to-source' ? {} : { yielded: p.desiredTarget }),
+    source: p.sourceValue,
+    target: p.targetValue,
+  };
+  const converge = (): PropertyOutcome =>
+    p.base &&
+    eq(p.base.source, p.sourceValue) &&
+    eq(p.base.target, p.targetValue) &&
+    (p.direction === 'to-source' || eq(p.base.yielded, p.desiredTarget))
+      ? { path: p.path, action: 'none' }
+      : { path: p.path, action: 'converge', base: now };
+
+  if (!p.base) {
+    if (p.direction === 'to-target') return toTarget('first-sync');
+    if (p.direction === 'to-source') return toSource('first-sync');
+    return pair.firstSync === 'target-wins' ? toSource('first-sync') : toTarget('first-sync');
+  }
+
+  const sourceChanged =
+    p.direction === 'to-source' ? !eq(p.sourceValue, p.base.source) : !eq(p.desiredTarget, p.base.yielded);
+  const targetChanged = !eq(p.targetValue, p.base.target);
+
+  if (p.direction === 'to-target') {
+    // A target-side edit of a one-way property is left alone (and the base keeps the old
+    // target value) until the source changes again.
+    return sourceChanged ? toTarget('changed') : { path: p.path, action: 'none' };
+  }
+  if (p.direction === 'to-source') {
+    return targetChanged ? toSource('changed') : { path: p.path, action: 'none' };
+  }
+  if (!sourceChanged && !targetChanged) return { path: p.path, action: 'none' };
+  if (sourceChanged && !targetChanged) return toTarget('changed');
+  if (!sourceChanged && targetChanged) return toSource('changed');
+  // Changed on both sides.
+  if (eq(p.desiredTarget, p.targetValue)) return converge();
+  switch (p.conflict) {
+    case 'source-wins':
+      return toTarget('source-wins');
+    case 'target-wins':
+      return toSource('target-wins');
+    case 'newest-wins':
+      return newer(pair.targetModifiedAt, pair.sourceModifiedAt)
+        ? toSource('newest-wins')
+        : toTarget('newest-wins');
+    case 'manual':
+      return {
+        path: p.path,
+        action: 'conflict',
+        sourceValue: p.sourceValue,
+        targetValue: p.targetValue,
+        desiredTarget: p.desiredTarget,
+        base: p.base.target,
+      };
+  }
+}
+
+/**
+ * Whether the target's time `a` is strictly newer than the source's `b`. A tie, or a
+ * missing time on either side, goes to the source: deterministic, never a coin flip.
+ */
+function newer(a: Date | undefined, b: Date | undefined): boolean {
+  if (!a || Number.isNaN(a.getTime()) || !b || Number.isNaN(b.getTime())) return false;
+  return a.getTime() > b.getTime();
+}
