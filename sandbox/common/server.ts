@@ -22,6 +22,8 @@ export interface SandboxAppOptions {
   bodyLimit?: number;
   /** Paths that bypass faults and logging (besides `/__admin`). */
   quietPrefixes?: string[];
+  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
+  https?: { key: string; cert: string };
 }
 
 export interface SandboxApp {
@@ -46,7 +48,8 @@ export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
     bodyLimit: options.bodyLimit ?? 5 * 1024 * 1024,
     logger: false,
     forceCloseConnections: true,
-  });
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
   const quiet = ['/__admin', ...(options.quietPrefixes ?? [])];
   const isQuiet = (request: FastifyRequest) => quiet.some((p) => request.url.startsWith(p));
   const pathOf = (request: FastifyRequest) => request.url.split('?')[0]!;
