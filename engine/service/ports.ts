@@ -1,0 +1,98 @@
+/**
+ * What the service needs from the sync engine, and nothing more. The service is written
+ * against this narrow port so that its scheduling, webhook and shutdown logic can be tested
+ * with a scripted fake; `engine-adapter.ts` implements it on the real `SyncEngine`.
+ */
+import type { Side } from '../mapping/model.ts';
+
+export type RunMode = 'incremental' | 'full';
+
+/** A mapping as the service sees it: names, systems and what it must lock. */
+export interface MappingInfo {
+  name: string;
+  description?: string;
+  source: { system: string; entity: string };
+  target: { system: string; entity: string };
+  direction: 'two-way' | 'one-way';
+  /**
+   * Mappings whose records this one may write while it runs (`$link` dependencies with the
+   * `create` policy, the fan-out parent): they are locked together so that two runs never
+   * create the same record.
+   */
+  locksWith: string[];
+}
+
+export interface RunRequest {
+  mapping: string;
+  mode: RunMode;
+  signal: AbortSignal;
+}
+
+/** Outcome counts of one run; keys are outcomes (`created`, `updated`, `unchanged`, `failed`, …). */
+export interface RunResult {
+  /** `ok` when the run finished; `aborted` when stopped by the signal; `failed` when it stopped on an error. */
+  status: 'ok' | 'aborted' | 'failed';
+  counts: Record<string, number>;
+  /** Why a `failed` run stopped (no secrets: connector errors name method and path only). */
+  error?: string;
+  /** The system (name in mapsync.yaml) whose credentials were refused, when that stopped the run. */
+  authFailedSystem?: string;
+}
+
+/** One record to sync now (a webhook delivery); same shape as the engine's unit of work. */
+export interface WorkItem {
+  mapping: string;
+  side: Side;
+  id: string;
+  reason: 'webhook';
+  /** The webhook event that caused it; `deleted` takes the engine's delete path. */
+  event: 'created' | 'updated' | 'deleted' | 'restored';
+}
+
+export interface FailedRecordView {
+  mapping: string;
+  side: Side;
+  id: string;
+  /** Short human reason (error code and message). */
+  reason: string;
+  code?: string;
+  failedAt: string;
+  attempts?: number;
+  nextRetryAt?: string;
+}
+
+export interface ServiceEngine {
+  readonly mappings: readonly MappingInfo[];
+  run(request: RunRequest): Promise<RunResult>;
+  /** Sync one record; resolves when done (its outcome arrives as a record event). */
+  syncRecord(item: WorkItem, signal: AbortSignal): Promise<void>;
+  failedRecords(mapping: string): Promise<FailedRecordView[]>;
+  /** Retry failed records of a mapping now (one id, or all). Resolves with how many succeeded. */
+  retryFailed(
+    mapping: string,
+    id: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ retried: number; succeeded: number }>;
+  /** Number of linked record pairs of a mapping. */
+  linkCount(mapping: string): Promise<number>;
+}
+
+/** What the engine reports while it works (fed to metrics, the status page and the scheduler). */
+export interface RecordEvent {
+  mapping: string;
+  side: Side;
+  id: string;
+  /** `created`, `updated`, `unchanged`, `deleted`, `failed`, `skipped`, … */
+  outcome: string;
+  /** `to-target` / `to-source` when something was written. */
+  direction?: 'to-target' | 'to-source';
+  /** Changed property paths (target vocabulary). */
+  properties?: string[];
+  /** Failure reason for `failed`. */
+  reason?: string;
+  at?: Date;
+}
+
+export interface ServiceEvents {
+  record(event: RecordEvent): void;
+}

@@ -1,0 +1,222 @@
+/**
+ * Assembles `mapsync serve` from its parts: work queue, scheduler, webhook intake, metrics,
+ * readiness, status API, admin auth, HTTP server and the shutdown sequence. The composition
+ * root (engine/cli/commands/serve.ts, or a test) builds the engine and connectors, creates
+ * the telemetry first (the Runtime and the engine report into it), then calls
+ * `createService`.
+ *
+ *   createServiceTelemetry() ─┬─> Runtime.telemetry (requests, rate-limit waits)
+ *                             └─> engine record events
+ *   createService({engine, …}) ─> scheduler ─> engine.run / engine.syncRecord
+ *                                 webhooks  ─> work queue ─> scheduler
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { RateLimiterRegistry } from '../connectors/http/rate-limiter.ts';
+import type { Telemetry } from '../runtime.ts';
+import { Activity, type ActivityOptions } from './activity.ts';
+import { AdminAuth } from './admin-auth.ts';
+import type { ServiceContext } from './context.ts';
+import { MappingLocks } from './mapping-locks.ts';
+import { ServiceMetrics } from './metrics.ts';
+import type { RecordEvent, ServiceEngine, ServiceEvents } from './ports.ts';
+import { type AuthTarget, Readiness } from './readiness.ts';
+import { Scheduler } from './scheduler.ts';
+import { createServer } from './server.ts';
+import type { ServiceSettings } from './settings.ts';
+import { Shutdown, type ShutdownOutcome, type ShutdownStep } from './shutdown.ts';
+import { StatusApi } from './status-api.ts';
+import { WebhookIntake, type WebhookSource } from './webhook-intake.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface ServiceTelemetry {
+  metrics: ServiceMetrics;
+  activity: Activity;
+  /** Give this to `createRuntime({ telemetry })`. */
+  telemetry: Telemetry;
+  /** Feed the engine's record events here. */
+  events: ServiceEvents;
+}
+
+export function createServiceTelemetry(
+  options: { defaultMetrics?: boolean; activity?: ActivityOptions } = {},
+): ServiceTelemetry {
+  const metrics = new ServiceMetrics({ defaultMetrics: options.defaultMetrics });
+  const activity = new Activity(options.activity);
+  const listeners: Array<(event: RecordEvent) => void> = [];
+  return {
+    metrics,
+    activity,
+    telemetry: {
+      request(event) {
+        metrics.request(event);
+        activity.request(event);
+      },
+      rateLimitWait(event) {
+        metrics.rateLimitWait(event);
+      },
+    },
+    events: {
+      record(event) {
+        metrics.record(event);
+        activity.record(event);
+        for (const listener of listeners) listener(event);
+      },
+    },
+  };
+}
+
+export interface ServiceOptions {
+  engine: ServiceEngine;
+  telemetry: ServiceTelemetry;
+  limiters: RateLimiterRegistry;
+  logger: Logger;
+  settings: ServiceSettings;
+  /** Systems that receive webhooks (connectors with the `webhooks` capability). */
+  webhookSources: readonly WebhookSource[];
+  /** Every configured system, for `/readyz`. */
+  authTargets: readonly AuthTarget[];
+  probeStore(): Promise<void>;
+  /** `MAPSYNC_ADMIN_TOKEN`; absent = admin actions refused with 403. */
+  adminToken?: string;
+  version: string;
+  /** Facts shown on the status page (sandbox addresses). */
+  info?: Record<string, unknown>;
+  /** Run after the scheduler stopped, in order: close connectors, the store, sandboxes. */
+  closers?: readonly ShutdownStep[];
+  /** First run of every mapping right at start (default true). */
+  runAtStart?: boolean;
+}
+
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly context: ServiceContext;
+  readonly scheduler: Scheduler;
+  readonly queue: WorkQueue;
+  readonly startedAt: Date;
+  /** Listen and start the scheduler; resolves with `http://host:port`. */
+  start(options: { host: string; port: number }): Promise<string>;
+  /** Graceful shutdown within `settings.shutdownTimeoutMs`. */
+  stop(reason: string): Promise<ShutdownOutcome>;
+}
+
+export function createService(options: ServiceOptions): Service {
+  const { engine, telemetry, logger, settings } = options;
+  const startedAt = new Date();
+  const locks = new MappingLocks();
+  let scheduler: Scheduler | undefined;
+  const queue = new WorkQueue({
+    maxItems: settings.maxQueuedItems,
+    observer: telemetry.metrics,
+    onWork: (mapping) => scheduler?.wake(mapping),
+    onOverflow: (mapping) => {
+      logger.warn({ mapping }, 'webhook queue full: falling back to an incremental run');
+      scheduler?.requestRun(mapping, 'incremental');
+    },
+  });
+  let status: StatusApi | undefined;
+  let readiness: Readiness | undefined;
+  scheduler = new Scheduler({
+    engine,
+    locks,
+    queue,
+    settings,
+    logger,
+    runAtStart: options.runAtStart,
+    observer: {
+      runStarted: (mapping, mode) => telemetry.metrics.runStarted(mapping, mode),
+      runFinished: (mapping, run) => {
+        telemetry.metrics.runFinished(mapping, run);
+        status?.invalidate(mapping);
+        if (run.authFailedSystem) readiness?.markAuthFailed(run.authFailedSystem, run.error ?? 'auth failed');
+      },
+      itemFailed: (item) => telemetry.metrics.itemFailed(item),
+    },
+  });
+
+  const admin = new AdminAuth(options.adminToken);
+  let shutdown: Shutdown | undefined;
+  const isDraining = () => shutdown?.isDraining ?? false;
+
+  status = new StatusApi({
+    engine,
+    scheduler,
+    queue,
+    activity: telemetry.activity,
+    limiters: options.limiters,
+    startedAt,
+    version: options.version,
+    adminEnabled: admin.enabled,
+    isDraining,
+    info: options.info,
+  });
+  readiness = new Readiness({
+    probeStore: options.probeStore,
+    systems: options.authTargets,
+    states: () => scheduler.states(),
+    startedAt,
+    stuckAfterMs: settings.stuckAfterMs,
+    authCheckTtlMs: settings.authCheckTtlMs,
+  });
+  const intake = new WebhookIntake({
+    sources: options.webhookSources,
+    mappings: engine.mappings,
+    enqueue: (item) => queue.enqueue(item),
+    isDraining,
+    logger,
+    onResult: (system, result) => telemetry.metrics.webhook(system, result),
+  });
+  telemetry.metrics.attach({
+    limiters: options.limiters,
+    states: () => scheduler.states(),
+    failedCounts: () => status.failedCounts(),
+    queueDepth: () => queue.size(),
+    startedAt,
+  });
+
+  const context: ServiceContext = {
+    engine,
+    scheduler,
+    intake,
+    metrics: telemetry.metrics,
+    readiness,
+    status,
+    admin,
+    settings,
+    logger,
+    isDraining,
+  };
+  const app = createServer(context);
+
+  shutdown = new Shutdown(
+    [
+      {
+        name: 'stop scheduler and in-flight records',
+        run: async () => {
+          await scheduler.stop();
+          const dropped = queue.clear();
+          if (dropped > 0) logger.info({ dropped }, 'queued webhook work left to the next run');
+        },
+      },
+      ...(options.closers ?? []),
+      { name: 'close HTTP server', run: () => app.close() },
+    ],
+    settings.shutdownTimeoutMs,
+    logger,
+  );
+
+  return {
+    app,
+    context,
+    scheduler,
+    queue,
+    startedAt,
+    async start({ host, port }) {
+      const address = await app.listen({ host, port });
+      scheduler.start();
+      const url = new URL(address);
+      return `http://${host.includes(':') ? `[${host}]` : host}:${url.port}`;
+    },
+    stop: (reason) => shutdown.run(reason),
+  };
+}
