@@ -107,6 +107,36 @@ export function renderFault(kind: StatusFault, reply: FastifyReply): FastifyRepl
     );
 }
 
+/**
+ * A query string parsed the way PHP fills `$_GET`: a repeated plain key keeps its last
+ * value, `key[]` collects an array. (The official JS client repeats its query parameters
+ * after the OAuth ones; PHP, and so WooCommerce's signature check, sees each once.)
+ */
+export function phpQuery(search: string): Query {
+  const out: Query = {};
+  for (const part of search.replace(/^\?/, '').split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const decode = (s: string) => {
+      try {
+        return decodeURIComponent(s.replace(/\+/g, ' '));
+      } catch {
+        return s;
+      }
+    };
+    const key = decode(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : decode(part.slice(eq + 1));
+    if (key.endsWith('[]')) {
+      const name = key.slice(0, -2);
+      const existing = out[name];
+      out[name] = [...(Array.isArray(existing) ? existing : existing !== undefined ? [existing] : []), value];
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
 export async function startWooCommerceSandbox(options: WooSandboxOptions = {}): Promise<WooSandbox> {
   const { app, faults, log } = createSandboxApp({
     renderFault,
@@ -206,7 +236,7 @@ export async function startWooCommerceSandbox(options: WooSandboxOptions = {}): 
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(request.url, `${scheme}://${request.headers.host ?? '127.0.0.1'}`);
-    const query = request.query as Query;
+    const query = phpQuery(url.search);
     const restRoute = url.pathname.startsWith('/wp-json')
       ? url.pathname.slice('/wp-json'.length) || '/'
       : typeof query.rest_route === 'string'

@@ -1,0 +1,80 @@
+/**
+ * Shared set-up for the WooCommerce tests: real sandboxes on loopback port 0, connectors
+ * built through the registry factory, and a self-signed certificate made at test time.
+ */
+import { generate } from 'selfsigned';
+import type { Connector } from '../../engine/connectors/types.ts';
+import { woocommerce } from '../../engine/connectors/woocommerce/index.ts';
+import { createRuntime } from '../../engine/runtime.ts';
+import {
+  startWooCommerceSandbox,
+  type WooSandbox,
+  type WooSandboxOptions,
+} from '../../sandbox/woocommerce/index.ts';
+
+export interface Pair {
+  sandbox: WooSandbox;
+  connector: Connector;
+  close(): Promise<void>;
+}
+
+/** Fast retries so fault tests do not wait seconds. */
+export const fastRetry = { limit: 4 };
+
+export async function startPair(
+  options: WooSandboxOptions = {},
+  config: Record<string, unknown> = {},
+): Promise<Pair> {
+  const sandbox = await startWooCommerceSandbox({ webhookDelayMs: 20, ...options });
+  const connector = woocommerce.create(
+    {
+      url: sandbox.url,
+      consumer_key: sandbox.consumerKey,
+      consumer_secret: sandbox.consumerSecret,
+      webhook_secret: sandbox.webhookSecret,
+      ...config,
+    },
+    createRuntime(),
+  );
+  return {
+    sandbox,
+    connector,
+    async close() {
+      await connector.close();
+      await sandbox.close();
+    },
+  };
+}
+
+let certificate: Promise<{ key: string; cert: string }> | undefined;
+
+/** A self-signed certificate for 127.0.0.1/localhost (made once per test file). */
+export function selfSignedCert(): Promise<{ key: string; cert: string }> {
+  certificate ??= generate([{ name: 'commonName', value: 'localhost' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  }).then((pems) => ({ key: pems.private, cert: pems.cert }));
+  return certificate;
+}
+
+export async function collect(
+  iterable: AsyncIterable<{ records: Array<Record<string, unknown>>; cursor?: string }>,
+) {
+  const pages: Array<{ records: Array<Record<string, unknown>>; cursor?: string }> = [];
+  for await (const page of iterable) pages.push(page);
+  return pages;
+}
+
+export function basicAuth(sandbox: WooSandbox): string {
+  return `Basic ${Buffer.from(`${sandbox.consumerKey}:${sandbox.consumerSecret}`).toString('base64')}`;
+}
