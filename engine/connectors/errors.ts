@@ -44,6 +44,12 @@ export interface ConnectorErrorDetails {
   fields?: Record<string, string>;
   /** Suggested wait before retrying, from `Retry-After` or similar. */
   retryAfterMs?: number;
+  /**
+   * For `conflict`s caused by a duplicate identity value (a guard such as an external
+   * reference or SKU already in use): the id of the record that already holds it, when the
+   * vendor says. The engine can link to it instead of creating the record again.
+   */
+  existingId?: string;
 }
 
 /** A failure talking to a connected system. `code` is `CONNECTOR_<KIND>` (stable). */
@@ -56,6 +62,7 @@ export class ConnectorError extends MapsyncError {
   readonly path?: string;
   readonly fields?: Record<string, string>;
   readonly retryAfterMs?: number;
+  readonly existingId?: string;
   // A private field is neither enumerable nor serialised, so bodies never reach logs.
   #requestBody: unknown;
 
@@ -69,6 +76,7 @@ export class ConnectorError extends MapsyncError {
     this.path = details.path;
     this.fields = details.fields;
     this.retryAfterMs = details.retryAfterMs;
+    this.existingId = details.existingId;
   }
 
   /** Whether trying the same call again later can succeed without a change to the data. */

@@ -10,7 +10,7 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import got, { type Got, type Hooks, RequestError } from 'got';
+import got, { type Got, type Hooks, type NormalizedOptions, RequestError } from 'got';
 import type { Runtime } from '../../runtime.ts';
 import { ConnectorError } from '../errors.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -28,6 +28,17 @@ export interface HttpClientOptions {
   requestTimeoutMs?: number;
   retry?: Partial<RetrySettings>;
   limiter?: RateLimiter;
+  /**
+   * Runs before every attempt, before the rate limiter is asked for budget (so that a
+   * token fetched here, itself a rate-limited call, never sits between the budget check and
+   * the request it was granted for). Sets auth headers on `options`.
+   */
+  authorize?: (options: NormalizedOptions) => Promise<void> | void;
+  /**
+   * Retry POST/PATCH like idempotent methods and never report them as `ambiguous`: for
+   * calls without side effects such as an OAuth token endpoint.
+   */
+  sideEffectFree?: boolean;
   /** Extra hooks (auth); run after the built-in ones of the same kind. */
   hooks?: Partial<Hooks>;
   headers?: Record<string, string>;
@@ -54,12 +65,22 @@ export function createHttpClient(options: HttpClientOptions): Got {
       limit: settings.limit,
       methods: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST', 'PATCH'],
       maxRetryAfter: settings.maxRetryAfterMs,
-      calculateDelay: ({ attemptCount, error, retryAfter }) => {
+      calculateDelay: ({ attemptCount, error, retryAfter, computedValue }) => {
+        // `retryWithMergedOptions` from an afterResponse hook (e.g. a 401 that renewed the
+        // token) surfaces here as a RetryError: got asks for an immediate retry.
+        if (error.name === 'RetryError') return computedValue;
         const status = error.response?.statusCode;
         const retryAfterMs =
           retryAfter ?? parseRetryAfter(error.response?.headers['retry-after'] as string | undefined);
         const delay = retryDelay(
-          { method: error.options.method, attemptCount, status, errorCode: error.code, retryAfterMs },
+          {
+            method: error.options.method,
+            attemptCount,
+            status,
+            errorCode: error.code,
+            retryAfterMs,
+            ...(options.sideEffectFree ? { idempotent: true } : {}),
+          },
           settings,
         );
         if (status === 429 && delay > 0) limiter?.pause(delay);
@@ -69,6 +90,7 @@ export function createHttpClient(options: HttpClientOptions): Got {
     hooks: {
       beforeRequest: [
         async (request) => {
+          await options.authorize?.(request);
           if (limiter) {
             await limiter.schedule(
               async () => undefined,
@@ -117,14 +139,18 @@ export function createHttpClient(options: HttpClientOptions): Got {
  * `transport`. The message names method and path only: never the query string, which may
  * carry credentials.
  */
-export function transportError(system: string, error: unknown): ConnectorError {
+export function transportError(
+  system: string,
+  error: unknown,
+  settings: { sideEffectFree?: boolean } = {},
+): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const request = error instanceof RequestError ? error : undefined;
   const method = request?.options.method ?? 'GET';
   const path = request?.options.url instanceof URL ? request.options.url.pathname : undefined;
   const code = request?.code ?? 'UNKNOWN';
   const notSent = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH'].includes(code);
-  const writes = method === 'POST' || method === 'PATCH';
+  const writes = (method === 'POST' || method === 'PATCH') && !settings.sideEffectFree;
   const kind = writes && !notSent ? 'ambiguous' : 'transport';
   const what = code === 'ETIMEDOUT' ? 'timed out' : `failed (${code})`;
   return new ConnectorError(

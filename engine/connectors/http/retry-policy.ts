@@ -56,6 +56,8 @@ export interface AttemptOutcome {
   errorCode?: string;
   /** Parsed `Retry-After`, in ms. */
   retryAfterMs?: number;
+  /** Overrides the method's idempotency (true for side-effect-free POSTs such as token calls). */
+  idempotent?: boolean;
 }
 
 /** Milliseconds to wait before the next attempt, or 0 for "do not retry". */
@@ -66,7 +68,7 @@ export function retryDelay(outcome: AttemptOutcome, settings: RetrySettings = de
     const wanted = Math.max(settings.min429DelayMs, outcome.retryAfterMs ?? 0);
     return wanted > settings.maxRetryAfterMs ? 0 : wanted;
   }
-  const idempotent = IDEMPOTENT.has(method);
+  const idempotent = outcome.idempotent ?? IDEMPOTENT.has(method);
   if (outcome.status !== undefined) {
     if (!idempotent || !RETRY_STATUS.has(outcome.status)) return 0;
     if (outcome.retryAfterMs !== undefined) {

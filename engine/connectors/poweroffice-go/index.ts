@@ -5,6 +5,7 @@
  */
 import type { ConnectorFactory } from '../types.ts';
 import { resolveConfig } from './config.ts';
+import { PowerOfficeGoConnector } from './connector.ts';
 import { entities } from './entities.ts';
 
 export const powerofficeGo: ConnectorFactory = {
@@ -12,8 +13,7 @@ export const powerofficeGo: ConnectorFactory = {
   description: 'PowerOffice Go accounting through its v2 API (customers, products, sales orders and lines)',
   secretKeys: ['application_key', 'client_key', 'subscription_key'],
   entities,
-  create(config) {
-    resolveConfig(config);
-    throw new Error('poweroffice-go connector: not implemented yet');
+  create(config, runtime) {
+    return new PowerOfficeGoConnector(resolveConfig(config), runtime);
   },
 };

@@ -1,0 +1,325 @@
+/**
+ * The PowerOffice Go v2 connector: listing with cursors, get, create (sales orders with
+ * their lines in one call), JSON Patch updates, delete/archive, identity-guard look-ups
+ * and an auth check. HTTP, tokens and the shared rate limit live in api.ts; error mapping
+ * in errors.ts; paging in listing.ts.
+ */
+import type { Runtime } from '../../runtime.ts';
+import { isConnectorError } from '../errors.ts';
+import type {
+  Connector,
+  CreatedWithChildren,
+  CreateWithChildren,
+  EntityRecord,
+  GuardLookup,
+  ListOptions,
+  Page,
+  PatchOperation,
+  RecordId,
+  RemoveMode,
+  WriteOptions,
+} from '../types.ts';
+import { PowerOfficeApi } from './api.ts';
+import type { ResolvedConfig } from './config.ts';
+import { entities } from './entities.ts';
+import { SYSTEM, usageError } from './errors.ts';
+import { listPages } from './listing.ts';
+import { fromDate, minusMs } from './timestamps.ts';
+
+type Entity = 'customer' | 'product' | 'salesorder' | 'salesorderline';
+
+const COLLECTION: Record<Exclude<Entity, 'salesorderline'>, string> = {
+  customer: 'Customers',
+  product: 'Products',
+  salesorder: 'SalesOrders',
+};
+
+const INT_ID = /^\d{1,19}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * How far before `notBefore` the sales-order guard scan starts: our clock and the
+ * service's may disagree, and the order's timestamp is set when the service commits it.
+ */
+const GUARD_SCAN_MARGIN_MS = 10 * 60_000;
+
+const sameText = (a: unknown, b: string) =>
+  typeof a === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
+
+export class PowerOfficeGoConnector implements Connector {
+  readonly kind = SYSTEM;
+  readonly entities = entities;
+  readonly withChildren: CreateWithChildren;
+  /** Exposed for tests and diagnostics (token request count). */
+  readonly api: PowerOfficeApi;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly runtime: Runtime,
+  ) {
+    this.api = new PowerOfficeApi(config, runtime);
+    this.withChildren = {
+      children: { salesorder: ['salesorderline'] },
+      createWithChildren: (entity, data, childEntity, children, options) =>
+        this.createWithChildren(entity, data, childEntity, children, options),
+    };
+  }
+
+  async *list(entity: string, options: ListOptions = {}): AsyncIterable<Page> {
+    const e = this.entity(entity);
+    const common = {
+      pageSize: this.config.pageSize,
+      ...(options.fields ? { fields: options.fields } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    if (e === 'salesorderline') {
+      const parentId = this.requireParent(e, options.parentId);
+      if (!UUID.test(parentId)) return;
+      yield* listPages(
+        this.api,
+        { ...common, path: this.linesPath(parentId), timestamped: false },
+        this.runtime.logger,
+      );
+      return;
+    }
+    const since = options.since;
+    const querySince =
+      since !== undefined && this.config.overlapMs > 0
+        ? (minusMs(since, this.config.overlapMs) ?? since)
+        : since;
+    yield* listPages(
+      this.api,
+      {
+        ...common,
+        path: COLLECTION[e],
+        timestamped: true,
+        ...(since !== undefined ? { since } : {}),
+        ...(querySince !== undefined ? { querySince } : {}),
+        scanAddresses: e === 'customer' && this.config.customerChanges === 'scan' && since !== undefined,
+      },
+      this.runtime.logger,
+    );
+  }
+
+  async get(entity: string, id: RecordId, options: WriteOptions = {}): Promise<EntityRecord | null> {
+    const path = this.recordPath(this.entity(entity), id, options.parentId);
+    if (!path) return null;
+    try {
+      const response = await this.api.call('GET', path, options.signal ? { signal: options.signal } : {});
+      return (response.body ?? null) as EntityRecord | null;
+    } catch (error) {
+      if (isConnectorError(error, 'not-found')) return null;
+      throw error;
+    }
+  }
+
+  async create(entity: string, data: EntityRecord, options: WriteOptions = {}): Promise<EntityRecord> {
+    const e = this.entity(entity);
+    const path =
+      e === 'salesorderline'
+        ? this.linesPath(this.requireParent(e, options.parentId))
+        : e === 'salesorder'
+          ? 'SalesOrders/Complete'
+          : COLLECTION[e];
+    const response = await this.api.call('POST', path, {
+      json: data,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return response.body as EntityRecord;
+  }
+
+  private async createWithChildren(
+    entity: string,
+    data: EntityRecord,
+    childEntity: string,
+    children: EntityRecord[],
+    options: WriteOptions = {},
+  ): Promise<CreatedWithChildren> {
+    if (entity !== 'salesorder' || childEntity !== 'salesorderline') {
+      throw usageError(
+        `createWithChildren supports salesorder + salesorderline, not ${entity} + ${childEntity}`,
+      );
+    }
+    const created = await this.create('salesorder', { ...data, SalesOrderLines: children }, options);
+    const { SalesOrderLines, ...record } = created;
+    const lines = Array.isArray(SalesOrderLines) ? (SalesOrderLines as EntityRecord[]) : [];
+    return { record, children: alignChildren(children, lines) };
+  }
+
+  async update(
+    entity: string,
+    id: RecordId,
+    ops: PatchOperation[],
+    options: WriteOptions = {},
+  ): Promise<EntityRecord> {
+    const e = this.entity(entity);
+    const path = this.recordPath(e, id, options.parentId);
+    if (!path) throw usageError(`${entity} ${id} does not exist (not a valid id)`);
+    if (ops.length === 0) {
+      const current = await this.get(e, id, options);
+      if (!current) throw usageError(`${entity} ${id} does not exist`);
+      return current;
+    }
+    const response = await this.api.call('PATCH', path, {
+      patch: ops,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return response.body as EntityRecord;
+  }
+
+  async remove(entity: string, id: RecordId, mode: RemoveMode, options: WriteOptions = {}): Promise<void> {
+    const e = this.entity(entity);
+    if (!entities[e]!.removeModes.includes(mode)) throw usageError(`${entity} cannot be removed by ${mode}`);
+    const path = this.recordPath(e, id, options.parentId);
+    if (!path) return;
+    try {
+      if (mode === 'archive') {
+        await this.api.call('PATCH', path, {
+          patch: [{ op: 'replace', path: '/IsArchived', value: true }],
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } else {
+        await this.api.call('DELETE', path, options.signal ? { signal: options.signal } : {});
+      }
+    } catch (error) {
+      // Already gone is not an error.
+      if (isConnectorError(error, 'not-found')) return;
+      throw error;
+    }
+  }
+
+  async findByGuard(entity: string, lookup: GuardLookup): Promise<EntityRecord[]> {
+    const e = this.entity(entity);
+    if (!entities[e]!.guardFields.includes(lookup.field)) {
+      throw usageError(`${entity} has no identity guard "${lookup.field}"`);
+    }
+    const value = lookup.value;
+    const matching = (records: EntityRecord[]) => records.filter((r) => sameText(r[lookup.field], value));
+    switch (e) {
+      case 'customer':
+        // Server-side filter; the service compares case-insensitively, so do we.
+        return matching(await this.collect('Customers', { externalImportReference: value }));
+      case 'product':
+        // `codes` is a comma-separated list: a code containing a comma cannot be filtered for.
+        return matching(
+          value.includes(',')
+            ? await this.collect('Products', {})
+            : await this.collect('Products', { codes: value }),
+        );
+      case 'salesorder': {
+        // There is no ExternalImportReference filter on sales orders: scan the orders
+        // changed since shortly before the guard was written and match client-side.
+        const since = lookup.notBefore
+          ? fromDate(new Date(lookup.notBefore.getTime() - GUARD_SCAN_MARGIN_MS))
+          : undefined;
+        return matching(
+          await this.collect('SalesOrders', since ? { lastChangedDateTimeOffsetGreaterThan: since } : {}, [
+            'Id',
+            'ExternalImportReference',
+          ]).then((found) => this.refetch('salesorder', matching(found))),
+        );
+      }
+      case 'salesorderline': {
+        const parentId = this.requireParent(e, lookup.parentId);
+        if (!UUID.test(parentId)) return [];
+        try {
+          return matching(await this.collect(this.linesPath(parentId), {}));
+        } catch (error) {
+          if (isConnectorError(error, 'not-found')) return [];
+          throw error;
+        }
+      }
+    }
+  }
+
+  async checkAuth(): Promise<void> {
+    await this.api.call('GET', 'ClientIntegrationInformation');
+  }
+
+  async close(): Promise<void> {
+    this.api.close();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------
+
+  private entity(name: string): Entity {
+    if (!(name in entities)) throw usageError(`unknown entity "${name}"`);
+    return name as Entity;
+  }
+
+  private requireParent(entity: Entity, parentId: RecordId | undefined): string {
+    if (parentId === undefined || parentId === '')
+      throw usageError(`${entity} needs the parent sales order id`);
+    return parentId;
+  }
+
+  private linesPath(orderId: string): string {
+    return `SalesOrders/${encodeURIComponent(orderId)}/Lines`;
+  }
+
+  /** The record's path, or undefined when `id` cannot be an id of this entity. */
+  private recordPath(entity: Entity, id: RecordId, parentId: RecordId | undefined): string | undefined {
+    if (entity === 'salesorderline') {
+      const parent = this.requireParent(entity, parentId);
+      return UUID.test(parent) && UUID.test(id) ? `${this.linesPath(parent)}/${id}` : undefined;
+    }
+    const valid = entity === 'salesorder' ? UUID.test(id) : INT_ID.test(id);
+    return valid ? `${COLLECTION[entity]}/${id}` : undefined;
+  }
+
+  /** Every record of a (filtered) listing. */
+  private async collect(
+    path: string,
+    filters: Record<string, string>,
+    fields?: string[],
+  ): Promise<EntityRecord[]> {
+    const out: EntityRecord[] = [];
+    for (let page = 1; ; page++) {
+      const response = await this.api.call('GET', path, {
+        searchParams: {
+          ...filters,
+          PageNumber: page,
+          PageSize: this.config.pageSize,
+          ...(fields ? { Fields: fields.join(',') } : {}),
+        },
+      });
+      const records = Array.isArray(response.body) ? (response.body as EntityRecord[]) : [];
+      out.push(...records);
+      if (records.length < this.config.pageSize) return out;
+    }
+  }
+
+  /** Full records for the (few) matches of a trimmed scan. */
+  private async refetch(entity: Entity, records: EntityRecord[]): Promise<EntityRecord[]> {
+    const full = await Promise.all(records.map((r) => this.get(entity, String(r.Id))));
+    return full.filter((r): r is EntityRecord => r !== null);
+  }
+}
+
+/**
+ * Lines returned by `SalesOrders/Complete` in the order of the lines sent: matched by
+ * ExternalImportReference, then by SortOrder, then by position (the service returns them
+ * sorted by SortOrder, which need not be the order they were sent in).
+ */
+export function alignChildren(sent: EntityRecord[], returned: EntityRecord[]): EntityRecord[] {
+  const remaining = [...returned];
+  const take = (pred: (r: EntityRecord) => boolean): EntityRecord | undefined => {
+    const i = remaining.findIndex(pred);
+    return i < 0 ? undefined : remaining.splice(i, 1)[0];
+  };
+  const aligned: Array<EntityRecord | undefined> = sent.map((child) => {
+    const ref = child.ExternalImportReference;
+    return typeof ref === 'string' && ref !== ''
+      ? take((r) => sameText(r.ExternalImportReference, ref))
+      : undefined;
+  });
+  sent.forEach((child, i) => {
+    if (aligned[i]) return;
+    const sort = typeof child.SortOrder === 'number' ? child.SortOrder : undefined;
+    if (sort !== undefined) aligned[i] = take((r) => r.SortOrder === sort);
+  });
+  sent.forEach((_, i) => {
+    if (!aligned[i]) aligned[i] = remaining.shift();
+  });
+  return aligned.filter((r): r is EntityRecord => r !== undefined);
+}

@@ -1,0 +1,133 @@
+/**
+ * Listing pages of PowerOffice Go records.
+ *
+ * - `PageNumber` (1-based) and `PageSize`; the end is a 204, an empty array, a page
+ *   shorter than PageSize, or an `X-Pagination` header whose `nextPageLink` is null (the
+ *   header is undocumented, so it is only ever a reason to stop early, never required).
+ * - Incremental: `lastChangedDateTimeOffsetGreaterThan=<cursor>` (strictly greater), the
+ *   cursor passed exactly as the API returned it (7 fractional digits), optionally moved
+ *   back by the configured overlap.
+ * - Ordered by `LastChangedDateTimeOffset` so that every page's cursor (the newest
+ *   timestamp seen so far) is safe to persist: later pages only hold later changes. The
+ *   order is checked, not trusted: if the service returns records out of order, the cursor
+ *   only advances on the last page.
+ * - Caveat: offset paging over a changing set. A record changed while pages are being read
+ *   moves to the end of the order; the records after its old position shift one place
+ *   forward, so one of them can slip into a page already read. It is picked up again only
+ *   when it changes next (or by a full listing). The service offers no keyset paging; the
+ *   connector logs when it sees a record twice in one listing (the symptom).
+ * - Customers in `scan` mode: every customer is listed and those whose own or whose
+ *   MailAddress timestamp is past the cursor are returned, because an address-only change
+ *   may not move the customer's LastChangedDateTimeOffset.
+ */
+import type { Logger } from 'pino';
+import { ConnectorError } from '../errors.ts';
+import type { EntityRecord, Page } from '../types.ts';
+import type { PowerOfficeApi } from './api.ts';
+import { SYSTEM } from './errors.ts';
+import { compareTimestamps, laterOf } from './timestamps.ts';
+
+export interface ListingPlan {
+  /** Relative path (`Customers`, `SalesOrders/{id}/Lines`). */
+  path: string;
+  pageSize: number;
+  /** Whether records carry LastChangedDateTimeOffset (false for lines). */
+  timestamped: boolean;
+  /** The caller's cursor. */
+  since?: string;
+  /** The value sent as lastChangedDateTimeOffsetGreaterThan (cursor minus overlap). */
+  querySince?: string;
+  /** Customers: list everything and filter by own + address timestamps. */
+  scanAddresses?: boolean;
+  fields?: readonly string[];
+  signal?: AbortSignal;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** The timestamp a record's change is judged by. */
+export function changeStamp(record: EntityRecord, withAddress: boolean): string | undefined {
+  const own = str(record.LastChangedDateTimeOffset);
+  if (!withAddress) return own;
+  const address = record.MailAddress as Record<string, unknown> | null | undefined;
+  return laterOf(own, str(address?.LastChangedDateTimeOffset));
+}
+
+function paginationSaysLast(headers: Record<string, string | string[] | undefined>): boolean {
+  const raw = headers['x-pagination'];
+  if (typeof raw !== 'string') return false;
+  try {
+    const parsed = JSON.parse(raw) as Record<string, unknown>;
+    const entry = Object.entries(parsed).find(([k]) => k.toLowerCase() === 'nextpagelink');
+    return entry !== undefined && entry[1] === null;
+  } catch {
+    return false;
+  }
+}
+
+export async function* listPages(
+  api: PowerOfficeApi,
+  plan: ListingPlan,
+  logger: Logger,
+): AsyncGenerator<Page> {
+  const scan = plan.scanAddresses === true;
+  const search: Record<string, string | number> = { PageSize: plan.pageSize };
+  if (plan.timestamped) search.OrderBy = 'LastChangedDateTimeOffset';
+  if (plan.timestamped && plan.querySince !== undefined && !scan) {
+    search.lastChangedDateTimeOffsetGreaterThan = plan.querySince;
+  }
+  if (plan.fields && plan.fields.length > 0) {
+    const wanted = new Set([
+      'Id',
+      ...(plan.timestamped ? ['LastChangedDateTimeOffset'] : []),
+      ...(scan ? ['MailAddress'] : []),
+    ]);
+    for (const f of plan.fields) wanted.add(f.split('.')[0]!);
+    search.Fields = [...wanted].join(',');
+  }
+
+  let maxSeen = plan.since;
+  let cursor = plan.since;
+  let ordered = true;
+  let previous: string | undefined;
+  let emitted = false;
+  const seen = new Set<string>();
+  for (let pageNumber = 1; ; pageNumber++) {
+    const response = await api.call('GET', plan.path, {
+      searchParams: { ...search, PageNumber: pageNumber },
+      ...(plan.signal ? { signal: plan.signal } : {}),
+    });
+    if (response.body !== undefined && !Array.isArray(response.body)) {
+      throw new ConnectorError(`${SYSTEM}: GET ${api.pathOf(plan.path)} did not return a list`, {
+        system: SYSTEM,
+        kind: 'transport',
+        method: 'GET',
+        path: api.pathOf(plan.path),
+      });
+    }
+    const records = (response.body ?? []) as EntityRecord[];
+    for (const record of records) {
+      const own = str(record.LastChangedDateTimeOffset);
+      if (own !== undefined && previous !== undefined && compareTimestamps(own, previous) < 0)
+        ordered = false;
+      previous = own ?? previous;
+      maxSeen = laterOf(maxSeen, changeStamp(record, scan));
+      const id = String(record.Id);
+      if (seen.has(id)) logger.debug({ system: SYSTEM, path: plan.path }, 'record seen twice in one listing');
+      seen.add(id);
+    }
+    const last = records.length < plan.pageSize || paginationSaysLast(response.headers);
+    if (plan.timestamped) cursor = last || (ordered && !scan) ? maxSeen : cursor;
+    if (records.length === 0 && emitted && !plan.timestamped) break;
+    const out =
+      scan && plan.since !== undefined
+        ? records.filter((r) => {
+            const stamp = changeStamp(r, true);
+            return stamp !== undefined && compareTimestamps(stamp, plan.since!) > 0;
+          })
+        : records;
+    yield { records: out, ...(plan.timestamped && cursor !== undefined ? { cursor } : {}) };
+    emitted = true;
+    if (last) break;
+  }
+}
