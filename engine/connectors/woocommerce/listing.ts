@@ -8,16 +8,22 @@
  *
  * Orders and products (cursor): `status=any`, `orderby=modified&order=asc` (WooCommerce
  * breaks ties by id), `dates_are_gmt=true`. Pages are keyset-paginated on the modification
- * time: each next request asks for records modified after (last time − 1 s) and skips, via
- * `offset`, the records of that last second already seen. A record edited while the listing
- * runs moves to the end instead of shifting an unseen record onto an already-read page.
- * Every page carries the cursor of everything read so far.
+ * time: each next request asks for records modified after (last time − 1 s) and skips the
+ * records of that last second already read (`exclude`, or `offset` for huge groups). A
+ * record edited while the listing runs moves to the end instead of shifting an unseen
+ * record onto an already-read page. Every page carries the cursor of everything read so far.
  */
 import type { Page } from '../types.ts';
 import { type ApiResponse, type Query, WooApi } from './api.ts';
 import { type Cursor, decodeCursor, encodeCursor, formatGmt, laterCursor } from './cursor.ts';
 import { parseGmt } from './entities.ts';
 import { invalidCursor } from './errors.ts';
+
+/**
+ * Up to this many ids of the newest second are skipped with `exclude` (immune to records
+ * leaving that second while the listing runs); beyond it (bulk imports) with `offset`.
+ */
+const MAX_EXCLUDE = 200;
 
 type Fetch = (route: string, query: Query, signal?: AbortSignal) => Promise<ApiResponse<unknown>>;
 
@@ -43,8 +49,11 @@ export async function* listFullScan(
     );
     const records = asRecords(response.body);
     const { total } = WooApi.totals(response.headers);
-    if (lastTotal !== undefined && total !== undefined && total < lastTotal) {
+    if (lastTotal !== undefined && total !== undefined && total < lastTotal && offset > 0) {
+      // Records before the offset were deleted since the last page: step back and ask again.
       offset = Math.max(0, offset - (lastTotal - total));
+      lastTotal = total;
+      continue;
     }
     lastTotal = total;
     if (records.length > 0) yield { records };
@@ -69,8 +78,11 @@ export async function* listByModified(
     after = formatGmt(new Date(parseGmt(cursor.modifiedGmt)!.getTime() - settings.overlapMs));
   }
   let offset = 0;
+  /** Ids already read from the newest second, skipped with `exclude` while they are few. */
+  let seenInSecond: string[] = [];
   let emitted = false;
   for (;;) {
+    const excluding = seenInSecond.length > 0 && seenInSecond.length <= MAX_EXCLUDE;
     const query: Query = {
       ...baseQuery,
       orderby: 'modified',
@@ -78,7 +90,8 @@ export async function* listByModified(
       per_page: settings.pageSize,
       dates_are_gmt: true,
       ...(after !== undefined ? { modified_after: after } : {}),
-      ...(offset > 0 ? { offset } : {}),
+      ...(excluding ? { exclude: seenInSecond.join(',') } : {}),
+      ...(!excluding && offset > 0 ? { offset } : {}),
     };
     const response = await fetch(route, query, signal);
     const records = asRecords(response.body);
@@ -89,24 +102,31 @@ export async function* listByModified(
         cursor = laterCursor(cursor, { modifiedGmt: modified, id: String(record.id) });
       }
     }
+    const skipped = excluding ? 0 : offset;
     const done =
-      records.length < settings.pageSize || (total !== undefined && offset + records.length >= total);
+      records.length < settings.pageSize || (total !== undefined && skipped + records.length >= total);
     if (records.length > 0 || (!emitted && done && cursor)) {
       emitted = true;
       yield { records, ...(cursor ? { cursor: encodeCursor(cursor) } : {}) };
     }
     if (done) return;
-    // Keyset step: restart just before the last second seen, skipping what was read of it.
+    // Keyset step: restart just before the newest second read, skipping what was read of it.
     const lastModified = records[records.length - 1]!.date_modified_gmt;
     const lastDate = typeof lastModified === 'string' ? parseGmt(lastModified) : undefined;
     if (!lastDate) {
       offset += records.length;
       continue;
     }
-    const sameSecond = records.filter((r) => r.date_modified_gmt === lastModified).length;
     const previousAfter = after;
     after = formatGmt(new Date(lastDate.getTime() - 1000));
-    offset = after === previousAfter ? offset + sameSecond : sameSecond;
+    const inSecond = records.filter((r) => r.date_modified_gmt === lastModified).map((r) => String(r.id));
+    if (after === previousAfter) {
+      seenInSecond = [...seenInSecond, ...inSecond];
+      offset += inSecond.length;
+    } else {
+      seenInSecond = inSecond;
+      offset = inSecond.length;
+    }
   }
 }
 
