@@ -10,15 +10,11 @@ import { Command, CommanderError } from 'commander';
 import { MapsyncError } from '../errors.ts';
 import { commands } from './commands/index.ts';
 import type { CliDeps } from './deps.ts';
+import { EXIT_CONFIG, EXIT_INTERNAL } from './exit-codes.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-
-/** Exit code for configuration and usage problems (also used by `mapsync validate`). */
-export const EXIT_CONFIG = 2;
-/** Exit code for a bug in mapsync itself (BSD EX_SOFTWARE). */
-export const EXIT_INTERNAL = 70;
 
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command()

@@ -59,6 +59,11 @@ export interface CompiledProperty {
   readonly target: string;
   /** Data type on the target side (explicit, or from the target entity schema). */
   readonly type: string;
+  /**
+   * Data type on the source side, from the source entity schema (falls back to `type`).
+   * Values flowing to the source are converted to it.
+   */
+  readonly sourceType: string;
   readonly direction: PropertyDirection;
   /** Source record → target value. Derived from `source` + `type` when not written. */
   readonly toTarget?: CompiledExpression;
@@ -66,6 +71,8 @@ export interface CompiledProperty {
   readonly toSource?: CompiledExpression;
   /** Overrides the mapping's conflict policy for this property. */
   readonly conflict?: ConflictPolicy;
+  /** Free text from the mapping file, for generated docs. */
+  readonly description?: string;
   readonly position: SourcePosition;
 }
 
@@ -89,10 +96,12 @@ export interface CompiledMapping {
   readonly name: string;
   readonly file: string;
   readonly description?: string;
-  readonly source: { readonly system: string; readonly entity: string };
+  /** `label` names the entity in generated docs (default: the entity name, capitalised). */
+  readonly source: { readonly system: string; readonly entity: string; readonly label?: string };
   readonly target: {
     readonly system: string;
     readonly entity: string;
+    readonly label?: string;
     /** Target records must have these values; set on create, used to filter listings. */
     readonly where: Readonly<Record<string, unknown>>;
     /** When true for a target record, the engine never writes to it (a confirmed order). */

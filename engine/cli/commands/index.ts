@@ -4,5 +4,7 @@
  * in the array below; main.ts and program.ts never change.
  */
 import type { CommandModule } from '../deps.ts';
+import * as test from './test.ts';
+import * as validate from './validate.ts';
 
-export const commands: readonly CommandModule[] = [];
+export const commands: readonly CommandModule[] = [validate, test];

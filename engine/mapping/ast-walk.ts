@@ -1,0 +1,81 @@
+/**
+ * Reads what an expression refers to from its JSONata AST, so problems are found at validate
+ * time: which functions it calls (and with which arguments: `$link('customer-person', …)`
+ * feeds the dependency graph), which variables it reads, and which names it binds itself
+ * (`$f := function($x){…}`, lambda parameters, `@$item`, `#$index`). Scoping is not
+ * modelled: a name bound anywhere in the expression counts as known everywhere in it.
+ *
+ * JSONata positions point just past a token; the offsets returned here are token starts.
+ */
+import type jsonata from 'jsonata';
+
+export interface FunctionCall {
+  name: string;
+  /** Offset of the `$` of the function name in the expression text. */
+  offset: number;
+  args: jsonata.ExprNode[];
+}
+
+export interface VariableReference {
+  name: string;
+  offset: number;
+}
+
+export interface ExpressionReferences {
+  calls: FunctionCall[];
+  /** Variables read as values (function names of calls are not included). */
+  variables: VariableReference[];
+  /** Names the expression binds itself. */
+  bound: Set<string>;
+}
+
+type Node = jsonata.ExprNode & Record<string, unknown>;
+
+const isNode = (value: unknown): value is Node =>
+  typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+
+/** Start offset of a `$name` variable node. */
+export const variableStart = (node: jsonata.ExprNode): number =>
+  Math.max(0, (node.position ?? 0) - String(node.value ?? '').length - 1);
+
+/** Start offset (opening quote) of a string literal node. */
+export const stringStart = (node: jsonata.ExprNode): number =>
+  Math.max(0, (node.position ?? 0) - String(node.value ?? '').length - 2);
+
+export function collectReferences(ast: jsonata.ExprNode): ExpressionReferences {
+  const refs: ExpressionReferences = { calls: [], variables: [], bound: new Set() };
+  const procedures = new Set<unknown>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const node = value as Node;
+    if (isNode(node)) {
+      if ((node.type === 'function' || node.type === 'partial') && node.procedure?.type === 'variable') {
+        procedures.add(node.procedure);
+        refs.calls.push({
+          name: String(node.procedure.value),
+          offset: variableStart(node.procedure),
+          args: node.arguments ?? [],
+        });
+      } else if (node.type === 'variable' && !procedures.has(node)) {
+        refs.variables.push({ name: String(node.value), offset: variableStart(node) });
+      } else if ((node.type as string) === 'bind' && isNode(node.lhs) && node.lhs.type === 'variable') {
+        refs.bound.add(String(node.lhs.value));
+      } else if (node.type === 'lambda') {
+        for (const arg of node.arguments ?? []) refs.bound.add(String(arg.value));
+      }
+      if (typeof node.focus === 'string') refs.bound.add(node.focus);
+      if (typeof node.index === 'string') refs.bound.add(node.index);
+    }
+    for (const [key, child] of Object.entries(node)) {
+      if (key === 'procedure' && isNode(child) && child.type === 'variable') continue;
+      if (key === 'value' && typeof child !== 'object') continue;
+      visit(child);
+    }
+  };
+  visit(ast);
+  return refs;
+}

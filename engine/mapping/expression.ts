@@ -1,0 +1,152 @@
+/**
+ * Compiles one JSONata expression of a mapping file, once, with mapsync's helpers registered
+ * and runtime guardrails on. At validate time it reports syntax errors, unknown functions and
+ * unknown variables at their real `file:line:col` (through the YAML scalar's offset map); at
+ * run time a failing, runaway or too-deep evaluation rejects with a MappingRuntimeError
+ * naming file and line, so one bad record fails alone instead of hanging the engine.
+ */
+import jsonata from 'jsonata';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { didYouMean } from '../diagnostics/did-you-mean.ts';
+import { MappingRuntimeError, MapsyncError } from '../errors.ts';
+import { collectReferences, type FunctionCall } from './ast-walk.ts';
+import { JSONATA_BUILTINS } from './functions/builtins.ts';
+import { CONTEXT_BINDING, helpers, registerHelpers } from './functions/index.ts';
+import type { CompiledExpression, EvaluationContext, SourcePosition } from './model.ts';
+import { toPlain } from './plain.ts';
+
+/** Guardrails for every evaluation. */
+export interface ExpressionLimits {
+  /** Wall-clock limit of one evaluation in milliseconds. */
+  timeoutMs: number;
+  /** Maximum JSONata evaluation depth (recursion). */
+  maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: ExpressionLimits = { timeoutMs: 1000, maxDepth: 500 };
+
+/** Where an expression sits: its file, its mapping, and offset → file position. */
+export interface ExpressionSite {
+  readonly file: string;
+  readonly mapping: string;
+  /** What the expression is (`properties[3].to_target`), for messages. */
+  readonly label: string;
+  locate(offset: number): SourcePosition;
+}
+
+export interface ExpressionOptions {
+  limits: ExpressionLimits;
+  /** Mapping variables, bound as `$name` in every evaluation. */
+  variables: Readonly<Record<string, unknown>>;
+  /** Further variable names the engine binds (`parent`, `position`). */
+  contextVariables: readonly string[];
+}
+
+export interface CompileResult {
+  expression?: CompiledExpression;
+  /** Offset in the expression text → position in the file. */
+  locate(offset: number): SourcePosition;
+  calls: (FunctionCall & { position: SourcePosition })[];
+  diagnostics: Diagnostic[];
+}
+
+const KNOWN_FUNCTIONS = [...JSONATA_BUILTINS, ...Object.keys(helpers)];
+
+export function compileExpression(
+  text: string,
+  site: ExpressionSite,
+  options: ExpressionOptions,
+): CompileResult {
+  const diagnostics: Diagnostic[] = [];
+  const report = (offset: number, code: string, message: string, severity: 'error' | 'warning' = 'error') => {
+    const { line, col } = site.locate(offset);
+    diagnostics.push({ file: site.file, line, col, severity, code, message });
+  };
+  let compiled: jsonata.Expression;
+  try {
+    compiled = jsonata(text, { timeout: options.limits.timeoutMs, stack: options.limits.maxDepth });
+  } catch (error) {
+    const e = error as { position?: number; token?: string; message?: string };
+    report(tokenStart(e, text.length), 'EXPR_SYNTAX', `${site.label}: ${e.message ?? 'syntax error'}`);
+    return { calls: [], diagnostics, locate: site.locate };
+  }
+  registerHelpers(compiled);
+
+  const refs = collectReferences(compiled.ast());
+  const knownVariables = new Set<string>([
+    '',
+    '$',
+    ...KNOWN_FUNCTIONS,
+    ...refs.bound,
+    ...Object.keys(options.variables),
+    ...options.contextVariables,
+  ]);
+  for (const call of refs.calls) {
+    if (JSONATA_BUILTINS.has(call.name) || call.name in helpers || knownVariables.has(call.name)) continue;
+    report(
+      call.offset,
+      'EXPR_UNKNOWN_FUNCTION',
+      `${site.label}: unknown function $${call.name}${didYouMean(call.name, [...KNOWN_FUNCTIONS, ...refs.bound])}`,
+    );
+  }
+  for (const variable of refs.variables) {
+    if (knownVariables.has(variable.name)) continue;
+    const candidates = [...Object.keys(options.variables), ...options.contextVariables, ...refs.bound];
+    report(
+      variable.offset,
+      'EXPR_UNKNOWN_VARIABLE',
+      `${site.label}: unknown variable $${variable.name}${didYouMean(variable.name, candidates)}`,
+    );
+  }
+  const calls = refs.calls.map((call) => ({ ...call, position: site.locate(call.offset) }));
+  const expression: CompiledExpression = {
+    text,
+    position: site.locate(0),
+    evaluate: (input, context) => evaluateGuarded(compiled, input, context, site, options.variables),
+  };
+  return { expression, calls, diagnostics, locate: site.locate };
+}
+
+/** JSONata error positions point past the offending token; report where it starts. */
+function tokenStart(error: { position?: number; token?: string }, length: number): number {
+  const position = typeof error.position === 'number' ? error.position : 0;
+  const token = error.token && error.token !== '(end)' ? error.token.length : 0;
+  return Math.max(0, Math.min(position - token, Math.max(0, length - 1)));
+}
+
+async function evaluateGuarded(
+  compiled: jsonata.Expression,
+  input: unknown,
+  context: EvaluationContext,
+  site: ExpressionSite,
+  variables: Readonly<Record<string, unknown>>,
+): Promise<unknown> {
+  const bindings = { ...variables, ...context.bindings, [CONTEXT_BINDING]: context };
+  try {
+    return toPlain(await compiled.evaluate(input, bindings));
+  } catch (error) {
+    throw runtimeError(error, site);
+  }
+}
+
+const RUNTIME_CODES: Record<string, string> = { D1012: 'MAP_EVAL_TIMEOUT', D1011: 'MAP_EVAL_DEPTH' };
+
+function runtimeError(error: unknown, site: ExpressionSite): Error {
+  // Errors the engine raised on purpose (a store failure inside $link, a connector error
+  // while creating a linked record) keep their identity so the engine can act on them.
+  if (error instanceof MapsyncError) return error;
+  const e = (error ?? {}) as { code?: unknown; position?: number; token?: string; message?: string };
+  const jsonataCode = typeof e.code === 'string' && /^[STDU]\d{4}$/.test(e.code) ? e.code : undefined;
+  const code = (jsonataCode && RUNTIME_CODES[jsonataCode]) ?? 'MAP_EVAL_ERROR';
+  const offset = typeof e.position === 'number' ? tokenStart(e, Number.MAX_SAFE_INTEGER) : 0;
+  const { line, col } = site.locate(offset);
+  const detail = e.message ?? String(error);
+  const suffix = jsonataCode ? ` (JSONata ${jsonataCode})` : '';
+  return new MappingRuntimeError(
+    code,
+    `${site.file}:${line}:${col}: mapping "${site.mapping}", ${site.label}: ${detail}${suffix}`,
+    site.mapping,
+    site.label,
+    { cause: error },
+  );
+}

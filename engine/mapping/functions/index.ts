@@ -1,0 +1,113 @@
+/**
+ * The helper functions every mapping expression can call, registered once per compiled
+ * expression with a JSONata signature (so wrong argument types fail with a clear error).
+ * This list is also what `mapsync validate` accepts as function names besides JSONata's
+ * built-ins and the expression's own lambdas, and what docs/mapping-format.md documents.
+ */
+import type jsonata from 'jsonata';
+import type { EvaluationContext } from '../model.ts';
+import { dateTimeOffset, gmtDateTime, utcDate, utcDateTime, zonedDate } from './dates.ts';
+import { decimal, decimalString, divide, exclVat, inclVat, percentOff } from './money.ts';
+import { htmlToText } from './text.ts';
+
+/** Name of the hidden binding that carries the EvaluationContext into `$link`. */
+export const CONTEXT_BINDING = '__mapsync_context';
+
+export interface HelperFunction {
+  /** JSONata signature, e.g. `<(sn)n?:n>`. */
+  readonly signature: string;
+  /** One line for docs and `--help`. */
+  readonly summary: string;
+  readonly implementation: (this: jsonata.Focus, ...args: unknown[]) => unknown;
+}
+
+const plain =
+  (fn: (...args: unknown[]) => unknown) =>
+  (...args: unknown[]): unknown =>
+    fn(...args);
+
+export const helpers: Readonly<Record<string, HelperFunction>> = {
+  link: {
+    signature: '<sx:x>',
+    summary:
+      'The target-side id linked to a source key of another mapping (or to a source record given as an object, matched or created as that mapping allows).',
+    implementation(this: jsonata.Focus, mapping: unknown, key: unknown) {
+      const context = this.environment.lookup(CONTEXT_BINDING) as EvaluationContext | undefined;
+      if (!context) throw new Error('$link: no link resolver in this evaluation');
+      if (key === undefined || key === null || key === '') return undefined;
+      return context.link(String(mapping), key);
+    },
+  },
+  decimal: {
+    signature: '<(snl)n?:n>',
+    summary:
+      'A money or decimal value (string or number) rounded half-up to N decimals (default 2), as a number.',
+    implementation: plain((v, n) => decimal(v, n)),
+  },
+  decimalString: {
+    signature: '<(snl)n?:s>',
+    summary: 'Like $decimal, but as a string with exactly N decimals ("19.90").',
+    implementation: plain((v, n) => decimalString(v, n)),
+  },
+  divide: {
+    signature: '<(snl)(snl)n?:n>',
+    summary: 'Exact decimal division rounded half-up to N decimals (default 2); nothing when dividing by 0.',
+    implementation: plain((a, b, n) => divide(a, b, n)),
+  },
+  percentOff: {
+    signature: '<(snl)(snl)n?:n>',
+    summary:
+      'Discount percent from a before and an after amount, (before − after) / before × 100, rounded half-up.',
+    implementation: plain((a, b, n) => percentOff(a, b, n)),
+  },
+  exclVat: {
+    signature: '<(snl)(sn)n?:n>',
+    summary: 'An amount including VAT without the VAT: amount / (1 + rate/100), rounded half-up (default 2).',
+    implementation: plain((a, r, n) => exclVat(a, r, n)),
+  },
+  inclVat: {
+    signature: '<(snl)(sn)n?:n>',
+    summary:
+      'An amount excluding VAT with the VAT added: amount × (1 + rate/100), rounded half-up (default 2).',
+    implementation: plain((a, r, n) => inclVat(a, r, n)),
+  },
+  htmlToText: {
+    signature: '<(sl):s>',
+    summary: 'The plain text of an HTML fragment (product descriptions).',
+    implementation: plain((h) => htmlToText(h)),
+  },
+  utcDateTime: {
+    signature: '<(snl):s>',
+    summary:
+      'An instant as ISO 8601 UTC ("2024-05-01T10:00:00Z"); a date without zone (WooCommerce *_gmt) is read as UTC.',
+    implementation: plain((v) => utcDateTime(v)),
+  },
+  utcDate: {
+    signature: '<(snl):s>',
+    summary: 'The UTC calendar date of an instant ("2024-05-01").',
+    implementation: plain((v) => utcDate(v)),
+  },
+  zonedDate: {
+    signature: '<(snl)s:s>',
+    summary:
+      'The calendar date of an instant in an IANA time zone, e.g. $zonedDate(date_created_gmt, "Europe/Oslo").',
+    implementation: plain((v, z) => zonedDate(v, z)),
+  },
+  dateTimeOffset: {
+    signature: '<(snl):s>',
+    summary: 'An instant as a PowerOffice Go DateTimeOffset ("2024-05-01T10:00:00.0000000+00:00").',
+    implementation: plain((v) => dateTimeOffset(v)),
+  },
+  gmtDateTime: {
+    signature: '<(snl):s>',
+    summary: 'An instant in WooCommerce *_gmt form ("2024-05-01T10:00:00", UTC without suffix).',
+    implementation: plain((v) => gmtDateTime(v)),
+  },
+};
+
+/** Register every helper on a compiled JSONata expression. */
+export function registerHelpers(expression: jsonata.Expression): void {
+  for (const [name, helper] of Object.entries(helpers)) {
+    expression.registerFunction(name, helper.implementation, helper.signature);
+  }
+}

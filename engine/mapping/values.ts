@@ -1,0 +1,197 @@
+/**
+ * Values as the engine compares and writes them: reading and nesting dotted paths,
+ * converting a value to a property's declared type, canonical equality and match keys.
+ * These are the rules that make a sync converge: "" = null = missing, "19.90" = 19.9 for
+ * decimals, the same instant in two notations is the same date-time, e-mail addresses match
+ * whatever their case and surrounding spaces.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { Decimal } from 'decimal.js';
+import { parseInstant } from './functions/dates.ts';
+import type { MatchNormalization } from './model.ts';
+
+export const VALUE_TYPES = [
+  'string',
+  'integer',
+  'number',
+  'decimal',
+  'boolean',
+  'date',
+  'date-time',
+  'object',
+  'array',
+] as const;
+export type ValueType = (typeof VALUE_TYPES)[number];
+
+/** `undefined`, `null` and `""` all mean "no value". */
+export function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/** The value at a dotted path (`billing.city`); numeric segments index arrays. */
+export function getPath(record: unknown, path: string): unknown {
+  let current: unknown = record;
+  for (const segment of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+/** Nest `{ 'MailAddress.City': 'Oslo' }` into `{ MailAddress: { City: 'Oslo' } }`; undefined values are left out. */
+export function buildRecord(values: Iterable<readonly [string, unknown]>): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [path, value] of values) {
+    if (value === undefined) continue;
+    const segments = path.split('.');
+    let node = record;
+    for (const segment of segments.slice(0, -1)) {
+      const next = node[segment];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) node[segment] = {};
+      node = node[segment] as Record<string, unknown>;
+    }
+    node[segments.at(-1)!] = value;
+  }
+  return record;
+}
+
+/** Thrown by {@link coerce} when a value cannot be read as the requested type. */
+export class CoercionError extends Error {}
+
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function numericText(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && NUMERIC.test(value.trim())) return value.trim();
+  return undefined;
+}
+
+const fail = (value: unknown, type: string): never => {
+  throw new CoercionError(`cannot convert ${JSON.stringify(value)} to ${type}`);
+};
+
+/**
+ * Convert `value` to `type`. `undefined` stays undefined, `null` stays null, and `""` is
+ * null for every type but string. Throws a {@link CoercionError} for values that do not fit.
+ */
+export function coerce(value: unknown, type: string): unknown {
+  if (value === undefined || value === null) return value;
+  if (value === '' && type !== 'string') return null;
+  switch (type) {
+    case 'string':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number')
+        return Number.isFinite(value) ? new Decimal(value).toFixed() : fail(value, type);
+      if (typeof value === 'boolean') return String(value);
+      return fail(value, type);
+    case 'integer': {
+      const text = numericText(value) ?? fail(value, type);
+      const d = new Decimal(text);
+      if (!d.isInteger() || !Number.isSafeInteger(d.toNumber())) fail(value, type);
+      return d.toNumber();
+    }
+    case 'number':
+    case 'decimal':
+      return Number(numericText(value) ?? fail(value, type));
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (value === 1 || value === 0) return value === 1;
+      if (typeof value === 'string') {
+        const text = value.trim().toLowerCase();
+        if (['true', 'yes', '1'].includes(text)) return true;
+        if (['false', 'no', '0'].includes(text)) return false;
+      }
+      return fail(value, type);
+    case 'date': {
+      if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) {
+        readInstant(value, type);
+        return value.slice(0, 10);
+      }
+      return readInstant(value, type).toISOString().slice(0, 10);
+    }
+    case 'date-time':
+      if (typeof value === 'string') {
+        readInstant(value, type);
+        return value;
+      }
+      return readInstant(value, type).toISOString();
+    case 'object':
+      return typeof value === 'object' && !Array.isArray(value) ? value : fail(value, type);
+    case 'array':
+      return Array.isArray(value) ? value : [value];
+    default:
+      return value;
+  }
+}
+
+function readInstant(value: unknown, type: string): Date {
+  try {
+    return parseInstant(value, type) ?? fail(value, type);
+  } catch {
+    return fail(value, type);
+  }
+}
+
+/** Canonical equality under a property type (see the module comment). */
+export function sameValue(a: unknown, b: unknown, type?: string): boolean {
+  if (isEmpty(a) || isEmpty(b)) return isEmpty(a) && isEmpty(b);
+  switch (type) {
+    case 'integer':
+    case 'number':
+    case 'decimal': {
+      const x = numericText(a);
+      const y = numericText(b);
+      if (x !== undefined && y !== undefined) return new Decimal(x).eq(new Decimal(y));
+      return isDeepStrictEqual(a, b);
+    }
+    case 'boolean':
+      return attempt(() => coerce(a, 'boolean') === coerce(b, 'boolean')) ?? a === b;
+    case 'date':
+      return attempt(() => coerce(a, 'date') === coerce(b, 'date')) ?? a === b;
+    case 'date-time':
+      return attempt(() => readInstant(a, type).getTime() === readInstant(b, type).getTime()) ?? a === b;
+    case 'object':
+    case 'array':
+      return deepSame(a, b);
+    default:
+      if (typeof a === 'object' || typeof b === 'object') return deepSame(a, b);
+      return String(a) === String(b);
+  }
+}
+
+function attempt<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+function deepSame(a: unknown, b: unknown): boolean {
+  if (isEmpty(a) || isEmpty(b)) return isEmpty(a) && isEmpty(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepSame(x, b[i]))
+    );
+  }
+  if (typeof a === 'object' && typeof b === 'object') {
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    return [...new Set([...Object.keys(x), ...Object.keys(y)])].every((key) => deepSame(x[key], y[key]));
+  }
+  return a === b;
+}
+
+/** The comparable form of a match value, or undefined when it is empty (never matches). */
+export function matchKey(value: unknown, normalize: MatchNormalization): string | undefined {
+  if (isEmpty(value)) return undefined;
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  switch (normalize) {
+    case 'email':
+      return text.trim().normalize('NFC').toLowerCase() || undefined;
+    case 'trim':
+      return text.trim() || undefined;
+    default:
+      return text;
+  }
+}

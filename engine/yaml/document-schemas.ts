@@ -1,0 +1,31 @@
+/**
+ * The JSON Schemas of mapsync's own documents (mapping files, mapping tests, mapsync.yaml),
+ * compiled once per validation run with AJV (allErrors, so every problem is reported).
+ * `x-jsonata` marks expression fields in the schemas; it is an annotation, registered so
+ * AJV's strict mode accepts it.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+
+export type DocumentKind = 'mapping' | 'mapping-test' | 'mapsync';
+
+export class DocumentSchemas {
+  private readonly ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  private readonly compiled = new Map<DocumentKind, Promise<ValidateFunction>>();
+
+  constructor(private readonly schemasDir: string) {
+    this.ajv.addKeyword({ keyword: 'x-jsonata', schemaType: 'boolean' });
+  }
+
+  validator(kind: DocumentKind): Promise<ValidateFunction> {
+    let pending = this.compiled.get(kind);
+    if (!pending) {
+      pending = readFile(join(this.schemasDir, `${kind}.schema.json`), 'utf8').then((text) =>
+        this.ajv.compile(JSON.parse(text) as object),
+      );
+      this.compiled.set(kind, pending);
+    }
+    return pending;
+  }
+}
