@@ -144,14 +144,15 @@ export function seedShop(shop: Shop, options: SeedOptions): void {
   const products: Rec[] = [];
   for (let i = 0; i < Math.max(1, Math.floor(n / 4)); i++) {
     const name = `${rnd.pick(PRODUCTS)} ${i + 1}`;
-    const virtual = rnd.chance(0.15);
-    const manage = !virtual && rnd.chance(0.4);
+    // Every kind appears once there are a handful of products; the rest is chance.
+    const virtual = i % 6 === 2 || rnd.chance(0.1);
+    const manage = !virtual && (i % 5 === 1 || rnd.chance(0.4));
     const regular = `${rnd.int(49, 2999)}${rnd.pick(['', '.50', '.90'])}`;
     const record = buildProduct(
       shop,
       {
         name,
-        sku: rnd.chance(0.1) ? '' : `SKU-${1001 + i}`,
+        sku: i % 8 === 5 || rnd.chance(0.05) ? '' : `SKU-${1001 + i}`,
         regular_price: regular,
         sale_price: rnd.chance(0.15) ? money(dec(regular).mul(0.8)) : '',
         virtual,
