@@ -18,6 +18,7 @@ if (fragment.get('token')) {
 const tokenInput = $('admin-token');
 tokenInput.value = sessionStorage.getItem(TOKEN_KEY) ?? '';
 tokenInput.addEventListener('input', () => sessionStorage.setItem(TOKEN_KEY, tokenInput.value));
+$('admin-form').addEventListener('submit', (event) => event.preventDefault());
 
 const charts = createCharts($('records-chart'), $('requests-chart'));
 let lastStatus;
@@ -171,11 +172,11 @@ function createMappingCard(m) {
     ),
     el('p', { class: 'small', 'data-role': 'run-detail' }),
     el(
-      'details',
+      'section',
       { class: 'failures', 'data-role': 'failures' },
       el(
-        'summary',
-        {},
+        'div',
+        { class: 'failures-head' },
         el('span', { 'data-role': 'failures-title' }),
         el('span', { class: 'admin-only' }, retryAll),
       ),
@@ -262,10 +263,6 @@ function updateMappingCard(card, m, now, adminEnabled) {
     part(card, 'failures-title'),
     `${m.failed.count} failed record${m.failed.count === 1 ? '' : 's'}${m.failed.count > m.failed.items.length ? ` (first ${m.failed.items.length} shown)` : ''}`,
   );
-  if (m.failed.count > 0 && !failures.dataset.seen) {
-    failures.open = true;
-    failures.dataset.seen = 'yes';
-  }
   syncList(
     part(card, 'failed-rows'),
     m.failed.items,
