@@ -36,6 +36,11 @@ export interface ConformanceHarness {
   /** Records needed to get more than one page in a full listing with this config. */
   recordsForSeveralPages: number;
   /**
+   * Config entries (merged over `config`) that make a request time out after 1–2 s, for the
+   * timeout checks. Default `{ timeout_ms: 1500 }`.
+   */
+  shortTimeout?: Record<string, unknown>;
+  /**
    * Checks that do not apply to this kind, each with the reason (e.g. token renewal for a
    * system without tokens). Every waiver is printed by the suite.
    */

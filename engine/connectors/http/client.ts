@@ -145,6 +145,11 @@ export function transportError(
   settings: { sideEffectFree?: boolean } = {},
 ): ConnectorError {
   if (error instanceof ConnectorError) return error;
+  // A hook (e.g. fetching a token) failed with a typed error: got wraps it; unwrap it.
+  for (let cause = (error as { cause?: unknown })?.cause, depth = 0; cause && depth < 3; depth++) {
+    if (cause instanceof ConnectorError) return cause;
+    cause = (cause as { cause?: unknown }).cause;
+  }
   const request = error instanceof RequestError ? error : undefined;
   const method = request?.options.method ?? 'GET';
   const path = request?.options.url instanceof URL ? request.options.url.pathname : undefined;
@@ -156,8 +161,19 @@ export function transportError(
   return new ConnectorError(
     `${system}: ${method} ${path ?? ''} ${what}`,
     { system, kind, method, path },
-    {
-      cause: error,
-    },
+    { cause: sanitizedCause(error, code) },
   );
+}
+
+/**
+ * got's errors carry the request options (headers with keys and tokens, URLs with query
+ * strings): anything that serialises an error's cause would leak them. Keep only the
+ * name, code and a message without URLs.
+ */
+function sanitizedCause(error: unknown, code: string): Error {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const cause = new Error(source.message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>'));
+  cause.name = source.name;
+  (cause as Error & { code?: string }).code = code;
+  return cause;
 }
