@@ -76,7 +76,8 @@ describe('sandbox data', () => {
       const list = await call(s, 'GET', `${route}?per_page=100${route === 'customers' ? '&role=all' : ''}`);
       expect(list.body.length).toBeGreaterThan(0);
       for (const record of list.body) {
-        if (!validate(record)) throw new Error(`${route} ${record.id}: ${ajv.errorsText(validate.errors)}`);
+        const id = (record as Json).id;
+        if (!validate(record)) throw new Error(`${route} ${id}: ${ajv.errorsText(validate.errors)}`);
       }
     }
     const created = await call(s, 'POST', 'orders', {
