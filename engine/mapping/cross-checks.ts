@@ -55,7 +55,6 @@ export function crossCheck(units: readonly MappingUnit[]): Diagnostic[] {
       }
       out.push(...checkReference(unit, ref, other));
     }
-    out.push(...unusedDependencies(unit));
   }
   out.push(...duplicateTargets(units));
   out.push(...cycles(byName));
@@ -102,21 +101,6 @@ function checkReference(unit: MappingUnit, ref: MappingReference, other: Mapping
     }
   }
   return [];
-}
-
-function unusedDependencies(unit: MappingUnit): Diagnostic[] {
-  const used = new Set(unit.references.filter((r) => r.kind !== 'dependency').map((r) => r.mapping));
-  return unit.references
-    .filter((r) => r.kind === 'dependency' && !used.has(r.mapping))
-    .map((r) =>
-      at(
-        unit,
-        r.position,
-        'MAP_UNUSED_DEPENDENCY',
-        `"${r.mapping}" is listed in dependencies but never used by $link or parent`,
-        true,
-      ),
-    );
 }
 
 /** Two `where` subsets overlap unless some key has different values in both. */
