@@ -78,8 +78,10 @@ export interface IntentRecord {
   /** When the intent was recorded (ISO); the guard lookup scans from here. */
   at: string;
   payloadHash: string;
-  /** For children created with their parent: nothing extra; parent id for child creates. */
+  /** For child records (sales order lines): the parent's id on the side created in. */
   parentId?: string;
+  /** For child records: the child key within the parent record. */
+  childKey?: string;
 }
 
 export interface FailedRequest {
@@ -119,6 +121,19 @@ export function namespaceFor(mapping: string, part: 'links' | 'targets' | 'meta'
 
 type MetaValue = string | IntentRecord | FailedRecord;
 
+/** A reverse-index entry: the source id owning a target id, or a virtual link's (`~id`). */
+export interface ReverseEntry {
+  sourceId: string;
+  virtual: boolean;
+}
+
+function parseReverse(value: string | undefined): ReverseEntry | undefined {
+  if (value === undefined) return undefined;
+  return value.startsWith('~')
+    ? { sourceId: value.slice(1), virtual: true }
+    : { sourceId: value, virtual: false };
+}
+
 /** The state of one mapping. Cheap to construct; holds no data itself. */
 export class MappingState {
   readonly links: NamespaceStore<LinkRecord>;
@@ -142,25 +157,33 @@ export class MappingState {
     return this.links.getMany(sourceIds);
   }
 
-  /** Source id linked to a target id (virtual links are not in the reverse index). */
-  sourceIdFor(targetId: string): Promise<string | undefined> {
-    return this.targets.get(targetId);
+  /** Who a target id is linked to (see {@link ReverseEntry}). */
+  async reverse(targetId: string): Promise<ReverseEntry | undefined> {
+    return parseReverse(await this.targets.get(targetId));
   }
 
-  async sourceIdsFor(targetIds: readonly string[]): Promise<Array<string | undefined>> {
-    return this.targets.getMany(targetIds);
+  async reverseMany(targetIds: readonly string[]): Promise<Array<ReverseEntry | undefined>> {
+    return (await this.targets.getMany(targetIds)).map(parseReverse);
   }
 
-  /** Write the link, then the reverse index (a crash in between is repaired by the next put). */
+  /**
+   * Write the link, then the reverse index (a crash in between is repaired by the next put).
+   * A virtual link is recorded in the reverse index as `~<sourceId>` only while no real
+   * link owns that target; a real link always takes the entry over.
+   */
   async putLink(link: LinkRecord): Promise<void> {
     await this.links.set(link.sourceId, link);
-    if (!link.virtual) await this.targets.set(link.targetId, link.sourceId);
+    if (!link.virtual) {
+      await this.targets.set(link.targetId, link.sourceId);
+    } else {
+      const current = parseReverse(await this.targets.get(link.targetId));
+      if (!current || current.virtual) await this.targets.set(link.targetId, `~${link.sourceId}`);
+    }
   }
 
   async deleteLink(link: LinkRecord): Promise<void> {
-    if (!link.virtual && (await this.targets.get(link.targetId)) === link.sourceId) {
-      await this.targets.delete(link.targetId);
-    }
+    const current = parseReverse(await this.targets.get(link.targetId));
+    if (current && current.sourceId === link.sourceId) await this.targets.delete(link.targetId);
     await this.links.delete(link.sourceId);
   }
 

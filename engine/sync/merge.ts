@@ -29,7 +29,10 @@ export type Same = (a: unknown, b: unknown, type: string) => boolean;
 export interface PropertyInput {
   /** Target path: the property's identity within the mapping. */
   path: string;
+  /** Type of target-side values (`desiredTarget`, `targetValue`). */
   type: string;
+  /** Type of source-side values (`sourceValue`, `desiredSource`); defaults to `type`. */
+  sourceType?: string;
   direction: PropertyDirection;
   /** The property's own policy, or the mapping's. */
   conflict: ConflictPolicy;
@@ -37,7 +40,10 @@ export interface PropertyInput {
   sourceValue: unknown;
   /** The target value the source yields now (to-target/both). */
   desiredTarget?: unknown;
-  /** The target record's value now. */
+  /**
+   * The target record's value now. For a to-source property: the value the target yields
+   * for the source (source vocabulary), since that is all such a property reads.
+   */
   targetValue: unknown;
   /** The source value the target yields now (to-source/both). */
   desiredSource?: unknown;
@@ -104,6 +110,8 @@ export function mergePair(input: PairInput, same: Same): PropertyOutcome[] {
 
 function mergeProperty(p: PropertyInput, pair: PairInput, same: Same): PropertyOutcome {
   const eq = (a: unknown, b: unknown) => same(a, b, p.type);
+  const eqSource = (a: unknown, b: unknown) => same(a, b, p.sourceType ?? p.type);
+  const eqTargetSide = p.direction === 'to-source' ? eqSource : eq;
   const toTarget = (reason: FlowReason): PropertyOutcome =>
     eq(p.desiredTarget, p.targetValue)
       ? converge()
@@ -116,7 +124,7 @@ function mergeProperty(p: PropertyInput, pair: PairInput, same: Same): PropertyO
           reason,
         };
   const toSource = (reason: FlowReason): PropertyOutcome =>
-    eq(p.desiredSource, p.sourceValue)
+    eqSource(p.desiredSource, p.sourceValue)
       ? converge()
       : {
           path: p.path,
@@ -133,8 +141,8 @@ function mergeProperty(p: PropertyInput, pair: PairInput, same: Same): PropertyO
   };
   const converge = (): PropertyOutcome =>
     p.base &&
-    eq(p.base.source, p.sourceValue) &&
-    eq(p.base.target, p.targetValue) &&
+    eqSource(p.base.source, p.sourceValue) &&
+    eqTargetSide(p.base.target, p.targetValue) &&
     (p.direction === 'to-source' || eq(p.base.yielded, p.desiredTarget))
       ? { path: p.path, action: 'none' }
       : { path: p.path, action: 'converge', base: now };
@@ -146,8 +154,10 @@ function mergeProperty(p: PropertyInput, pair: PairInput, same: Same): PropertyO
   }
 
   const sourceChanged =
-    p.direction === 'to-source' ? !eq(p.sourceValue, p.base.source) : !eq(p.desiredTarget, p.base.yielded);
-  const targetChanged = !eq(p.targetValue, p.base.target);
+    p.direction === 'to-source'
+      ? !eqSource(p.sourceValue, p.base.source)
+      : !eq(p.desiredTarget, p.base.yielded);
+  const targetChanged = !eqTargetSide(p.targetValue, p.base.target);
 
   if (p.direction === 'to-target') {
     // A target-side edit of a one-way property is left alone (and the base keeps the old

@@ -1,0 +1,111 @@
+/**
+ * `$link(mapping, key)`: the target-side id of a record of another mapping, resolved
+ * through the link store (that mapping ran earlier in dependency order).
+ *
+ * - A key (`customer_id`): the link of that source record. Not linked yet → the mapping's
+ *   `dependencies` policy: `create` fetches the record and syncs it through its mapping now;
+ *   `wait` leaves it missing and the dependent record fails with MISSING_DEPENDENCY (it is
+ *   retried on later runs).
+ * - An object (a guest's billing data with `id: "guest-<order>"`): a synthetic source record
+ *   of that mapping. It is matched (e.g. by e-mail, also against customers already linked)
+ *   or created, and linked `virtual`: never scanned, deleted or written back.
+ *
+ * In a dry run a record that would be created yields a placeholder id, and the plan says so.
+ */
+import type { EvaluationContext } from '../mapping/model.ts';
+import { missingDependency, RecordFailure } from './failures.ts';
+import type { MappingRun } from './mapping-run.ts';
+
+export interface RecordContext {
+  ctx: EvaluationContext;
+  /** Dependencies that were missing during evaluation (throw with `assertResolved`). */
+  missing: RecordFailure[];
+  /** Notes for the plan (placeholders used). */
+  notes: string[];
+}
+
+export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>): RecordContext {
+  const missing: RecordFailure[] = [];
+  const notes: string[] = [];
+  const ctx: EvaluationContext = {
+    ...(bindings ? { bindings } : {}),
+    link: async (mappingName, key) => {
+      if (key === undefined || key === null || key === '') return undefined;
+      const dep = mr.run.mappingRun(mappingName);
+      const policy = mr.mapping.dependencies.find((d) => d.mapping === mappingName)?.onMissing ?? 'wait';
+      if (typeof key === 'object') {
+        const object = key as Record<string, unknown>;
+        const id = object.id;
+        if (id === undefined || id === null || id === '') {
+          missing.push(
+            new RecordFailure(
+              'MAP_LINK_OBJECT_ID',
+              'mapping',
+              `$link('${mappingName}', {...}) needs an object with an id`,
+            ),
+          );
+          return undefined;
+        }
+        const sourceId = String(id);
+        const existing = await dep.state.getLink(sourceId);
+        if (existing) return note(existing.targetId, dep.mapping.name, sourceId);
+        if (policy !== 'create') {
+          missing.push(missingDependency(mappingName, sourceId, mr.mapping.name));
+          return undefined;
+        }
+        const result = await dep.linkVirtual(sourceId, object);
+        if (!result.targetId) {
+          missing.push(dependencyFailed(mappingName, sourceId, mr.mapping.name, result.reason));
+          return undefined;
+        }
+        return note(result.targetId, dep.mapping.name, sourceId);
+      }
+      const sourceId = String(key);
+      const existing = await dep.state.getLink(sourceId);
+      if (existing) return note(existing.targetId, dep.mapping.name, sourceId);
+      if (policy !== 'create') {
+        missing.push(missingDependency(mappingName, sourceId, mr.mapping.name));
+        return undefined;
+      }
+      const result = await dep.syncOnDemand(sourceId);
+      if (!result.targetId) {
+        missing.push(dependencyFailed(mappingName, sourceId, mr.mapping.name, result.reason));
+        return undefined;
+      }
+      return note(result.targetId, dep.mapping.name, sourceId);
+    },
+  };
+
+  // Ids are strings in the engine; the property's `type` converts them (CustomerId: integer).
+  function note(targetId: string, mapping: string, sourceId: string): string {
+    if (isPlaceholder(targetId)) {
+      notes.push(`depends on ${mapping} ${sourceId}, which this plan creates first (id not known yet)`);
+    }
+    return targetId;
+  }
+
+  return { ctx, missing, notes };
+}
+
+/**
+ * Placeholder ids stand for records a dry run would create. They are numeric (negative,
+ * so they can never be a real id) so that an integer-typed property still converts them.
+ */
+export function isPlaceholder(id: string): boolean {
+  return id.startsWith('-') && /^-9\d{8,}$/.test(id);
+}
+
+/** Throw the first missing dependency, if any (after evaluating a record). */
+export function assertResolved(context: RecordContext): void {
+  const first = context.missing[0];
+  if (first) throw first;
+}
+
+function dependencyFailed(mapping: string, key: string, dependent: string, reason?: string): RecordFailure {
+  return new RecordFailure(
+    'MISSING_DEPENDENCY',
+    'dependency',
+    `${dependent} needs ${mapping} record ${key}, which could not be linked${reason ? `: ${reason}` : ''}`,
+    { details: { mapping, key } },
+  );
+}

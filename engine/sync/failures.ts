@@ -1,0 +1,118 @@
+/**
+ * Failed records: what went wrong with one record, kept so the rest of the run goes on and
+ * the record is tried again later (with backoff) or on demand (`mapsync retry`).
+ *
+ * Everything that fails one record becomes a `RecordFailure`; a `StoreError` is never one
+ * (it stops the run), and neither is an `auth` failure of a listing (it stops the mapping).
+ */
+import { isConnectorError } from '../connectors/errors.ts';
+import { MappingRuntimeError, MapsyncError, StoreError } from '../errors.ts';
+import type { Side } from '../mapping/model.ts';
+import type { FailedRecord, FailedRequest, MappingState } from '../store/sync-state.ts';
+import { nextAttemptAt } from './backoff.ts';
+
+/** A record-level failure raised by the engine itself. */
+export class RecordFailure extends MapsyncError {
+  constructor(
+    code: string,
+    readonly kind: string,
+    message: string,
+    readonly extra: {
+      request?: FailedRequest;
+      candidates?: string[];
+      details?: unknown;
+      retryAfterMs?: number;
+    } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+export function missingDependency(mapping: string, key: string, dependent: string): RecordFailure {
+  return new RecordFailure(
+    'MISSING_DEPENDENCY',
+    'dependency',
+    `${dependent} needs ${mapping} record ${key}, which is not linked yet (dependency policy: wait)`,
+    { details: { mapping, key } },
+  );
+}
+
+export interface ClassifiedFailure {
+  code: string;
+  kind: string;
+  reason: string;
+  request?: FailedRequest;
+  candidates?: string[];
+  details?: unknown;
+  retryAfterMs?: number;
+}
+
+/** Turn any error of one record into what is stored. Store errors are re-thrown. */
+export function classify(error: unknown): ClassifiedFailure {
+  if (error instanceof StoreError) throw error;
+  if (error instanceof RecordFailure) {
+    return {
+      code: error.code,
+      kind: error.kind,
+      reason: error.message,
+      ...(error.extra.request ? { request: error.extra.request } : {}),
+      ...(error.extra.candidates ? { candidates: error.extra.candidates } : {}),
+      ...(error.extra.details !== undefined ? { details: error.extra.details } : {}),
+      ...(error.extra.retryAfterMs !== undefined ? { retryAfterMs: error.extra.retryAfterMs } : {}),
+    };
+  }
+  if (isConnectorError(error)) {
+    const fields = error.fields
+      ? ` (${Object.entries(error.fields)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; ')})`
+      : '';
+    return {
+      code: error.code,
+      kind: error.kind,
+      reason: `${error.message}${fields}`,
+      request: {
+        ...(error.method ? { method: error.method } : {}),
+        ...(error.path ? { path: error.path } : {}),
+        ...(error.requestBody !== undefined ? { body: error.requestBody } : {}),
+      },
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
+  }
+  if (error instanceof MappingRuntimeError) {
+    return { code: error.code, kind: 'mapping', reason: error.message };
+  }
+  if (error instanceof MapsyncError) return { code: error.code, kind: 'internal', reason: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', kind: 'internal', reason: message };
+}
+
+/** Store (or update) the failed record; returns it. */
+export async function storeFailure(
+  state: MappingState,
+  side: Side,
+  id: string,
+  failure: ClassifiedFailure,
+  now: Date,
+  previous?: FailedRecord,
+): Promise<FailedRecord> {
+  const attempts = (previous?.attempts ?? 0) + 1;
+  const record: FailedRecord = {
+    mapping: state.mapping,
+    side,
+    id,
+    code: failure.code,
+    kind: failure.kind,
+    reason: failure.reason,
+    ...(failure.request ? { request: failure.request } : {}),
+    ...(failure.candidates ? { candidates: failure.candidates } : {}),
+    ...(failure.details !== undefined ? { details: failure.details } : {}),
+    firstAt: previous?.firstAt ?? now.toISOString(),
+    at: now.toISOString(),
+    attempts,
+    nextAttemptAt: nextAttemptAt(now, attempts, failure.retryAfterMs).toISOString(),
+  };
+  await state.setFailed(record);
+  return record;
+}

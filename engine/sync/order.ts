@@ -1,0 +1,35 @@
+/**
+ * Run order: a mapping runs after every mapping it `$link`s to (its `dependencies`) and
+ * after its fan-out parent, so the links it reads exist. The loader already sorts and
+ * rejects cycles; the engine re-derives the order so it never depends on that (stable:
+ * mappings without constraints keep their given order).
+ */
+import { ConfigError } from '../errors.ts';
+import type { CompiledMapping } from '../mapping/model.ts';
+
+export function dependencyOrder(mappings: readonly CompiledMapping[]): CompiledMapping[] {
+  const byName = new Map(mappings.map((m) => [m.name, m]));
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const order: CompiledMapping[] = [];
+  const visit = (m: CompiledMapping, path: string[]) => {
+    if (done.has(m.name)) return;
+    if (visiting.has(m.name)) {
+      throw new ConfigError(
+        'SYNC_DEPENDENCY_CYCLE',
+        `mapping dependency cycle: ${[...path, m.name].join(' → ')}`,
+      );
+    }
+    visiting.add(m.name);
+    const before = [...m.dependencies.map((d) => d.mapping), ...(m.fanOut ? [m.fanOut.parent] : [])];
+    for (const name of before) {
+      const dep = byName.get(name);
+      if (dep && dep !== m) visit(dep, [...path, m.name]);
+    }
+    visiting.delete(m.name);
+    done.add(m.name);
+    order.push(m);
+  };
+  for (const m of mappings) visit(m, []);
+  return order;
+}

@@ -1,0 +1,293 @@
+/**
+ * Sync one linked pair: merge property by property (merge.ts), write only the changed
+ * paths to each side (one JSON Patch per side), advance the snapshot for what was written
+ * or found equal, and leave it alone for what failed or is in conflict.
+ *
+ * The snapshot is advanced from what each system *stored* (the record its update returns),
+ * so a system that normalises a value does not make it look changed next time.
+ */
+import type { EntityRecord } from '../connectors/types.ts';
+import type { CompiledProperty, ConflictPolicy } from '../mapping/model.ts';
+import type { LinkRecord } from '../store/sync-state.ts';
+import { recordContext } from './dependencies.ts';
+import type { FlowDirection, PropertyDiff, RecordOutcome } from './events.ts';
+import { type ClassifiedFailure, classify } from './failures.ts';
+import type { MappingRun } from './mapping-run.ts';
+import { mergePair, type PropertyInput, type PropertyOutcome } from './merge.ts';
+import { buildPatch, objectPathsOf } from './patch.ts';
+import type { SourceView, TargetView } from './views.ts';
+
+export interface PairResult {
+  outcome: RecordOutcome;
+  direction: FlowDirection;
+  properties: string[];
+  failure?: ClassifiedFailure;
+  link: LinkRecord;
+}
+
+export async function syncPair(
+  mr: MappingRun,
+  link: LinkRecord,
+  source: SourceView,
+  target: TargetView,
+  options: { created?: boolean } = {},
+): Promise<PairResult> {
+  const { mapping } = mr;
+  const evalr = mr.run.evalr;
+  const byTarget = new Map(mapping.properties.map((p) => [p.target, p]));
+  const inputs: PropertyInput[] = mapping.properties.map((p) =>
+    propertyInput(p, mapping.conflict, link, source, target),
+  );
+  const outcomes = mergePair(
+    {
+      properties: inputs,
+      firstSync: mapping.firstSync,
+      ...(source.modifiedAt ? { sourceModifiedAt: source.modifiedAt } : {}),
+      ...(target.modifiedAt ? { targetModifiedAt: target.modifiedAt } : {}),
+    },
+    evalr.sameValue,
+  );
+
+  const base = structuredClone(link.base);
+  base.yields ??= {};
+  const failures: ClassifiedFailure[] = [];
+  const written: string[] = [];
+  let wroteTarget = false;
+  let wroteSource = false;
+  let targetObjectsStored = false;
+  let sourceObjectsStored = false;
+
+  for (const o of outcomes) {
+    if (o.action !== 'converge') continue;
+    const p = byTarget.get(o.path)!;
+    setBase(base, p, o.base);
+  }
+
+  // Target side: one patch with exactly the changed paths.
+  const toTarget = outcomes.filter((o) => o.action === 'to-target');
+  if (toTarget.length > 0) {
+    const diffs: PropertyDiff[] = toTarget.map((o) => ({ path: o.path, from: o.from, to: o.value }));
+    if (target.locked) {
+      failures.push({
+        code: 'LOCKED',
+        kind: 'locked',
+        reason: `${mapping.target.system} ${mapping.target.entity} ${link.targetId} is locked (target.locked_when); not written: ${formatDiffs(diffs)}`,
+        details: { diffs },
+      });
+    } else {
+      const ops = buildPatch(
+        target.values,
+        target.objects,
+        toTarget.map((o) => ({ path: o.path, value: o.value })),
+      );
+      try {
+        const stored = await mr.run.update(mr.target, link.targetId, ops);
+        const storedValues = stored ? evalr.readTargetValues(mapping, stored) : undefined;
+        for (const o of toTarget) {
+          const p = byTarget.get(o.path)!;
+          setBase(base, p, {
+            yielded: o.value,
+            source: o.sourceValue,
+            target: storedValues?.has(o.path) ? storedValues.get(o.path) : o.value,
+          });
+        }
+        if (stored) {
+          base.targetObjects = objectPathsOf(
+            stored,
+            mapping.properties.map((p) => p.target),
+          );
+          targetObjectsStored = true;
+        }
+        wroteTarget = true;
+        written.push(...toTarget.map((o) => o.path));
+        mr.run.change({
+          mapping: mapping.name,
+          side: 'source',
+          id: link.sourceId,
+          action: 'update',
+          direction: 'to-target',
+          partnerId: link.targetId,
+          diffs,
+        });
+      } catch (error) {
+        failures.push(classify(error));
+      }
+    }
+  }
+
+  // Source side (two-way mappings): one patch over the source paths.
+  const toSource = outcomes.filter((o) => o.action === 'to-source');
+  if (toSource.length > 0 && !link.virtual) {
+    const changes = new Map<string, { value: unknown; outcomes: typeof toSource }>();
+    for (const o of toSource) {
+      const sourcePath = byTarget.get(o.path)!.source!;
+      const entry = changes.get(sourcePath) ?? { value: o.value, outcomes: [] };
+      entry.outcomes.push(o);
+      changes.set(sourcePath, entry);
+    }
+    const diffs: PropertyDiff[] = [...changes].map(([path, c]) => ({
+      path: c.outcomes[0]!.path,
+      sourcePath: path,
+      from: source.raw.get(path),
+      to: c.value,
+    }));
+    const ops = buildPatch(
+      source.raw,
+      source.objects,
+      [...changes].map(([path, c]) => ({ path, value: c.value })),
+    );
+    try {
+      const stored = await mr.run.update(mr.source, link.sourceId, ops);
+      const storedRaw = stored ? evalr.readSourceValues(mapping, stored) : undefined;
+      const storedYields = stored ? await yieldsOf(mr, stored) : undefined;
+      for (const [path, c] of changes) {
+        for (const o of c.outcomes) {
+          const p = byTarget.get(o.path)!;
+          setBase(base, p, {
+            yielded: storedYields?.has(o.path) ? storedYields.get(o.path) : o.targetValue,
+            source: storedRaw?.has(path) ? storedRaw.get(path) : c.value,
+            target: o.targetValue,
+          });
+        }
+      }
+      if (stored) {
+        base.sourceObjects = objectPathsOf(stored, storedRaw?.keys() ?? []);
+        sourceObjectsStored = true;
+      }
+      wroteSource = true;
+      written.push(...toSource.map((o) => o.path));
+      mr.run.change({
+        mapping: mapping.name,
+        side: 'target',
+        id: link.targetId,
+        action: 'update',
+        direction: 'to-source',
+        partnerId: link.sourceId,
+        diffs,
+      });
+    } catch (error) {
+      failures.push(classify(error));
+    }
+  }
+
+  const conflicts = outcomes.filter(
+    (o): o is Extract<PropertyOutcome, { action: 'conflict' }> => o.action === 'conflict',
+  );
+  if (conflicts.length > 0) {
+    const details = conflicts.map((c) => ({
+      path: c.path,
+      base: c.base,
+      source: c.desiredTarget,
+      target: c.targetValue,
+    }));
+    failures.push({
+      code: 'CONFLICT',
+      kind: 'conflict',
+      reason: `changed on both sides (conflict: manual): ${details
+        .map((d) => `${d.path}: source ${show(d.source)} vs target ${show(d.target)} (was ${show(d.base)})`)
+        .join('; ')}`,
+      candidates: details.map((d) => `${d.path}: source ${show(d.source)} | target ${show(d.target)}`),
+      details,
+    });
+  }
+
+  if (!target.fromBase && !targetObjectsStored) base.targetObjects = target.objects;
+  if (!source.fromBase && !sourceObjectsStored) base.sourceObjects = source.objects;
+
+  const next: LinkRecord = {
+    ...link,
+    base,
+    locked: target.locked,
+    syncedAt: link.syncedAt,
+  };
+  if (!target.locked) delete next.locked;
+  if (source.record !== undefined && mr.sourceIsFullScan && !wroteSource) {
+    next.sourceHash = mr.hashSource(source.record);
+  }
+  if (options.created || JSON.stringify(next) !== JSON.stringify(link)) {
+    next.syncedAt = mr.run.now().toISOString();
+    await mr.state.putLink(next);
+  }
+
+  const direction: FlowDirection =
+    wroteTarget && wroteSource ? 'both' : wroteTarget ? 'to-target' : wroteSource ? 'to-source' : 'none';
+  const failure = failures[0]
+    ? {
+        ...failures[0],
+        ...(failures.length > 1 ? { reason: failures.map((f) => f.reason).join(' | ') } : {}),
+      }
+    : undefined;
+  const outcome: RecordOutcome = failure
+    ? failure.kind === 'conflict'
+      ? 'conflict'
+      : 'failed'
+    : wroteTarget || wroteSource
+      ? 'updated'
+      : 'unchanged';
+  const properties = failure
+    ? [...written, ...toTarget.map((o) => o.path), ...conflicts.map((c) => c.path)].filter(unique)
+    : written;
+  return { outcome, direction, properties, ...(failure ? { failure } : {}), link: next };
+}
+
+function propertyInput(
+  p: CompiledProperty,
+  conflict: ConflictPolicy,
+  link: LinkRecord,
+  source: SourceView,
+  target: TargetView,
+): PropertyInput {
+  const b = link.base;
+  const hasBase = p.target in b.target;
+  return {
+    path: p.target,
+    type: p.type,
+    sourceType: p.sourceType ?? p.type,
+    direction: p.direction,
+    conflict: p.conflict ?? conflict,
+    sourceValue: p.source !== undefined ? source.raw.get(p.source) : undefined,
+    ...(p.direction !== 'to-source' ? { desiredTarget: source.yields.get(p.target) } : {}),
+    targetValue: target.values.get(p.target),
+    ...(p.direction !== 'to-target' && p.source !== undefined
+      ? { desiredSource: target.desiredSource.get(p.source) }
+      : {}),
+    ...(hasBase
+      ? {
+          base: {
+            yielded: b.yields?.[p.target],
+            source: p.source !== undefined ? b.source[p.source] : undefined,
+            target: b.target[p.target],
+          },
+        }
+      : {}),
+  };
+}
+
+function setBase(
+  base: LinkRecord['base'],
+  p: CompiledProperty,
+  value: { yielded?: unknown; source?: unknown; target: unknown },
+): void {
+  base.target[p.target] = value.target ?? null;
+  if (p.direction !== 'to-source') base.yields[p.target] = value.yielded ?? null;
+  if (p.source !== undefined) base.source[p.source] = value.source ?? null;
+}
+
+async function yieldsOf(mr: MappingRun, record: EntityRecord): Promise<Map<string, unknown>> {
+  const context = recordContext(mr);
+  return mr.run.evalr.valuesForTarget(mr.mapping, record, context.ctx);
+}
+
+export function formatDiffs(diffs: readonly PropertyDiff[]): string {
+  return diffs.map((d) => `${d.path}: ${show(d.from)} → ${show(d.to)}`).join(', ');
+}
+
+export function show(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '∅';
+  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+function unique<T>(value: T, index: number, all: T[]): boolean {
+  return all.indexOf(value) === index;
+}

@@ -1,0 +1,220 @@
+/**
+ * One run of one mapping, in phases:
+ *
+ * 0. resolve create intents a crashed run left behind (create.ts)
+ * 1. collect target changes (listing since the target cursor; complete when there is none):
+ *    linked records whose mapped values or lock differ from the snapshot, unlinked ones
+ *    (for create.in_source), and — when the listing is complete — the match index
+ * 2. source pass: list source records page by page (since the source cursor, or complete
+ *    for full-scan entities and full runs) and sync each with bounded concurrency; the
+ *    source cursor is stored after each page is done
+ * 3. linked pairs whose target changed but whose source did not
+ * 4. unlinked target records (create.in_source): match or create in the source
+ * 5. deletes (deletes.ts)
+ * 6. failed records that are due
+ * and finally the target cursor is stored: only now are its changes all handled.
+ */
+import pLimit from 'p-limit';
+import { isConnectorError } from '../connectors/errors.ts';
+import { StoreError } from '../errors.ts';
+import { resolveIntents } from './create.ts';
+import { deletesPhase } from './deletes.ts';
+import { recordContext } from './dependencies.ts';
+import type { MappingRun } from './mapping-run.ts';
+import { matchesWhere, targetDiffers, targetViewOf } from './views.ts';
+
+export async function runMapping(mr: MappingRun): Promise<void> {
+  const { run, mapping } = mr;
+  await mr.prepare();
+  run.summary(mapping.name);
+  const fanOut = mapping.fanOut !== undefined;
+  try {
+    phase(mr, 'recover');
+    await resolveIntents(mr);
+    if (!fanOut) {
+      phase(mr, 'target changes');
+      await collectTargetChanges(mr);
+    }
+    phase(mr, 'source');
+    const sourceComplete = await sourcePass(mr);
+    if (run.aborted()) return;
+    phase(mr, 'target → source');
+    await remainingTargetChanges(mr);
+    if (mapping.create.inSource && !fanOut) {
+      phase(mr, 'new in target');
+      await unlinkedTargets(mr);
+    }
+    await run.drainWrites();
+    if (run.aborted()) return;
+    if (!fanOut) {
+      phase(mr, 'deletes');
+      await deletesPhase(mr, { sourceComplete });
+    }
+    if (run.options.retryFailed !== false) {
+      phase(mr, 'retry');
+      await retryDue(mr);
+    }
+    await run.drainWrites();
+    if (!run.aborted() && !run.dryRun && mr.pendingTargetCursor !== undefined) {
+      await mr.state.setCursor('target', mr.pendingTargetCursor);
+    }
+  } catch (error) {
+    await run.drainWrites().catch(() => {});
+    if (error instanceof StoreError) throw error;
+    if (isConnectorError(error)) {
+      run.error(
+        mapping.name,
+        error.code,
+        `${mapping.name}: stopped: ${error.message}${error.kind === 'auth' ? ' (check the credentials)' : ''}`,
+      );
+      return;
+    }
+    throw error;
+  }
+}
+
+function phase(mr: MappingRun, name: string): void {
+  mr.run.emit(() => mr.run.deps.events.mappingStarted?.({ mapping: mr.mapping.name, phase: name }));
+}
+
+async function collectTargetChanges(mr: MappingRun): Promise<void> {
+  const { run, mapping, target } = mr;
+  const cursor = run.options.mode === 'full' ? undefined : await mr.state.getCursor('target');
+  const complete = cursor === undefined;
+  const index = complete ? mr.newTargetIndex() : undefined;
+  const seen = complete ? new Set<string>() : undefined;
+  for await (const page of target.connector.list(target.entity, cursor ? { since: cursor } : {})) {
+    const records = page.records.filter(
+      (r) => matchesWhere(run.evalr, mapping, r) && !target.descriptor.isGone?.(r),
+    );
+    const ids = records.map((r) => target.descriptor.idOf(r));
+    for (const id of ids) seen?.add(id);
+    const reverse = await mr.state.reverseMany(ids);
+    const linkedIds = reverse.map((r) => (r && !r.virtual ? r.sourceId : undefined));
+    const links = await mr.state.getLinks(linkedIds.filter((id): id is string => id !== undefined));
+    const linkById = new Map(links.filter((l) => l !== undefined).map((l) => [l!.sourceId, l!]));
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const id = ids[i]!;
+      const entry = reverse[i];
+      const link = entry && !entry.virtual ? linkById.get(entry.sourceId) : undefined;
+      const rc = recordContext(mr);
+      const view = await targetViewOf(
+        run.evalr,
+        mapping,
+        id,
+        record,
+        rc.ctx,
+        target.descriptor.modifiedAt(record),
+      );
+      const { guard, keys } = mr.targetKeys(record);
+      if (link) {
+        if (targetDiffers(run.evalr, mapping, link, view)) mr.targetChanges.set(link.sourceId, view);
+        index?.add({ id, linkedTo: link.sourceId }, guard, keys);
+      } else {
+        index?.add({ id, projection: view }, guard, keys);
+        if (!entry && mapping.create.inSource) mr.unlinkedTargets.set(id, view);
+      }
+    }
+    if (page.cursor !== undefined) mr.pendingTargetCursor = page.cursor;
+    run.summary(mapping.name).seen += page.records.length;
+  }
+  if (index) mr.adoptTargetIndex(index);
+  if (seen) mr.seenTarget = seen;
+}
+
+/** Returns whether the listing was complete and successful (deletes may be inferred). */
+async function sourcePass(mr: MappingRun): Promise<boolean> {
+  const { run, mapping, source } = mr;
+  const useCursor = run.options.mode !== 'full' && !mr.sourceIsFullScan;
+  const cursor = useCursor ? await mr.state.getCursor('source') : undefined;
+  const complete = cursor === undefined;
+  const seen = complete ? new Set<string>() : undefined;
+  const limit = pLimit(run.deps.concurrency);
+  let done = 0;
+  for await (const page of source.connector.list(source.entity, {
+    ...(cursor ? { since: cursor } : {}),
+    ...(run.options.signal ? { signal: run.options.signal } : {}),
+  })) {
+    const live = page.records.filter((r) => !source.descriptor.isGone?.(r));
+    const ids = live.map((r) => source.descriptor.idOf(r));
+    for (const id of ids) seen?.add(id);
+    const links = mapping.fanOut ? [] : await mr.state.getLinks(ids);
+    const results = await Promise.allSettled(
+      live.map((record, i) =>
+        limit(async () => {
+          if (run.aborted()) return;
+          await mr.processSource(record, 'change', mapping.fanOut ? undefined : { link: links[i] });
+          done++;
+          run.emit(() => run.deps.events.progress?.({ mapping: mapping.name, phase: 'source', done }));
+        }),
+      ),
+    );
+    rethrowFirst(results);
+    run.summary(mapping.name).seen += page.records.length;
+    if (run.aborted()) return false;
+    // Batched source writes of this page land before the cursor moves past it.
+    await run.drainWrites();
+    if (page.cursor !== undefined && !mr.sourceIsFullScan && !run.dryRun) {
+      await mr.state.setCursor('source', page.cursor);
+    }
+  }
+  if (seen) mr.seenSource = seen;
+  return complete;
+}
+
+async function remainingTargetChanges(mr: MappingRun): Promise<void> {
+  const limit = pLimit(mr.run.deps.concurrency);
+  const pending = [...mr.targetChanges].filter(([sourceId]) => !mr.processed.has(sourceId));
+  const results = await Promise.allSettled(
+    pending.map(([sourceId, view]) =>
+      limit(async () => {
+        if (mr.run.aborted()) return;
+        await mr.processTargetChange(sourceId, view);
+      }),
+    ),
+  );
+  rethrowFirst(results);
+}
+
+async function unlinkedTargets(mr: MappingRun): Promise<void> {
+  const limit = pLimit(mr.run.deps.concurrency);
+  const pending = [...mr.unlinkedTargets.values()].filter((v) => !mr.processedTargets.has(v.id));
+  const results = await Promise.allSettled(
+    pending.map((view) =>
+      limit(async () => {
+        if (mr.run.aborted()) return;
+        await mr.processUnlinkedTarget(view);
+      }),
+    ),
+  );
+  rethrowFirst(results);
+}
+
+/** Phase 6: failed records whose next attempt is due (or all, for `mapsync retry`). */
+async function retryDue(mr: MappingRun): Promise<void> {
+  const { run } = mr;
+  const now = run.now().getTime();
+  const due = [...mr.failed.values()].filter((f) => {
+    if (f.side === 'source' ? mr.processed.has(f.id) : mr.processedTargets.has(f.id)) return false;
+    if (run.options.retryIds)
+      return run.options.retryIds.has(f.id) || run.options.retryIds.has(`${f.mapping}:${f.id}`);
+    return run.options.retryAllNow === true || new Date(f.nextAttemptAt).getTime() <= now;
+  });
+  const limit = pLimit(run.deps.concurrency);
+  const results = await Promise.allSettled(
+    due.map((f) =>
+      limit(async () => {
+        if (run.aborted()) return;
+        await mr.retry(f.side, f.id);
+      }),
+    ),
+  );
+  rethrowFirst(results);
+}
+
+function rethrowFirst(results: PromiseSettledResult<unknown>[]): void {
+  const storeFailure = results.find((r) => r.status === 'rejected' && r.reason instanceof StoreError);
+  const failure = storeFailure ?? results.find((r) => r.status === 'rejected');
+  if (failure && failure.status === 'rejected') throw failure.reason;
+}

@@ -1,0 +1,245 @@
+/**
+ * Everything one run shares: the engine's dependencies, the mode (incremental/full,
+ * dry run), the abort signal, the writer (real or dry-run), per-mapping run state created
+ * on first use (so a dependency created on demand can reach the mapping it belongs to),
+ * the keyed mutex and the summaries. One RunContext per `run()` or `syncRecord()` call.
+ */
+import type {
+  Connector,
+  EntityDescriptor,
+  EntityRecord,
+  PatchOperation,
+  RemoveMode,
+  WriteOptions,
+} from '../connectors/types.ts';
+import type { CompiledMapping, Side } from '../mapping/model.ts';
+import type { Runtime } from '../runtime.ts';
+import type { StateBackend } from '../store/sync-state.ts';
+import { BatchQueue } from './batch-queue.ts';
+import {
+  type EngineEvents,
+  emptyCounts,
+  type MappingSummary,
+  type PlannedChange,
+  type RecordEvent,
+} from './events.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import type { MappingEval } from './mapping-eval.ts';
+import { MappingRun } from './mapping-run.ts';
+import type { PayloadCheck } from './payload-validator.ts';
+
+/** Planned/made changes kept per mapping in the summary (the rest are counted only). */
+export const MAX_CHANGES_PER_MAPPING = 2_000;
+
+export interface SideBinding {
+  side: Side;
+  system: string;
+  entity: string;
+  connector: Connector;
+  descriptor: EntityDescriptor;
+}
+
+export interface RunOptions {
+  mode: 'incremental' | 'full';
+  dryRun: boolean;
+  signal?: AbortSignal;
+  /** Process due failed records (default true). */
+  retryFailed?: boolean;
+  /** Treat every failed record as due now (`mapsync retry`). */
+  retryAllNow?: boolean;
+  /** Only these failed records are made due now (`mapsync retry ID`). */
+  retryIds?: ReadonlySet<string>;
+}
+
+export interface EngineDeps {
+  mappings: readonly CompiledMapping[];
+  connectors: ReadonlyMap<string, Connector>;
+  store: StateBackend;
+  runtime: Runtime;
+  events: EngineEvents;
+  evalr: MappingEval;
+  validator: PayloadCheck;
+  concurrency: number;
+}
+
+export class RunContext {
+  readonly mutex = new KeyedMutex();
+  readonly summaries = new Map<string, MappingSummary>();
+  private readonly queues = new Map<string, BatchQueue>();
+  private readonly started = new Map<string, number>();
+  private placeholders = 0;
+  private readonly runs = new Map<string, MappingRun>();
+  readonly startedAt: Date;
+
+  constructor(
+    readonly deps: EngineDeps,
+    readonly options: RunOptions,
+  ) {
+    this.startedAt = deps.runtime.now();
+  }
+
+  /** The run state of a mapping, created on first use. */
+  mappingRun(name: string): MappingRun {
+    let mr = this.runs.get(name);
+    if (!mr) {
+      mr = new MappingRun(this, this.mapping(name));
+      this.runs.set(name, mr);
+    }
+    return mr;
+  }
+
+  /** An id for a record a dry run would create (see `isPlaceholder`). */
+  nextPlaceholder(): string {
+    return String(-(900_000_000 + ++this.placeholders));
+  }
+
+  get dryRun(): boolean {
+    return this.options.dryRun;
+  }
+
+  get evalr(): MappingEval {
+    return this.deps.evalr;
+  }
+
+  now(): Date {
+    return this.deps.runtime.now();
+  }
+
+  aborted(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  mapping(name: string): CompiledMapping {
+    const mapping = this.deps.mappings.find((m) => m.name === name);
+    if (!mapping) throw new Error(`unknown mapping "${name}"`);
+    return mapping;
+  }
+
+  /** Mappings whose `parent` is `name` (fan-out children), in run order. */
+  childrenOf(name: string): CompiledMapping[] {
+    return this.deps.mappings.filter((m) => m.fanOut?.parent === name);
+  }
+
+  binding(mapping: CompiledMapping, side: Side): SideBinding {
+    const { system, entity } = mapping[side];
+    const connector = this.deps.connectors.get(system);
+    if (!connector) throw new Error(`no connector for system "${system}" (mapping ${mapping.name})`);
+    const descriptor = connector.entities[entity];
+    if (!descriptor)
+      throw new Error(`system "${system}" has no entity "${entity}" (mapping ${mapping.name})`);
+    return { side, system, entity, connector, descriptor };
+  }
+
+  summary(mapping: string): MappingSummary {
+    let summary = this.summaries.get(mapping);
+    if (!summary) {
+      summary = {
+        mapping,
+        counts: emptyCounts(),
+        seen: 0,
+        errors: [],
+        changes: [],
+        changesDropped: 0,
+        durationMs: 0,
+      };
+      this.summaries.set(mapping, summary);
+      this.started.set(mapping, Date.now());
+    }
+    return summary;
+  }
+
+  finishSummary(mapping: string): MappingSummary {
+    const summary = this.summary(mapping);
+    summary.durationMs = Date.now() - (this.started.get(mapping) ?? Date.now());
+    return summary;
+  }
+
+  record(event: RecordEvent): void {
+    this.summary(event.mapping).counts[event.outcome]++;
+    this.emit(() => this.deps.events.recordProcessed?.(event));
+  }
+
+  change(change: PlannedChange): void {
+    const summary = this.summary(change.mapping);
+    if (summary.changes.length < MAX_CHANGES_PER_MAPPING) summary.changes.push(change);
+    else summary.changesDropped++;
+  }
+
+  error(mapping: string, code: string, message: string): void {
+    this.summary(mapping).errors.push({ code, message });
+    this.deps.runtime.logger.warn({ mapping, code }, message);
+  }
+
+  emit(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.deps.runtime.logger.warn({ err: error }, 'an engine event listener threw; ignored');
+    }
+  }
+
+  // --- writes: the only place connector write methods are called -------------------------
+
+  async create(
+    binding: SideBinding,
+    data: EntityRecord,
+    options?: WriteOptions,
+  ): Promise<{ id: string; record: EntityRecord }> {
+    if (this.dryRun) return { id: this.nextPlaceholder(), record: data };
+    const record = await binding.connector.create(binding.entity, data, this.withSignal(options));
+    return { id: binding.descriptor.idOf(record), record };
+  }
+
+  async createWithChildren(
+    binding: SideBinding,
+    data: EntityRecord,
+    childEntity: string,
+    children: EntityRecord[],
+  ): Promise<{ id: string; record: EntityRecord; children: EntityRecord[] }> {
+    if (this.dryRun) return { id: this.nextPlaceholder(), record: data, children };
+    const created = await binding.connector.withChildren!.createWithChildren(
+      binding.entity,
+      data,
+      childEntity,
+      children,
+      this.withSignal(),
+    );
+    return { id: binding.descriptor.idOf(created.record), ...created };
+  }
+
+  /** Apply ops; returns the record as stored afterwards when the connector says. */
+  async update(
+    binding: SideBinding,
+    id: string,
+    ops: PatchOperation[],
+    options?: WriteOptions,
+  ): Promise<EntityRecord | undefined> {
+    if (this.dryRun || ops.length === 0) return undefined;
+    const batch = binding.connector.batch;
+    if (batch && !options?.parentId) {
+      const key = `${binding.system}/${binding.entity}`;
+      let queue = this.queues.get(key);
+      if (!queue) {
+        queue = new BatchQueue(batch, binding.entity);
+        this.queues.set(key, queue);
+      }
+      return queue.update(id, ops);
+    }
+    return binding.connector.update(binding.entity, id, ops, this.withSignal(options));
+  }
+
+  async remove(binding: SideBinding, id: string, mode: RemoveMode, options?: WriteOptions): Promise<void> {
+    if (this.dryRun) return;
+    await binding.connector.remove(binding.entity, id, mode, this.withSignal(options));
+  }
+
+  /** Send every queued batch update and wait for them. */
+  async drainWrites(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.drain()));
+  }
+
+  private withSignal(options?: WriteOptions): WriteOptions | undefined {
+    // Writes are never aborted half-way: an aborted POST would be "ambiguous" for nothing.
+    return options;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * An engine wired to two in-memory systems (`shop` and `erp`) and an in-memory store, for
+ * unit tests of the engine's behaviour.
+ */
+import type { CompiledMapping } from '../../../engine/mapping/model.ts';
+import { createRuntime } from '../../../engine/runtime.ts';
+import { openStore, type StoreBackend } from '../../../engine/store/open-store.ts';
+import type { StateBackend } from '../../../engine/store/sync-state.ts';
+import { SyncEngine } from '../../../engine/sync/engine.ts';
+import type { EngineEvents, RecordEvent } from '../../../engine/sync/events.ts';
+import { RecordFailure } from '../../../engine/sync/failures.ts';
+import { mappingEval } from '../../../engine/sync/mapping-eval.ts';
+import { expr, mapping, prop } from './builders.ts';
+import { MemoryConnector } from './memory-connector.ts';
+
+export function systems() {
+  const clock = { now: 0 };
+  const shop = new MemoryConnector(
+    'shop',
+    {
+      customer: { changeDetection: 'full-scan', guardFields: ['email'], removeModes: ['delete'] },
+      order: { guardFields: ['id'] },
+      product: { guardFields: ['sku'] },
+    },
+    { batch: true, clock },
+  );
+  const erp = new MemoryConnector(
+    'erp',
+    {
+      customer: { idField: 'Id', guardFields: ['ExternalImportReference'] },
+      product: { idField: 'Id', guardFields: ['Code'] },
+      salesorder: { idField: 'Id', guardFields: ['ExternalImportReference'], removeModes: ['delete'] },
+      salesorderline: { idField: 'Id', parent: 'salesorder', guardFields: ['ExternalImportReference'] },
+    },
+    { children: { salesorder: ['salesorderline'] }, clock },
+  );
+  return { shop, erp };
+}
+
+/** Rejects e-mails without "@", like a JSON Schema `format: email` would. */
+export const testValidator = {
+  check(_schema: string, payload: unknown, what: string) {
+    const email = (payload as Record<string, unknown>).EmailAddress;
+    if (typeof email === 'string' && !email.includes('@')) {
+      throw new RecordFailure(
+        'VALIDATION',
+        'validation',
+        `${what}: /EmailAddress must match format "email"`,
+        {
+          request: { body: payload },
+        },
+      );
+    }
+  },
+};
+
+export function makeEngine(
+  mappings: CompiledMapping[],
+  options: { store?: StateBackend | StoreBackend; events?: EngineEvents; concurrency?: number } = {},
+) {
+  const { shop, erp } = systems();
+  const store = options.store ?? openStore('memory://');
+  let tick = 0;
+  const events: RecordEvent[] = [];
+  const engine = new SyncEngine({
+    mappings,
+    connectors: new Map([
+      ['shop', shop],
+      ['erp', erp],
+    ]),
+    store,
+    runtime: createRuntime({ now: () => new Date(Date.UTC(2025, 5, 1) + ++tick * 1000) }),
+    evaluator: mappingEval,
+    validator: testValidator,
+    events: { ...options.events, recordProcessed: (e) => events.push(e) },
+    concurrency: options.concurrency ?? 4,
+  });
+  return { engine, shop, erp, store, events };
+}
+
+export function customerMapping(
+  over: Partial<Omit<CompiledMapping, 'when' | 'properties'>> = {},
+): CompiledMapping {
+  return mapping({
+    name: 'customer',
+    source: { system: 'shop', entity: 'customer' },
+    target: { system: 'erp', entity: 'customer', where: { IsPerson: true } },
+    match: [{ source: 'email', target: 'EmailAddress', normalize: 'email' }],
+    identity: { target: 'ExternalImportReference' },
+    properties: [
+      prop({ source: 'id', target: 'ExternalImportReference', direction: 'to-target' }),
+      prop({ source: 'email', target: 'EmailAddress' }),
+      prop({ source: 'first_name', target: 'FirstName' }),
+      prop({ source: 'last_name', target: 'LastName' }),
+      prop({ source: 'billing.city', target: 'MailAddress.City' }),
+      prop({
+        target: 'Name',
+        direction: 'to-target',
+        toTarget: (c) => {
+          const r = c as Record<string, string>;
+          return [r.first_name, r.last_name].filter(Boolean).join(' ');
+        },
+      }),
+    ],
+    ...over,
+  });
+}
+
+export { expr, mapping, prop };
