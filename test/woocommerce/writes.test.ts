@@ -172,6 +172,7 @@ describe('writes', () => {
     const sku = await connector.create('product', { name: 'Y', sku: 'X-1' }).catch((e: unknown) => e);
     expect(isConnectorError(sku, 'conflict')).toBe(true);
     expect((sku as ConnectorError).vendorCode).toBe('product_invalid_sku');
+    expect((sku as ConnectorError).existingId).toBe('1');
     expect((sku as ConnectorError).requestBody).toEqual({ name: 'Y', sku: 'X-1' });
   });
 

@@ -109,11 +109,20 @@ export function fromWpError(
     message +=
       ' (the credentials were ignored or the consumer key is unknown: over plain http use auth "oauth1"; behind a proxy that strips Authorization use auth "query")';
   }
+  // A duplicate SKU names the product holding it (`data.resource_id`): the engine can link to it.
+  const holder = error.data && (error.data as { resource_id?: unknown }).resource_id;
+  const existingId =
+    kind === 'conflict' &&
+    (typeof holder === 'number' || typeof holder === 'string') &&
+    String(holder) !== '0'
+      ? String(holder)
+      : undefined;
   return new ConnectorError(message, {
     system: SYSTEM,
     kind,
     status,
     vendorCode: error.code,
+    ...(existingId !== undefined ? { existingId } : {}),
     method,
     path,
     ...(fields ? { fields } : {}),
