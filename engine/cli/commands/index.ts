@@ -4,8 +4,9 @@
  * in the array below; main.ts and program.ts never change.
  */
 import type { CommandModule } from '../deps.ts';
+import * as docs from './docs.ts';
 import * as sandbox from './sandbox.ts';
 import * as test from './test.ts';
 import * as validate from './validate.ts';
 
-export const commands: readonly CommandModule[] = [validate, test, sandbox];
+export const commands: readonly CommandModule[] = [validate, test, docs, sandbox];
