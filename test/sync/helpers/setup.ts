@@ -3,6 +3,7 @@
  * unit tests of the engine's behaviour.
  */
 import type { CompiledMapping } from '../../../engine/mapping/model.ts';
+import { createLogger } from '../../../engine/observability/logger.ts';
 import { createRuntime } from '../../../engine/runtime.ts';
 import { openStore, type StoreBackend } from '../../../engine/store/open-store.ts';
 import type { StateBackend } from '../../../engine/store/sync-state.ts';
@@ -69,7 +70,10 @@ export function makeEngine(
       ['erp', erp],
     ]),
     store,
-    runtime: createRuntime({ now: () => new Date(Date.UTC(2025, 5, 1) + ++tick * 1000) }),
+    runtime: createRuntime({
+      logger: createLogger({ level: 'silent' }),
+      now: () => new Date(Date.UTC(2025, 5, 1) + ++tick * 1000),
+    }),
     evaluator: mappingEval,
     validator: testValidator,
     events: { ...options.events, recordProcessed: (e) => events.push(e) },
@@ -107,3 +111,79 @@ export function customerMapping(
 }
 
 export { expr, mapping, prop };
+
+export function productMapping(): CompiledMapping {
+  return mapping({
+    name: 'product',
+    source: { system: 'shop', entity: 'product' },
+    target: { system: 'erp', entity: 'product', where: {} },
+    match: [{ source: 'sku', target: 'Code', normalize: 'trim' }],
+    identity: { target: 'Code' },
+    properties: [
+      prop({ source: 'sku', target: 'Code' }),
+      prop({ source: 'name', target: 'Name' }),
+      prop({ source: 'price', target: 'SalesPrice', type: 'decimal' }),
+    ],
+  });
+}
+
+type Rec = Record<string, unknown>;
+
+export function orderMappings(
+  options: { customerPolicy?: 'wait' | 'create'; productPolicy?: 'wait' | 'create' } = {},
+) {
+  const order = mapping({
+    name: 'salesorder',
+    direction: 'one-way',
+    source: { system: 'shop', entity: 'order' },
+    target: { system: 'erp', entity: 'salesorder', where: {} },
+    identity: { target: 'ExternalImportReference' },
+    when: (o) => ['processing', 'completed'].includes((o as Rec).status as string),
+    lockedWhen: (t) => (t as Rec).SalesOrderStatus === 'Confirmed',
+    dependencies: [{ mapping: 'customer', onMissing: options.customerPolicy ?? 'create' }],
+    properties: [
+      prop({ source: 'id', target: 'ExternalImportReference', direction: 'to-target' }),
+      prop({
+        target: 'CustomerId',
+        direction: 'to-target',
+        type: 'integer',
+        toTarget: (o, ctx) => {
+          const r = o as Rec;
+          return Number(r.customer_id) > 0
+            ? ctx.link('customer', r.customer_id)
+            : ctx.link('customer', {
+                id: `guest-${r.id}`,
+                email: (r.billing as Rec).email,
+                first_name: (r.billing as Rec).first_name,
+                last_name: 'Guest',
+                billing: r.billing,
+              });
+        },
+      }),
+      prop({ source: 'note', target: 'CustomerReference', direction: 'to-target' }),
+    ],
+  });
+  const lines = mapping({
+    name: 'salesorderline',
+    direction: 'one-way',
+    source: { system: 'shop', entity: 'order' },
+    target: { system: 'erp', entity: 'salesorderline', where: {} },
+    identity: { target: 'ExternalImportReference' },
+    parent: 'salesorder',
+    each: (o) => (o as Rec).line_items,
+    key: (l) => (l as Rec).id,
+    dependencies: [{ mapping: 'product', onMissing: options.productPolicy ?? 'wait' }],
+    properties: [
+      prop({ source: 'id', target: 'ExternalImportReference', direction: 'to-target' }),
+      prop({
+        target: 'ProductId',
+        direction: 'to-target',
+        type: 'integer',
+        toTarget: (l, ctx) => ctx.link('product', (l as Rec).product_id),
+      }),
+      prop({ source: 'quantity', target: 'Quantity', direction: 'to-target', type: 'decimal' }),
+      prop({ source: 'price', target: 'ProductUnitPrice', direction: 'to-target', type: 'decimal' }),
+    ],
+  });
+  return [order, lines];
+}

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../engine/store/open-store.ts';
+import { MappingState } from '../../engine/store/sync-state.ts';
+import { customerMapping, makeEngine, orderMappings, productMapping } from './helpers/setup.ts';
+
+const alice = {
+  id: '1',
+  email: 'alice@example.com',
+  first_name: 'Alice',
+  last_name: 'A',
+  billing: { city: 'Oslo' },
+};
+const products = [
+  { id: '10', sku: 'MUG', name: 'Mug', price: '99.00' },
+  { id: '11', sku: 'CAP', name: 'Cap', price: '149.50' },
+];
+const order = (over: Record<string, unknown> = {}) => ({
+  id: '5001',
+  status: 'processing',
+  customer_id: 1,
+  note: 'first',
+  billing: { email: 'alice@example.com', first_name: 'Alice' },
+  line_items: [
+    { id: 1, product_id: 10, quantity: 2, price: '99.00' },
+    { id: 2, product_id: 11, quantity: 1, price: '149.50' },
+  ],
+  ...over,
+});
+
+function setup(options?: Parameters<typeof orderMappings>[0]) {
+  const store = openStore('memory://');
+  const made = makeEngine([customerMapping(), productMapping(), ...orderMappings(options)], { store });
+  return { ...made, store };
+}
+
+describe('orders with lines (fan-out)', () => {
+  it('creates order + lines in one call, links each line by its guard, and a second run writes nothing', async () => {
+    const { engine, shop, erp, store } = setup();
+    shop.seed('customer', [alice]);
+    shop.seed('product', products);
+    shop.seed('order', [order()]);
+    const summary = await engine.run();
+    expect(summary.ok).toBe(true);
+    const calls = erp.writes.filter((w) => w.entity.startsWith('salesorder'));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ method: 'createWithChildren' });
+    const body = calls[0]!.body as { data: Record<string, unknown>; kids: unknown[] };
+    expect(body.data).toMatchObject({ ExternalImportReference: '5001', CustomerReference: 'first' });
+    expect(body.data.CustomerId).toBe(Number(erp.all('customer')[0]!.Id));
+    expect(body.kids).toEqual([
+      expect.objectContaining({ ExternalImportReference: '1', Quantity: 2, ProductUnitPrice: 99 }),
+      expect.objectContaining({ ExternalImportReference: '2', Quantity: 1, ProductUnitPrice: 149.5 }),
+    ]);
+    const lineLink = await new MappingState('salesorderline', store).getLink('5001');
+    expect(Object.keys(lineLink!.children!)).toEqual(['1', '2']);
+    const writes = erp.writes.length;
+    const again = await engine.run();
+    expect(again.ok).toBe(true);
+    expect(erp.writes.length).toBe(writes);
+  });
+
+  it('Draft: quantity change → PATCH, added line → POST, removed line → DELETE; Confirmed → reported, not written', async () => {
+    const { engine, shop, erp, store } = setup();
+    shop.seed('customer', [alice]);
+    shop.seed('product', products);
+    shop.seed('order', [order()]);
+    await engine.run();
+    const orderId = erp.all('salesorder')[0]!.Id as string;
+    const before = erp.writes.length;
+    shop.edit('order', '5001', (o) => {
+      const items = o.line_items as Array<Record<string, unknown>>;
+      items[0]!.quantity = 3;
+      items.splice(1, 1);
+      items.push({ id: 3, product_id: 11, quantity: 4, price: '149.50' });
+    });
+    const summary = await engine.run();
+    expect(summary.ok).toBe(true);
+    const writes = erp.writes.slice(before);
+    expect(writes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          method: 'update',
+          entity: 'salesorderline',
+          parentId: orderId,
+          ops: [{ op: 'replace', path: '/Quantity', value: 3 }],
+        }),
+        expect.objectContaining({ method: 'create', entity: 'salesorderline', parentId: orderId }),
+        expect.objectContaining({ method: 'remove', entity: 'salesorderline', parentId: orderId }),
+      ]),
+    );
+    expect(writes).toHaveLength(3);
+
+    // The order gets confirmed in the ERP; then a change in the shop is reported, not written.
+    erp.edit('salesorder', orderId, (o) => {
+      o.SalesOrderStatus = 'Confirmed';
+    });
+    await engine.run();
+    const confirmedAt = erp.writes.length;
+    shop.edit('order', '5001', (o) => {
+      (o.line_items as Array<Record<string, unknown>>)[0]!.quantity = 9;
+      o.note = 'changed';
+    });
+    const locked = await engine.run();
+    expect(erp.writes.length).toBe(confirmedAt);
+    expect(locked.ok).toBe(false);
+    const lineFailure = await new MappingState('salesorderline', store).getFailed('source', '5001');
+    expect(lineFailure).toMatchObject({ code: 'LOCKED' });
+    expect(lineFailure!.reason).toMatch(/Quantity: 3 → 9/);
+    const orderFailure = await new MappingState('salesorder', store).getFailed('source', '5001');
+    expect(orderFailure).toMatchObject({ code: 'LOCKED' });
+  });
+
+  it('an order that leaves the `when` filter is not resent', async () => {
+    const { engine, shop, erp } = setup();
+    shop.seed('customer', [alice]);
+    shop.seed('product', products);
+    shop.seed('order', [order()]);
+    await engine.run();
+    const writes = erp.writes.length;
+    shop.edit('order', '5001', (o) => {
+      o.status = 'cancelled';
+      o.note = 'cancelled';
+    });
+    const summary = await engine.run();
+    expect(erp.writes.length).toBe(writes);
+    expect(summary.mappings.find((m) => m.mapping === 'salesorder')!.counts.skipped).toBe(1);
+  });
+
+  it('a guest order matches or creates a customer from its billing data (virtual link, created once per e-mail)', async () => {
+    const { engine, shop, erp, store } = setup();
+    shop.seed('product', products);
+    shop.seed('order', [
+      order({ id: '6001', customer_id: 0, billing: { email: 'guest@example.com', first_name: 'Gus' } }),
+      order({ id: '6002', customer_id: 0, billing: { email: 'GUEST@example.com', first_name: 'Gus' } }),
+    ]);
+    const summary = await engine.run();
+    expect(summary.ok).toBe(true);
+    expect(erp.all('customer')).toHaveLength(1);
+    const state = new MappingState('customer', store);
+    const a = await state.getLink('guest-6001');
+    const b = await state.getLink('guest-6002');
+    expect(a).toMatchObject({ virtual: true });
+    expect(b).toMatchObject({ virtual: true, targetId: a!.targetId });
+    const orders = erp.all('salesorder');
+    expect(orders.map((o) => o.CustomerId)).toEqual([Number(a!.targetId), Number(a!.targetId)]);
+    // Virtual links are never scanned or written back: a second run is silent.
+    const writes = erp.writes.length;
+    await engine.run();
+    expect(erp.writes.length).toBe(writes);
+    expect(shop.writes).toHaveLength(0);
+  });
+
+  it('a missing product (policy wait) fails the order with MISSING_DEPENDENCY; retry after the fix completes it', async () => {
+    const { engine, shop, erp, store } = setup();
+    shop.seed('customer', [alice]);
+    shop.seed('product', [products[0]!]);
+    shop.seed('order', [order()]);
+    const summary = await engine.run();
+    expect(summary.ok).toBe(false);
+    const failure = await new MappingState('salesorder', store).getFailed('source', '5001');
+    expect(failure).toMatchObject({ code: 'MISSING_DEPENDENCY' });
+    expect(failure!.reason).toMatch(/product record 11/);
+    expect(erp.all('salesorder')).toHaveLength(0);
+    shop.seed('product', [products[1]!]);
+    const retried = await engine.run({ retryAllNow: true });
+    expect(retried.ok).toBe(true);
+    expect(erp.all('salesorder')).toHaveLength(1);
+    expect(erp.all('salesorderline')).toHaveLength(2);
+    expect(await new MappingState('salesorder', store).getFailed('source', '5001')).toBeUndefined();
+  });
+
+  it('a crash after the order create: the parent is recovered by guard and its lines adopted, never created twice', async () => {
+    const { engine, shop, erp, store } = setup();
+    shop.seed('customer', [alice]);
+    shop.seed('product', products);
+    await engine.run();
+    shop.seed('order', [order()]);
+    // The create landed but the process died before the link was written.
+    const customerId = Number(erp.all('customer')[0]!.Id);
+    const [created] = erp.seed('salesorder', [
+      { ExternalImportReference: '5001', CustomerId: customerId, CustomerReference: 'first' },
+    ]);
+    const parentId = String(created!.Id);
+    erp.seed('salesorderline', [
+      {
+        ExternalImportReference: '1',
+        ProductId: Number(erp.all('product')[0]!.Id),
+        Quantity: 2,
+        ProductUnitPrice: 99,
+        _parent: parentId,
+      },
+      {
+        ExternalImportReference: '2',
+        ProductId: Number(erp.all('product')[1]!.Id),
+        Quantity: 1,
+        ProductUnitPrice: 149.5,
+        _parent: parentId,
+      },
+    ]);
+    await new MappingState('salesorder', store).setIntent('source', '5001', {
+      guard: { field: 'ExternalImportReference', value: '5001' },
+      side: 'target',
+      at: new Date(Date.UTC(2025, 5, 1)).toISOString(),
+      payloadHash: 'x',
+    });
+    const before = erp.writes.length;
+    const summary = await engine.run();
+    expect(summary.ok).toBe(true);
+    expect(erp.writes.length).toBe(before);
+    expect(erp.all('salesorder')).toHaveLength(1);
+    expect(erp.all('salesorderline')).toHaveLength(2);
+  });
+});
