@@ -352,6 +352,18 @@ async function recoverAfterFailedCreate<T extends { id: string; record: EntityRe
   again: () => Promise<T>,
 ): Promise<(T & { found?: false }) | { id: string; record: EntityRecord; found: true } | undefined> {
   if (!isConnectorError(error) || (error.kind !== 'ambiguous' && error.kind !== 'conflict')) return undefined;
+  if (error.kind === 'conflict' && error.existingId !== undefined) {
+    // "… is already in use … Id = N": link N when it carries our guard (it is our record).
+    const existing = await binding.connector.get(binding.entity, error.existingId);
+    if (existing && String(pathOf(existing, intent.guard.field) ?? '') === intent.guard.value) {
+      mr.run.deps.runtime.logger.info(
+        { mapping: mr.mapping.name, guard: intent.guard.value, existingId: error.existingId },
+        'create refused as a duplicate of our own record: linking it',
+      );
+      return { id: binding.descriptor.idOf(existing), record: existing, found: true };
+    }
+    return undefined;
+  }
   const found = await lookupGuard(binding, intent);
   if (found.length === 1) {
     const record = found[0]!;

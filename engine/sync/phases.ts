@@ -62,10 +62,11 @@ export async function runMapping(mr: MappingRun): Promise<void> {
     await run.drainWrites().catch(() => {});
     if (error instanceof StoreError) throw error;
     if (isConnectorError(error)) {
+      // The message starts with the system's kind (the service keys on it for auth failures).
       run.error(
         mapping.name,
         error.code,
-        `${mapping.name}: stopped: ${error.message}${error.kind === 'auth' ? ' (check the credentials)' : ''}`,
+        `${error.message} (mapping ${mapping.name} stopped${error.kind === 'auth' ? '; check the credentials' : ''})`,
       );
       return;
     }

@@ -1,0 +1,104 @@
+/**
+ * The composition root shared by `mapsync plan|sync|failed|retry|links|demo` (and usable by
+ * the service and tests): load mapsync.yaml + mappings, build one connector per system
+ * through the registry, open the store, and hand everything to a `SyncEngine`.
+ */
+import { resolve } from 'node:path';
+import type { ProjectConfig, SystemConfig } from '../config/load-config.ts';
+import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { Connector } from '../connectors/types.ts';
+import { ConfigError } from '../errors.ts';
+import { assertUsable, loadProject, type Project } from '../mapping/project.ts';
+import type { Runtime } from '../runtime.ts';
+import { openStore, type StoreBackend } from '../store/open-store.ts';
+import { SyncEngine } from './engine.ts';
+import type { EngineEvents } from './events.ts';
+import { mappingEval } from './mapping-eval.ts';
+
+export interface OpenedProject {
+  project: Project;
+  config: ProjectConfig;
+  connectors: Map<string, Connector>;
+  store: StoreBackend;
+  engine: SyncEngine;
+  close(): Promise<void>;
+}
+
+export interface OpenProjectOptions {
+  configPath: string;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  registry: ConnectorRegistry;
+  runtime: Runtime;
+  events?: EngineEvents;
+  /** Store URI overriding mapsync.yaml's `store` (tests, demo). */
+  store?: string;
+  concurrency?: number;
+  /** Connectors are needed (sync/plan); `failed`/`links` only read the store. */
+  connect?: boolean;
+}
+
+export async function openProject(options: OpenProjectOptions): Promise<OpenedProject> {
+  const connect = options.connect !== false;
+  const project = await loadProject({
+    configPath: options.configPath,
+    env: options.env,
+    requireEnv: connect,
+    registry: options.registry,
+    cwd: options.cwd,
+  });
+  assertUsable(project);
+  const config = project.config!;
+  const connectors = connect
+    ? buildConnectors(project.systems, options.registry, options.runtime)
+    : new Map();
+  const store = openStore(options.store ?? options.env.MAPSYNC_STORE ?? config.store, config.dir);
+  const engine = new SyncEngine({
+    mappings: project.mappings,
+    connectors,
+    store,
+    runtime: options.runtime,
+    evaluator: mappingEval,
+    ...(options.events ? { events: options.events } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  });
+  return {
+    project,
+    config,
+    connectors,
+    store,
+    engine,
+    async close() {
+      await Promise.allSettled([...connectors.values()].map((c) => c.close()));
+      await store.close();
+    },
+  };
+}
+
+export function buildConnectors(
+  systems: Record<string, SystemConfig>,
+  registry: ConnectorRegistry,
+  runtime: Runtime,
+): Map<string, Connector> {
+  const connectors = new Map<string, Connector>();
+  for (const [name, system] of Object.entries(systems)) {
+    const factory = registry.get(system.connector);
+    if (!factory)
+      throw new ConfigError(
+        'CFG_UNKNOWN_CONNECTOR',
+        `system "${name}": unknown connector "${system.connector}"`,
+      );
+    const { connector: _kind, ...config } = system;
+    connectors.set(name, factory.create(config, runtime));
+  }
+  return connectors;
+}
+
+/** Where mapsync.yaml is: `--config`, `MAPSYNC_CONFIG`, else `mapsync.yaml` in the working directory. */
+export function configPathOf(
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+  flag?: string,
+): string {
+  return resolve(cwd, flag ?? env.MAPSYNC_CONFIG ?? 'mapsync.yaml');
+}

@@ -1,0 +1,150 @@
+/**
+ * Both real sandboxes on loopback plus a mapsync project pointing at them: the shipped
+ * mappings with a test config (PowerOffice's rate limit off on the server and raised in
+ * the connector, so heavy tests stay fast; the 10 rps behaviour is proven elsewhere).
+ * Writes are counted from the sandboxes' own request logs.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectors as registry } from '../../../engine/connectors/index.ts';
+import { createLogger } from '../../../engine/observability/logger.ts';
+import { createRuntime } from '../../../engine/runtime.ts';
+import { type OpenedProject, openProject } from '../../../engine/sync/compose.ts';
+import type { EngineEvents } from '../../../engine/sync/events.ts';
+import type { LoggedRequest } from '../../../sandbox/common/request-log.ts';
+import {
+  type PowerOfficeSandbox,
+  type SeedOptions as PowerOfficeSeed,
+  startPowerOfficeSandbox,
+} from '../../../sandbox/poweroffice-go/index.ts';
+import { startWooCommerceSandbox, type WooSandbox } from '../../../sandbox/woocommerce/index.ts';
+
+export const REPO = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface PairOptions {
+  /** Generated shop: N customers, N/4 products, N orders. */
+  shop?: { count: number; seed: number; anchor?: Date };
+  poweroffice?: PowerOfficeSeed | false;
+  /** Connector-side PowerOffice rate limit (default 1000). */
+  rateLimit?: number;
+  concurrency?: number;
+  events?: EngineEvents;
+}
+
+export interface Pair {
+  woo: WooSandbox;
+  po: PowerOfficeSandbox;
+  dir: string;
+  configPath: string;
+  storeUri: string;
+  env: Record<string, string>;
+  /** Open the project (engine, connectors, store) afresh, as one CLI invocation would. */
+  open(options?: { events?: EngineEvents; store?: string }): Promise<OpenedProject>;
+  /** A sync run in a fresh project (like `mapsync sync`), returning the summary. */
+  sync(options?: Parameters<OpenedProject['engine']['run']>[0]): ReturnType<OpenedProject['engine']['run']>;
+  mark(): { woo: number; po: number };
+  requests(since?: { woo: number; po: number }): { woo: LoggedRequest[]; po: LoggedRequest[] };
+  writes(since?: { woo: number; po: number }): { woo: LoggedRequest[]; po: LoggedRequest[] };
+  close(): Promise<void>;
+}
+
+export async function startPair(options: PairOptions = {}): Promise<Pair> {
+  const woo = await startWooCommerceSandbox({
+    ...(options.shop ? { seed: options.shop } : {}),
+    webhookDelayMs: 60_000,
+  });
+  const po = await startPowerOfficeSandbox({
+    rateLimit: false,
+    seed: options.poweroffice === undefined ? {} : options.poweroffice,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'mapsync-e2e-'));
+  const configPath = join(dir, 'mapsync.yaml');
+  writeFileSync(
+    configPath,
+    [
+      'version: 1',
+      'systems:',
+      '  woocommerce:',
+      '    connector: woocommerce',
+      '    url: ${WOOCOMMERCE_URL}',
+      '    consumer_key: ${WOOCOMMERCE_CONSUMER_KEY}',
+      '    consumer_secret: ${WOOCOMMERCE_CONSUMER_SECRET}',
+      '    webhook_secret: ${WOOCOMMERCE_WEBHOOK_SECRET}',
+      '  poweroffice-go:',
+      '    connector: poweroffice-go',
+      '    url: ${POWEROFFICE_BASE_URL}',
+      '    application_key: ${POWEROFFICE_APPLICATION_KEY}',
+      '    client_key: ${POWEROFFICE_CLIENT_KEY}',
+      '    subscription_key: ${POWEROFFICE_SUBSCRIPTION_KEY}',
+      `    rate_limit: ${options.rateLimit ?? 1000}`,
+      'store: ${MAPSYNC_STORE}',
+      `mappings: ${join(REPO, 'mappings')}`,
+      '',
+    ].join('\n'),
+  );
+  const storeUri = `sqlite://${join(dir, 'state.sqlite')}`;
+  const env: Record<string, string> = {
+    WOOCOMMERCE_URL: woo.url,
+    WOOCOMMERCE_CONSUMER_KEY: woo.consumerKey,
+    WOOCOMMERCE_CONSUMER_SECRET: woo.consumerSecret,
+    WOOCOMMERCE_WEBHOOK_SECRET: woo.webhookSecret,
+    POWEROFFICE_BASE_URL: po.url,
+    POWEROFFICE_APPLICATION_KEY: po.applicationKey,
+    POWEROFFICE_CLIENT_KEY: po.clientKey,
+    POWEROFFICE_SUBSCRIPTION_KEY: po.subscriptionKey,
+    MAPSYNC_STORE: storeUri,
+  };
+  const runtime = createRuntime({ logger: createLogger({ level: 'silent' }) });
+  const open = (o: { events?: EngineEvents; store?: string } = {}) =>
+    openProject({
+      configPath,
+      env,
+      cwd: dir,
+      registry,
+      runtime,
+      ...(o.store ? { store: o.store } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...((o.events ?? options.events) ? { events: o.events ?? options.events } : {}),
+    });
+  const split = (list: LoggedRequest[]) => list;
+  const pair: Pair = {
+    woo,
+    po,
+    dir,
+    configPath,
+    storeUri,
+    env,
+    open,
+    async sync(runOptions) {
+      const opened = await open();
+      try {
+        return await opened.engine.run(runOptions);
+      } finally {
+        await opened.close();
+      }
+    },
+    mark: () => ({ woo: woo.log.mark(), po: po.log.mark() }),
+    requests: (since) => ({
+      woo: split(woo.log.list(since?.woo ?? 0)),
+      po: split(po.log.list(since?.po ?? 0)),
+    }),
+    writes: (since) => ({
+      woo: woo.log
+        .list(since?.woo ?? 0)
+        .filter((r) => WRITES.has(r.method) && !r.path.startsWith('/__admin')),
+      po: po.log
+        .list(since?.po ?? 0)
+        .filter(
+          (r) => WRITES.has(r.method) && !r.path.startsWith('/__admin') && !/oauth\/token/i.test(r.path),
+        ),
+    }),
+    async close() {
+      await Promise.allSettled([woo.close(), po.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return pair;
+}
