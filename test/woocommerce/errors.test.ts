@@ -124,4 +124,15 @@ describe('error mapping', () => {
     expect(created.id).toBeGreaterThan(0);
     expect(sandbox.log.list().every((r) => r.path === '/')).toBe(true);
   });
+
+  it('method_override sends PUT/DELETE as POST with X-HTTP-Method-Override (hosts that block them)', async () => {
+    const { sandbox, connector } = await pair({ seed: { count: 3, seed: 1 } }, { method_override: true });
+    const updated = await connector.update('customer', '1', [
+      { op: 'replace', path: '/last_name', value: 'Over' },
+    ]);
+    expect(updated.last_name).toBe('Over');
+    await connector.remove('product', '1', 'delete');
+    expect(sandbox.state.find('product', 1)!.status).toBe('trash');
+    expect(sandbox.log.list().map((r) => r.method)).toEqual(['POST', 'POST']);
+  });
 });

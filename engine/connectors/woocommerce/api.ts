@@ -59,8 +59,10 @@ export class WooApi {
       body: string;
     };
     try {
+      const override = this.config.methodOverride && (method === 'PUT' || method === 'DELETE');
       response = await this.client(url, {
-        method,
+        method: override ? 'POST' : method,
+        ...(override ? { headers: { 'x-http-method-override': method } } : {}),
         ...(options.body !== undefined ? { json: options.body } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });

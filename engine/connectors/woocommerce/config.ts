@@ -36,6 +36,11 @@ export interface WooCommerceConfig {
   max_rps?: number;
   /** Extra trusted CA certificate (PEM), for shops with a private or self-signed certificate. */
   tls_ca?: string;
+  /**
+   * Send PUT/DELETE as POST with `X-HTTP-Method-Override`, for hosts whose firewall
+   * (ModSecurity) answers 501 to PUT and DELETE. Such POSTs are not retried on 5xx.
+   */
+  method_override?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -52,6 +57,7 @@ export interface ResolvedConfig {
   plainPermalinks: boolean;
   maxRps?: number;
   tlsCa?: string;
+  methodOverride: boolean;
 }
 
 const AUTH_MODES: readonly AuthMode[] = ['auto', 'basic', 'query', 'oauth1'];
@@ -114,6 +120,8 @@ export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
   const tlsCa = str('tls_ca', false);
   const plain = raw.plain_permalinks ?? false;
   if (typeof plain !== 'boolean') problems.push('"plain_permalinks" must be true or false');
+  const override = raw.method_override ?? false;
+  if (typeof override !== 'boolean') problems.push('"method_override" must be true or false');
 
   if (problems.length > 0 || !parsed || !consumerKey || !consumerSecret) {
     throw new ConfigError('CONFIG_INVALID', `woocommerce connector config: ${problems.join('; ')}`);
@@ -132,6 +140,7 @@ export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
     pageSize,
     overlapMs: overlapSeconds * 1000,
     plainPermalinks: plain === true,
+    methodOverride: override === true,
     ...(maxRps !== undefined ? { maxRps } : {}),
     ...(tlsCa !== undefined ? { tlsCa } : {}),
   };

@@ -67,7 +67,8 @@ export function parseDelivery(headers: Headers, rawBody: Buffer, secret: string 
   if (typeof id !== 'number' && typeof id !== 'string') {
     throw new ConnectorError(`${SYSTEM}: webhook body has no id`, { system: SYSTEM, kind: 'validation' });
   }
-  const deliveryId = get('x-wc-webhook-delivery-id');
+  // The code sends X-WC-Webhook-Delivery-ID; WooCommerce's docs name it X-WC-Delivery-ID.
+  const deliveryId = get('x-wc-webhook-delivery-id') ?? get('x-wc-delivery-id');
   return {
     type: 'change',
     entity,
