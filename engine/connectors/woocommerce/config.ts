@@ -118,10 +118,16 @@ export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
   const overlapSeconds = num('overlap_seconds', 0, 86_400) ?? 300;
   const maxRps = num('max_rps', 0.1, 1000, false);
   const tlsCa = str('tls_ca', false);
-  const plain = raw.plain_permalinks ?? false;
-  if (typeof plain !== 'boolean') problems.push('"plain_permalinks" must be true or false');
-  const override = raw.method_override ?? false;
-  if (typeof override !== 'boolean') problems.push('"method_override" must be true or false');
+  const flag = (key: string): boolean => {
+    // After ${ENV} interpolation a flag may arrive as the string "true"/"false".
+    const value = raw[key] ?? false;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false' || value === '') return false;
+    problems.push(`"${key}" must be true or false`);
+    return false;
+  };
+  const plain = flag('plain_permalinks');
+  const override = flag('method_override');
 
   if (problems.length > 0 || !parsed || !consumerKey || !consumerSecret) {
     throw new ConfigError('CONFIG_INVALID', `woocommerce connector config: ${problems.join('; ')}`);
@@ -139,8 +145,8 @@ export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
     timeoutMs,
     pageSize,
     overlapMs: overlapSeconds * 1000,
-    plainPermalinks: plain === true,
-    methodOverride: override === true,
+    plainPermalinks: plain,
+    methodOverride: override,
     ...(maxRps !== undefined ? { maxRps } : {}),
     ...(tlsCa !== undefined ? { tlsCa } : {}),
   };
