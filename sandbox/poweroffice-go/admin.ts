@@ -8,7 +8,7 @@
  * - `GET /__admin/state`: everything, rendered as the API would
  * - `PUT /__admin/rate-limit` `{ "rps": 10 }` or `{ "rps": false }`
  * - `POST /__admin/revoke-tokens`: invalidate every issued token
- * - `PUT /__admin/settings` `{ "problemDetailsCase": "lower" | "pascal" }`
+ * - `PUT /__admin/settings` `{ "problemDetailsCase": "lower" | "pascal", "paginationHeader": bool }`
  */
 import type { FastifyInstance } from 'fastify';
 import type { Settings } from './app.ts';
@@ -97,13 +97,22 @@ export function registerAdmin(
     return { ok: true };
   });
 
-  app.put<{ Body: { problemDetailsCase?: string } }>('/__admin/settings', async (request, reply) => {
-    const c = request.body?.problemDetailsCase;
-    if (c !== undefined) {
-      if (c !== 'lower' && c !== 'pascal')
-        return reply.code(400).send({ error: 'problemDetailsCase: lower | pascal' });
-      settings.problemCase = c;
-    }
-    return { problemDetailsCase: settings.problemCase, rateLimit: settings.rateLimit };
-  });
+  app.put<{ Body: { problemDetailsCase?: string; paginationHeader?: boolean } }>(
+    '/__admin/settings',
+    async (request, reply) => {
+      if (typeof request.body?.paginationHeader === 'boolean')
+        settings.paginationHeader = request.body.paginationHeader;
+      const c = request.body?.problemDetailsCase;
+      if (c !== undefined) {
+        if (c !== 'lower' && c !== 'pascal')
+          return reply.code(400).send({ error: 'problemDetailsCase: lower | pascal' });
+        settings.problemCase = c;
+      }
+      return {
+        problemDetailsCase: settings.problemCase,
+        paginationHeader: settings.paginationHeader,
+        rateLimit: settings.rateLimit,
+      };
+    },
+  );
 }

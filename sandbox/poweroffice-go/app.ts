@@ -26,6 +26,8 @@ export interface Settings {
   /** Requests per second per subscription key, or false for no limit. */
   rateLimit: number | false;
   problemCase: ProblemCase;
+  /** Send the (undocumented) X-Pagination header on lists (default true). */
+  paginationHeader: boolean;
 }
 
 export interface PowerOfficeApp extends SandboxApp {
@@ -176,7 +178,10 @@ export function buildApp(
         if (error instanceof Problem) return sendProblem(reply, request, error);
         throw error;
       }
-      for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+      for (const [k, v] of Object.entries(result.headers ?? {})) {
+        if (k === 'x-pagination' && !settings.paginationHeader) continue;
+        reply.header(k, v);
+      }
       reply.code(result.status);
       if (result.body === undefined) return reply.send();
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(result.body));

@@ -9,7 +9,7 @@
  * timestamp does not reflect changes in sub-entities such as addresses.
  */
 
-import { parseTicks } from './clock.ts';
+import { canonical, parseTicks } from './clock.ts';
 import { ensureUnique, invalid, isNumber, renderDto, required, sameText, stampInsert } from './domain.ts';
 import { applyJsonPatch } from './patch.ts';
 import { notFoundById, Problem } from './problem.ts';
@@ -26,6 +26,17 @@ export interface CreateOptions {
 }
 
 export function createCustomer(state: PowerOfficeState, input: unknown, options: CreateOptions = {}): Rec {
+  // Sequences move only when the record is stored.
+  const saved = { ...state.seq };
+  try {
+    return insertCustomer(state, input, options);
+  } catch (error) {
+    state.seq = saved;
+    throw error;
+  }
+}
+
+function insertCustomer(state: PowerOfficeState, input: unknown, options: CreateOptions): Rec {
   const values = bind(props, input, options.admin);
   validate('customer', props, values);
   const address = values.MailAddress;
@@ -56,7 +67,7 @@ export function createCustomer(state: PowerOfficeState, input: unknown, options:
     state.seq.customerNumber = Math.max(state.seq.customerNumber, ...used);
     rec.Number = state.nextId('customerNumber');
   }
-  applyRules(state, rec);
+  applyRules(state, rec, options.admin === true);
   stampInsert(state, rec, [
     'LastChangedDateTimeOffset',
     'ContactCreatedDateTimeOffset',
@@ -69,9 +80,9 @@ export function createCustomer(state: PowerOfficeState, input: unknown, options:
       ...a,
       Id: isNumber(a.Id) ? a.Id : state.nextId('addressId'),
       LastChangedDateTimeOffset:
-        typeof a.LastChangedDateTimeOffset === 'string'
-          ? a.LastChangedDateTimeOffset
-          : rec.LastChangedDateTimeOffset,
+        (typeof a.LastChangedDateTimeOffset === 'string'
+          ? canonical(a.LastChangedDateTimeOffset)
+          : undefined) ?? rec.LastChangedDateTimeOffset,
     };
     normaliseCountry(rec.MailAddress as Rec);
   }
@@ -167,7 +178,8 @@ export function after(value: unknown, ticks: bigint): boolean {
   return t !== undefined && t > ticks;
 }
 
-function applyRules(state: PowerOfficeState, rec: Rec): void {
+/** Uniqueness always; the service's business rules unless an admin insert bypasses them. */
+function applyRules(state: PowerOfficeState, rec: Rec, lenient = false): void {
   const customers = state.customers.values();
   ensureUnique('customer', customers, 'ExternalImportReference', rec.ExternalImportReference, rec.Id);
   ensureUnique('customer', state.customers.values(), 'Number', rec.Number, rec.Id);
@@ -176,6 +188,9 @@ function applyRules(state: PowerOfficeState, rec: Rec): void {
     throw invalid('customer', `Number ${rec.Number} is not a valid customer number.`);
   }
   const text = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+  if (rec.IsPerson === true && !text(rec.Name))
+    rec.Name = [rec.FirstName, rec.LastName].filter(text).join(' ');
+  if (lenient) return;
   if (rec.IsPerson === true) {
     if (!text(rec.FirstName) && !text(rec.LastName)) {
       throw invalid('customer', 'FirstName or LastName is required when IsPerson is true.');

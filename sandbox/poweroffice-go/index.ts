@@ -7,7 +7,7 @@
  * API base `<root>/v2` (also `<root>/Demo/v2`), token endpoint `<root>/OAuth/Token` (also
  * `<root>/Demo/OAuth/Token`), admin endpoints under `<root>/__admin`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FaultConfig, FaultInjector } from '../common/faults.ts';
 import type { RequestLog } from '../common/request-log.ts';
 import { listenLoopback } from '../common/server.ts';
@@ -35,6 +35,10 @@ export interface PowerOfficeSandboxOptions {
   credentials?: Partial<Credentials>;
   /** Casing of ProblemDetails properties (default lower, as ASP.NET Core writes them). */
   problemDetailsCase?: ProblemCase;
+  /** Send the X-Pagination header (undocumented in the real API) on lists (default true). */
+  paginationHeader?: boolean;
+  /** Observe every incoming request (tests: headers a client sent). */
+  onRequest?: (request: FastifyRequest) => void;
 }
 
 export interface PowerOfficeSandbox {
@@ -66,9 +70,12 @@ export async function startPowerOfficeSandbox(
   const settings: Settings = {
     rateLimit: options.rateLimit ?? 10,
     problemCase: options.problemDetailsCase ?? 'lower',
+    paginationHeader: options.paginationHeader ?? true,
   };
   const built = buildApp(state, credentials, settings, options.faults);
   registerAdmin(built.app, state, settings, built.tokens, seed);
+  const observe = options.onRequest;
+  if (observe) built.app.addHook('onRequest', async (request) => observe(request));
   const root = await listenLoopback(built.app, options.port ?? 0, options.host ?? '127.0.0.1');
   return {
     url: `${root}/v2`,

@@ -104,6 +104,17 @@ function checkLine(line: Rec): void {
 }
 
 export function createOrder(state: PowerOfficeState, input: unknown, options: { admin?: boolean } = {}): Rec {
+  // Sequences move only when the order is stored.
+  const saved = { ...state.seq };
+  try {
+    return insertOrder(state, input, options);
+  } catch (error) {
+    state.seq = saved;
+    throw error;
+  }
+}
+
+function insertOrder(state: PowerOfficeState, input: unknown, options: { admin?: boolean }): Rec {
   const admin = options.admin === true;
   const rawLines = rawProperty(input, 'SalesOrderLines');
   const values = bind(orderProps, input, admin);

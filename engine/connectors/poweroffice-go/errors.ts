@@ -17,6 +17,7 @@
  * | 409 ("in use and cannot be deleted") | `conflict` |
  * | 429 | `rate-limited` |
  * | 5xx, or no ProblemDetails where one was expected (HTML from a proxy) | `transport` |
+ * | POST/PATCH answered by a gateway error page (5xx without ProblemDetails) | `ambiguous` |
  *
  * Messages name the method and path only, never the query string or any key or token.
  */
@@ -102,7 +103,8 @@ export function responseError(info: ResponseInfo): ConnectorError {
 
   if (status === 401 || status === 403) kind = 'auth';
   else if (status === 429) kind = 'rate-limited';
-  else if (status >= 500) kind = 'transport';
+  // A gateway error page for a write means the API may or may not have applied it.
+  else if (status >= 500) kind = !problem && (method === 'POST' || method === 'PATCH') ? 'ambiguous' : 'transport';
   else if (!problem) kind = 'transport';
   else if (status === 404) kind = method === 'POST' ? 'validation' : 'not-found';
   else if (status === 409) kind = 'conflict';
