@@ -5,7 +5,6 @@
  * LastChangedDateTimeOffset (as documented by the vendor). StockAvailable = StockOnHand
  * minus the quantities on Confirmed sales orders.
  */
-
 import { sum } from './amounts.ts';
 import { after } from './customers.ts';
 import { ensureUnique, invalid, isNumber, renderDto, required, sameText, stampInsert } from './domain.ts';
@@ -22,6 +21,17 @@ export function createProduct(
   input: unknown,
   options: { admin?: boolean } = {},
 ): Rec {
+  // Sequences move only when the record is stored.
+  const saved = { ...state.seq };
+  try {
+    return insertProduct(state, input, options);
+  } catch (error) {
+    state.seq = saved;
+    throw error;
+  }
+}
+
+function insertProduct(state: PowerOfficeState, input: unknown, options: { admin?: boolean }): Rec {
   const values = bind(props, input, options.admin);
   validate('product', props, values);
   if (typeof values.Name !== 'string' || values.Name.trim() === '') throw required('Name');
