@@ -84,8 +84,8 @@ export interface RecordEvent {
   id: string;
   /** `created`, `updated`, `unchanged`, `deleted`, `failed`, `skipped`, … */
   outcome: string;
-  /** `to-target` / `to-source` when something was written. */
-  direction?: 'to-target' | 'to-source';
+  /** `to-target` / `to-source` (or `both`) when something was written. */
+  direction?: 'to-target' | 'to-source' | 'both';
   /** Changed property paths (target vocabulary). */
   properties?: string[];
   /** Failure reason for `failed`. */

@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type PowerOfficeSandbox, startPowerOfficeSandbox } from '../../sandbox/poweroffice-go/index.ts';
+import { DATA_SEED } from '../../sandbox/start-all.ts';
 import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocommerce/index.ts';
 import type { SystemConfig } from '../config/load-config.ts';
 
@@ -53,7 +54,7 @@ export async function startSandboxes(options: SandboxModeOptions): Promise<Runni
     }
   }
   const woo = await startWooCommerceSandbox({
-    seed: { count: options.seed, seed: 7 },
+    seed: { count: options.seed, seed: DATA_SEED },
     ...(options.keepData ? { persistFile: wooFile } : {}),
   });
   let po: PowerOfficeSandbox;

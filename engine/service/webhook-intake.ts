@@ -93,7 +93,7 @@ export class WebhookIntake {
     }
     if (event.type === 'ping') {
       report('ping');
-      this.options.logger.info({ system: source.name, webhookId: event.webhookId }, 'webhook ping received');
+      this.options.logger.debug({ system: source.name, webhookId: event.webhookId }, 'webhook ping received');
       return { status: 200, body: { ok: true } };
     }
     const items = this.itemsFor(source.name, event.entity, event.id, event.event);

@@ -6,7 +6,8 @@
 import type { CommandModule } from '../deps.ts';
 import * as docs from './docs.ts';
 import * as sandbox from './sandbox.ts';
+import * as serve from './serve.ts';
 import * as test from './test.ts';
 import * as validate from './validate.ts';
 
-export const commands: readonly CommandModule[] = [validate, test, docs, sandbox];
+export const commands: readonly CommandModule[] = [validate, test, docs, sandbox, serve];

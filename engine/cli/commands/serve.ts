@@ -1,0 +1,134 @@
+/**
+ * `mapsync serve`: run every mapping as a long-lived service (schedules, WooCommerce
+ * webhooks, /healthz, /readyz, /metrics, a status page) until SIGTERM or SIGINT. The
+ * service itself is assembled in engine/service/boot.ts; this file parses options, prints
+ * what a person needs, and turns signals into the bounded graceful shutdown.
+ *
+ * Unlike other commands, serve owns the process while it runs: it installs the signal
+ * handlers and, after shutdown, makes sure the process really ends within the bound.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { sortDiagnostics } from '../../diagnostics/diagnostic.ts';
+import type { CliDeps } from '../deps.ts';
+import { EXIT_CONFIG } from '../exit-codes.ts';
+import { printDiagnostics, summary } from '../print.ts';
+
+const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+interface ServeOptions {
+  config: string;
+  host: string;
+  port: number;
+  sandbox?: boolean;
+  seed: number;
+  keepData?: boolean;
+  logLevel: string;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected an integer ${min}–${max}`);
+    return n;
+  };
+}
+
+export function register(program: Command, deps: CliDeps): void {
+  program
+    .command('serve')
+    .summary('run the mappings as a service: schedules, webhooks, metrics, status page')
+    .description(
+      'Run every mapping as a long-lived service: polls and reconciles each mapping on its schedule\n' +
+        '(service.schedule in mapsync.yaml), takes WooCommerce webhooks on POST /webhooks/<system>,\n' +
+        'serves GET /healthz, /readyz, /metrics (Prometheus) and a status page on GET /.\n' +
+        'Refuses to start on any validation error or missing environment variable.\n' +
+        'Stops gracefully on SIGTERM/SIGINT. See docs/operations.md.',
+    )
+    .option('-c, --config <file>', 'mapsync.yaml to run', 'mapsync.yaml')
+    .option('--host <address>', 'address to listen on (loopback by default)', '127.0.0.1')
+    .option('-p, --port <port>', 'port to listen on (0 = any free port)', integer(0, 65535), 8080)
+    .option('--sandbox', 'run against local WooCommerce and PowerOffice Go sandboxes started in-process')
+    .option('--seed <count>', 'with --sandbox: size of the demo shop', integer(1, 5000), 20)
+    .option(
+      '--keep-data',
+      'with --sandbox: keep the sandboxes and the store of the previous start (under data/)',
+    )
+    .addOption(new Option('--log-level <level>', 'log level').choices(LEVELS).default('info'))
+    .addHelpText(
+      'after',
+      '\nEnvironment: the variables mapsync.yaml names; MAPSYNC_ADMIN_TOKEN enables retry/pause/resume.\n' +
+        'Exit status: 0 after a clean shutdown, 1 when the shutdown did not finish in time,\n' +
+        '2 for configuration problems.',
+    )
+    .action(async (options: ServeOptions) => {
+      await serve(deps, options);
+    });
+}
+
+async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
+  // Loaded on use: the other commands need none of the service (or the engine) to start.
+  const { bootService } = await import('../../service/boot.ts');
+  const booted = await bootService({
+    configPath: options.config,
+    cwd: deps.cwd,
+    env: deps.env,
+    registry: deps.registry,
+    host: options.host,
+    port: options.port,
+    logLevel: options.logLevel as 'info',
+    version: packageJson.version,
+    ...(options.sandbox
+      ? {
+          sandbox: {
+            seed: options.seed,
+            keepData: options.keepData === true,
+            dataDir: resolve(deps.cwd, 'data'),
+          },
+        }
+      : {}),
+  });
+  if (!booted.ok) {
+    if (booted.diagnostics) {
+      const diagnostics = sortDiagnostics(booted.diagnostics);
+      printDiagnostics(deps, diagnostics, false);
+      deps.err(`mapsync serve: not starting: ${summary(diagnostics)}\n`);
+    } else if (booted.error) {
+      deps.err(`mapsync serve: not starting: ${booted.error.message}\n`);
+    }
+    deps.setExitCode(EXIT_CONFIG);
+    return;
+  }
+
+  deps.out(`mapsync serve: listening on ${booted.url}\n`);
+  if (booted.sandboxes) {
+    const { sandboxBanner } = await import('../../service/sandbox-mode.ts');
+    deps.out(`${sandboxBanner(booted.sandboxes, booted.url, booted.adminToken)}\n`);
+    deps.out('mapsync serve: ready\n');
+  }
+
+  await new Promise<void>((resolveDone) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        booted.logger.error({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      void booted.stop(signal).then((outcome) => {
+        deps.setExitCode(outcome.ok ? 0 : 1);
+        // Everything is closed; should a stray handle keep the loop alive, end anyway.
+        setTimeout(() => process.exit(outcome.ok ? 0 : 1), 2000).unref();
+        resolveDone();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

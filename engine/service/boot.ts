@@ -1,0 +1,233 @@
+/**
+ * The composition root of `mapsync serve`: load and check the project (refusing to start on
+ * any diagnostic error or missing variable), build one Runtime (logger with every secret
+ * scrubbed, Prometheus-backed telemetry, one rate limiter per credential), the connectors,
+ * the link store, the engine and the service; check credentials; listen; and in `--sandbox`
+ * mode start the sandboxes first and register the shop's webhooks last.
+ *
+ * Returns a handle whose `stop()` runs the bounded graceful shutdown. Signal handling and
+ * printing stay in the CLI command, so tests can boot a service in-process.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { isConnectorError } from '../connectors/errors.ts';
+import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { Connector } from '../connectors/types.ts';
+import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts';
+import { ConfigError } from '../errors.ts';
+import { loadProject } from '../mapping/project.ts';
+import { createLogger, type LoggerSettings } from '../observability/logger.ts';
+import { createRuntime } from '../runtime.ts';
+import { openStore } from '../store/open-store.ts';
+import { SyncEngine } from '../sync/engine.ts';
+import { mappingEval } from '../sync/mapping-eval.ts';
+import { MIN_TOKEN_LENGTH } from './admin-auth.ts';
+import { bridgeEvents, engineAdapter } from './engine-adapter.ts';
+import { type RunningSandboxes, startSandboxes } from './sandbox-mode.ts';
+import { createService, createServiceTelemetry, type Service } from './service.ts';
+import { resolveSettings, type ServiceSettings } from './settings.ts';
+import type { ShutdownOutcome } from './shutdown.ts';
+import type { WebhookSource } from './webhook-intake.ts';
+
+export interface BootOptions {
+  configPath: string;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  registry: ConnectorRegistry;
+  host: string;
+  port: number;
+  logLevel: NonNullable<LoggerSettings['level']>;
+  /** Where log lines go (default: stderr, pretty on a terminal). */
+  logDestination?: LoggerSettings['destination'];
+  version: string;
+  sandbox?: { seed: number; keepData: boolean; dataDir: string };
+  /** Override settings from mapsync.yaml (tests). */
+  settings?: Partial<ServiceSettings>;
+}
+
+export interface BootFailure {
+  ok: false;
+  diagnostics?: Diagnostic[];
+  error?: ConfigError;
+}
+
+export interface RunningService {
+  ok: true;
+  url: string;
+  service: Service;
+  logger: Logger;
+  sandboxes?: RunningSandboxes;
+  /** The admin token in force (generated in sandbox mode when none was set). */
+  adminToken?: string;
+  /** Names of the systems whose connector receives webhooks. */
+  webhookSystems: string[];
+  stop(reason: string): Promise<ShutdownOutcome>;
+}
+
+export async function bootService(options: BootOptions): Promise<RunningService | BootFailure> {
+  let sandboxes: RunningSandboxes | undefined;
+  const cleanup: Array<() => Promise<void>> = [];
+  try {
+    if (options.sandbox) {
+      sandboxes = await startSandboxes(options.sandbox);
+      cleanup.push(() => sandboxes!.close());
+    }
+    const project = await loadProject({
+      configPath: options.configPath,
+      cwd: options.cwd,
+      env: options.env,
+      // In sandbox mode the systems are pointed at the sandboxes, whatever the environment says.
+      requireEnv: !sandboxes,
+      registry: options.registry,
+    });
+    if (hasErrors(project.diagnostics) || !project.config) {
+      await runAll(cleanup);
+      return { ok: false, diagnostics: project.diagnostics };
+    }
+    const config = project.config;
+    const sandboxSecrets = sandboxes ? sandboxes.pointSystems(config.systems) : [];
+    const raw = parseYaml(await readFile(resolve(options.cwd, options.configPath), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const settings = resolveSettings(
+      raw?.service,
+      options.settings,
+      project.mappings.map((m) => m.name),
+    );
+
+    let adminToken = options.env.MAPSYNC_ADMIN_TOKEN || undefined;
+    if (adminToken !== undefined && adminToken.length < MIN_TOKEN_LENGTH) {
+      throw new ConfigError(
+        'CFG_ADMIN_TOKEN_SHORT',
+        `MAPSYNC_ADMIN_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters (try: openssl rand -hex 24)`,
+      );
+    }
+    if (!adminToken && sandboxes) adminToken = randomBytes(18).toString('base64url');
+
+    const logger = createLogger({
+      level: options.logLevel,
+      secrets: [...config.secrets, ...sandboxSecrets, ...(adminToken ? [adminToken] : [])],
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+    });
+    const telemetry = createServiceTelemetry();
+    const runtime = createRuntime({ logger, telemetry: telemetry.telemetry });
+
+    const connectors = new Map<string, Connector>();
+    cleanup.unshift(async () => {
+      await Promise.allSettled([...connectors.values()].map((c) => c.close()));
+    });
+    const systemKinds: Record<string, string> = {};
+    for (const [name, system] of Object.entries(config.systems)) {
+      const factory = options.registry.get(system.connector);
+      if (!factory)
+        throw new ConfigError('CFG_UNKNOWN_CONNECTOR', `unknown connector kind "${system.connector}"`);
+      const { connector: _kind, ...connectorConfig } = system;
+      connectors.set(name, factory.create(connectorConfig, runtime));
+      systemKinds[name] = system.connector;
+    }
+    await checkCredentials(connectors, logger);
+
+    const storeUri = sandboxes && !options.env.MAPSYNC_STORE ? sandboxes.store : config.store;
+    const store = openStore(storeUri, config.dir);
+    cleanup.push(() => store.close());
+    const probe = store.namespace<string>('mapsync.service');
+
+    const engine = new SyncEngine({
+      mappings: project.mappings,
+      connectors,
+      store,
+      runtime,
+      evaluator: mappingEval,
+      events: bridgeEvents(telemetry.events),
+    });
+    const port = engineAdapter({ engine, mappings: project.mappings, store, systemKinds });
+
+    const webhookSources: WebhookSource[] = [];
+    for (const [name, connector] of connectors) {
+      if (connector.webhooks)
+        webhookSources.push({ name, kind: connector.kind, receiver: connector.webhooks });
+    }
+
+    const service = createService({
+      engine: port,
+      telemetry,
+      limiters: runtime.limiters,
+      logger,
+      settings,
+      webhookSources,
+      authTargets: [...connectors].map(([name, c]) => ({ name, checkAuth: () => c.checkAuth() })),
+      probeStore: async () => {
+        await probe.get('readiness-probe');
+      },
+      ...(adminToken ? { adminToken } : {}),
+      version: options.version,
+      ...(sandboxes ? { info: sandboxes.info() } : {}),
+      closers: [
+        {
+          name: 'close connectors',
+          run: async () => {
+            await Promise.allSettled([...connectors.values()].map((c) => c.close()));
+          },
+        },
+        { name: 'close the store', run: () => store.close() },
+        ...(sandboxes ? [{ name: 'stop the sandboxes', run: () => sandboxes!.close() }] : []),
+      ],
+    });
+    const url = await service.start({ host: options.host, port: options.port });
+    logger.info(
+      { url, mappings: port.mappings.map((m) => m.name), store: store.description },
+      'mapsync serve listening',
+    );
+    if (sandboxes) {
+      for (const source of webhookSources.filter((s) => s.kind === 'woocommerce')) {
+        await sandboxes.registerWebhooks(url, source.name);
+      }
+    }
+    return {
+      ok: true,
+      url,
+      service,
+      logger,
+      ...(sandboxes ? { sandboxes } : {}),
+      ...(adminToken ? { adminToken } : {}),
+      webhookSystems: webhookSources.map((s) => s.name),
+      stop: (reason) => service.stop(reason),
+    };
+  } catch (error) {
+    await runAll(cleanup);
+    if (error instanceof ConfigError) return { ok: false, error };
+    throw error;
+  }
+}
+
+/**
+ * Refused credentials stop the start (they will not fix themselves); an unreachable system
+ * only warns: the service starts, `/readyz` says not ready, and runs retry on schedule.
+ */
+async function checkCredentials(connectors: ReadonlyMap<string, Connector>, logger: Logger): Promise<void> {
+  const refused: string[] = [];
+  await Promise.all(
+    [...connectors].map(async ([name, connector]) => {
+      try {
+        await connector.checkAuth();
+      } catch (error) {
+        if (isConnectorError(error, 'auth')) refused.push(`${name}: ${error.message}`);
+        else logger.warn({ system: name, err: error }, 'system not reachable at start; continuing');
+      }
+    }),
+  );
+  if (refused.length > 0) {
+    throw new ConfigError(
+      'CFG_CREDENTIALS_REFUSED',
+      `credentials refused:\n  ${refused.sort().join('\n  ')}`,
+    );
+  }
+}
+
+async function runAll(steps: Array<() => Promise<void>>): Promise<void> {
+  for (const step of steps) await step().catch(() => {});
+}
