@@ -47,6 +47,9 @@ describe('config', () => {
     expect(message).toContain('http(s)');
     expect(message).not.toContain('cs_secret');
     expect(message).not.toContain('ck_secret');
+    expect(() => resolveConfig({ ...base, url: 'https://shop.example/wp-json/wc/v3' })).toThrow(
+      /without \/wp-json/,
+    );
   });
 });
 

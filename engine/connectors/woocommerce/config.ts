@@ -103,6 +103,9 @@ export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
       if (parsed.username || parsed.password) problems.push('"url" must not contain credentials');
       if (parsed.search)
         problems.push('"url" must not contain a query string (set plain_permalinks instead)');
+      if (/\/wp-json(\/|$)/.test(parsed.pathname)) {
+        problems.push('"url" must be the shop base URL, without /wp-json/… (the connector adds it)');
+      }
     } catch {
       problems.push('"url" is not a valid URL');
     }
