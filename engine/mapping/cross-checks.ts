@@ -108,26 +108,32 @@ function overlaps(a: Readonly<Record<string, unknown>>, b: Readonly<Record<strin
   return Object.keys(a).every((key) => !(key in b) || a[key] === b[key]);
 }
 
+/** Each target property written by two overlapping mappings, reported once at the later one. */
 function duplicateTargets(units: readonly MappingUnit[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const compiled = units.filter((u) => u.compiled);
-  for (const [i, a] of compiled.entries()) {
-    for (const b of compiled.slice(i + 1)) {
-      const ta = a.compiled!.target;
-      const tb = b.compiled!.target;
-      if (ta.system !== tb.system || ta.entity !== tb.entity || !overlaps(ta.where, tb.where)) continue;
-      for (const write of b.targetWrites) {
-        const other = a.targetWrites.find((w) => w.path === write.path);
-        if (!other) continue;
-        out.push(
-          at(
-            b,
-            write.position,
-            'MAP_DUPLICATE_TARGET',
-            `${tb.system} ${tb.entity} "${write.path}" is also written by mapping "${a.name}" (${a.file}:${other.position.line}); give the mappings disjoint target.where subsets`,
-          ),
+  for (const [i, b] of compiled.entries()) {
+    const tb = b.compiled!.target;
+    for (const write of b.targetWrites) {
+      const a = compiled.slice(0, i).find((earlier) => {
+        const ta = earlier.compiled!.target;
+        return (
+          ta.system === tb.system &&
+          ta.entity === tb.entity &&
+          overlaps(ta.where, tb.where) &&
+          earlier.targetWrites.some((w) => w.path === write.path)
         );
-      }
+      });
+      if (!a) continue;
+      const other = a.targetWrites.find((w) => w.path === write.path)!;
+      out.push(
+        at(
+          b,
+          write.position,
+          'MAP_DUPLICATE_TARGET',
+          `${tb.system} ${tb.entity} "${write.path}" is also written by mapping "${a.name}" (${a.file}:${other.position.line}); give the mappings disjoint target.where subsets`,
+        ),
+      );
     }
   }
   return out;

@@ -86,7 +86,10 @@ export function compileExpression(
     report(
       call.offset,
       'EXPR_UNKNOWN_FUNCTION',
-      `${site.label}: unknown function $${call.name}${didYouMean(call.name, [...KNOWN_FUNCTIONS, ...refs.bound])}`,
+      `${site.label}: unknown function $${call.name}${didYouMean(
+        `$${call.name}`,
+        [...KNOWN_FUNCTIONS, ...refs.bound].map((n) => `$${n}`),
+      )}`,
     );
   }
   for (const variable of refs.variables) {
@@ -95,7 +98,10 @@ export function compileExpression(
     report(
       variable.offset,
       'EXPR_UNKNOWN_VARIABLE',
-      `${site.label}: unknown variable $${variable.name}${didYouMean(variable.name, candidates)}`,
+      `${site.label}: unknown variable $${variable.name}${didYouMean(
+        `$${variable.name}`,
+        candidates.map((n) => `$${n}`),
+      )}`,
     );
   }
   const calls = refs.calls.map((call) => ({ ...call, position: site.locate(call.offset) }));

@@ -47,7 +47,7 @@ export interface LoadMappingsResult {
 
 /** YAML problems after which the document is not what the author wrote: compile nothing. */
 const FATAL_YAML = (d: Diagnostic): boolean =>
-  d.code === 'YAML_SYNTAX' || d.code === 'YAML_MULTIPLE_DOCUMENTS';
+  d.code === 'YAML_SYNTAX' || d.code === 'YAML_MULTIPLE_DOCUMENTS' || d.code === 'YAML_TAB';
 
 export async function loadMappings(
   paths: readonly string[],

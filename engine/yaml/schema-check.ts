@@ -66,7 +66,12 @@ function reduceAlternatives(errors: ErrorObject[]): ErrorObject[] {
       alt.params = { ...alt.params, expectedTypes: [...new Set(types)] };
     }
   }
-  return result;
+  // A value of the wrong type also fails its enum/const/pattern: the type error says it all.
+  const mistyped = new Set(result.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  return result.filter(
+    (e) =>
+      e.keyword === 'type' || e.keyword === 'anyOf' || e.keyword === 'oneOf' || !mistyped.has(e.instancePath),
+  );
 }
 
 /** `properties[3].target`, as a person would write the path. */
