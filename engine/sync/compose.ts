@@ -9,7 +9,8 @@ import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Connector } from '../connectors/types.ts';
 import { ConfigError } from '../errors.ts';
 import { assertUsable, loadProject, type Project } from '../mapping/project.ts';
-import type { Runtime } from '../runtime.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createRuntime, type Runtime } from '../runtime.ts';
 import { openStore, type StoreBackend } from '../store/open-store.ts';
 import { SyncEngine } from './engine.ts';
 import type { EngineEvents } from './events.ts';
@@ -17,6 +18,7 @@ import { mappingEval } from './mapping-eval.ts';
 
 export interface OpenedProject {
   project: Project;
+  runtime: Runtime;
   config: ProjectConfig;
   connectors: Map<string, Connector>;
   store: StoreBackend;
@@ -29,7 +31,9 @@ export interface OpenProjectOptions {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   registry: ConnectorRegistry;
-  runtime: Runtime;
+  /** Built here when absent: logs at `logLevel` on stderr with the config's secrets scrubbed. */
+  runtime?: Runtime;
+  logLevel?: string;
   events?: EngineEvents;
   /** Store URI overriding mapsync.yaml's `store` (tests, demo). */
   store?: string;
@@ -49,21 +53,28 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
   });
   assertUsable(project);
   const config = project.config!;
-  const connectors = connect
-    ? buildConnectors(project.systems, options.registry, options.runtime)
-    : new Map();
+  const runtime =
+    options.runtime ??
+    createRuntime({
+      logger: createLogger({
+        level: options.logLevel ?? options.env.MAPSYNC_LOG_LEVEL ?? 'warn',
+        secrets: config.secrets,
+      }),
+    });
+  const connectors = connect ? buildConnectors(project.systems, options.registry, runtime) : new Map();
   const store = openStore(options.store ?? options.env.MAPSYNC_STORE ?? config.store, config.dir);
   const engine = new SyncEngine({
     mappings: project.mappings,
     connectors,
     store,
-    runtime: options.runtime,
+    runtime,
     evaluator: mappingEval,
     ...(options.events ? { events: options.events } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   return {
     project,
+    runtime,
     config,
     connectors,
     store,

@@ -194,7 +194,9 @@ async function createInTarget(
     keys,
   );
 
-  const diffs: PropertyDiff[] = [...view.yields].map(([path, to]) => ({ path, from: undefined, to }));
+  const diffs: PropertyDiff[] = [...view.yields]
+    .filter(([, to]) => to !== undefined && to !== null && to !== '')
+    .map(([path, to]) => ({ path, from: undefined, to }));
   run.change({
     mapping: mapping.name,
     side: 'source',

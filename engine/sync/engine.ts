@@ -63,6 +63,8 @@ export interface EngineRunOptions {
   retryFailed?: boolean;
   retryAllNow?: boolean;
   retryIds?: ReadonlySet<string>;
+  /** Only retry failed records (and recover intents); no listings, no deletes. */
+  retryOnly?: boolean;
 }
 
 export class SyncEngine {
@@ -95,6 +97,7 @@ export class SyncEngine {
       ...(options.retryFailed !== undefined ? { retryFailed: options.retryFailed } : {}),
       ...(options.retryAllNow ? { retryAllNow: true } : {}),
       ...(options.retryIds ? { retryIds: options.retryIds } : {}),
+      ...(options.retryOnly ? { retryOnly: true } : {}),
     };
     const ctx = this.context(runOptions);
     const selected = this.select(options.mappings);

@@ -51,6 +51,8 @@ export class MappingRun {
   /** Source / target ids processed in this run (so later phases do not repeat them). */
   readonly processed = new Set<string>();
   readonly processedTargets = new Set<string>();
+  /** Fan-out children created together with their parent in this run (already reported). */
+  readonly createdWithParent = new Set<string>();
   /** Failed records of this mapping, by `<side>.<id>`. */
   failed = new Map<string, FailedRecord>();
   intents: Array<{ from: Side; id: string; intent: IntentRecord }> = [];
@@ -98,6 +100,9 @@ export class MappingRun {
     await this.prepare();
     const id = this.source.descriptor.idOf(record);
     return this.run.mutex.run([`${this.mapping.name}:s:${id}`], async () => {
+      if (this.createdWithParent.has(id)) {
+        return { outcome: 'created', direction: 'to-target', properties: [] } as ProcessResult;
+      }
       this.processed.add(id);
       let result: ProcessResult;
       try {

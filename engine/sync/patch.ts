@@ -8,7 +8,10 @@
  * address exists and `add /MailAddress {City}` only when it does not; a clear becomes
  * `replace … null`. Array and object values are replaced whole, never diffed by index.
  */
-import { compare, type Operation } from 'fast-json-patch';
+import fastJsonPatch, { type Operation } from 'fast-json-patch';
+
+// fast-json-patch is CommonJS: under Node's ESM loader only its default export is real.
+const { compare } = fastJsonPatch;
 
 export interface PathChange {
   path: string;

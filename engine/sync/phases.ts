@@ -31,6 +31,12 @@ export async function runMapping(mr: MappingRun): Promise<void> {
   try {
     phase(mr, 'recover');
     await resolveIntents(mr);
+    if (run.options.retryOnly) {
+      phase(mr, 'retry');
+      await retryDue(mr);
+      await run.drainWrites();
+      return;
+    }
     if (!fanOut) {
       phase(mr, 'target changes');
       await collectTargetChanges(mr);

@@ -49,6 +49,8 @@ export interface RunOptions {
   retryAllNow?: boolean;
   /** Only these failed records are made due now (`mapsync retry ID`). */
   retryIds?: ReadonlySet<string>;
+  /** Only recover intents and retry failed records; no listings (`mapsync retry`). */
+  retryOnly?: boolean;
 }
 
 export interface EngineDeps {

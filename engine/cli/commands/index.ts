@@ -5,9 +5,25 @@
  */
 import type { CommandModule } from '../deps.ts';
 import * as docs from './docs.ts';
+import * as failed from './failed.ts';
+import * as links from './links.ts';
+import * as plan from './plan.ts';
+import * as retry from './retry.ts';
 import * as sandbox from './sandbox.ts';
 import * as serve from './serve.ts';
+import * as sync from './sync.ts';
 import * as test from './test.ts';
 import * as validate from './validate.ts';
 
-export const commands: readonly CommandModule[] = [validate, test, docs, sandbox, serve];
+export const commands: readonly CommandModule[] = [
+  validate,
+  test,
+  docs,
+  sandbox,
+  serve,
+  plan,
+  sync,
+  links,
+  failed,
+  retry,
+];

@@ -1,0 +1,106 @@
+/**
+ * Human-readable renderings of what the engine did or would do: the run summary table, the
+ * plan's property-level diffs, failed records and links. Plain text, no colours, stable
+ * column order, so it reads well in a terminal, a CI log and an e-mail alike.
+ */
+import type { FailedRecord, LinkRecord } from '../store/sync-state.ts';
+import { isPlaceholder } from './dependencies.ts';
+import { OUTCOMES, type PlannedChange, type RunSummary } from './events.ts';
+import { show } from './pair.ts';
+
+const COLUMNS = OUTCOMES;
+
+export function formatSummary(summary: RunSummary): string {
+  const lines: string[] = [];
+  const width = Math.max(8, ...summary.mappings.map((m) => m.mapping.length));
+  const head = ['mapping'.padEnd(width), ...COLUMNS.map((c) => c.padStart(9)), '     time'].join(' ');
+  lines.push(head);
+  for (const m of summary.mappings) {
+    lines.push(
+      [
+        m.mapping.padEnd(width),
+        ...COLUMNS.map((c) => String(m.counts[c]).padStart(9)),
+        `${(m.durationMs / 1000).toFixed(1)}s`.padStart(9),
+      ].join(' '),
+    );
+  }
+  for (const m of summary.mappings) {
+    for (const e of m.errors) lines.push(`${m.mapping}: ${e.code}: ${e.message}`);
+  }
+  if (summary.storeError)
+    lines.push(`STORE_UNAVAILABLE: ${summary.storeError}; the run stopped and wrote nothing more`);
+  if (summary.aborted)
+    lines.push('the run was interrupted; records in flight were finished, the rest waits for the next run');
+  const failed = summary.mappings.reduce((n, m) => n + m.counts.failed + m.counts.conflict, 0);
+  if (failed > 0)
+    lines.push(`${failed} record(s) failed: see \`mapsync failed\`, retry with \`mapsync retry --all\``);
+  lines.push(
+    summary.ok
+      ? `${summary.dryRun ? 'plan' : 'sync'} ok`
+      : `${summary.dryRun ? 'plan' : 'sync'} finished with problems`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The plan: per mapping the counts, then every record that would change with its diff. */
+export function formatPlan(summary: RunSummary): string {
+  const lines: string[] = [];
+  for (const m of summary.mappings) {
+    const c = m.counts;
+    lines.push(
+      `${m.mapping}: ${c.created} to create, ${c.updated} to update, ${c.unchanged} unchanged, ` +
+        `${c.deleted + c.archived} to delete/archive, ${c.failed + c.conflict} failing, ${c.skipped} skipped`,
+    );
+    for (const change of m.changes) lines.push(...formatChange(change).map((l) => `  ${l}`));
+    if (m.changesDropped > 0)
+      lines.push(`  … and ${m.changesDropped} more changes (use --json or --mapping)`);
+    for (const e of m.errors) lines.push(`  ! ${e.code}: ${e.message}`);
+  }
+  if (summary.storeError) lines.push(`STORE_UNAVAILABLE: ${summary.storeError}`);
+  lines.push('plan only: nothing was written');
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatChange(change: PlannedChange): string[] {
+  const sign = { create: '+', update: '~', delete: '-', archive: '-', link: '=' }[change.action];
+  const arrow = change.direction === 'to-target' ? '→ target' : '→ source';
+  const partner = change.partnerId
+    ? isPlaceholder(change.partnerId)
+      ? ' (new record)'
+      : ` (partner ${change.partnerId})`
+    : '';
+  const out = [`${sign} ${change.action} ${change.side} ${change.id}${partner} ${arrow}`];
+  for (const d of change.diffs) {
+    const path = d.sourcePath && d.sourcePath !== d.path ? `${d.sourcePath} (${d.path})` : d.path;
+    out.push(`    ${path}: ${show(d.from)} → ${show(d.to)}`);
+  }
+  for (const note of change.notes ?? []) out.push(`    note: ${note}`);
+  return out;
+}
+
+export function formatFailed(records: readonly FailedRecord[]): string {
+  if (records.length === 0) return 'no failed records\n';
+  const lines = records.map(
+    (f) =>
+      `${f.mapping} ${f.side} ${f.id}  ${f.code}  attempts ${f.attempts}, next ${f.nextAttemptAt}\n    ${f.reason}${
+        f.candidates ? `\n    candidates: ${f.candidates.join(', ')}` : ''
+      }${f.request?.path ? `\n    request: ${f.request.method ?? ''} ${f.request.path}` : ''}`,
+  );
+  return `${lines.join('\n')}\n${records.length} failed record(s)\n`;
+}
+
+export function formatLinks(
+  mapping: string,
+  links: readonly LinkRecord[],
+  cursors: Record<string, string | undefined>,
+): string {
+  const lines = [
+    `${mapping}: ${links.length} link(s); cursor source ${cursors.source ?? '-'}, target ${cursors.target ?? '-'}`,
+  ];
+  for (const l of links) {
+    const flags = [l.origin, l.virtual ? 'virtual' : '', l.locked ? 'locked' : ''].filter(Boolean).join(', ');
+    const children = l.children ? `, ${Object.keys(l.children).length} children` : '';
+    lines.push(`  ${l.sourceId} ↔ ${l.targetId}  (${flags}${children}; synced ${l.syncedAt})`);
+  }
+  return `${lines.join('\n')}\n`;
+}
