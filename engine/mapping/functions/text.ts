@@ -16,6 +16,7 @@ const convert = compile({
   selectors: [
     { selector: 'a', options: { ignoreHref: true } },
     { selector: 'img', format: 'skip' },
+    { selector: 'ul', options: { itemPrefix: '- ' } },
     ...headings,
     { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
   ],

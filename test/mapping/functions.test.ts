@@ -1,0 +1,174 @@
+/** The registered helpers, each on its own, and through JSONata with their signatures. */
+import jsonata from 'jsonata';
+import { describe, expect, it } from 'vitest';
+import { JSONATA_BUILTINS } from '../../engine/mapping/functions/builtins.ts';
+import {
+  dateTimeOffset,
+  gmtDateTime,
+  utcDate,
+  utcDateTime,
+  zonedDate,
+} from '../../engine/mapping/functions/dates.ts';
+import { helpers, registerHelpers } from '../../engine/mapping/functions/index.ts';
+import {
+  decimal,
+  decimalString,
+  divide,
+  exclVat,
+  inclVat,
+  percentOff,
+} from '../../engine/mapping/functions/money.ts';
+import { htmlToText } from '../../engine/mapping/functions/text.ts';
+
+describe('decimal money', () => {
+  it('parses WooCommerce string amounts and rounds half-up', () => {
+    expect(decimal('19.90')).toBe(19.9);
+    expect(decimal('0.125')).toBe(0.13);
+    expect(decimal('2.675')).toBe(2.68); // 2.675 is 2.67499999… as a float
+    expect(decimal('-2.5', 0)).toBe(-3); // away from zero
+    expect(decimal('1.0000005', 6)).toBe(1.000001);
+    expect(decimal(1.005)).toBe(1.01);
+    expect(decimal('7')).toBe(7);
+  });
+
+  it('has no float drift', () => {
+    expect(decimal(0.1 + 0.2)).toBe(0.3);
+    expect(divide('0.3', '3', 6)).toBe(0.1);
+  });
+
+  it('gives nothing for empty input and an error for text that is not a number', () => {
+    expect(decimal('')).toBeUndefined();
+    expect(decimal(null)).toBeUndefined();
+    expect(decimal(undefined)).toBeUndefined();
+    expect(() => decimal('12,50')).toThrow('not a number');
+    expect(() => decimal('1', 13)).toThrow('decimals');
+  });
+
+  it('formats with exactly N decimals', () => {
+    expect(decimalString(159.9, 2)).toBe('159.90');
+    expect(decimalString('500.004')).toBe('500.00');
+    expect(decimalString('0.005')).toBe('0.01');
+    expect(decimalString(3, 0)).toBe('3');
+  });
+
+  it('divides exactly and rounds half-up', () => {
+    expect(divide('100.00', 3, 6)).toBe(33.333333);
+    expect(divide('200', 3, 6)).toBe(66.666667);
+    expect(divide('10', 0)).toBeUndefined();
+  });
+
+  it('computes a discount percentage', () => {
+    expect(percentOff('300.00', '270.00', 6)).toBe(10);
+    expect(percentOff('100.00', '66.67', 6)).toBe(33.33);
+    expect(percentOff('3', '2', 6)).toBe(33.333333);
+    expect(percentOff('0', '0')).toBe(0);
+    expect(percentOff('100', '100')).toBe(0);
+  });
+
+  it('converts between prices excluding and including VAT', () => {
+    expect(exclVat('125.00', 25)).toBe(100);
+    expect(inclVat('100.00', 25)).toBe(125);
+    expect(exclVat('99.90', 25, 2)).toBe(79.92);
+    expect(inclVat('79.92', '15')).toBe(91.91);
+  });
+});
+
+describe('dates', () => {
+  it('reads WooCommerce *_gmt values (no zone suffix) as UTC', () => {
+    expect(utcDateTime('2024-05-01T10:15:00')).toBe('2024-05-01T10:15:00Z');
+    expect(utcDateTime('2024-05-01T12:15:00+02:00')).toBe('2024-05-01T10:15:00Z');
+    expect(utcDate('2024-04-30T23:30:00')).toBe('2024-04-30');
+    expect(gmtDateTime('2024-05-01T12:15:00.1234567+02:00')).toBe('2024-05-01T10:15:00');
+  });
+
+  it('gives the business date in an IANA zone, daylight saving time included', () => {
+    expect(zonedDate('2024-04-30T22:30:00', 'Europe/Oslo')).toBe('2024-05-01'); // CEST, +02:00
+    expect(zonedDate('2024-01-31T22:30:00', 'Europe/Oslo')).toBe('2024-01-31'); // CET, +01:00
+    expect(zonedDate('2024-01-31T23:30:00', 'Europe/Oslo')).toBe('2024-02-01');
+    expect(zonedDate('2024-05-01T03:00:00', 'America/New_York')).toBe('2024-04-30');
+    expect(() => zonedDate('2024-05-01T03:00:00', 'Europe/Osloo')).toThrow('unknown time zone');
+  });
+
+  it('writes PowerOffice DateTimeOffset values with 7 fractional digits', () => {
+    expect(dateTimeOffset('2024-05-01T10:15:00')).toBe('2024-05-01T10:15:00.0000000+00:00');
+    expect(dateTimeOffset('2024-05-01T10:15:00.123Z')).toBe('2024-05-01T10:15:00.1230000+00:00');
+    expect(dateTimeOffset('2021-09-30T08:03:00.1234567+00:00')).toBe('2021-09-30T08:03:00.1230000+00:00');
+  });
+
+  it('gives nothing for empty input and refuses dates that do not exist', () => {
+    expect(utcDate('')).toBeUndefined();
+    expect(utcDate(null)).toBeUndefined();
+    expect(() => utcDate('2024-02-30')).toThrow('not a valid date');
+    expect(() => utcDate('yesterday')).toThrow('not an ISO 8601 date');
+  });
+});
+
+describe('HTML to plain text', () => {
+  it('keeps the text, decodes entities, drops markup, links and images', () => {
+    expect(htmlToText('<p>Stor kopp i <strong>steintøy</strong> &amp; glass.</p>')).toBe(
+      'Stor kopp i steintøy & glass.',
+    );
+    expect(htmlToText('<h2>Om</h2><p>Tekst <a href="https://x">her</a><img src="y.png"></p>')).toBe(
+      'Om\n\nTekst her',
+    );
+    expect(htmlToText('<ul><li>En</li><li>To</li></ul>')).toBe('- En\n- To');
+    expect(htmlToText('')).toBeUndefined();
+  });
+});
+
+describe('registration in JSONata', () => {
+  const run = async (expression: string, input: unknown = {}, link = async () => '7') => {
+    const compiled = jsonata(expression);
+    registerHelpers(compiled);
+    return compiled.evaluate(input, { __mapsync_context: { link } });
+  };
+
+  it('every helper is callable by its name with its signature', async () => {
+    expect(await run('$decimal(price, 2)', { price: '19.999' })).toBe(20);
+    expect(await run('$decimalString(19.9)')).toBe('19.90');
+    expect(await run('$zonedDate("2024-04-30T22:30:00", "Europe/Oslo")')).toBe('2024-05-01');
+    expect(await run('$htmlToText("<b>x</b>")')).toBe('x');
+    expect(await run("$link('customer', 5)")).toBe('7');
+    expect(Object.keys(helpers).sort()).toEqual(
+      [
+        'dateTimeOffset',
+        'decimal',
+        'decimalString',
+        'divide',
+        'exclVat',
+        'gmtDateTime',
+        'htmlToText',
+        'inclVat',
+        'link',
+        'percentOff',
+        'utcDate',
+        'utcDateTime',
+        'zonedDate',
+      ].sort(),
+    );
+  });
+
+  it('a helper called with a wrong argument type fails with the JSONata signature error', async () => {
+    await expect(run('$decimal({"a": 1})')).rejects.toMatchObject({ code: 'T0410' });
+  });
+
+  it('$link with an empty key does not ask the engine', async () => {
+    let asked = 0;
+    const link = async () => {
+      asked++;
+      return '1';
+    };
+    expect(await run("$link('customer', missing)", {}, link)).toBeUndefined();
+    expect(await run("$link('customer', '')", {}, link)).toBeUndefined();
+    expect(asked).toBe(0);
+  });
+});
+
+describe('the list of JSONata built-ins', () => {
+  it('names only functions that exist in the installed jsonata', async () => {
+    for (const name of JSONATA_BUILTINS) {
+      const value = (await jsonata(`$${name}`).evaluate({})) as { implementation?: unknown } | undefined;
+      expect(typeof value?.implementation, name).toBe('function');
+    }
+  });
+});
