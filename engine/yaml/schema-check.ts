@@ -55,6 +55,14 @@ function reduceAlternatives(errors: ErrorObject[]): ErrorObject[] {
     );
     const inBranches = new Set([...branches.values()].flat());
     const keep = new Set(typeFits[0]?.[1] ?? []);
+    // Say what else would have been accepted: "an integer or a ${VARIABLE} reference".
+    const otherTypes = [...branches.entries()]
+      .filter(([branch]) => branch !== typeFits[0]?.[0])
+      .flatMap(([, list]) => list.filter((e) => e.keyword === 'type' && e.instancePath === alt.instancePath))
+      .map((e) => String(e.params.type));
+    for (const e of keep) {
+      if (e.instancePath === alt.instancePath && otherTypes.length > 0) e.params = { ...e.params, alsoAllowed: otherTypes };
+    }
     result = result.filter((e) => !inBranches.has(e) || keep.has(e));
     if (typeFits.length > 0) {
       result = result.filter((e) => e !== alt);
@@ -144,9 +152,15 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, prefix: string): D
         'INVALID_KEY',
         `key "${params.propertyName}" in ${name} is not allowed: ${error.message ?? ''}`,
       );
-    default:
+    default: {
       // Errors inside propertyNames are summarised by the propertyNames error itself.
       if ((error as { propertyName?: string }).propertyName !== undefined) return undefined;
+      const also = params.alsoAllowed as string[] | undefined;
+      const title = (error.parentSchema as { title?: string } | undefined)?.title;
+      if (also && title) {
+        return at(segments, 'value', 'INVALID_VALUE', `${name} is ${JSON.stringify(error.data)}: expected ${also.join(' or ')} or ${title}`);
+      }
       return at(segments, 'value', 'INVALID_VALUE', `${name} ${error.message ?? 'is invalid'}`);
+    }
   }
 }
