@@ -32,6 +32,9 @@ import { resolveSettings, type ServiceSettings } from './settings.ts';
 import type { ShutdownOutcome } from './shutdown.ts';
 import type { WebhookSource } from './webhook-intake.ts';
 
+/** Schedule of `--sandbox` when mapsync.yaml has none. */
+export const SANDBOX_SCHEDULE = { schedule: { poll: '10s', reconcile: '10m' } };
+
 export interface BootOptions {
   configPath: string;
   cwd: string;
@@ -93,8 +96,12 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       string,
       unknown
     >;
+    const serviceSection = (raw?.service ?? {}) as Record<string, unknown>;
+    // The demo should show PowerOffice edits travelling too (it has no webhooks): poll the
+    // sandboxes often unless mapsync.yaml says otherwise. Local calls cost no real budget.
+    const demoSchedule = sandboxes && serviceSection.schedule === undefined ? SANDBOX_SCHEDULE : {};
     const settings = resolveSettings(
-      raw?.service,
+      { ...serviceSection, ...demoSchedule },
       options.settings,
       project.mappings.map((m) => m.name),
     );

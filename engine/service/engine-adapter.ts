@@ -66,6 +66,16 @@ export function planUnits(mappings: readonly CompiledMapping[]): Array<MappingIn
       target: { system: unit.target.system, entity: unit.target.entity },
       direction: unit.direction,
       locksWith: [...locks].sort(),
+      children: members
+        .filter((name) => name !== unit.name)
+        .map((name) => {
+          const child = mappings.find((m) => m.name === name)!;
+          return {
+            name,
+            source: { system: child.source.system, entity: child.source.entity },
+            target: { system: child.target.system, entity: child.target.entity },
+          };
+        }),
       members,
     };
   });
@@ -174,6 +184,8 @@ export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
         mappings: [unit],
         mode: 'incremental',
         signal,
+        // Only the failed records (and open intents): no listings, no deletes.
+        retryOnly: true,
         retryFailed: true,
         ...(id === undefined ? { retryAllNow: true } : { retryIds: new Set([id]) }),
       });

@@ -20,6 +20,8 @@ export interface MappingInfo {
    * create the same record.
    */
   locksWith: string[];
+  /** Fan-out children that run with this mapping (sales order lines under sales orders). */
+  children?: Array<{ name: string; source: MappingInfo['source']; target: MappingInfo['target'] }>;
 }
 
 export interface RunRequest {

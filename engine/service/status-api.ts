@@ -32,6 +32,7 @@ export interface MappingStatus {
   source: MappingInfo['source'];
   target: MappingInfo['target'];
   direction: MappingInfo['direction'];
+  children?: MappingInfo['children'];
   paused: boolean;
   activity: MappingState['activity'];
   current?: { kind: string; mode?: string; startedAt: string };
@@ -132,6 +133,7 @@ export class StatusApi {
       source: info.source,
       target: info.target,
       direction: info.direction,
+      ...(info.children?.length ? { children: info.children } : {}),
       paused: state.paused,
       activity: state.activity,
       ...(state.current

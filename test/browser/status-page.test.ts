@@ -86,7 +86,7 @@ describe('status page', () => {
       email: `long.city.${Date.now()}@example.com`,
       first_name: 'Lang',
       last_name: 'Bynavn',
-      billing: { city: 'Llanfairpwllgwyngyll'.repeat(8) },
+      billing: { city: 'Llanfairpwllgwyngyll'.repeat(8), postcode: '0150', country: 'NO' },
     });
     const id = String(created.id);
     const row = page.getByTestId(`failed-customer-person-${id}`);
@@ -102,7 +102,7 @@ describe('status page', () => {
     }>;
     const updated = hooks.find((h) => h.topic === 'customer.updated')!;
     await woo('PUT', `/webhooks/${updated.id}`, { status: 'paused' });
-    await woo('PUT', `/customers/${id}`, { billing: { city: 'Oslo' } });
+    await woo('PUT', `/customers/${id}`, { billing: { city: 'Oslo', postcode: '0150', country: 'NO' } });
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(await row.isVisible()).toBe(true);
 

@@ -157,7 +157,8 @@ function createMappingCard(m) {
         'div',
         {},
         el('h3', { 'data-role': 'title' }),
-        el('p', { class: 'muted small', 'data-role': 'flow' }),
+        el('p', { class: 'flow small', 'data-role': 'flow' }),
+        el('p', { class: 'muted small description', 'data-role': 'description' }),
       ),
       el('div', { class: 'actions admin-only' }, runNow, pause),
       el('span', { class: 'badge', 'data-role': 'state' }),
@@ -215,10 +216,14 @@ function part(card, role) {
 function updateMappingCard(card, m, now, adminEnabled) {
   card.dataset.paused = String(m.paused);
   setText(part(card, 'title'), m.name);
+  const children = (m.children ?? []).map((c) => ` + ${c.target.entity}s`).join('');
   setText(
     part(card, 'flow'),
-    `${m.source.system} ${m.source.entity} ${ARROWS[m.direction] ?? '→'} ${m.target.system} ${m.target.entity}${m.description ? ` · ${m.description}` : ''}`,
+    `${m.source.system} ${m.source.entity} ${ARROWS[m.direction] ?? '→'} ${m.target.system} ${m.target.entity}${children}`,
   );
+  const description = part(card, 'description');
+  setText(description, m.description ?? '');
+  description.title = m.description ?? '';
   const state = part(card, 'state');
   let stateText = 'idle';
   let stateClass = 'badge';
@@ -343,7 +348,9 @@ const OUTCOME_WORD = {
 };
 
 function renderFeed(feed, mappings) {
-  const byName = new Map(mappings.map((m) => [m.name, m]));
+  const byName = new Map(
+    mappings.flatMap((m) => [[m.name, m], ...(m.children ?? []).map((c) => [c.name, c])]),
+  );
   $('feed-empty').hidden = feed.length > 0;
   syncList(
     $('feed'),

@@ -1,0 +1,179 @@
+/**
+ * The issue's acceptance run, end to end in real processes: `mapsync serve --sandbox` (what
+ * `npm start` runs), an edit of a WooCommerce customer through the shop's REST API (which
+ * fires a signed webhook), and the PowerOffice customer updated within 2 seconds; forged
+ * and unsigned webhooks rejected; /metrics valid Prometheus text; and the logs of the whole
+ * run (at debug level) free of every configured secret.
+ */
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePrometheusText, sampleValue } from './prom-text.ts';
+import {
+  json,
+  parseBanner,
+  type ServeProcess,
+  type StatusJson,
+  spawnServe,
+  waitIdle,
+} from './spawn-serve.ts';
+
+let serve: ServeProcess;
+let banner: ReturnType<typeof parseBanner>;
+let exit: { code: number | null; ms: number } | undefined;
+
+interface PoCustomer {
+  Id: number;
+  FirstName?: string;
+  LastName?: string;
+  EmailAddress?: string;
+  ExternalImportReference?: string;
+}
+
+const poRoot = () => banner.poUrl.replace(/\/v2$/, '');
+const poCustomers = async () =>
+  (await json<{ customers: PoCustomer[] }>(`${poRoot()}/__admin/state`)).customers;
+const wooAuth = () =>
+  `Basic ${Buffer.from(`${banner.consumerKey}:${banner.consumerSecret}`).toString('base64')}`;
+
+beforeAll(async () => {
+  serve = await spawnServe({
+    args: ['--sandbox', '--port', '0', '--seed', '8', '--log-level', 'debug'],
+    env: { MAPSYNC_ADMIN_TOKEN: undefined },
+    timeoutMs: 60_000,
+  });
+  banner = parseBanner(serve.stdout());
+  await waitIdle(serve.url, 90_000);
+}, 120_000);
+
+afterAll(async () => {
+  if (!exit) exit = await serve?.terminate();
+});
+
+describe('mapsync serve --sandbox', () => {
+  it('prints its address, the sandboxes and their keys', () => {
+    expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const value of Object.values(banner)) expect(value).toBeTruthy();
+  });
+
+  it('syncs a WooCommerce customer edit to PowerOffice within 2 seconds, through the signed webhook', async () => {
+    const before = (await poCustomers()).find((c) => c.ExternalImportReference === '1');
+    expect(before, 'WooCommerce customer 1 was backfilled').toBeDefined();
+    const firstName = `Edited${Date.now() % 100000}`;
+    const started = Date.now();
+    const response = await fetch(`${banner.wooUrl}/wp-json/wc/v3/customers/1`, {
+      method: 'PUT',
+      headers: { authorization: wooAuth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ first_name: firstName }),
+    });
+    expect(response.status).toBe(200);
+    let latency = Number.POSITIVE_INFINITY;
+    while (Date.now() - started < 5000) {
+      const after = (await poCustomers()).find((c) => c.Id === before!.Id);
+      if (after?.FirstName === firstName) {
+        latency = Date.now() - started;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    console.log(`webhook-to-PowerOffice latency: ${latency} ms`);
+    expect(latency).toBeLessThan(2000);
+    // It travelled as a webhook: the shop logged a delivery and the feed shows the change.
+    await expect
+      .poll(async () => (await json<StatusJson>(`${serve.url}/api/status`)).feed.find((e) => e.id === '1'), {
+        timeout: 2000,
+      })
+      .toMatchObject({
+        mapping: 'customer-person',
+        outcome: 'updated',
+        properties: expect.arrayContaining(['FirstName']),
+      });
+    const metrics = parsePrometheusText(await (await fetch(`${serve.url}/metrics`)).text());
+    expect(
+      sampleValue(metrics, 'mapsync_webhooks_total', { system: 'woocommerce', result: 'queued' }),
+    ).toBeGreaterThan(0);
+  });
+
+  it('rejects forged and unsigned webhooks with 401 and answers the ping with 200', async () => {
+    const body = JSON.stringify({ id: 1, first_name: 'Forged' });
+    const headers = {
+      'content-type': 'application/json',
+      'x-wc-webhook-topic': 'customer.updated',
+      'x-wc-webhook-resource': 'customer',
+      'x-wc-webhook-event': 'updated',
+    };
+    const forged = createHmac('sha256', 'not-the-secret').update(body).digest('base64');
+    const forgedResponse = await fetch(`${serve.url}/webhooks/woocommerce`, {
+      method: 'POST',
+      headers: { ...headers, 'x-wc-webhook-signature': forged },
+      body,
+    });
+    expect(forgedResponse.status).toBe(401);
+    const unsigned = await fetch(`${serve.url}/webhooks/woocommerce`, { method: 'POST', headers, body });
+    expect(unsigned.status).toBe(401);
+    const ping = await fetch(`${serve.url}/webhooks/woocommerce`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'webhook_id=99',
+    });
+    expect(ping.status).toBe(200);
+    const huge = await fetch(`${serve.url}/webhooks/woocommerce`, {
+      method: 'POST',
+      headers: { ...headers, 'x-wc-webhook-signature': forged },
+      body: JSON.stringify({ id: 1, note: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(huge.status).toBe(413);
+    const customers = await poCustomers();
+    expect(customers.some((c) => c.FirstName === 'Forged')).toBe(false);
+  });
+
+  it('serves /metrics as valid Prometheus text with requests, records, runs and lag', async () => {
+    const response = await fetch(`${serve.url}/metrics`);
+    expect(response.status).toBe(200);
+    const families = parsePrometheusText(await response.text());
+    const requests = families.get('mapsync_requests_total')!.samples;
+    expect(requests.some((s) => s.labels.system === 'poweroffice-go' && s.labels.method === 'POST')).toBe(
+      true,
+    );
+    expect(requests.some((s) => s.labels.system === 'woocommerce' && s.labels.status === '200')).toBe(true);
+    expect(
+      sampleValue(families, 'mapsync_records_total', { mapping: 'customer-person', outcome: 'created' }),
+    ).toBeGreaterThan(0);
+    expect(families.get('mapsync_run_duration_seconds')?.type).toBe('histogram');
+    expect(sampleValue(families, 'mapsync_lag_seconds', { mapping: 'customer-person' })).toBeLessThan(120);
+    expect(sampleValue(families, 'mapsync_rate_limit_limit', { system: 'poweroffice-go' })).toBe(10);
+    expect(families.has('mapsync_failed_records')).toBe(true);
+  });
+
+  it('is healthy and ready', async () => {
+    expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${serve.url}/readyz`);
+    expect(ready.status, await ready.clone().text()).toBe(200);
+  });
+
+  it('stops on SIGTERM with exit 0, and its logs never contain a configured secret', async () => {
+    exit = await serve.terminate('SIGTERM');
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(10_000);
+    const secrets = [
+      banner.consumerKey,
+      banner.consumerSecret,
+      banner.webhookSecret,
+      banner.applicationKey,
+      banner.clientKey,
+      banner.subscriptionKey,
+      banner.adminToken!,
+    ];
+    const stderr = serve.stderr();
+    // The run logged at debug level: there is something to search through.
+    expect(stderr.split('\n').length).toBeGreaterThan(5);
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThan(8);
+      expect(stderr.includes(secret), 'a secret in the logs').toBe(false);
+      expect(stderr.includes(encodeURIComponent(secret)), 'a URL-encoded secret in the logs').toBe(false);
+    }
+    // stdout carries the keys only in the banner printed for a person (before "ready").
+    const stdout = serve.stdout();
+    const afterBanner = stdout.slice(stdout.indexOf('mapsync serve: ready'));
+    for (const secret of secrets) expect(afterBanner.includes(secret)).toBe(false);
+  });
+});
