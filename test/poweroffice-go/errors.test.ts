@@ -109,6 +109,12 @@ describe('PowerOffice Go error mapping (unit)', () => {
     expect(map(404, { statusCode: 404, message: 'Resource not found' }, 'GET').kind).toBe('transport');
   });
 
+  it('maps a refused method or media type (no body) to validation, a bodiless 400 to transport', () => {
+    expect(map(415, '', 'PATCH').kind).toBe('validation');
+    expect(map(405, '', 'PUT').kind).toBe('validation');
+    expect(map(400, '<html>Bad Request</html>', 'GET').kind).toBe('transport');
+  });
+
   it('maps HTML 5xx on reads to transport', () => {
     expect(map(502, '<html>Bad Gateway</html>', 'GET').kind).toBe('transport');
     expect(map(503, '<html>Service Unavailable</html>', 'DELETE').kind).toBe('transport');

@@ -11,7 +11,7 @@
  * |---|---|
  * | 400 "… is already in use. 'X' is used on (…) Id = N." | `conflict`, `existingId` = N |
  * | 400 naming a locked / confirmed order | `locked` |
- * | 400, 422, other 4xx with ProblemDetails | `validation` |
+ * | 400, 422, other 4xx with ProblemDetails; 405, 413, 415 | `validation` |
  * | 401, 403 | `auth` |
  * | 404 with ProblemDetails | `not-found` (on POST: `validation`, a referenced record is missing) |
  * | 409 ("in use and cannot be deleted") | `conflict` |
@@ -104,7 +104,10 @@ export function responseError(info: ResponseInfo): ConnectorError {
   if (status === 401 || status === 403) kind = 'auth';
   else if (status === 429) kind = 'rate-limited';
   // A gateway error page for a write means the API may or may not have applied it.
-  else if (status >= 500) kind = !problem && (method === 'POST' || method === 'PATCH') ? 'ambiguous' : 'transport';
+  else if (status >= 500)
+    kind = !problem && (method === 'POST' || method === 'PATCH') ? 'ambiguous' : 'transport';
+  // Refusals of the request as such (method, size, media type) come without a body.
+  else if (status === 405 || status === 413 || status === 415) kind = 'validation';
   else if (!problem) kind = 'transport';
   else if (status === 404) kind = method === 'POST' ? 'validation' : 'not-found';
   else if (status === 409) kind = 'conflict';
