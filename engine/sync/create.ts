@@ -92,7 +92,7 @@ export async function linkOrCreate(
       }
       const target = entry.projection ?? (await fetchTargetView(mr, entry.id));
       if (!target) throw new RecordFailure('NOT_FOUND', 'not-found', `matched ${entry.id}, which is gone`);
-      const link = emptyLink(id, entry.id, found.via === 'guard' ? 'recovered' : 'matched', run.now());
+      const link = emptyLink(id, entry.id, 'matched', run.now());
       index.markLinked(entry.id, id);
       run.change({
         mapping: mapping.name,
@@ -340,6 +340,16 @@ async function linkCreatedChildren(
     };
   });
   await cmr.state.putLink(link);
+  cmr.createdWithParent.add(sourceId);
+  run.record({
+    mapping: childMapping.name,
+    side: 'source',
+    id: sourceId,
+    outcome: 'created',
+    direction: 'to-target',
+    properties: Object.keys(link.children),
+    partnerId: parentTargetId,
+  });
 }
 
 /**

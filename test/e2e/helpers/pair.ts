@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectors as registry } from '../../../engine/connectors/index.ts';
+import type { ConnectorRegistry } from '../../../engine/connectors/registry.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
 import { createRuntime } from '../../../engine/runtime.ts';
 import { type OpenedProject, openProject } from '../../../engine/sync/compose.ts';
@@ -27,11 +28,18 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export interface PairOptions {
   /** Generated shop: N customers, N/4 products, N orders. */
   shop?: { count: number; seed: number; anchor?: Date };
-  poweroffice?: PowerOfficeSeed | false;
+  /** What PowerOffice Go holds at start (besides FRAKT/GEBYR); may be derived from the shop. */
+  poweroffice?: PowerOfficeSeed | false | ((woo: WooSandbox) => PowerOfficeSeed);
+  /** WooCommerce connector page size (default 100). */
+  wooPageSize?: number;
+  /** Mappings folder (default: the shipped mappings/). */
+  mappingsDir?: string;
   /** Connector-side PowerOffice rate limit (default 1000). */
   rateLimit?: number;
   concurrency?: number;
   events?: EngineEvents;
+  /** Connector registry for `sync()` (tests that wrap a connector). */
+  registry?: ConnectorRegistry;
 }
 
 export interface Pair {
@@ -42,7 +50,11 @@ export interface Pair {
   storeUri: string;
   env: Record<string, string>;
   /** Open the project (engine, connectors, store) afresh, as one CLI invocation would. */
-  open(options?: { events?: EngineEvents; store?: string }): Promise<OpenedProject>;
+  open(options?: {
+    events?: EngineEvents;
+    store?: string;
+    registry?: ConnectorRegistry;
+  }): Promise<OpenedProject>;
   /** A sync run in a fresh project (like `mapsync sync`), returning the summary. */
   sync(options?: Parameters<OpenedProject['engine']['run']>[0]): ReturnType<OpenedProject['engine']['run']>;
   mark(): { woo: number; po: number };
@@ -56,10 +68,8 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
     ...(options.shop ? { seed: options.shop } : {}),
     webhookDelayMs: 60_000,
   });
-  const po = await startPowerOfficeSandbox({
-    rateLimit: false,
-    seed: options.poweroffice === undefined ? {} : options.poweroffice,
-  });
+  const seed = typeof options.poweroffice === 'function' ? options.poweroffice(woo) : options.poweroffice;
+  const po = await startPowerOfficeSandbox({ rateLimit: false, seed: seed === undefined ? {} : seed });
   const dir = mkdtempSync(join(tmpdir(), 'mapsync-e2e-'));
   const configPath = join(dir, 'mapsync.yaml');
   writeFileSync(
@@ -73,6 +83,7 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
       '    consumer_key: ${WOOCOMMERCE_CONSUMER_KEY}',
       '    consumer_secret: ${WOOCOMMERCE_CONSUMER_SECRET}',
       '    webhook_secret: ${WOOCOMMERCE_WEBHOOK_SECRET}',
+      ...(options.wooPageSize ? [`    page_size: ${options.wooPageSize}`] : []),
       '  poweroffice-go:',
       '    connector: poweroffice-go',
       '    url: ${POWEROFFICE_BASE_URL}',
@@ -81,7 +92,7 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
       '    subscription_key: ${POWEROFFICE_SUBSCRIPTION_KEY}',
       `    rate_limit: ${options.rateLimit ?? 1000}`,
       'store: ${MAPSYNC_STORE}',
-      `mappings: ${join(REPO, 'mappings')}`,
+      `mappings: ${options.mappingsDir ?? join(REPO, 'mappings')}`,
       '',
     ].join('\n'),
   );
@@ -98,12 +109,12 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
     MAPSYNC_STORE: storeUri,
   };
   const runtime = createRuntime({ logger: createLogger({ level: 'silent' }) });
-  const open = (o: { events?: EngineEvents; store?: string } = {}) =>
+  const open = (o: { events?: EngineEvents; store?: string; registry?: ConnectorRegistry } = {}) =>
     openProject({
       configPath,
       env,
       cwd: dir,
-      registry,
+      registry: o.registry ?? registry,
       runtime,
       ...(o.store ? { store: o.store } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
@@ -119,7 +130,7 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
     env,
     open,
     async sync(runOptions) {
-      const opened = await open();
+      const opened = await open(options.registry ? { registry: options.registry } : {});
       try {
         return await opened.engine.run(runOptions);
       } finally {
