@@ -18,6 +18,8 @@ export interface CliDeps {
   /** Human notes that are not results (stderr). */
   readonly err: (text: string) => void;
   readonly now: () => Date;
+  /** Folder of the JSON Schemas (mapping, config, entities); default: the shipped `schemas/`. */
+  readonly schemasDir?: string;
   /** Commands report their outcome through the exit code; they never call process.exit. */
   readonly setExitCode: (code: number) => void;
 }

@@ -1,22 +1,23 @@
 /**
  * Builds the `mapsync` commander program and runs it with explicit dependencies, so the
  * whole CLI can be exercised in-process by tests. User errors never show a stack trace:
- * a `ConfigError` prints `mapsync: <message>` and exits 2; commander's own usage errors
- * keep their exit code; anything else is reported as an internal error (exit 70), with
- * the stack only when MAPSYNC_DEBUG is set.
+ * a `ConfigError` prints `mapsync: <message>` and exits 2 (another MapsyncError exits 1);
+ * commander's usage errors exit 2; anything else is reported as an internal error (exit
+ * 70), with the stack only when MAPSYNC_DEBUG is set.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { MapsyncError } from '../errors.ts';
+import { ConfigError, MapsyncError } from '../errors.ts';
 import { commands } from './commands/index.ts';
-import type { CliDeps } from './deps.ts';
-import { EXIT_CONFIG, EXIT_INTERNAL } from './exit-codes.ts';
+import type { CliDeps, CommandModule } from './deps.ts';
+import { EXIT_CONFIG, EXIT_FAILED, EXIT_INTERNAL } from './exit-codes.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
-export function buildProgram(deps: CliDeps): Command {
+/** The program with `modules` (default: every command) registered. */
+export function buildProgram(deps: CliDeps, modules: readonly CommandModule[] = commands): Command {
   const program = new Command()
     .name('mapsync')
     .description(
@@ -31,13 +32,17 @@ export function buildProgram(deps: CliDeps): Command {
       writeOut: (text) => deps.out(text),
       writeErr: (text) => deps.err(text),
     });
-  for (const command of commands) command.register(program, deps);
+  for (const module of modules) module.register(program, deps);
   return program;
 }
 
 /** Parse `argv` (user arguments only, without node and script) and run the command. */
-export async function runCli(argv: readonly string[], deps: CliDeps): Promise<void> {
-  const program = buildProgram(deps);
+export async function runCli(
+  argv: readonly string[],
+  deps: CliDeps,
+  modules: readonly CommandModule[] = commands,
+): Promise<void> {
+  const program = buildProgram(deps, modules);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
@@ -52,7 +57,7 @@ function exitCodeFor(error: unknown, deps: CliDeps): number {
   }
   if (error instanceof MapsyncError) {
     deps.err(`mapsync: ${error.message}\n`);
-    return EXIT_CONFIG;
+    return error instanceof ConfigError ? EXIT_CONFIG : EXIT_FAILED;
   }
   const message = error instanceof Error ? error.message : String(error);
   deps.err(`mapsync: internal error: ${message}\n`);

@@ -29,7 +29,7 @@ export async function openWorkspace(
   const mappingPaths = paths.filter((p) => p !== named);
   const configPath = configOption ?? named ?? DEFAULT_CONFIG;
   const explicit = configOption !== undefined || named !== undefined;
-  const schemasDir = DEFAULT_SCHEMAS_DIR;
+  const schemasDir = deps.schemasDir ?? DEFAULT_SCHEMAS_DIR;
   let config: ProjectConfig | undefined;
   let configDiagnostics: Diagnostic[] = [];
   if (explicit || existsSync(resolve(deps.cwd, configPath))) {

@@ -55,11 +55,21 @@ describe('interpolate', () => {
 
 describe('loadConfig', () => {
   const load = (dir: string, env: Record<string, string>, requireEnv: boolean, kinds = registry) =>
-    loadConfig(join(dir, 'mapsync.yaml'), { env, requireEnv, registry: kinds, schemasDir, displayPath: 'mapsync.yaml' });
+    loadConfig(join(dir, 'mapsync.yaml'), {
+      env,
+      requireEnv,
+      registry: kinds,
+      schemasDir,
+      displayPath: 'mapsync.yaml',
+    });
 
   it('loads systems with interpolated options, defaults and secrets', async () => {
     const dir = project({ 'mapsync.yaml': GOOD });
-    const { config, diagnostics } = await load(dir, { SHOP_API_KEY: 'k3y-secret', SHOP_TIMEOUT: '4000' }, true);
+    const { config, diagnostics } = await load(
+      dir,
+      { SHOP_API_KEY: 'k3y-secret', SHOP_TIMEOUT: '4000' },
+      true,
+    );
     expect(diagnostics).toEqual([]);
     expect(config?.systems).toEqual({
       shop: { connector: 'shop', url: 'http://localhost:8080', api_key: 'k3y-secret', timeout_ms: 4000 },
@@ -71,7 +81,9 @@ describe('loadConfig', () => {
   });
 
   it('does not need the environment for validation, but sync does: all missing variables at once', async () => {
-    const dir = project({ 'mapsync.yaml': GOOD.replace('connector: erp', 'connector: erp\n    url: ${ERP_URL}') });
+    const dir = project({
+      'mapsync.yaml': GOOD.replace('connector: erp', 'connector: erp\n    url: ${ERP_URL}'),
+    });
     expect((await load(dir, {}, false)).diagnostics).toEqual([]);
     const strict = await load(dir, {}, true);
     expect(where(strict.diagnostics)).toEqual([
@@ -85,7 +97,9 @@ describe('loadConfig', () => {
       'mapsync.yaml': GOOD.replace('${SHOP_API_KEY}', 'abc123').replace('connector: erp', 'connector: erp'),
     });
     expect(where((await load(dir, {}, false)).diagnostics)).toEqual([['CFG_SECRET_LITERAL', 6, 14]]);
-    const withDefault = project({ 'mapsync.yaml': GOOD.replace('${SHOP_API_KEY}', '${SHOP_API_KEY:-abc123}') });
+    const withDefault = project({
+      'mapsync.yaml': GOOD.replace('${SHOP_API_KEY}', '${SHOP_API_KEY:-abc123}'),
+    });
     expect(where((await load(withDefault, {}, false)).diagnostics)).toEqual([['CFG_SECRET_LITERAL', 6, 14]]);
   });
 

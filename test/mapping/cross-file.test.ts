@@ -45,7 +45,9 @@ describe('cross-file checks', () => {
 
   it('names the other file and line of a duplicate writer, and suggests names', async () => {
     const duplicate = await checkFixtures('cross/duplicate-target');
-    expect(duplicate.diagnostics[0]?.message).toContain('"everyone" (cross/duplicate-target/everyone.yaml:11)');
+    expect(duplicate.diagnostics[0]?.message).toContain(
+      '"everyone" (cross/duplicate-target/everyone.yaml:11)',
+    );
     const unknown = await checkFixtures('cross/unknown-mapping');
     expect(unknown.diagnostics.map((d) => d.message)).toEqual([
       expect.stringContaining('did you mean "customer"'),

@@ -49,7 +49,10 @@ cases:
       ['TEST_DUPLICATE_CASE', 9, 11],
       ['TEST_UNKNOWN_MAPPING', 12, 14],
     ]);
-    const other = await checkWritten({ 'customer.yaml': CUSTOMER, 'other.test.yaml': 'version: 1\nmapping: custom\ncases:\n  - { name: x, input: {}, skipped: true }\n' });
+    const other = await checkWritten({
+      'customer.yaml': CUSTOMER,
+      'other.test.yaml': 'version: 1\nmapping: custom\ncases:\n  - { name: x, input: {}, skipped: true }\n',
+    });
     expect(where(other.diagnostics)).toEqual([['TEST_UNKNOWN_MAPPING', 2, 10]]);
     expect(other.diagnostics[0]?.message).toContain('did you mean "customer"');
   });
@@ -93,7 +96,11 @@ cases:
 `);
     expect(results.map((r) => [r.name, r.passed, r.details])).toEqual([
       ['subset', true, []],
-      ['subset fails', false, ['EmailAddress: expected "x@b.no", got "a@b.no"', 'MailAddress: expected an object, got nothing']],
+      [
+        'subset fails',
+        false,
+        ['EmailAddress: expected "x@b.no", got "a@b.no"', 'MailAddress: expected an object, got nothing'],
+      ],
       ['not skipped', false, ['expected the record to be skipped by when, but it was mapped']],
     ]);
   });
@@ -120,6 +127,8 @@ cases:
       'version: 1\ncases:\n  - { name: boom, input: { id: 7, last_name: abc }, contains: {} }\n',
       failing,
     );
-    expect(results[0]?.details[0]).toMatch(/^error: customer\.yaml:\d+:\d+: mapping "customer", property "LastName" to_target: \$decimal: "abc" is not a number/);
+    expect(results[0]?.details[0]).toMatch(
+      /^error: customer\.yaml:\d+:\d+: mapping "customer", property "LastName" to_target: \$decimal: "abc" is not a number/,
+    );
   });
 });
