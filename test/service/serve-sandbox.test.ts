@@ -93,6 +93,36 @@ describe('mapsync serve --sandbox', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('takes a signed delete webhook through the delete rules: the trashed product is archived in PowerOffice', async () => {
+    const products = (await (
+      await fetch(`${banner.wooUrl}/wp-json/wc/v3/products?per_page=100`, {
+        headers: { authorization: wooAuth() },
+      })
+    ).json()) as Array<{ id: number; sku: string }>;
+    const poProducts = async () =>
+      (await json<{ products: Array<{ Code: string; IsArchived?: boolean }> }>(`${poRoot()}/__admin/state`))
+        .products;
+    const codeOf = (p: { id: number; sku: string }) => (p.sku.trim() !== '' ? p.sku.trim() : `WOO-${p.id}`);
+    const known = new Set((await poProducts()).map((p) => p.Code));
+    const product = products.find((p) => known.has(codeOf(p)))!;
+    expect(product, 'a backfilled product').toBeDefined();
+    const trashed = await fetch(`${banner.wooUrl}/wp-json/wc/v3/products/${product.id}`, {
+      method: 'DELETE',
+      headers: { authorization: wooAuth() },
+    });
+    expect(trashed.status).toBe(200);
+    await expect
+      .poll(async () => (await poProducts()).find((p) => p.Code === codeOf(product))?.IsArchived, {
+        timeout: 3000,
+      })
+      .toBe(true);
+    await expect
+      .poll(async () =>
+        (await json<StatusJson>(`${serve.url}/api/status`)).feed.find((e) => e.id === String(product.id)),
+      )
+      .toMatchObject({ mapping: 'product', outcome: 'archived' });
+  });
+
   it('rejects forged and unsigned webhooks with 401 and answers the ping with 200', async () => {
     const body = JSON.stringify({ id: 1, first_name: 'Forged' });
     const headers = {
@@ -141,6 +171,11 @@ describe('mapsync serve --sandbox', () => {
     expect(families.get('mapsync_run_duration_seconds')?.type).toBe('histogram');
     expect(sampleValue(families, 'mapsync_lag_seconds', { mapping: 'customer-person' })).toBeLessThan(120);
     expect(sampleValue(families, 'mapsync_rate_limit_limit', { system: 'poweroffice-go' })).toBe(10);
+    // Three mappings backfilled side by side through one limiter per key: PowerOffice
+    // (which enforces 10 requests per second per key) never had to refuse one.
+    expect(requests.filter((s) => s.labels.system === 'poweroffice-go' && s.labels.status === '429')).toEqual(
+      [],
+    );
     expect(families.has('mapsync_failed_records')).toBe(true);
   });
 
