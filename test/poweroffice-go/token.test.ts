@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConnectorError } from '../../engine/connectors/errors.ts';
 import { renewalMargin } from '../../engine/connectors/poweroffice-go/token.ts';
+import { Random } from '../../sandbox/common/random.ts';
 import { type Fixture, sleep, start, tokenCalls } from './helpers.ts';
 
 let fx: Fixture | undefined;
@@ -90,6 +91,19 @@ describe('PowerOffice Go tokens', () => {
     expect(isConnectorError(error, 'auth')).toBe(true);
     const calls = fx.sb.log.list(mark).map((r) => `${r.method} ${r.path} ${r.status}`);
     expect(calls).toEqual(['GET /v2/Customers/1 401', 'POST /OAuth/Token 200', 'GET /v2/Customers/1 401']);
+  });
+
+  it('retries the token request through a connection reset (it has no side effects)', async () => {
+    // A fault seed whose first draw resets the connection and whose second does not.
+    const seed = Array.from({ length: 100 }, (_, i) => i + 1).find((s) => {
+      const r = new Random(s);
+      return r.next() < 0.5 && r.next() >= 0.5;
+    })!;
+    fx = await start({ faults: { resetRate: 0.5, seed } });
+    const c = fx.connect();
+    const customer = await c.get('customer', '1');
+    expect(customer).toBeNull();
+    expect(tokenCalls(fx.sb).map((r) => r.fault ?? r.status)).toEqual(['reset', 200]);
   });
 
   it('shares one in-flight token request between concurrent callers', async () => {

@@ -1,0 +1,139 @@
+/**
+ * The shared got client against a real loopback server: retries by method, the
+ * authorize hook running before the rate limiter, afterResponse retries, and transport
+ * errors that carry no headers or URLs.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpClient, transportError } from '../../engine/connectors/http/client.ts';
+import { RateLimiter } from '../../engine/connectors/http/rate-limiter.ts';
+import { createRuntime } from '../../engine/runtime.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  server = undefined;
+});
+
+async function serve(handler: Handler): Promise<{ url: string; hits: string[] }> {
+  const hits: string[] = [];
+  server = createServer((req, res) => {
+    hits.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+    handler(req, res, hits.length);
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, hits };
+}
+
+describe('createHttpClient', () => {
+  it('retries a GET on 503 but never a POST', async () => {
+    const { url, hits } = await serve((_req, res, n) => {
+      res.statusCode = n === 1 ? 503 : 200;
+      res.end('{}');
+    });
+    const http = createHttpClient({
+      system: 't',
+      prefixUrl: url,
+      runtime: createRuntime(),
+      retry: { baseDelayMs: 1 },
+    });
+    expect((await http.get('a')).statusCode).toBe(200);
+    expect((await http.post('b', { body: '{}' })).statusCode).toBe(200);
+    const post = await serve((_req, res) => {
+      res.statusCode = 503;
+      res.end();
+    });
+    const client = createHttpClient({
+      system: 't',
+      prefixUrl: post.url,
+      runtime: createRuntime(),
+      retry: { baseDelayMs: 1 },
+    });
+    expect((await client.post('c', { body: '{}' })).statusCode).toBe(503);
+    expect(post.hits).toHaveLength(1);
+    expect(hits).toHaveLength(3);
+  });
+
+  it('retries side-effect-free POSTs through resets', async () => {
+    const { url, hits } = await serve((req, res, n) => {
+      if (n === 1) {
+        req.socket.destroy();
+        return;
+      }
+      res.end('{}');
+    });
+    const http = createHttpClient({
+      system: 't',
+      prefixUrl: url,
+      runtime: createRuntime(),
+      sideEffectFree: true,
+      retry: { baseDelayMs: 1 },
+    });
+    expect((await http.post('token', { body: 'x' })).statusCode).toBe(200);
+    expect(hits).toHaveLength(2);
+  });
+
+  it('runs authorize before the limiter, on every attempt, and supports retryWithMergedOptions', async () => {
+    const { url, hits } = await serve((req, res) => {
+      res.statusCode = req.headers.authorization === 'Bearer 2' ? 200 : 401;
+      res.end();
+    });
+    const order: string[] = [];
+    const limiter = new RateLimiter({ limit: 100 });
+    const schedule = limiter.schedule.bind(limiter);
+    limiter.schedule = (fn, onWait) => {
+      order.push('limiter');
+      return schedule(fn, onWait);
+    };
+    let token = 0;
+    const http = createHttpClient({
+      system: 't',
+      prefixUrl: url,
+      runtime: createRuntime(),
+      limiter,
+      authorize: (options) => {
+        order.push('authorize');
+        options.headers.authorization = `Bearer ${token}`;
+      },
+      hooks: {
+        afterResponse: [
+          (response, retry) => {
+            if (response.statusCode !== 401) return response;
+            token++;
+            return retry({});
+          },
+        ],
+      },
+    });
+    token = 1;
+    expect((await http.get('x')).statusCode).toBe(200);
+    expect(hits.map((h) => h.split(' ').slice(2).join(' '))).toEqual(['Bearer 1', 'Bearer 2']);
+    expect(order).toEqual(['authorize', 'limiter', 'authorize', 'limiter']);
+  });
+
+  it('maps a timed-out POST to ambiguous and keeps headers and URLs out of the cause', async () => {
+    const { url } = await serve(() => {
+      /* never answers */
+    });
+    const http = createHttpClient({
+      system: 't',
+      prefixUrl: url,
+      runtime: createRuntime(),
+      requestTimeoutMs: 200,
+    });
+    const error = await http
+      .post('items?key=secret-in-query', { body: '{}', headers: { authorization: 'Bearer secret-token' } })
+      .then(
+        () => {
+          throw new Error('expected a timeout');
+        },
+        (e: unknown) => transportError('t', e),
+      );
+    expect(error).toMatchObject({ kind: 'ambiguous', method: 'POST', path: '/items' });
+    const text = `${error.message} ${JSON.stringify(error)} ${JSON.stringify(error.cause)} ${String((error.cause as Error).message)}`;
+    expect(text).not.toContain('secret');
+    expect((error.cause as { code?: string }).code).toBe('ETIMEDOUT');
+  });
+});
