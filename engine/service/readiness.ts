@@ -5,8 +5,9 @@
  * is trusted for a few seconds only, so recovery shows quickly. An `auth` error seen by a
  * run marks the system failed at once (see `markAuthFailed`).
  *
- * Stuck = a run in progress for longer than `stuckAfterMs`, or no successful run for that
- * long (plus one poll interval) while the mapping is not paused.
+ * Stuck = a run in progress that has not finished a record for `stuckAfterMs` (a long
+ * backfill that makes progress is not stuck), or no successful run for that long (plus one
+ * poll interval) while the mapping is not paused.
  */
 import type { MappingState } from './scheduler.ts';
 
@@ -21,6 +22,8 @@ export interface ReadinessOptions {
   probeStore(): Promise<void>;
   systems: readonly AuthTarget[];
   states(): MappingState[];
+  /** When the mapping last finished a record (ms), if known. */
+  progressAt?(mapping: string): number | undefined;
   startedAt: Date;
   stuckAfterMs: number;
   authCheckTtlMs: number;
@@ -130,12 +133,19 @@ export class Readiness {
         out[state.name] = { ok: true };
         continue;
       }
-      if (state.current && now - state.current.startedAt.getTime() > limit) {
-        out[state.name] = {
-          ok: false,
-          error: `${state.current.kind} in progress for ${Math.round((now - state.current.startedAt.getTime()) / 1000)} s`,
-        };
-        continue;
+      if (state.current) {
+        // A long backfill is fine as long as records keep coming through.
+        const progress = Math.max(
+          state.current.startedAt.getTime(),
+          this.options.progressAt?.(state.name) ?? 0,
+        );
+        if (now - progress > limit) {
+          out[state.name] = {
+            ok: false,
+            error: `${state.current.kind} in progress for ${Math.round((now - state.current.startedAt.getTime()) / 1000)} s, no record done for ${Math.round((now - progress) / 1000)} s`,
+          };
+          continue;
+        }
       }
       const since = (state.lastSuccessAt ?? this.options.startedAt).getTime();
       if (!state.current && now - since > limit + state.pollMs) {

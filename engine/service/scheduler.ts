@@ -50,6 +50,7 @@ export interface SchedulerObserver {
   runStarted?(mapping: string, mode: RunMode): void;
   runFinished?(mapping: string, run: LastRun): void;
   itemFailed?(item: WorkItem, error: unknown): void;
+  itemDone?(item: WorkItem): void;
 }
 
 export interface SchedulerOptions {
@@ -264,6 +265,7 @@ class MappingWorker {
     while (item) {
       try {
         await engine.syncRecord(item, this.signal());
+        observer?.itemDone?.(item);
       } catch (error) {
         logger.warn({ err: error, mapping: item.mapping, id: item.id }, 'webhook record sync failed');
         observer?.itemFailed?.(item, error);

@@ -38,12 +38,23 @@ export interface ServiceTelemetry {
   events: ServiceEvents;
 }
 
+/** Listeners of record events, added by `createService` (progress for /readyz). */
+const recordListeners = new WeakMap<ServiceEvents, Array<(event: RecordEvent) => void>>();
+
 export function createServiceTelemetry(
   options: { defaultMetrics?: boolean; activity?: ActivityOptions } = {},
 ): ServiceTelemetry {
   const metrics = new ServiceMetrics({ defaultMetrics: options.defaultMetrics });
   const activity = new Activity(options.activity);
   const listeners: Array<(event: RecordEvent) => void> = [];
+  const events: ServiceEvents = {
+    record(event) {
+      metrics.record(event);
+      activity.record(event);
+      for (const listener of listeners) listener(event);
+    },
+  };
+  recordListeners.set(events, listeners);
   return {
     metrics,
     activity,
@@ -56,13 +67,7 @@ export function createServiceTelemetry(
         metrics.rateLimitWait(event);
       },
     },
-    events: {
-      record(event) {
-        metrics.record(event);
-        activity.record(event);
-        for (const listener of listeners) listener(event);
-      },
-    },
+    events,
   };
 }
 
@@ -131,6 +136,7 @@ export function createService(options: ServiceOptions): Service {
         if (run.authFailedSystem) readiness?.markAuthFailed(run.authFailedSystem, run.error ?? 'auth failed');
       },
       itemFailed: (item) => telemetry.metrics.itemFailed(item),
+      itemDone: (item) => status?.invalidate(item.mapping),
     },
   });
 
@@ -150,10 +156,21 @@ export function createService(options: ServiceOptions): Service {
     isDraining,
     info: options.info,
   });
+  // Progress per scheduling unit: a child mapping's records count for its parent.
+  const unitOf = new Map<string, string>();
+  for (const m of engine.mappings) {
+    unitOf.set(m.name, m.name);
+    for (const child of m.children ?? []) unitOf.set(child.name, m.name);
+  }
+  const progress = new Map<string, number>();
+  recordListeners.get(telemetry.events)?.push((event) => {
+    progress.set(unitOf.get(event.mapping) ?? event.mapping, Date.now());
+  });
   readiness = new Readiness({
     probeStore: options.probeStore,
     systems: options.authTargets,
     states: () => scheduler.states(),
+    progressAt: (mapping) => progress.get(mapping),
     startedAt,
     stuckAfterMs: settings.stuckAfterMs,
     authCheckTtlMs: settings.authCheckTtlMs,

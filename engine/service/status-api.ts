@@ -118,10 +118,13 @@ export class StatusApi {
   private async mapping(info: MappingInfo, state: MappingState): Promise<MappingStatus> {
     let error: string | undefined;
     const [linked, failed] = await Promise.all([
-      this.cached(`linked:${info.name}`, () => this.sources.engine.linkCount(info.name)).catch((e) => {
-        error = messageOf(e);
-        return null;
-      }),
+      // Counting links walks the store: reuse the count longer (runs invalidate it).
+      this.cached(`linked:${info.name}`, () => this.sources.engine.linkCount(info.name), 15_000).catch(
+        (e) => {
+          error = messageOf(e);
+          return null;
+        },
+      ),
       this.failed(info.name).catch((e) => {
         error = messageOf(e);
         return [] as FailedRecordView[];
@@ -168,10 +171,10 @@ export class StatusApi {
     return this.cached(`failed:${mapping}`, () => this.sources.engine.failedRecords(mapping));
   }
 
-  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+  private cached<T>(key: string, load: () => Promise<T>, ttlMs = this.sources.cacheMs ?? 2000): Promise<T> {
     const now = Date.now();
     const hit = this.cache.get(key);
-    if (hit && now - hit.at < (this.sources.cacheMs ?? 2000)) return hit.value as Promise<T>;
+    if (hit && now - hit.at < ttlMs) return hit.value as Promise<T>;
     const value = load();
     this.cache.set(key, { at: now, value });
     value.catch(() => {

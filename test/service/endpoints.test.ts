@@ -167,6 +167,16 @@ describe('/healthz and /readyz', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json().mappings.customers).toMatchObject({ ok: false });
   });
+
+  it('stays ready during a long run that keeps finishing records', async () => {
+    const { service, engine } = await setup({ runAtStart: true, settings: { stuckAfterMs: 150 } });
+    engine.runDelayMs = 5_000;
+    engine.runProgressMs = 30;
+    await waitFor(() => engine.runs.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const response = await service.app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.json().mappings.customers).toEqual({ ok: true });
+  });
 });
 
 describe('admin endpoints', () => {

@@ -61,6 +61,8 @@ export class FakeEngine implements ServiceEngine {
   readonly failed = new Map<string, FailedRecordView[]>();
   readonly links = new Map<string, number>();
   runDelayMs = 0;
+  /** Emit a record event this often during a run (0 = never). */
+  runProgressMs = 0;
   itemDelayMs = 0;
   runResult: RunResult = { status: 'ok', counts: { unchanged: 1 } };
   events: ServiceEvents | undefined;
@@ -94,6 +96,19 @@ export class FakeEngine implements ServiceEngine {
     };
     this.runs.push(entry);
     const leave = this.enter(this.lockNames(request.mapping));
+    const ticker =
+      this.runProgressMs > 0
+        ? setInterval(
+            () =>
+              this.events?.record({
+                mapping: request.mapping,
+                side: 'source',
+                id: 'x',
+                outcome: 'unchanged',
+              }),
+            this.runProgressMs,
+          )
+        : undefined;
     try {
       await sleep(this.runDelayMs, request.signal);
       entry.finishedAt = Date.now();
@@ -103,6 +118,7 @@ export class FakeEngine implements ServiceEngine {
       }
       return this.runResult;
     } finally {
+      clearInterval(ticker);
       leave();
     }
   }
