@@ -41,7 +41,9 @@ export function scalarOffsetMapper(source: YamlSource, node: Scalar): OffsetMapp
   return (valueOffset) => {
     if (mapped.length === 0) return start;
     if (valueOffset < mapped.length) return mapped[Math.max(0, valueOffset)]!;
-    return mapped[mapped.length - 1]! + 1;
+    // Past the end: just after the last character (a trailing line break already maps there).
+    const last = mapped.length - 1;
+    return /\s/.test(value.charAt(last)) ? mapped[last]! : mapped[last]! + 1;
   };
 }
 
