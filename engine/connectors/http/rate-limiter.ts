@@ -53,18 +53,20 @@ export class RateLimiter {
     const queuedAt = Date.now();
     this.waiting++;
     try {
-      await this.waitForPause();
-      return await this.throttled(async () => {
-        this.waiting--;
-        const waited = Date.now() - queuedAt;
-        if (waited > 0) onWait?.(waited);
-        this.recordStart();
-        return fn();
-      });
-    } catch (error) {
-      this.waiting = Math.max(0, this.waiting - 1);
-      throw error;
+      for (;;) {
+        await this.waitForPause();
+        // A 429 may arrive while this caller waits for a slot: a slot granted during a
+        // pause is given up (it only costs budget) and the caller waits for the pause.
+        const granted = await this.throttled(async () => Date.now() >= this.pausedUntil);
+        if (granted) break;
+      }
+    } finally {
+      this.waiting--;
     }
+    const waited = Date.now() - queuedAt;
+    if (waited > 0) onWait?.(waited);
+    this.recordStart();
+    return fn();
   }
 
   /** Hold every caller of this credential back for `ms` (after a 429). */
