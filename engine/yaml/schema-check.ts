@@ -61,7 +61,8 @@ function reduceAlternatives(errors: ErrorObject[]): ErrorObject[] {
       .flatMap(([, list]) => list.filter((e) => e.keyword === 'type' && e.instancePath === alt.instancePath))
       .map((e) => String(e.params.type));
     for (const e of keep) {
-      if (e.instancePath === alt.instancePath && otherTypes.length > 0) e.params = { ...e.params, alsoAllowed: otherTypes };
+      if (e.instancePath === alt.instancePath && otherTypes.length > 0)
+        e.params = { ...e.params, alsoAllowed: otherTypes };
     }
     result = result.filter((e) => !inBranches.has(e) || keep.has(e));
     if (typeFits.length > 0) {
@@ -158,7 +159,12 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, prefix: string): D
       const also = params.alsoAllowed as string[] | undefined;
       const title = (error.parentSchema as { title?: string } | undefined)?.title;
       if (also && title) {
-        return at(segments, 'value', 'INVALID_VALUE', `${name} is ${JSON.stringify(error.data)}: expected ${also.join(' or ')} or ${title}`);
+        return at(
+          segments,
+          'value',
+          'INVALID_VALUE',
+          `${name} is ${JSON.stringify(error.data)}: expected ${also.join(' or ')} or ${title}`,
+        );
       }
       return at(segments, 'value', 'INVALID_VALUE', `${name} ${error.message ?? 'is invalid'}`);
     }
