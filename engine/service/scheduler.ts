@@ -160,9 +160,20 @@ class MappingWorker {
   }
 
   start(): void {
-    this.loop ??= this.run().catch((error) => {
-      this.options.logger.error({ err: error, mapping: this.mapping.name }, 'mapping worker crashed');
-    });
+    this.loop ??= (async () => {
+      // A bug must not silently stop a mapping for good: log it and carry on.
+      while (!this.stopped) {
+        try {
+          await this.run();
+        } catch (error) {
+          this.options.logger.error(
+            { err: error, mapping: this.mapping.name },
+            'mapping worker failed; restarting it',
+          );
+          await this.sleep(1000);
+        }
+      }
+    })();
   }
 
   snapshot(): MappingState {

@@ -73,6 +73,37 @@ export function register(program: Command, deps: CliDeps): void {
 }
 
 async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
+  // Signals are taken from the start: one that arrives while booting stops the service as
+  // soon as it is up (nothing half-started is left behind); a second one exits at once.
+  let signalled: NodeJS.Signals | undefined;
+  let onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = signal;
+  };
+  const handler = (signal: NodeJS.Signals) => onSignal(signal);
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  try {
+    await run(
+      deps,
+      options,
+      () => signalled,
+      (next) => {
+        onSignal = next;
+      },
+    );
+  } finally {
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
+  }
+}
+
+async function run(
+  deps: CliDeps,
+  options: ServeOptions,
+  pending: () => NodeJS.Signals | undefined,
+  setHandler: (handler: (signal: NodeJS.Signals) => void) => void,
+): Promise<void> {
   // Loaded on use: the other commands need none of the service (or the engine) to start.
   const { bootService } = await import('../../service/boot.ts');
   const booted = await bootService({
@@ -115,7 +146,7 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
 
   await new Promise<void>((resolveDone) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
+    const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
         booted.logger.error({ signal }, 'second signal: exiting now');
         process.exit(1);
@@ -128,7 +159,8 @@ async function serve(deps: CliDeps, options: ServeOptions): Promise<void> {
         resolveDone();
       });
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    setHandler(stop);
+    const early = pending();
+    if (early) stop(early);
   });
 }
