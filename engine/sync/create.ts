@@ -137,6 +137,7 @@ async function createInTarget(
   let children: PreparedChild[] | undefined;
   if (childMapping) children = await prepareChildren(mr, childMapping, record);
 
+  if (!options.virtual) mr.checkSourceValues(record);
   if (!(run.dryRun && placeholders)) {
     run.deps.validator.check(mr.target.descriptor.schema, payload, `${mapping.name} create payload`);
     if (children && childMapping) {

@@ -61,6 +61,7 @@ export class MappingRun {
   /** Ids seen in complete, successful listings (for delete detection). */
   seenSource: Set<string> | undefined;
   seenTarget: Set<string> | undefined;
+  private sourcePaths: string[] | undefined;
   private targetIndexPromise: Promise<MatchIndex<TargetView>> | undefined;
   private sourceIndexPromise: Promise<MatchIndex<SourceView>> | undefined;
   private prepared: Promise<void> | undefined;
@@ -87,6 +88,26 @@ export class MappingRun {
 
   hashSource(record: unknown): string {
     return contentHash(record);
+  }
+
+  /** The source record's mapped values must fit the source schema before they are copied. */
+  checkSourceValues(record: unknown): void {
+    const check = this.run.deps.validator.checkValues;
+    if (!check || this.mapping.fanOut) return;
+    this.sourcePaths ??= [
+      ...new Set(
+        this.mapping.properties
+          .filter((p) => p.source !== undefined && p.direction !== 'to-source')
+          .map((p) => p.source!),
+      ),
+    ];
+    check.call(
+      this.run.deps.validator,
+      this.source.descriptor.schema,
+      record,
+      this.sourcePaths,
+      `${this.mapping.name} ${this.mapping.source.entity} ${this.source.descriptor.idOf(record as EntityRecord)}`,
+    );
   }
 
   // --- record entry points ----------------------------------------------------------------

@@ -75,42 +75,47 @@ export async function syncPair(
         details: { diffs },
       });
     } else {
-      const ops = buildPatch(
-        target.values,
-        target.objects,
-        toTarget.map((o) => ({ path: o.path, value: o.value })),
-      );
-      try {
-        const stored = await mr.run.update(mr.target, link.targetId, ops);
-        const storedValues = stored ? evalr.readTargetValues(mapping, stored) : undefined;
-        for (const o of toTarget) {
-          const p = byTarget.get(o.path)!;
-          setBase(base, p, {
-            yielded: o.value,
-            source: o.sourceValue,
-            target: storedValues?.has(o.path) ? storedValues.get(o.path) : o.value,
+      const invalid = sourceInvalid(mr, link, source);
+      if (invalid) {
+        failures.push(invalid);
+      } else {
+        const ops = buildPatch(
+          target.values,
+          target.objects,
+          toTarget.map((o) => ({ path: o.path, value: o.value })),
+        );
+        try {
+          const stored = await mr.run.update(mr.target, link.targetId, ops);
+          const storedValues = stored ? evalr.readTargetValues(mapping, stored) : undefined;
+          for (const o of toTarget) {
+            const p = byTarget.get(o.path)!;
+            setBase(base, p, {
+              yielded: o.value,
+              source: o.sourceValue,
+              target: storedValues?.has(o.path) ? storedValues.get(o.path) : o.value,
+            });
+          }
+          if (stored) {
+            base.targetObjects = objectPathsOf(
+              stored,
+              mapping.properties.map((p) => p.target),
+            );
+            targetObjectsStored = true;
+          }
+          wroteTarget = true;
+          written.push(...toTarget.map((o) => o.path));
+          mr.run.change({
+            mapping: mapping.name,
+            side: 'source',
+            id: link.sourceId,
+            action: 'update',
+            direction: 'to-target',
+            partnerId: link.targetId,
+            diffs,
           });
+        } catch (error) {
+          failures.push(classify(error));
         }
-        if (stored) {
-          base.targetObjects = objectPathsOf(
-            stored,
-            mapping.properties.map((p) => p.target),
-          );
-          targetObjectsStored = true;
-        }
-        wroteTarget = true;
-        written.push(...toTarget.map((o) => o.path));
-        mr.run.change({
-          mapping: mapping.name,
-          side: 'source',
-          id: link.sourceId,
-          action: 'update',
-          direction: 'to-target',
-          partnerId: link.targetId,
-          diffs,
-        });
-      } catch (error) {
-        failures.push(classify(error));
       }
     }
   }
@@ -276,6 +281,16 @@ function setBase(
 async function yieldsOf(mr: MappingRun, record: EntityRecord): Promise<Map<string, unknown>> {
   const context = recordContext(mr);
   return mr.run.evalr.valuesForTarget(mr.mapping, record, context.ctx);
+}
+
+function sourceInvalid(mr: MappingRun, link: LinkRecord, source: SourceView): ClassifiedFailure | undefined {
+  if (link.virtual || source.record === undefined) return undefined;
+  try {
+    mr.checkSourceValues(source.record);
+    return undefined;
+  } catch (error) {
+    return classify(error);
+  }
 }
 
 export function formatDiffs(diffs: readonly PropertyDiff[]): string {

@@ -19,6 +19,12 @@ const SCHEMAS = new URL('../../schemas/', import.meta.url);
 export interface PayloadCheck {
   /** Throws a `RecordFailure` (code `VALIDATION`) when `payload` does not fit `schema`. */
   check(schema: string, payload: unknown, what: string): void;
+  /**
+   * Checks the values a record holds at the given paths against its own entity schema
+   * (other fields and `required` are ignored): data that is invalid at the source is
+   * stopped before it is copied anywhere.
+   */
+  checkValues?(schema: string, record: unknown, paths: readonly string[], what: string): void;
 }
 
 export class PayloadValidator implements PayloadCheck {
@@ -40,18 +46,38 @@ export class PayloadValidator implements PayloadCheck {
     });
   }
 
-  private validator(schema: string): ValidateFunction {
-    let fn = this.compiled.get(schema);
+  checkValues(schema: string, record: unknown, paths: readonly string[], what: string): void {
+    const picked: Record<string, unknown> = {};
+    for (const path of paths) {
+      const value = valueAt(record, path);
+      if (value !== undefined) setAt(picked, path, value);
+    }
+    const validate = this.validator(schema, true);
+    if (validate(picked)) return;
+    const problems = (validate.errors ?? []).slice(0, 5).map(describe).join('; ');
+    throw new RecordFailure(
+      'VALIDATION',
+      'validation',
+      `${what}: invalid at the source (${schema}): ${problems}`,
+      {
+        details: { values: picked },
+      },
+    );
+  }
+
+  private validator(schema: string, partial = false): ValidateFunction {
+    const key = `${partial ? 'partial:' : ''}${schema}`;
+    let fn = this.compiled.get(key);
     if (!fn) {
       const json = JSON.parse(readFileSync(new URL(schema, this.schemaRoot), 'utf8')) as Record<
         string,
         unknown
       >;
-      // Create payloads are checked for what they contain, not for fields only the
-      // server fills in; `$id`s are dropped so two validators never clash in one Ajv.
+      // `$id`s are dropped so two validators never clash in one Ajv; a partial check
+      // (the values at some paths only) drops every `required`.
       const { $id: _id, ...rest } = json;
-      fn = this.ajv.compile(rest);
-      this.compiled.set(schema, fn);
+      fn = this.ajv.compile(partial ? (withoutRequired(rest) as Record<string, unknown>) : rest);
+      this.compiled.set(key, fn);
     }
     return fn;
   }
@@ -60,4 +86,33 @@ export class PayloadValidator implements PayloadCheck {
 function describe(error: ErrorObject): string {
   const where = error.instancePath || '/';
   return `${where} ${error.message ?? 'is invalid'}`;
+}
+
+function withoutRequired(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutRequired);
+  if (!schema || typeof schema !== 'object') return schema;
+  return Object.fromEntries(
+    Object.entries(schema as Record<string, unknown>)
+      .filter(([k, v]) => !(k === 'required' && Array.isArray(v)))
+      .map(([k, v]) => [k, withoutRequired(v)]),
+  );
+}
+
+function valueAt(record: unknown, path: string): unknown {
+  let node = record;
+  for (const segment of path.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+function setAt(root: Record<string, unknown>, path: string, value: unknown): void {
+  const segments = path.split('.');
+  let node = root;
+  for (const segment of segments.slice(0, -1)) {
+    if (typeof node[segment] !== 'object' || node[segment] === null) node[segment] = {};
+    node = node[segment] as Record<string, unknown>;
+  }
+  node[segments.at(-1)!] = value;
 }

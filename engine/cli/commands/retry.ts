@@ -1,7 +1,10 @@
 /**
- * `mapsync retry [ID] [--all] [--mapping NAME]`: make failed records due now and run them
- * (only them: no listings). A record that succeeds leaves the failed list; one that fails
- * again stays with its attempts counted. Exit 0 when every retried record synced.
+ * `mapsync retry [ID] [--all] [--mapping NAME]`: make failed records due now and run them.
+ * It is an ordinary incremental run of the mappings (so a fix made in the source — a new
+ * product an order waits for — is picked up first, in dependency order) in which the
+ * chosen failed records are retried at once instead of at their backoff time. A record
+ * that succeeds leaves the failed list; one that fails again stays, attempts counted.
+ * Exit 0 when every retried record synced.
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
@@ -43,10 +46,8 @@ export function register(program: Command, deps: CliDeps): void {
           deps.setExitCode(id ? 1 : 0);
           return;
         }
-        const mappings = [...new Set(chosen.map((f) => f.mapping))];
         const summary = await opened.engine.run({
-          mappings,
-          retryOnly: true,
+          ...(options.mapping ? { mappings: [options.mapping] } : {}),
           ...(id ? { retryIds: new Set([id]) } : { retryAllNow: true }),
         });
         const after = await failedRecords(opened.store, opened.engine.order, options.mapping);

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../../engine/cli/program.ts';
 import { connectors as registry } from '../../../engine/connectors/index.ts';
 import type { ConnectorRegistry } from '../../../engine/connectors/registry.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
@@ -60,6 +61,8 @@ export interface Pair {
   mark(): { woo: number; po: number };
   requests(since?: { woo: number; po: number }): { woo: LoggedRequest[]; po: LoggedRequest[] };
   writes(since?: { woo: number; po: number }): { woo: LoggedRequest[]; po: LoggedRequest[] };
+  /** Run a `mapsync` command in-process against this pair. */
+  cli(args: string[]): Promise<{ code: number; out: string; err: string }>;
   close(): Promise<void>;
 }
 
@@ -152,6 +155,27 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
           (r) => WRITES.has(r.method) && !r.path.startsWith('/__admin') && !/oauth\/token/i.test(r.path),
         ),
     }),
+    async cli(args) {
+      let out = '';
+      let err = '';
+      let code = 0;
+      await runCli(args, {
+        registry: options.registry ?? registry,
+        env: { ...env, MAPSYNC_CONFIG: configPath, MAPSYNC_LOG_LEVEL: 'silent' },
+        cwd: dir,
+        out: (t) => {
+          out += t;
+        },
+        err: (t) => {
+          err += t;
+        },
+        now: () => new Date(),
+        setExitCode: (c) => {
+          code = c;
+        },
+      });
+      return { code, out, err };
+    },
     async close() {
       await Promise.allSettled([woo.close(), po.close()]);
       rmSync(dir, { recursive: true, force: true });
