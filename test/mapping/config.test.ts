@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are ${VAR} references under test
 /** mapsync.yaml: interpolation, secrets only from the environment, connector kinds, loadProject. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -180,5 +180,20 @@ describe('loadProject', () => {
     expect(where(result.diagnostics)).toEqual([['CFG_MISSING_ENV', 6, 14]]);
     expect(() => assertUsable(result)).toThrow(ConfigError);
     expect(() => assertUsable(result)).toThrow(/1 error:\nproject\/mapsync.yaml:6:14 error CFG_MISSING_ENV/);
+  });
+});
+
+describe('schemas/mapsync.schema.json', () => {
+  it('describes the options of every registered connector kind, secrets as ${VARIABLE} references', async () => {
+    const schema = JSON.parse(readFileSync(join(schemasDir, 'mapsync.schema.json'), 'utf8')) as {
+      definitions: Record<string, { properties?: Record<string, { $ref?: string }> }>;
+    };
+    for (const factory of connectors.all()) {
+      const definition = schema.definitions[factory.kind];
+      expect(definition, factory.kind).toBeDefined();
+      for (const key of factory.secretKeys) {
+        expect(definition?.properties?.[key]?.$ref, `${factory.kind}.${key}`).toBe('#/definitions/env');
+      }
+    }
   });
 });
