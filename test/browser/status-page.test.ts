@@ -7,7 +7,8 @@
  *   on the page syncs it.
  * Screenshots go to test-results/ (gitignored) as artifacts.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { type Browser, launchChromium } from './browser.ts';
 const ARTIFACTS = join(REPO, 'test-results');
 
 let serve: ServeProcess;
+let dataDir: string;
 let banner: ReturnType<typeof parseBanner>;
 let browser: Browser;
 let page: Page;
@@ -36,9 +38,10 @@ const woo = async (method: string, path: string, body?: unknown) => {
 };
 
 beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'mapsync-serve-'));
   mkdirSync(ARTIFACTS, { recursive: true });
   serve = await spawnServe({
-    args: ['--sandbox', '--port', '0', '--seed', '8'],
+    args: ['--sandbox', '--port', '0', '--seed', '8', '--data-dir', dataDir],
     env: { MAPSYNC_ADMIN_TOKEN: undefined },
   });
   banner = parseBanner(serve.stdout());
@@ -55,6 +58,7 @@ afterAll(async () => {
   await browser?.close();
   const exit = await serve?.terminate();
   expect(exit?.code).toBe(0);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('status page', () => {

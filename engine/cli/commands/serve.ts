@@ -26,6 +26,7 @@ interface ServeOptions {
   sandbox?: boolean;
   seed: number;
   keepData?: boolean;
+  dataDir: string;
   logLevel: string;
 }
 
@@ -56,10 +57,8 @@ export function register(program: Command, deps: CliDeps): void {
     .option('-p, --port <port>', 'port to listen on (0 = any free port)', integer(0, 65535), 8080)
     .option('--sandbox', 'run against local WooCommerce and PowerOffice Go sandboxes started in-process')
     .option('--seed <count>', 'with --sandbox: size of the demo shop', integer(1, 5000), 20)
-    .option(
-      '--keep-data',
-      'with --sandbox: keep the sandboxes and the store of the previous start (under data/)',
-    )
+    .option('--keep-data', 'with --sandbox: keep the sandboxes and the store of the previous start')
+    .option('--data-dir <dir>', 'with --sandbox: folder of its store and kept sandbox data', 'data')
     .addOption(new Option('--log-level <level>', 'log level').choices(LEVELS).default('info'))
     .addHelpText(
       'after',
@@ -120,7 +119,7 @@ async function run(
           sandbox: {
             seed: options.seed,
             keepData: options.keepData === true,
-            dataDir: resolve(deps.cwd, 'data'),
+            dataDir: resolve(deps.cwd, options.dataDir),
           },
         }
       : {}),
