@@ -313,7 +313,7 @@ function checkIdentity(
       { severity: 'warning' },
     );
   }
-  if (create.inTarget && target === undefined) {
+  if (create.inTarget && target === undefined && targetSide) {
     scope.report(
       doc.create ? ['create'] : ['target'],
       'MAP_NO_IDENTITY_GUARD',

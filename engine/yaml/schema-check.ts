@@ -22,10 +22,17 @@ export function checkSchema(
 ): Diagnostic[] {
   if (validate(value)) return [];
   const errors = reduceAlternatives(validate.errors ?? []);
+  // Errors inside propertyNames say why a key is not allowed; keep their message for the key.
+  const keyReasons = new Map<string, string>();
+  for (const e of errors) {
+    const name = (e as { propertyName?: string }).propertyName;
+    if (name !== undefined && e.keyword !== 'propertyNames')
+      keyReasons.set(`${e.instancePath}\u0000${name}`, e.message ?? '');
+  }
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const error of errors) {
-    const diagnostic = toDiagnostic(source, error, prefix);
+    const diagnostic = toDiagnostic(source, error, prefix, keyReasons);
     if (!diagnostic) continue;
     const id = `${diagnostic.line}:${diagnostic.col}:${diagnostic.code}:${diagnostic.message}`;
     if (seen.has(id)) continue;
@@ -45,6 +52,10 @@ function reduceAlternatives(errors: ErrorObject[]): ErrorObject[] {
     if (!result.includes(alt)) continue; // dropped with an outer branch
     const prefix = `${alt.schemaPath}/`;
     const branches = new Map<string, ErrorObject[]>();
+    // Every branch of the anyOf, also those whose errors come from a $ref (and so carry
+    // another schemaPath): a branch without a type error at this path fits the value.
+    const count = Array.isArray(alt.schema) ? alt.schema.length : 0;
+    for (let i = 0; i < count; i++) branches.set(String(i), []);
     for (const e of result) {
       if (!e.schemaPath.startsWith(prefix)) continue;
       const branch = e.schemaPath.slice(prefix.length).split('/')[0]!;
@@ -95,7 +106,12 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
-function toDiagnostic(source: YamlSource, error: ErrorObject, prefix: string): Diagnostic | undefined {
+function toDiagnostic(
+  source: YamlSource,
+  error: ErrorObject,
+  prefix: string,
+  keyReasons: ReadonlyMap<string, string>,
+): Diagnostic | undefined {
   const segments = pointerSegments(error.instancePath);
   const name = segments.length > 0 ? `"${pathText(segments)}"` : 'the document';
   const at = (path: readonly string[], where: 'key' | 'value', code: string, message: string): Diagnostic => {
@@ -146,13 +162,16 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, prefix: string): D
     }
     case 'const':
       return at(segments, 'value', 'INVALID_VALUE', `${name} must be ${JSON.stringify(params.allowedValue)}`);
-    case 'propertyNames':
+    case 'propertyNames': {
+      const key = String(params.propertyName);
+      const reason = keyReasons.get(`${error.instancePath}\u0000${key}`);
       return at(
-        [...segments, String(params.propertyName)],
+        [...segments, key],
         'key',
         'INVALID_KEY',
-        `key "${params.propertyName}" in ${name} is not allowed: ${error.message ?? ''}`,
+        `key "${key}" in ${name} is not allowed${reason ? `: it ${reason}` : ''}`,
       );
+    }
     default: {
       // Errors inside propertyNames are summarised by the propertyNames error itself.
       if ((error as { propertyName?: string }).propertyName !== undefined) return undefined;

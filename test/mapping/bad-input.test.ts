@@ -161,3 +161,28 @@ describe('files that cannot be read as text', () => {
     expect(diagnostics).toEqual([]);
   });
 });
+
+describe('malformed structures', () => {
+  it('give diagnostics, never exceptions, whatever the shape', async () => {
+    const { diagnostics } = await checkWritten({
+      'list.yaml': '- a\n- b\n',
+      'scalar.yaml': 'hello\n',
+      'weird.yaml':
+        'version: 1\nname: weird\nsource: 5\ntarget: [1]\nproperties: [1, null, {target: 5}, {source: {a: 1}, target: x}]\n' +
+        'match: 7\nidentity: x\nwhen: 5\nkey: $x\nparent: 7\ndependencies: [1]\nvariables: 5\ndelete: {to_target: 7}\ncreate: 5\n',
+      'weird2.yaml':
+        'version: 1\nname: weird2\nsource: {system: shop, entity: customer}\ntarget: {system: erp, entity: customer, where: [1], locked_when: 5}\n' +
+        'properties:\n  - {source: 5, target: EmailAddress, to_target: 7, to_source: [1]}\n  - {target: MailAddress.City.Foo}\n' +
+        "match: [{source: 1, target: 2}, 5]\ndependencies: {x: 5}\nvariables: {'bad name': 1}\n",
+      'laughs.yaml':
+        'a: &x [1]\nb: &y [*x,*x,*x,*x,*x,*x,*x,*x,*x]\nc: &z [*y,*y,*y,*y,*y,*y,*y,*y,*y]\nd: [*z,*z,*z,*z,*z,*z,*z,*z,*z,*z,*z,*z]\n',
+    });
+    const codes = new Set(diagnostics.map((d) => `${d.file} ${d.code}`));
+    expect(codes).toContain('list.yaml MAP_WRONG_TYPE');
+    expect(codes).toContain('scalar.yaml MAP_WRONG_TYPE');
+    expect(codes).toContain('weird.yaml MAP_WRONG_TYPE');
+    expect(codes).toContain('weird2.yaml MAP_INVALID_KEY');
+    expect(codes).toContain('weird2.yaml MAP_UNKNOWN_PROPERTY');
+    expect(codes).toContain('laughs.yaml YAML_SYNTAX');
+  });
+});

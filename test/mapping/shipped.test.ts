@@ -142,3 +142,46 @@ describe('the dataflow documents in docs/', () => {
     expect(strict(join(dir, 'bad.rst'))).not.toBe(0);
   });
 });
+
+describe('checks against the real entity schemas', () => {
+  const edit = async (file: string, from: string, to: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mapsync-shipped-'));
+    const text = readFileSync(join(REPO, 'mappings', file), 'utf8');
+    expect(text).toContain(from);
+    writeFileSync(join(dir, file), text.replace(from, to));
+    const { diagnostics } = await checkFiles(['.'], {
+      registry: connectors,
+      schemasDir: DEFAULT_SCHEMAS_DIR,
+      cwd: dir,
+    });
+    return diagnostics;
+  };
+
+  it('a target EmailAdress is an error with a "did you mean EmailAddress" hint', async () => {
+    const diagnostics = await edit('customer-person.yaml', 'target: EmailAddress', 'target: EmailAdress');
+    expect(diagnostics.map((d) => [d.code, d.message])).toContainEqual([
+      'MAP_UNKNOWN_PROPERTY',
+      'poweroffice-go customer has no property "EmailAdress" (did you mean "EmailAddress"?)',
+    ]);
+  });
+
+  it('writing NetAmount or SalesOrderNo is an error', async () => {
+    const diagnostics = await edit(
+      'salesorder.yaml',
+      'target: PurchaseOrderReference',
+      'target: SalesOrderNo',
+    );
+    expect(diagnostics.map((d) => d.code)).toContain('MAP_READ_ONLY_TARGET');
+    const lines = await edit('salesorderline.yaml', 'target: Allowance', 'target: NetAmount');
+    expect(lines.map((d) => d.code)).toContain('MAP_READ_ONLY_TARGET');
+  });
+
+  it('a string price copied into a number without conversion is a warning', async () => {
+    const diagnostics = await edit(
+      'product.yaml',
+      '    type: decimal\n    to_target: |\n      $decimal(regular_price, 2)\n    to_source: |\n      $decimalString(UnitPrice, 2)\n',
+      '',
+    );
+    expect(diagnostics.map((d) => [d.severity, d.code])).toContainEqual(['warning', 'MAP_TYPE_MISMATCH']);
+  });
+});
