@@ -130,7 +130,10 @@ export async function compileMapping(
       'a one-way mapping cannot create records in the source',
     );
   }
-  const identity = checkIdentity(scope, doc, compiledProperties.properties, create, targetSide);
+  const identity = checkIdentity(scope, doc, compiledProperties.properties, create, {
+    ...(sourceSide ? { source: sourceSide } : {}),
+    ...(targetSide ? { target: targetSide } : {}),
+  });
   const deletes = compileDelete(scope, doc.delete, direction, sourceSide, targetSide);
   const dependencies = Object.entries(obj(doc.dependencies) ?? {}).map(([mapping, policy]) => {
     unit.references.push({
@@ -286,8 +289,9 @@ function checkIdentity(
   doc: MappingDocument,
   properties: CompiledMapping['properties'],
   create: CompiledMapping['create'],
-  targetSide: ResolvedSide | undefined,
+  sides: { source?: ResolvedSide; target?: ResolvedSide },
 ): CompiledMapping['identity'] | undefined {
+  const targetSide = sides.target;
   const target = str(doc.identity?.target);
   const source = str(doc.identity?.source);
   if (target !== undefined && !properties.some((p) => p.target === target && p.direction !== 'to-source')) {
@@ -304,14 +308,19 @@ function checkIdentity(
       `identity guard "${source}" must be the source of a property that flows to the source`,
     );
   }
-  const guards = targetSide?.descriptor.guardFields ?? [];
-  if (target !== undefined && guards.length > 0 && !guards.includes(target)) {
-    scope.report(
-      ['identity', 'target'],
-      'MAP_GUARD_NOT_SEARCHABLE',
-      `${targetSide?.kind} cannot look ${targetSide?.entity} records up by "${target}" after a crash (it can by: ${guards.join(', ')})`,
-      { severity: 'warning' },
-    );
+  for (const [key, path, side] of [
+    ['target', target, sides.target],
+    ['source', source, sides.source],
+  ] as const) {
+    const guards = side?.descriptor.guardFields ?? [];
+    if (path !== undefined && guards.length > 0 && !guards.includes(path)) {
+      scope.report(
+        ['identity', key],
+        'MAP_GUARD_NOT_SEARCHABLE',
+        `${side?.kind} cannot look ${side?.entity} records up by "${path}" after a crash (it can by: ${guards.join(', ')})`,
+        { severity: 'warning' },
+      );
+    }
   }
   if (create.inTarget && target === undefined && targetSide) {
     scope.report(

@@ -73,7 +73,9 @@ function section(flow: Flow): string {
   const parts = [heading(flow.title, '-')];
   const lead = flow.reverse
     ? `Changes to a ${toName}'s properties listed below that are made in ${systemTitle(from.system)} flow back from the linked ${fromName} record, so both records stay the same.`
-    : `Every ${fromName} record that takes part is synchronized with a ${toName} record. Once the two are linked they are kept in sync: a later change to a property listed below is carried over again.`;
+    : mapping.fanOut
+      ? `Every child (described below) of a ${fromName} record that takes part is synchronized with a ${toName} record under the parent record. Once the two are linked they are kept in sync: a later change to a property listed below is carried over again.`
+      : `Every ${fromName} record that takes part is synchronized with a ${toName} record. Once the two are linked they are kept in sync: a later change to a property listed below is carried over again.`;
   parts.push(`${text(lead)}\n`);
   const facts: string[] = [
     `Mapping ${literal(mapping.name)} (${literal(basename(mapping.file))}), ${mapping.direction}.`,
