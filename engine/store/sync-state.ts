@@ -82,6 +82,8 @@ export interface IntentRecord {
   parentId?: string;
   /** For child records: the child key within the parent record. */
   childKey?: string;
+  /** The record is a virtual source (a guest's billing data): recover it as a virtual link. */
+  virtual?: boolean;
 }
 
 export interface FailedRequest {

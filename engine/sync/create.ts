@@ -148,7 +148,13 @@ async function createInTarget(
   }
 
   const intent: IntentRecord | undefined = guard
-    ? { guard, side: 'target', at: run.now().toISOString(), payloadHash: contentHash(payload) }
+    ? {
+        guard,
+        side: 'target',
+        at: run.now().toISOString(),
+        payloadHash: contentHash(payload),
+        ...(options.virtual ? { virtual: true } : {}),
+      }
     : undefined;
   if (intent) await mr.state.setIntent('source', id, intent);
 
@@ -445,6 +451,7 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
       const targetId = from === 'source' ? foundId : id;
       if (!(await mr.state.getLink(sourceId))) {
         const link = emptyLink(sourceId, targetId, 'recovered', run.now());
+        if (intent.virtual) link.virtual = true;
         if (from === 'source') {
           // The target values are known; the source values flow on the record's next sync.
           const values = run.evalr.readTargetValues(mapping, record);
