@@ -9,7 +9,7 @@ import { isScalar } from 'yaml';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import { type Diagnostic, sortDiagnostics } from '../diagnostics/diagnostic.ts';
 import { didYouMean } from '../diagnostics/did-you-mean.ts';
-import { DocumentSchemas } from '../yaml/document-schemas.ts';
+import { DEFAULT_SCHEMAS_DIR, DocumentSchemas } from '../yaml/document-schemas.ts';
 import { findNode, locate } from '../yaml/locate.ts';
 import { parseYaml, type YamlSource } from '../yaml/parse-source.ts';
 import { readSource } from '../yaml/read-source.ts';
@@ -42,7 +42,8 @@ export interface LoadConfigOptions {
   /** Report unset variables as errors (sync, serve); validate/test/docs do not need them. */
   requireEnv: boolean;
   registry: ConnectorRegistry;
-  schemasDir: string;
+  /** Folder of the JSON Schemas (default: the shipped `schemas/`). */
+  schemasDir?: string;
   /** How to name the file in diagnostics (default: the path). */
   displayPath?: string;
 }
@@ -59,7 +60,7 @@ export async function loadConfig(
   const parsed = parseYaml(text.text, file);
   const diagnostics = [...parsed.diagnostics];
   if (parsed.value === undefined) return { diagnostics };
-  const validate = await new DocumentSchemas(options.schemasDir).validator('mapsync');
+  const validate = await new DocumentSchemas(options.schemasDir ?? DEFAULT_SCHEMAS_DIR).validator('mapsync');
   diagnostics.push(...checkSchema(parsed.source, parsed.value, validate, 'CFG'));
   const raw = (parsed.value ?? {}) as Record<string, unknown>;
   const secrets: string[] = [];

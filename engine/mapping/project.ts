@@ -5,7 +5,6 @@
  * that must not start with a broken setup (sync, serve).
  */
 import { relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type LoadConfigOptions,
   loadConfig,
@@ -15,13 +14,13 @@ import {
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import { type Diagnostic, formatDiagnostic, hasErrors, sortDiagnostics } from '../diagnostics/diagnostic.ts';
 import { ConfigError } from '../errors.ts';
+import { DEFAULT_SCHEMAS_DIR } from '../yaml/document-schemas.ts';
 import type { MappingUnit } from './compile.ts';
 import type { ExpressionLimits } from './expression.ts';
 import { loadMappings } from './load.ts';
 import type { CompiledMapping } from './model.ts';
 
-/** The `schemas/` folder shipped with mapsync. */
-export const DEFAULT_SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
+export { DEFAULT_SCHEMAS_DIR };
 
 export interface LoadProjectOptions {
   /** Path of mapsync.yaml. */

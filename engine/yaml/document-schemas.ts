@@ -6,7 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+
+/** The `schemas/` folder shipped with mapsync (document schemas and entity schemas). */
+export const DEFAULT_SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
 
 export type DocumentKind = 'mapping' | 'mapping-test' | 'mapsync';
 
