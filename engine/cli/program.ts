@@ -21,8 +21,7 @@ export function buildProgram(deps: CliDeps, modules: readonly CommandModule[] = 
   const program = new Command()
     .name('mapsync')
     .description(
-      'Two-way sync between business systems, declared in YAML mappings with JSONata expressions.\n' +
-        'First product: WooCommerce <-> PowerOffice Go.',
+      'Two-way sync between business systems, declared in YAML mappings with JSONata expressions. First product: WooCommerce <-> PowerOffice Go.',
     )
     .version(packageJson.version, '-V, --version', 'print the mapsync version')
     .helpOption('-h, --help', 'show help for a command')

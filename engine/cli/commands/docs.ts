@@ -19,9 +19,7 @@ export function register(program: Command, deps: CliDeps): void {
     .command('docs')
     .summary('generate the dataflow documents from the mappings')
     .description(
-      'Write one reStructuredText document per direction between two systems (for example\n' +
-        'woocommerce-powerofficego.rst and powerofficego-woocommerce.rst), with a section and a\n' +
-        'property table per mapping, generated from the mapping files.',
+      'Write one reStructuredText document per direction between two systems (for example woocommerce-powerofficego.rst and powerofficego-woocommerce.rst), with a section and a property table per mapping, generated from the mapping files.',
     )
     .argument(
       '[paths...]',

@@ -18,9 +18,7 @@ export function register(program: Command, deps: CliDeps): void {
     .command('test')
     .summary('run the mapping tests (*.test.yaml)')
     .description(
-      'Run the mapping tests (*.test.yaml) found under the paths: each case maps its input record\n' +
-        '(links stubbed by the case) and compares the output with equals / contains / skipped.\n' +
-        'Every case runs twice to prove the mapping is deterministic.',
+      'Run the mapping tests (*.test.yaml) found under the paths: each case maps its input record (links stubbed by the case) and compares the output with equals / contains / skipped. Every case runs twice to prove the mapping is deterministic.',
     )
     .argument('[paths...]', 'folders or files (default: the mappings folder of mapsync.yaml, else mappings/)')
     .option('-c, --config <file>', 'mapsync.yaml to read systems from (default: ./mapsync.yaml when present)')

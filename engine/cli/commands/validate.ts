@@ -15,10 +15,7 @@ export function register(program: Command, deps: CliDeps): void {
     .command('validate')
     .summary('check mapping files, mapping tests and mapsync.yaml')
     .description(
-      'Check mapping files, their tests (*.test.yaml) and mapsync.yaml without running a sync: YAML,\n' +
-        'schema, entity properties, JSONata expressions and the references between mappings.\n' +
-        'Every problem of every file is printed, sorted, as: path:line:col severity CODE message\n' +
-        '(codes: docs/diagnostics.md). Environment variables are not needed.',
+      'Check mapping files, their tests (*.test.yaml) and mapsync.yaml without running a sync: YAML, schema, entity properties, JSONata expressions and the references between mappings. Every problem of every file is printed, sorted, as: path:line:col severity CODE message (codes: docs/diagnostics.md). Environment variables are not needed.',
     )
     .argument(
       '[paths...]',
