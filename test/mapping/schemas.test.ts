@@ -1,0 +1,44 @@
+/**
+ * The document schemas are the editor help (yaml-language-server) and the source of the
+ * reference docs: every key has a title, a description and examples.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const SCHEMAS = fileURLToPath(new URL('../../schemas/', import.meta.url));
+type Node = Record<string, unknown>;
+
+function missingHelp(file: string, required: readonly string[]): string[] {
+  const root = JSON.parse(readFileSync(join(SCHEMAS, file), 'utf8')) as Node;
+  const problems: string[] = [];
+  const walk = (node: unknown, path: string): void => {
+    if (typeof node !== 'object' || node === null) return;
+    const schema = node as Node;
+    for (const [key, value] of Object.entries((schema.properties as Record<string, Node>) ?? {})) {
+      const missing = required.filter((field) => !(field in value));
+      if (missing.length > 0) problems.push(`${path}.${key}: ${missing.join(', ')}`);
+      walk(value, `${path}.${key}`);
+    }
+    for (const key of ['items', 'additionalProperties']) walk(schema[key], `${path}/${key}`);
+    for (const key of ['anyOf', 'allOf', 'oneOf']) {
+      for (const [i, branch] of ((schema[key] as unknown[]) ?? []).entries())
+        walk(branch, `${path}/${key}${i}`);
+    }
+    for (const [name, definition] of Object.entries((schema.definitions as Record<string, Node>) ?? {})) {
+      walk(definition, `#${name}`);
+    }
+  };
+  walk(root, '');
+  return problems;
+}
+
+it('mapping.schema.json and mapping-test.schema.json: title, description and examples on every key', () => {
+  expect(missingHelp('mapping.schema.json', ['title', 'description', 'examples'])).toEqual([]);
+  expect(missingHelp('mapping-test.schema.json', ['title', 'description', 'examples'])).toEqual([]);
+});
+
+it('mapsync.schema.json: title and description on every key', () => {
+  expect(missingHelp('mapsync.schema.json', ['title', 'description'])).toEqual([]);
+});
