@@ -35,6 +35,8 @@ export interface ProjectConfig {
   mappingsDir: string;
   /** Interpolated secret values, for scrubbing logs. */
   secrets: string[];
+  /** Other top-level sections (`service`, …), interpolated, for the components that own them. */
+  sections: Record<string, unknown>;
 }
 
 export interface LoadConfigOptions {
@@ -124,6 +126,11 @@ export async function loadConfig(
     diagnostics,
     false,
   );
+  const sections: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (['version', 'systems', 'store', 'mappings'].includes(key)) continue;
+    sections[key] = resolveDeep(parsed.source, [key], value, options, diagnostics);
+  }
   const config: ProjectConfig = {
     file,
     dir,
@@ -131,6 +138,7 @@ export async function loadConfig(
     store: String(store),
     mappingsDir: resolve(dir, String(mappings)),
     secrets,
+    sections,
   };
   return { config, diagnostics: sortDiagnostics(diagnostics) };
 }
@@ -141,6 +149,24 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 function at(source: YamlSource, path: (string | number)[], code: string, message: string): Diagnostic {
   const { line, col } = locate(source, path);
   return { file: source.file, line, col, severity: 'error', code, message };
+}
+
+/** Interpolate every string inside a value (objects and arrays walked). */
+function resolveDeep(
+  source: YamlSource,
+  path: (string | number)[],
+  value: unknown,
+  options: LoadConfigOptions,
+  diagnostics: Diagnostic[],
+): unknown {
+  if (Array.isArray(value))
+    return value.map((item, i) => resolveDeep(source, [...path, i], item, options, diagnostics));
+  if (isObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolveDeep(source, [...path, k], v, options, diagnostics)]),
+    );
+  }
+  return resolveValue(source, path, value, options, diagnostics, true);
 }
 
 /**

@@ -79,6 +79,7 @@ describe('loadConfig', () => {
     expect(config?.store).toBe('sqlite://data/mapsync.sqlite');
     expect(config?.mappingsDir).toBe(join(dir, 'maps'));
     expect(config?.secrets).toEqual(['k3y-secret']);
+    expect(config?.sections).toEqual({});
   });
 
   it('does not need the environment for validation, but sync does: all missing variables at once', async () => {
