@@ -77,7 +77,7 @@ export async function crashTrial(trial: number, seed: number): Promise<TrialResu
     for (let k = 0; k < killCount; k++) {
       // The moment is random within the run itself: counted from its first request to the
       // shop (process start-up time varies too much with the machine's load to count from).
-      const afterMs = random.int(0, 1400);
+      const afterMs = random.int(0, 1100);
       const mark = pair.woo.log.mark();
       const { child, done } = runSync(env, pair.dir);
       let finished = false;
