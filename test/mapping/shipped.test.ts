@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../engine/connectors/index.ts';
 import { checkFiles } from '../../engine/mapping/check-files.ts';
 import { dataflowDocuments } from '../../engine/mapping/docs/dataflow.ts';
+import { valuesForTarget } from '../../engine/mapping/evaluate.ts';
 import { DEFAULT_SCHEMAS_DIR, loadProject, type Project } from '../../engine/mapping/project.ts';
 import { runTestFiles } from '../../engine/mapping/testing/run-tests.ts';
 import { rstProblems } from './rst-check.ts';
@@ -183,5 +184,30 @@ describe('checks against the real entity schemas', () => {
       '',
     );
     expect(diagnostics.map((d) => [d.severity, d.code])).toContainEqual(['warning', 'MAP_TYPE_MISMATCH']);
+  });
+});
+
+describe('salesorder: the buyer of a guest order', () => {
+  it('is passed to $link as a customer-person source record built from the billing data', async () => {
+    const salesorder = project.mappings.find((m) => m.name === 'salesorder')!;
+    const calls: [string, unknown][] = [];
+    const billing = { first_name: 'Gjest', last_name: 'Kunde', email: 'gjest@example.no', city: 'Oslo' };
+    const values = await valuesForTarget(
+      salesorder,
+      { id: 1002, number: '1002', customer_id: 0, date_created_gmt: '2024-05-02T08:00:00', billing },
+      {
+        link: async (mapping, key) => {
+          calls.push([mapping, key]);
+          return '10077';
+        },
+      },
+    );
+    expect(calls).toEqual([
+      [
+        'customer-person',
+        { id: 'guest-1002', email: 'gjest@example.no', first_name: 'Gjest', last_name: 'Kunde', billing },
+      ],
+    ]);
+    expect(values.get('CustomerId')).toBe(10077);
   });
 });
