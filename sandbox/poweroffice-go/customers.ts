@@ -63,8 +63,7 @@ function insertCustomer(state: PowerOfficeState, input: unknown, options: Create
     rec.Id = state.nextId('contactId');
   }
   if (rec.Number === undefined || rec.Number === null) {
-    const used = [...state.customers.values()].map((c) => Number(c.Number ?? 0));
-    state.seq.customerNumber = Math.max(state.seq.customerNumber, ...used);
+    state.seq.customerNumber = Math.max(state.seq.customerNumber, state.customers.max('Number'));
     rec.Number = state.nextId('customerNumber');
   }
   applyRules(state, rec, options.admin === true);
@@ -180,10 +179,9 @@ export function after(value: unknown, ticks: bigint): boolean {
 
 /** Uniqueness always; the service's business rules unless an admin insert bypasses them. */
 function applyRules(state: PowerOfficeState, rec: Rec, lenient = false): void {
-  const customers = state.customers.values();
-  ensureUnique('customer', customers, 'ExternalImportReference', rec.ExternalImportReference, rec.Id);
-  ensureUnique('customer', state.customers.values(), 'Number', rec.Number, rec.Id);
-  ensureUnique('customer', state.customers.values(), 'ExternalNumber', rec.ExternalNumber, rec.Id);
+  ensureUnique('customer', state.customers, 'ExternalImportReference', rec.ExternalImportReference, rec.Id);
+  ensureUnique('customer', state.customers, 'Number', rec.Number, rec.Id);
+  ensureUnique('customer', state.customers, 'ExternalNumber', rec.ExternalNumber, rec.Id);
   if (isNumber(rec.Number) && (rec.Number < 1 || !Number.isInteger(rec.Number))) {
     throw invalid('customer', `Number ${rec.Number} is not a valid customer number.`);
   }

@@ -4,6 +4,7 @@
  */
 import { canonical } from './clock.ts';
 import { Problem } from './problem.ts';
+import { RecordMap } from './record-map.ts';
 import { type Entity, LABEL, type PropertySchema } from './schemas.ts';
 import type { PowerOfficeState, Rec } from './state.ts';
 
@@ -61,13 +62,20 @@ export function sameText(a: unknown, b: unknown): boolean {
 /** Refuse a value another record of `records` already holds in `field` (case-insensitively for text). */
 export function ensureUnique(
   entity: Entity,
-  records: Iterable<Rec>,
+  records: Iterable<Rec> | RecordMap,
   field: string,
   value: unknown,
   selfId?: unknown,
 ): void {
   if (value === null || value === undefined || value === '') return;
-  for (const r of records) {
+  if (records instanceof RecordMap && records.indexes(field)) {
+    for (const id of records.holders(field, value)) {
+      if (selfId !== undefined && id === String(selfId)) continue;
+      throw alreadyInUse(entity, field, value, records.get(id)?.Id);
+    }
+    return;
+  }
+  for (const r of records instanceof RecordMap ? records.values() : records) {
     if (selfId !== undefined && String(r.Id) === String(selfId)) continue;
     const other = r[field];
     if (typeof value === 'string' ? sameText(other, value) : other === value)
@@ -91,14 +99,16 @@ function allTimestamps(state: PowerOfficeState): Set<string> {
  * another record is refused: the sandbox promises unique values.
  */
 export function stampInsert(state: PowerOfficeState, rec: Rec, fields: readonly string[]): void {
-  const taken = allTimestamps(state);
+  // Collected only when a timestamp is given (admin inserts): a scan of every record.
+  let taken: Set<string> | undefined;
   const now = state.clock.next();
   for (const field of fields) {
     const given = rec[field];
     if (typeof given === 'string') {
       const c = canonical(given);
       if (!c) throw new Problem(400, 'Invalid record', `${field} '${given}' is not a timestamp.`);
-      if (field === 'LastChangedDateTimeOffset' && taken.has(c)) {
+      if (field === 'LastChangedDateTimeOffset') taken ??= allTimestamps(state);
+      if (field === 'LastChangedDateTimeOffset' && taken?.has(c)) {
         throw new Problem(
           400,
           'Invalid record',

@@ -118,7 +118,7 @@ export function filterProducts(state: PowerOfficeState, q: Query): Rec[] {
 }
 
 function applyRules(state: PowerOfficeState, rec: Rec): void {
-  ensureUnique('product', state.products.values(), 'Code', rec.Code, rec.Id);
+  ensureUnique('product', state.products, 'Code', rec.Code, rec.Id);
   if (rec.StockOnHand !== null && rec.StockOnHand !== undefined && rec.IsStockItem !== true) {
     throw invalid('product', 'StockOnHand can only be set when IsStockItem is true.');
   }

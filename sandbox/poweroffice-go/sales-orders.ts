@@ -136,7 +136,7 @@ function insertOrder(state: PowerOfficeState, input: unknown, options: { admin?:
   };
   order.Id = admin && typeof values.Id === 'string' && validUuid(values.Id) ? values.Id : randomUUID();
   if (state.orders.has(String(order.Id))) throw new Problem(400, 'Invalid record', 'Id is taken.');
-  ensureUnique('salesorder', state.orders.values(), 'ExternalImportReference', order.ExternalImportReference);
+  ensureUnique('salesorder', state.orders, 'ExternalImportReference', order.ExternalImportReference);
   const lines = ((rawLines as unknown[] | undefined) ?? []).map((l, i) =>
     prepareLine(state, order, l, i, admin),
   );
@@ -181,13 +181,7 @@ export function patchOrder(state: PowerOfficeState, id: string, body: unknown): 
   delete next.CustomerNo;
   if (changed.includes('CustomerId'))
     next.CustomerId = resolveCustomer(state, { CustomerId: values.CustomerId }).Id;
-  ensureUnique(
-    'salesorder',
-    state.orders.values(),
-    'ExternalImportReference',
-    next.ExternalImportReference,
-    id,
-  );
+  ensureUnique('salesorder', state.orders, 'ExternalImportReference', next.ExternalImportReference, id);
   next.LastChangedDateTimeOffset = state.clock.next();
   state.orders.set(id, next);
   state.changed();

@@ -6,6 +6,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Clock } from './clock.ts';
+import { RecordMap } from './record-map.ts';
 
 export type Rec = Record<string, unknown>;
 
@@ -25,12 +26,19 @@ const INITIAL: Sequences = {
   salesOrderNo: 0,
 };
 
+/** Fields the service keeps unique, indexed for constant-time checks (see record-map.ts). */
+const UNIQUE = {
+  customers: ['ExternalImportReference', 'Number', 'ExternalNumber'],
+  products: ['Code'],
+  orders: ['ExternalImportReference'],
+} as const;
+
 export class PowerOfficeState {
   readonly clock = new Clock();
-  customers = new Map<string, Rec>();
-  products = new Map<string, Rec>();
+  customers = new RecordMap(UNIQUE.customers);
+  products = new RecordMap(UNIQUE.products);
   /** Sales order headers by id (uuid). */
-  orders = new Map<string, Rec>();
+  orders = new RecordMap(UNIQUE.orders);
   /** Sales order lines by id (uuid); each carries its SalesOrderId. */
   lines = new Map<string, Rec>();
   seq: Sequences = { ...INITIAL };
@@ -82,9 +90,18 @@ export class PowerOfficeState {
 
   restore(data: Rec): void {
     const list = (key: string) => (Array.isArray(data[key]) ? (data[key] as Rec[]) : []);
-    this.customers = new Map(list('customers').map((r) => [String(r.Id), r]));
-    this.products = new Map(list('products').map((r) => [String(r.Id), r]));
-    this.orders = new Map(list('orders').map((r) => [String(r.Id), r]));
+    this.customers = new RecordMap(
+      UNIQUE.customers,
+      list('customers').map((r) => [String(r.Id), r]),
+    );
+    this.products = new RecordMap(
+      UNIQUE.products,
+      list('products').map((r) => [String(r.Id), r]),
+    );
+    this.orders = new RecordMap(
+      UNIQUE.orders,
+      list('orders').map((r) => [String(r.Id), r]),
+    );
     this.lines = new Map(list('lines').map((r) => [String(r.Id), r]));
     this.seq = { ...INITIAL, ...(data.seq as Partial<Sequences>) };
     if (typeof data.clock === 'string') this.clock.lastTicks = BigInt(data.clock);
