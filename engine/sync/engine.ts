@@ -17,6 +17,7 @@
  * writes are made, and callers exit 1. Aborting (`signal`) stops taking new records and
  * lets the ones in flight finish; every create keeps its intent-then-link order.
  */
+import { setMaxListeners } from 'node:events';
 import type { Connector } from '../connectors/types.ts';
 import { ConfigError, StoreError } from '../errors.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
@@ -90,10 +91,25 @@ export class SyncEngine {
   }
 
   async run(options: EngineRunOptions = {}): Promise<RunSummary> {
+    // A run-scoped signal: every listing request listens to it, more than the default ten
+    // at a time, and the caller's signal keeps no listener once the run is over.
+    const local = new AbortController();
+    setMaxListeners(0, local.signal);
+    const forward = () => local.abort();
+    options.signal?.addEventListener('abort', forward, { once: true });
+    if (options.signal?.aborted) local.abort();
+    try {
+      return await this.runWith(options, local.signal);
+    } finally {
+      options.signal?.removeEventListener('abort', forward);
+    }
+  }
+
+  private async runWith(options: EngineRunOptions, signal: AbortSignal): Promise<RunSummary> {
     const runOptions: RunOptions = {
       mode: options.mode ?? 'incremental',
       dryRun: options.dryRun ?? false,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal,
       ...(options.retryFailed !== undefined ? { retryFailed: options.retryFailed } : {}),
       ...(options.retryAllNow ? { retryAllNow: true } : {}),
       ...(options.retryIds ? { retryIds: options.retryIds } : {}),
