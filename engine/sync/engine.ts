@@ -129,20 +129,21 @@ export class SyncEngine {
     for (const mapping of selected) {
       if (ctx.aborted()) break;
       const mr = ctx.mappingRun(mapping.name);
+      ctx.startSummary(mapping.name);
       try {
         await runMapping(mr);
       } catch (error) {
         if (error instanceof StoreError) {
           storeError = `store unavailable: ${error.message}`;
           ctx.error(mapping.name, error.code, storeError);
-          ctx.emit(() => this.deps.events.mappingFinished?.(ctx.finishSummary(mapping.name)));
+          this.finishMapping(ctx, mapping.name);
           break;
         }
         const message = error instanceof Error ? error.message : String(error);
         ctx.error(mapping.name, 'INTERNAL', `${mapping.name}: stopped by an internal error: ${message}`);
         this.deps.runtime.logger.error({ err: error, mapping: mapping.name }, 'mapping run failed');
       }
-      ctx.emit(() => this.deps.events.mappingFinished?.(ctx.finishSummary(mapping.name)));
+      this.finishMapping(ctx, mapping.name);
     }
     const mappings = selected.map((m) => ctx.finishSummary(m.name));
     const aborted = ctx.aborted();
@@ -212,6 +213,12 @@ export class SyncEngine {
     }
     await ctx.drainWrites();
     return result;
+  }
+
+  private finishMapping(ctx: RunContext, mapping: string): void {
+    // Computed outside the optional call: `f?.(x)` would not evaluate `x` without listener.
+    const finished = ctx.finishSummary(mapping);
+    ctx.emit(() => this.deps.events.mappingFinished?.(finished));
   }
 
   private context(options: RunOptions): RunContext {

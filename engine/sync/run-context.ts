@@ -69,6 +69,7 @@ export class RunContext {
   readonly summaries = new Map<string, MappingSummary>();
   private readonly queues = new Map<string, BatchQueue>();
   private readonly started = new Map<string, number>();
+  private readonly finished = new Set<string>();
   private placeholders = 0;
   private readonly runs = new Map<string, MappingRun>();
   readonly startedAt: Date;
@@ -150,9 +151,19 @@ export class RunContext {
     return summary;
   }
 
+  /** The mapping's run starts now (its duration counts from here). */
+  startSummary(mapping: string): void {
+    this.summary(mapping);
+    this.started.set(mapping, Date.now());
+  }
+
+  /** Mark the mapping's run finished (the first call fixes its duration) and return its summary. */
   finishSummary(mapping: string): MappingSummary {
     const summary = this.summary(mapping);
-    summary.durationMs = Date.now() - (this.started.get(mapping) ?? Date.now());
+    if (!this.finished.has(mapping)) {
+      summary.durationMs = Date.now() - (this.started.get(mapping) ?? Date.now());
+      this.finished.add(mapping);
+    }
     return summary;
   }
 
