@@ -211,3 +211,71 @@ describe('orders with lines (fan-out)', () => {
     expect(erp.all('salesorderline')).toHaveLength(2);
   });
 });
+
+describe('virtual links and single records', () => {
+  it('a real customer registering later with a guest’s e-mail takes the customer over (no second customer)', async () => {
+    const { engine, shop, erp, store } = setup();
+    shop.seed('product', products);
+    shop.seed('order', [
+      order({ id: '7001', customer_id: 0, billing: { email: 'nina@example.com', first_name: 'Nina' } }),
+    ]);
+    await engine.run();
+    expect(erp.all('customer')).toHaveLength(1);
+    const guestTarget = (await new MappingState('customer', store).getLink('guest-7001'))!.targetId;
+    shop.seed('customer', [
+      { id: '55', email: 'Nina@Example.com', first_name: 'Nina', last_name: 'N', billing: { city: 'Oslo' } },
+    ]);
+    await engine.run();
+    expect(erp.all('customer')).toHaveLength(1);
+    const state = new MappingState('customer', store);
+    expect(await state.getLink('55')).toMatchObject({ targetId: guestTarget, origin: 'matched' });
+    expect(await state.reverse(guestTarget)).toEqual({ sourceId: '55', virtual: false });
+    // The real customer's values won the first link; the guest link still points there.
+    expect(erp.all('customer')[0]).toMatchObject({ ExternalImportReference: '55', LastName: 'N' });
+    expect(await state.getLink('guest-7001')).toMatchObject({ virtual: true, targetId: guestTarget });
+  });
+
+  it('syncRecord: one record now (a webhook), both sides read live; a delete is confirmed first', async () => {
+    const mapping = customerMapping({ delete: { toTarget: 'archive', toSource: 'ignore' } });
+    const store = openStore('memory://');
+    const { engine, shop, erp } = makeEngine([mapping], { store });
+    shop.seed('customer', [alice]);
+    const created = await engine.syncRecord({
+      mapping: 'customer',
+      side: 'source',
+      id: '1',
+      reason: 'webhook',
+    });
+    expect(created).toMatchObject({ outcome: 'created' });
+    shop.edit('customer', '1', (r) => {
+      r.first_name = 'Alicia';
+    });
+    const updated = await engine.syncRecord({
+      mapping: 'customer',
+      side: 'source',
+      id: '1',
+      reason: 'webhook',
+    });
+    expect(updated).toMatchObject({ outcome: 'updated', properties: ['FirstName', 'Name'] });
+    // A delete webhook for a record that still exists changes nothing.
+    const still = await engine.syncRecord({
+      mapping: 'customer',
+      side: 'source',
+      id: '1',
+      reason: 'webhook',
+      deleted: true,
+    });
+    expect(still.outcome).not.toBe('archived');
+    shop.drop('customer', '1');
+    const gone = await engine.syncRecord({
+      mapping: 'customer',
+      side: 'source',
+      id: '1',
+      reason: 'webhook',
+      deleted: true,
+    });
+    expect(gone).toMatchObject({ outcome: 'archived' });
+    expect(erp.writes.at(-1)).toMatchObject({ method: 'remove', body: 'archive' });
+    expect(await new MappingState('customer', store).getLink('1')).toBeUndefined();
+  });
+});
