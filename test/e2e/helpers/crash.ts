@@ -46,14 +46,12 @@ export async function crashTrial(trial: number, seed: number): Promise<TrialResu
     shop: { count: 60, seed: 300 + trial, anchor: new Date('2026-01-15T00:00:00Z') },
     // A few customers and products exist already (first-time links are crash-tested too).
     poweroffice: (woo) => ({
-      customers: woo.state.data.customers
-        .slice(0, 4)
-        .map((c: Rec) => ({
-          IsPerson: true,
-          FirstName: c.first_name,
-          LastName: 'Old',
-          EmailAddress: c.email,
-        })),
+      customers: woo.state.data.customers.slice(0, 4).map((c: Rec) => ({
+        IsPerson: true,
+        FirstName: c.first_name,
+        LastName: 'Old',
+        EmailAddress: c.email,
+      })),
       products: woo.state.data.products
         .filter((p: Rec) => p.sku)
         .slice(0, 2)

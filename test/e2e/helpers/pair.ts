@@ -66,6 +66,9 @@ export interface Pair {
   close(): Promise<void>;
 }
 
+/** A `${VAR}` reference for mapsync.yaml (interpolated by the config loader, not here). */
+const ref = (name: string) => ['$', '{', name, '}'].join('');
+
 export async function startPair(options: PairOptions = {}): Promise<Pair> {
   const woo = await startWooCommerceSandbox({
     ...(options.shop ? { seed: options.shop } : {}),
@@ -82,19 +85,19 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
       'systems:',
       '  woocommerce:',
       '    connector: woocommerce',
-      '    url: ${WOOCOMMERCE_URL}',
-      '    consumer_key: ${WOOCOMMERCE_CONSUMER_KEY}',
-      '    consumer_secret: ${WOOCOMMERCE_CONSUMER_SECRET}',
-      '    webhook_secret: ${WOOCOMMERCE_WEBHOOK_SECRET}',
+      `    url: ${ref('WOOCOMMERCE_URL')}`,
+      `    consumer_key: ${ref('WOOCOMMERCE_CONSUMER_KEY')}`,
+      `    consumer_secret: ${ref('WOOCOMMERCE_CONSUMER_SECRET')}`,
+      `    webhook_secret: ${ref('WOOCOMMERCE_WEBHOOK_SECRET')}`,
       ...(options.wooPageSize ? [`    page_size: ${options.wooPageSize}`] : []),
       '  poweroffice-go:',
       '    connector: poweroffice-go',
-      '    url: ${POWEROFFICE_BASE_URL}',
-      '    application_key: ${POWEROFFICE_APPLICATION_KEY}',
-      '    client_key: ${POWEROFFICE_CLIENT_KEY}',
-      '    subscription_key: ${POWEROFFICE_SUBSCRIPTION_KEY}',
+      `    url: ${ref('POWEROFFICE_BASE_URL')}`,
+      `    application_key: ${ref('POWEROFFICE_APPLICATION_KEY')}`,
+      `    client_key: ${ref('POWEROFFICE_CLIENT_KEY')}`,
+      `    subscription_key: ${ref('POWEROFFICE_SUBSCRIPTION_KEY')}`,
       `    rate_limit: ${options.rateLimit ?? 1000}`,
-      'store: ${MAPSYNC_STORE}',
+      `store: ${ref('MAPSYNC_STORE')}`,
       `mappings: ${options.mappingsDir ?? join(REPO, 'mappings')}`,
       '',
     ].join('\n'),
