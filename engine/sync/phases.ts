@@ -149,12 +149,14 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
     const links = mapping.fanOut ? [] : await mr.state.getLinks(ids);
     const results = await Promise.allSettled(
       live.map((record, i) =>
-        limit(async () => {
-          if (run.aborted()) return;
-          await mr.processSource(record, 'change', mapping.fanOut ? undefined : { link: links[i] });
-          done++;
-          run.emit(() => run.deps.events.progress?.({ mapping: mapping.name, phase: 'source', done }));
-        }),
+        limit(() =>
+          guarded(run, async () => {
+            await mr.processSource(record, 'change', mapping.fanOut ? undefined : { link: links[i] });
+          }).then(() => {
+            done++;
+            run.emit(() => run.deps.events.progress?.({ mapping: mapping.name, phase: 'source', done }));
+          }),
+        ),
       ),
     );
     rethrowFirst(results);
@@ -175,10 +177,7 @@ async function remainingTargetChanges(mr: MappingRun): Promise<void> {
   const pending = [...mr.targetChanges].filter(([sourceId]) => !mr.processed.has(sourceId));
   const results = await Promise.allSettled(
     pending.map(([sourceId, view]) =>
-      limit(async () => {
-        if (mr.run.aborted()) return;
-        await mr.processTargetChange(sourceId, view);
-      }),
+      limit(() => guarded(mr.run, () => mr.processTargetChange(sourceId, view))),
     ),
   );
   rethrowFirst(results);
@@ -188,12 +187,7 @@ async function unlinkedTargets(mr: MappingRun): Promise<void> {
   const limit = pLimit(mr.run.deps.concurrency);
   const pending = [...mr.unlinkedTargets.values()].filter((v) => !mr.processedTargets.has(v.id));
   const results = await Promise.allSettled(
-    pending.map((view) =>
-      limit(async () => {
-        if (mr.run.aborted()) return;
-        await mr.processUnlinkedTarget(view);
-      }),
-    ),
+    pending.map((view) => limit(() => guarded(mr.run, () => mr.processUnlinkedTarget(view)))),
   );
   rethrowFirst(results);
 }
@@ -210,14 +204,20 @@ async function retryDue(mr: MappingRun): Promise<void> {
   });
   const limit = pLimit(run.deps.concurrency);
   const results = await Promise.allSettled(
-    due.map((f) =>
-      limit(async () => {
-        if (run.aborted()) return;
-        await mr.retry(f.side, f.id);
-      }),
-    ),
+    due.map((f) => limit(() => guarded(run, () => mr.retry(f.side, f.id)))),
   );
   rethrowFirst(results);
+}
+
+/** Run one record's work; a store failure marks the run so that no further write is sent. */
+async function guarded(run: MappingRun['run'], fn: () => Promise<unknown>): Promise<void> {
+  if (run.aborted() || run.fatal) return;
+  try {
+    await fn();
+  } catch (error) {
+    run.noteFailure(error);
+    throw error;
+  }
 }
 
 function rethrowFirst(results: PromiseSettledResult<unknown>[]): void {

@@ -12,6 +12,7 @@ import type {
   RemoveMode,
   WriteOptions,
 } from '../connectors/types.ts';
+import { StoreError } from '../errors.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
 import type { Runtime } from '../runtime.ts';
 import type { StateBackend } from '../store/sync-state.ts';
@@ -71,6 +72,8 @@ export class RunContext {
   private readonly started = new Map<string, number>();
   private readonly finished = new Set<string>();
   private placeholders = 0;
+  /** Set on the first store failure: from then on no write is sent, the run stops. */
+  fatal: StoreError | undefined;
   private readonly runs = new Map<string, MappingRun>();
   readonly startedAt: Date;
 
@@ -198,6 +201,7 @@ export class RunContext {
     data: EntityRecord,
     options?: WriteOptions,
   ): Promise<{ id: string; record: EntityRecord }> {
+    this.assertHealthy();
     if (this.dryRun) return { id: this.nextPlaceholder(), record: data };
     const record = await binding.connector.create(binding.entity, data, this.withSignal(options));
     return { id: binding.descriptor.idOf(record), record };
@@ -209,6 +213,7 @@ export class RunContext {
     childEntity: string,
     children: EntityRecord[],
   ): Promise<{ id: string; record: EntityRecord; children: EntityRecord[] }> {
+    this.assertHealthy();
     if (this.dryRun) return { id: this.nextPlaceholder(), record: data, children };
     const created = await binding.connector.withChildren!.createWithChildren(
       binding.entity,
@@ -227,6 +232,7 @@ export class RunContext {
     ops: PatchOperation[],
     options?: WriteOptions,
   ): Promise<EntityRecord | undefined> {
+    this.assertHealthy();
     if (this.dryRun || ops.length === 0) return undefined;
     const batch = binding.connector.batch;
     if (batch && !options?.parentId) {
@@ -242,8 +248,18 @@ export class RunContext {
   }
 
   async remove(binding: SideBinding, id: string, mode: RemoveMode, options?: WriteOptions): Promise<void> {
+    this.assertHealthy();
     if (this.dryRun) return;
     await binding.connector.remove(binding.entity, id, mode, this.withSignal(options));
+  }
+
+  /** Record a store failure; later writes of this run are refused. */
+  noteFailure(error: unknown): void {
+    if (error instanceof StoreError) this.fatal ??= error;
+  }
+
+  private assertHealthy(): void {
+    if (this.fatal) throw this.fatal;
   }
 
   /** Send every queued batch update and wait for them. */

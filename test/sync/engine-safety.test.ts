@@ -152,6 +152,46 @@ describe('a failing store stops the run', () => {
   });
 });
 
+describe('a store that fails in the middle of a run', () => {
+  it('stops the run: records in flight finish their call, no further write is sent', async () => {
+    const real = openStore('memory://');
+    let linkWrites = 0;
+    const flaky: StateBackend = {
+      description: 'flaky',
+      namespace<V>(name: string): NamespaceStore<V> {
+        const ns = real.namespace<V>(name);
+        return {
+          get: ns.get.bind(ns),
+          getMany: ns.getMany.bind(ns),
+          entries: ns.entries.bind(ns),
+          delete: ns.delete.bind(ns),
+          async set(key, value) {
+            if (name.endsWith('.links') && ++linkWrites > 3) throw new StoreError('disk full');
+            return ns.set(key, value);
+          },
+        };
+      },
+    };
+    const { engine, shop, erp } = makeEngine([customerMapping()], { store: flaky, concurrency: 4 });
+    shop.seed(
+      'customer',
+      Array.from({ length: 20 }, (_, i) => ({
+        id: String(i + 1),
+        email: `c${i}@example.com`,
+        first_name: 'C',
+        last_name: String(i),
+        billing: {},
+      })),
+    );
+    const summary = await engine.run();
+    expect(summary.ok).toBe(false);
+    expect(summary.storeError).toMatch(/store unavailable: disk full/);
+    const creates = erp.writes.filter((w) => w.method === 'create').length;
+    expect(creates).toBeGreaterThanOrEqual(4);
+    expect(creates).toBeLessThanOrEqual(3 + 4);
+  });
+});
+
 describe('failed records', () => {
   it('a validation failure is stored with its reason; the rest syncs; retry after the fix completes it', async () => {
     const store = openStore('memory://');
