@@ -321,3 +321,46 @@ describe('deletes', () => {
     expect(erp.writes.filter((w) => w.method === 'remove')).toHaveLength(0);
   });
 });
+
+describe('graceful abort', () => {
+  it('stops taking records, finishes those in flight, and leaves no create without its link or intent', async () => {
+    const store = openStore('memory://');
+    const controller = new AbortController();
+    let processed = 0;
+    const { engine, shop, erp } = makeEngine([customerMapping()], {
+      store,
+      concurrency: 2,
+      events: {
+        recordProcessed: () => {
+          if (++processed === 3) controller.abort();
+        },
+      },
+    });
+    shop.seed(
+      'customer',
+      Array.from({ length: 30 }, (_, i) => ({
+        id: String(i + 1),
+        email: `c${i}@example.com`,
+        first_name: 'C',
+        last_name: String(i),
+        billing: {},
+      })),
+    );
+    const summary = await engine.run({ signal: controller.signal });
+    expect(summary.aborted).toBe(true);
+    expect(summary.ok).toBe(false);
+    const created = erp.writes.filter((w) => w.method === 'create').length;
+    expect(created).toBeLessThan(30);
+    const state = new MappingState('customer', store);
+    const meta = await state.scanMeta();
+    expect(meta.intents).toEqual([]);
+    let links = 0;
+    for await (const _ of state.allLinks()) links++;
+    expect(links).toBe(created);
+    // The next run carries on where this one stopped.
+    const next = await engine.run();
+    expect(next.mappings[0]).toMatchObject({ errors: [], counts: expect.objectContaining({ failed: 0 }) });
+    expect(next.ok).toBe(true);
+    expect(erp.all('customer')).toHaveLength(30);
+  });
+});

@@ -76,7 +76,13 @@ export function makeEngine(
     }),
     evaluator: mappingEval,
     validator: testValidator,
-    events: { ...options.events, recordProcessed: (e) => events.push(e) },
+    events: {
+      ...options.events,
+      recordProcessed: (e) => {
+        events.push(e);
+        options.events?.recordProcessed?.(e);
+      },
+    },
     concurrency: options.concurrency ?? 4,
   });
   return { engine, shop, erp, store, events };
