@@ -1,0 +1,48 @@
+/**
+ * The reference every chaos run is compared with: the same seeded shop synced once, with no
+ * fault, no kill and no rate limit, normalised (chaos/lib.ts). Cached per size and seed.
+ */
+import { fillShop } from '../lib/dataset.ts';
+import { startEnv, syncOnce } from '../lib/env.ts';
+import { type Both, normalised, stateOf } from './lib.ts';
+
+export interface ShopSize {
+  customers: number;
+  products: number;
+  orders: number;
+  seed: number;
+}
+
+const cache = new Map<string, Promise<{ normal: Record<string, unknown>; state: Both }>>();
+
+export function cleanRun(size: ShopSize): Promise<{ normal: Record<string, unknown>; state: Both }> {
+  const key = JSON.stringify(size);
+  let hit = cache.get(key);
+  if (!hit) {
+    hit = (async () => {
+      const env = await startEnv({
+        fill: (woo) => fillShop(woo, size),
+        poRateLimit: false,
+        connectorRateLimit: 1000,
+      });
+      try {
+        const summary = await syncOnce(env);
+        if (!summary.ok)
+          throw new Error(
+            `the clean reference run failed: ${JSON.stringify(summary.mappings.map((m) => m.errors))}`,
+          );
+        const state = await stateOf(env);
+        const opened = await env.open();
+        try {
+          return { normal: await normalised(state, opened.store), state };
+        } finally {
+          await opened.close();
+        }
+      } finally {
+        await env.close();
+      }
+    })();
+    cache.set(key, hit);
+  }
+  return hit;
+}

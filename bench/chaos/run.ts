@@ -1,0 +1,141 @@
+/**
+ * `npm run chaos`: the fault-injection runs. Each prints one line — trials, faults
+ * injected, duplicates found, records missing, final state equal to a clean run (yes/no) —
+ * and its figures, then docs/performance.md is regenerated (its chaos rows).
+ *
+ *   npm run chaos                          all runs, full size (about 7 minutes)
+ *   npm run chaos -- --quick               the small CI variant; writes bench/out/performance.md
+ *   npm run chaos -- --only sigkill,faults  a subset (sigkill, faults, store, concurrent)
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchContext } from '../lib/context.ts';
+import { writeRunDocument } from '../lib/document.ts';
+import { REPO } from '../lib/env.ts';
+import { Figures } from '../lib/report.ts';
+import { concurrentEdits } from './concurrent-edits.ts';
+import { faults } from './faults.ts';
+import { type ChaosResult, describe } from './lib.ts';
+import { sigkill } from './sigkill.ts';
+import { storeOutage } from './store-outage.ts';
+
+interface ChaosRun {
+  name: string;
+  title: string;
+  run(ctx: BenchContext): Promise<ChaosResult>;
+}
+
+const ALL: ChaosRun[] = [
+  { name: 'sigkill', title: 'chaos 1. SIGKILL + restart', run: sigkill },
+  { name: 'faults', title: 'chaos 2. 20 % faults', run: faults },
+  { name: 'store', title: 'chaos 3. store outage', run: storeOutage },
+  { name: 'concurrent', title: 'chaos 4. concurrent edits', run: concurrentEdits },
+];
+
+function figures(ctx: BenchContext, title: string, r: ChaosResult): void {
+  const what = `${r.trials} trials, ${r.faults} faults injected ${JSON.stringify(r.faultKinds)}`;
+  ctx.figures.add(title, {
+    name: 'duplicates found',
+    measured: r.duplicates.length,
+    limit: 0,
+    unit: '',
+    kind: 'equal',
+    note: `${what}${r.duplicates.length ? `; ${r.duplicates.slice(0, 5).join('; ')}` : ''}`,
+  });
+  ctx.figures.add(title, {
+    name: 'records missing (or edits lost)',
+    measured: r.missing.length,
+    limit: 0,
+    unit: '',
+    kind: 'equal',
+    ...(r.missing.length ? { note: r.missing.slice(0, 5).join('; ') } : {}),
+  });
+  ctx.figures.add(title, {
+    name: 'left pending (intents, failed records)',
+    measured: r.pending.length,
+    limit: 0,
+    unit: '',
+    kind: 'equal',
+    ...(r.pending.length ? { note: r.pending.slice(0, 5).join('; ') } : {}),
+  });
+  ctx.figures.add(title, {
+    name: 'final state equal to a clean run (1 = yes)',
+    measured: r.equalToClean ? 1 : 0,
+    limit: 1,
+    unit: '',
+    kind: 'equal',
+    note: `${r.extra ?? ''}${r.differences.length ? `; differences: ${r.differences.slice(0, 5).join('; ')}` : ''}`,
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyArg = args.find((a) => a.startsWith('--only'));
+  const onlyValue = onlyArg?.includes('=')
+    ? onlyArg.split('=')[1]
+    : onlyArg
+      ? args[args.indexOf(onlyArg) + 1]
+      : undefined;
+  const only = onlyValue ? new Set(onlyValue.split(',')) : undefined;
+  const command = `npm run chaos${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+  const ctx: BenchContext = {
+    quick,
+    figures: new Figures(command),
+    findings: [],
+    notes: [],
+    log: (l) => console.log(l),
+  };
+  const started = Date.now();
+  const lines: string[] = [];
+  let broken = false;
+  for (const chaos of ALL.filter((c) => !only || only.has(c.name))) {
+    const t = Date.now();
+    console.log(`\n== ${chaos.title}${quick ? ' (quick)' : ''}`);
+    try {
+      const result = await chaos.run(ctx);
+      const line = describe(result);
+      console.log(line);
+      lines.push(line);
+      figures(ctx, chaos.title, result);
+      if (result.differences.length > 0) {
+        ctx.findings.push({
+          benchmark: chaos.title,
+          title: 'final state differs from a clean run',
+          lines: result.differences.slice(0, 15),
+        });
+      }
+      if (result.duplicates.length + result.missing.length + result.pending.length > 0) {
+        ctx.findings.push({
+          benchmark: chaos.title,
+          title: 'duplicates, missing or pending records',
+          lines: [...result.duplicates, ...result.missing, ...result.pending].slice(0, 15),
+        });
+      }
+    } catch (error) {
+      broken = true;
+      console.error(
+        `${chaos.name} could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      ctx.findings.push({
+        benchmark: chaos.title,
+        title: 'the run could not complete',
+        lines: [error instanceof Error ? error.message : String(error)],
+      });
+    }
+    console.log(`   (${((Date.now() - t) / 1000).toFixed(0)} s)`);
+  }
+  const totalS = (Date.now() - started) / 1000;
+  console.log(`\n== summary (${totalS.toFixed(0)} s)`);
+  for (const l of lines) console.log(`   ${l}`);
+  for (const f of ctx.findings) console.log(`   finding (${f.benchmark}): ${f.title}`);
+  const outDir = join(REPO, 'bench/out');
+  mkdirSync(outDir, { recursive: true });
+  const file = quick ? join(outDir, 'performance.md') : join(REPO, 'docs/performance.md');
+  writeRunDocument(file, { kind: 'chaos', quick, ctx, totalSeconds: totalS, keepOthers: only !== undefined });
+  console.log(`wrote ${file}`);
+  if (broken) process.exitCode = 1;
+}
+
+await main();
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,184 @@
+/**
+ * Benchmark 2 — requests per record, counted exactly from both sandboxes' request logs.
+ *
+ * - Backfill (benchmark 1's shop, rate limit off: counts do not depend on speed): exactly
+ *   one PowerOffice write per new customer, product and order (lines included), no
+ *   per-record GET and no look-up on either side; reads are list pages only.
+ * - A second run with no change: zero writes to either system.
+ * - One property edited on one record: one request carrying one operation, each way
+ *   (a WooCommerce customer's phone → one PATCH with one op; a PowerOffice customer's phone
+ *   → one WooCommerce PUT with one field).
+ */
+import type { LoggedRequest } from '../sandbox/common/request-log.ts';
+import { patchCustomer } from '../sandbox/poweroffice-go/customers.ts';
+import { adminUpdate } from '../sandbox/woocommerce/admin.ts';
+import type { BenchContext, Benchmark } from './lib/context.ts';
+import { fillShop } from './lib/dataset.ts';
+import { type BenchEnv, startEnv, syncOnce } from './lib/env.ts';
+import { count, describeCounts, writesOf } from './lib/requests.ts';
+import { sizes } from './throughput.ts';
+
+const B = '2. requests per record';
+
+function mark(env: BenchEnv) {
+  return { woo: env.woo.log.mark(), po: env.po.log.mark() };
+}
+
+function since(env: BenchEnv, m: { woo: number; po: number }) {
+  return { woo: env.woo.log.list(m.woo), po: env.po.log.list(m.po) };
+}
+
+/** Leaf operations in a write body: JSON Patch ops, or changed leaves of a partial record. */
+function opsIn(r: LoggedRequest): number {
+  if (Array.isArray(r.body)) return r.body.length;
+  const leaves = (v: unknown): number =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.values(v as Record<string, unknown>).reduce<number>((n, x) => n + leaves(x), 0)
+      : 1;
+  return r.body === undefined ? 0 : leaves(r.body);
+}
+
+async function run(ctx: BenchContext): Promise<void> {
+  const size = sizes(ctx.quick);
+  const env = await startEnv({
+    fill: (woo) => fillShop(woo, size),
+    poRateLimit: false,
+    connectorRateLimit: 1000,
+  });
+  try {
+    // Backfill.
+    const first = await syncOnce(env);
+    const po = count(env.po.log.list());
+    const woo = count(env.woo.log.list());
+    ctx.log(
+      `  backfill: ok=${first.ok}; PowerOffice ${describeCounts(po)}; WooCommerce ${describeCounts(woo)}`,
+    );
+    ctx.log(`  PowerOffice writes by path: ${JSON.stringify(po.writePaths)}`);
+    const records = size.customers + size.products + size.orders;
+    const expected: Record<string, number> = {
+      'POST /v2/Customers': size.customers,
+      'POST /v2/Products': size.products,
+      'POST /v2/SalesOrders/Complete': size.orders,
+    };
+    const unexpected = Object.entries(po.writePaths).filter(([p, n]) => expected[p] !== n);
+    const missing = Object.entries(expected).filter(([p, n]) => po.writePaths[p] !== n);
+    ctx.figures.add(B, {
+      name: 'PowerOffice writes per new record (backfill)',
+      measured: po.writes / records,
+      limit: 1,
+      unit: '',
+      kind: 'equal',
+      note:
+        `${po.writes} writes for ${records} records (${size.customers} customers, ${size.products} products, ${size.orders} orders with lines): ` +
+        `${JSON.stringify(po.writePaths)}` +
+        (unexpected.length + missing.length > 0
+          ? `; differing from one per record: ${JSON.stringify([...unexpected, ...missing])}`
+          : ''),
+    });
+    ctx.figures.add(B, {
+      name: 'per-record GETs + look-ups during the backfill (both systems)',
+      measured: po.recordGets + po.lookups + woo.recordGets + woo.lookups,
+      limit: 0,
+      unit: '',
+      kind: 'equal',
+      note: `reads are list pages only: PowerOffice ${po.listPages} pages, WooCommerce ${woo.listPages} pages`,
+    });
+    // WooCommerce receives the PowerOffice-only service products (FRAKT, GEBYR: product is two-way).
+    const wooExpected = env.po.state.products.size - size.products;
+    ctx.figures.add(B, {
+      name: 'WooCommerce writes per PowerOffice-only product (backfill)',
+      measured: woo.writes,
+      limit: wooExpected,
+      unit: '',
+      kind: 'equal',
+      note: `${woo.writes} WooCommerce writes (${JSON.stringify(woo.writePaths)}) for the ${wooExpected} products PowerOffice had before`,
+    });
+
+    // Second run, nothing changed.
+    let m = mark(env);
+    const second = await syncOnce(env);
+    let after = since(env, m);
+    const quietWrites = writesOf(after.po).length + writesOf(after.woo).length;
+    ctx.log(
+      `  second run: ok=${second.ok}; PowerOffice ${describeCounts(count(after.po))}; WooCommerce ${describeCounts(count(after.woo))}`,
+    );
+    ctx.figures.add(B, {
+      name: 'writes in a second run with no change (both systems)',
+      measured: quietWrites,
+      limit: 0,
+      unit: '',
+      kind: 'equal',
+    });
+
+    // One property edited in the shop.
+    const customer = env.woo.state.data.customers[Math.floor(env.woo.state.data.customers.length / 2)]!;
+    adminUpdate(env.woo.state, 'customer', customer.id as number, {
+      billing: { phone: '+47 999 88 777' },
+    });
+    m = mark(env);
+    await syncOnce(env);
+    after = since(env, m);
+    const toPo = writesOf(after.po);
+    const toWoo = writesOf(after.woo);
+    ctx.log(
+      `  shop edit: PowerOffice writes ${toPo.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)}`).join('; ')}; WooCommerce writes ${toWoo.length}`,
+    );
+    ctx.figures.add(B, {
+      name: 'one shop property edited: requests to PowerOffice',
+      measured: toPo.length + toWoo.length,
+      limit: 1,
+      unit: '',
+      kind: 'equal',
+      note: `WooCommerce customer ${customer.id} billing.phone changed; PowerOffice received ${toPo.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)}`).join('; ') || 'nothing'}; WooCommerce writes: ${toWoo.length}`,
+    });
+    ctx.figures.add(B, {
+      name: 'one shop property edited: operations in that request',
+      measured: toPo.reduce((n, r) => n + opsIn(r), 0),
+      limit: 1,
+      unit: '',
+      kind: 'equal',
+    });
+
+    // One property edited in PowerOffice.
+    const linked = [...env.po.state.customers.values()].find((c) => c.IsPerson === true && c.PhoneNumber)!;
+    patchCustomer(env.po.state, String(linked.Id), [
+      { op: 'replace', path: '/PhoneNumber', value: '+47 911 22 333' },
+    ]);
+    m = mark(env);
+    await syncOnce(env);
+    after = since(env, m);
+    const back = writesOf(after.woo);
+    const forth = writesOf(after.po);
+    ctx.log(
+      `  PowerOffice edit: WooCommerce writes ${back.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)}`).join('; ')}; PowerOffice writes ${forth.length}`,
+    );
+    ctx.figures.add(B, {
+      name: 'one PowerOffice property edited: requests to WooCommerce',
+      measured: back.length + forth.length,
+      limit: 1,
+      unit: '',
+      kind: 'equal',
+      note: `PowerOffice customer ${linked.Id} PhoneNumber changed; WooCommerce received ${back.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)}`).join('; ') || 'nothing'}; PowerOffice writes: ${forth.length}`,
+    });
+    ctx.figures.add(B, {
+      name: 'one PowerOffice property edited: fields in that request',
+      measured: back.reduce((n, r) => n + opsIn(r), 0),
+      limit: 1,
+      unit: '',
+      kind: 'equal',
+    });
+    if (!first.ok || !second.ok) {
+      ctx.findings.push({
+        benchmark: B,
+        title: 'backfill or quiet run not ok',
+        lines: [first, second].map((s) =>
+          s.mappings.map((x) => `${x.mapping} ${JSON.stringify(x.counts)}`).join(' | '),
+        ),
+      });
+    }
+  } finally {
+    await env.close();
+  }
+}
+
+export const requestsPerRecord: Benchmark = { name: 'requests', title: '2. Requests per record', run };
