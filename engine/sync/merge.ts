@@ -18,7 +18,10 @@
  *
  * Without a base (first link of two existing records, or a property added to the mapping
  * since) the `first_sync` side wins for `both` properties; one-way properties flow their
- * way. Only values that differ are written. A flow whose value already equals the other
+ * way. An empty value never wins over a filled one at a first link: a shop account without
+ * a billing address must not blank the address an existing PowerOffice customer holds, so
+ * the filled side's value is kept (and, for `both`, copied to the empty side). Only values
+ * that differ are written. A flow whose value already equals the other
  * side's converges silently (the base advances, nothing is written). Equality is the
  * caller's canonical `same` (null = missing = "", decimals by value) and nothing else.
  */
@@ -148,9 +151,15 @@ function mergeProperty(p: PropertyInput, pair: PairInput, same: Same): PropertyO
       : { path: p.path, action: 'converge', base: now };
 
   if (!p.base) {
-    if (p.direction === 'to-target') return toTarget('first-sync');
-    if (p.direction === 'to-source') return toSource('first-sync');
-    return pair.firstSync === 'target-wins' ? toSource('first-sync') : toTarget('first-sync');
+    const sourceEmpty = eq(p.desiredTarget, undefined);
+    const targetEmpty =
+      p.direction === 'to-source' ? eqSource(p.desiredSource, undefined) : eq(p.targetValue, undefined);
+    if (p.direction === 'to-target') return sourceEmpty && !targetEmpty ? converge() : toTarget('first-sync');
+    if (p.direction === 'to-source')
+      return targetEmpty && !eqSource(p.sourceValue, undefined) ? converge() : toSource('first-sync');
+    const targetWins =
+      pair.firstSync === 'target-wins' ? !targetEmpty || sourceEmpty : targetEmpty ? false : sourceEmpty;
+    return targetWins ? toSource('first-sync') : toTarget('first-sync');
   }
 
   const sourceChanged =

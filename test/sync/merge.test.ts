@@ -164,6 +164,35 @@ describe('first-time link (no base)', () => {
     expect(out).toMatchObject({ action: 'to-source', value: 't' });
   });
 
+  it('an empty source value never blanks a filled target value: the target fills the source', () => {
+    const both = one({
+      base: undefined,
+      sourceValue: '',
+      desiredTarget: '',
+      targetValue: 'T',
+      desiredSource: 't',
+    });
+    expect(both).toMatchObject({ action: 'to-source', value: 't', reason: 'first-sync' });
+    const oneWay = one({
+      base: undefined,
+      direction: 'to-target',
+      sourceValue: '',
+      desiredTarget: '',
+      targetValue: 'T',
+    });
+    expect(oneWay.action).toBe('converge');
+  });
+
+  it('an empty target value never blanks a filled source value under target-wins', () => {
+    const out = one(
+      { base: undefined, sourceValue: 's', desiredTarget: 'S', targetValue: null, desiredSource: '' },
+      { firstSync: 'target-wins' },
+    );
+    expect(out).toMatchObject({ action: 'to-target', value: 'S' });
+    const oneWay = one({ base: undefined, direction: 'to-source', sourceValue: 's', desiredSource: '' });
+    expect(oneWay.action).toBe('converge');
+  });
+
   it('a property added to the mapping later is treated as a first sync for that property only', () => {
     const out = mergePair(
       {
