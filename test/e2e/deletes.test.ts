@@ -3,11 +3,10 @@
  * (after a complete listing and a confirming lookup); a listing that fails midway archives
  * nothing; a mass deletion trips the circuit breaker and nothing is archived.
  *
- * The shipped customer-person mapping says `delete: ignore`; this test runs a copy of the
- * shipped mappings in which customer deletes are archived, to exercise the engine.
+ * Runs the shipped mappings: customer-person archives in PowerOffice Go what the shop
+ * deletes.
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { powerofficeGo } from '../../engine/connectors/poweroffice-go/index.ts';
@@ -19,20 +18,12 @@ import { type Pair, REPO, startPair } from './helpers/pair.ts';
 
 describe('e2e 7: deletes', () => {
   let pair: Pair;
-  let mappingsDir: string;
   /** Set to make the shop fail (HTTP 500) after the first page of the next customer listing. */
   const failAfterFirstPage = { on: false };
 
   beforeAll(async () => {
-    mappingsDir = mkdtempSync(join(tmpdir(), 'mapsync-mappings-'));
-    for (const file of readdirSync(join(REPO, 'mappings'))) {
-      if (file.endsWith('.test.yaml') || !file.endsWith('.yaml')) continue;
-      copyFileSync(join(REPO, 'mappings', file), join(mappingsDir, file));
-    }
-    const file = join(mappingsDir, 'customer-person.yaml');
-    const text = readFileSync(file, 'utf8');
-    expect(text).toMatch(/^delete: ignore$/m);
-    writeFileSync(file, text.replace(/^delete: ignore$/m, 'delete:\n  to_target: archive'));
+    const shipped = readFileSync(join(REPO, 'mappings', 'customer-person.yaml'), 'utf8');
+    expect(shipped).toMatch(/^delete:\n {2}to_target: archive$/m);
 
     // The real WooCommerce connector; the shop itself starts failing mid-listing on cue.
     const failing: ConnectorFactory = {
@@ -61,7 +52,6 @@ describe('e2e 7: deletes', () => {
     const registry = new ConnectorRegistry().add(failing).add(powerofficeGo);
     pair = await startPair({
       shop: { count: 30, seed: 17, anchor: new Date('2026-01-15T00:00:00Z') },
-      mappingsDir,
       wooPageSize: 10,
       registry,
     });
@@ -70,7 +60,6 @@ describe('e2e 7: deletes', () => {
 
   afterAll(async () => {
     await pair?.close();
-    rmSync(mappingsDir, { recursive: true, force: true });
   });
 
   const deleteCustomer = async (id: string) => {
