@@ -180,6 +180,8 @@ export interface ConnectorFactory<C = Record<string, unknown>> {
   readonly kind: string;
   /** One-line description for `--help` and docs. */
   readonly description: string;
+  /** Every config key the kind understands; mapsync.schema.json describes exactly these. */
+  readonly options: readonly string[];
   /** Names of config keys that hold secrets (must come from the environment; redacted everywhere). */
   readonly secretKeys: readonly string[];
   /**

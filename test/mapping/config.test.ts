@@ -185,6 +185,16 @@ describe('loadProject', () => {
 });
 
 describe('schemas/mapsync.schema.json', () => {
+  it('describes exactly the options each registered connector kind understands', () => {
+    const schema = JSON.parse(readFileSync(join(schemasDir, 'mapsync.schema.json'), 'utf8')) as {
+      definitions: Record<string, { properties?: Record<string, unknown> }>;
+    };
+    for (const factory of connectors.all()) {
+      const described = Object.keys(schema.definitions[factory.kind]?.properties ?? {}).sort();
+      expect(described, factory.kind).toEqual(['connector', ...factory.options].sort());
+    }
+  });
+
   it('describes the options of every registered connector kind, secrets as ${VARIABLE} references', async () => {
     const schema = JSON.parse(readFileSync(join(schemasDir, 'mapsync.schema.json'), 'utf8')) as {
       definitions: Record<string, { properties?: Record<string, { $ref?: string }> }>;

@@ -3,7 +3,7 @@
  * interpolation, checked once at construction. The three keys are secrets: they come from
  * the environment and never appear in error messages.
  */
-import { ConfigError } from '../../errors.ts';
+import { OptionReader } from '../options.ts';
 
 export interface PowerOfficeGoConfig {
   /**
@@ -56,73 +56,42 @@ export interface ResolvedConfig {
   customerChanges: 'scan' | 'filter';
 }
 
-export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
-  const problems: string[] = [];
-  const str = (key: string, required: boolean): string | undefined => {
-    const value = raw[key];
-    if (value === undefined || value === null || value === '') {
-      if (required) problems.push(`"${key}" is required`);
-      return undefined;
-    }
-    if (typeof value !== 'string') {
-      problems.push(`"${key}" must be a string`);
-      return undefined;
-    }
-    return value;
-  };
-  const num = (key: string, min: number, max: number, integer: boolean): number | undefined => {
-    const value = raw[key];
-    if (value === undefined || value === null) return undefined;
-    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    if (
-      typeof n !== 'number' ||
-      !Number.isFinite(n) ||
-      n < min ||
-      n > max ||
-      (integer && !Number.isInteger(n))
-    ) {
-      problems.push(`"${key}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
-      return undefined;
-    }
-    return n;
-  };
-  const httpUrl = (key: string, value: string | undefined): URL | undefined => {
-    if (value === undefined) return undefined;
-    try {
-      const parsed = new URL(value);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        problems.push(`"${key}" must be an http(s) URL`);
-      if (parsed.username || parsed.password) problems.push(`"${key}" must not contain credentials`);
-      if (parsed.search) problems.push(`"${key}" must not contain a query string`);
-      return parsed;
-    } catch {
-      problems.push(`"${key}" is not a valid URL`);
-      return undefined;
-    }
-  };
+/** Every option the connector understands (the factory exposes it; see options.ts). */
+export const OPTION_KEYS = [
+  'url',
+  'token_url',
+  'application_key',
+  'client_key',
+  'subscription_key',
+  'rate_limit',
+  'page_size',
+  'timeout_ms',
+  'connect_timeout_ms',
+  'overlap_seconds',
+  'customer_changes',
+] as const satisfies ReadonlyArray<keyof PowerOfficeGoConfig>;
 
-  const api = httpUrl('url', str('url', true));
+export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
+  const read = new OptionReader('poweroffice-go', raw, OPTION_KEYS);
+  const api = read.url('url', true);
   const apiUrl = api ? `${api.origin}${api.pathname.replace(/\/+$/, '')}` : undefined;
-  if (apiUrl && !/\/v2$/i.test(apiUrl)) problems.push('"url" must be the API base ending in /v2');
-  const tokenRaw = str('token_url', false);
-  const token = httpUrl('token_url', tokenRaw);
+  if (apiUrl && !/\/v2$/i.test(apiUrl)) read.problem('"url" must be the API base ending in /v2');
+  const token = read.url('token_url', false);
   const tokenUrl = token
     ? `${token.origin}${token.pathname.replace(/\/+$/, '')}`
     : apiUrl?.replace(/\/v2$/i, '/OAuth/Token');
-  const applicationKey = str('application_key', true);
-  const clientKey = str('client_key', true);
-  const subscriptionKey = str('subscription_key', true);
-  const rateLimit = num('rate_limit', 1, 1000, true) ?? 10;
-  const pageSize = num('page_size', 1, 20_000, true) ?? 1000;
-  const timeoutMs = num('timeout_ms', 100, 600_000, true) ?? 30_000;
-  const connectTimeoutMs = num('connect_timeout_ms', 100, 120_000, true) ?? 5_000;
-  const overlapSeconds = num('overlap_seconds', 0, 86_400, false) ?? 0;
-  const customerChanges = raw.customer_changes ?? 'scan';
-  if (customerChanges !== 'scan' && customerChanges !== 'filter')
-    problems.push('"customer_changes" must be "scan" or "filter"');
-
-  if (problems.length > 0 || !apiUrl || !tokenUrl || !applicationKey || !clientKey || !subscriptionKey) {
-    throw new ConfigError('CONFIG_INVALID', `poweroffice-go connector config: ${problems.join('; ')}`);
+  const applicationKey = read.string('application_key', true);
+  const clientKey = read.string('client_key', true);
+  const subscriptionKey = read.string('subscription_key', true);
+  const rateLimit = read.number('rate_limit', 1, 1000, true) ?? 10;
+  const pageSize = read.number('page_size', 1, 20_000, true) ?? 1000;
+  const timeoutMs = read.number('timeout_ms', 100, 600_000, true) ?? 30_000;
+  const connectTimeoutMs = read.number('connect_timeout_ms', 100, 120_000, true) ?? 5_000;
+  const overlapSeconds = read.number('overlap_seconds', 0, 86_400, false) ?? 0;
+  const customerChanges = read.oneOf('customer_changes', ['scan', 'filter'] as const, 'scan');
+  read.finish();
+  if (!apiUrl || !tokenUrl || !applicationKey || !clientKey || !subscriptionKey) {
+    throw new Error('unreachable: checked above');
   }
   return {
     apiUrl,
@@ -135,6 +104,6 @@ export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
     timeoutMs,
     connectTimeoutMs,
     overlapMs: overlapSeconds * 1000,
-    customerChanges: customerChanges as 'scan' | 'filter',
+    customerChanges,
   };
 }

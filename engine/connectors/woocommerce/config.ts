@@ -4,7 +4,7 @@
  * `consumer_secret`, `webhook_secret`) come from the environment and are never echoed in
  * error messages.
  */
-import { ConfigError } from '../../errors.ts';
+import { OptionReader } from '../options.ts';
 
 /**
  * How requests authenticate:
@@ -62,82 +62,44 @@ export interface ResolvedConfig {
 
 const AUTH_MODES: readonly AuthMode[] = ['auto', 'basic', 'query', 'oauth1'];
 
+/** Every option the connector understands (the factory exposes it; see options.ts). */
+export const OPTION_KEYS = [
+  'url',
+  'consumer_key',
+  'consumer_secret',
+  'webhook_secret',
+  'auth',
+  'timeout_ms',
+  'page_size',
+  'overlap_seconds',
+  'plain_permalinks',
+  'max_rps',
+  'tls_ca',
+  'method_override',
+] as const satisfies ReadonlyArray<keyof WooCommerceConfig>;
+
 export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
-  const problems: string[] = [];
-  const str = (key: string, required: boolean): string | undefined => {
-    const value = raw[key];
-    if (value === undefined || value === null || value === '') {
-      if (required) problems.push(`"${key}" is required`);
-      return undefined;
-    }
-    if (typeof value !== 'string') {
-      problems.push(`"${key}" must be a string`);
-      return undefined;
-    }
-    return value;
-  };
-  const num = (key: string, min: number, max: number, integer = true): number | undefined => {
-    const value = raw[key];
-    if (value === undefined || value === null) return undefined;
-    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    if (
-      typeof n !== 'number' ||
-      !Number.isFinite(n) ||
-      n < min ||
-      n > max ||
-      (integer && !Number.isInteger(n))
-    ) {
-      problems.push(`"${key}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
-      return undefined;
-    }
-    return n;
-  };
-
-  const url = str('url', true);
-  let parsed: URL | undefined;
-  if (url !== undefined) {
-    try {
-      parsed = new URL(url);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        problems.push('"url" must be an http(s) URL');
-      if (parsed.username || parsed.password) problems.push('"url" must not contain credentials');
-      if (parsed.search)
-        problems.push('"url" must not contain a query string (set plain_permalinks instead)');
-      if (/\/wp-json(\/|$)/.test(parsed.pathname)) {
-        problems.push('"url" must be the shop base URL, without /wp-json/… (the connector adds it)');
-      }
-    } catch {
-      problems.push('"url" is not a valid URL');
-    }
+  const read = new OptionReader('woocommerce', raw, OPTION_KEYS);
+  const parsed = read.url('url', true);
+  if (parsed && /\/wp-json(\/|$)/.test(parsed.pathname)) {
+    read.problem('"url" must be the shop base URL, without /wp-json/… (the connector adds it)');
   }
-  const consumerKey = str('consumer_key', true);
-  const consumerSecret = str('consumer_secret', true);
-  const webhookSecret = str('webhook_secret', false);
-  const authValue = raw.auth ?? 'auto';
-  if (!AUTH_MODES.includes(authValue as AuthMode))
-    problems.push(`"auth" must be one of ${AUTH_MODES.join(', ')}`);
-  const timeoutMs = num('timeout_ms', 100, 600_000) ?? 30_000;
-  const pageSize = num('page_size', 1, 100) ?? 100;
-  const overlapSeconds = num('overlap_seconds', 0, 86_400) ?? 300;
-  const maxRps = num('max_rps', 0.1, 1000, false);
-  const tlsCa = str('tls_ca', false);
-  const flag = (key: string): boolean => {
-    // After ${ENV} interpolation a flag may arrive as the string "true"/"false".
-    const value = raw[key] ?? false;
-    if (value === true || value === 'true') return true;
-    if (value === false || value === 'false' || value === '') return false;
-    problems.push(`"${key}" must be true or false`);
-    return false;
-  };
-  const plain = flag('plain_permalinks');
-  const override = flag('method_override');
+  const consumerKey = read.string('consumer_key', true);
+  const consumerSecret = read.string('consumer_secret', true);
+  const webhookSecret = read.string('webhook_secret', false);
+  const authValue = read.oneOf('auth', AUTH_MODES, 'auto');
+  const timeoutMs = read.number('timeout_ms', 100, 600_000, true) ?? 30_000;
+  const pageSize = read.number('page_size', 1, 100, true) ?? 100;
+  const overlapSeconds = read.number('overlap_seconds', 0, 86_400, true) ?? 300;
+  const maxRps = read.number('max_rps', 0.1, 1000, false);
+  const tlsCa = read.string('tls_ca', false);
+  const plain = read.flag('plain_permalinks');
+  const override = read.flag('method_override');
+  read.finish();
+  if (!parsed || !consumerKey || !consumerSecret) throw new Error('unreachable: checked above');
 
-  if (problems.length > 0 || !parsed || !consumerKey || !consumerSecret) {
-    throw new ConfigError('CONFIG_INVALID', `woocommerce connector config: ${problems.join('; ')}`);
-  }
   const https = parsed.protocol === 'https:';
-  let auth = authValue as AuthMode;
-  if (auth === 'auto') auth = https ? 'basic' : 'oauth1';
+  const auth: Exclude<AuthMode, 'auto'> = authValue === 'auto' ? (https ? 'basic' : 'oauth1') : authValue;
   return {
     baseUrl: `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`,
     https,
