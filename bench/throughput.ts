@@ -31,6 +31,8 @@ export interface Backfill {
   summaries: RunSummary[];
   /** The last run was clean and nothing is left pending in the store. */
   converged: boolean;
+  /** Per run: its duration and the failure codes of its records. */
+  perRun: Array<{ ms: number; failures: Record<string, number> }>;
 }
 
 /** Sizes of benchmark 1 (and the chaos runs that reuse its shop). */
@@ -65,20 +67,31 @@ export async function pendingIn(opened: OpenedProject): Promise<number> {
 /** Sync until a run is clean (every record synced); time from the first run's start. */
 export async function converge(env: BenchEnv, maxRuns = 6): Promise<Backfill> {
   const summaries: RunSummary[] = [];
-  const opened = await env.open();
+  let failures: Record<string, number> = {};
+  const perRun: Backfill['perRun'] = [];
+  const opened = await env.open({
+    events: {
+      recordProcessed: (e) => {
+        if (e.outcome === 'failed') failures[e.code ?? '?'] = (failures[e.code ?? '?'] ?? 0) + 1;
+      },
+    },
+  });
   try {
     const started = Date.now();
     let converged = false;
     for (let run = 1; run <= maxRuns && !converged; run++) {
       // After two plain syncs, failed records whose backoff is not over yet are retried now
       // (`mapsync retry`): the figure is the time until the state is complete.
+      const runStarted = Date.now();
+      failures = {};
       const summary = await opened.engine.run(run > 2 ? { retryAllNow: true } : {});
+      perRun.push({ ms: Date.now() - runStarted, failures });
       summaries.push(summary);
       // A run that did not touch a failed record (its retry not due yet) is still "ok":
       // converged means nothing is left in the store either.
       converged = summary.ok && failedCount(summary) === 0 && (await pendingIn(opened)) === 0;
     }
-    return { ms: Date.now() - started, runs: summaries.length, summaries, converged };
+    return { ms: Date.now() - started, runs: summaries.length, summaries, converged, perRun };
   } finally {
     await opened.close();
   }
@@ -105,6 +118,11 @@ async function variant(ctx: BenchContext, label: string, faults: boolean): Promi
     ctx.log(
       `  ${label}: ${size.customers}/${size.products}/${size.orders}: ${result.runs} run(s), ${result.ms} ms; ` +
         `PowerOffice ${describeCounts(po)}; minimum ${minimum.total} (${minimum.writes} writes + ${minimum.listPages} list pages + 1 token)`,
+    );
+    result.perRun.forEach((r, i) =>
+      ctx.log(
+        `    run ${i + 1}: ${(r.ms / 1000).toFixed(1)} s, failed records ${JSON.stringify(r.failures)}`,
+      ),
     );
     const last = result.summaries.at(-1)!;
     const benchmark = '1. throughput';

@@ -6,6 +6,9 @@
  *   npm run chaos                          all runs, full size (about 7 minutes)
  *   npm run chaos -- --quick               the small CI variant; writes bench/out/performance.md
  *   npm run chaos -- --only sigkill,faults  a subset (sigkill, faults, store, concurrent)
+ *
+ * Exit status 1 when a run could not complete or any figure fails (a duplicate, a missing
+ * record, something left pending, a final state unlike a clean run's).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -134,7 +137,8 @@ async function main(): Promise<void> {
   const file = quick ? join(outDir, 'performance.md') : join(REPO, 'docs/performance.md');
   writeRunDocument(file, { kind: 'chaos', quick, ctx, totalSeconds: totalS, keepOthers: only !== undefined });
   console.log(`wrote ${file}`);
-  if (broken) process.exitCode = 1;
+  // Unlike timings, these figures do not depend on the machine: any FAIL fails the command.
+  if (broken || ctx.figures.list.some((f) => f.verdict === 'FAIL')) process.exitCode = 1;
 }
 
 await main();
