@@ -119,11 +119,11 @@ async function variant(ctx: BenchContext, label: string, faults: boolean): Promi
       `  ${label}: ${size.customers}/${size.products}/${size.orders}: ${result.runs} run(s), ${result.ms} ms; ` +
         `PowerOffice ${describeCounts(po)}; minimum ${minimum.total} (${minimum.writes} writes + ${minimum.listPages} list pages + 1 token)`,
     );
-    result.perRun.forEach((r, i) =>
+    for (const [i, r] of result.perRun.entries()) {
       ctx.log(
         `    run ${i + 1}: ${(r.ms / 1000).toFixed(1)} s, failed records ${JSON.stringify(r.failures)}`,
-      ),
-    );
+      );
+    }
     const last = result.summaries.at(-1)!;
     const benchmark = '1. throughput';
     ctx.figures.add(benchmark, {
