@@ -9,10 +9,7 @@
  * printing stay in the CLI command, so tests can boot a service in-process.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
 import { isConnectorError } from '../connectors/errors.ts';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Connector } from '../connectors/types.ts';
@@ -22,6 +19,7 @@ import { loadProject } from '../mapping/project.ts';
 import { createLogger, type LoggerSettings } from '../observability/logger.ts';
 import { createRuntime } from '../runtime.ts';
 import { openStore } from '../store/open-store.ts';
+import { buildConnectors } from '../sync/compose.ts';
 import { SyncEngine } from '../sync/engine.ts';
 import { mappingEval } from '../sync/mapping-eval.ts';
 import { MIN_TOKEN_LENGTH } from './admin-auth.ts';
@@ -92,11 +90,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     }
     const config = project.config;
     const sandboxSecrets = sandboxes ? sandboxes.pointSystems(config.systems) : [];
-    const raw = parseYaml(await readFile(resolve(options.cwd, options.configPath), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    const serviceSection = (raw?.service ?? {}) as Record<string, unknown>;
+    const serviceSection = (config.sections.service ?? {}) as Record<string, unknown>;
     // The demo should show PowerOffice edits travelling too (it has no webhooks): poll the
     // sandboxes often unless mapsync.yaml says otherwise. Local calls cost no real budget.
     const demoSchedule = sandboxes && serviceSection.schedule === undefined ? SANDBOX_SCHEDULE : {};
@@ -123,19 +117,11 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     const telemetry = createServiceTelemetry();
     const runtime = createRuntime({ logger, telemetry: telemetry.telemetry });
 
-    const connectors = new Map<string, Connector>();
+    const connectors = buildConnectors(config.systems, options.registry, runtime);
     cleanup.unshift(async () => {
       await Promise.allSettled([...connectors.values()].map((c) => c.close()));
     });
-    const systemKinds: Record<string, string> = {};
-    for (const [name, system] of Object.entries(config.systems)) {
-      const factory = options.registry.get(system.connector);
-      if (!factory)
-        throw new ConfigError('CFG_UNKNOWN_CONNECTOR', `unknown connector kind "${system.connector}"`);
-      const { connector: _kind, ...connectorConfig } = system;
-      connectors.set(name, factory.create(connectorConfig, runtime));
-      systemKinds[name] = system.connector;
-    }
+    const systemKinds = Object.fromEntries(Object.entries(config.systems).map(([n, s]) => [n, s.connector]));
     await checkCredentials(connectors, logger);
 
     const storeUri = sandboxes && !options.env.MAPSYNC_STORE ? sandboxes.store : config.store;

@@ -221,7 +221,9 @@ export class ServiceMetrics implements Telemetry, WorkQueueObserver, SchedulerOb
   }
 
   async text(): Promise<string> {
-    return this.registry.metrics();
+    // prom-client writes NaN as "Nan" (its event-loop gauges are NaN until the first
+    // sample); the exposition format spells it "NaN", and strict parsers insist.
+    return (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN');
   }
 
   get contentType(): string {

@@ -5,7 +5,7 @@
  *   listings, which catch missed webhooks, stock-only changes and deletes) every
  *   `reconcile`. Both count from the end of the previous run, so a slow run never makes
  *   runs pile up.
- * - Everything a worker does happens under its mapping's lock set (see mapping-locks.ts):
+ * - Everything a worker does happens under its mapping's lock set (a KeyedMutex over mapping names):
  *   runs of one mapping never overlap, and webhook records wait for the current run and are
  *   done before the next one (they are cheap and people are watching for them).
  * - Different mappings run concurrently; they share the process-wide rate limiters of the
@@ -14,7 +14,7 @@
  *   abandons the record in hand) and resolves when every worker has returned.
  */
 import type { Logger } from 'pino';
-import type { MappingLocks } from './mapping-locks.ts';
+import type { KeyedMutex } from '../sync/keyed-mutex.ts';
 import type { MappingInfo, RunMode, RunResult, ServiceEngine, WorkItem } from './ports.ts';
 import { type ServiceSettings, scheduleFor } from './settings.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -55,7 +55,7 @@ export interface SchedulerObserver {
 
 export interface SchedulerOptions {
   engine: ServiceEngine;
-  locks: MappingLocks;
+  locks: KeyedMutex;
   queue: WorkQueue;
   settings: ServiceSettings;
   logger: Logger;
@@ -206,7 +206,7 @@ class MappingWorker {
   async exclusive<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.stopped) throw new Error('service is shutting down');
     const job = (async () => {
-      const release = await this.options.locks.acquire(this.lockSet, 'admin');
+      const release = await this.options.locks.acquire(this.lockSet);
       const previous = this.state.current;
       this.state.current = { kind: 'admin', startedAt: new Date() };
       try {
@@ -253,7 +253,7 @@ class MappingWorker {
         continue;
       }
       this.state.activity = 'waiting';
-      const release = await locks.acquire(this.lockSet, 'worker');
+      const release = await locks.acquire(this.lockSet);
       try {
         if (this.stopped || this.state.paused) continue;
         await this.drainItems();

@@ -14,10 +14,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RateLimiterRegistry } from '../connectors/http/rate-limiter.ts';
 import type { Telemetry } from '../runtime.ts';
+import { KeyedMutex } from '../sync/keyed-mutex.ts';
 import { Activity, type ActivityOptions } from './activity.ts';
 import { AdminAuth } from './admin-auth.ts';
 import type { ServiceContext } from './context.ts';
-import { MappingLocks } from './mapping-locks.ts';
 import { ServiceMetrics } from './metrics.ts';
 import type { RecordEvent, ServiceEngine, ServiceEvents } from './ports.ts';
 import { type AuthTarget, Readiness } from './readiness.ts';
@@ -108,7 +108,7 @@ export interface Service {
 export function createService(options: ServiceOptions): Service {
   const { engine, telemetry, logger, settings } = options;
   const startedAt = new Date();
-  const locks = new MappingLocks();
+  const locks = new KeyedMutex();
   let scheduler: Scheduler | undefined;
   const queue = new WorkQueue({
     maxItems: settings.maxQueuedItems,

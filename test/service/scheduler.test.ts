@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MappingLocks } from '../../engine/service/mapping-locks.ts';
 import { parseDuration, resolveSettings } from '../../engine/service/settings.ts';
+import { KeyedMutex } from '../../engine/sync/keyed-mutex.ts';
 import { buildService, delivery, FakeEngine, mapping, type TestService, waitFor } from './fakes.ts';
 
 const running: TestService[] = [];
@@ -164,7 +164,7 @@ describe('scheduler', () => {
 
 describe('mapping locks', () => {
   it('takes lock sets in a fixed order so crossing sets cannot deadlock', async () => {
-    const locks = new MappingLocks();
+    const locks = new KeyedMutex();
     const order: string[] = [];
     const job = async (name: string, set: string[]) => {
       const release = await locks.acquire(set);
