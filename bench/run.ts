@@ -12,6 +12,7 @@
  * benchmark could not run at all.
  */
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { engineCost } from './engine-cost.ts';
 import { latency } from './latency.ts';
@@ -39,12 +40,16 @@ async function main(): Promise<void> {
   const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
   const ctx: BenchContext = {
     quick,
+    args,
     figures: new Figures(command),
     findings: [],
     notes: [],
     log: (line) => console.log(line),
   };
   const started = Date.now();
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
   const broken: string[] = [];
   for (const benchmark of selected) {
     const t = Date.now();
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
     ctx,
     totalSeconds: totalS,
     keepOthers: only !== undefined,
+    load,
   });
   console.log(`wrote ${file}`);
   if (broken.length > 0) process.exitCode = 1;

@@ -11,6 +11,7 @@
  * record, something left pending, a final state unlike a clean run's).
  */
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from '../lib/context.ts';
 import { writeRunDocument } from '../lib/document.ts';
@@ -84,12 +85,16 @@ async function main(): Promise<void> {
   const command = `npm run chaos${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
   const ctx: BenchContext = {
     quick,
+    args,
     figures: new Figures(command),
     findings: [],
     notes: [],
     log: (l) => console.log(l),
   };
   const started = Date.now();
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
   const lines: string[] = [];
   let broken = false;
   for (const chaos of ALL.filter((c) => !only || only.has(c.name))) {
@@ -135,7 +140,14 @@ async function main(): Promise<void> {
   const outDir = join(REPO, 'bench/out');
   mkdirSync(outDir, { recursive: true });
   const file = quick ? join(outDir, 'performance.md') : join(REPO, 'docs/performance.md');
-  writeRunDocument(file, { kind: 'chaos', quick, ctx, totalSeconds: totalS, keepOthers: only !== undefined });
+  writeRunDocument(file, {
+    kind: 'chaos',
+    quick,
+    ctx,
+    totalSeconds: totalS,
+    keepOthers: only !== undefined,
+    load,
+  });
   console.log(`wrote ${file}`);
   // Unlike timings, these figures do not depend on the machine: any FAIL fails the command.
   if (broken || ctx.figures.list.some((f) => f.verdict === 'FAIL')) process.exitCode = 1;

@@ -16,6 +16,11 @@ export interface ChildRequest {
   mode?: 'incremental' | 'full';
   concurrency?: number;
   sampleMs?: number;
+  /**
+   * Diagnosis (needs node --expose-gc): after this many records of the source pass, force a
+   * full GC and record the heap still in use, i.e. what the run really holds at that point.
+   */
+  liveHeapAt?: number[];
 }
 
 export interface ChildReport {
@@ -33,6 +38,8 @@ export interface ChildReport {
   baselineRssBytes: number;
   samples: Array<[number, number]>;
   heapUsedPeakBytes: number;
+  /** [records done, live heap bytes after a forced GC] for each `liveHeapAt`. */
+  liveHeap: Array<[number, number]>;
 }
 
 function kernelPeak(): number | undefined {
@@ -58,6 +65,9 @@ async function main(request: ChildRequest): Promise<ChildReport> {
   };
   const timer = setInterval(sample, request.sampleMs ?? 100);
   try {
+    const liveHeap: Array<[number, number]> = [];
+    const wanted = new Set(request.liveHeapAt ?? []);
+    const gc = (globalThis as { gc?: () => void }).gc;
     const opened = await openProject({
       configPath: process.env.MAPSYNC_CONFIG!,
       env: process.env,
@@ -65,6 +75,18 @@ async function main(request: ChildRequest): Promise<ChildReport> {
       registry,
       logLevel: process.env.MAPSYNC_LOG_LEVEL ?? 'error',
       ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+      ...(wanted.size > 0 && gc
+        ? {
+            events: {
+              progress: (p: { phase: string; done: number }) => {
+                if (p.phase !== 'source' || !wanted.has(p.done)) return;
+                wanted.delete(p.done);
+                gc();
+                liveHeap.push([p.done, process.memoryUsage().heapUsed]);
+              },
+            },
+          }
+        : {}),
     });
     const openMs = Date.now() - started;
     const baselineRssBytes = process.memoryUsage.rss();
@@ -95,6 +117,7 @@ async function main(request: ChildRequest): Promise<ChildReport> {
         baselineRssBytes,
         samples,
         heapUsedPeakBytes: heapPeak,
+        liveHeap,
       };
     } finally {
       await opened.close();

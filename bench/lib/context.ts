@@ -14,6 +14,8 @@ export interface Finding {
 
 export interface BenchContext {
   quick: boolean;
+  /** The runner's command-line arguments (benchmark-specific flags such as `--heap-cap`). */
+  args: string[];
   figures: Figures;
   findings: Finding[];
   /** Extra lines for the document's notes (how a figure came about, which target fails and why). */

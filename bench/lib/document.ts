@@ -14,7 +14,10 @@ interface Stored {
   findings: Array<Finding & { suite: Suite }>;
   notes: Array<{ benchmark: string; lines: string[]; suite: Suite }>;
   runs: Partial<
-    Record<Suite, { date: string; seconds: number; command: string; machine: string; quick: boolean }>
+    Record<
+      Suite,
+      { date: string; seconds: number; command: string; machine: string; quick: boolean; load?: string }
+    >
   >;
 }
 
@@ -63,7 +66,15 @@ function miss(f: Figure): string {
 
 export function writeRunDocument(
   file: string,
-  input: { kind: Suite; quick: boolean; ctx: BenchContext; totalSeconds: number; keepOthers: boolean },
+  input: {
+    kind: Suite;
+    quick: boolean;
+    ctx: BenchContext;
+    totalSeconds: number;
+    keepOthers: boolean;
+    /** Load average when the run started (the machine may be shared). */
+    load?: string;
+  },
 ): void {
   const old = read(file);
   const rerun = new Set(input.ctx.figures.list.map((f) => f.benchmark));
@@ -88,6 +99,7 @@ export function writeRunDocument(
         command,
         machine: machine(),
         quick: input.quick,
+        ...(input.load ? { load: input.load } : {}),
       },
     },
   };
@@ -106,7 +118,7 @@ export function writeRunDocument(
   for (const [suite, run] of Object.entries(stored.runs)) {
     if (!run) continue;
     lines.push(
-      `- Last \`${suite}\` run: ${run.date.slice(0, 16).replace('T', ' ')} UTC, ${run.seconds} s, \`${run.command}\`, on ${run.machine}.`,
+      `- Last \`${suite}\` run: ${run.date.slice(0, 16).replace('T', ' ')} UTC, ${run.seconds} s, \`${run.command}\`, on ${run.machine}${run.load ? `; load average at its start ${run.load}` : ''}.`,
     );
   }
   lines.push('');
