@@ -37,7 +37,7 @@ it('documents every key of a mapping file', () => {
 });
 
 it('the complete mapping examples in the docs validate', async () => {
-  const readme = readFileSync(join(REPO, 'docs/README-mapping-section.md'), 'utf8');
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
   const examples = [
     ...`${doc}\n${readme}`.matchAll(
       /```yaml\n(# yaml-language-server: \$schema=\.\.\/schemas\/mapping\.schema\.json\n[\s\S]*?)```/g,
