@@ -7,6 +7,7 @@
  *   npm run bench                      all benchmarks, full size (about 12 minutes)
  *   npm run bench -- --quick           the small CI variant; writes bench/out/performance.md
  *   npm run bench -- --only scale,latency   a subset; other rows of the document are kept
+ *   npm run bench -- --render-only     rewrite docs/performance.md from its own data
  *
  * Exit status: 0 when it ran (a missed target is a figure, not a crash), 1 when a
  * benchmark could not run at all.
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import { engineCost } from './engine-cost.ts';
 import { latency } from './latency.ts';
 import type { BenchContext, Benchmark } from './lib/context.ts';
-import { writeRunDocument } from './lib/document.ts';
+import { rerender, writeRunDocument } from './lib/document.ts';
 import { REPO } from './lib/env.ts';
 import { Figures } from './lib/report.ts';
 import { requestsPerRecord } from './requests-per-record.ts';
@@ -37,6 +38,11 @@ async function main(): Promise<void> {
       : undefined;
   const only = onlyValue ? new Set(onlyValue.split(',')) : undefined;
   const selected = ALL.filter((b) => !only || only.has(b.name));
+  if (args.includes('--render-only')) {
+    // Only rewrite docs/performance.md from the data it holds (after a change to the template).
+    rerender(join(REPO, 'docs/performance.md'));
+    return;
+  }
   const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
   const ctx: BenchContext = {
     quick,

@@ -13,6 +13,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type LinkRecord, MappingState, type StateBackend } from '../../engine/store/sync-state.ts';
 import type { BenchEnv } from '../lib/env.ts';
+import type { FigureInput } from '../lib/report.ts';
 
 type Rec = Record<string, unknown>;
 
@@ -95,7 +96,9 @@ export async function missingIn(
   const poOrders = new Map(state.po.salesorders.map((o) => [String(o.ExternalImportReference), o]));
   const customerLinks = new Set((await linksOf(store, 'customer-person')).map((l) => l.sourceId));
   const productLinks = new Set((await linksOf(store, 'product')).map((l) => l.sourceId));
-  const orderLinks = new Set((await linksOf(store, 'salesorder')).map((l) => l.sourceId));
+  const orderLinkList = await linksOf(store, 'salesorder');
+  const orderLinks = new Set(orderLinkList.map((l) => l.sourceId));
+  const orderOrigin = new Map(orderLinkList.map((l) => [l.sourceId, l.origin]));
   const lineLinks = new Map((await linksOf(store, 'salesorderline')).map((l) => [l.sourceId, l]));
   for (const c of state.woo.customers) {
     if (!poCustomerRefs.has(String(c.id))) missing.push(`customer ${c.id} not in PowerOffice`);
@@ -114,8 +117,11 @@ export async function missingIn(
     if (po && have !== linesOf(o))
       missing.push(`order ${o.id}: ${have} of ${linesOf(o)} lines in PowerOffice`);
     const link = lineLinks.get(String(o.id));
-    if (Object.keys(link?.children ?? {}).length !== linesOf(o))
-      missing.push(`order ${o.id}: lines not all linked`);
+    if (Object.keys(link?.children ?? {}).length !== linesOf(o)) {
+      missing.push(
+        `order ${o.id}: ${Object.keys(link?.children ?? {}).length} of ${linesOf(o)} lines linked (${have} in PowerOffice; the order's link origin: ${orderOrigin.get(String(o.id)) ?? 'none'})`,
+      );
+    }
   }
   for (const m of MAPPINGS) {
     const meta = await new MappingState(m, store).scanMeta();
@@ -247,6 +253,8 @@ export interface ChaosResult {
   equalToClean: boolean;
   differences: string[];
   extra?: string;
+  /** Figures particular to this run, added after the four common ones. */
+  figures?: FigureInput[];
 }
 
 export function describe(r: ChaosResult): string {

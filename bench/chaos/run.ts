@@ -70,6 +70,7 @@ function figures(ctx: BenchContext, title: string, r: ChaosResult): void {
     kind: 'equal',
     note: `${r.extra ?? ''}${r.differences.length ? `; differences: ${r.differences.slice(0, 5).join('; ')}` : ''}`,
   });
+  for (const f of r.figures ?? []) ctx.figures.add(title, f);
 }
 
 async function main(): Promise<void> {

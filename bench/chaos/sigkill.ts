@@ -2,7 +2,7 @@
  * Chaos 1 — SIGKILL at seeded random moments of a backfill, each followed by a restart.
  *
  * A real `node bin/mapsync.js sync` process runs against sandboxes hosted here (PowerOffice
- * at 20 requests per second, so the backfill lasts long enough to be cut 50 times), with a
+ * at its real 10 requests per second, so the backfill lasts long enough to be cut 50 times), with a
  * SQLite store in a temp dir. Each attempt is killed with SIGKILL a random 0–1,500 ms after
  * its first request to either system (process start-up time varies too much to count from),
  * and the next one starts on the same store. After the last kill one more run goes to the
@@ -25,7 +25,7 @@ import {
   stateOf,
 } from './lib.ts';
 
-const RPS = 20;
+const RPS = 10;
 
 export async function sigkill(ctx: BenchContext): Promise<ChaosResult> {
   const kills = ctx.quick ? 5 : 50;

@@ -103,6 +103,15 @@ export function writeRunDocument(
       },
     },
   };
+  writeFileSync(file, render(stored));
+}
+
+/** Rewrite the document from the data it holds (after a change to this template). */
+export function rerender(file: string): void {
+  writeFileSync(file, render(read(file)));
+}
+
+function render(stored: Stored): string {
   const order = (a: Figure, b: Figure) => a.benchmark.localeCompare(b.benchmark, 'en', { numeric: true });
   const bench = stored.figures.filter((f) => suiteOf(f.benchmark) === 'bench').sort(order);
   const chaos = stored.figures.filter((f) => suiteOf(f.benchmark) === 'chaos').sort(order);
@@ -133,7 +142,7 @@ export function writeRunDocument(
   if (notes.length > 0) {
     lines.push('## Why', '');
     for (const n of notes) {
-      lines.push(`### ${n.benchmark}`, '', ...n.lines, '');
+      lines.push(`### ${n.benchmark}`, '', ...n.lines.flatMap((l) => [l, '']));
     }
   }
   if (stored.findings.length > 0) {
@@ -155,5 +164,5 @@ export function writeRunDocument(
     lines.push('');
   }
   lines.push(`${START}\n${JSON.stringify(stored)}\n${END}`, '');
-  writeFileSync(file, lines.join('\n'));
+  return lines.join('\n');
 }
