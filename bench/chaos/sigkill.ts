@@ -4,7 +4,8 @@
  * A real `node bin/mapsync.js sync` process runs against sandboxes hosted here (PowerOffice
  * at its real 10 requests per second, so the backfill lasts long enough to be cut 50 times), with a
  * SQLite store in a temp dir. Each attempt is killed with SIGKILL a random 0–1,500 ms after
- * its first request to either system (process start-up time varies too much to count from),
+ * its first request to either system (process start-up time varies too much to count from;
+ * PowerOffice answers in 20–120 ms, so many kills land while a create is at the server),
  * and the next one starts on the same store. After the last kill one more run goes to the
  * end. Then: duplicates, missing records, intents or failures left, and the final state
  * against a clean run of the same shop.
@@ -37,6 +38,9 @@ export async function sigkill(ctx: BenchContext): Promise<ChaosResult> {
     fill: (woo) => fillShop(woo, size),
     poRateLimit: RPS,
     connectorRateLimit: RPS,
+    // Each PowerOffice request takes 20–120 ms, as over the internet: a kill often lands
+    // while a create is at the server, before its link is stored (the case intents are for).
+    poFaults: { latencyMs: [20, 120], seed: 7 },
   });
   try {
     let landed = 0;
