@@ -39,7 +39,8 @@ function read(file: string): Stored {
 
 const suiteOf = (benchmark: string): Suite => (benchmark.startsWith('chaos') ? 'chaos' : 'bench');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const ratio = (r: number) => (Number.isFinite(r) ? r.toFixed(3) : String(r));
+// A ratio against a limit of 0 (a count that must be zero) has no finite value.
+const ratio = (r: number) => (Number.isFinite(r) ? r.toFixed(3) : '—');
 
 function table(figures: Figure[]): string[] {
   const lines = [

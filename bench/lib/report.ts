@@ -101,6 +101,6 @@ export function num(n: number, unit = ''): string {
 }
 
 export function formatFigure(f: Figure): string {
-  const ratio = Number.isFinite(f.ratio) ? f.ratio.toFixed(3) : String(f.ratio);
+  const ratio = Number.isFinite(f.ratio) ? f.ratio.toFixed(3) : '—';
   return `${f.name}: ${num(f.measured, f.unit)} / ${num(f.limit, f.unit)} = ${ratio} (${f.verdict}${f.target ? `, target ${f.target}` : ''})`;
 }
