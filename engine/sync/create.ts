@@ -107,6 +107,8 @@ export async function linkOrCreate(
         ],
       });
       const result = await syncPair(mr, link, view, target, { created: true });
+      // An existing parent comes with its children: the child mappings adopt them now.
+      await mr.syncChildren(id, record as EntityRecord, 'change');
       return { ...result, partnerId: entry.id };
     }
     if (!mapping.create.inTarget) {
@@ -185,11 +187,12 @@ async function createInTarget(
   }
 
   const link = await linkCreated(mr, id, view, created.record, created.id, origin, options.virtual);
-  // A record found by its guard comes without its children: the child pass adopts them.
   if (childMapping && children && created.children) {
     await linkCreatedChildren(mr, childMapping, id, created.id, children, created.children ?? []);
   }
   if (intent) await mr.state.deleteIntent('source', id);
+  // A record found by its guard comes without its children: the child mappings adopt them.
+  if (origin === 'recovered' && !options.virtual) await mr.syncChildren(id, record as EntityRecord, 'change');
 
   const index = await mr.targetIndex();
   const { guard: guardValue, keys } = mr.targetKeys(created.record);
@@ -347,7 +350,7 @@ async function linkCreatedChildren(
     };
   });
   await cmr.state.putLink(link);
-  cmr.createdWithParent.add(sourceId);
+  cmr.handledWithParent.add(sourceId);
   run.record({
     mapping: childMapping.name,
     side: 'source',
@@ -459,6 +462,9 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
           link.base.targetObjects = objectPathsOf(record, values.keys());
         }
         await mr.state.putLink(link);
+        // A failure stored while the create's outcome was unknown is obsolete now.
+        if (mr.failed.delete(`${from}.${id}`)) await mr.state.deleteFailed(from, id);
+        if (from === 'source' && !intent.virtual) await adoptChildrenOf(mr, id);
       }
       run.deps.runtime.logger.info(
         { mapping: mapping.name, from, id, partner: foundId },
@@ -480,6 +486,13 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
     await mr.state.deleteIntent(from, id);
   }
   mr.intents = [];
+}
+
+/** After a recovery in phase 0: the parent's children already exist; let the child mappings link them. */
+async function adoptChildrenOf(mr: MappingRun, sourceId: string): Promise<void> {
+  if (mr.run.childrenOf(mr.mapping.name).length === 0) return;
+  const record = await mr.source.connector.get(mr.source.entity, sourceId);
+  if (record) await mr.syncChildren(sourceId, record, 'retry');
 }
 
 /** An unlinked target record with create.in_source: match a source record, else create one. */

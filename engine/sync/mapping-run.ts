@@ -51,8 +51,11 @@ export class MappingRun {
   /** Source / target ids processed in this run (so later phases do not repeat them). */
   readonly processed = new Set<string>();
   readonly processedTargets = new Set<string>();
-  /** Fan-out children created together with their parent in this run (already reported). */
-  readonly createdWithParent = new Set<string>();
+  /**
+   * Fan-out children already handled together with their parent in this run (created in
+   * the parent's call, or adopted when the parent was linked): the child pass skips them.
+   */
+  readonly handledWithParent = new Set<string>();
   /** Failed records of this mapping, by `<side>.<id>`. */
   failed = new Map<string, FailedRecord>();
   intents: Array<{ from: Side; id: string; intent: IntentRecord }> = [];
@@ -121,8 +124,8 @@ export class MappingRun {
     await this.prepare();
     const id = this.source.descriptor.idOf(record);
     return this.run.mutex.run([`${this.mapping.name}:s:${id}`], async () => {
-      if (this.createdWithParent.has(id)) {
-        return { outcome: 'created', direction: 'to-target', properties: [] } as ProcessResult;
+      if (this.handledWithParent.has(id)) {
+        return { outcome: 'unchanged', direction: 'none', properties: [] } as ProcessResult;
       }
       this.processed.add(id);
       let result: ProcessResult;
@@ -227,6 +230,22 @@ export class MappingRun {
       await this.finish('target', target.id, result);
       return result;
     });
+  }
+
+  /**
+   * The parent record `sourceId` was just linked to a target record that already existed
+   * (recovered by its identity guard, or matched), outside of or ahead of the child pass:
+   * each fan-out child mapping adopts the children already there by their guard now and
+   * creates only the missing ones. Its own pass may never list the record again (its cursor
+   * can be past it), so this cannot be left to it.
+   */
+  async syncChildren(sourceId: string, record: EntityRecord, reason: WorkReason): Promise<void> {
+    for (const child of this.run.childrenOf(this.mapping.name)) {
+      const cmr = this.run.mappingRun(child.name);
+      if (cmr.handledWithParent.has(sourceId)) continue;
+      await cmr.processSource(record, reason);
+      cmr.handledWithParent.add(sourceId);
+    }
   }
 
   /** The target record of a link as it is now, or undefined when it is gone. */
