@@ -3,16 +3,32 @@
  * each attempt, capped at 6 hours. Validation failures are retried on the same schedule
  * (the source may have been fixed meanwhile; an unchanged record fails again cheaply), and
  * `mapsync retry` makes any of them due at once.
+ *
+ * A failure that is likely to pass by itself — transport (5xx, network), an unknown outcome,
+ * rate limiting, a dependency not linked yet — is retried early the first time: it is due at
+ * once, i.e. on the next run (or the server's `Retry-After`); from the second failure on the
+ * schedule above applies (1 min, 2 min, 4 min, …).
  */
 export const BACKOFF_BASE_MS = 60_000;
 export const BACKOFF_CAP_MS = 6 * 60 * 60_000;
 
+/** Failure kinds whose first retry is early (the next run). */
+export const EARLY_RETRY_KINDS: ReadonlySet<string> = new Set([
+  'transport',
+  'ambiguous',
+  'rate-limited',
+  'dependency',
+]);
+
 /** Delay before attempt number `attempts + 1`, given `attempts` failures so far (≥ 1). */
-export function backoffMs(attempts: number, retryAfterMs?: number): number {
-  const exponential = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+export function backoffMs(attempts: number, retryAfterMs?: number, kind?: string): number {
+  const early = kind !== undefined && EARLY_RETRY_KINDS.has(kind);
+  if (early && attempts <= 1) return Math.max(0, retryAfterMs ?? 0);
+  const steps = Math.max(0, attempts - (early ? 2 : 1));
+  const exponential = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** steps);
   return Math.max(exponential, retryAfterMs ?? 0);
 }
 
-export function nextAttemptAt(now: Date, attempts: number, retryAfterMs?: number): Date {
-  return new Date(now.getTime() + backoffMs(attempts, retryAfterMs));
+export function nextAttemptAt(now: Date, attempts: number, retryAfterMs?: number, kind?: string): Date {
+  return new Date(now.getTime() + backoffMs(attempts, retryAfterMs, kind));
 }

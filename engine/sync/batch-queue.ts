@@ -18,11 +18,17 @@ export class BatchQueue {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
 
+  private readonly lingerMs: number;
+  private readonly signal: AbortSignal | undefined;
+
   constructor(
     private readonly batch: BatchWrites,
     private readonly entity: string,
-    private readonly lingerMs = 25,
-  ) {}
+    options: { lingerMs?: number; signal?: AbortSignal } = {},
+  ) {
+    this.lingerMs = options.lingerMs ?? 25;
+    this.signal = options.signal;
+  }
 
   update(id: RecordId, ops: PatchOperation[]): Promise<EntityRecord | undefined> {
     return new Promise((resolve, reject) => {
@@ -50,9 +56,12 @@ export class BatchQueue {
 
   private async send(chunk: Pending[]): Promise<void> {
     try {
+      // The store failed while these waited: nothing more is sent.
+      this.signal?.throwIfAborted();
       const results = await this.batch.updateMany(
         this.entity,
         chunk.map(({ id, ops }) => ({ id, ops })),
+        this.signal ? { signal: this.signal } : {},
       );
       // Results come in request order; an id on a result (when given) is trusted over position.
       const byId = new Map(results.filter((r) => r.id !== undefined).map((r) => [String(r.id), r]));

@@ -13,22 +13,19 @@
  * by looking the guard up: exactly one record → link it; none → the create never happened.
  * A POST is never repeated blindly.
  */
-import { isConnectorError } from '../connectors/errors.ts';
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
 import type { IntentRecord, LinkOrigin, LinkRecord } from '../store/sync-state.ts';
 import { assertResolved, isPlaceholder, recordContext } from './dependencies.ts';
 import type { PropertyDiff } from './events.ts';
 import { RecordFailure } from './failures.ts';
+import { type GuardedCreated, GuardedCreateError, lookupGuard, sendGuardedCreate } from './guarded-create.ts';
 import { contentHash } from './hash.ts';
 import type { MappingRun, ProcessResult } from './mapping-run.ts';
 import { syncPair } from './pair.ts';
 import { objectPathsOf } from './patch.ts';
 import type { SideBinding } from './run-context.ts';
 import { type SourceView, sourceViewOf, type TargetView, targetViewOf } from './views.ts';
-
-/** Guard lookups look back this far before the intent's time (clock skew between systems). */
-const GUARD_SKEW_MS = 10 * 60_000;
 
 export function emptyLink(sourceId: string, targetId: string, origin: LinkOrigin, now: Date): LinkRecord {
   const at = now.toISOString();
@@ -160,8 +157,6 @@ async function createInTarget(
     : undefined;
   if (intent) await mr.state.setIntent('source', id, intent);
 
-  let created: { id: string; record: EntityRecord; children?: EntityRecord[] };
-  let origin: LinkOrigin = 'created-in-target';
   const send = () =>
     children && childMapping
       ? run.createWithChildren(
@@ -171,20 +166,10 @@ async function createInTarget(
           children.map((c) => c.payload),
         )
       : run.create(mr.target, payload);
-  try {
-    created = await send();
-  } catch (error) {
-    const recovered = intent ? await recoverAfterFailedCreate(mr, mr.target, intent, error, send) : undefined;
-    if (!recovered) {
-      if (intent && !(isConnectorError(error) && error.kind === 'ambiguous')) {
-        // Refused outright (4xx, connection refused): nothing was created.
-        await mr.state.deleteIntent('source', id);
-      }
-      throw error;
-    }
-    created = recovered;
-    if (recovered.found) origin = 'recovered';
-  }
+  const created: { id: string; record: EntityRecord; children?: EntityRecord[]; found?: boolean } = intent
+    ? await createOrDropIntent(mr, mr.target, intent, send, () => mr.state.deleteIntent('source', id))
+    : await send();
+  const origin: LinkOrigin = created.found ? 'recovered' : 'created-in-target';
 
   const link = await linkCreated(mr, id, view, created.record, created.id, origin, options.virtual);
   if (childMapping && children && created.children) {
@@ -362,73 +347,22 @@ async function linkCreatedChildren(
   });
 }
 
-/**
- * After a create failed: an `ambiguous` outcome (the request may have been applied) or a
- * duplicate-guard `conflict` means the record may exist; find it by its guard.
- */
-async function recoverAfterFailedCreate<T extends { id: string; record: EntityRecord }>(
+/** Send a guarded create (see guarded-create.ts); drop the intent when nothing was created. */
+async function createOrDropIntent<T extends { id: string; record: EntityRecord }>(
   mr: MappingRun,
   binding: SideBinding,
   intent: IntentRecord,
-  error: unknown,
-  again: () => Promise<T>,
-): Promise<(T & { found?: false }) | { id: string; record: EntityRecord; found: true } | undefined> {
-  if (!isConnectorError(error) || (error.kind !== 'ambiguous' && error.kind !== 'conflict')) return undefined;
-  if (error.kind === 'conflict' && error.existingId !== undefined) {
-    // "… is already in use … Id = N": link N when it carries our guard (it is our record).
-    const existing = await binding.connector.get(binding.entity, error.existingId);
-    if (existing && String(pathOf(existing, intent.guard.field) ?? '') === intent.guard.value) {
-      mr.run.deps.runtime.logger.info(
-        { mapping: mr.mapping.name, guard: intent.guard.value, existingId: error.existingId },
-        'create refused as a duplicate of our own record: linking it',
-      );
-      return { id: binding.descriptor.idOf(existing), record: existing, found: true };
-    }
-    return undefined;
+  send: () => Promise<T>,
+  dropIntent: () => Promise<void>,
+): Promise<GuardedCreated<T>> {
+  try {
+    return await sendGuardedCreate(mr, binding, intent, send);
+  } catch (error) {
+    if (!(error instanceof GuardedCreateError)) throw error;
+    // Refused outright (4xx, a 5xx answer, connection refused): nothing was created.
+    if (!error.keepIntent) await dropIntent();
+    throw error.error;
   }
-  const found = await lookupGuard(binding, intent);
-  if (found.length === 1) {
-    const record = found[0]!;
-    mr.run.deps.runtime.logger.info(
-      { mapping: mr.mapping.name, guard: intent.guard.value, kind: error.kind },
-      'create outcome resolved through the identity guard: the record exists, linking it',
-    );
-    return { id: binding.descriptor.idOf(record), record, found: true };
-  }
-  if (found.length > 1) {
-    throw new RecordFailure(
-      'AMBIGUOUS_GUARD',
-      'ambiguous',
-      `${found.length} records carry ${intent.guard.field} = ${intent.guard.value}: ${found.map((r) => binding.descriptor.idOf(r)).join(', ')}`,
-      { candidates: found.map((r) => binding.descriptor.idOf(r)) },
-    );
-  }
-  if (error.kind === 'ambiguous') {
-    // The guard lookup proved the first POST did not land: one more create is not blind.
-    try {
-      return await again();
-    } catch (second) {
-      if (isConnectorError(second, 'ambiguous')) {
-        throw new RecordFailure(
-          'CREATE_OUTCOME_UNKNOWN',
-          'ambiguous',
-          `the create of ${intent.guard.field} = ${intent.guard.value} timed out twice; the intent is kept and resolved by guard on the next run`,
-          { retryAfterMs: 60_000 },
-        );
-      }
-      throw second;
-    }
-  }
-  return undefined;
-}
-
-export async function lookupGuard(binding: SideBinding, intent: IntentRecord): Promise<EntityRecord[]> {
-  return binding.connector.findByGuard(binding.entity, {
-    field: intent.guard.field,
-    value: intent.guard.value,
-    notBefore: new Date(new Date(intent.at).getTime() - GUARD_SKEW_MS),
-    ...(intent.parentId ? { parentId: intent.parentId } : {}),
-  });
 }
 
 /**
@@ -542,21 +476,11 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
     ? { guard, side: 'source', at: run.now().toISOString(), payloadHash: contentHash(payload) }
     : undefined;
   if (intent) await mr.state.setIntent('target', target.id, intent);
-  let created: { id: string; record: EntityRecord };
-  let origin: LinkOrigin = 'created-in-source';
-  try {
-    created = await run.create(mr.source, payload);
-  } catch (error) {
-    const recovered = intent
-      ? await recoverAfterFailedCreate(mr, mr.source, intent, error, () => run.create(mr.source, payload))
-      : undefined;
-    if (!recovered) {
-      if (intent && !isConnectorError(error, 'ambiguous')) await mr.state.deleteIntent('target', target.id);
-      throw error;
-    }
-    created = recovered;
-    if (recovered.found) origin = 'recovered';
-  }
+  const send = () => run.create(mr.source, payload);
+  const created: { id: string; record: EntityRecord; found?: boolean } = intent
+    ? await createOrDropIntent(mr, mr.source, intent, send, () => mr.state.deleteIntent('target', target.id))
+    : await send();
+  const origin: LinkOrigin = created.found ? 'recovered' : 'created-in-source';
   const rc = recordContext(mr);
   const view = await sourceViewOf(run.evalr, mapping, created.id, created.record, rc.ctx);
   const link = emptyLink(created.id, target.id, origin, run.now());

@@ -13,6 +13,7 @@
  * In a dry run a record that would be created yields a placeholder id, and the plan says so.
  */
 import type { EvaluationContext } from '../mapping/model.ts';
+import type { LinkRecord } from '../store/sync-state.ts';
 import { missingDependency, RecordFailure } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
 
@@ -61,7 +62,7 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
         return note(result.targetId, dep.mapping.name, sourceId);
       }
       const sourceId = String(key);
-      const existing = await dep.state.getLink(sourceId);
+      const existing = (await dep.state.getLink(sourceId)) ?? (await afterInFlight(mr, dep, sourceId));
       if (existing) return note(existing.targetId, dep.mapping.name, sourceId);
       if (policy !== 'create') {
         missing.push(missingDependency(mappingName, sourceId, mr.mapping.name));
@@ -85,6 +86,25 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
   }
 
   return { ctx, missing, notes };
+}
+
+/**
+ * The dependency's record is being processed in this run right now (its create may be
+ * waiting for budget or retrying a transient failure): wait for it and read its link again,
+ * instead of failing the dependent record. Never for a record that may be waiting for this
+ * one: the mapping's own records and its fan-out parent's (children run inside the parent's
+ * processing); other cycles are excluded by the dependency order.
+ */
+async function afterInFlight(
+  mr: MappingRun,
+  dep: MappingRun,
+  sourceId: string,
+): Promise<LinkRecord | undefined> {
+  if (dep === mr || dep.mapping.name === mr.mapping.fanOut?.parent) return undefined;
+  const pending = dep.inFlight(sourceId);
+  if (!pending) return undefined;
+  await pending.catch(() => {});
+  return dep.state.getLink(sourceId);
 }
 
 /**

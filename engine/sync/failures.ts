@@ -111,7 +111,7 @@ export async function storeFailure(
     firstAt: previous?.firstAt ?? now.toISOString(),
     at: now.toISOString(),
     attempts,
-    nextAttemptAt: nextAttemptAt(now, attempts, failure.retryAfterMs).toISOString(),
+    nextAttemptAt: nextAttemptAt(now, attempts, failure.retryAfterMs, failure.kind).toISOString(),
   };
   await state.setFailed(record);
   return record;

@@ -64,6 +64,8 @@ export class MappingRun {
   /** Ids seen in complete, successful listings (for delete detection). */
   seenSource: Set<string> | undefined;
   seenTarget: Set<string> | undefined;
+  /** Source records being processed right now (at most the concurrency), by id. */
+  private readonly working = new Map<string, Promise<unknown>>();
   private sourcePaths: string[] | undefined;
   private targetIndexPromise: Promise<MatchIndex<TargetView>> | undefined;
   private sourceIndexPromise: Promise<MatchIndex<SourceView>> | undefined;
@@ -123,6 +125,35 @@ export class MappingRun {
   ): Promise<ProcessResult> {
     await this.prepare();
     const id = this.source.descriptor.idOf(record);
+    return this.track(id, () => this.processSourceNow(id, record, reason, known));
+  }
+
+  /**
+   * The processing of source record `id` if it is going on right now (a create that may
+   * still succeed): `$link` waits for it rather than failing the dependent record.
+   */
+  inFlight(sourceId: string): Promise<unknown> | undefined {
+    return this.working.get(sourceId);
+  }
+
+  private track<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const task = work();
+    if (!this.working.has(id)) {
+      this.working.set(id, task);
+      task.then(
+        () => this.working.get(id) === task && this.working.delete(id),
+        () => this.working.get(id) === task && this.working.delete(id),
+      );
+    }
+    return task;
+  }
+
+  private processSourceNow(
+    id: string,
+    record: EntityRecord,
+    reason: WorkReason,
+    known?: { link: LinkRecord | undefined },
+  ): Promise<ProcessResult> {
     return this.run.mutex.run([`${this.mapping.name}:s:${id}`], async () => {
       if (this.handledWithParent.has(id)) {
         return { outcome: 'unchanged', direction: 'none', properties: [] } as ProcessResult;
@@ -315,6 +346,13 @@ export class MappingRun {
     object: Record<string, unknown>,
   ): Promise<{ targetId?: string; reason?: string }> {
     await this.prepare();
+    return this.track(sourceId, () => this.linkVirtualNow(sourceId, object));
+  }
+
+  private linkVirtualNow(
+    sourceId: string,
+    object: Record<string, unknown>,
+  ): Promise<{ targetId?: string; reason?: string }> {
     return this.run.mutex.run([`${this.mapping.name}:s:${sourceId}`], async () => {
       const existing = await this.state.getLink(sourceId);
       if (existing) return { targetId: existing.targetId };

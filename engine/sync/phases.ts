@@ -16,12 +16,16 @@
  */
 import pLimit from 'p-limit';
 import { isConnectorError } from '../connectors/errors.ts';
+import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
 import { resolveIntents } from './create.ts';
 import { deletesPhase } from './deletes.ts';
 import { recordContext } from './dependencies.ts';
 import type { MappingRun } from './mapping-run.ts';
 import { matchesWhere, targetDiffers, targetViewOf } from './views.ts';
+
+/** Source pages whose records may be in flight at once (see `sourcePass`). */
+const PAGES_IN_FLIGHT = 2;
 
 export async function runMapping(mr: MappingRun): Promise<void> {
   const { run, mapping } = mr;
@@ -130,7 +134,15 @@ async function collectTargetChanges(mr: MappingRun): Promise<void> {
   if (seen) mr.seenTarget = seen;
 }
 
-/** Returns whether the listing was complete and successful (deletes may be inferred). */
+/**
+ * Returns whether the listing was complete and successful (deletes may be inferred).
+ *
+ * Pages overlap: while the last records of a page are still in flight (a slow write, a
+ * timeout, a create being retried), the next page's records already take the free slots of
+ * the shared concurrency limit, so no worker idles at a page boundary. At most
+ * {@link PAGES_IN_FLIGHT} pages are open; a page's cursor is stored only once it and every
+ * page before it are done (and their batched source writes have landed).
+ */
 async function sourcePass(mr: MappingRun): Promise<boolean> {
   const { run, mapping, source } = mr;
   const useCursor = run.options.mode !== 'full' && !mr.sourceIsFullScan;
@@ -139,27 +151,11 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
   const seen = complete ? new Set<string>() : undefined;
   const limit = pLimit(run.deps.concurrency);
   let done = 0;
-  for await (const page of source.connector.list(source.entity, {
-    ...(cursor ? { since: cursor } : {}),
-    ...(run.options.signal ? { signal: run.options.signal } : {}),
-  })) {
-    const live = page.records.filter((r) => !source.descriptor.isGone?.(r));
-    const ids = live.map((r) => source.descriptor.idOf(r));
-    for (const id of ids) seen?.add(id);
-    const links = mapping.fanOut ? [] : await mr.state.getLinks(ids);
-    const results = await Promise.allSettled(
-      live.map((record, i) =>
-        limit(() =>
-          guarded(run, async () => {
-            await mr.processSource(record, 'change', mapping.fanOut ? undefined : { link: links[i] });
-          }).then(() => {
-            done++;
-            run.emit(() => run.deps.events.progress?.({ mapping: mapping.name, phase: 'source', done }));
-          }),
-        ),
-      ),
-    );
-    rethrowFirst(results);
+  const open: Array<{ page: Page; results: Promise<PromiseSettledResult<void>[]> }> = [];
+  /** Wait for the oldest open page; store its cursor. False when the run was aborted. */
+  const settleOldest = async (): Promise<boolean> => {
+    const { page, results } = open.shift()!;
+    rethrowFirst(await results);
     run.summary(mapping.name).seen += page.records.length;
     if (run.aborted()) return false;
     // Batched source writes of this page land before the cursor moves past it.
@@ -167,6 +163,37 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
     if (page.cursor !== undefined && !mr.sourceIsFullScan && !run.dryRun) {
       await mr.state.setCursor('source', page.cursor);
     }
+    return true;
+  };
+  try {
+    for await (const page of source.connector.list(source.entity, {
+      ...(cursor ? { since: cursor } : {}),
+      ...(run.options.signal ? { signal: run.options.signal } : {}),
+    })) {
+      const live = page.records.filter((r) => !source.descriptor.isGone?.(r));
+      const ids = live.map((r) => source.descriptor.idOf(r));
+      for (const id of ids) seen?.add(id);
+      const links = mapping.fanOut ? [] : await mr.state.getLinks(ids);
+      const results = Promise.allSettled(
+        live.map((record, i) =>
+          limit(() =>
+            guarded(run, async () => {
+              await mr.processSource(record, 'change', mapping.fanOut ? undefined : { link: links[i] });
+            }).then(() => {
+              done++;
+              run.emit(() => run.deps.events.progress?.({ mapping: mapping.name, phase: 'source', done }));
+            }),
+          ),
+        ),
+      );
+      open.push({ page, results });
+      while (open.length >= PAGES_IN_FLIGHT) if (!(await settleOldest())) return false;
+      if (run.aborted()) return false;
+    }
+    while (open.length > 0) if (!(await settleOldest())) return false;
+  } finally {
+    // Never leave records in flight behind (an error, an abort): wait for every open page.
+    await Promise.allSettled(open.map((o) => o.results));
   }
   if (seen) mr.seenSource = seen;
   return complete;

@@ -76,12 +76,24 @@ export class RunContext {
   fatal: StoreError | undefined;
   private readonly runs = new Map<string, MappingRun>();
   readonly startedAt: Date;
+  /** Aborted on the first store failure: writes still waiting to be sent are cancelled. */
+  private readonly storeDown = new AbortController();
+  /** Aborted when the run is aborted or the store fails: pauses between attempts end early. */
+  readonly stopSignal: AbortSignal;
 
   constructor(
     readonly deps: EngineDeps,
     readonly options: RunOptions,
   ) {
     this.startedAt = deps.runtime.now();
+    this.stopSignal = options.signal
+      ? AbortSignal.any([options.signal, this.storeDown.signal])
+      : this.storeDown.signal;
+  }
+
+  /** The signal every write carries (WriteOptions.signal): aborted when the store fails. */
+  get writeSignal(): AbortSignal {
+    return this.storeDown.signal;
   }
 
   /** The run state of a mapping, created on first use. */
@@ -203,7 +215,9 @@ export class RunContext {
   ): Promise<{ id: string; record: EntityRecord }> {
     this.assertHealthy();
     if (this.dryRun) return { id: this.nextPlaceholder(), record: data };
-    const record = await binding.connector.create(binding.entity, data, this.withSignal(options));
+    const record = await this.write(() =>
+      binding.connector.create(binding.entity, data, this.withSignal(options)),
+    );
     return { id: binding.descriptor.idOf(record), record };
   }
 
@@ -215,12 +229,14 @@ export class RunContext {
   ): Promise<{ id: string; record: EntityRecord; children: EntityRecord[] }> {
     this.assertHealthy();
     if (this.dryRun) return { id: this.nextPlaceholder(), record: data, children };
-    const created = await binding.connector.withChildren!.createWithChildren(
-      binding.entity,
-      data,
-      childEntity,
-      children,
-      this.withSignal(),
+    const created = await this.write(() =>
+      binding.connector.withChildren!.createWithChildren(
+        binding.entity,
+        data,
+        childEntity,
+        children,
+        this.withSignal(),
+      ),
     );
     return { id: binding.descriptor.idOf(created.record), ...created };
   }
@@ -239,23 +255,38 @@ export class RunContext {
       const key = `${binding.system}/${binding.entity}`;
       let queue = this.queues.get(key);
       if (!queue) {
-        queue = new BatchQueue(batch, binding.entity);
+        queue = new BatchQueue(batch, binding.entity, { signal: this.writeSignal });
         this.queues.set(key, queue);
       }
-      return queue.update(id, ops);
+      return this.write(() => queue.update(id, ops));
     }
-    return binding.connector.update(binding.entity, id, ops, this.withSignal(options));
+    return this.write(() => binding.connector.update(binding.entity, id, ops, this.withSignal(options)));
   }
 
   async remove(binding: SideBinding, id: string, mode: RemoveMode, options?: WriteOptions): Promise<void> {
     this.assertHealthy();
     if (this.dryRun) return;
-    await binding.connector.remove(binding.entity, id, mode, this.withSignal(options));
+    await this.write(() => binding.connector.remove(binding.entity, id, mode, this.withSignal(options)));
+  }
+
+  /**
+   * A write that fails once the store is down (typically: cancelled before it was sent)
+   * reports the store failure, not a record failure: the run is stopping.
+   */
+  private async write<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (this.fatal) throw this.fatal;
+      throw error;
+    }
   }
 
   /** Record a store failure; later writes of this run are refused. */
   noteFailure(error: unknown): void {
-    if (error instanceof StoreError) this.fatal ??= error;
+    if (!(error instanceof StoreError) || this.fatal) return;
+    this.fatal = error;
+    this.storeDown.abort(error);
   }
 
   private assertHealthy(): void {
@@ -267,8 +298,13 @@ export class RunContext {
     await Promise.all([...this.queues.values()].map((q) => q.drain()));
   }
 
-  private withSignal(options?: WriteOptions): WriteOptions | undefined {
-    // Writes are never aborted half-way: an aborted POST would be "ambiguous" for nothing.
-    return options;
+  /**
+   * Every write carries the run's store signal: when the store fails, writes still waiting
+   * to be sent (for the rate limiter, a token) are cancelled. A write already sent is never
+   * aborted half-way (an aborted POST would be "ambiguous" for nothing): connectors honour
+   * the signal only until the request leaves (engine/connectors/http/client.ts).
+   */
+  private withSignal(options?: WriteOptions): WriteOptions {
+    return { ...options, signal: this.writeSignal };
   }
 }

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpClient, transportError } from '../../engine/connectors/http/client.ts';
+import { abortOptions, createHttpClient, transportError } from '../../engine/connectors/http/client.ts';
 import { RateLimiter } from '../../engine/connectors/http/rate-limiter.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 
@@ -135,5 +135,42 @@ describe('createHttpClient', () => {
     const text = `${error.message} ${JSON.stringify(error)} ${JSON.stringify(error.cause)} ${String((error.cause as Error).message)}`;
     expect(text).not.toContain('secret');
     expect((error.cause as { code?: string }).code).toBe('ETIMEDOUT');
+  });
+
+  it('a write waiting for the rate limiter is cancelled by its signal and never sent; a sent one runs to its end', async () => {
+    let release = () => {};
+    const { url, hits } = await serve((req, res) => {
+      // The first request is held at the server until the signal has fired.
+      if (req.url === '/slow') {
+        release = () => res.end('{}');
+        return;
+      }
+      res.end('{}');
+    });
+    const limiter = new RateLimiter({ limit: 1, intervalMs: 300, marginMs: 0 });
+    const http = createHttpClient({ system: 't', prefixUrl: url, runtime: createRuntime(), limiter });
+    const controller = new AbortController();
+    const sent = http.post('slow', { body: '{}', ...abortOptions('POST', controller.signal) });
+    await new Promise((r) => setTimeout(r, 30));
+    // Queued behind the first one's budget.
+    const queued = http.post('queued', { body: '{}', ...abortOptions('POST', controller.signal) });
+    await new Promise((r) => setTimeout(r, 30));
+    const abortedAt = Date.now();
+    controller.abort(new Error('store down'));
+    const error = await queued.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(Date.now() - abortedAt).toBeLessThan(100);
+    const mapped = transportError('t', error);
+    expect(mapped).toMatchObject({ kind: 'transport', method: 'POST' });
+    expect(mapped.message).toMatch(/cancelled before it was sent/);
+    release();
+    // The request already on the wire was not aborted.
+    expect((await sent).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(hits.map((h) => h.split(' ')[1])).toEqual(['/slow']);
+    // A read is aborted through got's own signal, wherever it is.
+    expect(abortOptions('GET', controller.signal)).toEqual({ signal: controller.signal });
   });
 });

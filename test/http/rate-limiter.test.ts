@@ -31,6 +31,29 @@ describe('RateLimiter', () => {
     expect(limiter.queued()).toBe(0);
   });
 
+  it('a waiting caller whose signal aborts leaves at once and never runs', async () => {
+    const limiter = new RateLimiter({ limit: 1, intervalMs: 500, marginMs: 0 });
+    const ran: string[] = [];
+    await limiter.schedule(async () => ran.push('first'));
+    const controller = new AbortController();
+    const waiting = limiter.schedule(async () => ran.push('second'), undefined, controller.signal);
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = Date.now();
+    controller.abort(new Error('store down'));
+    await expect(waiting).rejects.toThrow('store down');
+    expect(Date.now() - t0).toBeLessThan(50);
+    await new Promise((r) => setTimeout(r, 550));
+    expect(ran).toEqual(['first']);
+    expect(limiter.queued()).toBe(0);
+    // Aborted before it even queued, and during a 429 pause.
+    await expect(limiter.schedule(noop, undefined, controller.signal)).rejects.toThrow('store down');
+    const other = new AbortController();
+    limiter.pause(10_000);
+    const paused = limiter.schedule(noop, undefined, other.signal);
+    other.abort(new Error('stop'));
+    await expect(paused).rejects.toThrow('stop');
+  });
+
   it('counts callers that failed to start', async () => {
     const limiter = new RateLimiter({ limit: 5 });
     await expect(limiter.schedule(() => Promise.reject(new Error('x')))).rejects.toThrow('x');

@@ -216,21 +216,33 @@ describe('failed records', () => {
     expect(erp.all('customer')).toHaveLength(2);
   });
 
-  it('a transport failure bumps attempts with exponential backoff', async () => {
+  it('a create that keeps failing in transport is retried at once on the next run, then with exponential backoff', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
     shop.seed('customer', [alice]);
-    erp.failNext('create', 'customer', 'transport');
+    const failRun = () => {
+      for (let i = 0; i < 3; i++) erp.failNext('create', 'customer', 'transport');
+    };
+    failRun();
     await engine.run();
     const state = new MappingState('customer', store);
     const first = (await state.getFailed('source', '1'))!;
-    erp.failNext('create', 'customer', 'transport');
-    await engine.run({ retryAllNow: true });
+    expect(first).toMatchObject({ code: 'CONNECTOR_TRANSPORT', attempts: 1 });
+    // Due at once: the next plain run retries it.
+    expect(first.nextAttemptAt).toBe(first.at);
+    failRun();
+    await engine.run();
     const second = (await state.getFailed('source', '1'))!;
     expect(second.attempts).toBe(2);
-    const gap1 = new Date(first.nextAttemptAt).getTime() - new Date(first.at).getTime();
+    failRun();
+    await engine.run({ retryAllNow: true });
+    const third = (await state.getFailed('source', '1'))!;
+    expect(third.attempts).toBe(3);
     const gap2 = new Date(second.nextAttemptAt).getTime() - new Date(second.at).getTime();
-    expect(gap2).toBe(gap1 * 2);
+    const gap3 = new Date(third.nextAttemptAt).getTime() - new Date(third.at).getTime();
+    expect(gap2).toBe(60_000);
+    expect(gap3).toBe(gap2 * 2);
+    expect(erp.writes.filter((w) => w.method === 'create')).toHaveLength(0);
   });
 });
 

@@ -98,6 +98,14 @@ describe('backoff', () => {
     expect(backoffMs(1, 300_000)).toBe(300_000);
     expect(nextAttemptAt(new Date('2026-01-01T00:00:00Z'), 2).toISOString()).toBe('2026-01-01T00:02:00.000Z');
   });
+
+  it('a transient failure (transport, unknown outcome, rate limit, dependency) is retried on the next run first', () => {
+    for (const kind of ['transport', 'ambiguous', 'rate-limited', 'dependency']) {
+      expect([1, 2, 3, 4].map((n) => backoffMs(n, undefined, kind))).toEqual([0, 60_000, 120_000, 240_000]);
+    }
+    expect(backoffMs(1, 5_000, 'rate-limited')).toBe(5_000);
+    expect(backoffMs(1, undefined, 'validation')).toBe(60_000);
+  });
 });
 
 describe('delete breaker', () => {

@@ -69,6 +69,8 @@ export function createHttpClient(options: HttpClientOptions): Got {
         // `retryWithMergedOptions` from an afterResponse hook (e.g. a 401 that renewed the
         // token) surfaces here as a RetryError: got asks for an immediate retry.
         if (error.name === 'RetryError') return computedValue;
+        // A write cancelled before it was sent is not tried again.
+        if (isCancelled(error)) return 0;
         const status = error.response?.statusCode;
         const retryAfterMs =
           retryAfter ?? parseRetryAfter(error.response?.headers['retry-after'] as string | undefined);
@@ -90,13 +92,21 @@ export function createHttpClient(options: HttpClientOptions): Got {
     hooks: {
       beforeRequest: [
         async (request) => {
+          const cancel = sendSignalOf(request);
           await options.authorize?.(request);
           if (limiter) {
-            await limiter.schedule(
-              async () => undefined,
-              (waitMs) => runtime.telemetry.rateLimitWait({ system, waitMs }),
-            );
+            await limiter
+              .schedule(
+                async () => undefined,
+                (waitMs) => runtime.telemetry.rateLimitWait({ system, waitMs }),
+                cancel,
+              )
+              .catch((error) => {
+                throw cancel?.aborted ? cancelled(system, request) : error;
+              });
           }
+          // The last moment a write can still be held back.
+          if (cancel?.aborted) throw cancelled(system, request);
           started.set(request, Date.now());
         },
         ...(options.hooks?.beforeRequest ?? []),
@@ -131,6 +141,51 @@ export function createHttpClient(options: HttpClientOptions): Got {
       beforeRetry: [...(options.hooks?.beforeRetry ?? [])],
     },
   });
+}
+
+/** What `context.sendSignal` of a request carries (see {@link abortOptions}). */
+type SendContext = Record<string, unknown> & { sendSignal?: AbortSignal };
+
+/**
+ * How a caller's AbortSignal reaches a request. A read gets got's own `signal`: it is
+ * aborted wherever it is. A write is only ever cancelled *before* it is sent — while it
+ * waits for the rate limiter or a token, and right before it leaves: a write aborted on the
+ * wire would have an unknown outcome for nothing (the server may apply it anyway), so once
+ * sent it runs to its end. The engine uses this to stop writing the moment its store fails.
+ */
+export function abortOptions(
+  method: string,
+  signal: AbortSignal | undefined,
+): { signal?: AbortSignal; context?: SendContext } {
+  if (!signal) return {};
+  const read = method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+  return read ? { signal } : { context: { sendSignal: signal } };
+}
+
+function sendSignalOf(request: NormalizedOptions): AbortSignal | undefined {
+  return (request.context as SendContext | undefined)?.sendSignal;
+}
+
+/** The error of a write cancelled before it was sent: `transport`, nothing reached the server. */
+function cancelled(system: string, request: NormalizedOptions): ConnectorError {
+  const path = request.url instanceof URL ? request.url.pathname : undefined;
+  return new ConnectorError(`${system}: ${request.method} ${path ?? ''} cancelled before it was sent`, {
+    system,
+    kind: 'transport',
+    vendorCode: CANCELLED,
+    method: request.method,
+    ...(path ? { path } : {}),
+  });
+}
+
+const CANCELLED = 'mapsync-cancelled-before-send';
+
+function isCancelled(error: unknown): boolean {
+  for (let e = error as { cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (e instanceof ConnectorError && e.vendorCode === CANCELLED) return true;
+    e = e.cause as { cause?: unknown } | undefined;
+  }
+  return false;
 }
 
 /**

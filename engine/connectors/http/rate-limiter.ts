@@ -10,6 +10,7 @@
  * into a burst of them.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pThrottle from 'p-throttle';
 
 export interface RateLimitOptions {
@@ -47,18 +48,29 @@ export class RateLimiter {
 
   /**
    * Run `fn` when the budget allows. Resolves with `fn`'s result; `waitedMs` reports how
-   * long the call was held back (for metrics).
+   * long the call was held back (for metrics). When `signal` aborts while the call is still
+   * waiting, the wait ends at once with `signal.reason` and `fn` never runs (the slot it was
+   * queued for, if granted later, is given up: it only costs budget).
    */
-  async schedule<T>(fn: () => Promise<T>, onWait?: (waitedMs: number) => void): Promise<T> {
+  async schedule<T>(
+    fn: () => Promise<T>,
+    onWait?: (waitedMs: number) => void,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    signal?.throwIfAborted();
     const queuedAt = Date.now();
     this.waiting++;
     try {
       for (;;) {
-        await this.waitForPause();
+        await this.waitForPause(signal);
         // A 429 may arrive while this caller waits for a slot: a slot granted during a
         // pause is given up (it only costs budget) and the caller waits for the pause.
-        const granted = await this.throttled(async () => Date.now() >= this.pausedUntil);
+        const granted = await untilAborted(
+          this.throttled(async () => Date.now() >= this.pausedUntil && !signal?.aborted),
+          signal,
+        );
         if (granted) break;
+        signal?.throwIfAborted();
       }
     } finally {
       this.waiting--;
@@ -85,11 +97,11 @@ export class RateLimiter {
     return this.waiting;
   }
 
-  private async waitForPause(): Promise<void> {
+  private async waitForPause(signal?: AbortSignal): Promise<void> {
     for (;;) {
       const remaining = this.pausedUntil - Date.now();
       if (remaining <= 0) return;
-      await new Promise((resolve) => setTimeout(resolve, remaining));
+      await sleep(remaining, undefined, signal ? { signal } : {}).catch(() => signal?.throwIfAborted());
     }
   }
 
@@ -102,6 +114,26 @@ export class RateLimiter {
   private trim(now: number): void {
     while (this.starts.length > 0 && this.starts[0]! <= now - this.intervalMs) this.starts.shift();
   }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**

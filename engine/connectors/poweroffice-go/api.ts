@@ -7,7 +7,7 @@
 import type { Got, NormalizedOptions, Response } from 'got';
 import type { Runtime } from '../../runtime.ts';
 import { ConnectorError } from '../errors.ts';
-import { createHttpClient, transportError } from '../http/client.ts';
+import { abortOptions, createHttpClient, transportError } from '../http/client.ts';
 import { parseRetryAfter } from '../http/retry-policy.ts';
 import type { PatchOperation } from '../types.ts';
 import type { ResolvedConfig } from './config.ts';
@@ -114,7 +114,7 @@ export class PowerOfficeApi {
               headers: { 'content-type': 'application/json-patch+json' },
             }
           : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...abortOptions(method, options.signal),
       });
     } catch (error) {
       throw withBody(transportError(SYSTEM, error), options);

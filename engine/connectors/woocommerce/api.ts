@@ -6,7 +6,7 @@
  */
 import type { Got } from 'got';
 import type { Runtime } from '../../runtime.ts';
-import { createHttpClient, transportError } from '../http/client.ts';
+import { abortOptions, createHttpClient, transportError } from '../http/client.ts';
 import { authHeaders, authHook, rfc3986 } from './auth.ts';
 import type { ResolvedConfig } from './config.ts';
 import { errorFromResponse, header, SYSTEM } from './errors.ts';
@@ -64,7 +64,7 @@ export class WooApi {
         method: override ? 'POST' : method,
         ...(override ? { headers: { 'x-http-method-override': method } } : {}),
         ...(options.body !== undefined ? { json: options.body } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...abortOptions(method, options.signal),
       });
     } catch (error) {
       const mapped = transportError(SYSTEM, error);
