@@ -4,7 +4,7 @@
  * buffers; nothing here is persisted, the store and /metrics are the long-term record.
  */
 import type { RequestEvent } from '../runtime.ts';
-import type { RecordEvent } from './ports.ts';
+import type { ConflictEvent, RecordEvent } from './ports.ts';
 
 export interface FeedEntry {
   at: string;
@@ -15,6 +15,10 @@ export interface FeedEntry {
   direction?: RecordEvent['direction'];
   properties?: string[];
   reason?: string;
+  /** Conflict entries (`outcome: 'conflict'`): whose value won, and by which policy. */
+  winner?: ConflictEvent['winner'];
+  policy?: string;
+  partnerId?: string;
 }
 
 export interface ActivityOptions {
@@ -59,7 +63,7 @@ export class Activity {
     this.records.set(bucket, counts);
     this.trim(this.records, at - this.recordBucketMs * this.recordBuckets);
     if (!NEWS.has(event.outcome)) return;
-    this.feed.unshift({
+    this.push({
       at: new Date(at).toISOString(),
       mapping: event.mapping,
       side: event.side,
@@ -69,6 +73,28 @@ export class Activity {
       ...(event.properties ? { properties: event.properties.slice(0, 20) } : {}),
       ...(event.reason ? { reason: event.reason.slice(0, 300) } : {}),
     });
+  }
+
+  /** A conflict decided by policy: one feed line (property, policy, winner; no values). */
+  conflict(event: ConflictEvent): void {
+    const at = event.at?.getTime() ?? this.now();
+    this.push({
+      at: new Date(at).toISOString(),
+      mapping: event.mapping,
+      side: 'source',
+      id: event.sourceId,
+      partnerId: event.targetId,
+      outcome: 'conflict',
+      properties: [event.property],
+      winner: event.winner,
+      policy: event.policy,
+      ...(event.winner === 'source' ? { direction: 'to-target' as const } : {}),
+      ...(event.winner === 'target' ? { direction: 'to-source' as const } : {}),
+    });
+  }
+
+  private push(entry: FeedEntry): void {
+    this.feed.unshift(entry);
     if (this.feed.length > this.feedSize) this.feed.length = this.feedSize;
   }
 

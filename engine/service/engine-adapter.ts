@@ -95,6 +95,16 @@ export function bridgeEvents(events: ServiceEvents): EngineEvents {
         ...(event.reason ? { reason: event.code ? `${event.code}: ${event.reason}` : event.reason } : {}),
       });
     },
+    conflictDecided(decision) {
+      events.conflict?.({
+        mapping: decision.mapping,
+        sourceId: decision.sourceId,
+        targetId: decision.targetId,
+        property: decision.property,
+        winner: decision.winner,
+        policy: decision.policy,
+      });
+    },
   };
 }
 

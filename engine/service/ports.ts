@@ -95,6 +95,22 @@ export interface RecordEvent {
   at?: Date;
 }
 
+/**
+ * A property changed in both systems, decided by the conflict policy. The feed shows who
+ * won; the values stay out of it (personal data on a status page).
+ */
+export interface ConflictEvent {
+  mapping: string;
+  sourceId: string;
+  targetId: string;
+  property: string;
+  /** `source` / `target`: whose value was written to the other side; `none` for `manual`. */
+  winner: 'source' | 'target' | 'none';
+  policy: string;
+  at?: Date;
+}
+
 export interface ServiceEvents {
   record(event: RecordEvent): void;
+  conflict?(event: ConflictEvent): void;
 }

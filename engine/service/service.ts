@@ -53,6 +53,9 @@ export function createServiceTelemetry(
       activity.record(event);
       for (const listener of listeners) listener(event);
     },
+    conflict(event) {
+      activity.conflict(event);
+    },
   };
   recordListeners.set(events, listeners);
   return {

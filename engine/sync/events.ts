@@ -3,7 +3,7 @@
  * into progress bars; the service turns them into metrics and a live feed. Listeners must
  * not throw (a throwing listener is logged and ignored) and should return quickly.
  */
-import type { Side } from '../mapping/model.ts';
+import type { ConflictPolicy, Side } from '../mapping/model.ts';
 
 export type RecordOutcome =
   | 'created'
@@ -40,6 +40,38 @@ export interface PropertyDiff {
   sourcePath?: string;
   from: unknown;
   to: unknown;
+  /**
+   * Why the value flows: `changed` (one side changed), `first-sync` (first link), or the
+   * conflict policy that decided a property changed on both sides (`newest-wins`,
+   * `source-wins`, `target-wins`).
+   */
+  reason?: FlowReason;
+}
+
+/** Why a value flows (see {@link PropertyDiff.reason}). */
+export type FlowReason = 'changed' | 'first-sync' | ConflictPolicy;
+
+/**
+ * A property changed in both systems to different values, and how the conflict policy
+ * decided it. Values are personal data: they travel in events and the run's JSON summary,
+ * never in log lines.
+ */
+export interface ConflictDecision {
+  mapping: string;
+  sourceId: string;
+  targetId: string;
+  /** Target path of the property. */
+  property: string;
+  /** The source's value now (at the property's source path; what it yields when computed). */
+  sourceValue: unknown;
+  /** The target's value now. */
+  targetValue: unknown;
+  /** Whose value is written to the other side; `none` for `manual` (left for a person). */
+  winner: 'source' | 'target' | 'none';
+  policy: ConflictPolicy;
+  /** Modification times the decision saw (ISO), when the systems record them. */
+  sourceModifiedAt?: string;
+  targetModifiedAt?: string;
 }
 
 /** One record the run changes (or, in a plan, would change). */
@@ -68,6 +100,8 @@ export interface MappingSummary {
   /** Changes made (sync) or planned (plan); capped, see `changesDropped`. */
   changes: PlannedChange[];
   changesDropped: number;
+  /** Conflicts decided (or, in a plan, that would be); capped like `changes`. */
+  conflicts: ConflictDecision[];
   durationMs: number;
 }
 
@@ -90,6 +124,8 @@ export interface EngineEvents {
   /** Progress within a mapping: `total` is known only for some listings. */
   progress?(info: { mapping: string; phase: string; done: number; total?: number }): void;
   recordProcessed?(event: RecordEvent): void;
+  /** A property changed in both systems was decided by the conflict policy (see ConflictDecision). */
+  conflictDecided?(decision: ConflictDecision): void;
   mappingFinished?(summary: MappingSummary): void;
   runFinished?(summary: RunSummary): void;
 }

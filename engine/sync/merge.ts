@@ -26,6 +26,7 @@
  * caller's canonical `same` (null = missing = "", decimals by value) and nothing else.
  */
 import type { ConflictPolicy, PropertyDirection } from '../mapping/model.ts';
+import type { FlowReason } from './events.ts';
 
 export type Same = (a: unknown, b: unknown, type: string) => boolean;
 
@@ -105,7 +106,7 @@ export type PropertyOutcome =
     };
 
 /** Why a value flows: a one-sided change, a conflict decided by policy, or a first sync. */
-export type FlowReason = 'changed' | 'first-sync' | ConflictPolicy;
+export type { FlowReason } from './events.ts';
 
 export function mergePair(input: PairInput, same: Same): PropertyOutcome[] {
   return input.properties.map((p) => mergeProperty(p, input, same));

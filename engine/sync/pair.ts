@@ -10,7 +10,7 @@ import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledProperty, ConflictPolicy } from '../mapping/model.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
 import { recordContext } from './dependencies.ts';
-import type { FlowDirection, PropertyDiff, RecordOutcome } from './events.ts';
+import type { ConflictDecision, FlowDirection, PropertyDiff, RecordOutcome } from './events.ts';
 import { type ClassifiedFailure, classify } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
 import { mergePair, type PropertyInput, type PropertyOutcome } from './merge.ts';
@@ -48,6 +48,8 @@ export async function syncPair(
     evalr.sameValue,
   );
 
+  reportConflicts(mr, link, inputs, outcomes, source, target);
+
   const base = structuredClone(link.base);
   base.yields ??= {};
   const failures: ClassifiedFailure[] = [];
@@ -66,7 +68,12 @@ export async function syncPair(
   // Target side: one patch with exactly the changed paths.
   const toTarget = outcomes.filter((o) => o.action === 'to-target');
   if (toTarget.length > 0) {
-    const diffs: PropertyDiff[] = toTarget.map((o) => ({ path: o.path, from: o.from, to: o.value }));
+    const diffs: PropertyDiff[] = toTarget.map((o) => ({
+      path: o.path,
+      from: o.from,
+      to: o.value,
+      reason: o.reason,
+    }));
     if (target.locked) {
       failures.push({
         code: 'LOCKED',
@@ -135,6 +142,7 @@ export async function syncPair(
       sourcePath: path,
       from: source.raw.get(path),
       to: c.value,
+      reason: c.outcomes[0]!.reason,
     }));
     const ops = buildPatch(
       source.raw,
@@ -233,6 +241,39 @@ export async function syncPair(
     ? [...written, ...toTarget.map((o) => o.path), ...conflicts.map((c) => c.path)].filter(unique)
     : written;
   return { outcome, direction, properties, ...(failure ? { failure } : {}), link: next };
+}
+
+const DECIDED_BY_POLICY = new Set(['newest-wins', 'source-wins', 'target-wins']);
+
+/** Every property changed in both systems to different values: what the policy decided. */
+function reportConflicts(
+  mr: MappingRun,
+  link: LinkRecord,
+  inputs: readonly PropertyInput[],
+  outcomes: readonly PropertyOutcome[],
+  source: SourceView,
+  target: TargetView,
+): void {
+  outcomes.forEach((o, i) => {
+    let winner: ConflictDecision['winner'];
+    if (o.action === 'conflict') winner = 'none';
+    else if ((o.action === 'to-target' || o.action === 'to-source') && DECIDED_BY_POLICY.has(o.reason))
+      winner = o.action === 'to-target' ? 'source' : 'target';
+    else return;
+    const input = inputs[i]!;
+    mr.run.conflict({
+      mapping: mr.mapping.name,
+      sourceId: link.sourceId,
+      targetId: link.targetId,
+      property: o.path,
+      sourceValue: input.sourceValue !== undefined ? input.sourceValue : input.desiredTarget,
+      targetValue: input.targetValue,
+      winner,
+      policy: input.conflict,
+      ...(source.modifiedAt ? { sourceModifiedAt: source.modifiedAt.toISOString() } : {}),
+      ...(target.modifiedAt ? { targetModifiedAt: target.modifiedAt.toISOString() } : {}),
+    });
+  });
 }
 
 function propertyInput(

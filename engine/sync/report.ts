@@ -27,6 +27,7 @@ export function formatSummary(summary: RunSummary): string {
   for (const m of summary.mappings) {
     for (const e of m.errors) lines.push(`${m.mapping}: ${e.code}: ${e.message}`);
   }
+  lines.push(...formatConflicts(summary));
   if (summary.storeError)
     lines.push(`STORE_UNAVAILABLE: ${summary.storeError}; the run stopped and wrote nothing more`);
   if (summary.aborted)
@@ -40,6 +41,31 @@ export function formatSummary(summary: RunSummary): string {
       : `${summary.dryRun ? 'plan' : 'sync'} finished with problems`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** Conflicts shown in the text summary (all of them are in `--json`). */
+const CONFLICTS_SHOWN = 20;
+
+/**
+ * One line per conflict the policy decided: mapping, record pair, property, policy, winner
+ * and the modification times it compared — not the values (personal data; `--json` has them).
+ */
+export function formatConflicts(summary: RunSummary): string[] {
+  const all = summary.mappings.flatMap((m) => m.conflicts ?? []);
+  if (all.length === 0) return [];
+  const lines = [`${all.length} conflict(s) decided (a property changed in both systems):`];
+  for (const c of all.slice(0, CONFLICTS_SHOWN)) {
+    const verdict = c.winner === 'none' ? 'left for a person (see `mapsync failed`)' : `${c.winner} wins`;
+    const times =
+      c.sourceModifiedAt || c.targetModifiedAt
+        ? ` (source changed ${c.sourceModifiedAt ?? '?'}, target ${c.targetModifiedAt ?? '?'})`
+        : '';
+    lines.push(
+      `  ${c.mapping} ${c.sourceId} ↔ ${c.targetId}: ${c.property}: ${c.policy} → ${verdict}${times}`,
+    );
+  }
+  if (all.length > CONFLICTS_SHOWN) lines.push(`  … and ${all.length - CONFLICTS_SHOWN} more (use --json)`);
+  return lines;
 }
 
 /** The plan: per mapping the counts, then every record that would change with its diff. */
@@ -72,7 +98,9 @@ export function formatChange(change: PlannedChange): string[] {
   const out = [`${sign} ${change.action} ${change.side} ${change.id}${partner} ${arrow}`];
   for (const d of change.diffs) {
     const path = d.sourcePath && d.sourcePath !== d.path ? `${d.sourcePath} (${d.path})` : d.path;
-    out.push(`    ${path}: ${show(d.from)} → ${show(d.to)}`);
+    const why =
+      d.reason && d.reason !== 'changed' && d.reason !== 'first-sync' ? `  (conflict: ${d.reason})` : '';
+    out.push(`    ${path}: ${show(d.from)} → ${show(d.to)}${why}`);
   }
   for (const note of change.notes ?? []) out.push(`    note: ${note}`);
   return out;

@@ -18,6 +18,7 @@ import type { Runtime } from '../runtime.ts';
 import type { StateBackend } from '../store/sync-state.ts';
 import { BatchQueue } from './batch-queue.ts';
 import {
+  type ConflictDecision,
   type EngineEvents,
   emptyCounts,
   type MappingSummary,
@@ -158,6 +159,7 @@ export class RunContext {
         errors: [],
         changes: [],
         changesDropped: 0,
+        conflicts: [],
         durationMs: 0,
       };
       this.summaries.set(mapping, summary);
@@ -191,6 +193,25 @@ export class RunContext {
     const summary = this.summary(change.mapping);
     if (summary.changes.length < MAX_CHANGES_PER_MAPPING) summary.changes.push(change);
     else summary.changesDropped++;
+  }
+
+  /**
+   * A conflict the policy decided: kept in the summary (with its values), emitted as an
+   * event (with its values), and logged at info — property, policy, winner and times only,
+   * since the values are personal data.
+   */
+  conflict(decision: ConflictDecision): void {
+    const summary = this.summary(decision.mapping);
+    if (summary.conflicts.length < MAX_CHANGES_PER_MAPPING) summary.conflicts.push(decision);
+    const { sourceValue: _s, targetValue: _t, ...facts } = decision;
+    const side = decision.winner === 'none' ? undefined : this.mapping(decision.mapping)[decision.winner];
+    this.deps.runtime.logger.info(
+      { ...facts, ...(this.dryRun ? { dryRun: true } : {}) },
+      side
+        ? `conflict decided: ${decision.property} changed in both systems; ${decision.policy}: the ${decision.winner} (${side.system}) value wins`
+        : `conflict: ${decision.property} changed in both systems; ${decision.policy}: left for a person`,
+    );
+    this.emit(() => this.deps.events.conflictDecided?.(decision));
   }
 
   error(mapping: string, code: string, message: string): void {

@@ -80,7 +80,7 @@ describe('mapsync plan', () => {
         action: 'update',
         id: String(wooId),
         direction: 'to-target',
-        diffs: [{ path: 'MailAddress.ZipCode', from: expect.any(String), to: '9990' }],
+        diffs: [{ path: 'MailAddress.ZipCode', from: expect.any(String), to: '9990', reason: 'changed' }],
       }),
     ]);
   });

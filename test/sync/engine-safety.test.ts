@@ -271,8 +271,8 @@ describe('plan (dry run)', () => {
     expect(m.counts).toMatchObject({ created: 1, updated: 1, unchanged: 1 });
     expect(m.changes.find((c) => c.action === 'update')!.diffs).toEqual(
       expect.arrayContaining([
-        { path: 'FirstName', from: 'Alice', to: 'Alicia' },
-        { path: 'Name', from: 'Alice A', to: 'Alicia A' },
+        { path: 'FirstName', from: 'Alice', to: 'Alicia', reason: 'changed' },
+        { path: 'Name', from: 'Alice A', to: 'Alicia A', reason: 'changed' },
       ]),
     );
     // The real run afterwards does exactly what the plan said.

@@ -345,7 +345,21 @@ const OUTCOME_WORD = {
   archived: 'archived',
   failed: 'failed',
   linked: 'linked',
+  conflict: 'conflict',
 };
+
+const BADGE_CLASS = { failed: 'bad', conflict: 'warn' };
+
+/** The detail column: the failure's reason, a conflict's verdict, or the changed properties. */
+function feedDetail(e, m) {
+  if (e.outcome === 'failed') return e.reason ?? '';
+  if (e.outcome === 'conflict') {
+    const side = e.winner === 'source' ? m?.source : e.winner === 'target' ? m?.target : undefined;
+    const verdict = e.winner === 'none' ? 'left for a person' : `${side ? side.system : e.winner} value won`;
+    return `${(e.properties ?? []).join(', ')} changed in both systems: ${verdict} (${e.policy})`;
+  }
+  return (e.properties ?? []).join(', ');
+}
 
 function renderFeed(feed, mappings) {
   const byName = new Map(
@@ -372,7 +386,7 @@ function renderFeed(feed, mappings) {
         },
         el('time', { datetime: e.at, text: time }),
         el('span', {
-          class: `badge ${e.outcome === 'failed' ? 'bad' : 'good'}`,
+          class: `badge ${BADGE_CLASS[e.outcome] ?? 'good'}`,
           text: OUTCOME_WORD[e.outcome] ?? e.outcome,
         }),
         el(
@@ -384,7 +398,7 @@ function renderFeed(feed, mappings) {
         ),
         el('span', {
           class: e.outcome === 'failed' ? 'reason' : 'props',
-          text: e.outcome === 'failed' ? (e.reason ?? '') : (e.properties ?? []).join(', '),
+          text: feedDetail(e, m),
         }),
       );
     },

@@ -2,6 +2,8 @@
  * An engine wired to two in-memory systems (`shop` and `erp`) and an in-memory store, for
  * unit tests of the engine's behaviour.
  */
+
+import type { Logger } from 'pino';
 import type { CompiledMapping } from '../../../engine/mapping/model.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
 import { createRuntime } from '../../../engine/runtime.ts';
@@ -57,7 +59,12 @@ export const testValidator = {
 
 export function makeEngine(
   mappings: CompiledMapping[],
-  options: { store?: StateBackend | StoreBackend; events?: EngineEvents; concurrency?: number } = {},
+  options: {
+    store?: StateBackend | StoreBackend;
+    events?: EngineEvents;
+    concurrency?: number;
+    logger?: Logger;
+  } = {},
 ) {
   const { shop, erp } = systems();
   const store = options.store ?? openStore('memory://');
@@ -71,7 +78,7 @@ export function makeEngine(
     ]),
     store,
     runtime: createRuntime({
-      logger: createLogger({ level: 'silent' }),
+      logger: options.logger ?? createLogger({ level: 'silent' }),
       now: () => new Date(Date.UTC(2025, 5, 1) + ++tick * 1000),
     }),
     evaluator: mappingEval,
