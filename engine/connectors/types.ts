@@ -128,6 +128,14 @@ export interface Connector {
   /** Release sockets and timers. */
   close(): Promise<void>;
 
+  /**
+   * Optional: several records by id in one request (WooCommerce `include=id1,id2,…`). The
+   * engine re-reads a batch's records with it right before sending the batch, so a record
+   * edited since it was read is not overwritten. Ids that do not exist (or are gone) are
+   * simply absent from the result. Only for systems where a read is cheap (no rate limit).
+   */
+  getMany?(entity: string, ids: readonly RecordId[], options?: WriteOptions): Promise<EntityRecord[]>;
+
   /** Optional capabilities, detected at run time with the helpers below. */
   readonly batch?: BatchWrites;
   readonly withChildren?: CreateWithChildren;

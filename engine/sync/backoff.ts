@@ -5,7 +5,8 @@
  * `mapsync retry` makes any of them due at once.
  *
  * A failure that is likely to pass by itself — transport (5xx, network), an unknown outcome,
- * rate limiting, a dependency not linked yet — is retried early the first time: it is due at
+ * rate limiting, a dependency not linked yet, a record changed while it was being synced —
+ * is retried early the first time: it is due at
  * once, i.e. on the next run (or the server's `Retry-After`); from the second failure on the
  * schedule above applies (1 min, 2 min, 4 min, …).
  */
@@ -18,6 +19,7 @@ export const EARLY_RETRY_KINDS: ReadonlySet<string> = new Set([
   'ambiguous',
   'rate-limited',
   'dependency',
+  'stale',
 ]);
 
 /** Delay before attempt number `attempts + 1`, given `attempts` failures so far (≥ 1). */

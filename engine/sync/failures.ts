@@ -6,6 +6,7 @@
  * (it stops the run), and neither is an `auth` failure of a listing (it stops the mapping).
  */
 import { isConnectorError } from '../connectors/errors.ts';
+import type { EntityRecord } from '../connectors/types.ts';
 import { MappingRuntimeError, MapsyncError, StoreError } from '../errors.ts';
 import type { Side } from '../mapping/model.ts';
 import type { FailedRecord, FailedRequest, MappingState } from '../store/sync-state.ts';
@@ -26,6 +27,25 @@ export class RecordFailure extends MapsyncError {
     options?: { cause?: unknown },
   ) {
     super(code, message, options);
+  }
+}
+
+/**
+ * A batched write dropped right before it was sent: the record was modified after the
+ * engine read it (its modification time moved), so what the merge decided may overwrite a
+ * newer edit. `fresh` is the record as it is now (absent when it is gone); the caller merges
+ * again with it, or leaves the record to the next run (kind `stale`: due at once).
+ */
+export class ChangedSinceRead extends RecordFailure {
+  constructor(
+    readonly fresh: EntityRecord | undefined,
+    what: string,
+  ) {
+    super(
+      'CHANGED_SINCE_READ',
+      'stale',
+      `${what} was ${fresh ? 'modified' : 'removed'} after it was read; the write was not sent and is merged again with the current record`,
+    );
   }
 }
 

@@ -9,13 +9,14 @@
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledProperty, ConflictPolicy } from '../mapping/model.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
-import { recordContext } from './dependencies.ts';
+import type { StillAsRead } from './batch-queue.ts';
+import { assertResolved, recordContext } from './dependencies.ts';
 import type { ConflictDecision, FlowDirection, PropertyDiff, RecordOutcome } from './events.ts';
-import { type ClassifiedFailure, classify } from './failures.ts';
+import { ChangedSinceRead, type ClassifiedFailure, classify } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
 import { mergePair, type PropertyInput, type PropertyOutcome } from './merge.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
-import type { SourceView, TargetView } from './views.ts';
+import { type SourceView, sourceViewOf, type TargetView } from './views.ts';
 
 export interface PairResult {
   outcome: RecordOutcome;
@@ -30,7 +31,7 @@ export async function syncPair(
   link: LinkRecord,
   source: SourceView,
   target: TargetView,
-  options: { created?: boolean } = {},
+  options: { created?: boolean; remerged?: boolean } = {},
 ): Promise<PairResult> {
   const { mapping } = mr;
   const evalr = mr.run.evalr;
@@ -58,6 +59,10 @@ export async function syncPair(
   let wroteSource = false;
   let targetObjectsStored = false;
   let sourceObjectsStored = false;
+  /** What the target holds now for the paths written to it (for a merge again). */
+  const writtenTarget = new Map<string, unknown>();
+  /** The source write was dropped: the record changed after it was read. */
+  let changed: ChangedSinceRead | undefined;
 
   for (const o of outcomes) {
     if (o.action !== 'converge') continue;
@@ -96,11 +101,9 @@ export async function syncPair(
           const storedValues = stored ? evalr.readTargetValues(mapping, stored) : undefined;
           for (const o of toTarget) {
             const p = byTarget.get(o.path)!;
-            setBase(base, p, {
-              yielded: o.value,
-              source: o.sourceValue,
-              target: storedValues?.has(o.path) ? storedValues.get(o.path) : o.value,
-            });
+            const now = storedValues?.has(o.path) ? storedValues.get(o.path) : o.value;
+            setBase(base, p, { yielded: o.value, source: o.sourceValue, target: now });
+            writtenTarget.set(o.path, now);
           }
           if (stored) {
             base.targetObjects = objectPathsOf(
@@ -150,7 +153,9 @@ export async function syncPair(
       [...changes].map(([path, c]) => ({ path, value: c.value })),
     );
     try {
-      const stored = await mr.run.update(mr.source, link.sourceId, ops);
+      const stored = await mr.run.update(mr.source, link.sourceId, ops, {
+        stillAsRead: stillAsRead(mr, source),
+      });
       const storedRaw = stored ? evalr.readSourceValues(mapping, stored) : undefined;
       const storedYields = stored ? await yieldsOf(mr, stored) : undefined;
       for (const [path, c] of changes) {
@@ -179,7 +184,8 @@ export async function syncPair(
         diffs,
       });
     } catch (error) {
-      failures.push(classify(error));
+      if (error instanceof ChangedSinceRead && !options.remerged) changed = error;
+      else failures.push(classify(error));
     }
   }
 
@@ -221,6 +227,13 @@ export async function syncPair(
     next.syncedAt = mr.run.now().toISOString();
     await mr.state.putLink(next);
   }
+  if (changed) {
+    // A newer edit reached the source while this record waited for its write: merge again
+    // with the record as it is now (the target as we left it), once.
+    const again = await remerge(mr, next, changed, target, writtenTarget, base);
+    if (again) return combine({ wroteTarget, wroteSource, written }, again);
+    failures.push(classify(changed));
+  }
 
   const direction: FlowDirection =
     wroteTarget && wroteSource ? 'both' : wroteTarget ? 'to-target' : wroteSource ? 'to-source' : 'none';
@@ -241,6 +254,78 @@ export async function syncPair(
     ? [...written, ...toTarget.map((o) => o.path), ...conflicts.map((c) => c.path)].filter(unique)
     : written;
   return { outcome, direction, properties, ...(failure ? { failure } : {}), link: next };
+}
+
+/**
+ * Merge a pair again after its source write was dropped (the source record changed since
+ * it was read), with the fresh source record and the target as this sync left it. Returns
+ * undefined when the record is gone (the delete phase or the next run deals with it).
+ */
+async function remerge(
+  mr: MappingRun,
+  link: LinkRecord,
+  changed: ChangedSinceRead,
+  target: TargetView,
+  writtenTarget: ReadonlyMap<string, unknown>,
+  base: LinkRecord['base'],
+): Promise<PairResult | undefined> {
+  const fresh = changed.fresh;
+  if (!fresh) return undefined;
+  mr.run.deps.runtime.logger.info(
+    { mapping: mr.mapping.name, sourceId: link.sourceId, targetId: link.targetId },
+    'the source record changed while its write waited: not sent, merged again with the current record',
+  );
+  const rc = recordContext(mr);
+  const view = await sourceViewOf(
+    mr.run.evalr,
+    mr.mapping,
+    link.sourceId,
+    fresh,
+    rc.ctx,
+    mr.source.descriptor.modifiedAt(fresh),
+  );
+  assertResolved(rc);
+  const values = new Map(target.values);
+  for (const [path, value] of writtenTarget) values.set(path, value);
+  const now: TargetView = { ...target, values, objects: base.targetObjects ?? target.objects };
+  return syncPair(mr, link, view, now, { remerged: true });
+}
+
+/** The result of a first merge whose source write was dropped, followed by a second merge. */
+function combine(
+  first: { wroteTarget: boolean; wroteSource: boolean; written: string[] },
+  again: PairResult,
+): PairResult {
+  const target = first.wroteTarget || again.direction === 'to-target' || again.direction === 'both';
+  const source = first.wroteSource || again.direction === 'to-source' || again.direction === 'both';
+  const direction: FlowDirection =
+    target && source ? 'both' : target ? 'to-target' : source ? 'to-source' : 'none';
+  return {
+    ...again,
+    outcome: again.failure ? again.outcome : target || source ? 'updated' : again.outcome,
+    direction,
+    properties: [...first.written, ...again.properties].filter(unique),
+  };
+}
+
+/**
+ * The check a batched source write makes right before it is sent: is the record as it is
+ * now still the one this merge read? By modification time when both are known (a later
+ * time means an edit since); otherwise by the mapped values.
+ */
+function stillAsRead(mr: MappingRun, source: SourceView): StillAsRead {
+  return (fresh) => {
+    if (!fresh) return false;
+    const now = mr.source.descriptor.modifiedAt(fresh);
+    if (source.modifiedAt && now) return now.getTime() <= source.modifiedAt.getTime();
+    const values = mr.run.evalr.readSourceValues(mr.mapping, fresh);
+    return mr.mapping.properties.every(
+      (p) =>
+        p.source === undefined ||
+        !source.raw.has(p.source) ||
+        mr.run.evalr.sameValue(values.get(p.source), source.raw.get(p.source), p.sourceType ?? p.type),
+    );
+  };
 }
 
 const DECIDED_BY_POLICY = new Set(['newest-wins', 'source-wins', 'target-wins']);

@@ -5,6 +5,7 @@
  * the keyed mutex and the summaries. One RunContext per `run()` or `syncRecord()` call.
  */
 import type {
+  BatchWrites,
   Connector,
   EntityDescriptor,
   EntityRecord,
@@ -16,7 +17,7 @@ import { StoreError } from '../errors.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
 import type { Runtime } from '../runtime.ts';
 import type { StateBackend } from '../store/sync-state.ts';
-import { BatchQueue } from './batch-queue.ts';
+import { BatchQueue, type StillAsRead } from './batch-queue.ts';
 import {
   type ConflictDecision,
   type EngineEvents,
@@ -262,26 +263,48 @@ export class RunContext {
     return { id: binding.descriptor.idOf(created.record), ...created };
   }
 
-  /** Apply ops; returns the record as stored afterwards when the connector says. */
+  /**
+   * Apply ops; returns the record as stored afterwards when the connector says. With
+   * `stillAsRead`, a batched write is dropped right before it is sent when the record was
+   * modified since it was read (it rejects with `ChangedSinceRead`; see batch-queue.ts).
+   */
   async update(
     binding: SideBinding,
     id: string,
     ops: PatchOperation[],
-    options?: WriteOptions,
+    options?: WriteOptions & { stillAsRead?: StillAsRead },
   ): Promise<EntityRecord | undefined> {
     this.assertHealthy();
     if (this.dryRun || ops.length === 0) return undefined;
+    const { stillAsRead, ...writeOptions } = options ?? {};
     const batch = binding.connector.batch;
-    if (batch && !options?.parentId) {
-      const key = `${binding.system}/${binding.entity}`;
-      let queue = this.queues.get(key);
-      if (!queue) {
-        queue = new BatchQueue(batch, binding.entity, { signal: this.writeSignal });
-        this.queues.set(key, queue);
-      }
-      return this.write(() => queue.update(id, ops));
+    if (batch && !writeOptions.parentId) {
+      const queue = this.queueFor(binding, batch);
+      return this.write(() => queue.update(id, ops, stillAsRead));
     }
-    return this.write(() => binding.connector.update(binding.entity, id, ops, this.withSignal(options)));
+    return this.write(() => binding.connector.update(binding.entity, id, ops, this.withSignal(writeOptions)));
+  }
+
+  private queueFor(binding: SideBinding, batch: BatchWrites): BatchQueue {
+    const key = `${binding.system}/${binding.entity}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      const { connector, entity, descriptor } = binding;
+      const signal = this.writeSignal;
+      queue = new BatchQueue(batch, entity, {
+        signal,
+        ...(connector.getMany
+          ? {
+              reRead: async (ids) =>
+                new Map(
+                  (await connector.getMany!(entity, ids, { signal })).map((r) => [descriptor.idOf(r), r]),
+                ),
+            }
+          : {}),
+      });
+      this.queues.set(key, queue);
+    }
+    return queue;
   }
 
   async remove(binding: SideBinding, id: string, mode: RemoveMode, options?: WriteOptions): Promise<void> {

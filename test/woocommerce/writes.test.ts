@@ -33,6 +33,25 @@ describe('writes', () => {
     expect(await connector.get('product', 'not-a-number')).toBeNull();
   });
 
+  it('getMany: several records in one request (include=), customers of any role, gone and unknown ids left out', async () => {
+    const { sandbox, connector } = await pair();
+    const a = await connector.create('customer', { email: 'a@example.no', first_name: 'A' });
+    const b = await connector.create('customer', { email: 'b@example.no', first_name: 'B' });
+    const p = await connector.create('product', { name: 'Mug', sku: 'MUG', regular_price: '10' });
+    const q = await connector.create('product', { name: 'Cap', sku: 'CAP', regular_price: '12' });
+    await connector.remove('product', String(q.id), 'delete');
+    const mark = sandbox.log.mark();
+    const customers = await connector.getMany!('customer', [String(b.id), String(a.id), '999', 'x']);
+    expect(customers.map((c) => c.email).sort()).toEqual(['a@example.no', 'b@example.no']);
+    const products = await connector.getMany!('product', [String(p.id), String(q.id)]);
+    expect(products.map((r) => r.sku)).toEqual(['MUG']);
+    const requests = sandbox.log.list(mark);
+    expect(requests).toHaveLength(2);
+    expect(requests[0]).toMatchObject({ method: 'GET', path: '/wp-json/wc/v3/customers' });
+    expect(requests[0]!.query).toMatchObject({ include: `${b.id},${a.id},999`, role: 'all' });
+    expect(await connector.getMany!('order', [])).toEqual([]);
+  });
+
   it('update turns JSON Patch ops into a partial nested body; nested objects merge; null → ""', async () => {
     const { sandbox, connector } = await pair();
     const c = await connector.create('customer', {

@@ -86,6 +86,34 @@ export class WooCommerceConnector implements Connector {
     }
   }
 
+  /** Up to 100 records per request: `GET <route>?include=…` (customers of every role, any status). */
+  async getMany(
+    entity: string,
+    ids: readonly RecordId[],
+    options: WriteOptions = {},
+  ): Promise<EntityRecord[]> {
+    const descriptor = this.descriptor(entity);
+    const wanted = [...new Set(ids.filter((id) => /^\d+$/.test(id)))];
+    const out: EntityRecord[] = [];
+    for (let start = 0; start < wanted.length; start += BATCH_LIMIT) {
+      const chunk = wanted.slice(start, start + BATCH_LIMIT);
+      const { body } = await this.api.request<unknown>('GET', ROUTES[entity]!, {
+        query: {
+          include: chunk.join(','),
+          per_page: chunk.length,
+          ...(entity === 'customer' ? { role: 'all' } : { status: 'any' }),
+        },
+        ...signal(options),
+      });
+      for (const record of Array.isArray(body) ? body : []) {
+        if (typeof record === 'object' && record !== null && !descriptor.isGone?.(record as EntityRecord)) {
+          out.push(record as EntityRecord);
+        }
+      }
+    }
+    return out;
+  }
+
   async create(entity: string, data: EntityRecord, options: WriteOptions = {}): Promise<EntityRecord> {
     this.descriptor(entity);
     const { body } = await this.api.request<EntityRecord>('POST', ROUTES[entity]!, {

@@ -56,6 +56,7 @@ export class MemoryConnector implements Connector {
   pageSize = 50;
   batch?: Connector['batch'];
   withChildren?: Connector['withChildren'];
+  getMany?: Connector['getMany'];
 
   constructor(
     readonly kind: string,
@@ -96,6 +97,16 @@ export class MemoryConnector implements Connector {
             }),
           );
         },
+      };
+    }
+    if (options.batch) {
+      // Like WooCommerce's `include=` listing: several records in one request.
+      this.getMany = async (entity: string, ids: readonly string[]) => {
+        this.reads.push({ method: 'getMany', entity, id: ids.join(',') });
+        return ids
+          .map((id) => this.data.get(entity)!.get(id))
+          .filter((r): r is EntityRecord => r !== undefined && !this.entities[entity]!.isGone?.(r))
+          .map((r) => structuredClone(r));
       };
     }
     if (options.children) {

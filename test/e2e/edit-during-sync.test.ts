@@ -1,0 +1,87 @@
+/**
+ * A shop customer edited while a sync run is working on it, after the engine read its page
+ * but before the shop write it decided is sent (the chaos run's lost edit): right before
+ * the `customers/batch` PUT, the engine reads those customers again (one `include=` GET),
+ * drops the one whose modification time moved, and merges it again. The PowerOffice edit
+ * was older, so newest-wins gives the shop's value to both systems; the shop edit survives.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors as builtIn } from '../../engine/connectors/index.ts';
+import { ConnectorRegistry } from '../../engine/connectors/registry.ts';
+import type { Connector, ListOptions, Page } from '../../engine/connectors/types.ts';
+import { adminUpdate } from '../../sandbox/woocommerce/admin.ts';
+import { links, snapshot } from './helpers/checks.ts';
+import { type Pair, startPair } from './helpers/pair.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('e2e: a shop edit made while the run works on that record', () => {
+  let pair: Pair;
+  /** Runs once right after the engine has read a page of shop customers. */
+  let afterCustomerPage: (() => void) | undefined;
+
+  beforeAll(async () => {
+    const woocommerce = builtIn.get('woocommerce')!;
+    const registry = new ConnectorRegistry();
+    registry.add({
+      ...woocommerce,
+      create(config, runtime) {
+        const connector = woocommerce.create(config, runtime);
+        const list = connector.list.bind(connector);
+        connector.list = async function* (entity: string, options?: ListOptions): AsyncIterable<Page> {
+          for await (const page of list(entity, options)) {
+            if (entity === 'customer' && afterCustomerPage) {
+              const hook = afterCustomerPage;
+              afterCustomerPage = undefined;
+              hook();
+            }
+            yield page;
+          }
+        } as Connector['list'];
+        return connector;
+      },
+    });
+    registry.add(builtIn.get('poweroffice-go')!);
+    pair = await startPair({ shop: { count: 12, seed: 8 }, registry });
+    expect((await pair.sync()).ok).toBe(true);
+  }, 60_000);
+
+  afterAll(async () => {
+    await pair?.close();
+  });
+
+  it('the newer shop edit is not overwritten: both systems end with it, decided by newest-wins', async () => {
+    const opened = await pair.open();
+    const link = (await links(opened.store, 'customer-person')).find((l) => !l.virtual)!;
+    await opened.close();
+    const po = opened.connectors.get('poweroffice-go')!;
+    // PowerOffice first…
+    await po.update('customer', link.targetId, [
+      { op: 'replace', path: '/PhoneNumber', value: '+47 11111111' },
+    ]);
+    // …the shop over a second later (WooCommerce times have one-second resolution), while
+    // the run works: after its customer page was read.
+    await sleep(1100);
+    afterCustomerPage = () => {
+      adminUpdate(pair.woo.state, 'customer', Number(link.sourceId), { billing: { phone: '+47 22222222' } });
+    };
+    const mark = pair.mark();
+    const summary = await pair.sync();
+    expect(summary.ok).toBe(true);
+    expect(afterCustomerPage).toBeUndefined();
+    const state = await snapshot(pair);
+    const shop = state.woo.customers.find((c) => String(c.id) === link.sourceId)!;
+    const erp = state.po.customers.find((c) => String(c.Id) === link.targetId)!;
+    expect((shop.billing as Record<string, unknown>).phone).toBe('+47 22222222');
+    expect(erp.PhoneNumber).toBe('+47 22222222');
+    const requests = pair.requests(mark);
+    // No shop write carried the older PowerOffice value; one re-read of the batch's records.
+    expect(JSON.stringify(pair.writes(mark).woo)).not.toContain('11111111');
+    expect(requests.woo.filter((r) => r.method === 'GET' && r.query.include === link.sourceId)).toHaveLength(
+      1,
+    );
+    expect(summary.mappings[0]!.conflicts).toEqual([
+      expect.objectContaining({ property: 'PhoneNumber', winner: 'source', policy: 'newest-wins' }),
+    ]);
+  });
+});
