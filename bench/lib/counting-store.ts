@@ -6,7 +6,7 @@
  * chaos run can check that no create reached PowerOffice without its intent stored first.
  */
 import { StoreError } from '../../engine/errors.ts';
-import type { NamespaceStore, StateBackend } from '../../engine/store/sync-state.ts';
+import type { NamespaceStore, StateBackend, StoreWrite } from '../../engine/store/sync-state.ts';
 
 export interface StoreOps {
   get: number;
@@ -14,6 +14,9 @@ export interface StoreOps {
   set: number;
   delete: number;
   entries: number;
+  /** Several entries (of several namespaces) written in one statement. */
+  writeMany: number;
+  deleteMany: number;
 }
 
 export interface JournalEntry {
@@ -24,7 +27,7 @@ export interface JournalEntry {
 }
 
 export class CountingStore implements StateBackend {
-  readonly ops: StoreOps = { get: 0, getMany: 0, set: 0, delete: 0, entries: 0 };
+  readonly ops: StoreOps = { get: 0, getMany: 0, set: 0, delete: 0, entries: 0, writeMany: 0, deleteMany: 0 };
   readonly journal: JournalEntry[] = [];
   /** When set, the store fails from the operation after this many more have succeeded. */
   failAfterOps: number | undefined;
@@ -41,7 +44,7 @@ export class CountingStore implements StateBackend {
 
   total(): number {
     const o = this.ops;
-    return o.get + o.getMany + o.set + o.delete + o.entries;
+    return o.get + o.getMany + o.set + o.delete + o.entries + o.writeMany + o.deleteMany;
   }
 
   private check(what: string, namespace: string): void {
@@ -83,12 +86,35 @@ export class CountingStore implements StateBackend {
         await ns.delete(key);
         if (self.keepJournal) self.journal.push({ at: Date.now(), op: 'delete', namespace: name, key });
       },
+      ...(ns.deleteMany
+        ? {
+            async deleteMany(keys: readonly string[]) {
+              self.check('delete', name);
+              self.ops.deleteMany++;
+              await ns.deleteMany!(keys);
+              if (self.keepJournal)
+                for (const key of keys)
+                  self.journal.push({ at: Date.now(), op: 'delete', namespace: name, key });
+            },
+          }
+        : {}),
       async *entries() {
         self.check('iteration', name);
         self.ops.entries++;
         yield* ns.entries();
       },
     };
+  }
+
+  async writeMany(writes: readonly StoreWrite[]): Promise<void> {
+    this.check('write', writes[0]?.namespace ?? '');
+    this.ops.writeMany++;
+    if (this.inner.writeMany) await this.inner.writeMany(writes);
+    else for (const w of writes) await this.inner.namespace<unknown>(w.namespace).set(w.key, w.value);
+    if (this.keepJournal) {
+      const at = Date.now();
+      for (const w of writes) this.journal.push({ at, op: 'set', namespace: w.namespace, key: w.key });
+    }
   }
 
   async close(): Promise<void> {

@@ -47,6 +47,25 @@ export class KeyvNamespace<V> {
     await this.guard('delete', key, () => this.keyv.delete(key));
   }
 
+  /** Delete several keys (one statement on adapters with a native deleteMany). */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.guard('delete', `${keys.length} keys`, () => this.keyv.deleteMany([...keys]));
+  }
+
+  /**
+   * The row keyv stores for `key` = `value`: the prefixed key (`<namespace>:<key>`, the
+   * layout of docs/store-layout.md) and keyv's own serialization of the value. For writes
+   * of several namespaces in one statement (see open-store.ts `writeMany`); what is written
+   * this way reads back through keyv like anything `set` wrote.
+   */
+  async row(key: string, value: V): Promise<[string, string]> {
+    const serialized = await this.keyv.serializeData({ value, expires: undefined });
+    if (typeof serialized !== 'string')
+      throw new StoreError(`store cannot serialize ${this.namespace}:${key}`);
+    return [`${this.namespace}:${key}`, serialized];
+  }
+
   /** Every entry of the namespace, in no particular order. */
   async *entries(): AsyncGenerator<[string, V]> {
     if (!this.keyv.iterator) {

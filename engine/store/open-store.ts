@@ -15,11 +15,14 @@ import KeyvSqlite from '@keyv/sqlite';
 import type { KeyvStoreAdapter } from 'keyv';
 import { ConfigError, StoreError } from '../errors.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
+import type { StoreWrite } from './sync-state.ts';
 
 export interface StoreBackend {
   /** A short description for logs and `mapsync links` (never contains credentials). */
   readonly description: string;
   namespace<V>(name: string): KeyvNamespace<V>;
+  /** Several entries of several namespaces written together (see {@link StateBackend.writeMany}). */
+  writeMany(writes: readonly StoreWrite[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,16 +36,20 @@ export function openStore(uri: string, cwd = process.cwd()): StoreBackend {
 }
 
 function memoryBackend(): StoreBackend {
-  const maps = new Map<string, Map<unknown, unknown>>();
+  const namespaces = new Map<string, KeyvNamespace<unknown>>();
+  const namespace = <V>(name: string): KeyvNamespace<V> => {
+    let ns = namespaces.get(name);
+    if (!ns) {
+      ns = new KeyvNamespace<unknown>(name, new Map());
+      namespaces.set(name, ns);
+    }
+    return ns as KeyvNamespace<V>;
+  };
   return {
     description: 'memory',
-    namespace<V>(name: string) {
-      let map = maps.get(name);
-      if (!map) {
-        map = new Map();
-        maps.set(name, map);
-      }
-      return new KeyvNamespace<V>(name, map);
+    namespace,
+    async writeMany(writes) {
+      for (const w of writes) await namespace(w.namespace).set(w.key, w.value);
     },
     async close() {},
   };
@@ -51,16 +58,47 @@ function memoryBackend(): StoreBackend {
 function sqliteBackend(file: string): StoreBackend {
   mkdirSync(dirname(file), { recursive: true });
   const adapters: KeyvSqlite[] = [];
-  return {
-    description: `sqlite ${file}`,
-    namespace<V>(name: string) {
+  const namespaces = new Map<string, { ns: KeyvNamespace<unknown>; adapter: KeyvSqlite }>();
+  // One adapter (connection) per namespace, made once and reused by every run.
+  const open = (name: string) => {
+    let entry = namespaces.get(name);
+    if (!entry) {
       const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 15_000, iterationLimit: 1000 });
       adapter.on('error', () => {});
       // WAL lets many connections (one per namespace) read while one writes.
       void adapter.query('PRAGMA journal_mode=WAL').catch(() => {});
       void adapter.query('PRAGMA synchronous=NORMAL').catch(() => {});
       adapters.push(adapter);
-      return new KeyvNamespace<V>(name, adapter as unknown as KeyvStoreAdapter);
+      entry = { ns: new KeyvNamespace<unknown>(name, adapter as unknown as KeyvStoreAdapter), adapter };
+      namespaces.set(name, entry);
+    }
+    return entry;
+  };
+  return {
+    description: `sqlite ${file}`,
+    namespace<V>(name: string) {
+      return open(name).ns as KeyvNamespace<V>;
+    },
+    /**
+     * One multi-row upsert on the keyv table, through @keyv/sqlite's own connection: one
+     * statement, so one implicit transaction — all rows or none. (@keyv/sqlite 4 has no
+     * setMany; the rows are exactly what keyv's `set` would store, see KeyvNamespace.row.)
+     */
+    async writeMany(writes) {
+      if (writes.length === 0) return;
+      const rows = await Promise.all(writes.map((w) => open(w.namespace).ns.row(w.key, w.value)));
+      const { adapter } = open(writes[0]!.namespace);
+      const sql =
+        `INSERT INTO ${adapter.opts.table} (key, value) VALUES ${rows.map(() => '(?, ?)').join(', ')} ` +
+        'ON CONFLICT(key) DO UPDATE SET value=excluded.value';
+      try {
+        await adapter.query(sql, ...rows.flat());
+      } catch (error) {
+        throw new StoreError(
+          `store write failed for ${writes.map((w) => `${w.namespace}:${w.key}`).join(', ')}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
     },
     async close() {
       const results = await Promise.allSettled(adapters.map((a) => a.disconnect()));

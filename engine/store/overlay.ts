@@ -35,6 +35,10 @@ class OverlayNamespace<V> implements NamespaceStore<V> {
     this.writes.set(key, DELETED);
   }
 
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.writes.set(key, DELETED);
+  }
+
   async *entries(): AsyncGenerator<[string, V]> {
     for await (const [key, value] of this.base.entries()) {
       if (!this.writes.has(key)) yield [key, value];
@@ -47,15 +51,19 @@ class OverlayNamespace<V> implements NamespaceStore<V> {
 
 export function overlayBackend(base: StateBackend): StateBackend {
   const namespaces = new Map<string, OverlayNamespace<unknown>>();
+  const namespace = <V>(name: string): NamespaceStore<V> => {
+    let ns = namespaces.get(name);
+    if (!ns) {
+      ns = new OverlayNamespace<unknown>(base.namespace<unknown>(name));
+      namespaces.set(name, ns);
+    }
+    return ns as NamespaceStore<V>;
+  };
   return {
     description: `dry-run overlay on ${base.description}`,
-    namespace<V>(name: string): NamespaceStore<V> {
-      let ns = namespaces.get(name);
-      if (!ns) {
-        ns = new OverlayNamespace<unknown>(base.namespace<unknown>(name));
-        namespaces.set(name, ns);
-      }
-      return ns as NamespaceStore<V>;
+    namespace,
+    async writeMany(writes) {
+      for (const w of writes) await namespace<unknown>(w.namespace).set(w.key, w.value);
     },
   };
 }

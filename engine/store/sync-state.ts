@@ -19,13 +19,34 @@ export interface NamespaceStore<V> {
   getMany(keys: readonly string[]): Promise<Array<V | undefined>>;
   set(key: string, value: V): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Optional: several keys deleted at once (otherwise one `delete` each). */
+  deleteMany?(keys: readonly string[]): Promise<void>;
   entries(): AsyncGenerator<[string, V]>;
+}
+
+/** One entry of a {@link StateBackend.writeMany}. */
+export interface StoreWrite {
+  namespace: string;
+  key: string;
+  value: unknown;
 }
 
 /** Anything that hands out namespaces: `StoreBackend` from open-store.ts, or an overlay. */
 export interface StateBackend {
   readonly description: string;
   namespace<V>(name: string): NamespaceStore<V>;
+  /**
+   * Optional: entries of several namespaces written together, all or none (SQLite: one
+   * statement). Without it they are written one by one, in order.
+   */
+  writeMany?(writes: readonly StoreWrite[]): Promise<void>;
+}
+
+/** Write entries together where the backend can, else one by one in order. */
+export async function writeAll(backend: StateBackend, writes: readonly StoreWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  if (backend.writeMany && writes.length > 1) return backend.writeMany(writes);
+  for (const w of writes) await backend.namespace<unknown>(w.namespace).set(w.key, w.value);
 }
 
 /**
@@ -99,7 +120,7 @@ export interface FailedRecord {
   id: string;
   /** Stable code: CONNECTOR_VALIDATION, MISSING_DEPENDENCY, CONFLICT, LOCKED, AMBIGUOUS_MATCH… */
   code: string;
-  /** validation | conflict | dependency | locked | transport | ambiguous | mapping | not-found | auth */
+  /** validation | conflict | dependency | locked | transport | ambiguous | stale | mapping | not-found | auth */
   kind: string;
   reason: string;
   request?: FailedRequest;
@@ -136,19 +157,32 @@ function parseReverse(value: string | undefined): ReverseEntry | undefined {
     : { sourceId: value, virtual: false };
 }
 
+export interface MappingStateOptions {
+  /**
+   * Keep the reverse index (`targets`); default true. Fan-out mappings keep none: their
+   * links are keyed by the parent's source id and nobody looks children up by target id.
+   */
+  reverseIndex?: boolean;
+  /** Told of every link written or deleted through this state (run-level caches). */
+  onLinkChange?(sourceId: string, link: LinkRecord | undefined): void;
+}
+
 /** The state of one mapping. Cheap to construct; holds no data itself. */
 export class MappingState {
   readonly links: NamespaceStore<LinkRecord>;
   readonly targets: NamespaceStore<string>;
   readonly meta: NamespaceStore<MetaValue>;
+  private readonly reverseIndex: boolean;
 
   constructor(
     readonly mapping: string,
-    backend: StateBackend,
+    private readonly backend: StateBackend,
+    private readonly options: MappingStateOptions = {},
   ) {
     this.links = backend.namespace<LinkRecord>(namespaceFor(mapping, 'links'));
     this.targets = backend.namespace<string>(namespaceFor(mapping, 'targets'));
     this.meta = backend.namespace<MetaValue>(namespaceFor(mapping, 'meta'));
+    this.reverseIndex = options.reverseIndex !== false;
   }
 
   getLink(sourceId: string): Promise<LinkRecord | undefined> {
@@ -169,24 +203,55 @@ export class MappingState {
   }
 
   /**
-   * Write the link, then the reverse index (a crash in between is repaired by the next put).
-   * A virtual link is recorded in the reverse index as `~<sourceId>` only while no real
-   * link owns that target; a real link always takes the entry over.
+   * Write the link and its reverse-index entry — together, in one statement where the
+   * backend can (`writeMany`), else the link first (a crash in between is repaired by the
+   * next put). `previous`: the link as stored before; when its target is the same, the
+   * reverse entry is already right and is not written again. A virtual link is recorded in
+   * the reverse index as `~<sourceId>` only while no real link owns that target; a real link
+   * always takes the entry over.
    */
-  async putLink(link: LinkRecord): Promise<void> {
-    await this.links.set(link.sourceId, link);
-    if (!link.virtual) {
-      await this.targets.set(link.targetId, link.sourceId);
-    } else {
+  async putLink(link: LinkRecord, previous?: LinkRecord): Promise<void> {
+    if (link.virtual && this.reverseIndex) {
+      await this.links.set(link.sourceId, link);
       const current = parseReverse(await this.targets.get(link.targetId));
       if (!current || current.virtual) await this.targets.set(link.targetId, `~${link.sourceId}`);
+      this.options.onLinkChange?.(link.sourceId, link);
+      return;
     }
+    await writeAll(this.backend, this.linkWrites(link, previous));
+    this.linkWritten(link);
+  }
+
+  /**
+   * What storing a (non-virtual) link writes, for callers that store several links in one
+   * `writeAll` (a sales order and its lines); call {@link linkWritten} once it is stored.
+   */
+  linkWrites(link: LinkRecord, previous?: LinkRecord): StoreWrite[] {
+    const writes: StoreWrite[] = [
+      { namespace: namespaceFor(this.mapping, 'links'), key: link.sourceId, value: link },
+    ];
+    const sameTarget = previous && previous.targetId === link.targetId && !previous.virtual;
+    if (this.reverseIndex && !link.virtual && !sameTarget) {
+      writes.push({
+        namespace: namespaceFor(this.mapping, 'targets'),
+        key: link.targetId,
+        value: link.sourceId,
+      });
+    }
+    return writes;
+  }
+
+  linkWritten(link: LinkRecord): void {
+    this.options.onLinkChange?.(link.sourceId, link);
   }
 
   async deleteLink(link: LinkRecord): Promise<void> {
-    const current = parseReverse(await this.targets.get(link.targetId));
-    if (current && current.sourceId === link.sourceId) await this.targets.delete(link.targetId);
+    if (this.reverseIndex) {
+      const current = parseReverse(await this.targets.get(link.targetId));
+      if (current && current.sourceId === link.sourceId) await this.targets.delete(link.targetId);
+    }
     await this.links.delete(link.sourceId);
+    this.options.onLinkChange?.(link.sourceId, undefined);
   }
 
   async *allLinks(): AsyncGenerator<LinkRecord> {
@@ -217,6 +282,13 @@ export class MappingState {
 
   deleteIntent(from: Side, id: string): Promise<void> {
     return this.meta.delete(`intent.${from}.${id}`);
+  }
+
+  /** Several intents at once (one statement where the store can). */
+  async deleteIntents(intents: ReadonlyArray<{ from: Side; id: string }>): Promise<void> {
+    const keys = intents.map(({ from, id }) => `intent.${from}.${id}`);
+    if (this.meta.deleteMany) await this.meta.deleteMany(keys);
+    else for (const key of keys) await this.meta.delete(key);
   }
 
   async getFailed(side: Side, id: string): Promise<FailedRecord | undefined> {

@@ -13,7 +13,6 @@
  * In a dry run a record that would be created yields a placeholder id, and the plan says so.
  */
 import type { EvaluationContext } from '../mapping/model.ts';
-import type { LinkRecord } from '../store/sync-state.ts';
 import { missingDependency, RecordFailure } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
 
@@ -48,8 +47,8 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
           return undefined;
         }
         const sourceId = String(id);
-        const existing = await dep.state.getLink(sourceId);
-        if (existing) return note(existing.targetId, dep.mapping.name, sourceId);
+        const existing = await dep.linkCache.targetOf(sourceId);
+        if (existing) return note(existing, dep.mapping.name, sourceId);
         if (policy !== 'create') {
           missing.push(missingDependency(mappingName, sourceId, mr.mapping.name));
           return undefined;
@@ -62,8 +61,8 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
         return note(result.targetId, dep.mapping.name, sourceId);
       }
       const sourceId = String(key);
-      const existing = (await dep.state.getLink(sourceId)) ?? (await afterInFlight(mr, dep, sourceId));
-      if (existing) return note(existing.targetId, dep.mapping.name, sourceId);
+      const existing = (await dep.linkCache.targetOf(sourceId)) ?? (await afterInFlight(mr, dep, sourceId));
+      if (existing) return note(existing, dep.mapping.name, sourceId);
       if (policy !== 'create') {
         missing.push(missingDependency(mappingName, sourceId, mr.mapping.name));
         return undefined;
@@ -95,16 +94,12 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
  * one: the mapping's own records and its fan-out parent's (children run inside the parent's
  * processing); other cycles are excluded by the dependency order.
  */
-async function afterInFlight(
-  mr: MappingRun,
-  dep: MappingRun,
-  sourceId: string,
-): Promise<LinkRecord | undefined> {
+async function afterInFlight(mr: MappingRun, dep: MappingRun, sourceId: string): Promise<string | undefined> {
   if (dep === mr || dep.mapping.name === mr.mapping.fanOut?.parent) return undefined;
   const pending = dep.inFlight(sourceId);
   if (!pending) return undefined;
   await pending.catch(() => {});
-  return dep.state.getLink(sourceId);
+  return (await dep.state.getLink(sourceId))?.targetId;
 }
 
 /**

@@ -17,10 +17,11 @@
  */
 import type { EntityRecord } from '../connectors/types.ts';
 import type { ChildLink, LinkRecord } from '../store/sync-state.ts';
-import { emptyLink, prepareChildren } from './create.ts';
+import { emptyLink } from './create.ts';
+import { prepareChildren } from './create-children.ts';
 import type { PropertyDiff } from './events.ts';
 import { type ClassifiedFailure, classify } from './failures.ts';
-import type { MappingRun, ProcessResult } from './mapping-run.ts';
+import type { KnownLinks, MappingRun, ProcessResult } from './mapping-run.ts';
 import { mergePair, type PropertyInput } from './merge.ts';
 import { formatDiffs } from './pair.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
@@ -53,16 +54,21 @@ export async function processChildren(
   mr: MappingRun,
   sourceId: string,
   record: EntityRecord,
+  known?: KnownLinks,
 ): Promise<ProcessResult> {
   const { run, mapping } = mr;
   const parentRun = run.mappingRun(mapping.fanOut!.parent);
-  const parentLink = await parentRun.state.getLink(sourceId);
+  // Links read ahead with the page are current unless this run wrote them since.
+  const parentLink =
+    known?.parent && !parentRun.writtenSince(sourceId, known.parent.mark)
+      ? known.parent.link
+      : await parentRun.state.getLink(sourceId);
   if (!parentLink || parentLink.virtual) {
     // The parent is not synced (it failed, or is filtered out): its own record says why.
     return { outcome: 'skipped', direction: 'none', properties: [] };
   }
   const prepared = await prepareChildren(parentRun, mapping, record);
-  let link = await mr.state.getLink(sourceId);
+  let link = known && !mr.writtenSince(sourceId, known.mark) ? known.link : await mr.state.getLink(sourceId);
   if (!link || link.targetId !== parentLink.targetId) link = await adopt(mr, sourceId, parentLink, prepared);
 
   const plan = planChildren(mr, link, prepared);

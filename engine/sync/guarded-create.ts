@@ -112,6 +112,24 @@ export async function sendGuardedCreate<T extends { id: string; record: EntityRe
   }
 }
 
+/** Send a guarded create (see guarded-create.ts); drop the intent when nothing was created. */
+export async function createOrDropIntent<T extends { id: string; record: EntityRecord }>(
+  mr: MappingRun,
+  binding: SideBinding,
+  intent: IntentRecord,
+  send: () => Promise<T>,
+  dropIntent: () => Promise<void>,
+): Promise<GuardedCreated<T>> {
+  try {
+    return await sendGuardedCreate(mr, binding, intent, send);
+  } catch (error) {
+    if (!(error instanceof GuardedCreateError)) throw error;
+    // Refused outright (4xx, a 5xx answer, connection refused): nothing was created.
+    if (!error.keepIntent) await dropIntent();
+    throw error.error;
+  }
+}
+
 /** What the record fails with after the last attempt. */
 function finalFailure(error: unknown, intent: IntentRecord): unknown {
   if (!isConnectorError(error, 'ambiguous')) return error;

@@ -9,12 +9,14 @@
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
 import { type FailedRecord, type IntentRecord, type LinkRecord, MappingState } from '../store/sync-state.ts';
-import { linkOrCreate, linkOrCreateInSource } from './create.ts';
+import { linkOrCreate } from './create.ts';
+import { linkOrCreateInSource } from './create-in-source.ts';
 import { assertResolved, recordContext } from './dependencies.ts';
 import type { FlowDirection, RecordOutcome } from './events.ts';
 import { type ClassifiedFailure, classify, storeFailure } from './failures.ts';
 import { processChildren } from './fanout.ts';
 import { contentHash } from './hash.ts';
+import { LinkCache } from './link-cache.ts';
 import { MatchIndex } from './match-index.ts';
 import { syncPair } from './pair.ts';
 import type { RunContext, SideBinding } from './run-context.ts';
@@ -30,6 +32,17 @@ import {
 } from './views.ts';
 
 export type WorkReason = 'change' | 'retry' | 'webhook' | 'delete-check';
+
+/**
+ * Links of a record read ahead with its page (one `getMany` per page and namespace): its
+ * own link, and for a fan-out mapping the parent mapping's link too.
+ */
+export interface KnownLinks {
+  link: LinkRecord | undefined;
+  /** The mapping's preload mark (see `MappingRun.preloadStarted`). */
+  mark: number;
+  parent?: { link: LinkRecord | undefined; mark: number };
+}
 
 export interface ProcessResult {
   outcome: RecordOutcome;
@@ -66,6 +79,18 @@ export class MappingRun {
   seenTarget: Set<string> | undefined;
   /** Source records being processed right now (at most the concurrency), by id. */
   private readonly working = new Map<string, Promise<unknown>>();
+  /** `$link` lookups of this mapping's links (cached for the run, batched). */
+  readonly linkCache: LinkCache;
+  /**
+   * Links read ahead with a page are trusted unless this run wrote that link after the read:
+   * link writes are numbered, and while a preload is open the ids written are remembered
+   * (only then, so this stays as small as the pages in flight).
+   */
+  private linkWriteSeq = 0;
+  private readonly openPreloads: number[] = [];
+  private readonly recentWrites = new Map<string, number>();
+  /** Intents whose links are stored, deleted together at the next drain (see `settleIntent`). */
+  private settledIntents: Array<{ from: Side; id: string }> = [];
   private sourcePaths: string[] | undefined;
   private targetIndexPromise: Promise<MatchIndex<TargetView>> | undefined;
   private sourceIndexPromise: Promise<MatchIndex<SourceView>> | undefined;
@@ -75,7 +100,15 @@ export class MappingRun {
     readonly run: RunContext,
     readonly mapping: CompiledMapping,
   ) {
-    this.state = new MappingState(mapping.name, run.deps.store);
+    this.state = new MappingState(mapping.name, run.store, {
+      reverseIndex: mapping.fanOut === undefined,
+      onLinkChange: (id, link) => {
+        this.linkCache.changed(id, link);
+        this.linkWriteSeq++;
+        if (this.openPreloads.length > 0) this.recentWrites.set(id, this.linkWriteSeq);
+      },
+    });
+    this.linkCache = new LinkCache(this.state);
     this.source = run.binding(mapping, 'source');
     this.target = run.binding(mapping, 'target');
     this.sourceIsFullScan = this.source.descriptor.changeDetection === 'full-scan';
@@ -89,6 +122,45 @@ export class MappingRun {
       this.failed = new Map(meta.failed.map((f) => [`${f.side}.${f.id}`, f]));
     })();
     return this.prepared;
+  }
+
+  /** A page's links are about to be read ahead; returns the mark to check them against. */
+  preloadStarted(): number {
+    this.openPreloads.push(this.linkWriteSeq);
+    return this.linkWriteSeq;
+  }
+
+  /** The page of the preload `mark` is done: its writes need no remembering any more. */
+  preloadDone(mark: number): void {
+    const i = this.openPreloads.indexOf(mark);
+    if (i >= 0) this.openPreloads.splice(i, 1);
+    if (this.openPreloads.length === 0) {
+      this.recentWrites.clear();
+      return;
+    }
+    const oldest = Math.min(...this.openPreloads);
+    for (const [id, seq] of this.recentWrites) if (seq <= oldest) this.recentWrites.delete(id);
+  }
+
+  /** Whether this run wrote the link of `sourceId` after the preload `mark` read it. */
+  writtenSince(sourceId: string, mark: number): boolean {
+    return (this.recentWrites.get(sourceId) ?? 0) > mark;
+  }
+
+  /**
+   * The create this intent guarded is linked: the intent is obsolete. It is deleted with the
+   * other settled intents at the next drain (one statement per page, not one per record);
+   * should the process die before that, the next run finds the link and drops it unasked.
+   */
+  settleIntent(from: Side, id: string): void {
+    if (!this.run.dryRun) this.settledIntents.push({ from, id });
+  }
+
+  async flushIntents(): Promise<void> {
+    if (this.settledIntents.length === 0) return;
+    const settled = this.settledIntents;
+    this.settledIntents = [];
+    await this.state.deleteIntents(settled);
   }
 
   hashSource(record: unknown): string {
@@ -118,11 +190,7 @@ export class MappingRun {
   // --- record entry points ----------------------------------------------------------------
 
   /** Sync one source record (step 2, retries, webhooks, dependencies created on demand). */
-  async processSource(
-    record: EntityRecord,
-    reason: WorkReason,
-    known?: { link: LinkRecord | undefined },
-  ): Promise<ProcessResult> {
+  async processSource(record: EntityRecord, reason: WorkReason, known?: KnownLinks): Promise<ProcessResult> {
     await this.prepare();
     const id = this.source.descriptor.idOf(record);
     return this.track(id, () => this.processSourceNow(id, record, reason, known));
@@ -152,7 +220,7 @@ export class MappingRun {
     id: string,
     record: EntityRecord,
     reason: WorkReason,
-    known?: { link: LinkRecord | undefined },
+    known?: KnownLinks,
   ): Promise<ProcessResult> {
     return this.run.mutex.run([`${this.mapping.name}:s:${id}`], async () => {
       if (this.handledWithParent.has(id)) {
@@ -174,7 +242,7 @@ export class MappingRun {
     id: string,
     record: EntityRecord,
     reason: WorkReason,
-    known?: { link: LinkRecord | undefined },
+    known?: KnownLinks,
   ): Promise<ProcessResult> {
     const { mapping, run } = this;
     const when = mapping.when ?? (mapping.fanOut ? run.mapping(mapping.fanOut.parent).when : undefined);
@@ -183,11 +251,13 @@ export class MappingRun {
       const passes = await run.evalr.passesWhen({ ...mapping, when }, record, rc.ctx);
       if (!passes) return { outcome: 'skipped', direction: 'none', properties: [] };
     }
-    if (mapping.fanOut) return processChildren(this, id, record);
+    if (mapping.fanOut) return processChildren(this, id, record, known);
 
-    // A preloaded "no link" may be stale if a dependency created it meanwhile: re-read.
-    const link = known?.link ?? (await this.state.getLink(id));
-    if (!link) return linkOrCreate(this, id, record, { virtual: false });
+    // The page's preloaded link is stale only if this run wrote it since (a dependency
+    // created on demand, a repeat in a full scan): then it is read again.
+    const trusted = known !== undefined && !this.writtenSince(id, known.mark);
+    const link = trusted ? known.link : await this.state.getLink(id);
+    if (!link) return linkOrCreate(this, id, record, { virtual: false, knownUnlinked: trusted });
 
     const changedTarget = this.targetChanges.get(id);
     if (

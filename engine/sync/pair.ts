@@ -225,7 +225,7 @@ export async function syncPair(
   }
   if (options.created || JSON.stringify(next) !== JSON.stringify(link)) {
     next.syncedAt = mr.run.now().toISOString();
-    await mr.state.putLink(next);
+    await mr.state.putLink(next, options.created ? undefined : link);
   }
   if (changed) {
     // A newer edit reached the source while this record waited for its write: merge again

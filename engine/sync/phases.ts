@@ -18,10 +18,10 @@ import pLimit from 'p-limit';
 import { isConnectorError } from '../connectors/errors.ts';
 import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
-import { resolveIntents } from './create.ts';
 import { deletesPhase } from './deletes.ts';
 import { recordContext } from './dependencies.ts';
-import type { MappingRun } from './mapping-run.ts';
+import { resolveIntents } from './intents.ts';
+import type { KnownLinks, MappingRun } from './mapping-run.ts';
 import { matchesWhere, targetDiffers, targetViewOf } from './views.ts';
 
 /** Source pages whose records may be in flight at once (see `sourcePass`). */
@@ -47,7 +47,8 @@ export async function runMapping(mr: MappingRun): Promise<void> {
     }
     phase(mr, 'source');
     const sourceComplete = await sourcePass(mr);
-    if (run.aborted()) return;
+    // Aborted: what is in flight has finished; its batched writes and settled intents land.
+    if (run.aborted()) return await run.drainWrites();
     phase(mr, 'target → source');
     await remainingTargetChanges(mr);
     if (mapping.create.inSource && !fanOut) {
@@ -173,12 +174,12 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
       const live = page.records.filter((r) => !source.descriptor.isGone?.(r));
       const ids = live.map((r) => source.descriptor.idOf(r));
       for (const id of ids) seen?.add(id);
-      const links = mapping.fanOut ? [] : await mr.state.getLinks(ids);
+      const preload = await preloadLinks(mr, ids);
       const results = Promise.allSettled(
         live.map((record, i) =>
           limit(() =>
             guarded(run, async () => {
-              await mr.processSource(record, 'change', mapping.fanOut ? undefined : { link: links[i] });
+              await mr.processSource(record, 'change', preload.known(i));
             }).then(() => {
               done++;
               run.emit(() => run.deps.events.progress?.({ mapping: mapping.name, phase: 'source', done }));
@@ -186,6 +187,7 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
           ),
         ),
       );
+      results.finally(preload.done).catch(() => {});
       open.push({ page, results });
       while (open.length >= PAGES_IN_FLIGHT) if (!(await settleOldest())) return false;
       if (run.aborted()) return false;
@@ -197,6 +199,38 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
   }
   if (seen) mr.seenSource = seen;
   return complete;
+}
+
+/**
+ * The links of a page's records, read ahead in one `getMany` per namespace: the mapping's
+ * own, and for a fan-out mapping its parent's too. `done()` when the page is settled.
+ */
+async function preloadLinks(
+  mr: MappingRun,
+  ids: readonly string[],
+): Promise<{ known: (i: number) => KnownLinks; done: () => void }> {
+  const parentName = mr.mapping.fanOut?.parent;
+  const parentRun = parentName ? mr.run.mappingRun(parentName) : undefined;
+  const mark = mr.preloadStarted();
+  const parentMark = parentRun?.preloadStarted() ?? 0;
+  const done = () => {
+    mr.preloadDone(mark);
+    parentRun?.preloadDone(parentMark);
+  };
+  try {
+    const [links, parents] = await Promise.all([mr.state.getLinks(ids), parentRun?.state.getLinks(ids)]);
+    return {
+      known: (i) => ({
+        link: links[i],
+        mark,
+        ...(parents ? { parent: { link: parents[i], mark: parentMark } } : {}),
+      }),
+      done,
+    };
+  } catch (error) {
+    done();
+    throw error;
+  }
 }
 
 async function remainingTargetChanges(mr: MappingRun): Promise<void> {

@@ -17,6 +17,7 @@ import { StoreError } from '../errors.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
 import type { Runtime } from '../runtime.ts';
 import type { StateBackend } from '../store/sync-state.ts';
+import { watchedBackend } from '../store/watched.ts';
 import { BatchQueue, type StillAsRead } from './batch-queue.ts';
 import {
   type ConflictDecision,
@@ -82,12 +83,15 @@ export class RunContext {
   private readonly storeDown = new AbortController();
   /** Aborted when the run is aborted or the store fails: pauses between attempts end early. */
   readonly stopSignal: AbortSignal;
+  /** The store as this run uses it: its first failure stops the run's writes at once. */
+  readonly store: StateBackend;
 
   constructor(
     readonly deps: EngineDeps,
     readonly options: RunOptions,
   ) {
     this.startedAt = deps.runtime.now();
+    this.store = watchedBackend(deps.store, (error) => this.noteFailure(error));
     this.stopSignal = options.signal
       ? AbortSignal.any([options.signal, this.storeDown.signal])
       : this.storeDown.signal;
@@ -337,9 +341,10 @@ export class RunContext {
     if (this.fatal) throw this.fatal;
   }
 
-  /** Send every queued batch update and wait for them. */
+  /** Send every queued batch update and wait for them; then delete the settled intents. */
   async drainWrites(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.drain()));
+    for (const mr of this.runs.values()) await mr.flushIntents();
   }
 
   /**

@@ -64,22 +64,38 @@ export function gmtDateTime(value: unknown): string | undefined {
   return parseInstant(value, 'gmtDateTime')?.toISOString().slice(0, 19);
 }
 
+/**
+ * Formatters by time zone. Building an Intl.DateTimeFormat costs ~40 µs, using one ~4 µs;
+ * a pure memo (a formatter is immutable), bounded in case zones come from data.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const MAX_FORMATTERS = 64;
+
+function dayFormatter(zone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(zone);
+  if (!formatter) {
+    try {
+      formatter = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      });
+    } catch {
+      throw new Error(`$zonedDate: unknown time zone "${zone}"`);
+    }
+    if (formatters.size >= MAX_FORMATTERS) formatters.clear();
+    formatters.set(zone, formatter);
+  }
+  return formatter;
+}
+
 /** `$zonedDate(value, zone)`: the calendar date in an IANA time zone (`Europe/Oslo`). */
 export function zonedDate(value: unknown, zone: unknown): string | undefined {
   const date = parseInstant(value, 'zonedDate');
   if (date === undefined) return undefined;
   if (typeof zone !== 'string' || zone === '') throw new Error('$zonedDate: the time zone must be a string');
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    }).formatToParts(date);
-  } catch {
-    throw new Error(`$zonedDate: unknown time zone "${zone}"`);
-  }
+  const parts = dayFormatter(zone).formatToParts(date);
   const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }

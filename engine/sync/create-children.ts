@@ -1,0 +1,122 @@
+/**
+ * Children created in the same call as their parent (a sales order and its lines: one
+ * PowerOffice `SalesOrders/Complete`): their payloads are prepared with the parent's, and
+ * the lines the call returns are matched to their child keys by the child identity guard
+ * to make the child mapping's link, stored together with the parent's link.
+ */
+import type { EntityRecord } from '../connectors/types.ts';
+import type { CompiledMapping } from '../mapping/model.ts';
+import type { LinkRecord } from '../store/sync-state.ts';
+import { createPayload, emptyLink, pathOf } from './create.ts';
+import { assertResolved, recordContext } from './dependencies.ts';
+import type { MappingRun } from './mapping-run.ts';
+import { objectPathsOf } from './patch.ts';
+
+export interface PreparedChild {
+  key: string;
+  payload: EntityRecord;
+  yields: Map<string, unknown>;
+  raw: Map<string, unknown>;
+  objects: string[];
+}
+
+/** Expand and map the children of a source record for a fan-out mapping. */
+export async function prepareChildren(
+  parentRun: MappingRun,
+  childMapping: CompiledMapping,
+  record: unknown,
+): Promise<PreparedChild[]> {
+  const run = parentRun.run;
+  const cmr = run.mappingRun(childMapping.name);
+  const rc = recordContext(cmr);
+  const expanded = await run.evalr.expandChildren(childMapping, record, rc.ctx);
+  assertResolved(rc);
+  const prepared: PreparedChild[] = [];
+  for (const child of expanded) {
+    const crc = recordContext(cmr, { parent: record, position: child.position });
+    const yields = await run.evalr.valuesForTarget(childMapping, child.child, crc.ctx);
+    assertResolved(crc);
+    const raw = run.evalr.readSourceValues(childMapping, child.child);
+    prepared.push({
+      key: child.key,
+      payload: createPayload(cmr, childMapping, yields),
+      yields,
+      raw,
+      objects: objectPathsOf(child.child, raw.keys()),
+    });
+  }
+  return prepared;
+}
+
+/** The child link for the children returned by a create-with-children call (not stored yet). */
+export function childLinkOf(
+  parentRun: MappingRun,
+  childMapping: CompiledMapping,
+  sourceId: string,
+  parentTargetId: string,
+  prepared: PreparedChild[],
+  returned: EntityRecord[],
+): LinkRecord {
+  const run = parentRun.run;
+  const cmr = run.mappingRun(childMapping.name);
+  const descriptor = cmr.target.descriptor;
+  const guardPath = childMapping.identity?.target;
+  const link = emptyLink(sourceId, parentTargetId, 'created-in-target', run.now());
+  link.children = {};
+  const unused = new Set(returned);
+  prepared.forEach((child, position) => {
+    let match: EntityRecord | undefined;
+    if (guardPath) {
+      const wanted = child.yields.get(guardPath);
+      match = [...unused].find((r) => run.evalr.sameValue(pathOf(r, guardPath), wanted, 'string'));
+    }
+    // Without a guard (or a dry run), children come back in the order they were sent.
+    match ??= run.dryRun ? child.payload : returned[position];
+    if (!match) return;
+    unused.delete(match);
+    const storedValues = run.evalr.readTargetValues(childMapping, match);
+    const base = {
+      source: {} as Record<string, unknown>,
+      target: {} as Record<string, unknown>,
+      yields: {} as Record<string, unknown>,
+    };
+    for (const p of childMapping.properties) {
+      if (p.direction === 'to-source') continue;
+      base.target[p.target] = storedValues.get(p.target) ?? null;
+      base.yields[p.target] = child.yields.get(p.target) ?? null;
+      if (p.source !== undefined) base.source[p.source] = child.raw.get(p.source) ?? null;
+    }
+    const childId = run.dryRun ? run.nextPlaceholder() : descriptor.idOf(match);
+    link.children![child.key] = {
+      targetId: childId,
+      base: {
+        ...base,
+        targetObjects: objectPathsOf(
+          match,
+          childMapping.properties.map((p) => p.target),
+        ),
+        sourceObjects: child.objects,
+      },
+    };
+  });
+  return link;
+}
+
+/** The children created with their parent are linked: the child pass skips that record. */
+export function childrenCreated(
+  parentRun: MappingRun,
+  childMapping: CompiledMapping,
+  link: LinkRecord,
+): void {
+  const run = parentRun.run;
+  run.mappingRun(childMapping.name).handledWithParent.add(link.sourceId);
+  run.record({
+    mapping: childMapping.name,
+    side: 'source',
+    id: link.sourceId,
+    outcome: 'created',
+    direction: 'to-target',
+    properties: Object.keys(link.children ?? {}),
+    partnerId: link.targetId,
+  });
+}
