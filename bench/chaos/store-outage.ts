@@ -52,6 +52,35 @@ function intentFor(
   return undefined;
 }
 
+/** Store operations one backfill of this shop makes, counted on an undisturbed run. */
+async function storeOperationsOfBackfill(size: ShopSize): Promise<number> {
+  const env = await startEnv({
+    fill: (woo) => fillShop(woo, size),
+    poRateLimit: false,
+    connectorRateLimit: 1000,
+  });
+  try {
+    const opened = await env.open();
+    try {
+      const store = new CountingStore(opened.store);
+      const engine = new SyncEngine({
+        mappings: opened.project.mappings,
+        connectors: opened.connectors,
+        store,
+        runtime: opened.runtime,
+        evaluator: mappingEval,
+      });
+      const summary = await engine.run();
+      if (!summary.ok) throw new Error('the counting backfill failed');
+      return store.total();
+    } finally {
+      await opened.close();
+    }
+  } finally {
+    await env.close();
+  }
+}
+
 export async function storeOutage(ctx: BenchContext): Promise<ChaosResult> {
   const trials = ctx.quick ? 2 : 5;
   const size: ShopSize = ctx.quick
@@ -59,6 +88,8 @@ export async function storeOutage(ctx: BenchContext): Promise<ChaosResult> {
     : { customers: 100, products: 30, orders: 100, seed: 23 };
   const random = new Random(2323);
   const clean = await cleanRun(size);
+  const backfillOps = await storeOperationsOfBackfill(size);
+  ctx.log(`  a backfill of this shop makes ${backfillOps} store operations (no failure, no rate limit)`);
   const result: ChaosResult = {
     run: 'store unavailable mid-run',
     trials,
@@ -85,9 +116,9 @@ export async function storeOutage(ctx: BenchContext): Promise<ChaosResult> {
       connectorRateLimit: 60,
     });
     try {
-      // Operations a full backfill of this shop makes: measured on the clean reference
-      // scale; the failure lands anywhere from early to late in the run.
-      const failAfter = random.int(50, ctx.quick ? 400 : 1500);
+      // The failure lands anywhere from early to late in the run: between 5 % and 90 % of
+      // the operations a backfill of this shop makes (counted above).
+      const failAfter = random.int(Math.round(backfillOps * 0.05), Math.round(backfillOps * 0.9));
       const opened = await env.open();
       const store = new CountingStore(opened.store);
       store.keepJournal = true;
