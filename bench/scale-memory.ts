@@ -118,11 +118,13 @@ async function run(ctx: BenchContext): Promise<void> {
   const nodeOptions = cap ? [`--max-old-space-size=${cap}`] : [];
   const points: Point[] = [];
   for (const n of sizes) points.push(await point(ctx, n, { nodeOptions }));
-  // What a run really holds per record: the heap after a forced full GC at 10 % and 90 % of
+  // What a run really holds per record: the heap after a forced full GC at 25 % and 90 % of
   // the source pass, in a separate run of the middle size (forced GCs would distort the
-  // timed runs above).
+  // timed runs above). The first point lies past the first 2,000 records, by which the
+  // run summary's list of changes (capped at 2,000 per mapping) is full: its fill-up is a
+  // fixed cost, not growth per record.
   const probeN = ctx.quick ? 1000 : 10_000;
-  const probe = await point(ctx, probeN, { liveHeapAt: [probeN / 10, (probeN * 9) / 10], nodeOptions });
+  const probe = await point(ctx, probeN, { liveHeapAt: [probeN / 4, (probeN * 9) / 10], nodeOptions });
   const [lo, hi] = probe.liveHeap;
   const perRecord = lo && hi ? (hi[1] - lo[1]) / (hi[0] - lo[0]) : Number.NaN;
   ctx.log(
@@ -151,8 +153,8 @@ async function run(ctx: BenchContext): Promise<void> {
         `Peak RSS at ${label} customers is ${mb(largest.peakRss).toFixed(0)} MB (${mb(largest.baseline).toFixed(0)} MB of it before the run: node, tsx, the compiled mappings, AJV, SQLite). ` +
           `The heap *in use* peaked at ${mb(largest.heapPeak).toFixed(0)} MB, but what the run really holds is far less: a forced-GC probe measures ${Math.round(perRecord)} bytes per record, about ${held.toFixed(0)} MB at ${label}. ` +
           'The rest is garbage V8 has not collected yet: with a high allocation rate it lets the old generation grow well past the live data before a full GC, and RSS keeps the high-water mark.',
-        `What grows with the record count (held until the run ends): the target match index gets an entry for every record created in the run (engine/sync/create.ts, \`index.add\` after \`linkCreated\`: an entry object, a guard string, the normalised e-mail key, and a Set per key in engine/sync/match-index.ts), and the run keeps every processed and every seen source id (engine/sync/mapping-run.ts \`processed\`, \`seenSource\` for delete detection). So memory is not flat: it grows about ${Math.round(perRecord)} bytes per record.`,
-        'Reproduce with the heap capped to see what the live data needs: `npm run bench -- --only scale --heap-cap 160` (on this machine: 100,000 customers with --max-old-space-size=160 peaked at 257 MB RSS, heap used at most 122 MB, in about the same time).',
+        `What grows with the record count (held until the run ends): the ids the run processed and saw in its complete listing (engine/sync/mapping-run.ts \`processed\`, \`seenSource\`, engine/sync/id-set.ts: integer ids as numbers), and — only when a mapping of the run may create guests' customers through this one — the match keys of the records created (engine/sync/create.ts, engine/sync/match-index.ts). The probe measures ${Math.round(perRecord)} bytes per record.`,
+        'Reproduce with the heap capped to see what the live data needs: `npm run bench -- --only scale --heap-cap 160`.',
       ],
     });
     ctx.findings.push({
@@ -161,7 +163,7 @@ async function run(ctx: BenchContext): Promise<void> {
       lines: [
         `What: memory grows with the number of records of a run instead of staying flat (${points.map((p) => `${p.n.toLocaleString('en-US')}: ${mb(p.peakRss).toFixed(0)} MB`).join(', ')}). Live data is ~${Math.round(perRecord)} bytes per record (forced-GC probe); V8's headroom on top of it takes the default-settings peak past 300 MB.`,
         'Reproduce: `npm run bench -- --only scale` (bench/scale-memory.ts; the engine runs in a child process, sandboxes in the parent).',
-        'Suspected location: engine/sync/create.ts adds every created record to the target MatchIndex (needed only to match later records of the same run against it; a guard/e-mail → id map, or a lookup in the link store, would do); engine/sync/mapping-run.ts keeps `processed` and `seenSource` id sets for the whole run (a full listing of 100,000 ids is needed for delete detection, but could be kept as a compact structure or in the store).',
+        'Where to look: engine/sync/mapping-run.ts (per-run sets), engine/sync/match-index.ts (the match index), engine/sync/run-context.ts (the summary keeps up to 2,000 changes per mapping); a heap snapshot of the child (bench/lib/child-run.ts) shows what the live heap holds.',
       ],
     });
   }

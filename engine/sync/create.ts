@@ -192,15 +192,17 @@ async function createInTarget(
   // A record found by its guard comes without its children: the child mappings adopt them.
   if (origin === 'recovered' && !options.virtual) await mr.syncChildren(id, record as EntityRecord, 'change');
 
-  const index = await mr.targetIndex();
-  const { guard: guardValue, keys } = mr.targetKeys(created.record);
-  index.add(
-    options.virtual
-      ? { id: created.id, projection: await fetchProjection(mr, created.id, created.record) }
-      : { id: created.id, linkedTo: id },
-    guardValue,
-    keys,
-  );
+  if (mr.createdMayBeMatched()) {
+    // A later guest of this run may match it by its keys (its guard is its own: not needed).
+    const index = await mr.targetIndex();
+    index.add(
+      options.virtual
+        ? { id: created.id, projection: await fetchProjection(mr, created.id, created.record) }
+        : { id: created.id, linkedTo: id },
+      undefined,
+      mr.targetKeys(created.record).keys,
+    );
+  }
 
   const diffs: PropertyDiff[] = [...view.yields]
     .filter(([, to]) => to !== undefined && to !== null && to !== '')

@@ -115,8 +115,8 @@ export class SyncEngine {
       ...(options.retryIds ? { retryIds: options.retryIds } : {}),
       ...(options.retryOnly ? { retryOnly: true } : {}),
     };
-    const ctx = this.context(runOptions);
     const selected = this.select(options.mappings);
+    const ctx = this.context({ ...runOptions, mappings: selected.map((m) => m.name) });
     const startedAt = ctx.now();
     ctx.emit(() =>
       this.deps.events.runStarted?.({

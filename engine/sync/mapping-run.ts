@@ -16,6 +16,7 @@ import type { FlowDirection, RecordOutcome } from './events.ts';
 import { type ClassifiedFailure, classify, storeFailure } from './failures.ts';
 import { processChildren } from './fanout.ts';
 import { contentHash } from './hash.ts';
+import { IdSet } from './id-set.ts';
 import { LinkCache } from './link-cache.ts';
 import { MatchIndex } from './match-index.ts';
 import { syncPair } from './pair.ts';
@@ -62,8 +63,8 @@ export class MappingRun {
   /** Unlinked target records seen in this run's target listing (for create.in_source). */
   readonly unlinkedTargets = new Map<string, TargetView>();
   /** Source / target ids processed in this run (so later phases do not repeat them). */
-  readonly processed = new Set<string>();
-  readonly processedTargets = new Set<string>();
+  readonly processed = new IdSet();
+  readonly processedTargets = new IdSet();
   /**
    * Fan-out children already handled together with their parent in this run (created in
    * the parent's call, or adopted when the parent was linked): the child pass skips them.
@@ -75,8 +76,8 @@ export class MappingRun {
   /** Cursor of this run's target listing, persisted when the mapping's run completes. */
   pendingTargetCursor: string | undefined;
   /** Ids seen in complete, successful listings (for delete detection). */
-  seenSource: Set<string> | undefined;
-  seenTarget: Set<string> | undefined;
+  seenSource: IdSet | undefined;
+  seenTarget: IdSet | undefined;
   /** Source records being processed right now (at most the concurrency), by id. */
   private readonly working = new Map<string, Promise<unknown>>();
   /** `$link` lookups of this mapping's links (cached for the run, batched). */
@@ -92,6 +93,7 @@ export class MappingRun {
   /** Intents whose links are stored, deleted together at the next drain (see `settleIntent`). */
   private settledIntents: Array<{ from: Side; id: string }> = [];
   private sourcePaths: string[] | undefined;
+  private laterMatchers: boolean | undefined;
   private targetIndexPromise: Promise<MatchIndex<TargetView>> | undefined;
   private sourceIndexPromise: Promise<MatchIndex<SourceView>> | undefined;
   private prepared: Promise<void> | undefined;
@@ -483,6 +485,23 @@ export class MappingRun {
   targetIndex(): Promise<MatchIndex<TargetView>> {
     this.targetIndexPromise ??= this.buildTargetIndex();
     return this.targetIndexPromise;
+  }
+
+  /**
+   * Whether a record this mapping creates in the target may still be matched by a later
+   * record of the same run — only a guest's synthetic record can be (`$link` with an object,
+   * which matches customers already linked): so only when a mapping of this run may create
+   * through this one (`dependencies: {<this>: create}`). Otherwise created records are not
+   * added to the match index at all (a linked entry is never a candidate for anything else).
+   */
+  createdMayBeMatched(): boolean {
+    this.laterMatchers ??= this.run.deps.mappings.some(
+      (m) =>
+        m.name !== this.mapping.name &&
+        this.run.inRun(m.name) &&
+        m.dependencies.some((d) => d.mapping === this.mapping.name && d.onMissing === 'create'),
+    );
+    return this.laterMatchers;
   }
 
   /** Called by the target-change phase when its listing was complete anyway. */

@@ -6,6 +6,10 @@
  * Lookup order: the identity guard first (a record carrying our guard was created for this
  * very record, e.g. before a crash), then the mapping's match rules in order; the first
  * rule with any candidate decides. Exactly one candidate links; several are ambiguous.
+ *
+ * Compact, because a complete listing of 100,000 records goes in: a bucket holding one id
+ * (nearly all of them: keys are meant to be unique) is that id string, not a Set; a linked
+ * record is held as its partner's id alone; only unlinked records keep a projection.
  */
 export interface IndexEntry<P> {
   id: string;
@@ -20,10 +24,16 @@ export interface Candidates<P> {
   entries: IndexEntry<P>[];
 }
 
+/** One id, or several (rare: duplicate keys). */
+type Bucket = string | string[];
+
+/** An entry as held: the partner's id (linked) or `{ projection }` (unlinked). */
+type Held<P> = string | { projection: P | undefined };
+
 export class MatchIndex<P> {
-  private readonly byGuard = new Map<string, Set<string>>();
-  private readonly byRule: Array<Map<string, Set<string>>>;
-  private readonly entries = new Map<string, IndexEntry<P>>();
+  private readonly byGuard = new Map<string, Bucket>();
+  private readonly byRule: Array<Map<string, Bucket>>;
+  private readonly entries = new Map<string, Held<P>>();
 
   constructor(ruleCount: number) {
     this.byRule = Array.from({ length: ruleCount }, () => new Map());
@@ -34,7 +44,10 @@ export class MatchIndex<P> {
   }
 
   add(entry: IndexEntry<P>, guard: string | undefined, ruleKeys: ReadonlyArray<string | undefined>): void {
-    this.entries.set(entry.id, entry);
+    this.entries.set(
+      entry.id,
+      entry.linkedTo !== undefined ? entry.linkedTo : { projection: entry.projection },
+    );
     if (guard !== undefined && guard !== '') push(this.byGuard, guard, entry.id);
     ruleKeys.forEach((key, i) => {
       if (key !== undefined && key !== '') push(this.byRule[i]!, key, entry.id);
@@ -43,15 +56,14 @@ export class MatchIndex<P> {
 
   /** Mark an entry as linked (after a link or a create in this run). */
   markLinked(id: string, partnerId: string): void {
-    const entry = this.entries.get(id);
-    if (entry) {
-      entry.linkedTo = partnerId;
-      delete entry.projection;
-    }
+    if (this.entries.has(id)) this.entries.set(id, partnerId);
   }
 
   get(id: string): IndexEntry<P> | undefined {
-    return this.entries.get(id);
+    const held = this.entries.get(id);
+    if (held === undefined) return undefined;
+    if (typeof held === 'string') return { id, linkedTo: held };
+    return held.projection === undefined ? { id } : { id, projection: held.projection };
   }
 
   /**
@@ -63,9 +75,9 @@ export class MatchIndex<P> {
     ruleKeys: ReadonlyArray<string | undefined>,
     options: { includeLinked?: boolean; self?: string } = {},
   ): Candidates<P> {
-    const usable = (ids: Set<string> | undefined) =>
-      [...(ids ?? [])]
-        .map((id) => this.entries.get(id)!)
+    const usable = (bucket: Bucket | undefined) =>
+      ids(bucket)
+        .map((id) => this.get(id)!)
         .filter((e) => options.includeLinked || e.linkedTo === undefined || e.linkedTo === options.self);
     if (guard !== undefined && guard !== '') {
       const byGuard = usable(this.byGuard.get(guard));
@@ -81,11 +93,15 @@ export class MatchIndex<P> {
   }
 }
 
-function push(map: Map<string, Set<string>>, key: string, id: string): void {
-  let set = map.get(key);
-  if (!set) {
-    set = new Set();
-    map.set(key, set);
-  }
-  set.add(id);
+function ids(bucket: Bucket | undefined): string[] {
+  if (bucket === undefined) return [];
+  return typeof bucket === 'string' ? [bucket] : bucket;
+}
+
+function push(map: Map<string, Bucket>, key: string, id: string): void {
+  const bucket = map.get(key);
+  if (bucket === undefined) map.set(key, id);
+  else if (typeof bucket === 'string') {
+    if (bucket !== id) map.set(key, [bucket, id]);
+  } else if (!bucket.includes(id)) bucket.push(id);
 }

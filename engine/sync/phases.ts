@@ -20,6 +20,7 @@ import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
 import { deletesPhase } from './deletes.ts';
 import { recordContext } from './dependencies.ts';
+import { IdSet } from './id-set.ts';
 import { resolveIntents } from './intents.ts';
 import type { KnownLinks, MappingRun } from './mapping-run.ts';
 import { matchesWhere, targetDiffers, targetViewOf } from './views.ts';
@@ -94,7 +95,7 @@ async function collectTargetChanges(mr: MappingRun): Promise<void> {
   const cursor = run.options.mode === 'full' ? undefined : await mr.state.getCursor('target');
   const complete = cursor === undefined;
   const index = complete ? mr.newTargetIndex() : undefined;
-  const seen = complete ? new Set<string>() : undefined;
+  const seen = complete ? new IdSet() : undefined;
   for await (const page of target.connector.list(target.entity, cursor ? { since: cursor } : {})) {
     const records = page.records.filter(
       (r) => matchesWhere(run.evalr, mapping, r) && !target.descriptor.isGone?.(r),
@@ -149,7 +150,7 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
   const useCursor = run.options.mode !== 'full' && !mr.sourceIsFullScan;
   const cursor = useCursor ? await mr.state.getCursor('source') : undefined;
   const complete = cursor === undefined;
-  const seen = complete ? new Set<string>() : undefined;
+  const seen = complete ? new IdSet() : undefined;
   const limit = pLimit(run.deps.concurrency);
   let done = 0;
   const open: Array<{ page: Page; results: Promise<PromiseSettledResult<void>[]> }> = [];

@@ -55,6 +55,8 @@ export interface RunOptions {
   retryIds?: ReadonlySet<string>;
   /** Only recover intents and retry failed records; no listings (`mapsync retry`). */
   retryOnly?: boolean;
+  /** The mappings this run processes (with their fan-out children); absent: any. */
+  mappings?: readonly string[];
 }
 
 export interface EngineDeps {
@@ -137,6 +139,11 @@ export class RunContext {
     const mapping = this.deps.mappings.find((m) => m.name === name);
     if (!mapping) throw new Error(`unknown mapping "${name}"`);
     return mapping;
+  }
+
+  /** Whether mapping `name` takes part in this run. */
+  inRun(name: string): boolean {
+    return this.options.mappings === undefined || this.options.mappings.includes(name);
   }
 
   /** Mappings whose `parent` is `name` (fan-out children), in run order. */
