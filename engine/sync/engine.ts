@@ -28,7 +28,7 @@ import { propagate } from './deletes.ts';
 import type { EngineEvents, RunSummary } from './events.ts';
 import type { MappingEval } from './mapping-eval.ts';
 import type { ProcessResult, WorkReason } from './mapping-run.ts';
-import { dependencyOrder } from './order.ts';
+import { dependencyOrder, runLevels } from './order.ts';
 import { type PayloadCheck, PayloadValidator } from './payload-validator.ts';
 import { runMapping } from './phases.ts';
 import { type EngineDeps, RunContext, type RunOptions } from './run-context.ts';
@@ -126,24 +126,28 @@ export class SyncEngine {
       }),
     );
     let storeError: string | undefined;
-    for (const mapping of selected) {
-      if (ctx.aborted()) break;
+    const runOne = async (mapping: CompiledMapping): Promise<void> => {
       const mr = ctx.mappingRun(mapping.name);
       ctx.startSummary(mapping.name);
       try {
         await runMapping(mr);
       } catch (error) {
         if (error instanceof StoreError) {
-          storeError = `store unavailable: ${error.message}`;
-          ctx.error(mapping.name, error.code, storeError);
-          this.finishMapping(ctx, mapping.name);
-          break;
+          storeError ??= `store unavailable: ${error.message}`;
+          ctx.error(mapping.name, error.code, `store unavailable: ${error.message}`);
+        } else {
+          const message = error instanceof Error ? error.message : String(error);
+          ctx.error(mapping.name, 'INTERNAL', `${mapping.name}: stopped by an internal error: ${message}`);
+          this.deps.runtime.logger.error({ err: error, mapping: mapping.name }, 'mapping run failed');
         }
-        const message = error instanceof Error ? error.message : String(error);
-        ctx.error(mapping.name, 'INTERNAL', `${mapping.name}: stopped by an internal error: ${message}`);
-        this.deps.runtime.logger.error({ err: error, mapping: mapping.name }, 'mapping run failed');
       }
       this.finishMapping(ctx, mapping.name);
+    };
+    // Mappings that do not depend on each other run side by side (sharing the run's workers
+    // and the connectors' rate limits); a mapping starts once everything it depends on is done.
+    for (const level of runLevels(selected)) {
+      if (ctx.aborted() || storeError || ctx.fatal) break;
+      await Promise.all(level.map(runOne));
     }
     const mappings = selected.map((m) => ctx.finishSummary(m.name));
     const aborted = ctx.aborted();

@@ -33,3 +33,23 @@ export function dependencyOrder(mappings: readonly CompiledMapping[]): CompiledM
   for (const m of mappings) visit(m, []);
   return order;
 }
+
+/**
+ * The selected mappings (in dependency order) grouped into levels: a mapping's level is one
+ * more than the highest level of the selected mappings it depends on (`dependencies`, which
+ * include every `$link` target, and its fan-out parent). A level runs only after the level
+ * before it has finished; the mappings of one level run at the same time.
+ */
+export function runLevels(selected: readonly CompiledMapping[]): CompiledMapping[][] {
+  const level = new Map<string, number>();
+  const levels: CompiledMapping[][] = [];
+  for (const m of selected) {
+    const before = [...m.dependencies.map((d) => d.mapping), ...(m.fanOut ? [m.fanOut.parent] : [])];
+    const own = Math.max(-1, ...before.map((name) => level.get(name) ?? -1)) + 1;
+    level.set(m.name, own);
+    const group = levels[own] ?? [];
+    group.push(m);
+    levels[own] = group;
+  }
+  return levels;
+}

@@ -14,7 +14,6 @@
  * 6. failed records that are due
  * and finally the target cursor is stored: only now are its changes all handled.
  */
-import pLimit from 'p-limit';
 import { isConnectorError } from '../connectors/errors.ts';
 import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
@@ -151,7 +150,7 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
   const cursor = useCursor ? await mr.state.getCursor('source') : undefined;
   const complete = cursor === undefined;
   const seen = complete ? new IdSet() : undefined;
-  const limit = pLimit(run.deps.concurrency);
+  const limit = run.limit;
   let done = 0;
   const open: Array<{ page: Page; results: Promise<PromiseSettledResult<void>[]> }> = [];
   /** Wait for the oldest open page; store its cursor. False when the run was aborted. */
@@ -235,7 +234,7 @@ async function preloadLinks(
 }
 
 async function remainingTargetChanges(mr: MappingRun): Promise<void> {
-  const limit = pLimit(mr.run.deps.concurrency);
+  const limit = mr.run.limit;
   const pending = [...mr.targetChanges].filter(([sourceId]) => !mr.processed.has(sourceId));
   const results = await Promise.allSettled(
     pending.map(([sourceId, view]) =>
@@ -246,7 +245,7 @@ async function remainingTargetChanges(mr: MappingRun): Promise<void> {
 }
 
 async function unlinkedTargets(mr: MappingRun): Promise<void> {
-  const limit = pLimit(mr.run.deps.concurrency);
+  const limit = mr.run.limit;
   const pending = [...mr.unlinkedTargets.values()].filter((v) => !mr.processedTargets.has(v.id));
   const results = await Promise.allSettled(
     pending.map((view) => limit(() => guarded(mr.run, () => mr.processUnlinkedTarget(view)))),
@@ -264,7 +263,7 @@ async function retryDue(mr: MappingRun): Promise<void> {
       return run.options.retryIds.has(f.id) || run.options.retryIds.has(`${f.mapping}:${f.id}`);
     return run.options.retryAllNow === true || new Date(f.nextAttemptAt).getTime() <= now;
   });
-  const limit = pLimit(run.deps.concurrency);
+  const limit = run.limit;
   const results = await Promise.allSettled(
     due.map((f) => limit(() => guarded(run, () => mr.retry(f.side, f.id)))),
   );

@@ -4,6 +4,8 @@
  * on first use (so a dependency created on demand can reach the mapping it belongs to),
  * the keyed mutex and the summaries. One RunContext per `run()` or `syncRecord()` call.
  */
+
+import pLimit, { type LimitFunction } from 'p-limit';
 import type {
   BatchWrites,
   Connector,
@@ -72,6 +74,11 @@ export interface EngineDeps {
 
 export class RunContext {
   readonly mutex = new KeyedMutex();
+  /**
+   * The run's workers: records in flight at once, over every mapping and phase of the run
+   * (mappings that do not depend on each other run side by side and share them).
+   */
+  readonly limit: LimitFunction;
   readonly summaries = new Map<string, MappingSummary>();
   private readonly queues = new Map<string, BatchQueue>();
   private readonly started = new Map<string, number>();
@@ -93,6 +100,7 @@ export class RunContext {
     readonly options: RunOptions,
   ) {
     this.startedAt = deps.runtime.now();
+    this.limit = pLimit(deps.concurrency);
     this.store = watchedBackend(deps.store, (error) => this.noteFailure(error));
     this.stopSignal = options.signal
       ? AbortSignal.any([options.signal, this.storeDown.signal])
