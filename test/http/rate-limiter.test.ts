@@ -16,6 +16,21 @@ describe('RateLimiter', () => {
     for (let i = 3; i < starts.length; i++) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(205);
   });
 
+  it('grants a high limit in full: the window, not whole-millisecond spacing, holds calls back', async () => {
+    // 1,500 calls at 1,000 per 1,050 ms: 1,000 at once, the other 500 when the first leave
+    // the window. Spacing each call ceil(1050 / 1000) = 2 ms apart would take past 2 s.
+    const limiter = new RateLimiter({ limit: 1000, intervalMs: 1000, marginMs: 50 });
+    const starts: number[] = [];
+    const t0 = Date.now();
+    await Promise.all(
+      Array.from({ length: 1500 }, () => limiter.schedule(async () => starts.push(Date.now() - t0))),
+    );
+    starts.sort((a, b) => a - b);
+    for (let i = 1000; i < starts.length; i++)
+      expect(starts[i]! - starts[i - 1000]!).toBeGreaterThanOrEqual(1050);
+    expect(starts.at(-1)!).toBeLessThan(1600);
+  });
+
   it('holds back callers already queued when a pause starts', async () => {
     const limiter = new RateLimiter({ limit: 1, intervalMs: 100, marginMs: 0 });
     const t0 = Date.now();

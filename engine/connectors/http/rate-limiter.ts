@@ -4,8 +4,8 @@
  * whole process, not per connector instance or per mapping: connectors ask the registry for
  * the limiter of their credential instead of building their own.
  *
- * The sliding window comes from p-throttle's strict mode (no 1-second window ever holds
- * more than `limit` starts). On top of it, a 429 from the server pauses every caller of the
+ * The sliding window comes from p-throttle's strict, weighted mode (no 1-second window
+ * ever holds more than `limit` starts). On top of it, a 429 from the server pauses every caller of the
  * same credential until the server's wait is over, so one throttled response does not turn
  * into a burst of them.
  */
@@ -29,6 +29,8 @@ export interface RateLimitOptions {
 export class RateLimiter {
   readonly limit: number;
   readonly intervalMs: number;
+  /** The interval plus the margin: the window no `limit` + 1 starts may share. */
+  private readonly windowMs: number;
   private readonly throttled: <T>(fn: () => Promise<T>) => Promise<T>;
   private pausedUntil = 0;
   private readonly starts: number[] = [];
@@ -37,10 +39,15 @@ export class RateLimiter {
   constructor(options: RateLimitOptions) {
     this.limit = options.limit;
     this.intervalMs = options.intervalMs ?? 1000;
+    this.windowMs = this.intervalMs + (options.marginMs ?? 50);
     const throttle = pThrottle({
       limit: options.limit,
-      interval: this.intervalMs + (options.marginMs ?? 50),
+      interval: this.windowMs,
       strict: true,
+      // With a weight, strict mode is an exact sliding window. Without one it also spaces
+      // calls ceil(interval / limit) whole milliseconds apart once the window is full,
+      // which rounds a high limit far down (1,000 per 1,050 ms became 2 ms apart: 500/s).
+      weight: () => 1,
     });
     const run = throttle(<T>(fn: () => Promise<T>) => fn());
     this.throttled = run as <T>(fn: () => Promise<T>) => Promise<T>;
@@ -72,6 +79,13 @@ export class RateLimiter {
         if (granted) break;
         signal?.throwIfAborted();
       }
+      // p-throttle counts a slot from the moment it was granted; a busy event loop can start
+      // the call later than that, so the window is checked again against the real starts.
+      for (;;) {
+        const wait = this.waitForWindow(Date.now());
+        if (wait <= 0) break;
+        await sleep(wait, undefined, signal ? { signal } : {}).catch(() => signal?.throwIfAborted());
+      }
     } finally {
       this.waiting--;
     }
@@ -86,7 +100,7 @@ export class RateLimiter {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
   }
 
-  /** Requests started in the last interval: the budget in use right now. */
+  /** Requests started in the last window (interval + margin): the budget in use right now. */
   inUse(): number {
     this.trim(Date.now());
     return this.starts.length;
@@ -105,6 +119,13 @@ export class RateLimiter {
     }
   }
 
+  /** Milliseconds until one more start fits the window (0: now). */
+  private waitForWindow(now: number): number {
+    this.trim(now);
+    if (this.starts.length < this.limit) return 0;
+    return this.starts[this.starts.length - this.limit]! + this.windowMs - now;
+  }
+
   private recordStart(): void {
     const now = Date.now();
     this.starts.push(now);
@@ -112,7 +133,7 @@ export class RateLimiter {
   }
 
   private trim(now: number): void {
-    while (this.starts.length > 0 && this.starts[0]! <= now - this.intervalMs) this.starts.shift();
+    while (this.starts.length > 0 && this.starts[0]! <= now - this.windowMs) this.starts.shift();
   }
 }
 
