@@ -4,7 +4,6 @@
  * in the array below; main.ts and program.ts never change.
  */
 import type { CommandModule } from '../deps.ts';
-import * as demo from './demo.ts';
 import * as docs from './docs.ts';
 import * as failed from './failed.ts';
 import * as links from './links.ts';
@@ -27,5 +26,4 @@ export const commands: readonly CommandModule[] = [
   links,
   failed,
   retry,
-  demo,
 ];
