@@ -53,6 +53,14 @@ export interface ProcessResult {
   failure?: ClassifiedFailure;
 }
 
+/**
+ * A target update decided from a listing older than this re-reads the record first (one
+ * GET) and merges again when it changed: systems such as PowerOffice Go take no
+ * precondition on a PATCH, so an edit made there while the run worked would otherwise be
+ * overwritten without a conflict ever being seen. Fresher decisions are sent as they are.
+ */
+export const TARGET_REREAD_AFTER_MS = 2000;
+
 export class MappingRun {
   readonly state: MappingState;
   readonly source: SideBinding;
@@ -60,6 +68,11 @@ export class MappingRun {
   readonly sourceIsFullScan: boolean;
   /** Linked target records that changed since the last sync, by source id. */
   readonly targetChanges = new Map<string, TargetView>();
+  /**
+   * When this run's target listing began (epoch ms): every target view taken from the
+   * listing, or from the snapshot of a record the listing showed unchanged, is this old.
+   */
+  targetListedAt: number | undefined;
   /** Unlinked target records seen in this run's target listing (for create.in_source). */
   readonly unlinkedTargets = new Map<string, TargetView>();
   /** Source / target ids processed in this run (so later phases do not repeat them). */
@@ -349,6 +362,19 @@ export class MappingRun {
       await cmr.processSource(record, reason);
       cmr.handledWithParent.add(sourceId);
     }
+  }
+
+  /**
+   * Whether a target view from this run's listing is too old to write over without a look
+   * at the record first (see {@link TARGET_REREAD_AFTER_MS}). Only for two-way mappings:
+   * there, an edit made in the target since the listing may have to win.
+   */
+  targetReadLongAgo(): boolean {
+    return (
+      this.mapping.direction === 'two-way' &&
+      this.targetListedAt !== undefined &&
+      this.run.now().getTime() - this.targetListedAt > TARGET_REREAD_AFTER_MS
+    );
   }
 
   /** The target record of a link as it is now, or undefined when it is gone. */

@@ -16,7 +16,7 @@ import { ChangedSinceRead, type ClassifiedFailure, classify } from './failures.t
 import type { MappingRun } from './mapping-run.ts';
 import { mergePair, type PropertyInput, type PropertyOutcome } from './merge.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
-import { type SourceView, sourceViewOf, type TargetView } from './views.ts';
+import { type SourceView, sourceViewOf, type TargetView, targetDiffers } from './views.ts';
 
 export interface PairResult {
   outcome: RecordOutcome;
@@ -72,6 +72,17 @@ export async function syncPair(
 
   // Target side: one patch with exactly the changed paths.
   const toTarget = outcomes.filter((o) => o.action === 'to-target');
+  if (toTarget.length > 0 && !options.remerged && !options.created && mr.targetReadLongAgo()) {
+    // Nothing is written yet: when the target changed since the listing, merge again with it.
+    const fresh = await mr.liveTarget(link);
+    if (fresh && changedSince(mr, link, target, fresh)) {
+      mr.run.deps.runtime.logger.info(
+        { mapping: mapping.name, sourceId: link.sourceId, targetId: link.targetId },
+        'the target record changed since it was listed: merged again with the current record',
+      );
+      return syncPair(mr, link, source, fresh, { ...options, remerged: true });
+    }
+  }
   if (toTarget.length > 0) {
     const diffs: PropertyDiff[] = toTarget.map((o) => ({
       path: o.path,
@@ -254,6 +265,12 @@ export async function syncPair(
     ? [...written, ...toTarget.map((o) => o.path), ...conflicts.map((c) => c.path)].filter(unique)
     : written;
   return { outcome, direction, properties, ...(failure ? { failure } : {}), link: next };
+}
+
+/** Whether the target as read now differs from the view the merge was decided on. */
+function changedSince(mr: MappingRun, link: LinkRecord, before: TargetView, now: TargetView): boolean {
+  if (before.modifiedAt && now.modifiedAt) return now.modifiedAt.getTime() > before.modifiedAt.getTime();
+  return targetDiffers(mr.run.evalr, mr.mapping, link, now);
 }
 
 /**

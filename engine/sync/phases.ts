@@ -95,6 +95,7 @@ async function collectTargetChanges(mr: MappingRun): Promise<void> {
   const complete = cursor === undefined;
   const index = complete ? mr.newTargetIndex() : undefined;
   const seen = complete ? new IdSet() : undefined;
+  mr.targetListedAt = run.now().getTime();
   for await (const page of target.connector.list(target.entity, cursor ? { since: cursor } : {})) {
     const records = page.records.filter(
       (r) => matchesWhere(run.evalr, mapping, r) && !target.descriptor.isGone?.(r),

@@ -3,7 +3,7 @@
  * engine read it (its page of the listing) and the moment its batch is sent. Right before
  * a batch is sent its records are read again in one request: a record whose modification
  * time moved is dropped from the batch and merged again with the fresh values, so the newer
- * edit is never overwritten. PowerOffice writes get no such read.
+ * edit is never overwritten. (PowerOffice writes: see target-reread.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import type { Connector, EntityRecord, ListOptions, Page } from '../../engine/connectors/types.ts';

@@ -64,6 +64,8 @@ export function makeEngine(
     events?: EngineEvents;
     concurrency?: number;
     logger?: Logger;
+    /** Extra milliseconds added to the engine's clock (which moves 1 s per reading). */
+    skew?: { ms: number };
   } = {},
 ) {
   const { shop, erp } = systems();
@@ -79,7 +81,7 @@ export function makeEngine(
     store,
     runtime: createRuntime({
       logger: options.logger ?? createLogger({ level: 'silent' }),
-      now: () => new Date(Date.UTC(2025, 5, 1) + ++tick * 1000),
+      now: () => new Date(Date.UTC(2025, 5, 1) + ++tick * 1000 + (options.skew?.ms ?? 0)),
     }),
     evaluator: mappingEval,
     validator: testValidator,
