@@ -55,13 +55,15 @@ export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
   const pathOf = (request: FastifyRequest) => request.url.split('?')[0]!;
 
   const record = (request: FastifyRequest, status: number, fault?: string) => {
+    // One clock reading for both, so that `at - durationMs` is exactly when the request came in.
+    const now = Date.now();
     log.add({
-      at: new Date().toISOString(),
+      at: new Date(now).toISOString(),
       method: request.method,
       path: pathOf(request),
       query: request.query as Record<string, unknown>,
       status,
-      durationMs: Date.now() - (request.sandboxStart ?? Date.now()),
+      durationMs: now - (request.sandboxStart ?? now),
       ...(fault ? { fault } : {}),
       ...(WRITE_METHODS.has(request.method) && request.body !== undefined ? { body: request.body } : {}),
     });
