@@ -321,7 +321,7 @@ async function run(ctx: BenchContext): Promise<void> {
     kind: 'info',
     note: `the hand-written TypeScript function (${handUs.toFixed(1)} µs/order) builds the same PowerOffice payload (deep-equal to the engine's: ${same ? 'yes' : 'NO'}) without validation or store`,
   });
-  // One helper seen in the profile: `$zonedDate` builds an Intl.DateTimeFormat per call.
+  // `$zonedDate` (called once per order) against a bare cached Intl.DateTimeFormat.
   const zoneCalls = ctx.quick ? 2000 : 20_000;
   for (let i = 0; i < 500; i++) zonedDate('2026-01-10T12:00:00', 'Europe/Oslo');
   let t = process.hrtime.bigint();
@@ -352,9 +352,9 @@ async function run(ctx: BenchContext): Promise<void> {
     const lines = [
       `Per order of 5 lines, one at a time: SQLite store create ${Math.round(sqlite.create.us)} µs, update ${Math.round(sqlite.update.us)} µs, unchanged ${Math.round(sqlite.unchanged.us)} µs; ` +
         `the same with the store in memory ${Math.round(memory.create.us)} / ${Math.round(memory.update.us)} / ${Math.round(memory.unchanged.us)} µs. ` +
-        `The difference is the store: ${sqlite.create.storeOps.toFixed(0)} (create), ${sqlite.update.storeOps.toFixed(0)} (update) and ${sqlite.unchanged.storeOps.toFixed(0)} (unchanged) separate store operations per order, each its own SQLite statement (and, for writes, its own transaction) through @keyv/sqlite, about ${Math.round((sqlite.create.us - memory.create.us) / sqlite.create.storeOps)} µs each.`,
-      `Without the store the engine's CPU per order is ${Math.round(memory.create.cpuUs)} µs (create): mostly JSONata evaluation of the header's and each line's expressions, decimal arithmetic, AJV, merge and GC; the hand-written function needs ${handUs.toFixed(0)} µs for the same payload. ` +
-        `One avoidable cost: \`$zonedDate\` builds a new Intl.DateTimeFormat on every call (${zonedUs.toFixed(0)} µs; ${cachedUs.toFixed(0)} µs with a cached formatter), once per order per run.`,
+        `The difference is the store: ${sqlite.create.storeOps.toFixed(1)} (create), ${sqlite.update.storeOps.toFixed(1)} (update) and ${sqlite.unchanged.storeOps.toFixed(1)} (unchanged) store operations per order (the intent, then the link with its reverse entry and the lines' link in one writeMany statement), each a SQLite transaction through @keyv/sqlite.`,
+      `Without the store the engine's CPU per order is ${Math.round(memory.create.cpuUs)} µs (create) and ${Math.round(memory.update.cpuUs)} µs (update): mostly JSONata evaluation of the header's and each line's expressions, decimal arithmetic, AJV, merge, diff and GC; the hand-written function needs ${handUs.toFixed(0)} µs for the same payload. ` +
+        'The figures move by about ±5 % between runs on this machine, so a figure within 5 % of the limit passes in one run and fails in the next.',
     ];
     ctx.notes.push({ benchmark: B, lines });
     ctx.findings.push({
@@ -363,7 +363,7 @@ async function run(ctx: BenchContext): Promise<void> {
       lines: [
         `What: ${lines[0]}`,
         'Reproduce: `npm run bench -- --only engine-cost` (bench/engine-cost.ts; real engine, in-memory connectors, concurrency 1).',
-        'Suspected location: engine/store/open-store.ts + engine/store/sync-state.ts — one keyv call per link, reverse entry, intent and child link, each a separate SQLite statement and transaction (intent set, link set, reverse set, intent delete, child links, `$link` reads one by one); batching the writes of a record in one transaction, or reading `$link` targets with getMany per page, would cut most of it. Minor: engine/mapping/functions/dates.ts `zonedDate` creates an Intl.DateTimeFormat per call (cache per zone).',
+        'Where to look: the update path (engine/sync/pair.ts merge and patch, engine/sync/merge.ts) costs ~25 % more CPU than a create; the JSONata evaluation of six records per order (engine/sync/mapping-eval.ts) is the largest share of both; the store (engine/store/sync-state.ts) adds ~0.3 ms per write statement.',
       ],
     });
   }
