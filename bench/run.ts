@@ -13,14 +13,12 @@
  * benchmark could not run at all.
  */
 import { mkdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { engineCost } from './engine-cost.ts';
 import { latency } from './latency.ts';
-import type { BenchContext, Benchmark } from './lib/context.ts';
+import { type Benchmark, startRun } from './lib/context.ts';
 import { rerender, writeRunDocument } from './lib/document.ts';
 import { REPO } from './lib/env.ts';
-import { Figures } from './lib/report.ts';
 import { requestsPerRecord } from './requests-per-record.ts';
 import { scaleMemory } from './scale-memory.ts';
 import { throughput } from './throughput.ts';
@@ -29,33 +27,13 @@ const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const quick = args.includes('--quick');
-  const onlyArg = args.find((a) => a.startsWith('--only'));
-  const onlyValue = onlyArg?.includes('=')
-    ? onlyArg.split('=')[1]
-    : onlyArg
-      ? args[args.indexOf(onlyArg) + 1]
-      : undefined;
-  const only = onlyValue ? new Set(onlyValue.split(',')) : undefined;
+  const { quick, only, ctx, started, load } = startRun('bench', args);
   const selected = ALL.filter((b) => !only || only.has(b.name));
   if (args.includes('--render-only')) {
     // Only rewrite docs/performance.md from the data it holds (after a change to the template).
     rerender(join(REPO, 'docs/performance.md'));
     return;
   }
-  const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
-  const ctx: BenchContext = {
-    quick,
-    args,
-    figures: new Figures(command),
-    findings: [],
-    notes: [],
-    log: (line) => console.log(line),
-  };
-  const started = Date.now();
-  const load = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' / ');
   const broken: string[] = [];
   for (const benchmark of selected) {
     const t = Date.now();

@@ -11,12 +11,10 @@
  * (a duplicate, a missing record, something left pending, a final state unlike a clean run's).
  */
 import { mkdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { BenchContext } from '../lib/context.ts';
+import { type BenchContext, startRun } from '../lib/context.ts';
 import { writeRunDocument } from '../lib/document.ts';
 import { REPO } from '../lib/env.ts';
-import { Figures } from '../lib/report.ts';
 import { concurrentEdits } from './concurrent-edits.ts';
 import { faults } from './faults.ts';
 import { type ChaosResult, describe } from './lib.ts';
@@ -75,27 +73,7 @@ function figures(ctx: BenchContext, title: string, r: ChaosResult): void {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const quick = args.includes('--quick');
-  const onlyArg = args.find((a) => a.startsWith('--only'));
-  const onlyValue = onlyArg?.includes('=')
-    ? onlyArg.split('=')[1]
-    : onlyArg
-      ? args[args.indexOf(onlyArg) + 1]
-      : undefined;
-  const only = onlyValue ? new Set(onlyValue.split(',')) : undefined;
-  const command = `npm run chaos${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
-  const ctx: BenchContext = {
-    quick,
-    args,
-    figures: new Figures(command),
-    findings: [],
-    notes: [],
-    log: (l) => console.log(l),
-  };
-  const started = Date.now();
-  const load = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' / ');
+  const { quick, only, ctx, started, load } = startRun('chaos', args);
   const lines: string[] = [];
   let broken = false;
   for (const chaos of ALL.filter((c) => !only || only.has(c.name))) {
