@@ -3,7 +3,7 @@
  * clock, and the test capability that tests and benches drive it with, as they drive a
  * sandbox through its admin endpoints:
  *
- * - `seed`, `edit`, `drop`, `all`: put, change (as a user would), remove and read records
+ * - `seed`, `edit`, `drop`, `clear`, `all`: put, change (as a user would), remove and read records
  *   directly, without the connector and without a log entry;
  * - `failNext(method, entity, kind | fn)`: the next call of a connector method on an entity
  *   throws a `ConnectorError` of that kind (or what `fn(...args)` returns, when it returns
@@ -155,6 +155,11 @@ export class MemorySystem {
 
   drop(entity: string, id: string): void {
     this.table(entity).delete(id);
+  }
+
+  /** Remove every record of an entity. */
+  clear(entity: string): void {
+    this.table(entity).clear();
   }
 
   /** Copies of every record of an entity (also gone ones). */
