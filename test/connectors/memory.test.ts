@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VARIABLE} references are mapsync.yaml syntax under test
 /**
  * The memory connector is registered like the vendor kinds: its options are in the
  * generated mapsync.schema.json, its entity schema (kept in its own folder) resolves when a
