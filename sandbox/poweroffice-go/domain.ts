@@ -39,18 +39,20 @@ export function invalid(entity: Entity, detail: string): Problem {
   return new Problem(400, `${LABEL[entity]} validation error(s)`, detail);
 }
 
-const KIND: Record<Entity, string> = {
+const KIND: Partial<Record<Entity, string>> = {
   customer: 'contact',
   product: 'product',
   salesorder: 'sales order',
   salesorderline: 'sales order line',
+  contactperson: 'contact person',
+  bankvoucher: 'voucher',
 };
 
 /** "ExternalImportReference is already in use. 'ABC123' is used on (contact) Id = 123456789." */
 export function alreadyInUse(entity: Entity, field: string, value: unknown, id: unknown): Problem {
   return invalid(
     entity,
-    `${field} is already in use. '${String(value)}' is used on (${KIND[entity]}) Id = ${String(id)}.`,
+    `${field} is already in use. '${String(value)}' is used on (${KIND[entity] ?? LABEL[entity].toLowerCase()}) Id = ${String(id)}.`,
   );
 }
 
