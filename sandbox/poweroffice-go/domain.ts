@@ -88,7 +88,7 @@ export function ensureUnique(
 /** Every LastChangedDateTimeOffset in the state (they are unique). */
 function allTimestamps(state: PowerOfficeState): Set<string> {
   const set = new Set<string>();
-  for (const map of [state.customers, state.products, state.orders]) {
+  for (const map of [state.customers, state.products, state.orders, state.contactPersons]) {
     for (const r of map.values())
       if (typeof r.LastChangedDateTimeOffset === 'string') set.add(r.LastChangedDateTimeOffset);
   }
