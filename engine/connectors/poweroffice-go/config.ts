@@ -28,8 +28,9 @@ export interface PowerOfficeGoConfig {
   /** Connect timeout in ms (default 5000). */
   connect_timeout_ms?: number;
   /**
-   * How far before the cursor incremental listings start, in seconds (default 0). Raise it
-   * if changes show up late because reads come from a replica.
+   * How far before the cursor incremental listings start, in seconds (default 5): reads
+   * come from a replica that can lag about a second behind writes, so a change can show
+   * up after a later one. What the overlap lists again is skipped unless it changed.
    */
   overlap_seconds?: number;
   /**
@@ -87,7 +88,7 @@ export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
   const pageSize = read.number('page_size', 1, 20_000, true) ?? 1000;
   const timeoutMs = read.number('timeout_ms', 100, 600_000, true) ?? 30_000;
   const connectTimeoutMs = read.number('connect_timeout_ms', 100, 120_000, true) ?? 5_000;
-  const overlapSeconds = read.number('overlap_seconds', 0, 86_400, false) ?? 0;
+  const overlapSeconds = read.number('overlap_seconds', 0, 86_400, false) ?? 5;
   const customerChanges = read.oneOf('customer_changes', ['scan', 'filter'] as const, 'scan');
   read.finish();
   if (!apiUrl || !tokenUrl || !applicationKey || !clientKey || !subscriptionKey) {
