@@ -18,7 +18,7 @@ import { posted } from './amounts.ts';
 import { CLIENT_CURRENCY, CUSTOMER_CONTROL_ACCOUNT } from './client-setup.ts';
 import { checkCurrency, rateToClientCurrency } from './currencies.ts';
 import { parseDate } from './dates.ts';
-import { ensureUnique, invalid, isNumber, renderDto, required } from './domain.ts';
+import { ensureUnique, invalid, isNumber, keepingSequences, renderDto, required } from './domain.ts';
 import { postEntry, settlePair, unmatch } from './ledger.ts';
 import { notFound, notFoundById, Problem } from './problem.ts';
 import { bind, rawProperty, SCHEMAS, validate } from './schemas.ts';
@@ -29,13 +29,7 @@ const lineProps = props.VoucherLines!.items!.properties!;
 const TITLE = 'Voucher validation error(s)';
 
 export function createBankVoucher(state: PowerOfficeState, input: unknown, admin = false): Rec {
-  const saved = { ...state.seq };
-  try {
-    return insertVoucher(state, input, admin);
-  } catch (error) {
-    state.seq = saved;
-    throw error;
-  }
+  return keepingSequences(state, () => insertVoucher(state, input, admin));
 }
 
 function insertVoucher(state: PowerOfficeState, input: unknown, admin: boolean): Rec {
@@ -113,7 +107,8 @@ function prepareLine(state: PowerOfficeState, raw: unknown, index: number, curre
   }
   const vatCode = state.vatCodes.get(String(values.VatId));
   if (!vatCode) throw notFound('Vat code', 'id', values.VatId as number);
-  const customer = [...state.customers.values()].find((c) => c.SubledgerAccountId === values.AccountId);
+  const holder = state.customers.holders('SubledgerAccountId', values.AccountId)[0];
+  const customer = holder === undefined ? undefined : state.customers.get(holder);
   if (!customer) {
     const account = state.accounts.get(String(values.AccountId));
     if (!account) throw notFound('General ledger account', 'id', values.AccountId as number);

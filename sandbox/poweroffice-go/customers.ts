@@ -18,7 +18,16 @@ import { Decimal } from 'decimal.js';
 import { CLIENT_CURRENCY } from './client-setup.ts';
 import { canonical, parseTicks } from './clock.ts';
 import { checkCurrency } from './currencies.ts';
-import { ensureUnique, invalid, isNumber, renderDto, required, sameText, stampInsert } from './domain.ts';
+import {
+  ensureUnique,
+  invalid,
+  isNumber,
+  keepingSequences,
+  renderDto,
+  required,
+  sameText,
+  stampInsert,
+} from './domain.ts';
 import { openEntries } from './ledger.ts';
 import { validOrganizationNumber } from './org-number.ts';
 import { applyJsonPatch } from './patch.ts';
@@ -36,14 +45,7 @@ export interface CreateOptions {
 }
 
 export function createCustomer(state: PowerOfficeState, input: unknown, options: CreateOptions = {}): Rec {
-  // Sequences move only when the record is stored.
-  const saved = { ...state.seq };
-  try {
-    return insertCustomer(state, input, options);
-  } catch (error) {
-    state.seq = saved;
-    throw error;
-  }
+  return keepingSequences(state, () => insertCustomer(state, input, options));
 }
 
 function insertCustomer(state: PowerOfficeState, input: unknown, options: CreateOptions): Rec {

@@ -137,3 +137,14 @@ export function validIntId(id: string): boolean {
 export function validUuid(id: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }
+
+/** Run a create; sequences (ids, numbers) move only when it succeeds, as ids are not reused. */
+export function keepingSequences<T>(state: PowerOfficeState, create: () => T): T {
+  const saved = { ...state.seq };
+  try {
+    return create();
+  } catch (error) {
+    state.seq = saved;
+    throw error;
+  }
+}

@@ -88,6 +88,7 @@ export function createAndSendInvoice(state: PowerOfficeState, orderId: string, i
     InvoiceDeliveryType: delivered,
   };
   state.sendJobs.set(orderId, job);
+  state.pendingSends.add(orderId);
   state.changed();
   return {
     body: {
@@ -122,8 +123,13 @@ function exchangeRate(state: PowerOfficeState, order: Rec, voucherDate: string):
 
 /** Complete the requests that are due (every API request calls this first). */
 export function settleInvoicing(state: PowerOfficeState, now = Date.now(), all = false): void {
-  for (const job of state.sendJobs.values()) {
-    if (job.IsInvoiceBeingProcessed !== true) continue;
+  if (state.pendingSends.size === 0) return;
+  for (const id of [...state.pendingSends]) {
+    const job = state.sendJobs.get(id);
+    if (job?.IsInvoiceBeingProcessed !== true) {
+      state.pendingSends.delete(id);
+      continue;
+    }
     const due =
       all ||
       Number(job.polls) >= state.invoicing.pollsUntilDone ||
@@ -134,6 +140,7 @@ export function settleInvoicing(state: PowerOfficeState, now = Date.now(), all =
 
 function complete(state: PowerOfficeState, job: Rec): void {
   const id = String(job.Id);
+  state.pendingSends.delete(id);
   const order = state.orders.get(id);
   const failure = state.invoicing.deliveryFailure;
   if (!order || failure) {

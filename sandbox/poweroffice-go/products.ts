@@ -10,7 +10,16 @@
  */
 import { sum } from './amounts.ts';
 import { after } from './customers.ts';
-import { ensureUnique, invalid, isNumber, renderDto, required, sameText, stampInsert } from './domain.ts';
+import {
+  ensureUnique,
+  invalid,
+  isNumber,
+  keepingSequences,
+  renderDto,
+  required,
+  sameText,
+  stampInsert,
+} from './domain.ts';
 import { applyJsonPatch } from './patch.ts';
 import { notFoundById, Problem } from './problem.ts';
 import type { Query } from './query.ts';
@@ -25,14 +34,7 @@ export function createProduct(
   input: unknown,
   options: { admin?: boolean } = {},
 ): Rec {
-  // Sequences move only when the record is stored.
-  const saved = { ...state.seq };
-  try {
-    return insertProduct(state, input, options);
-  } catch (error) {
-    state.seq = saved;
-    throw error;
-  }
+  return keepingSequences(state, () => insertProduct(state, input, options));
 }
 
 function insertProduct(state: PowerOfficeState, input: unknown, options: { admin?: boolean }): Rec {

@@ -26,7 +26,11 @@ export class RecordMap extends Map<string, Rec> {
    */
   onWrite?: (id: string, before: Rec | undefined) => void;
 
-  constructor(fields: readonly string[], entries: Iterable<readonly [string, Rec]> = []) {
+  constructor(
+    /** The indexed fields. */
+    readonly fields: readonly string[],
+    entries: Iterable<readonly [string, Rec]> = [],
+  ) {
     super();
     for (const field of fields) this.index.set(field, new Map());
     for (const [id, rec] of entries) this.set(id, rec);

@@ -88,6 +88,6 @@ export class Replica {
     const entries: Array<[string, Rec]> = [];
     for (const [id, rec] of primary) if (!hidden.has(id)) entries.push([id, rec]);
     for (const [id, before] of hidden) if (before !== undefined) entries.push([id, before]);
-    return new RecordMap([], entries);
+    return new RecordMap(primary.fields, entries);
   }
 }

@@ -21,7 +21,15 @@ import { sum } from './amounts.ts';
 import { CLIENT_CURRENCY } from './client-setup.ts';
 import { checkCurrency } from './currencies.ts';
 import { after } from './customers.ts';
-import { ensureUnique, invalid, isNumber, renderDto, stampInsert, validUuid } from './domain.ts';
+import {
+  ensureUnique,
+  invalid,
+  isNumber,
+  keepingSequences,
+  renderDto,
+  stampInsert,
+  validUuid,
+} from './domain.ts';
 import { ensureNotInvoiced, lockedProblem, ORDER_TITLE, orderOf } from './order-locks.ts';
 import { applyJsonPatch } from './patch.ts';
 import { notFound, Problem } from './problem.ts';
@@ -98,14 +106,7 @@ export function checkRelatedInvoice(state: PowerOfficeState, order: Rec, lines?:
 }
 
 export function createOrder(state: PowerOfficeState, input: unknown, options: { admin?: boolean } = {}): Rec {
-  // Sequences move only when the order is stored.
-  const saved = { ...state.seq };
-  try {
-    return insertOrder(state, input, options);
-  } catch (error) {
-    state.seq = saved;
-    throw error;
-  }
+  return keepingSequences(state, () => insertOrder(state, input, options));
 }
 
 function insertOrder(state: PowerOfficeState, input: unknown, options: { admin?: boolean }): Rec {

@@ -47,7 +47,7 @@ const INITIAL: Sequences = {
 
 /** Fields the service keeps unique, indexed for constant-time checks (see record-map.ts). */
 const UNIQUE = {
-  customers: ['ExternalImportReference', 'Number', 'ExternalNumber'],
+  customers: ['ExternalImportReference', 'Number', 'ExternalNumber', 'SubledgerAccountId'],
   products: ['Code'],
   orders: ['ExternalImportReference'],
   lines: [],
@@ -88,6 +88,8 @@ export class PowerOfficeState {
   rateOverrides = new Map<string, { ExchangeRate: number; ExchangeBase: number }>();
   /** Invoicing requests (createAndSendInvoice) by sales order id; see invoicing.ts. */
   sendJobs = new Map<string, Rec>();
+  /** Ids of the send requests still being processed (so requests need not scan them all). */
+  pendingSends = new Set<string>();
   salesSettings!: SalesSettings;
   vatSettings!: Rec;
   /** The strict behaviours that can be switched off (see rules.ts). */
@@ -112,6 +114,7 @@ export class PowerOfficeState {
     this.currencies = new Map();
     this.rateOverrides = new Map();
     this.sendJobs = new Map();
+    this.pendingSends = new Set();
     // A client always has its VAT codes and chart of accounts (older persisted files lack them).
     if ((entries.vatCodes ?? []).length === 0) installClientSetup(this);
     for (const name of COLLECTIONS)
@@ -184,6 +187,8 @@ export class PowerOfficeState {
       this.currencies = new Map(list('currencies').map((c) => [String(c.Code), c]));
     if (Array.isArray(data.rateOverrides)) this.rateOverrides = new Map(data.rateOverrides);
     this.sendJobs = new Map(list('sendJobs').map((j) => [String(j.Id), j]));
+    for (const job of this.sendJobs.values())
+      if (job.IsInvoiceBeingProcessed === true) this.pendingSends.add(String(job.Id));
     if (data.salesSettings) this.salesSettings = data.salesSettings as SalesSettings;
     if (data.vatSettings) this.vatSettings = data.vatSettings as Rec;
     if (data.rules) this.rules = { ...defaultRules(), ...(data.rules as Partial<Rules>) };

@@ -19,6 +19,15 @@ afterEach(async () => {
 });
 
 type Json = EntityRecord;
+const SEED = {
+  vatServices: true,
+  customers: 2,
+  companies: 3,
+  products: 8,
+  vatMix: true,
+  invoicedOrders: 4,
+  seed: 3,
+};
 const admin = async (f: Fixture, method: string, path: string, body?: unknown) => {
   const r = await fetch(`${f.sb.adminUrl}/${path}`, {
     method,
@@ -30,18 +39,7 @@ const admin = async (f: Fixture, method: string, path: string, body?: unknown) =
 
 describe('PowerOffice Go sandbox: seed', () => {
   it('generates per-rate service products, companies with contacts, products over all rates and open invoices', async () => {
-    fx = await start({
-      rateLimit: false,
-      seed: {
-        vatServices: true,
-        customers: 2,
-        companies: 3,
-        products: 8,
-        vatMix: true,
-        invoicedOrders: 4,
-        seed: 3,
-      },
-    });
+    fx = await start({ rateLimit: false, seed: SEED });
     const services = (await raw(fx.sb, 'GET', 'Products?type=Service')).json as Json[];
     expect(services.map((p) => [p.Code, p.StandardSalesAccount])).toEqual([
       ['FRAKT', null],
@@ -65,17 +63,7 @@ describe('PowerOffice Go sandbox: seed', () => {
     expect(invoices).toHaveLength(4);
     expect(invoices.every((i) => i.Balance === i.TotalPostedAmount && (i.Balance as number) > 0)).toBe(true);
     // The same seed gives the same client.
-    const again = await startPowerOfficeSandbox({
-      seed: {
-        vatServices: true,
-        customers: 2,
-        companies: 3,
-        products: 8,
-        vatMix: true,
-        invoicedOrders: 4,
-        seed: 3,
-      },
-    });
+    const again = await startPowerOfficeSandbox({ seed: SEED });
     try {
       expect([...again.state.customers.values()].map((c) => c.OrganizationNumber ?? c.EmailAddress)).toEqual(
         [...fx.sb.state.customers.values()].map((c) => c.OrganizationNumber ?? c.EmailAddress),
