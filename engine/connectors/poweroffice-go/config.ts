@@ -88,11 +88,11 @@ export const options = {
       type: 'number',
       minimum: 0,
       maximum: 86_400,
-      default: 0,
+      default: 5,
       title: 'Listing overlap',
       description:
-        'How far before the cursor incremental listings start, in seconds (default 0); raise it if changes show up late because reads come from a replica.',
-      examples: [0],
+        'How far before the cursor incremental listings start, in seconds (default 5): reads come from a replica that can lag about a second behind writes, so a change can show up after a later one. What the overlap lists again is skipped unless it changed.',
+      examples: [5],
     },
     customer_changes: {
       type: 'string',
