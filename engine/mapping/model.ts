@@ -10,6 +10,8 @@
  *   source's vocabulary for properties that flow to the source.
  * - A property `path` is dot-separated (`billing.city`, `MailAddress.City`).
  */
+import type { ExpressionSpec } from './evaluator/prepare.ts';
+
 export type PairDirection = 'two-way' | 'one-way';
 export type PropertyDirection = 'both' | 'to-target' | 'to-source';
 export type ConflictPolicy = 'newest-wins' | 'source-wins' | 'target-wins' | 'manual';
@@ -45,11 +47,21 @@ export interface CompiledExpression {
   /** The expression text as written in the file. */
   readonly text: string;
   readonly position: SourcePosition;
+  /** The mapping it belongs to and what it is (`property "Name" to_target`), for messages. */
+  readonly mapping: string;
+  readonly label: string;
+  /** Plain data an evaluation worker compiles the same expression from. */
+  readonly spec: ExpressionSpec;
+  /** Variable names the expression reads (`parent`, …): only those bindings are sent to a worker. */
+  readonly reads: readonly string[];
   /**
-   * Evaluate against `input`. Rejects with a `MappingRuntimeError` (code
-   * `MAP_EVAL_ERROR`, `MAP_EVAL_TIMEOUT`, `MAP_EVAL_DEPTH`) naming file and line.
+   * Evaluate against `input` here, on this thread. Rejects with a `MappingRuntimeError`
+   * (code `MAP_EVAL_ERROR`, `MAP_EVAL_TIMEOUT`, `MAP_EVAL_DEPTH`) naming file and line.
+   * The engine evaluates through an ExpressionRunner instead (evaluator/runner.ts).
    */
   evaluate(input: unknown, context: EvaluationContext): Promise<unknown>;
+  /** The MappingRuntimeError for an evaluation error (JSONata's, or as a worker reported it). */
+  failure(error: unknown): Error;
 }
 
 export interface CompiledProperty {

@@ -9,21 +9,25 @@ import {
   buildRecord,
   childContext,
   coerce,
-  createPayload,
-  createSourcePayload,
-  expandChildren,
-  isLocked,
+  inProcessEvaluator,
   matchKey,
-  passesWhen,
   readSourceValues,
   readTargetValues,
   sameValue,
-  valuesForSource,
-  valuesForTarget,
 } from '../../engine/mapping/evaluate.ts';
 import { loadMappings } from '../../engine/mapping/load.ts';
 import type { CompiledMapping, EvaluationContext } from '../../engine/mapping/model.ts';
 import { checkFixtures, checkWritten, registry, schemasDir } from './helpers.ts';
+
+const {
+  createPayload,
+  createSourcePayload,
+  expandChildren,
+  isLocked,
+  passesWhen,
+  valuesForSource,
+  valuesForTarget,
+} = inProcessEvaluator;
 
 const noLinks: EvaluationContext = { link: async () => undefined };
 const links = (table: Record<string, Record<string, unknown>>): EvaluationContext => ({

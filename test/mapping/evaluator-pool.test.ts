@@ -1,0 +1,197 @@
+/**
+ * Bounded evaluation (issue 9, item 1): regexes run on a linear-time engine, and the worker
+ * pool stops an expression that runs too long even inside one built-in call, fails only
+ * that record (MAP_EVAL_TIMEOUT at the expression's file and line) and goes on with the
+ * queue. `$link` is answered on the main thread; its errors keep their identity.
+ *
+ * No assertion depends on speed: the runaway inputs below would run for minutes without
+ * the change (the test would hit vitest's timeout), and the hard limit is the pool's own.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MappingRuntimeError, StoreError } from '../../engine/errors.ts';
+import { type MappingEvaluator, mappingEvaluator } from '../../engine/mapping/evaluate.ts';
+import { EvaluatorPool } from '../../engine/mapping/evaluator/pool.ts';
+import { loadMappings } from '../../engine/mapping/load.ts';
+import type { CompiledMapping, EvaluationContext } from '../../engine/mapping/model.ts';
+import { checkWritten, registry, schemasDir, where } from './helpers.ts';
+
+const HARD_MS = 1500;
+const noLinks: EvaluationContext = { link: async () => undefined };
+
+/** A customer mapping whose FirstName is computed by `expression` (line 9 of probe.yaml). */
+function probe(expression: string, extra = ''): string {
+  return `version: 1
+name: probe
+source: { system: shop, entity: customer }
+target: { system: erp, entity: customer }
+create: { in_target: false }
+properties:
+  - target: FirstName
+    to_target: |
+      ${expression}
+  - source: last_name
+    target: LastName
+${extra}`;
+}
+
+/** The mapping `$link("customer", …)` names. */
+const CUSTOMER = `version: 1
+name: customer
+source: { system: shop, entity: customer }
+target: { system: erp, entity: customer }
+create: { in_target: false }
+properties:
+  - source: email
+    target: EmailAddress
+`;
+
+async function compile(text: string): Promise<CompiledMapping> {
+  const { dir } = await checkWritten({ 'probe.yaml': text, 'customer.yaml': CUSTOMER });
+  const loaded = await loadMappings(['.'], { registry, schemasDir, cwd: dir });
+  expect(loaded.diagnostics).toEqual([]);
+  return loaded.mappings.find((m) => m.name === 'probe')!;
+}
+
+/** Grows with the data: O(n²) comparisons inside one call of JSONata's built-in $distinct. */
+const QUADRATIC = '$string($count($distinct([1..$number(first_name)])))';
+
+let pool: EvaluatorPool;
+let evaluator: MappingEvaluator;
+
+beforeAll(() => {
+  pool = new EvaluatorPool({ size: 1, hardTimeoutMs: HARD_MS });
+  evaluator = mappingEvaluator(pool);
+});
+afterAll(() => pool.close());
+
+describe('regular expressions', () => {
+  it('a catastrophic pattern answers on 42 × "a" + "!" (it backtracks for minutes in JavaScript)', async () => {
+    const mapping = await compile(probe('$contains(first_name, /^([a-z]+)+$/) ? "letters" : "other"'));
+    const input = { first_name: `${'a'.repeat(42)}!`, last_name: 'N' };
+    const values = await evaluator.valuesForTarget(mapping, input, noLinks);
+    expect(values.get('FirstName')).toBe('other');
+    expect((await evaluator.valuesForTarget(mapping, { first_name: 'abc' }, noLinks)).get('FirstName')).toBe(
+      'letters',
+    );
+  });
+
+  it('$match, $replace and $split keep their JavaScript results (groups, positions, flags)', async () => {
+    const mapping = await compile(
+      probe(
+        '$join([$string($match(first_name, /(\\d+)-(x)?/)), $replace(first_name, /(\\w+)@(\\w+)/, "$2 at $1"), $join($split(first_name, /[,;] */), "|"), $replace(first_name, /A/i, "b")], " ~ ")',
+      ),
+    );
+    const values = await evaluator.valuesForTarget(mapping, { first_name: 'Ab 12-, me@host;x' }, noLinks);
+    expect(values.get('FirstName')).toBe(
+      '{"match":"12-","index":3,"groups":["12",null]} ~ Ab 12-, host at me;x ~ Ab 12-|me@host|x ~ bb 12-, me@host;x',
+    );
+  });
+
+  it('a pattern the linear-time engine cannot run is a validate error at the regex', async () => {
+    const checked = await checkWritten({
+      'probe.yaml': probe('$contains(first_name, /(a)\\1/) or $contains(last_name, /x(?=y)/)'),
+    });
+    expect(where(checked.diagnostics)).toEqual([
+      ['EXPR_REGEX_UNSUPPORTED', 9, 29],
+      ['EXPR_REGEX_UNSUPPORTED', 9, 62],
+    ]);
+    expect(checked.diagnostics[0]!.message).toContain('no backreferences');
+  });
+});
+
+describe('the hard time limit', () => {
+  it('stops one long built-in call, fails that record with file:line and the limit, and the queue goes on', async () => {
+    const mapping = await compile(probe(QUADRATIC));
+    // Queued together on a one-worker pool: the second waits behind the runaway one.
+    const runaway = evaluator.valuesForTarget(mapping, { first_name: '1000000' }, noLinks);
+    const next = evaluator.valuesForTarget(mapping, { first_name: '3', last_name: 'N' }, noLinks);
+    const error = await runaway.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MappingRuntimeError);
+    expect(error).toMatchObject({ code: 'MAP_EVAL_TIMEOUT', mapping: 'probe' });
+    expect((error as Error).message).toMatch(
+      /probe\.yaml:9:7: mapping "probe", property "FirstName" to_target/,
+    );
+    expect((error as Error).message).toContain(`hard limit of ${HARD_MS} ms`);
+    expect([...(await next)]).toEqual([
+      ['FirstName', '3'],
+      ['LastName', 'N'],
+    ]);
+  });
+
+  it("keeps JSONata's step-based limit: an endless loop of steps fails without a worker being killed", async () => {
+    const mapping = await compile(probe('($loop := function($n) { $loop($n) }; $loop(1))'));
+    const error = await evaluator.valuesForTarget(mapping, {}, noLinks).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MAP_EVAL_TIMEOUT' });
+    expect((error as Error).message).toContain('(JSONata D1012)');
+  });
+
+  it('reports a failing expression at its token, as in-process evaluation does', async () => {
+    const mapping = await compile(probe('$uppercase(first_name) & $decimal("abc")'));
+    const error = (await evaluator
+      .valuesForTarget(mapping, { first_name: 'x' }, noLinks)
+      .catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'MAP_EVAL_ERROR' });
+    expect(error.message).toContain('probe.yaml:9:');
+    expect(error.message).toContain('"abc" is not a number');
+  });
+});
+
+describe('$link from a worker', () => {
+  const linking = probe(
+    '$link("customer", id) & "/" & $link("customer", id) & "/" & $string($link("customer", {"id": "guest-" & $string(id)}))',
+  );
+
+  it('is answered on the main thread, once per key and record, including object keys', async () => {
+    const mapping = await compile(linking);
+    const asked: unknown[] = [];
+    const ctx: EvaluationContext = {
+      link: async (name, key) => {
+        asked.push([name, key]);
+        return typeof key === 'object' ? 'G1' : `C${String(key)}`;
+      },
+    };
+    const values = await evaluator.valuesForTarget(mapping, { id: 7 }, ctx);
+    expect(values.get('FirstName')).toBe('C7/C7/G1');
+    expect(asked).toEqual([
+      ['customer', 7],
+      ['customer', { id: 'guest-7' }],
+    ]);
+  });
+
+  it('does not count time spent resolving a link against the limit', async () => {
+    const mapping = await compile(linking);
+    // The first answer comes only after the hard limit has passed twice over.
+    let calls = 0;
+    const ctx: EvaluationContext = {
+      link: () =>
+        new Promise((resolve) => setTimeout(() => resolve('slow'), calls++ === 0 ? HARD_MS * 2 : 0)),
+    };
+    const values = await evaluator.valuesForTarget(mapping, { id: 7 }, ctx);
+    expect(values.get('FirstName')).toBe('slow/slow/slow');
+  });
+
+  it('passes an error of the resolver through unchanged (a store failure is never "no link")', async () => {
+    const mapping = await compile(linking);
+    const failure = new StoreError('store unavailable');
+    const ctx: EvaluationContext = {
+      link: async () => {
+        throw failure;
+      },
+    };
+    await expect(evaluator.valuesForTarget(mapping, { id: 7 }, ctx)).rejects.toBe(failure);
+  });
+});
+
+describe('the pool', () => {
+  it('sends nothing to a worker for an operation without expressions', async () => {
+    const mapping = await compile(probe('first_name'));
+    const plainOnly = { ...mapping, properties: mapping.properties.filter((p) => !p.toTarget) };
+    const closed = new EvaluatorPool({ size: 1 });
+    await closed.close();
+    const values = await mappingEvaluator(closed).valuesForTarget(plainOnly, { last_name: 'N' }, noLinks);
+    expect([...values]).toEqual([['LastName', 'N']]);
+    await expect(
+      mappingEvaluator(closed).valuesForTarget(mapping, { last_name: 'N' }, noLinks),
+    ).rejects.toMatchObject({ code: 'EVAL_CLOSED' });
+  });
+});
