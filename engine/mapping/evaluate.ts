@@ -169,12 +169,15 @@ export function mappingEvaluator(runner: ExpressionRunner): MappingEvaluator {
     const out = new Map<string, unknown>();
     let next = 0;
     for (const property of properties) {
+      const path = side === 'target' ? property.source : property.target;
       const raw = expressionOf(property)
         ? computed[next++]
-        : getPath(input, side === 'target' ? property.source! : property.target);
-      const [path, type] =
+        : path !== undefined
+          ? getPath(input, path)
+          : undefined;
+      const [key, type] =
         side === 'target' ? [property.target, property.type] : [property.source!, property.sourceType];
-      out.set(path, convert(mapping, property, raw, type));
+      out.set(key, convert(mapping, property, raw, type));
     }
     return out;
   }

@@ -16,7 +16,7 @@ import type { Connector } from '../connectors/types.ts';
 import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts';
 import { ConfigError } from '../errors.ts';
 import { mappingEvaluator } from '../mapping/evaluate.ts';
-import { EvaluatorPool } from '../mapping/evaluator/pool.ts';
+import { defaultPoolSize, EvaluatorPool } from '../mapping/evaluator/pool.ts';
 import { loadProject } from '../mapping/project.ts';
 import { createLogger, type LoggerSettings } from '../observability/logger.ts';
 import { createRuntime } from '../runtime.ts';
@@ -131,7 +131,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     const probe = store.namespace<string>('mapsync.service');
     // Mapping expressions run in worker threads with a hard time limit, never on this
     // thread: /healthz, webhooks and SIGTERM are answered whatever a mapping does.
-    const pool = new EvaluatorPool({ logger });
+    const pool = new EvaluatorPool({ logger, size: Math.max(2, defaultPoolSize()) });
     cleanup.push(() => pool.close());
     pool.warm();
 

@@ -64,7 +64,6 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
     });
   const connectors = connect ? buildConnectors(project.systems, options.registry, runtime) : new Map();
   const store = openStore(options.store ?? options.env.MAPSYNC_STORE ?? config.store, config.dir);
-  // Workers start on the first evaluation: `failed` and `links` never start one.
   const pool = new EvaluatorPool({ logger: runtime.logger });
   const engine = new SyncEngine({
     mappings: project.mappings,
@@ -75,6 +74,9 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
     ...(options.events ? { events: options.events } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
+  // `failed` and `links` never evaluate, so never start a worker; `sync` and `plan` start
+  // one now, while the first pages are listed.
+  if (connect) pool.warm();
   return {
     project,
     runtime,

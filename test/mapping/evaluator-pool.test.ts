@@ -8,6 +8,8 @@
  * the change (the test would hit vitest's timeout), and the hard limit is the pool's own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as testCommand from '../../engine/cli/commands/test.ts';
+import { runCli } from '../../engine/cli/program.ts';
 import { MappingRuntimeError, StoreError } from '../../engine/errors.ts';
 import { type MappingEvaluator, mappingEvaluator } from '../../engine/mapping/evaluate.ts';
 import { EvaluatorPool } from '../../engine/mapping/evaluator/pool.ts';
@@ -193,5 +195,53 @@ describe('the pool', () => {
     await expect(
       mappingEvaluator(closed).valuesForTarget(mapping, { last_name: 'N' }, noLinks),
     ).rejects.toMatchObject({ code: 'EVAL_CLOSED' });
+  });
+});
+
+describe('mapsync test', () => {
+  it('ends with a failure on a case that runs away inside one built-in call, and passes the regex case', async () => {
+    const { dir } = await checkWritten({
+      'probe.yaml': probe(
+        `$contains(first_name, /^([a-z]+)+$/) ? "letters" : $contains(first_name, /^[0-9]+$/) ? ${QUADRATIC} : "other"`,
+      ),
+      'probe.test.yaml': `version: 1
+cases:
+  - name: catastrophic regex input
+    input: { first_name: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" }
+    contains: { FirstName: other }
+  - name: data-controlled size
+    input: { first_name: "1000000" }
+    contains: { FirstName: "1000000" }
+`,
+    });
+    let out = '';
+    let code = 0;
+    await runCli(
+      ['test', '.'],
+      {
+        registry,
+        schemasDir,
+        env: {},
+        cwd: dir,
+        out: (text) => {
+          out += text;
+        },
+        err: () => {},
+        now: () => new Date(),
+        setExitCode: (c) => {
+          code = c;
+        },
+      },
+      [testCommand],
+    );
+    expect(code).toBe(1);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'probe.test.yaml:6:5 error TEST_FAILED case "data-controlled size" of mapping "probe" failed:',
+    );
+    expect(lines[1]).toMatch(
+      /^ {4}error: probe\.yaml:9:7: mapping "probe", property "FirstName" to_target: evaluation ran longer than the hard limit of \d+ ms/,
+    );
+    expect(lines.at(-1)).toBe('1 passed, 1 failed');
   });
 });

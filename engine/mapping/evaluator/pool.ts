@@ -28,7 +28,11 @@ import { type EvalItem, type ExpressionRunner, linkKey } from './runner.ts';
 export const DEFAULT_HARD_TIMEOUT_MS = 2000;
 
 export interface EvaluatorPoolOptions {
-  /** Worker threads at most (default: cores − 1, at least 2, at most 4). Started on demand. */
+  /**
+   * Worker threads at most (default: cores − 1, from 1 to 4), started one at a time as work
+   * waits. One is plenty for throughput (an order's expressions take about a millisecond);
+   * a service wants two, so one stuck record never stalls the others for the whole limit.
+   */
   size?: number;
   /** Longest one expression may run in one uninterrupted stretch before its worker is killed. */
   hardTimeoutMs?: number;
@@ -73,7 +77,7 @@ export class EvaluatorPool implements ExpressionRunner {
   private closed = false;
 
   constructor(options: EvaluatorPoolOptions = {}) {
-    this.size = Math.max(1, options.size ?? Math.min(4, Math.max(2, availableParallelism() - 1)));
+    this.size = Math.max(1, options.size ?? defaultPoolSize());
     this.hardTimeoutMs = options.hardTimeoutMs ?? DEFAULT_HARD_TIMEOUT_MS;
     this.logger = options.logger;
   }
@@ -261,6 +265,10 @@ export class EvaluatorPool implements ExpressionRunner {
     }
     return id;
   }
+}
+
+export function defaultPoolSize(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
 }
 
 function pick(
