@@ -92,3 +92,21 @@ export function collectReferences(ast: jsonata.ExprNode): ExpressionReferences {
   visit(ast);
   return refs;
 }
+
+/**
+ * The field names of an expression that is nothing but a path of plain names (`ref`,
+ * `line.product_id`): no filters, no variables, no functions. Such an expression can be read
+ * without JSONata (see evaluator/plain-path.ts); undefined for anything else.
+ */
+export function plainPathOf(ast: jsonata.ExprNode): string[] | undefined {
+  const node = ast as Node;
+  if ((node.type as string) !== 'path' || node.keepSingletonArray || !Array.isArray(node.steps))
+    return undefined;
+  const names: string[] = [];
+  for (const step of node.steps as Node[]) {
+    const extra = Object.keys(step).filter((key) => key !== 'type' && key !== 'value' && key !== 'position');
+    if (step.type !== 'name' || typeof step.value !== 'string' || extra.length > 0) return undefined;
+    names.push(step.value);
+  }
+  return names;
+}

@@ -19,6 +19,7 @@
  *   file and line; errors raised by `context.link` pass through unchanged.
  */
 import { MappingRuntimeError } from '../errors.ts';
+import { withPlainPaths } from './evaluator/plain-path.ts';
 import { type EvalItem, type ExpressionRunner, inProcessRunner } from './evaluator/runner.ts';
 import type { CompiledMapping, CompiledProperty, EvaluationContext, MatchNormalization } from './model.ts';
 import { buildRecord, CoercionError, coerce, getPath, matchKey, sameValue } from './values.ts';
@@ -151,7 +152,8 @@ export interface MappingEvaluator {
   matchKey(value: unknown, normalize: MatchNormalization): string | undefined;
 }
 
-export function mappingEvaluator(runner: ExpressionRunner): MappingEvaluator {
+export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEvaluator {
+  const runner = withPlainPaths(expressionRunner);
   /** Evaluate the computed ones in one batch; read the plain ones here. */
   async function values(
     mapping: CompiledMapping,

@@ -11,7 +11,7 @@ import type jsonata from 'jsonata';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { didYouMean } from '../diagnostics/did-you-mean.ts';
 import { MappingRuntimeError, MapsyncError } from '../errors.ts';
-import { collectReferences, type FunctionCall } from './ast-walk.ts';
+import { collectReferences, type FunctionCall, plainPathOf } from './ast-walk.ts';
 import { type ExpressionLimits, evaluatePrepared, prepareExpression } from './evaluator/prepare.ts';
 import { JSONATA_BUILTINS } from './functions/builtins.ts';
 import { CONTEXT_BINDING, helpers } from './functions/index.ts';
@@ -104,6 +104,7 @@ export function compileExpression(
     );
   }
   const calls = refs.calls.map((call) => ({ ...call, position: site.locate(call.offset) }));
+  const plainPath = plainPathOf(compiled.ast());
   const expression: CompiledExpression = {
     text,
     position: site.locate(0),
@@ -111,6 +112,14 @@ export function compileExpression(
     label: site.label,
     spec,
     reads: [...new Set(refs.variables.map((v) => v.name))],
+    links: [
+      ...new Set(
+        refs.calls
+          .filter((call) => call.name === 'link' && call.args[0]?.type === 'string')
+          .map((call) => String(call.args[0]!.value)),
+      ),
+    ],
+    ...(plainPath ? { plainPath } : {}),
     evaluate: (input, context) => evaluateGuarded(compiled, input, context, site, options.variables),
     failure: (error) => runtimeError(error, site),
   };

@@ -40,6 +40,13 @@ export interface EvaluationContext {
   link(mapping: string, key: unknown): Promise<unknown>;
   /** Extra variables (`$parent`, `$position`, mapping `variables`). */
   bindings?: Record<string, unknown>;
+  /**
+   * Present when `link`'s answers (target ids) may be reused by later evaluations of the
+   * same scope (one run) as long as `generation(mapping)` stays the same: the engine moves
+   * it on every link of that mapping written or deleted. An evaluation worker then keeps
+   * the answers for the run instead of asking for them record after record.
+   */
+  linkScope?: { generation(mapping: string): number };
 }
 
 /** A compiled JSONata expression with its guardrails applied. */
@@ -54,6 +61,10 @@ export interface CompiledExpression {
   readonly spec: ExpressionSpec;
   /** Variable names the expression reads (`parent`, …): only those bindings are sent to a worker. */
   readonly reads: readonly string[];
+  /** Mappings the expression may `$link` to (their names are literals, checked at validate time). */
+  readonly links: readonly string[];
+  /** Set when the expression is only a path of names (`line.product_id`): read without JSONata. */
+  readonly plainPath?: readonly string[];
   /**
    * Evaluate against `input` here, on this thread. Rejects with a `MappingRuntimeError`
    * (code `MAP_EVAL_ERROR`, `MAP_EVAL_TIMEOUT`, `MAP_EVAL_DEPTH`) naming file and line.

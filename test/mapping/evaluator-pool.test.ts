@@ -160,6 +160,37 @@ describe('$link from a worker', () => {
     ]);
   });
 
+  it("keeps answers for the run while the linked mapping's links do not change", async () => {
+    const mapping = await compile(probe('$link("customer", id)'));
+    let generation = 0;
+    const linkScope = { generation: () => generation };
+    const asked: unknown[] = [];
+    // A new resolver per record, as the engine makes one per record; one scope per run.
+    const record = (): EvaluationContext => ({
+      link: async (_name, key) => {
+        asked.push(key);
+        return key === 9 ? undefined : `C${String(key)}`;
+      },
+      linkScope,
+    });
+    const first = async (input: unknown, ctx = record()) =>
+      (await evaluator.valuesForTarget(mapping, input, ctx)).get('FirstName');
+    expect(await first({ id: 7 })).toBe('C7');
+    expect(await first({ id: 7 })).toBe('C7');
+    expect(asked).toEqual([7]);
+    // "Not linked" is never kept: it may be linked later in the run.
+    expect(await first({ id: 9 })).toBeUndefined();
+    expect(await first({ id: 9 })).toBeUndefined();
+    expect(asked).toEqual([7, 9, 9]);
+    // A link of "customer" written or deleted: kept answers are dropped.
+    generation++;
+    expect(await first({ id: 7 })).toBe('C7');
+    expect(asked).toEqual([7, 9, 9, 7]);
+    // Without a scope (a dry run), every record asks.
+    expect(await first({ id: 7 }, { link: record().link })).toBe('C7');
+    expect(asked).toEqual([7, 9, 9, 7, 7]);
+  });
+
   it('does not count time spent resolving a link against the limit', async () => {
     const mapping = await compile(linking);
     // The first answer comes only after the hard limit has passed twice over.
@@ -185,16 +216,29 @@ describe('$link from a worker', () => {
 });
 
 describe('the pool', () => {
-  it('sends nothing to a worker for an operation without expressions', async () => {
-    const mapping = await compile(probe('first_name'));
-    const plainOnly = { ...mapping, properties: mapping.properties.filter((p) => !p.toTarget) };
+  it('sends nothing to a worker for plain properties and expressions that are only a path', async () => {
+    // A closed pool rejects everything that reaches it.
     const closed = new EvaluatorPool({ size: 1 });
     await closed.close();
-    const values = await mappingEvaluator(closed).valuesForTarget(plainOnly, { last_name: 'N' }, noLinks);
-    expect([...values]).toEqual([['LastName', 'N']]);
+    const evaluator = mappingEvaluator(closed);
+    const pathOnly = await compile(probe('billing.first_name'));
+    const values = await evaluator.valuesForTarget(
+      pathOnly,
+      { billing: { first_name: 'Kari' }, last_name: 'N' },
+      noLinks,
+    );
+    expect([...values]).toEqual([
+      ['FirstName', 'Kari'],
+      ['LastName', 'N'],
+    ]);
+    // Over an array JSONata maps the path: that goes to the runner.
     await expect(
-      mappingEvaluator(closed).valuesForTarget(mapping, { last_name: 'N' }, noLinks),
+      evaluator.valuesForTarget(pathOnly, { billing: [{ first_name: 'Kari' }] }, noLinks),
     ).rejects.toMatchObject({ code: 'EVAL_CLOSED' });
+    const computed = await compile(probe('$uppercase(first_name)'));
+    await expect(evaluator.valuesForTarget(computed, { first_name: 'x' }, noLinks)).rejects.toMatchObject({
+      code: 'EVAL_CLOSED',
+    });
   });
 });
 

@@ -45,7 +45,8 @@ interface Job {
   /** Items before `from` are done (their values are in `values`). */
   from: number;
   values: unknown[];
-  answers: Map<string, unknown>;
+  /** `$link` answers of this record: the answer, and whether it may be kept for the run. */
+  answers: Map<string, [unknown, boolean]>;
   resolve(values: unknown[]): void;
   reject(error: unknown): void;
 }
@@ -71,7 +72,11 @@ export class EvaluatorPool implements ExpressionRunner {
   private readonly queue: Job[] = [];
   private readonly ids = new WeakMap<CompiledExpression, number>();
   /** `$link` answers per record, keyed by the record's resolver (shared by its children). */
-  private readonly answersByResolver = new WeakMap<EvaluationContext['link'], Map<string, unknown>>();
+  private readonly answersByResolver = new WeakMap<
+    EvaluationContext['link'],
+    Map<string, [unknown, boolean]>
+  >();
+  private readonly scopeIds = new WeakMap<object, number>();
   private nextId = 1;
   private nextJob = 1;
   private closed = false;
@@ -159,23 +164,27 @@ export class EvaluatorPool implements ExpressionRunner {
       job: this.nextJob++,
       define,
       items,
-      answers: [...job.answers],
+      answers: [...job.answers].map(([k, [answer, keep]]) => [k, answer, keep]),
+      ...this.scopeOf(job),
     };
     slot.job = job;
     slot.progress.mark(0);
-    slot.worker.ref();
     try {
       slot.worker.postMessage(message);
     } catch (error) {
       // Data that cannot be copied to a worker (it never comes from a connector's JSON).
       slot.job = undefined;
-      slot.worker.unref();
       job.reject(job.items[job.from]!.expression.failure(error));
       return;
     }
     this.arm(slot, job, this.hardTimeoutMs);
   }
 
+  /**
+   * The deadline of a running job. Its timer also keeps the process alive while the job
+   * runs: workers are unreferenced once started (ref/unref per job costs more than the
+   * evaluation itself), so an idle pool never holds a command open.
+   */
   private arm(slot: Slot, job: Job, ms: number): void {
     slot.timer = setTimeout(() => {
       if (slot.job !== job) return;
@@ -230,7 +239,6 @@ export class EvaluatorPool implements ExpressionRunner {
     if (!job || !this.slots.has(slot)) return;
     clearTimeout(slot.timer);
     slot.job = undefined;
-    slot.worker.unref();
     job.values.push(...message.values);
     job.from += message.values.length;
     if (message.kind === 'done') job.resolve(job.values);
@@ -247,7 +255,11 @@ export class EvaluatorPool implements ExpressionRunner {
       return;
     }
     try {
-      job.answers.set(k, await job.ctx.link(mapping, key));
+      const answer = await job.ctx.link(mapping, key);
+      // Only ids are kept for the run: "not linked" is asked again (it may be linked later).
+      const keep =
+        job.ctx.linkScope !== undefined && answer !== undefined && answer !== null && answer !== '';
+      job.answers.set(k, [answer, keep]);
     } catch (error) {
       job.reject(error); // store and connector errors keep their identity
       return;
@@ -255,6 +267,20 @@ export class EvaluatorPool implements ExpressionRunner {
     if (this.closed) return job.reject(closedError());
     this.queue.unshift(job);
     this.pump();
+  }
+
+  /** The run scope of a job and the link generations of the mappings its items link to. */
+  private scopeOf(job: Job): Pick<EvalMessage, 'scope'> {
+    const scope = job.ctx.linkScope;
+    if (!scope) return {};
+    const mappings = new Set(job.items.slice(job.from).flatMap((item) => item.expression.links));
+    if (mappings.size === 0) return {};
+    let id = this.scopeIds.get(scope);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.scopeIds.set(scope, id);
+    }
+    return { scope: { id, generations: [...mappings].map((m) => [m, scope.generation(m)]) } };
   }
 
   private idOf(expression: CompiledExpression): number {

@@ -8,6 +8,10 @@
  * a worker never waits: each message it handles is one uninterrupted stretch of CPU, which
  * is what the hard time limit measures.
  *
+ * Answers the main thread marks `keep` are also remembered by the worker for the rest of
+ * the run (`scope`), per linked mapping and only while that mapping's link generation is
+ * unchanged, so an order's lines do not ask for the same product again and again.
+ *
  * Shared memory (`Progress`) tells the pool which item a worker is on and since when,
  * without a message per item: the pool reads it only when a deadline passes.
  */
@@ -26,8 +30,10 @@ export interface EvalMessage {
   /** Expressions this worker has not compiled yet. */
   define: Array<[number, ExpressionSpec]>;
   items: WireItem[];
-  /** `$link` answers known so far for this record, by `linkKey`. */
-  answers: Array<[string, unknown]>;
+  /** `$link` answers known so far for this record, by `linkKey`; `keep`: reusable for the run. */
+  answers: Array<[key: string, answer: unknown, keep: boolean]>;
+  /** The run whose kept answers apply, with the link generation of each mapping linked to. */
+  scope?: { id: number; generations: Array<[mapping: string, generation: number]> };
 }
 
 export interface WireError {

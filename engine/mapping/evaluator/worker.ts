@@ -30,6 +30,28 @@ const programs = new Map<
 
 const post = (message: WorkerMessage): void => port.postMessage(message);
 
+/** Kept `$link` answers per run scope, per linked mapping, valid for one link generation. */
+type ScopeAnswers = Map<string, { generation: number; answers: Map<string, unknown> }>;
+const scopes = new Map<number, ScopeAnswers>();
+const MAX_SCOPES = 8;
+const MAX_KEPT = 20_000;
+
+function scopeAnswers(scope: NonNullable<EvalMessage['scope']>): ScopeAnswers {
+  let byMapping = scopes.get(scope.id);
+  if (!byMapping) {
+    byMapping = new Map();
+    scopes.set(scope.id, byMapping);
+    if (scopes.size > MAX_SCOPES) scopes.delete(scopes.keys().next().value!);
+  }
+  for (const [mapping, generation] of scope.generations) {
+    const kept = byMapping.get(mapping);
+    if (!kept || kept.generation !== generation || kept.answers.size > MAX_KEPT) {
+      byMapping.set(mapping, { generation, answers: new Map() });
+    }
+  }
+  return byMapping;
+}
+
 function run(message: EvalMessage): void {
   void evaluateJob(message).catch((error: unknown) =>
     post({ kind: 'failed', job: message.job, values: [], error: wireError(error) }),
@@ -40,12 +62,19 @@ async function evaluateJob(message: EvalMessage): Promise<void> {
   for (const [id, spec] of message.define) {
     programs.set(id, { compiled: prepareExpression(spec), variables: spec.variables });
   }
-  const answers = new Map(message.answers);
+  const answers = new Map<string, unknown>();
+  const kept = message.scope ? scopeAnswers(message.scope) : undefined;
+  for (const [k, answer, keep] of message.answers) {
+    answers.set(k, answer);
+    if (keep) kept?.get(k.slice(0, k.indexOf('\u0000')))?.answers.set(k, answer);
+  }
   const context: EvaluationContext = {
     link: async (mapping, key) => {
       const plain = toPlain(key);
       const k = linkKey(mapping, plain);
       if (answers.has(k)) return answers.get(k);
+      const known = kept?.get(mapping)?.answers;
+      if (known?.has(k)) return known.get(k);
       throw new LinkNeeded(mapping, plain);
     },
   };

@@ -21,6 +21,7 @@ export function expr(fn: Fn, text = 'fn'): CompiledExpression {
     // A plain function cannot be sent to an evaluation worker: these run in-process only.
     spec: { text, limits: { timeoutMs: 1000, maxDepth: 500 }, variables: {} },
     reads: [],
+    links: [],
     evaluate: async (input, ctx) => fn(input, ctx),
     failure: (error) => (error instanceof Error ? error : new Error(String(error))),
   };
