@@ -15,26 +15,14 @@ import { type MappingEvaluator, mappingEvaluator } from '../../engine/mapping/ev
 import { EvaluatorPool } from '../../engine/mapping/evaluator/pool.ts';
 import { loadMappings } from '../../engine/mapping/load.ts';
 import type { CompiledMapping, EvaluationContext } from '../../engine/mapping/model.ts';
-import { checkWritten, registry, schemasDir, where } from './helpers.ts';
+import { checkWritten, probeMapping, registry, schemasDir, where } from './helpers.ts';
 
 const HARD_MS = 1500;
 const noLinks: EvaluationContext = { link: async () => undefined };
 
-/** A customer mapping whose FirstName is computed by `expression` (line 9 of probe.yaml). */
-function probe(expression: string, extra = ''): string {
-  return `version: 1
-name: probe
-source: { system: shop, entity: customer }
-target: { system: erp, entity: customer }
-create: { in_target: false }
-properties:
-  - target: FirstName
-    to_target: |
-      ${expression}
-  - source: last_name
-    target: LastName
-${extra}`;
-}
+/** probe.yaml: FirstName computed by `expression` (line 9, column 7), LastName copied. */
+const probe = (expression: string): string =>
+  probeMapping(expression, '  - source: last_name\n    target: LastName\n');
 
 /** The mapping `$link("customer", …)` names. */
 const CUSTOMER = `version: 1
