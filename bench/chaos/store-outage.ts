@@ -13,9 +13,9 @@
  *   duplicates and without anything pending.
  */
 
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { CountingStore } from '../../engine/store/counting-store.ts';
 import { SyncEngine } from '../../engine/sync/engine.ts';
-import { mappingEval } from '../../engine/sync/mapping-eval.ts';
 import { Random } from '../../sandbox/common/random.ts';
 import type { LoggedRequest } from '../../sandbox/common/request-log.ts';
 import type { BenchContext } from '../lib/context.ts';
@@ -68,7 +68,7 @@ async function storeOperationsOfBackfill(size: ShopSize): Promise<number> {
         connectors: opened.connectors,
         store,
         runtime: opened.runtime,
-        evaluator: mappingEval,
+        evaluator: inProcessEvaluator,
       });
       const summary = await engine.run();
       if (!summary.ok) throw new Error('the counting backfill failed');
@@ -127,7 +127,7 @@ export async function storeOutage(ctx: BenchContext): Promise<ChaosResult> {
         connectors: opened.connectors,
         store,
         runtime: opened.runtime,
-        evaluator: mappingEval,
+        evaluator: inProcessEvaluator,
       });
       let summary: Awaited<ReturnType<SyncEngine['run']>> | undefined;
       let thrown: unknown;

@@ -16,13 +16,14 @@ import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Connector } from '../connectors/types.ts';
 import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts';
 import { ConfigError } from '../errors.ts';
+import { mappingEvaluator } from '../mapping/evaluate.ts';
+import { defaultPoolSize, EvaluatorPool } from '../mapping/evaluator/pool.ts';
 import { loadProject } from '../mapping/project.ts';
 import { createLogger, type LoggerSettings } from '../observability/logger.ts';
 import { createRuntime } from '../runtime.ts';
 import { openStore } from '../store/open-store.ts';
 import { buildConnectors } from '../sync/compose.ts';
 import { SyncEngine } from '../sync/engine.ts';
-import { mappingEval } from '../sync/mapping-eval.ts';
 import { MIN_TOKEN_LENGTH } from './admin-auth.ts';
 import { bridgeEvents, engineAdapter } from './engine-adapter.ts';
 import { type RunningSandboxes, startSandboxes } from './sandbox-mode.ts';
@@ -128,13 +129,18 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     const store = openStore(storeUri, config.dir);
     cleanup.push(() => store.close());
     const probe = store.namespace<string>('mapsync.service');
+    // Mapping expressions run in worker threads with a hard time limit, never on this
+    // thread: /healthz, webhooks and SIGTERM are answered whatever a mapping does.
+    const pool = new EvaluatorPool({ logger, size: Math.max(2, defaultPoolSize()) });
+    cleanup.push(() => pool.close());
+    pool.warm();
 
     const engine = new SyncEngine({
       mappings: project.mappings,
       connectors,
       store,
       runtime,
-      evaluator: mappingEval,
+      evaluator: mappingEvaluator(pool),
       events: bridgeEvents(telemetry.events),
     });
     const port = engineAdapter({ engine, mappings: project.mappings, store, systemKinds });
@@ -160,6 +166,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       version: options.version,
       ...(sandboxes ? { info: sandboxes.info() } : {}),
       closers: [
+        { name: 'stop the expression workers', run: () => pool.close() },
         {
           name: 'close connectors',
           run: async () => {

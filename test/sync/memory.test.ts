@@ -5,11 +5,11 @@
  * customer); the per-run id sets keep integer ids as numbers.
  */
 import { describe, expect, it } from 'vitest';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { IdSet } from '../../engine/sync/id-set.ts';
-import { mappingEval } from '../../engine/sync/mapping-eval.ts';
 import { MatchIndex } from '../../engine/sync/match-index.ts';
 import { dependencyOrder } from '../../engine/sync/order.ts';
 import { runMapping } from '../../engine/sync/phases.ts';
@@ -74,7 +74,7 @@ describe('created records in the match index', () => {
         store: openStore('memory://'),
         runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
         events: {},
-        evalr: mappingEval,
+        evalr: inProcessEvaluator,
         validator: testValidator,
         concurrency: 4,
       },

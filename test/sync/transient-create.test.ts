@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConnectorError, type ConnectorErrorKind } from '../../engine/connectors/errors.ts';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { recordContext } from '../../engine/sync/dependencies.ts';
 import { CREATE_ATTEMPTS } from '../../engine/sync/guarded-create.ts';
-import { mappingEval } from '../../engine/sync/mapping-eval.ts';
 import { dependencyOrder } from '../../engine/sync/order.ts';
 import { RunContext } from '../../engine/sync/run-context.ts';
 import {
@@ -141,7 +141,7 @@ describe('a create answered by a transient failure', () => {
         store,
         runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
         events: {},
-        evalr: mappingEval,
+        evalr: inProcessEvaluator,
         validator: testValidator,
         concurrency: 2,
       },

@@ -12,6 +12,7 @@ import {
   MemorySystem,
   type MemorySystemOptions,
 } from '../../../engine/connectors/memory/index.ts';
+import { inProcessEvaluator } from '../../../engine/mapping/evaluate.ts';
 import type { CompiledMapping } from '../../../engine/mapping/model.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
 import { createRuntime } from '../../../engine/runtime.ts';
@@ -20,7 +21,6 @@ import type { StateBackend } from '../../../engine/store/sync-state.ts';
 import { SyncEngine } from '../../../engine/sync/engine.ts';
 import type { EngineEvents, RecordEvent } from '../../../engine/sync/events.ts';
 import { RecordFailure } from '../../../engine/sync/failures.ts';
-import { mappingEval } from '../../../engine/sync/mapping-eval.ts';
 import { expr, mapping, prop } from './builders.ts';
 
 /**
@@ -101,7 +101,7 @@ export function makeEngine(
       logger: options.logger ?? createLogger({ level: 'silent' }),
       now: () => new Date(Date.UTC(2025, 5, 1) + ++tick * 1000 + (options.skew?.ms ?? 0)),
     }),
-    evaluator: mappingEval,
+    evaluator: inProcessEvaluator,
     validator: testValidator,
     events: {
       ...options.events,
