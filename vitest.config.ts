@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Tests that spawn bin/mapsync.js run dist/: built from this tree before the first test.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

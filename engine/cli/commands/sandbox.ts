@@ -4,7 +4,6 @@
  * exactly one JSON line with both systems' URLs and keys goes to stdout once both listen.
  */
 import type { Command } from 'commander';
-import { connectionInfo, envLines, startAllSandboxes } from '../../../sandbox/start-all.ts';
 import { ConfigError } from '../../errors.ts';
 import type { CliDeps } from '../deps.ts';
 
@@ -65,6 +64,7 @@ export function register(program: Command, deps: CliDeps): void {
       const rps = integer('rate-limit', options.rateLimit, 0, 10_000);
       const portWoo = integer('port-woo', options.portWoo, 0, 65_535);
       const portPowerOffice = integer('port-poweroffice', options.portPoweroffice, 0, 65_535);
+      const { connectionInfo, envLines, startAllSandboxes } = await import('../../../sandbox/start-all.ts');
       const stopped = untilSignal();
       const all = await startAllSandboxes({
         seed,
