@@ -109,6 +109,22 @@ describe('dist/', () => {
     expect(broken.stdout).toMatch(/mappings\/product\.yaml:\d+:\d+ error \S+ /);
   });
 
+  it('without the sandboxes (a production image leaves them out) serve still loads and the sandbox commands say why they cannot run', async () => {
+    const dir = runtimeCopy();
+    rmSync(join(dir, 'dist/sandbox'), { recursive: true });
+    const bin = join(dir, 'bin/mapsync.js');
+    // serve gets as far as reading its configuration (here: none) instead of failing to load.
+    const serve = await mapsync(bin, ['serve', '--config', 'missing.yaml'], dir);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).not.toContain('internal error');
+    expect(serve.stdout + serve.stderr).toContain('missing.yaml');
+    for (const args of [['sandbox'], ['serve', '--sandbox', '--port', '0']]) {
+      const result = await mapsync(bin, args, dir);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('the sandboxes are not part of this installation');
+    }
+  });
+
   it('bin/mapsync.js says how to build when dist/ is missing', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'bin'));
@@ -161,6 +177,7 @@ export async function resolve(specifier, context, next) {
     expect([...packages]).toEqual(['commander']);
     expect(dist.filter((f) => !f.startsWith('engine/cli/'))).toEqual([
       'engine/errors.js',
+      'engine/sandbox-import.js',
       'engine/version.js',
     ]);
   });

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
+import { importSandbox } from '../../sandbox-import.ts';
 import type { CliDeps } from '../deps.ts';
 
 interface Options {
@@ -64,7 +65,9 @@ export function register(program: Command, deps: CliDeps): void {
       const rps = integer('rate-limit', options.rateLimit, 0, 10_000);
       const portWoo = integer('port-woo', options.portWoo, 0, 65_535);
       const portPowerOffice = integer('port-poweroffice', options.portPoweroffice, 0, 65_535);
-      const { connectionInfo, envLines, startAllSandboxes } = await import('../../../sandbox/start-all.ts');
+      const { connectionInfo, envLines, startAllSandboxes } = await importSandbox(
+        () => import('../../../sandbox/start-all.ts'),
+      );
       const stopped = untilSignal();
       const all = await startAllSandboxes({
         seed,
