@@ -185,7 +185,15 @@ export async function resolve(specifier, context, next) {
   it('mapsync validate loads neither the sync engine, the service nor the sandboxes', async () => {
     const { packages, dist } = await modulesLoadedBy(['validate', 'mappings']);
     expect(packages).toContain('ajv');
-    for (const heavy of ['fastify', 'pino', 'prom-client', '@keyv/sqlite', 'cli-progress', 'tsx'])
+    for (const heavy of [
+      'fastify',
+      'pino',
+      'prom-client',
+      '@keyv/sqlite',
+      'cli-progress',
+      'html-to-text',
+      'tsx',
+    ])
       expect(packages, heavy).not.toContain(heavy);
     expect(dist.filter((f) => /^(engine\/(sync|service|store)|sandbox)\//.test(f))).toEqual([]);
   });
