@@ -30,10 +30,11 @@ function startHogs(): ChildProcess[] {
   );
 }
 
+let suite: ChildProcess | undefined;
 function runSuite(): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [vitest, 'run', ...filters], { stdio: 'inherit' });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    suite = spawn(process.execPath, [vitest, 'run', ...filters], { stdio: 'inherit' });
+    suite.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
 
@@ -45,6 +46,7 @@ process.on('exit', stopHogs);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     stopHogs();
+    if (suite?.exitCode === null) suite.kill(signal);
     process.exit(1);
   });
 }
