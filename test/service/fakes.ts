@@ -245,9 +245,10 @@ export function delivery(
   };
 }
 
+/** Polls `fn` until it holds; the timeout is a hang guard (generous: a busy machine is slow). */
 export async function waitFor<T>(
   fn: () => T | undefined | false,
-  timeoutMs = 3000,
+  timeoutMs = 15_000,
   what = 'condition',
 ): Promise<T> {
   const until = Date.now() + timeoutMs;

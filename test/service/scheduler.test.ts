@@ -140,13 +140,13 @@ describe('scheduler', () => {
     running.push(built);
     await waitFor(() => engine.runs.length === 1);
     built.service.scheduler.pause('customers');
-    await waitFor(() => engine.runs[0]!.aborted, 1000, 'the run to be aborted');
+    await waitFor(() => engine.runs[0]!.aborted, undefined, 'the run to be aborted');
     await sleep(100);
     expect(engine.runs).toHaveLength(1);
     expect(built.service.scheduler.state('customers')).toMatchObject({ paused: true });
     engine.runDelayMs = 0;
     built.service.scheduler.resume('customers');
-    await waitFor(() => engine.runs.length >= 2, 1000, 'a run after resume');
+    await waitFor(() => engine.runs.length >= 2, undefined, 'a run after resume');
   });
 
   it('shutdown aborts the run in hand and returns within the bound', async () => {

@@ -97,7 +97,7 @@ describe('POST /webhooks/:system', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ queued: 1 });
-    await waitFor(() => engine.items.length === 1, 2000, 'the record sync');
+    await waitFor(() => engine.items.length === 1, undefined, 'the record sync');
     expect(engine.items[0]).toEqual({
       mapping: 'customers',
       side: 'source',
@@ -183,7 +183,7 @@ describe('POST /webhooks/:system', () => {
       payload: second.payload,
     });
     expect(response.json()).toMatchObject({ queued: 1 });
-    await waitFor(() => engine.items.length === 2, 2000);
+    await waitFor(() => engine.items.length === 2);
   });
 
   it('refuses bodies over the limit with 413 before verifying anything', async () => {
