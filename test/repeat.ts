@@ -19,7 +19,7 @@ const args = process.argv.slice(2);
 const timesAt = args.indexOf('--times');
 const times = timesAt >= 0 ? Number(args[timesAt + 1]) : 5;
 if (!Number.isInteger(times) || times < 1) throw new Error('--times needs a whole number ≥ 1');
-const filters = args.filter((a, i) => a !== '--times' && i !== timesAt + 1);
+const filters = timesAt >= 0 ? args.filter((_, i) => i !== timesAt && i !== timesAt + 1) : args;
 
 const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 
