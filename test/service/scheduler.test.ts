@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDuration, resolveSettings } from '../../engine/service/settings.ts';
 import { KeyedMutex } from '../../engine/sync/keyed-mutex.ts';
-import { buildService, delivery, FakeEngine, mapping, type TestService, waitFor } from './fakes.ts';
+import {
+  buildService,
+  delivery,
+  FakeEngine,
+  fakeClock,
+  mapping,
+  type TestService,
+  waitFor,
+} from './fakes.ts';
 
 const running: TestService[] = [];
 afterEach(async () => {
@@ -10,25 +18,6 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * For the tests that count runs within a stretch of time: the scheduler's clock and timers
- * (and the fake engine's) are faked and moved on by the test, so a busy machine cannot fit
- * fewer or more runs into the stretch.
- */
-function fakeClock() {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  return {
-    /** Let `ms` of scheduler time pass. */
-    pass: (ms: number) => vi.advanceTimersByTimeAsync(ms),
-    /** Stop the service on the fake clock (its shutdown bound is a timer too), then go back to real timers. */
-    async stop(built: TestService) {
-      const stopped = built.stop();
-      await vi.runAllTimersAsync();
-      await stopped;
-      vi.useRealTimers();
-    },
-  };
-}
 afterEach(() => {
   vi.useRealTimers();
 });
