@@ -21,12 +21,13 @@ import { defaultPoolSize, EvaluatorPool } from '../mapping/evaluator/pool.ts';
 import { loadProject } from '../mapping/project.ts';
 import { createLogger, type LoggerSettings } from '../observability/logger.ts';
 import { createRuntime } from '../runtime.ts';
+import { importSandbox } from '../sandbox-import.ts';
 import { openStore } from '../store/open-store.ts';
 import { buildConnectors } from '../sync/compose.ts';
 import { SyncEngine } from '../sync/engine.ts';
 import { MIN_TOKEN_LENGTH } from './admin-auth.ts';
 import { bridgeEvents, engineAdapter } from './engine-adapter.ts';
-import { type RunningSandboxes, startSandboxes } from './sandbox-mode.ts';
+import type { RunningSandboxes } from './sandbox-mode.ts';
 import { createService, createServiceTelemetry, type Service } from './service.ts';
 import { resolveSettings, type ServiceSettings } from './settings.ts';
 import type { ShutdownOutcome } from './shutdown.ts';
@@ -87,6 +88,8 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     }
     const config = project.config;
     if (options.sandbox) {
+      // Loaded only here: a production install has no sandboxes.
+      const { startSandboxes } = await importSandbox(() => import('./sandbox-mode.ts'));
       sandboxes = await startSandboxes(options.registry, config.systems, options.sandbox);
       cleanup.push(() => sandboxes!.close());
     }

@@ -25,7 +25,10 @@ export async function startPair(
   options: WooSandboxOptions = {},
   config: Record<string, unknown> = {},
 ): Promise<Pair> {
-  const sandbox = await startWooCommerceSandbox({ webhookDelayMs: 20, ...options });
+  // Webhooks go out when a test flushes the hub (`sandbox.hub.flush()`, POST
+  // /__admin/webhooks/flush), never on a timer of their own: a coalescing timer of a few ms
+  // could fire on a busy machine between a change and the flush the test counts on.
+  const sandbox = await startWooCommerceSandbox({ webhookDelayMs: 10 * 60_000, ...options });
   const connector = connectors.get('woocommerce')!.create(
     {
       url: sandbox.url,

@@ -5,10 +5,8 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
-import { type LinkRecord, MappingState } from '../../store/sync-state.ts';
-import { configPathOf, openProject } from '../../sync/compose.ts';
-import { formatLinks } from '../../sync/report.ts';
-import type { CliDeps } from '../deps.ts';
+import type { LinkRecord } from '../../store/sync-state.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 
 export function register(program: Command, deps: CliDeps): void {
   program
@@ -18,11 +16,14 @@ export function register(program: Command, deps: CliDeps): void {
     .option('-c, --config <file>', 'mapsync.yaml (default: $MAPSYNC_CONFIG or ./mapsync.yaml)')
     .option('--json', 'print JSON (the stored records)')
     .action(async (mapping: string | undefined, options: { config?: string; json?: boolean }) => {
+      const { MappingState } = await import('../../store/sync-state.ts');
+      const { configPathOf, openProject } = await import('../../sync/compose.ts');
+      const { formatLinks } = await import('../../sync/report.ts');
       const opened = await openProject({
         configPath: configPathOf(deps.cwd, deps.env, options.config),
         env: deps.env,
         cwd: deps.cwd,
-        registry: deps.registry,
+        registry: await registryOf(deps),
         connect: false,
       });
       try {

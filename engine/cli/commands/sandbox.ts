@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
-import type { CliDeps } from '../deps.ts';
+import { importSandbox } from '../../sandbox-import.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 
 interface Options {
   seed?: string;
@@ -56,19 +57,17 @@ function untilSignal(): Promise<string> {
 }
 
 export function register(program: Command, deps: CliDeps): void {
-  const available = deps.registry
-    .all()
-    .filter((k) => k.spec.devSandbox)
-    .map((k) => k.kind);
+  // The kinds are not listed in the help: that would load every connector for `--help`.
   program
     .command('sandbox')
-    .summary(`run local sandboxes (${available.join(', ')})`)
+    .summary('run local sandboxes of the connector kinds that have one')
     .description(
-      `Start a local sandbox of each connector kind that has one (${available.join(', ')}), or of the\n` +
-        'kinds named, on 127.0.0.1, and keep them running until Ctrl-C. Prints their URLs and keys, as\n' +
-        'environment lines for mapsync.yaml. They are in memory: stopping them discards the data.',
+      'Start a local sandbox of each connector kind that has one (woocommerce and poweroffice-go\n' +
+        'in a standard install), or of the kinds named, on 127.0.0.1, and keep them running until\n' +
+        'Ctrl-C. Prints their URLs and keys, as environment lines for mapsync.yaml. They are in\n' +
+        'memory: stopping them discards the data.',
     )
-    .argument('[kinds...]', `kinds to start (default: all of ${available.join(', ')})`)
+    .argument('[kinds...]', 'kinds to start (default: every kind with a sandbox)')
     .option(
       '--seed <n>',
       'size of the generated data, e.g. a shop of n customers and orders (default 20; 0 = empty)',
@@ -85,6 +84,11 @@ export function register(program: Command, deps: CliDeps): void {
     )
     .option('--json', 'print one JSON line with URLs and keys by kind instead of the summary')
     .action(async (kinds: string[], options: Options) => {
+      const registry = await registryOf(deps);
+      const available = registry
+        .all()
+        .filter((k) => k.spec.devSandbox)
+        .map((k) => k.kind);
       for (const kind of kinds) {
         if (!available.includes(kind)) {
           throw new ConfigError(
@@ -97,8 +101,8 @@ export function register(program: Command, deps: CliDeps): void {
       const rps = integer('rate-limit', options.rateLimit, 0, 10_000);
       const byKind = ports(options.port, available);
       const stopped = untilSignal();
-      const { startAllSandboxes } = await import('../../../sandbox/start-all.ts');
-      const all = await startAllSandboxes(deps.registry, {
+      const { startAllSandboxes } = await importSandbox(() => import('../../../sandbox/start-all.ts'));
+      const all = await startAllSandboxes(registry, {
         seed,
         ...(kinds.length > 0 ? { kinds } : {}),
         ...(rps !== undefined ? { rateLimit: rps === 0 ? false : rps } : {}),
