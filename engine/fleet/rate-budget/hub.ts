@@ -280,7 +280,10 @@ export class RateBudgetHub {
       this.redis.rbCancel(budget.key, this.root, ticket, 'started').catch(() => {});
       return;
     }
-    if (Date.now() - sentAt <= budget.marginMs) return waiter.settle('started');
+    if (Date.now() - sentAt <= budget.marginMs) {
+      waiter.settle('started');
+      return;
+    }
     this.stats.late++;
     waiter.settle('retry');
   }
