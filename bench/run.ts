@@ -15,6 +15,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineCost } from './engine-cost.ts';
+import { fairness } from './fairness.ts';
 import { latency } from './latency.ts';
 import { type Benchmark, startRun } from './lib/context.ts';
 import { rerender, writeRunDocument } from './lib/document.ts';
@@ -23,7 +24,7 @@ import { requestsPerRecord } from './requests-per-record.ts';
 import { scaleMemory } from './scale-memory.ts';
 import { throughput } from './throughput.ts';
 
-const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory, latency];
+const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory, latency, fairness];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

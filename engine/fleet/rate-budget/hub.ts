@@ -8,10 +8,11 @@
  *   once; one granted by another process's call is announced on this process's channel and
  *   claimed (started) here; a periodic tick renews this process's lease, catches
  *   announcements missed while the subscriber reconnected, and wakes when a slot frees;
- * - a slot is started only within `margin` of the moment Redis granted it, measured on the
- *   local clock from before the call (so clock skew between machines does not matter);
- *   later, the slot is given up and the request queues again. So the starts of a window are
- *   never more than `limit`, and the margin the window carries covers the rest of the way;
+ * - a slot is started only within half the `margin` of the moment Redis granted it,
+ *   measured on the local clock from before the call (so clock skew between machines does
+ *   not matter); later, the slot is given back unused and the request queues again. So the
+ *   starts of a window are never more than `limit`, and the other half of the margin covers
+ *   the way to the server;
  * - fail closed: while Redis cannot be reached nothing starts; callers retry with backoff
  *   and fail (`BUDGET_UNAVAILABLE`, nothing sent) after `unavailableTimeoutMs`;
  * - a process that dies leaks nothing for long: its queued tickets are dropped once its
@@ -71,7 +72,7 @@ interface Waiter {
 /** What happened to requests of this process, for tests, the bench and metrics. */
 export interface BudgetStats {
   started: number;
-  /** Slots given up because this process could not start them within the margin. */
+  /** Slots given back because this process could not start them within half the margin. */
   late: number;
   /** Tickets queued again (slot lost, Redis forgot the ticket, or late). */
   requeued: number;
@@ -272,18 +273,21 @@ export class RateBudgetHub {
     this.scheduleTick(budget, wakeMs >= 0 ? Math.min(Math.ceil(wakeMs), this.pollMs) : this.pollMs);
   }
 
-  /** A slot granted to `ticket` at some moment after `sentAt`: start it, or give it up when too late. */
+  /**
+   * A slot granted to `ticket` at some moment after `sentAt`: start it, or, when this
+   * process got to it too late, give it back unused and queue again. "Too late" is half the
+   * margin after the call to Redis was sent: the other half is left for the way from here
+   * to the server (see docs/fleet.md, "Why the window holds").
+   */
   private start(budget: Budget, ticket: string, sentAt: number): void {
     const waiter = budget.waiters.get(ticket);
-    if (!waiter) {
-      // Aborted meanwhile: the slot was never used, so it is given back.
-      this.redis.rbCancel(budget.key, this.root, ticket, 'started').catch(() => {});
-      return;
-    }
-    if (Date.now() - sentAt <= budget.marginMs) {
+    if (waiter && Date.now() - sentAt <= budget.marginMs / 2) {
       waiter.settle('started');
       return;
     }
+    // Aborted meanwhile, or late: the slot was never used, so it is given back.
+    this.redis.rbCancel(budget.key, this.root, ticket, 'started').catch(() => {});
+    if (!waiter) return;
     this.stats.late++;
     waiter.settle('retry');
   }
