@@ -24,6 +24,9 @@ async function probe(name: string, check: () => Promise<void>): Promise<string |
     return undefined;
   } catch (error) {
     const reason = `${name} is not available (${error instanceof Error ? error.message : String(error)})`;
+    // CI (.ci/run) starts both services and sets this: there a missing service is a failure.
+    if (process.env.MAPSYNC_REQUIRE_SERVICES)
+      throw new Error(`${reason}, and MAPSYNC_REQUIRE_SERVICES is set`);
     console.warn(`SKIPPED: tests that need ${reason}; .ci/run starts it`);
     return reason;
   }

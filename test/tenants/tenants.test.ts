@@ -248,7 +248,10 @@ systems:
       'bad.yaml:12:3 error TENANT_SYSTEM_UNKNOWN system "crm" is not in mapsync.yaml',
     ]);
     const schema = await cli(dir, ['tenant', 'add', 'Bad.Id', '--file', 'kari.yaml']);
-    expect(schema).toEqual({ code: 2, out: expect.stringContaining('tenant id "Bad.Id": lowercase letters') });
+    expect(schema).toEqual({
+      code: 2,
+      out: expect.stringContaining('tenant id "Bad.Id": lowercase letters'),
+    });
     expect((await cli(dir, ['tenant', 'list'])).out).toBe('no tenants\n');
   });
 });
