@@ -7,6 +7,8 @@
  * connector is built for real) and against the fleet's mapsync.yaml: a tenant has exactly
  * the systems the shared mappings use, with the same connector kinds.
  */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { interpolate } from '../config/interpolate.ts';
 import type { SystemConfig } from '../config/load-config.ts';
@@ -39,6 +41,8 @@ export interface CheckContext {
   registry: ConnectorRegistry;
   /** The fleet's systems (mapsync.yaml); when given, the tenant must match them. */
   shared?: Record<string, SystemConfig>;
+  /** mapsync.yaml's folder: a tenant's own `mappings` folder must exist under it. */
+  configDir?: string;
 }
 
 /** Every problem of a tenant's systems (empty when it is fine). */
@@ -62,6 +66,16 @@ export function checkTenantInput(input: TenantInput, context: CheckContext): Ten
     } catch (error) {
       if (!(error instanceof MapsyncError)) throw error;
       problems.push({ path: ['systems', name], code: 'TENANT_SYSTEM_INVALID', message: error.message });
+    }
+  }
+  if (input.mappings !== undefined && context.configDir !== undefined) {
+    const dir = resolve(context.configDir, input.mappings);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      problems.push({
+        path: ['mappings'],
+        code: 'TENANT_MAPPINGS_MISSING',
+        message: `mappings folder "${input.mappings}" does not exist (relative to mapsync.yaml's folder)`,
+      });
     }
   }
   if (context.shared) {

@@ -214,6 +214,7 @@ describe('mapsync tenant add: bad input', () => {
     writeFileSync(
       join(dir, 'bad.yaml'),
       `version: 1
+mappings: tenants/kari/mappings
 systems:
   woocommerce:
     connector: woocommerse
@@ -235,7 +236,7 @@ systems:
     const result = await cli(dir, ['tenant', 'add', 'kari', '--file', 'bad.yaml']);
     expect(result.code).toBe(2);
     expect(result.out).toBe(
-      'bad.yaml:11:23 error TENANT_MISSING_ENV environment variable NOT_SET is not set\n',
+      'bad.yaml:12:23 error TENANT_MISSING_ENV environment variable NOT_SET is not set\n',
     );
     writeFileSync(
       join(dir, 'bad.yaml'),
@@ -243,9 +244,10 @@ systems:
     );
     const second = await cli(dir, ['tenant', 'add', 'kari', '--file', 'bad.yaml']);
     expect(second.out.split('\n').filter(Boolean)).toEqual([
-      'bad.yaml:4:16 error TENANT_UNKNOWN_CONNECTOR unknown connector kind "woocommerse" (did you mean "woocommerce"?); registered: poweroffice-go, woocommerce',
-      'bad.yaml:12:3 error TENANT_SYSTEM_INVALID woocommerce connector config: "page_size" must be an integer from 1 to 100',
-      'bad.yaml:12:3 error TENANT_SYSTEM_UNKNOWN system "crm" is not in mapsync.yaml',
+      'bad.yaml:2:11 error TENANT_MAPPINGS_MISSING mappings folder "tenants/kari/mappings" does not exist (relative to mapsync.yaml\'s folder)',
+      'bad.yaml:5:16 error TENANT_UNKNOWN_CONNECTOR unknown connector kind "woocommerse" (did you mean "woocommerce"?); registered: poweroffice-go, woocommerce',
+      'bad.yaml:13:3 error TENANT_SYSTEM_INVALID woocommerce connector config: "page_size" must be an integer from 1 to 100',
+      'bad.yaml:13:3 error TENANT_SYSTEM_UNKNOWN system "crm" is not in mapsync.yaml',
     ]);
     const schema = await cli(dir, ['tenant', 'add', 'Bad.Id', '--file', 'kari.yaml']);
     expect(schema).toEqual({

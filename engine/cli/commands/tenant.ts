@@ -51,7 +51,7 @@ export function register(program: Command, deps: CliDeps): void {
         env: deps.env,
         registry: deps.registry,
         schemasDir: deps.schemasDir ?? DEFAULT_SCHEMAS_DIR,
-        ...(opened.config ? { shared: opened.config.systems } : {}),
+        ...(opened.config ? { shared: opened.config.systems, configDir: opened.config.dir } : {}),
       });
       if (!parsed.input) {
         for (const d of parsed.diagnostics) deps.out(`${formatDiagnostic(d)}\n`);
