@@ -95,6 +95,11 @@ async function run(ctx: BenchContext): Promise<void> {
   const workers = ctx.quick ? 2 : 3;
   const durationMs = ctx.quick ? 20_000 : 90_000;
   const editEveryMs = ctx.quick ? 2_000 : 10_000;
+  // `--margin N`: the workers' least rate-budget margin in ms (default: the connector's 50).
+  const marginArg = ctx.args.find((a) => a.startsWith('--margin'));
+  const marginMs = marginArg
+    ? Number(marginArg.includes('=') ? marginArg.split('=')[1] : ctx.args[ctx.args.indexOf(marginArg) + 1])
+    : undefined;
   const po = await startPowerOfficeSandbox({
     rateLimit: LIMIT,
     seed: {
@@ -133,6 +138,7 @@ async function run(ctx: BenchContext): Promise<void> {
           editEveryMs,
           concurrency: 4,
           local,
+          ...(marginMs ? { marginMs } : {}),
         }),
       );
       children.push(...started.map((s) => s.child));
@@ -164,7 +170,7 @@ async function run(ctx: BenchContext): Promise<void> {
     const p95 = percentile(edits, 95);
     const tooMany = log.filter((r) => r.status === 429).length;
     const stats = results.map((r) => r.stats);
-    const note = `${tenants} tenants on one subscription key in ${workers} worker processes, ${(durationMs / 1000).toFixed(0)} s; tenant 1 backfills (4 at a time), the others edit every ${editEveryMs / 1000} s`;
+    const note = `${tenants} tenants on one subscription key in ${workers} worker processes, ${(durationMs / 1000).toFixed(0)} s, margin ${marginMs ?? 50} ms; tenant 1 backfills (4 at a time), the others edit every ${editEveryMs / 1000} s`;
     ctx.figures.add(B, {
       name: `interactive edit → PowerOffice answer, p95 over ${edits.length} edits`,
       measured: p95,

@@ -27,11 +27,18 @@ interface Settings {
   concurrency: number;
   /** Baseline: every tenant on this process's in-process limiter instead of the shared budget. */
   local?: boolean;
+  /** The hub's least margin (RateBudgetOptions.marginMs); default the connector's 50 ms. */
+  marginMs?: number;
 }
 
 const settings = JSON.parse(process.argv[2]!) as Settings;
 const work = new WorkContext();
-const hub = new RateBudgetHub({ redis: settings.redis, prefix: settings.prefix, work });
+const hub = new RateBudgetHub({
+  redis: settings.redis,
+  prefix: settings.prefix,
+  work,
+  ...(settings.marginMs ? { marginMs: settings.marginMs } : {}),
+});
 const logger = createLogger({ level: 'silent' });
 const local = new RateLimiterRegistry();
 const factory = connectors.get('poweroffice-go')!;

@@ -79,6 +79,19 @@ describe.skipIf(missing !== undefined)('shared rate budget (Redis)', () => {
     ).toBeLessThanOrEqual(FAST.limit);
   });
 
+  it('a process-wide least margin widens every budget’s window', async () => {
+    const p = prefix();
+    const starts: Array<{ tenant: string; priority: Priority; at: number }> = [];
+    await burst(hub(p, { marginMs: 250 }), 'a', 'backfill', 12, starts);
+    // Windows of interval + 250 ms, not interval + 50 ms, hold at most the limit.
+    expect(
+      maxInWindow(
+        starts.map((s) => s.at),
+        FAST.intervalMs + 200,
+      ),
+    ).toBeLessThanOrEqual(FAST.limit);
+  });
+
   it('keeps the budgets of two keys apart', async () => {
     const p = prefix();
     const h = hub(p);

@@ -43,6 +43,12 @@ export interface RateBudgetOptions {
   claimTimeoutMs?: number;
   /** How long a caller waits for an unreachable Redis before failing (default 30 s). */
   unavailableTimeoutMs?: number;
+  /**
+   * The least margin every budget of this process gets (default 0: the connector's own,
+   * 50 ms): raise it when the way to the server varies more than half of that (a loaded
+   * machine, a long network path), at the cost of throughput (docs/fleet.md).
+   */
+  marginMs?: number;
 }
 
 /** One budget (system + credential) as this process sees it. */
@@ -101,6 +107,7 @@ export class RateBudgetHub {
   private readonly pollMs: number;
   private readonly claimTimeoutMs: number;
   private readonly unavailableTimeoutMs: number;
+  private readonly minMarginMs: number;
   private readonly logger: Logger | undefined;
   private closed = false;
   private down = false;
@@ -113,6 +120,7 @@ export class RateBudgetHub {
     this.pollMs = options.pollMs ?? 250;
     this.claimTimeoutMs = options.claimTimeoutMs ?? 500;
     this.unavailableTimeoutMs = options.unavailableTimeoutMs ?? 30_000;
+    this.minMarginMs = options.marginMs ?? 0;
     const retryStrategy = (attempt: number) => Math.min(50 * attempt, 1000);
     // Commands fail at once while Redis is away (no offline queue): a caller must not be
     // granted anything by a command that waited out an outage.
@@ -156,7 +164,7 @@ export class RateBudgetHub {
         key,
         limit: settings.limit,
         intervalMs: settings.intervalMs ?? 1000,
-        marginMs: settings.marginMs ?? 50,
+        marginMs: Math.max(settings.marginMs ?? 50, this.minMarginMs),
         inUse: 0,
         waiters: new Map(),
         timerAt: Number.POSITIVE_INFINITY,
