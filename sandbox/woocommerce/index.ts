@@ -18,6 +18,7 @@ import { SlidingWindowLimit } from '../common/sliding-window.ts';
 import { registerAdmin } from './admin.ts';
 import { type ApiKey, Authenticator, generateKey } from './auth.ts';
 import type { Query } from './collection.ts';
+import { signedUrl } from './oauth.ts';
 import { render, route } from './routes.ts';
 import { seedShop } from './seed.ts';
 import { Shop } from './shop.ts';
@@ -260,7 +261,8 @@ export async function startWooCommerceSandbox(options: WooSandboxOptions = {}): 
       const caller = auth.authenticate({
         method: request.method,
         https: scheme === 'https',
-        baseUrl: `${url.origin}${url.pathname}`,
+        // WooCommerce signs home_url(path): the site root is signed without its slash.
+        baseUrl: signedUrl(url.origin, url.pathname),
         query: query as Record<string, string | string[]>,
         form,
         ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
