@@ -9,11 +9,12 @@
 import { Random } from '../common/random.ts';
 import { buildCustomer } from './customers.ts';
 import { datePair, formatUtc } from './dates.ts';
+import { dec, formatDp } from './money.ts';
 import { buildOrder, CORE_STATUSES } from './orders.ts';
 import { buildProduct } from './products.ts';
+import { createRefund } from './refunds.ts';
 import type { Shop } from './shop.ts';
 import type { Rec } from './state.ts';
-import { dec, money } from './totals.ts';
 
 export interface SeedOptions {
   count: number;
@@ -154,7 +155,7 @@ export function seedShop(shop: Shop, options: SeedOptions): void {
         name,
         sku: i % 8 === 5 || rnd.chance(0.05) ? '' : `SKU-${1001 + i}`,
         regular_price: regular,
-        sale_price: rnd.chance(0.15) ? money(dec(regular).mul(0.8)) : '',
+        sale_price: rnd.chance(0.15) ? formatDp(dec(regular).mul(0.8), 2) : '',
         virtual,
         downloadable: virtual && rnd.chance(0.5),
         manage_stock: manage,
@@ -180,8 +181,8 @@ export function seedShop(shop: Shop, options: SeedOptions): void {
       return {
         product_id: product.id,
         quantity,
-        subtotal: money(subtotal),
-        total: money(discounted ? subtotal.mul(0.9) : subtotal),
+        subtotal: formatDp(subtotal, 2),
+        total: formatDp(discounted ? subtotal.mul(0.9) : subtotal, 2),
       };
     });
     const [city, postcode] = rnd.pick(CITIES);
@@ -233,8 +234,16 @@ export function seedShop(shop: Shop, options: SeedOptions): void {
     const paid = ['processing', 'completed', 'refunded'].includes(status);
     Object.assign(order, datePair('date_paid', paid ? created : null, shop.offset));
     Object.assign(order, datePair('date_completed', status === 'completed' ? modified : null, shop.offset));
-    if (status === 'refunded')
-      order.refunds = [{ id: shop.nextId('item'), reason: 'Angrerett', total: `-${order.total}` }];
     shop.data.orders.push(order);
+    // A refunded order has its refund (amount only, no lines), as WooCommerce creates it.
+    if (status === 'refunded') {
+      const refund = createRefund(shop, order, {
+        amount: dec(order.total),
+        reason: 'Angrerett',
+        lineItems: [],
+        refundPayment: false,
+      });
+      Object.assign(refund, datePair('date_created', modified, shop.offset));
+    }
   }
 }

@@ -131,7 +131,8 @@ describe('sandbox order arithmetic', () => {
       total_tax: '2.26',
       price: 9.02,
     });
-    expect(lines[1]!.taxes).toEqual([{ id: 1, total: '2.26', subtotal: '2.51' }]);
+    // taxes[] are stored unrounded (6 decimals); only the scalar fields are formatted.
+    expect(lines[1]!.taxes).toEqual([{ id: 1, total: '2.255', subtotal: '2.505' }]);
     // fee tax 0.025 rounds half-up to 0.03
     expect((o.fee_lines as Json[]).map((f) => f.total_tax)).toEqual(['0.03', '0.00']);
     expect(o).toMatchObject({
