@@ -14,14 +14,17 @@
  * - `POST /__admin/webhooks/flush`: deliver pending webhooks now and wait for them.
  */
 import type { FastifyInstance } from 'fastify';
+import { registerShopAdmin } from './admin-shop.ts';
 import { buildCustomer, deleteCustomer, updateCustomer } from './customers.ts';
 import { formatLocal, formatUtc, parseNaive } from './dates.ts';
+import { renderRefund } from './order-render.ts';
 import { buildOrder, deleteOrder, updateOrder } from './orders.ts';
 import { buildProduct, deleteProduct, updateProduct } from './products.ts';
 import { render } from './routes.ts';
 import { seedShop } from './seed.ts';
 import type { Shop } from './shop.ts';
 import { emptyData, type Rec } from './state.ts';
+import { rateView } from './taxes-api.ts';
 import type { Resource } from './validate.ts';
 import type { WebhookHub } from './webhooks.ts';
 import { WpError } from './wp-error.ts';
@@ -109,6 +112,11 @@ export function stateView(shop: Shop): Rec {
     products: d.products.map((r) => render(shop, 'product', r)),
     webhooks: d.webhooks,
     deliveries: d.deliveries,
+    refunds: d.refunds.map((r) => renderRefund(shop, r, undefined, true)),
+    coupons: d.coupons,
+    options: d.options,
+    taxRates: d.taxRates.map(rateView),
+    taxClasses: d.taxClasses,
   };
 }
 
@@ -161,6 +169,7 @@ export function registerAdmin(app: FastifyInstance, shop: Shop, hub: WebhookHub)
     }, reply),
   );
   app.get('/__admin/state', async () => stateView(shop));
+  registerShopAdmin(app, shop);
   app.post('/__admin/webhooks/flush', async () => {
     const before = shop.data.deliveries.length;
     await hub.flush();

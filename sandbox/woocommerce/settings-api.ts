@@ -145,6 +145,16 @@ export function updateSetting(shop: Shop, group: string, id: string, body: Rec):
   return view(shop, def);
 }
 
+/** Set one option by id, whatever its group (admin and seed), validated as the API does. */
+export function setOption(shop: Shop, id: string, value: unknown): void {
+  const def = OPTION_DEFS.find((d) => d.id === id);
+  if (!def) throw invalidSetting();
+  const valid = validate(shop, def, value);
+  if (def.id === 'woocommerce_tax_classes') saveTaxClasses(shop, valid);
+  else shop.data.options[def.id] = valid;
+  shop.onMutate();
+}
+
 /** `POST /settings/<group>/batch {update: [{id, value}]}`: per-item errors, HTTP 200. */
 export function batchSettings(shop: Shop, group: string, body: Rec): Rec {
   if (!groupExists(shop, group)) throw invalidGroup();

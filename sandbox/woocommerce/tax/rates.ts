@@ -156,13 +156,16 @@ export function rateLabel(rate: TaxRateRec | undefined): string {
   return rate?.name ? rate.name : 'Tax';
 }
 
-/** `sanitize_title` for a class name. */
+/** `sanitize_title` for a class name (`remove_accents` folds æ, ø, å). */
 export function classSlug(name: string): string {
   return (
     name
       .normalize('NFKD')
       .replace(/[\u0300-\u036f]/g, '')
       .toLowerCase()
+      .replace(/ø/g, 'o')
+      .replace(/æ/g, 'ae')
+      .replace(/å/g, 'a')
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '') || 'class'
   );
