@@ -3,7 +3,8 @@
  * operations for in-process callers (tests, the conformance harness):
  *
  * - `POST /__admin/reset`: empty shop (keys and webhook secret stay).
- * - `POST /__admin/seed {count, seed, anchor?}`: reset, then generate a deterministic shop.
+ * - `POST /__admin/seed {count, seed, anchor?, …options}`: reset, then generate a
+ *   deterministic shop (options: seed.ts `SeedOptions`).
  * - `POST /__admin/records/<entity>`: insert raw records (one or an array), bypassing the
  *   API, its validation, its log and webhooks; missing fields get defaults, given ids and
  *   dates are kept (`*_gmt` or local alone is enough).
@@ -21,7 +22,7 @@ import { renderRefund } from './order-render.ts';
 import { buildOrder, deleteOrder, updateOrder } from './orders.ts';
 import { buildProduct, deleteProduct, updateProduct } from './products.ts';
 import { render } from './routes.ts';
-import { seedShop } from './seed.ts';
+import { type SeedOptions, seedShop } from './seed.ts';
 import type { Shop } from './shop.ts';
 import { emptyData, type Rec } from './state.ts';
 import { rateView } from './taxes-api.ts';
@@ -138,12 +139,14 @@ export function registerAdmin(app: FastifyInstance, shop: Shop, hub: WebhookHub)
     return { ok: true };
   });
   app.post('/__admin/seed', async (request) => {
-    const body = (request.body ?? {}) as { count?: number; seed?: number; anchor?: string };
+    const body = (request.body ?? {}) as Omit<SeedOptions, 'anchor'> & { anchor?: string };
     shop.data = emptyData();
+    const { anchor, ...rest } = body;
     seedShop(shop, {
+      ...rest,
       count: body.count ?? 20,
       seed: body.seed ?? 1,
-      ...(body.anchor ? { anchor: new Date(body.anchor) } : {}),
+      ...(anchor ? { anchor: new Date(anchor) } : {}),
     });
     shop.onMutate();
     return stateView(shop).counts;

@@ -49,7 +49,14 @@ export interface CartInput {
   customer_id?: number;
   billing?: Rec;
   shipping?: Rec;
-  items: Array<{ product_id?: number; variation_id?: number; sku?: string; quantity?: number }>;
+  /** `price`: the unit price the cart uses instead of the product's (e.g. a currency plugin's). */
+  items: Array<{
+    product_id?: number;
+    variation_id?: number;
+    sku?: string;
+    quantity?: number;
+    price?: string;
+  }>;
   coupons?: string[];
   /** The chosen shipping rate; `cost` excludes tax. */
   shipping_line?: {
@@ -109,7 +116,8 @@ function cartItems(
     const product = id
       ? findAnyProduct(shop, id)
       : shop.data.products.find((p) => p.sku === wanted.sku && p.status !== 'trash');
-    if (!product || (product.type !== 'simple' && product.type !== 'variation') || product.price === '') {
+    const unitPrice = wanted.price ?? product?.price;
+    if (!product || (product.type !== 'simple' && product.type !== 'variation') || unitPrice === '') {
       throw new WpError('woocommerce_rest_invalid_product_id', 'Invalid product ID.', 400);
     }
     const quantity = wanted.quantity ?? 1;
@@ -123,7 +131,7 @@ function cartItems(
       rates: taxOn ? findRates(ctx.rates, location, taxClass) : [],
       inclusive: ctx.inclusive,
       needsShipping: product.virtual !== true,
-      price: roundPhp(dec(product.price).mul(quantity).mul(scale), ctx.precision - ctx.dp),
+      price: roundPhp(dec(unitPrice).mul(quantity).mul(scale), ctx.precision - ctx.dp),
       subtotal: new Decimal(0),
       subtotalTaxes: new Map(),
       total: new Decimal(0),
