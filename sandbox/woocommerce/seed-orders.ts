@@ -1,9 +1,6 @@
 /**
- * The seed's orders and the catalogue extras its options ask for.
+ * The seed's orders when any option is on (seed-classic.ts makes today's default ones).
  *
- * - `classicOrders`: today's default orders, made like admin-entered orders (explicit net
- *   line amounts, some with a hand-set 10 % line discount) and totalled by
- *   `calculate_totals()`; all paid with Vipps; a refunded order has an amount-only refund.
  * - `checkoutOrders`: orders placed through the checkout (checkout.ts) with what the
  *   options turn on: coupons, tax classes, variations, companies with org numbers, EUR
  *   orders with a currency plugin's exchange-rate meta, exports and VAT-exempt buyers,
@@ -15,20 +12,16 @@
  */
 import type { Random } from '../common/random.ts';
 import { checkoutOrder } from './checkout.ts';
-import { buildCoupon } from './coupons.ts';
 import { datePair } from './dates.ts';
 import { dec, formatDp, stored } from './money.ts';
-import { buildOrder, CORE_STATUSES } from './orders.ts';
+import { CORE_STATUSES } from './orders.ts';
 import { orgNumber } from './org-number.ts';
 import { gateway } from './payments.ts';
-import { deriveProduct } from './products.ts';
 import { createRefund, type RefundLineInput } from './refunds.ts';
 import type { SeedOptions } from './seed.ts';
 import { ascii, CITIES, FIRST, LAST, STREETS } from './seed-data.ts';
 import type { Shop } from './shop.ts';
 import type { Rec } from './state.ts';
-import { syncVariable } from './variable-sync.ts';
-import { buildVariation } from './variations.ts';
 
 export interface SeedContext {
   shop: Shop;
@@ -59,155 +52,6 @@ const OPTIONAL: Array<keyof SeedOptions> = [
 /** Orders go through the checkout as soon as any option beyond today's shop is asked for. */
 export function usesCheckout(options: SeedOptions): boolean {
   return OPTIONAL.some((k) => options[k] !== undefined && options[k] !== false && options[k] !== 0);
-}
-
-export function classicOrders(ctx: SeedContext, n: number): void {
-  const { shop, rnd, anchor, daysAgo, customers, products } = ctx;
-  for (let i = 0; i < n; i++) {
-    const guest = customers.length === 0 || rnd.chance(0.25);
-    const customer = guest ? undefined : rnd.pick(customers);
-    const lines = Array.from({ length: rnd.int(1, 5) }, () => {
-      const product = rnd.pick(products);
-      const quantity = rnd.int(1, 4);
-      const subtotal = dec(product.price).mul(quantity);
-      const discounted = rnd.chance(0.2);
-      return {
-        product_id: product.id,
-        quantity,
-        subtotal: formatDp(subtotal, 2),
-        total: formatDp(discounted ? subtotal.mul(0.9) : subtotal, 2),
-      };
-    });
-    const [city, postcode] = rnd.pick(CITIES);
-    const guestFirst = rnd.pick(FIRST);
-    const guestLast = rnd.pick(LAST);
-    const billing = customer
-      ? { ...(customer.billing as Rec) }
-      : {
-          first_name: guestFirst,
-          last_name: guestLast,
-          address_1: `${rnd.pick(STREETS)} ${rnd.int(1, 99)}`,
-          city,
-          postcode,
-          country: 'NO',
-          email: `${ascii(guestFirst)}.guest${i + 1}@example.com`,
-          phone: '',
-        };
-    const status = CORE_STATUSES[i % CORE_STATUSES.length]!;
-    const created = daysAgo(120);
-    const modified = new Date(
-      Math.min(anchor.getTime() - 1000, created.getTime() + rnd.int(0, 72) * 3_600_000),
-    );
-    const order = buildOrder(
-      shop,
-      {
-        order_key: `wc_order_${Math.floor(rnd.next() * 2 ** 52)
-          .toString(36)
-          .padStart(11, '0')
-          .slice(0, 13)}`,
-        customer_id: customer ? customer.id : 0,
-        created_via: 'checkout',
-        status,
-        payment_method: 'vipps',
-        payment_method_title: 'Vipps',
-        billing,
-        shipping: { ...billing, email: undefined, phone: '' },
-        line_items: lines,
-        shipping_lines: rnd.chance(0.6)
-          ? [{ method_id: 'flat_rate', method_title: 'Flat rate', instance_id: '1', total: '99.00' }]
-          : [],
-        fee_lines: rnd.chance(0.1)
-          ? [{ name: 'Gebyr', tax_status: rnd.chance(0.5) ? 'taxable' : 'none', total: '29.00' }]
-          : [],
-        customer_note: rnd.chance(0.1) ? 'Leveres på døra, takk!' : '',
-      },
-      created,
-    );
-    Object.assign(order, datePair('date_modified', modified, shop.offset));
-    const paid = ['processing', 'completed', 'refunded'].includes(status);
-    Object.assign(order, datePair('date_paid', paid ? created : null, shop.offset));
-    Object.assign(order, datePair('date_completed', status === 'completed' ? modified : null, shop.offset));
-    if (customer && (status === 'processing' || status === 'completed')) customer.is_paying_customer = true;
-    shop.data.orders.push(order);
-    // A refunded order has its refund (amount only, no lines), as WooCommerce creates it.
-    if (status === 'refunded') {
-      const refund = createRefund(shop, order, {
-        amount: dec(order.total),
-        reason: 'Angrerett',
-        lineItems: [],
-        refundPayment: false,
-      });
-      Object.assign(refund, datePair('date_created', modified, shop.offset));
-    }
-  }
-}
-
-const CLASSES = [
-  ['', 0.6],
-  ['reduced-rate', 0.2],
-  ['low-rate', 0.1],
-  ['zero-rate', 0.1],
-] as const;
-
-function pickClass(r: Random): string {
-  let x = r.next();
-  for (const [cls, share] of CLASSES) {
-    if (x < share) return cls;
-    x -= share;
-  }
-  return '';
-}
-
-/** Tax classes, variations and coupons the options ask for (drawn from the second stream). */
-export function seedCatalogueExtras(ctx: SeedContext): void {
-  const { shop, options, extra, products } = ctx;
-  for (const [i, p] of products.entries()) {
-    // Every class appears once there are a few products; the rest is chance.
-    if (options.taxClasses) p.tax_class = i < CLASSES.length ? CLASSES[i]![0] : pickClass(extra);
-    deriveProduct(shop, p);
-  }
-  if (options.variations) {
-    for (const [i, parent] of products.entries()) {
-      if (i % 5 !== 3 || parent.virtual === true) continue;
-      parent.type = 'variable';
-      parent.attributes = [
-        { id: 0, name: 'Størrelse', position: 0, visible: true, variation: true, options: ['S', 'M', 'L'] },
-      ];
-      const base = dec(parent.regular_price || '199');
-      const byParent = i % 2 === 0 && parent.manage_stock === true;
-      const sizes = ['S', 'M', 'L'].slice(0, extra.int(2, 3));
-      for (const [k, size] of sizes.entries()) {
-        const v = buildVariation(shop, parent, {
-          sku: parent.sku ? `${parent.sku}-${size}` : '',
-          regular_price: formatDp(base.add(k * 20), 2),
-          attributes: [{ id: 0, name: 'Størrelse', option: size }],
-          manage_stock: !byParent,
-          stock_quantity: byParent ? null : extra.int(0, 30),
-          date_created_gmt: parent.date_created_gmt,
-          date_created: parent.date_created,
-          date_modified_gmt: parent.date_modified_gmt,
-          date_modified: parent.date_modified,
-        });
-        shop.data.products.push(v);
-      }
-      deriveProduct(shop, parent);
-      syncVariable(shop, parent);
-    }
-  }
-  if (options.coupons) {
-    const created = datePair('date_created', ctx.daysAgo(400), shop.offset);
-    for (const input of [
-      { code: '10off', discount_type: 'percent', amount: '10' },
-      { code: 'fast100', discount_type: 'fixed_cart', amount: '100' },
-    ]) {
-      const coupon = buildCoupon(shop, input);
-      Object.assign(coupon, created, {
-        date_modified: created.date_created,
-        date_modified_gmt: created.date_created_gmt,
-      });
-      shop.data.coupons.push(coupon);
-    }
-  }
 }
 
 /** What a buyer of a sellable item can put in the cart: a simple product or a variation. */

@@ -20,14 +20,10 @@ import { buildCustomer } from './customers.ts';
 import { datePair, formatUtc } from './dates.ts';
 import { dec, formatDp } from './money.ts';
 import { buildProduct } from './products.ts';
+import { seedCatalogueExtras } from './seed-catalogue.ts';
+import { classicOrders } from './seed-classic.ts';
 import { ascii, CITIES, FIRST, LAST, PRODUCTS, STREETS } from './seed-data.ts';
-import {
-  checkoutOrders,
-  classicOrders,
-  type SeedContext,
-  seedCatalogueExtras,
-  usesCheckout,
-} from './seed-orders.ts';
+import { checkoutOrders, type SeedContext, usesCheckout } from './seed-orders.ts';
 import { setOption } from './settings-api.ts';
 import type { Shop } from './shop.ts';
 import type { Rec } from './state.ts';
