@@ -185,16 +185,43 @@ function batch(resource: Resource, o: ReturnType<typeof ops>, body: Rec): Rec {
   });
 }
 
-function index(url: URL): Rec {
-  const routes = ['customers', 'orders', 'products', 'webhooks'].flatMap((r) => [
+/** Every route the sandbox answers, as `GET /wp-json/wc/v3` lists them. */
+const ROUTES = [
+  ...['customers', 'orders', 'products'].flatMap((r) => [
     `/wc/v3/${r}`,
     `/wc/v3/${r}/(?P<id>[\\d]+)`,
-    ...(r === 'webhooks' ? [] : [`/wc/v3/${r}/batch`]),
-  ]);
+    `/wc/v3/${r}/batch`,
+  ]),
+  '/wc/v3/webhooks',
+  '/wc/v3/webhooks/(?P<id>[\\d]+)',
+  '/wc/v3/orders/(?P<order_id>[\\d]+)/refunds',
+  '/wc/v3/orders/(?P<order_id>[\\d]+)/refunds/(?P<id>[\\d]+)',
+  '/wc/v3/refunds',
+  '/wc/v3/orders/(?P<order_id>[\\d]+)/notes',
+  '/wc/v3/orders/(?P<order_id>[\\d]+)/notes/(?P<id>[\\d]+)',
+  '/wc/v3/products/(?P<product_id>[\\d]+)/variations',
+  '/wc/v3/products/(?P<product_id>[\\d]+)/variations/(?P<id>[\\d]+)',
+  '/wc/v3/products/(?P<product_id>[\\d]+)/variations/batch',
+  '/wc/v3/coupons',
+  '/wc/v3/coupons/(?P<id>[\\d]+)',
+  '/wc/v3/taxes',
+  '/wc/v3/taxes/(?P<id>[\\d]+)',
+  '/wc/v3/taxes/batch',
+  '/wc/v3/taxes/classes',
+  '/wc/v3/taxes/classes/(?P<slug>\\w[\\w\\s\\-]*)',
+  '/wc/v3/settings',
+  '/wc/v3/settings/(?P<group_id>[\\w-]+)',
+  '/wc/v3/settings/(?P<group_id>[\\w-]+)/batch',
+  '/wc/v3/settings/(?P<group_id>[\\w-]+)/(?P<id>[\\w-]+)',
+  '/wc/v3/payment_gateways',
+  '/wc/v3/data/currencies/current',
+];
+
+function index(url: URL): Rec {
   return {
     namespace: 'wc/v3',
     routes: Object.fromEntries(
-      routes.map((r) => [r, { namespace: 'wc/v3', _links: { self: `${url.origin}/wp-json${r}` } }]),
+      ROUTES.map((r) => [r, { namespace: 'wc/v3', _links: { self: `${url.origin}/wp-json${r}` } }]),
     ),
   };
 }

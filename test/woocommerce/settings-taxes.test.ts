@@ -186,3 +186,20 @@ describe('tax rates and classes', () => {
     expect(abroad.tax_lines).toEqual([]);
   });
 });
+
+describe('route index', () => {
+  it('GET /wc/v3 lists the new routes, and each answers (no rest_no_route)', async () => {
+    const s = await shop();
+    const routes = Object.keys((await call(s, 'GET', '')).body.routes as Json);
+    for (const r of ['/wc/v3/taxes', '/wc/v3/settings', '/wc/v3/refunds', '/wc/v3/coupons', '/wc/v3/payment_gateways'])
+      expect(routes).toContain(r);
+    const concrete = routes
+      .filter((r) => !r.includes('(?P<'))
+      .map((r) => r.replace('/wc/v3/', ''))
+      .filter((r) => !r.endsWith('batch'));
+    for (const path of concrete) {
+      const r = await call(s, 'GET', path);
+      expect([path, r.body.code]).not.toEqual([path, 'rest_no_route']);
+    }
+  });
+});
