@@ -18,8 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import { type CartInput, checkoutOrder } from './checkout.ts';
 import { buildCoupon } from './coupons.ts';
 import { renderOrder, renderRefund } from './order-render.ts';
-import { paymentComplete, setOrderStatus } from './order-status.ts';
-import { refreshFlags } from './orders.ts';
+import { storeNewOrder } from './orders.ts';
 import { refundOrder } from './refund-api.ts';
 import { setOption } from './settings-api.ts';
 import type { Shop } from './shop.ts';
@@ -37,12 +36,7 @@ export interface CheckoutRequest extends CartInput {
 /** Place an order through the checkout and store it (API view returned). */
 export function placeOrder(shop: Shop, input: CheckoutRequest, created?: Date): Rec {
   const order = checkoutOrder(shop, input, created);
-  shop.data.seq.order = order.id as number;
-  if (typeof input.status === 'string') setOrderStatus(shop, order, input.status);
-  if (input.set_paid === true) paymentComplete(shop, order, input.transaction_id);
-  refreshFlags(shop, order);
-  shop.data.orders.push(order);
-  shop.changed('order', 'created', order);
+  storeNewOrder(shop, order, input);
   return order;
 }
 

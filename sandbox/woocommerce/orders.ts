@@ -196,13 +196,25 @@ export function createOrder(shop: Shop, body: Rec): Rec {
   const order = blankOrder(shop, shop.data.seq.order + 1, shop.now());
   applyOrderFields(shop, order, body, true);
   recompute(shop, order, true);
+  storeNewOrder(shop, order, body);
+  return renderOrder(shop, order);
+}
+
+/**
+ * Store a new (pending) order: then its status transition and `set_paid` (payment
+ * complete), as WooCommerce saves a new order; `order.created` fires.
+ */
+export function storeNewOrder(
+  shop: Shop,
+  order: Rec,
+  then: { status?: unknown; set_paid?: unknown; transaction_id?: unknown },
+): void {
   shop.data.seq.order = order.id as number;
-  if (typeof body.status === 'string') setOrderStatus(shop, order, body.status);
-  if (body.set_paid === true) paymentComplete(shop, order, body.transaction_id);
+  if (typeof then.status === 'string') setOrderStatus(shop, order, then.status);
+  if (then.set_paid === true) paymentComplete(shop, order, then.transaction_id);
   refreshFlags(shop, order);
   shop.data.orders.push(order);
   shop.changed('order', 'created', order);
-  return renderOrder(shop, order);
 }
 
 export function updateOrder(shop: Shop, id: number, body: Rec): Rec {

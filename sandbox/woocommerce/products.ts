@@ -10,18 +10,18 @@
 import { assignScalars, upsertMeta } from './common-fields.ts';
 import { dec, formatDp } from './money.ts';
 import type { Shop } from './shop.ts';
+import { sanitizeTitle } from './slug.ts';
 import { clone, publicView, type Rec } from './state.ts';
 import { syncVariable } from './variable-sync.ts';
+
+export { sanitizeTitle };
+
 import { WpError } from './wp-error.ts';
 
-const SCALARS = [
-  'name',
-  'type',
+/** Writable fields products and variations share (set as given when present). */
+export const SHARED_SCALARS = [
   'status',
-  'featured',
-  'catalog_visibility',
   'description',
-  'short_description',
   'global_unique_id',
   'regular_price',
   'sale_price',
@@ -34,8 +34,6 @@ const SCALARS = [
   'downloads',
   'download_limit',
   'download_expiry',
-  'external_url',
-  'button_text',
   'tax_status',
   'tax_class',
   'manage_stock',
@@ -43,9 +41,22 @@ const SCALARS = [
   'stock_status',
   'backorders',
   'low_stock_amount',
-  'sold_individually',
   'weight',
   'shipping_class',
+  'attributes',
+  'menu_order',
+] as const;
+
+const SCALARS = [
+  ...SHARED_SCALARS,
+  'name',
+  'type',
+  'featured',
+  'catalog_visibility',
+  'short_description',
+  'external_url',
+  'button_text',
+  'sold_individually',
   'reviews_allowed',
   'post_password',
   'upsell_ids',
@@ -53,10 +64,8 @@ const SCALARS = [
   'parent_id',
   'purchase_note',
   'images',
-  'attributes',
   'default_attributes',
   'grouped_products',
-  'menu_order',
 ] as const;
 
 const UNCATEGORIZED = { id: 15, name: 'Uncategorized', slug: 'uncategorized' };
@@ -79,20 +88,6 @@ function notAVariation(record: Rec): void {
       404,
     );
   }
-}
-
-export function sanitizeTitle(value: string): string {
-  return (
-    value
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/ø/g, 'o')
-      .replace(/æ/g, 'ae')
-      .replace(/å/g, 'a')
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'product'
-  );
 }
 
 function uniqueSlug(shop: Shop, base: string, id: number): string {

@@ -114,3 +114,8 @@ export function batchItems(body: Rec, ops: BatchOps): Rec {
 
 /** A family of routes: answers the request, or `undefined` when the path is not its own. */
 export type SubRouter = (ctx: RouterContext, request: ApiRequest, body: Rec) => ApiResult | undefined;
+
+/** A successful answer. */
+export function ok(body: unknown, status = 200, headers?: Record<string, string>): ApiResult {
+  return { status, body, ...(headers ? { headers } : {}) };
+}

@@ -9,16 +9,10 @@ import { createNote, deleteNote, getNote, listNotes } from './notes.ts';
 import { renderRefund } from './order-render.ts';
 import { deleteRefund, refundOrder } from './refund-api.ts';
 import { refundsOf } from './refunds.ts';
-import { type ApiResult, force, requireAuth, type SubRouter, WRITE } from './route-kit.ts';
+import { force, ok, requireAuth, type SubRouter, WRITE } from './route-kit.ts';
 import type { Shop } from './shop.ts';
 import type { Rec } from './state.ts';
 import { noRoute, WpError } from './wp-error.ts';
-
-const ok = (body: unknown, status = 200, headers?: Record<string, string>): ApiResult => ({
-  status,
-  body,
-  ...(headers ? { headers } : {}),
-});
 
 function orderOf(shop: Shop, id: number): Rec {
   const order = shop.find('order', id);

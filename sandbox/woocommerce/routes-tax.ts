@@ -3,7 +3,7 @@
  * `/payment_gateways`, `/data/currencies/current`.
  */
 import { GATEWAYS, gatewayView } from './payments.ts';
-import { type ApiResult, batchItems, objectBody, requireAuth, type SubRouter, WRITE } from './route-kit.ts';
+import { batchItems, objectBody, ok, requireAuth, type SubRouter, WRITE } from './route-kit.ts';
 import { batchSettings, getSetting, groupSettings, listGroups, updateSetting } from './settings-api.ts';
 import {
   createClass,
@@ -18,12 +18,6 @@ import {
   updateRate,
 } from './taxes-api.ts';
 import { noRoute, WpError } from './wp-error.ts';
-
-const ok = (body: unknown, status = 200, headers?: Record<string, string>): ApiResult => ({
-  status,
-  body,
-  ...(headers ? { headers } : {}),
-});
 
 export const taxRoutes: SubRouter = (ctx, request, body) => {
   const { shop } = ctx;

@@ -1,5 +1,5 @@
 /** `/products/<pid>/variations[/<id>]` and `/products/<pid>/variations/batch`. */
-import { type ApiResult, batchItems, force, requireAuth, type SubRouter, WRITE } from './route-kit.ts';
+import { batchItems, force, ok, requireAuth, type SubRouter, WRITE } from './route-kit.ts';
 import {
   createVariation,
   deleteVariation,
@@ -9,12 +9,6 @@ import {
   updateVariation,
 } from './variations.ts';
 import { noRoute, WpError } from './wp-error.ts';
-
-const ok = (body: unknown, status = 200, headers?: Record<string, string>): ApiResult => ({
-  status,
-  body,
-  ...(headers ? { headers } : {}),
-});
 
 export const variationRoutes: SubRouter = (ctx, request, body) => {
   const match = /^\/wc\/v3\/products\/(\d+)\/variations(?:\/(batch|\d+))?$/.exec(request.route);

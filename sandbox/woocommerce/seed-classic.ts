@@ -2,9 +2,8 @@ import { datePair } from './dates.ts';
 import { dec, formatDp } from './money.ts';
 import { buildOrder, CORE_STATUSES } from './orders.ts';
 import { createRefund } from './refunds.ts';
-import { ascii, CITIES, FIRST, LAST, STREETS } from './seed-data.ts';
+import { buyerBilling } from './seed-data.ts';
 import type { SeedContext } from './seed-orders.ts';
-import type { Rec } from './state.ts';
 
 export function classicOrders(ctx: SeedContext, n: number): void {
   const { shop, rnd, anchor, daysAgo, customers, products } = ctx;
@@ -23,21 +22,7 @@ export function classicOrders(ctx: SeedContext, n: number): void {
         total: formatDp(discounted ? subtotal.mul(0.9) : subtotal, 2),
       };
     });
-    const [city, postcode] = rnd.pick(CITIES);
-    const guestFirst = rnd.pick(FIRST);
-    const guestLast = rnd.pick(LAST);
-    const billing = customer
-      ? { ...(customer.billing as Rec) }
-      : {
-          first_name: guestFirst,
-          last_name: guestLast,
-          address_1: `${rnd.pick(STREETS)} ${rnd.int(1, 99)}`,
-          city,
-          postcode,
-          country: 'NO',
-          email: `${ascii(guestFirst)}.guest${i + 1}@example.com`,
-          phone: '',
-        };
+    const { billing } = buyerBilling(rnd, customer, i);
     const status = CORE_STATUSES[i % CORE_STATUSES.length]!;
     const created = daysAgo(120);
     const modified = new Date(

@@ -1,4 +1,6 @@
 /** Names, places and products the seed draws from (Norwegian, with a few non-ASCII letters). */
+import type { Random } from '../common/random.ts';
+import type { Rec } from './state.ts';
 
 export const FIRST = [
   'Kari',
@@ -65,3 +67,31 @@ export const ascii = (s: string) =>
     .replace(/æ/gi, 'ae')
     .replace(/å/gi, 'a')
     .toLowerCase();
+
+/**
+ * The billing address of order `i`: the customer's, or a guest's drawn here (a Norwegian
+ * address and a guest e-mail). The draws happen in the same order either way, so the
+ * orders after it do not change with who bought.
+ */
+export function buyerBilling(
+  rnd: Random,
+  customer: Rec | undefined,
+  i: number,
+): { billing: Rec; lastName: string } {
+  const [city, postcode] = rnd.pick(CITIES);
+  const first = rnd.pick(FIRST);
+  const last = rnd.pick(LAST);
+  const billing = customer
+    ? { ...(customer.billing as Rec) }
+    : {
+        first_name: first,
+        last_name: last,
+        address_1: `${rnd.pick(STREETS)} ${rnd.int(1, 99)}`,
+        city,
+        postcode,
+        country: 'NO',
+        email: `${ascii(first)}.guest${i + 1}@example.com`,
+        phone: '',
+      };
+  return { billing, lastName: last };
+}

@@ -19,7 +19,7 @@ import { orgNumber } from './org-number.ts';
 import { gateway } from './payments.ts';
 import { createRefund, type RefundLineInput } from './refunds.ts';
 import type { SeedOptions } from './seed.ts';
-import { ascii, CITIES, FIRST, LAST, STREETS } from './seed-data.ts';
+import { buyerBilling } from './seed-data.ts';
 import type { Shop } from './shop.ts';
 import type { Rec } from './state.ts';
 
@@ -116,21 +116,7 @@ export function checkoutOrders(ctx: SeedContext, n: number): void {
   for (let i = 0; i < n; i++) {
     const guest = customers.length === 0 || rnd.chance(0.25);
     const customer = guest ? undefined : rnd.pick(customers);
-    const [city, postcode] = rnd.pick(CITIES);
-    const first = rnd.pick(FIRST);
-    const last = rnd.pick(LAST);
-    const billing: Rec = customer
-      ? { ...(customer.billing as Rec) }
-      : {
-          first_name: first,
-          last_name: last,
-          address_1: `${rnd.pick(STREETS)} ${rnd.int(1, 99)}`,
-          city,
-          postcode,
-          country: 'NO',
-          email: `${ascii(first)}.guest${i + 1}@example.com`,
-          phone: '',
-        };
+    const { billing, lastName: last } = buyerBilling(rnd, customer, i);
     const meta: Rec[] = [];
     const company = extra.chance(options.companies ?? 0);
     if (company) {

@@ -20,40 +20,13 @@ import { first, type ParamErrors, type Query } from './collection.ts';
 import { assignScalars, upsertMeta } from './common-fields.ts';
 import { crudList } from './crud-list.ts';
 import { parentOf, variationsOf } from './product-lookup.ts';
-import { checkSku, deriveProduct, sanitizeTitle } from './products.ts';
+import { checkSku, deriveProduct, SHARED_SCALARS, sanitizeTitle } from './products.ts';
 import type { Shop } from './shop.ts';
 import { clone, publicView, type Rec } from './state.ts';
 import { syncVariable, viewStock } from './variable-sync.ts';
 import { WpError } from './wp-error.ts';
 
-const SCALARS = [
-  'description',
-  'regular_price',
-  'sale_price',
-  'date_on_sale_from',
-  'date_on_sale_from_gmt',
-  'date_on_sale_to',
-  'date_on_sale_to_gmt',
-  'status',
-  'virtual',
-  'downloadable',
-  'downloads',
-  'download_limit',
-  'download_expiry',
-  'tax_status',
-  'tax_class',
-  'manage_stock',
-  'stock_quantity',
-  'stock_status',
-  'backorders',
-  'low_stock_amount',
-  'weight',
-  'shipping_class',
-  'image',
-  'attributes',
-  'menu_order',
-  'global_unique_id',
-] as const;
+const SCALARS = [...SHARED_SCALARS, 'image'] as const;
 
 const STATUSES = ['draft', 'pending', 'private', 'publish'];
 

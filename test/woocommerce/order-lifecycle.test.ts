@@ -3,44 +3,25 @@
  * and when they are set, stock moving with statuses (without moving the product's
  * `date_modified`), order notes, meta writes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocommerce/index.ts';
-import { basicAuth } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { api, sandboxes } from './helpers.ts';
 
 type Json = Record<string, unknown>;
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
 let clock = Date.parse('2026-05-01T08:00:00Z');
 const tick = () => {
   clock += 60_000;
 };
 /** The sandbox clock as a `_gmt` date. */
 const gmt = () => new Date(clock).toISOString().slice(0, 19);
-async function shop(): Promise<WooSandbox> {
-  const s = await startWooCommerceSandbox({ webhookDelayMs: 600_000, now: () => new Date(clock) });
-  closers.push(() => s.close());
-  return s;
-}
-async function call(s: WooSandbox, method: string, path: string, body?: unknown) {
-  const r = await fetch(`${s.apiUrl}/${path}`, {
-    method,
-    headers: {
-      authorization: basicAuth(s),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: r.status, body: (await r.json()) as Json & Json[] };
-}
+const box = sandboxes({ webhookDelayMs: 600_000, now: () => new Date(clock) });
+const shop = () => box.start();
 
 describe('payment fields', () => {
   it('date_paid: set on processing (or completed for orders needing no processing), not on on-hold', async () => {
     const s = await shop();
-    const shirt = (await call(s, 'POST', 'products', { name: 'Skjorte', regular_price: '300.00' })).body;
+    const shirt = (await api(s, 'POST', 'products', { name: 'Skjorte', regular_price: '300.00' })).body;
     const ebook = (
-      await call(s, 'POST', 'products', {
+      await api(s, 'POST', 'products', {
         name: 'E-bok',
         regular_price: '99.00',
         virtual: true,
@@ -48,7 +29,7 @@ describe('payment fields', () => {
       })
     ).body;
     const bank = (
-      await call(s, 'POST', 'orders', {
+      await api(s, 'POST', 'orders', {
         payment_method: 'bacs',
         payment_method_title: 'Direct bank transfer',
         status: 'on-hold',
@@ -62,21 +43,21 @@ describe('payment fields', () => {
       '',
     ]);
     tick();
-    const paid = (await call(s, 'PUT', `orders/${bank.id}`, { status: 'processing' })).body;
+    const paid = (await api(s, 'PUT', `orders/${bank.id}`, { status: 'processing' })).body;
     expect(paid.date_paid_gmt).toBe(gmt());
 
-    const digital = (await call(s, 'POST', 'orders', { line_items: [{ product_id: ebook.id }] })).body;
+    const digital = (await api(s, 'POST', 'orders', { line_items: [{ product_id: ebook.id }] })).body;
     expect(digital.needs_processing).toBe(false);
     expect(
-      (await call(s, 'PUT', `orders/${digital.id}`, { status: 'processing' })).body.date_paid_gmt,
+      (await api(s, 'PUT', `orders/${digital.id}`, { status: 'processing' })).body.date_paid_gmt,
     ).toBeNull();
     expect(
-      (await call(s, 'PUT', `orders/${digital.id}`, { status: 'completed' })).body.date_paid_gmt,
+      (await api(s, 'PUT', `orders/${digital.id}`, { status: 'completed' })).body.date_paid_gmt,
     ).not.toBeNull();
 
     // set_paid runs payment_complete(): transaction id, date paid, processing (or completed).
     const card = (
-      await call(s, 'POST', 'orders', {
+      await api(s, 'POST', 'orders', {
         payment_method: 'stripe',
         payment_method_title: 'Credit Card (Stripe)',
         set_paid: true,
@@ -87,15 +68,14 @@ describe('payment fields', () => {
     expect([card.status, card.transaction_id, card.needs_payment]).toEqual(['processing', 'ch_123', false]);
     expect(card.date_paid_gmt).toBe(gmt());
     const ebookPaid = (
-      await call(s, 'POST', 'orders', { set_paid: true, line_items: [{ product_id: ebook.id }] })
+      await api(s, 'POST', 'orders', { set_paid: true, line_items: [{ product_id: ebook.id }] })
     ).body;
     expect(ebookPaid.status).toBe('completed');
     // A pending order with a total needs payment; set_paid on update pays it.
-    const pending = (await call(s, 'POST', 'orders', { line_items: [{ product_id: shirt.id }] })).body;
+    const pending = (await api(s, 'POST', 'orders', { line_items: [{ product_id: shirt.id }] })).body;
     expect(pending.needs_payment).toBe(true);
-    const later = (
-      await call(s, 'PUT', `orders/${pending.id}`, { set_paid: true, transaction_id: 'vipps-9' })
-    ).body;
+    const later = (await api(s, 'PUT', `orders/${pending.id}`, { set_paid: true, transaction_id: 'vipps-9' }))
+      .body;
     expect([later.status, later.transaction_id]).toEqual(['processing', 'vipps-9']);
   });
 });
@@ -104,7 +84,7 @@ describe('stock', () => {
   it('moves once with processing/completed/on-hold and back on cancelled, without moving date_modified', async () => {
     const s = await shop();
     const p = (
-      await call(s, 'POST', 'products', {
+      await api(s, 'POST', 'products', {
         name: 'Kopp',
         sku: 'KOPP',
         regular_price: '50.00',
@@ -114,25 +94,25 @@ describe('stock', () => {
     ).body;
     tick();
     const o = (
-      await call(s, 'POST', 'orders', {
+      await api(s, 'POST', 'orders', {
         status: 'processing',
         line_items: [{ product_id: p.id, quantity: 2 }],
       })
     ).body;
-    let product = (await call(s, 'GET', `products/${p.id}`)).body;
+    let product = (await api(s, 'GET', `products/${p.id}`)).body;
     expect([product.stock_quantity, product.stock_status]).toEqual([1, 'instock']);
     expect(product.date_modified_gmt).toBe(p.date_modified_gmt); // order-driven: not a product save
-    await call(s, 'PUT', `orders/${o.id}`, { status: 'completed' });
-    expect((await call(s, 'GET', `products/${p.id}`)).body.stock_quantity).toBe(1); // only once
-    await call(s, 'PUT', `orders/${o.id}`, { status: 'cancelled' });
-    product = (await call(s, 'GET', `products/${p.id}`)).body;
+    await api(s, 'PUT', `orders/${o.id}`, { status: 'completed' });
+    expect((await api(s, 'GET', `products/${p.id}`)).body.stock_quantity).toBe(1); // only once
+    await api(s, 'PUT', `orders/${o.id}`, { status: 'cancelled' });
+    product = (await api(s, 'GET', `products/${p.id}`)).body;
     expect(product.stock_quantity).toBe(3);
-    const notes = (await call(s, 'GET', `orders/${o.id}/notes`)).body.map((n) => n.note);
+    const notes = (await api(s, 'GET', `orders/${o.id}/notes`)).body.map((n) => n.note);
     expect(notes).toContain('Stock levels reduced: Kopp (KOPP) 3&rarr;1');
     expect(notes).toContain('Stock levels increased: Kopp (KOPP) 1&rarr;3');
     // Stock written through the API is a product save: date_modified moves.
     tick();
-    const edited = (await call(s, 'PUT', `products/${p.id}`, { stock_quantity: 0 })).body;
+    const edited = (await api(s, 'PUT', `products/${p.id}`, { stock_quantity: 0 })).body;
     expect([edited.stock_status, edited.date_modified_gmt]).toEqual(['outofstock', gmt()]);
   });
 });
@@ -140,41 +120,41 @@ describe('stock', () => {
 describe('order notes and meta', () => {
   it('notes: system notes from transitions, customer notes, filters, delete needs force; no date change', async () => {
     const s = await shop();
-    const o = (await call(s, 'POST', 'orders', { status: 'on-hold' })).body;
+    const o = (await api(s, 'POST', 'orders', { status: 'on-hold' })).body;
     tick();
-    const note = await call(s, 'POST', `orders/${o.id}/notes`, {
+    const note = await api(s, 'POST', `orders/${o.id}/notes`, {
       note: 'Pakken er sendt',
       customer_note: true,
     });
     expect(note.status).toBe(201);
     expect(note.body).toMatchObject({ note: 'Pakken er sendt', customer_note: true, author: 'system' });
-    const mine = await call(s, 'POST', `orders/${o.id}/notes`, {
+    const mine = await api(s, 'POST', `orders/${o.id}/notes`, {
       note: 'Ringte kunden',
       added_by_user: true,
     });
     expect(mine.body.author).not.toBe('system');
-    const all = (await call(s, 'GET', `orders/${o.id}/notes`)).body;
+    const all = (await api(s, 'GET', `orders/${o.id}/notes`)).body;
     expect(all.map((n) => n.note)).toEqual([
       'Ringte kunden',
       'Pakken er sendt',
       'Order status changed from Pending payment to On hold.',
     ]);
-    expect((await call(s, 'GET', `orders/${o.id}/notes?type=customer`)).body).toHaveLength(1);
-    expect((await call(s, 'GET', `orders/${o.id}`)).body.date_modified_gmt).toBe(o.date_modified_gmt);
-    expect((await call(s, 'POST', `orders/${o.id}/notes`, {})).body.code).toBe('rest_missing_callback_param');
-    expect((await call(s, 'DELETE', `orders/${o.id}/notes/${note.body.id}`)).status).toBe(501);
-    expect((await call(s, 'DELETE', `orders/${o.id}/notes/${note.body.id}?force=true`)).status).toBe(200);
-    expect((await call(s, 'GET', `orders/${o.id}/notes/${note.body.id}`)).body.code).toBe(
+    expect((await api(s, 'GET', `orders/${o.id}/notes?type=customer`)).body).toHaveLength(1);
+    expect((await api(s, 'GET', `orders/${o.id}`)).body.date_modified_gmt).toBe(o.date_modified_gmt);
+    expect((await api(s, 'POST', `orders/${o.id}/notes`, {})).body.code).toBe('rest_missing_callback_param');
+    expect((await api(s, 'DELETE', `orders/${o.id}/notes/${note.body.id}`)).status).toBe(501);
+    expect((await api(s, 'DELETE', `orders/${o.id}/notes/${note.body.id}?force=true`)).status).toBe(200);
+    expect((await api(s, 'GET', `orders/${o.id}/notes/${note.body.id}`)).body.code).toBe(
       'woocommerce_rest_invalid_id',
     );
   });
 
   it('meta writes upsert by key and move date_modified', async () => {
     const s = await shop();
-    const o = (await call(s, 'POST', 'orders', { meta_data: [{ key: '_invoice_no', value: '' }] })).body;
+    const o = (await api(s, 'POST', 'orders', { meta_data: [{ key: '_invoice_no', value: '' }] })).body;
     tick();
     const updated = (
-      await call(s, 'PUT', `orders/${o.id}`, { meta_data: [{ key: '_invoice_no', value: '10042' }] })
+      await api(s, 'PUT', `orders/${o.id}`, { meta_data: [{ key: '_invoice_no', value: '10042' }] })
     ).body;
     expect((updated.meta_data as Json[]).filter((m) => m.key === '_invoice_no')).toMatchObject([
       { value: '10042' },

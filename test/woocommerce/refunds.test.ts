@@ -4,42 +4,15 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocommerce/index.ts';
-import { basicAuth } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { WooSandbox } from '../../sandbox/woocommerce/index.ts';
+import { adminApi, api, sandboxes } from './helpers.ts';
 
 type Json = Record<string, unknown>;
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
 
 let clock = Date.parse('2026-03-01T10:00:00Z');
-async function shop(): Promise<WooSandbox> {
-  // A clock the test moves, so `date_modified` changes are not left to timing.
-  const s = await startWooCommerceSandbox({ webhookDelayMs: 600_000, now: () => new Date(clock) });
-  closers.push(() => s.close());
-  return s;
-}
-async function call(s: WooSandbox, method: string, path: string, body?: unknown) {
-  const r = await fetch(`${s.apiUrl}/${path}`, {
-    method,
-    headers: {
-      authorization: basicAuth(s),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: r.status, headers: r.headers, body: (await r.json()) as Json & Json[] };
-}
-async function admin(s: WooSandbox, path: string, body: unknown) {
-  const r = await fetch(`${s.adminUrl}/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, body: (await r.json()) as Json };
-}
+const box = sandboxes({ webhookDelayMs: 600_000, now: () => new Date(clock) });
+const shop = () => box.start();
 async function receiver(): Promise<{ url: string; topics: string[] }> {
   const topics: string[] = [];
   const server = createServer((req, res) => {
@@ -48,14 +21,14 @@ async function receiver(): Promise<{ url: string; topics: string[] }> {
     req.on('end', () => res.end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  box.track(() => new Promise((resolve) => server.close(() => resolve())));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, topics };
 }
 
 /** A paid order: 2 × 100.00 net (25 %) with managed stock 10, shipping 50.00. */
 async function paidOrder(s: WooSandbox, paymentMethod = 'vipps') {
   const p = (
-    await call(s, 'POST', 'products', {
+    await api(s, 'POST', 'products', {
       name: 'Lue',
       sku: 'LUE',
       regular_price: '100.00',
@@ -64,7 +37,7 @@ async function paidOrder(s: WooSandbox, paymentMethod = 'vipps') {
     })
   ).body;
   const order = (
-    await admin(s, 'checkout', {
+    await adminApi(s, 'checkout', {
       billing: { first_name: 'Kari', country: 'NO', email: 'kari@example.no' },
       items: [{ product_id: p.id, quantity: 2 }],
       shipping_line: { method_id: 'flat_rate', cost: '50.00' },
@@ -81,16 +54,16 @@ describe('refunds', () => {
   it('a partial line refund, then the rest: amounts, items, status, refunds[], stock, date_modified, webhook', async () => {
     const s = await shop();
     const hook = await receiver();
-    await call(s, 'POST', 'webhooks', { topic: 'order.updated', delivery_url: hook.url });
+    await api(s, 'POST', 'webhooks', { topic: 'order.updated', delivery_url: hook.url });
     const { product, order } = await paidOrder(s);
     expect(order).toMatchObject({ status: 'processing', total: '312.50', transaction_id: 'tx-1' });
-    expect((await call(s, 'GET', `products/${product.id}`)).body.stock_quantity).toBe(8);
+    expect((await api(s, 'GET', `products/${product.id}`)).body.stock_quantity).toBe(8);
     await s.hub.flush();
     hook.topics.length = 0;
     const line = (order.line_items as Json[])[0]!;
 
     clock += 60_000;
-    const partial = await call(s, 'POST', `orders/${order.id}/refunds`, {
+    const partial = await api(s, 'POST', `orders/${order.id}/refunds`, {
       reason: 'Feil størrelse',
       line_items: [
         { id: line.id, quantity: 1, refund_total: '100.00', refund_tax: [{ id: 1, refund_total: '25.00' }] },
@@ -115,43 +88,43 @@ describe('refunds', () => {
     );
     expect(partial.body.tax_lines as Json[]).toMatchObject([{ rate_id: 1, tax_total: '-25.00' }]);
 
-    let now = (await call(s, 'GET', `orders/${order.id}`)).body;
+    let now = (await api(s, 'GET', `orders/${order.id}`)).body;
     expect(now.status).toBe('processing'); // partial: status unchanged
     expect(now.refunds).toEqual([{ id: partial.body.id, reason: 'Feil størrelse', total: '-125.00' }]);
     expect(now.date_modified_gmt).not.toBe(order.date_modified_gmt);
-    expect((await call(s, 'GET', `products/${product.id}`)).body.stock_quantity).toBe(9); // restocked
+    expect((await api(s, 'GET', `products/${product.id}`)).body.stock_quantity).toBe(9); // restocked
     await s.hub.flush();
     expect(hook.topics).toEqual(['order.updated']);
 
-    const tooMuch = await call(s, 'POST', `orders/${order.id}/refunds`, { amount: '187.51' });
+    const tooMuch = await api(s, 'POST', `orders/${order.id}/refunds`, { amount: '187.51' });
     expect([tooMuch.status, tooMuch.body.code, tooMuch.body.message]).toEqual([
       500,
       'woocommerce_rest_cannot_create_order_refund',
       'Invalid refund amount.',
     ]);
-    const negative = await call(s, 'POST', `orders/${order.id}/refunds`, { amount: '-1' });
+    const negative = await api(s, 'POST', `orders/${order.id}/refunds`, { amount: '-1' });
     expect([negative.status, negative.body.code]).toEqual([400, 'woocommerce_rest_invalid_order_refund']);
 
-    const rest = await call(s, 'POST', `orders/${order.id}/refunds`, { amount: '187.50', api_refund: false });
+    const rest = await api(s, 'POST', `orders/${order.id}/refunds`, { amount: '187.50', api_refund: false });
     expect(rest.body).toMatchObject({ amount: '187.50', refunded_payment: false, line_items: [] });
-    now = (await call(s, 'GET', `orders/${order.id}`)).body;
+    now = (await api(s, 'GET', `orders/${order.id}`)).body;
     expect(now.status).toBe('refunded');
     expect((now.refunds as Json[]).map((r) => r.total)).toEqual(['-187.50', '-125.00']);
 
-    const list = await call(s, 'GET', `orders/${order.id}/refunds`);
+    const list = await api(s, 'GET', `orders/${order.id}/refunds`);
     expect(list.headers.get('x-wp-total')).toBe('2');
-    expect((await call(s, 'GET', `orders/${order.id}/refunds/${rest.body.id}`)).body.amount).toBe('187.50');
-    const all = (await call(s, 'GET', 'refunds')).body;
+    expect((await api(s, 'GET', `orders/${order.id}/refunds/${rest.body.id}`)).body.amount).toBe('187.50');
+    const all = (await api(s, 'GET', 'refunds')).body;
     expect(all.map((r) => r.parent_id)).toEqual([order.id, order.id]);
 
-    expect((await call(s, 'DELETE', `orders/${order.id}/refunds/${rest.body.id}?force=false`)).status).toBe(
+    expect((await api(s, 'DELETE', `orders/${order.id}/refunds/${rest.body.id}?force=false`)).status).toBe(
       501,
     );
     hook.topics.length = 0;
-    const deleted = await call(s, 'DELETE', `orders/${order.id}/refunds/${rest.body.id}`);
+    const deleted = await api(s, 'DELETE', `orders/${order.id}/refunds/${rest.body.id}`);
     expect(deleted.status).toBe(200);
-    expect((await call(s, 'GET', `orders/${order.id}/refunds/${rest.body.id}`)).status).toBe(404);
-    expect(((await call(s, 'GET', `orders/${order.id}`)).body.refunds as Json[]).length).toBe(1);
+    expect((await api(s, 'GET', `orders/${order.id}/refunds/${rest.body.id}`)).status).toBe(404);
+    expect(((await api(s, 'GET', `orders/${order.id}`)).body.refunds as Json[]).length).toBe(1);
     await s.hub.flush();
     expect(hook.topics).toEqual(['order.updated']);
   });
@@ -159,27 +132,27 @@ describe('refunds', () => {
   it('a gateway without refunds makes api_refund fail; the admin path and a hand-set "refunded" status', async () => {
     const s = await shop();
     const { order } = await paidOrder(s, 'bacs');
-    const refused = await call(s, 'POST', `orders/${order.id}/refunds`, { amount: '10.00' });
+    const refused = await api(s, 'POST', `orders/${order.id}/refunds`, { amount: '10.00' });
     expect([refused.status, refused.body.message]).toEqual([
       500,
       'The payment gateway for this order does not support automatic refunds.',
     ]);
-    expect((await call(s, 'GET', `orders/${order.id}/refunds`)).body).toEqual([]);
-    const manual = await admin(s, `orders/${order.id}/refunds`, {
+    expect((await api(s, 'GET', `orders/${order.id}/refunds`)).body).toEqual([]);
+    const manual = await adminApi(s, `orders/${order.id}/refunds`, {
       amount: '10.00',
       api_refund: false,
       reason: 'Rabatt',
     });
     expect(manual.body).toMatchObject({ amount: '10.00', reason: 'Rabatt', refunded_payment: false });
 
-    await call(s, 'PUT', `orders/${order.id}`, { status: 'refunded' });
-    const refunds = (await call(s, 'GET', `orders/${order.id}/refunds`)).body;
+    await api(s, 'PUT', `orders/${order.id}`, { status: 'refunded' });
+    const refunds = (await api(s, 'GET', `orders/${order.id}/refunds`)).body;
     expect(refunds[0]).toMatchObject({
       amount: '302.50',
       reason: 'Order fully refunded.',
       refunded_payment: false,
     });
-    const notes = (await call(s, 'GET', `orders/${order.id}/notes`)).body.map((n) => n.note);
+    const notes = (await api(s, 'GET', `orders/${order.id}/notes`)).body.map((n) => n.note);
     expect(notes.some((n) => String(n).startsWith('Order status set to refunded.'))).toBe(true);
   });
 });

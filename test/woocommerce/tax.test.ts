@@ -3,63 +3,35 @@
  * every example set up through the public API (settings, products, coupons), the order
  * placed through the checkout (admin) or POST /orders, and read back with GET /orders/<id>.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocommerce/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { WooSandbox } from '../../sandbox/woocommerce/index.ts';
 import { COUPON, EXAMPLES, PRODUCTS, type TaxExample } from './fixtures/tax-examples.ts';
-import { basicAuth } from './helpers.ts';
+import { adminApi, api, sandboxes } from './helpers.ts';
 
 type Json = Record<string, unknown>;
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
 
-async function shop(): Promise<WooSandbox> {
-  const s = await startWooCommerceSandbox();
-  closers.push(() => s.close());
-  return s;
-}
-
-async function call(s: WooSandbox, method: string, path: string, body?: unknown) {
-  const r = await fetch(`${s.apiUrl}/${path}`, {
-    method,
-    headers: {
-      authorization: basicAuth(s),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: r.status, body: (await r.json()) as Json & Json[] };
-}
-
-async function admin(s: WooSandbox, path: string, body: unknown, method = 'POST') {
-  const r = await fetch(`${s.adminUrl}/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, body: (await r.json()) as Json };
-}
+const box = sandboxes();
+const shop = () => box.start();
 
 async function place(s: WooSandbox, example: TaxExample): Promise<Json> {
   for (const [id, value] of Object.entries(example.settings)) {
-    expect((await call(s, 'PUT', `settings/tax/${id}`, { value })).status).toBe(200);
+    expect((await api(s, 'PUT', `settings/tax/${id}`, { value })).status).toBe(200);
   }
   const ids = new Map<string, number>();
-  for (const p of PRODUCTS) ids.set(p.sku, (await call(s, 'POST', 'products', p)).body.id as number);
-  if (example.coupon) expect((await call(s, 'POST', 'coupons', COUPON)).status).toBe(201);
+  for (const p of PRODUCTS) ids.set(p.sku, (await api(s, 'POST', 'products', p)).body.id as number);
+  if (example.coupon) expect((await api(s, 'POST', 'coupons', COUPON)).status).toBe(201);
   const address = { first_name: 'Kari', country: example.country ?? 'NO', city: 'Oslo', postcode: '0150' };
   if (example.path === 'rest') {
-    const created = await call(s, 'POST', 'orders', {
+    const created = await api(s, 'POST', 'orders', {
       billing: address,
       line_items: example.items.map((i) => ({ product_id: ids.get(i.sku), quantity: i.quantity })),
       ...(example.shipping ? { shipping_lines: [{ method_id: 'flat_rate', total: example.shipping }] } : {}),
       ...(example.coupon ? { coupon_lines: [{ code: COUPON.code }] } : {}),
     });
     expect(created.status).toBe(201);
-    return (await call(s, 'GET', `orders/${created.body.id}`)).body;
+    return (await api(s, 'GET', `orders/${created.body.id}`)).body;
   }
-  const placed = await admin(s, 'checkout', {
+  const placed = await adminApi(s, 'checkout', {
     billing: address,
     items: example.items.map((i) => ({ product_id: ids.get(i.sku), quantity: i.quantity })),
     ...(example.coupon ? { coupons: [COUPON.code] } : {}),
@@ -67,7 +39,7 @@ async function place(s: WooSandbox, example: TaxExample): Promise<Json> {
     ...(example.vatExempt ? { vat_exempt: true } : {}),
   });
   expect(placed.status).toBe(200);
-  return (await call(s, 'GET', `orders/${placed.body.id}`)).body;
+  return (await api(s, 'GET', `orders/${placed.body.id}`)).body;
 }
 
 describe('tax arithmetic: worked examples', () => {
@@ -107,10 +79,10 @@ describe('tax arithmetic: worked examples', () => {
     const totals: string[] = [];
     for (const mode of ['no', 'yes']) {
       const s = await shop();
-      await call(s, 'PUT', 'settings/tax/woocommerce_tax_round_at_subtotal', { value: mode });
-      const p = (await call(s, 'POST', 'products', { name: 'Kopp', regular_price: '99.90' })).body;
+      await api(s, 'PUT', 'settings/tax/woocommerce_tax_round_at_subtotal', { value: mode });
+      const p = (await api(s, 'POST', 'products', { name: 'Kopp', regular_price: '99.90' })).body;
       const o = (
-        await call(s, 'POST', 'orders', {
+        await api(s, 'POST', 'orders', {
           line_items: [
             { product_id: p.id, quantity: 3 },
             { product_id: p.id, quantity: 1, subtotal: '10.02', total: '9.02' },

@@ -3,35 +3,17 @@
  * that `/products/<id>` cannot write a variation, SKU look-ups that find variations,
  * webhooks under the `product` resource, and order lines with `variation_id`.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocommerce/index.ts';
-import { basicAuth, startPair } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import type { WooSandbox } from '../../sandbox/woocommerce/index.ts';
+import { api, sandboxes, startPair } from './helpers.ts';
 
 type Json = Record<string, unknown>;
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
-async function shop(): Promise<WooSandbox> {
-  const s = await startWooCommerceSandbox({ webhookDelayMs: 600_000 });
-  closers.push(() => s.close());
-  return s;
-}
-async function call(s: WooSandbox, method: string, path: string, body?: unknown) {
-  const r = await fetch(`${s.apiUrl}/${path}`, {
-    method,
-    headers: {
-      authorization: basicAuth(s),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: r.status, headers: r.headers, body: (await r.json()) as Json & Json[] };
-}
+const box = sandboxes({ webhookDelayMs: 600_000 });
+const shop = () => box.start();
 
 async function genser(s: WooSandbox) {
   const parent = (
-    await call(s, 'POST', 'products', {
+    await api(s, 'POST', 'products', {
       name: 'Genser',
       type: 'variable',
       regular_price: '999',
@@ -39,14 +21,14 @@ async function genser(s: WooSandbox) {
       attributes: [{ id: 0, name: 'Farge', variation: true, options: ['Blå', 'Rød'] }],
     })
   ).body;
-  const blue = await call(s, 'POST', `products/${parent.id}/variations`, {
+  const blue = await api(s, 'POST', `products/${parent.id}/variations`, {
     sku: 'GENSER-BLA',
     regular_price: '499.00',
     attributes: [{ id: 0, name: 'Farge', option: 'Blå' }],
     manage_stock: true,
     stock_quantity: 5,
   });
-  const red = await call(s, 'POST', `products/${parent.id}/variations`, {
+  const red = await api(s, 'POST', `products/${parent.id}/variations`, {
     sku: 'GENSER-ROD',
     regular_price: '449.00',
     tax_class: 'zero-rate',
@@ -74,54 +56,54 @@ describe('variations', () => {
       attributes: [{ id: 0, name: 'Farge', option: 'Blå' }],
     });
     expect(String(blue.permalink)).toContain('?attribute_farge=');
-    const p = (await call(s, 'GET', `products/${parent.id}`)).body;
+    const p = (await api(s, 'GET', `products/${parent.id}`)).body;
     expect([p.variations, p.price]).toEqual([[blue.id, red.id], '449.00']);
-    expect((await call(s, 'GET', `products/${parent.id}/variations`)).headers.get('x-wp-total')).toBe('2');
-    const dup = await call(s, 'POST', `products/${parent.id}/variations`, { sku: 'GENSER-BLA' });
+    expect((await api(s, 'GET', `products/${parent.id}/variations`)).headers.get('x-wp-total')).toBe('2');
+    const dup = await api(s, 'POST', `products/${parent.id}/variations`, { sku: 'GENSER-BLA' });
     expect([dup.status, dup.body.code]).toEqual([400, 'product_invalid_sku']);
-    expect((await call(s, 'POST', 'products', { name: 'X', sku: 'GENSER-ROD' })).body.code).toBe(
+    expect((await api(s, 'POST', 'products', { name: 'X', sku: 'GENSER-ROD' })).body.code).toBe(
       'product_invalid_sku',
     );
-    const upd = await call(s, 'PUT', `products/${parent.id}/variations/${red.id}`, { sale_price: '399.00' });
+    const upd = await api(s, 'PUT', `products/${parent.id}/variations/${red.id}`, { sale_price: '399.00' });
     expect(upd.body).toMatchObject({ price: '399.00', on_sale: true });
-    expect((await call(s, 'GET', `products/${parent.id}`)).body.price).toBe('399.00');
-    expect((await call(s, 'GET', `products/999/variations`)).body.code).toBe(
+    expect((await api(s, 'GET', `products/${parent.id}`)).body.price).toBe('399.00');
+    expect((await api(s, 'GET', `products/999/variations`)).body.code).toBe(
       'woocommerce_rest_product_variation_invalid_parent',
     );
-    expect((await call(s, 'GET', `products/${parent.id}/variations/${parent.id}`)).body.code).toBe(
+    expect((await api(s, 'GET', `products/${parent.id}/variations/${parent.id}`)).body.code).toBe(
       'woocommerce_rest_product_variation_invalid_id',
     );
-    const gone = await call(s, 'DELETE', `products/${parent.id}/variations/${red.id}?force=true`);
+    const gone = await api(s, 'DELETE', `products/${parent.id}/variations/${red.id}?force=true`);
     expect(gone.status).toBe(200);
-    expect((await call(s, 'GET', `products/${parent.id}`)).body.variations).toEqual([blue.id]);
+    expect((await api(s, 'GET', `products/${parent.id}`)).body.variations).toEqual([blue.id]);
   });
 
   it('/products/<id> reads a variation but refuses to write or delete it; listings and SKU look-ups', async () => {
     const s = await shop();
     const { parent, blue } = await genser(s);
-    const read = await call(s, 'GET', `products/${blue.id}`);
+    const read = await api(s, 'GET', `products/${blue.id}`);
     expect([read.status, read.body.type, read.body.parent_id]).toEqual([200, 'variation', parent.id]);
     for (const [method, body] of [
       ['PUT', { name: 'x' }],
       ['DELETE', undefined],
     ] as const) {
-      const refused = await call(s, method, `products/${blue.id}`, body);
+      const refused = await api(s, method, `products/${blue.id}`, body);
       expect([refused.status, refused.body.code, refused.body.message]).toEqual([
         404,
         'woocommerce_rest_product_invalid_id',
         'To manipulate product variations you should use the /products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.',
       ]);
     }
-    const batch = await call(s, 'POST', 'products/batch', { update: [{ id: blue.id, name: 'x' }] });
+    const batch = await api(s, 'POST', 'products/batch', { update: [{ id: blue.id, name: 'x' }] });
     expect(((batch.body.update as Json[])[0]!.error as Json).code).toBe(
       'woocommerce_rest_product_invalid_id',
     );
     // A plain listing has no variations; a SKU look-up finds them.
-    expect((await call(s, 'GET', 'products?per_page=100')).body.map((p) => p.id)).toEqual([parent.id]);
-    expect((await call(s, 'GET', 'products?sku=GENSER-BLA')).body.map((p) => p.id)).toEqual([blue.id]);
-    expect((await call(s, 'GET', 'products?search_sku=genser')).body).toHaveLength(2);
+    expect((await api(s, 'GET', 'products?per_page=100')).body.map((p) => p.id)).toEqual([parent.id]);
+    expect((await api(s, 'GET', 'products?sku=GENSER-BLA')).body.map((p) => p.id)).toEqual([blue.id]);
+    expect((await api(s, 'GET', 'products?search_sku=genser')).body).toHaveLength(2);
     // Variation batch.
-    const vb = await call(s, 'POST', `products/${parent.id}/variations/batch`, {
+    const vb = await api(s, 'POST', `products/${parent.id}/variations/batch`, {
       create: [
         { sku: 'GENSER-GRONN', regular_price: '459.00', attributes: [{ name: 'Farge', option: 'Grønn' }] },
       ],
@@ -135,7 +117,7 @@ describe('variations', () => {
     const s = await shop();
     const { parent, blue, red } = await genser(s);
     const o = (
-      await call(s, 'POST', 'orders', {
+      await api(s, 'POST', 'orders', {
         status: 'processing',
         line_items: [
           { variation_id: blue.id, quantity: 2 },
@@ -161,12 +143,12 @@ describe('variations', () => {
       tax_class: 'zero-rate',
       total_tax: '0.00',
     });
-    expect((await call(s, 'GET', `products/${parent.id}/variations/${blue.id}`)).body.stock_quantity).toBe(3);
+    expect((await api(s, 'GET', `products/${parent.id}/variations/${blue.id}`)).body.stock_quantity).toBe(3);
   });
 
   it('variation writes fire product webhooks with the variation id; the connector parses them', async () => {
     const { sandbox, connector } = await startPair({ webhookDelayMs: 600_000 });
-    closers.push(() => sandbox.close());
+    box.track(() => sandbox.close());
     const seen: Array<{ topic: string; id: unknown; type: unknown }> = [];
     const { createServer } = await import('node:http');
     const server = createServer((req, res) => {
@@ -190,10 +172,10 @@ describe('variations', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    box.track(() => new Promise((resolve) => server.close(() => resolve())));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
-    await call(sandbox, 'POST', 'webhooks', { topic: 'product.created', delivery_url: url });
-    await call(sandbox, 'POST', 'webhooks', { topic: 'product.updated', delivery_url: url });
+    await api(sandbox, 'POST', 'webhooks', { topic: 'product.created', delivery_url: url });
+    await api(sandbox, 'POST', 'webhooks', { topic: 'product.updated', delivery_url: url });
     await sandbox.hub.flush();
     const { parent, blue } = await genser(sandbox);
     await sandbox.hub.flush();

@@ -11,6 +11,7 @@
  * - a class without a matching rate gives no taxes at all (not a 0 % entry).
  */
 import { Decimal } from '../money.ts';
+import { sanitizeTitle } from '../slug.ts';
 import type { CalcRate } from './calc.ts';
 
 export interface TaxRateRec {
@@ -156,17 +157,7 @@ export function rateLabel(rate: TaxRateRec | undefined): string {
   return rate?.name ? rate.name : 'Tax';
 }
 
-/** `sanitize_title` for a class name (`remove_accents` folds æ, ø, å). */
+/** `sanitize_title` for a class name. */
 export function classSlug(name: string): string {
-  return (
-    name
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/ø/g, 'o')
-      .replace(/æ/g, 'ae')
-      .replace(/å/g, 'a')
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'class'
-  );
+  return sanitizeTitle(name, 'class');
 }
