@@ -4,12 +4,16 @@
  * VAT-exempt buyers, variations, refunds and payment methods — and every order's amounts
  * reconciling the way WooCommerce's do.
  */
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { Decimal } from 'decimal.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stateView } from '../../sandbox/woocommerce/admin.ts';
 import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocommerce/index.ts';
 import { isValidOrgNumber } from '../../sandbox/woocommerce/org-number.ts';
 import type { SeedOptions } from '../../sandbox/woocommerce/seed.ts';
+import orderSchema from '../../schemas/woocommerce/order.schema.json' with { type: 'json' };
+import productSchema from '../../schemas/woocommerce/product.schema.json' with { type: 'json' };
 
 type Json = Record<string, unknown>;
 const closers: Array<() => Promise<void>> = [];
@@ -33,14 +37,14 @@ const FULL: SeedOptions = {
   payments: true,
 };
 
-async function seeded(options: SeedOptions): Promise<{ s: WooSandbox; state: Record<string, Json[]> }> {
+async function seeded(
+  options: SeedOptions,
+): Promise<{ s: WooSandbox; state: Record<string, Json[]>; raw: Record<string, Json[]> }> {
   const s = await startWooCommerceSandbox({ seed: options });
   closers.push(() => s.close());
-  const state = JSON.parse(JSON.stringify(stateView(s.state)).replaceAll(s.url, 'URL')) as Record<
-    string,
-    Json[]
-  >;
-  return { s, state };
+  const raw = stateView(s.state) as Record<string, Json[]>;
+  const state = JSON.parse(JSON.stringify(raw).replaceAll(s.url, 'URL')) as Record<string, Json[]>;
+  return { s, state, raw };
 }
 
 const d = (v: unknown) => new Decimal(String(v ?? 0));
@@ -48,7 +52,7 @@ const meta = (o: Json, key: string) => (o.meta_data as Json[]).find((m) => m.key
 
 describe('seed options', () => {
   it('covers every option, deterministically', async () => {
-    const { state } = await seeded(FULL);
+    const { state, raw } = await seeded(FULL);
     expect((await seeded(FULL)).state).toEqual(state);
     const orders = state.orders!;
     expect(orders.every((o) => o.prices_include_tax === true && o.created_via === 'checkout')).toBe(true);
@@ -92,6 +96,16 @@ describe('seed options', () => {
     for (const o of orders.filter((x) => x.status === 'refunded')) {
       expect((o.refunds as Json[]).map((r) => r.total)).toEqual([`-${o.total}`]);
     }
+
+    // Orders and (non-variation) products still fit the engine's entity schemas.
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    addFormats.default(ajv);
+    const validOrder = ajv.compile(orderSchema);
+    const validProduct = ajv.compile(productSchema);
+    for (const o of raw.orders!)
+      if (!validOrder(o)) throw new Error(`order ${(o as Json).id}: ${ajv.errorsText(validOrder.errors)}`);
+    for (const p of raw.products!.filter((x) => x.type !== 'variation'))
+      if (!validProduct(p)) throw new Error(`product ${(p as Json).id}: ${ajv.errorsText(validProduct.errors)}`);
 
     for (const o of orders) {
       if (o.status === 'on-hold') expect([o.payment_method, o.date_paid_gmt]).toEqual(['bacs', null]);
