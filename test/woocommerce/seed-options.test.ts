@@ -105,7 +105,8 @@ describe('seed options', () => {
     for (const o of raw.orders!)
       if (!validOrder(o)) throw new Error(`order ${(o as Json).id}: ${ajv.errorsText(validOrder.errors)}`);
     for (const p of raw.products!.filter((x) => x.type !== 'variation'))
-      if (!validProduct(p)) throw new Error(`product ${(p as Json).id}: ${ajv.errorsText(validProduct.errors)}`);
+      if (!validProduct(p))
+        throw new Error(`product ${(p as Json).id}: ${ajv.errorsText(validProduct.errors)}`);
 
     for (const o of orders) {
       if (o.status === 'on-hold') expect([o.payment_method, o.date_paid_gmt]).toEqual(['bacs', null]);
