@@ -3,7 +3,8 @@
  *
  * The real engine (compiled shipped mappings, JSONata evaluation, AJV validation of the
  * payload, the three-way merge, JSON Patch building, the SQLite link store with intents and
- * links) runs against connectors held in memory that answer at once (lib/memory-connector.ts),
+ * links) runs against the memory connector (engine/connectors/memory), answering at once and
+ * standing in for WooCommerce and PowerOffice Go with their real entity descriptors,
  * over orders of exactly 5 product lines whose customers and products are already linked.
  * Measured per order, one at a time (concurrency 1), after a warm-up:
  * - create: map header + 5 lines, validate, intent, create, link (what a backfill does),
@@ -19,13 +20,15 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Decimal } from 'decimal.js';
 import { connectors as registry } from '../engine/connectors/index.ts';
+import { MEMORY_SYSTEM, MemorySystem } from '../engine/connectors/memory/index.ts';
 import { entities as poEntities } from '../engine/connectors/poweroffice-go/entities.ts';
-import type { Connector, EntityRecord } from '../engine/connectors/types.ts';
+import type { Connector, EntityDescriptor, EntityRecord } from '../engine/connectors/types.ts';
 import { entities as wooEntities } from '../engine/connectors/woocommerce/entities.ts';
 import { zonedDate } from '../engine/mapping/functions/dates.ts';
 import { loadProject } from '../engine/mapping/project.ts';
 import { createLogger } from '../engine/observability/logger.ts';
 import { createRuntime } from '../engine/runtime.ts';
+import { CountingStore } from '../engine/store/counting-store.ts';
 import { openStore } from '../engine/store/open-store.ts';
 import { MappingState, type StateBackend } from '../engine/store/sync-state.ts';
 import { SyncEngine } from '../engine/sync/engine.ts';
@@ -33,14 +36,34 @@ import { mappingEval } from '../engine/sync/mapping-eval.ts';
 import { startWooCommerceSandbox } from '../sandbox/woocommerce/index.ts';
 import { render } from '../sandbox/woocommerce/routes.ts';
 import type { BenchContext, Benchmark } from './lib/context.ts';
-import { CountingStore } from './lib/counting-store.ts';
 import { fillShop } from './lib/dataset.ts';
 import { writeConfig } from './lib/env.ts';
-import { MemoryConnector } from './lib/memory-connector.ts';
 
 type Rec = Record<string, unknown>;
 const B = '3. engine cost';
 const TARGET_US = 2000;
+
+/**
+ * A memory system standing in for a vendor kind: its real entity descriptors (ids,
+ * timestamps, schemas, guard fields), records handed back as stored, new ids as uuids.
+ */
+function standIn(
+  kind: string,
+  descriptors: Readonly<Record<string, EntityDescriptor>>,
+  idField: string,
+  children?: Record<string, readonly string[]>,
+): MemorySystem {
+  let seq = 1_000_000;
+  return new MemorySystem({
+    kind,
+    entities: Object.fromEntries(
+      Object.entries(descriptors).map(([name, descriptor]) => [name, { idField, descriptor }]),
+    ),
+    pageSize: 100,
+    newId: () => `00000000-0000-4000-8000-${String(seq++).padStart(12, '0')}`,
+    ...(children ? { children } : {}),
+  });
+}
 
 /** Links for customers and products, as an earlier run would have left them. */
 async function preLink(store: StateBackend, mapping: string, pairs: Array<[string, string]>) {
@@ -173,15 +196,15 @@ async function measure(
       'product',
       [...productIds].map(([w, p]) => [String(w), p]),
     );
-    const wooConn = new MemoryConnector('woocommerce', wooEntities, 'id');
-    const poConn = new MemoryConnector('poweroffice-go', poEntities, 'Id', {
-      salesorder: ['salesorderline'],
-    });
+    const woo = standIn('woocommerce', wooEntities, 'id');
+    const po = standIn('poweroffice-go', poEntities, 'Id', { salesorder: ['salesorderline'] });
+    const connect = (system: MemorySystem) =>
+      registry.get('memory')!.create({ [MEMORY_SYSTEM]: system }, createRuntime());
     const engine = new SyncEngine({
       mappings: project.mappings,
       connectors: new Map<string, Connector>([
-        ['woocommerce', wooConn],
-        ['poweroffice-go', poConn],
+        ['woocommerce', connect(woo)],
+        ['poweroffice-go', connect(po)],
       ]),
       store,
       runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
@@ -190,7 +213,8 @@ async function measure(
     });
     const label = storeUri.startsWith('memory') ? 'memory store' : 'SQLite store';
     const timeRun = async (records: Rec[], what: string): Promise<Timing> => {
-      wooConn.records.set('order', new Map(records.map((o) => [String(o.id), o as EntityRecord])));
+      woo.clear('order');
+      woo.seed('order', records as EntityRecord[]);
       const ops = store.total();
       const cpu = process.cpuUsage();
       const started = process.hrtime.bigint();
@@ -215,7 +239,7 @@ async function measure(
     const measured = orders.slice(warmup);
     const create = await timeRun(measured, 'create');
     const sample = measured.at(-1)!;
-    const engineCreate = poConn.lastCreate!;
+    const engineCreate = po.lastCreate!;
     const hand = handWrittenPayload(
       sample,
       (id) => customerIds.get(id)!,

@@ -3,7 +3,8 @@
  * any diagnostic error or missing variable), build one Runtime (logger with every secret
  * scrubbed, Prometheus-backed telemetry, one rate limiter per credential), the connectors,
  * the link store, the engine and the service; check credentials; listen; and in `--sandbox`
- * mode start the sandboxes first and register the shop's webhooks last.
+ * mode start the sandboxes of the kinds the systems use (from the connector specs) and wire
+ * them to the service once it listens (the shop registers its webhooks).
  *
  * Returns a handle whose `stop()` runs the bounded graceful shutdown. Signal handling and
  * printing stay in the CLI command, so tests can boot a service in-process.
@@ -72,23 +73,22 @@ export async function bootService(options: BootOptions): Promise<RunningService 
   let sandboxes: RunningSandboxes | undefined;
   const cleanup: Array<() => Promise<void>> = [];
   try {
-    if (options.sandbox) {
-      sandboxes = await startSandboxes(options.sandbox);
-      cleanup.push(() => sandboxes!.close());
-    }
     const project = await loadProject({
       configPath: options.configPath,
       cwd: options.cwd,
       env: options.env,
       // In sandbox mode the systems are pointed at the sandboxes, whatever the environment says.
-      requireEnv: !sandboxes,
+      requireEnv: !options.sandbox,
       registry: options.registry,
     });
     if (hasErrors(project.diagnostics) || !project.config) {
-      await runAll(cleanup);
       return { ok: false, diagnostics: project.diagnostics };
     }
     const config = project.config;
+    if (options.sandbox) {
+      sandboxes = await startSandboxes(options.registry, config.systems, options.sandbox);
+      cleanup.push(() => sandboxes!.close());
+    }
     const sandboxSecrets = sandboxes ? sandboxes.pointSystems(config.systems) : [];
     const serviceSection = (config.sections.service ?? {}) as Record<string, unknown>;
     // The demo should show PowerOffice edits travelling too (it has no webhooks): poll the
@@ -175,11 +175,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       { url, mappings: port.mappings.map((m) => m.name), store: store.description },
       'mapsync serve listening',
     );
-    if (sandboxes) {
-      for (const source of webhookSources.filter((s) => s.kind === 'woocommerce')) {
-        await sandboxes.registerWebhooks(url, source.name);
-      }
-    }
+    await sandboxes?.connectService(url, config.systems);
     return {
       ok: true,
       url,

@@ -80,7 +80,7 @@ describe('created records in the match index', () => {
       },
       { mode: 'incremental', dryRun: false, mappings },
     );
-    shop.seed(
+    shop.system.seed(
       'customer',
       Array.from({ length: 20 }, (_, i) => ({
         id: String(i + 1),
@@ -92,7 +92,7 @@ describe('created records in the match index', () => {
     );
     const mr = run.mappingRun('customer');
     await runMapping(mr);
-    expect(erp.all('customer')).toHaveLength(20);
+    expect(erp.system.all('customer')).toHaveLength(20);
     return (await mr.targetIndex()).size;
   }
 
