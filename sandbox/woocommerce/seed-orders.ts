@@ -10,12 +10,13 @@
  * Statuses are set as stored data (no transitions: no notes, no stock moves), as in a shop
  * whose history is imported.
  */
+
+import { orgNumber } from '../common/org-number.ts';
 import type { Random } from '../common/random.ts';
 import { checkoutOrder } from './checkout.ts';
 import { datePair } from './dates.ts';
 import { dec, formatDp, stored } from './money.ts';
 import { CORE_STATUSES } from './orders.ts';
-import { orgNumber } from './org-number.ts';
 import { gateway } from './payments.ts';
 import { createRefund, type RefundLineInput } from './refunds.ts';
 import type { SeedOptions } from './seed.ts';

@@ -8,9 +8,9 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { Decimal } from 'decimal.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { validOrganizationNumber } from '../../sandbox/common/org-number.ts';
 import { stateView } from '../../sandbox/woocommerce/admin.ts';
 import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocommerce/index.ts';
-import { isValidOrgNumber } from '../../sandbox/woocommerce/org-number.ts';
 import type { SeedOptions } from '../../sandbox/woocommerce/seed.ts';
 import orderSchema from '../../schemas/woocommerce/order.schema.json' with { type: 'json' };
 import productSchema from '../../schemas/woocommerce/product.schema.json' with { type: 'json' };
@@ -62,7 +62,7 @@ describe('seed options', () => {
 
     const companies = orders.filter((o) => (o.billing as Json).company && meta(o, '_billing_org_nr'));
     expect(companies.length).toBeGreaterThan(20);
-    const valid = companies.filter((o) => isValidOrgNumber(String(meta(o, '_billing_org_nr'))));
+    const valid = companies.filter((o) => validOrganizationNumber(String(meta(o, '_billing_org_nr'))));
     expect(valid.length).toBeGreaterThan(companies.length / 2);
     expect(valid.length).toBeLessThan(companies.length); // a few fail the mod-11 check
 
