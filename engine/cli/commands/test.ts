@@ -1,17 +1,20 @@
 /**
  * `mapsync test [PATH...]`: run the mapping tests (`*.test.yaml`) beside the mappings, each
  * case twice, through the same functions the sync engine uses. A failure is reported at the
- * case's line with one line per difference. Exit 0 when all pass, 1 when one fails, 2 when
- * the files themselves have errors (nothing is run then).
+ * case's line with one line per difference; `--format` also gives JSON, JUnit XML or GitHub
+ * annotations. Exit 0 when all pass, 1 when one fails, 2 when the files themselves have
+ * errors (nothing is run then).
  */
 import type { Command } from 'commander';
-import { formatDiagnostic, hasErrors, sortDiagnostics } from '../../diagnostics/diagnostic.ts';
+import { type Diagnostic, hasErrors, sortDiagnostics } from '../../diagnostics/diagnostic.ts';
 import { checkFiles } from '../../mapping/check-files.ts';
-import { runTestFiles } from '../../mapping/testing/run-tests.ts';
+import { type CaseResult, runTestFiles } from '../../mapping/testing/run-tests.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT_CONFIG, EXIT_FAILED } from '../exit-codes.ts';
-import { printDiagnostics } from '../print.ts';
+import { formatOption, reportDiagnostics } from '../print.ts';
 import { openWorkspace } from '../workspace.ts';
+
+type TestFormat = 'text' | 'json' | 'junit' | 'github';
 
 export function register(program: Command, deps: CliDeps): void {
   program
@@ -21,12 +24,18 @@ export function register(program: Command, deps: CliDeps): void {
       'Run the mapping tests (*.test.yaml) found under the paths: each case maps its input record (links stubbed by the case) and compares the output with equals / contains / skipped. Every case runs twice to prove the mapping is deterministic.',
     )
     .argument('[paths...]', 'folders or files (default: the mappings folder of mapsync.yaml, else mappings/)')
+    .addOption(
+      formatOption(
+        ['text', 'json', 'junit', 'github'],
+        'text; json; junit (JUnit XML: one test case per case and run); github (annotations on the pull request)',
+      ),
+    )
     .option('-c, --config <file>', 'mapsync.yaml to read systems from (default: ./mapsync.yaml when present)')
     .addHelpText(
       'after',
       '\nExit status: 0 when every case passes, 1 when one fails, 2 when the files have errors.',
     )
-    .action(async (paths: string[], options: { config?: string }) => {
+    .action(async (paths: string[], options: { format: TestFormat; config?: string }) => {
       const workspace = await openWorkspace(deps, paths, options.config);
       const checked = await checkFiles(workspace.paths, {
         registry: deps.registry,
@@ -36,26 +45,60 @@ export function register(program: Command, deps: CliDeps): void {
       });
       const diagnostics = sortDiagnostics([...workspace.configDiagnostics, ...checked.diagnostics]);
       if (hasErrors(diagnostics)) {
-        printDiagnostics(deps, diagnostics, false);
+        await report(deps, options.format, diagnostics, []);
         deps.err('mapsync test: the files have errors; no test was run\n');
         deps.setExitCode(EXIT_CONFIG);
         return;
       }
       const results = await runTestFiles(checked.tests, new Map(checked.mappings.map((m) => [m.name, m])));
-      for (const result of results.filter((r) => !r.passed)) {
-        const line = formatDiagnostic({
-          file: result.file,
-          ...result.position,
-          severity: 'error',
-          code: 'TEST_FAILED',
-          message: `case "${result.name}" of mapping "${result.mapping}" failed:`,
-        });
-        deps.out(`${line}\n${result.details.map((d) => `    ${d}\n`).join('')}`);
-      }
+      await report(deps, options.format, [], results);
       const failed = results.filter((r) => !r.passed).length;
       const files = new Set(results.map((r) => r.file)).size;
-      deps.out(`${results.length - failed} passed, ${failed} failed\n`);
       deps.err(`mapsync test: ${results.length} cases in ${files} files\n`);
       deps.setExitCode(failed > 0 ? EXIT_FAILED : 0);
     });
+}
+
+/** A failing case as a diagnostic at its line (details indented below it in text). */
+function failure(result: CaseResult): Diagnostic {
+  return {
+    file: result.file,
+    ...result.position,
+    severity: 'error',
+    code: 'TEST_FAILED',
+    message: `case "${result.name}" of mapping "${result.mapping}" failed:`,
+  };
+}
+
+async function report(
+  deps: CliDeps,
+  format: TestFormat,
+  diagnostics: readonly Diagnostic[],
+  results: readonly CaseResult[],
+): Promise<void> {
+  const failed = results.filter((r) => !r.passed);
+  const counts = `${results.length - failed.length} passed, ${failed.length} failed\n`;
+  if (format === 'junit') {
+    const { toJUnit } = await import('../../mapping/testing/junit.ts');
+    deps.out(await toJUnit(results, diagnostics));
+  } else if (format === 'json') {
+    const cases = results.map(({ position, ...r }) => ({ ...r, ...position }));
+    const body = { diagnostics, cases, passed: results.length - failed.length, failed: failed.length };
+    deps.out(`${JSON.stringify(body, null, 2)}\n`);
+  } else if (format === 'github') {
+    const annotations = [
+      ...diagnostics,
+      ...failed.map((r) => ({ ...failure(r), message: [failure(r).message, ...r.details].join('\n') })),
+    ];
+    await reportDiagnostics(deps, annotations, 'github');
+    if (diagnostics.length === 0) deps.out(counts);
+  } else if (diagnostics.length > 0) {
+    await reportDiagnostics(deps, diagnostics, 'text');
+  } else {
+    for (const r of failed) {
+      await reportDiagnostics(deps, [failure(r)], 'text');
+      deps.out(r.details.map((d) => `    ${d}\n`).join(''));
+    }
+    deps.out(counts);
+  }
 }
