@@ -14,6 +14,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ciExample } from './ci-example.ts';
 import { engineCost } from './engine-cost.ts';
 import { latency } from './latency.ts';
 import { type Benchmark, startRun } from './lib/context.ts';
@@ -23,7 +24,7 @@ import { requestsPerRecord } from './requests-per-record.ts';
 import { scaleMemory } from './scale-memory.ts';
 import { throughput } from './throughput.ts';
 
-const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory, latency];
+const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory, latency, ciExample];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
