@@ -8,6 +8,8 @@
  * - `GET /__admin/state`: everything, rendered as the API would
  * - `PUT /__admin/rate-limit` `{ "rps": 10 }` or `{ "rps": false }`
  * - `POST /__admin/revoke-tokens`: invalidate every issued token
+ * - `PUT /__admin/client` `{ "active": false }`: the client removed the integration (tokens
+ *   refused with `invalid_client` until `{ "active": true }`)
  * - `PUT /__admin/settings` `{ "problemDetailsCase": "lower" | "pascal", "paginationHeader": bool }`
  */
 import type { FastifyInstance } from 'fastify';
@@ -95,6 +97,13 @@ export function registerAdmin(
   app.post('/__admin/revoke-tokens', async () => {
     tokens.revokeAll();
     return { ok: true };
+  });
+
+  app.put<{ Body: { active?: unknown } }>('/__admin/client', async (request, reply) => {
+    if (typeof request.body?.active !== 'boolean')
+      return reply.code(400).send({ error: 'active: true | false' });
+    tokens.setClientActive(request.body.active);
+    return { active: request.body.active };
   });
 
   app.put<{ Body: { problemDetailsCase?: string; paginationHeader?: boolean } }>(
