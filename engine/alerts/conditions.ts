@@ -48,7 +48,7 @@ export const MAX_IDS = 10;
 const STOP_REASONS: Array<[RegExp, string]> = [
   [/^DELETE_LIMIT_EXCEEDED$/, 'the delete circuit breaker tripped'],
   [/^DELETE_MODE_UNSUPPORTED$/, 'a delete policy the system does not support'],
-  [/^CONNECTOR_/, 'a request the run needs (such as a listing) failed'],
+  [/^CONNECTOR_/, 'a request the run needs, such as a listing, failed'],
   [/^INTERNAL$/, 'an internal error'],
 ];
 
@@ -81,7 +81,7 @@ export function describe(c: Condition): string {
     case 'manual-conflict':
       return `mapping "${c.mapping}": ${plural(c.count ?? 0, 'conflict')} waiting for a manual decision${list(c.ids, c.count)}`;
     case 'webhook-disabled':
-      return `${c.system} disabled ${plural(c.count ?? 0, 'webhook')} to this service after delivery failures${list(c.ids, c.count)}${c.topics?.length ? `: ${c.topics.join(', ')}` : ''}; re-activate ${c.count === 1 ? 'it' : 'them'} in the shop`;
+      return `${c.system} disabled ${plural(c.count ?? 0, 'webhook')} to this service after delivery failures${list(c.ids, c.count, c.count === 1 ? 'id ' : 'ids ')}${c.topics?.length ? `: ${c.topics.join(', ')}` : ''}; re-activate ${c.count === 1 ? 'it' : 'them'} in the shop`;
     case 'credentials-refused':
       return `${c.system} refused the credentials (${c.code}); every mapping using it is stopped`;
   }
