@@ -53,9 +53,9 @@ const STOP_REASONS: Array<[RegExp, string]> = [
 ];
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const list = (ids: readonly string[] | undefined, total: number | undefined) =>
+const list = (ids: readonly string[] | undefined, total: number | undefined, what = '') =>
   ids && ids.length > 0
-    ? ` (${ids.join(', ')}${total !== undefined && total > ids.length ? ', …' : ''})`
+    ? ` (${what}${ids.join(', ')}${total !== undefined && total > ids.length ? ', …' : ''})`
     : '';
 const codes = (c: Record<string, number> | undefined) =>
   c && Object.keys(c).length > 0
