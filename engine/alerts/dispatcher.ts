@@ -26,7 +26,7 @@ export class Dispatcher {
   private readonly queues: ChannelQueue[];
   private statusUrl = '';
 
-  constructor(private readonly options: DispatcherOptions) {
+  constructor(options: DispatcherOptions) {
     this.queues = options.channels.map((channel) => new ChannelQueue(channel, options, () => this.statusUrl));
   }
 

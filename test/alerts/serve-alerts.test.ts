@@ -188,7 +188,7 @@ describe('alerts from mapsync serve', () => {
     expect(slackTexts().at(-1)).toContain(`<${running.url}/|Status page>`);
     const mail = (await smtp.mails()).at(-1)!;
     expect(mail).toMatchObject({ user: SMTP.user, to: ['ops@example.test'] });
-    expect(mail.subject).toBe('[test-shop] FIRING: ' + firing!.summary);
+    expect(mail.subject).toBe(`[test-shop] FIRING: ${firing!.summary}`);
     expect(mail.text).toContain(`Status page: ${running.url}/`);
   });
 
