@@ -1,4 +1,5 @@
 /** What every alert channel implements, and how a failed delivery says whether to retry. */
+import got from 'got';
 import type { AlertMessage } from '../message.ts';
 
 export interface Channel {
@@ -30,3 +31,28 @@ export function checkStatus(channel: string, status: number): void {
 
 /** Timeout of one delivery attempt. */
 export const SEND_TIMEOUT_MS = 5000;
+
+/**
+ * POST for the HTTP channels: one attempt (the dispatcher decides about retries), a bounded
+ * time, no redirects; a network failure or a non-2xx answer becomes a DeliveryError that
+ * names the channel and the status, never the URL (it may hold a token).
+ */
+export function httpPoster(
+  channel: string,
+): (url: string, body: { body?: string; json?: unknown; headers: Record<string, string> }) => Promise<void> {
+  const http = got.extend({
+    timeout: { request: SEND_TIMEOUT_MS },
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+    followRedirect: false,
+  });
+  return async (url, options) => {
+    let status: number;
+    try {
+      ({ statusCode: status } = await http.post(url, options));
+    } catch (error) {
+      throw new DeliveryError(`${channel}: ${(error as { code?: string }).code ?? 'request failed'}`, true);
+    }
+    checkStatus(channel, status);
+  };
+}

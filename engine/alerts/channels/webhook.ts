@@ -10,9 +10,8 @@
  * time, refuse timestamps older than 5 minutes, ignore a delivery id seen before.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import got from 'got';
 import { type AlertMessage, payload } from '../message.ts';
-import { type Channel, checkStatus, DeliveryError, SEND_TIMEOUT_MS } from './channel.ts';
+import { type Channel, httpPoster } from './channel.ts';
 
 export function signature(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -25,12 +24,7 @@ export function webhookChannel(options: {
   userAgent: string;
   now?: () => Date;
 }): Channel {
-  const http = got.extend({
-    timeout: { request: SEND_TIMEOUT_MS },
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    followRedirect: false,
-  });
+  const post = httpPoster(options.name);
   // One delivery id per message, kept across its retries.
   const deliveries = new WeakMap<AlertMessage, string>();
   return {
@@ -44,25 +38,16 @@ export function webhookChannel(options: {
       }
       const body = JSON.stringify(payload(message, delivery));
       const timestamp = String(Math.floor((options.now?.() ?? new Date()).getTime() / 1000));
-      let status: number;
-      try {
-        ({ statusCode: status } = await http.post(options.url, {
-          body,
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': options.userAgent,
-            'x-mapsync-delivery': delivery,
-            'x-mapsync-timestamp': timestamp,
-            'x-mapsync-signature': signature(options.secret, timestamp, body),
-          },
-        }));
-      } catch (error) {
-        throw new DeliveryError(
-          `${options.name}: ${(error as { code?: string }).code ?? 'request failed'}`,
-          true,
-        );
-      }
-      checkStatus(options.name, status);
+      await post(options.url, {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': options.userAgent,
+          'x-mapsync-delivery': delivery,
+          'x-mapsync-timestamp': timestamp,
+          'x-mapsync-signature': signature(options.secret, timestamp, body),
+        },
+      });
     },
   };
 }
