@@ -142,6 +142,13 @@ class ChannelQueue {
           'alerts: delivery failed; retrying',
         );
         await wait(delays[attempt]!, this.stopping.signal);
+        if (this.stopping.signal.aborted) {
+          this.options.logger.error(
+            { ...log, attempt: attempt + 1, reason },
+            'alerts: delivery failed; given up at shutdown',
+          );
+          return;
+        }
       }
     }
   }

@@ -67,7 +67,13 @@ export class AlertMonitor {
   start(serviceUrl: string): void {
     this.statusUrl = withSlash(this.options.settings.statusUrl ?? serviceUrl);
     this.options.dispatcher.setStatusUrl(this.statusUrl);
-    this.timer = setInterval(() => void this.checkNow(), this.options.settings.checkEveryMs);
+    this.options.logger.info(
+      { channels: this.options.settings.channels.map((c) => `${c.name} (${c.type})`) },
+      'alerts on',
+    );
+    this.timer = setInterval(() => {
+      this.checkNow().catch((error) => this.options.logger.error({ err: error }, 'alerts: check failed'));
+    }, this.options.settings.checkEveryMs);
     this.timer.unref();
     void this.checkNow();
   }
@@ -279,7 +285,12 @@ function countCodes(records: readonly FailedRecordView[]): Record<string, number
 /** The oldest failures first: those are the ones to look at. */
 function ids(records: readonly FailedRecordView[]): string[] {
   return [...records]
-    .sort((a, b) => (a.firstFailedAt ?? a.failedAt).localeCompare(b.firstFailedAt ?? b.failedAt))
+    .sort(
+      (a, b) =>
+        (a.firstFailedAt ?? a.failedAt).localeCompare(b.firstFailedAt ?? b.failedAt) ||
+        a.mapping.localeCompare(b.mapping) ||
+        a.id.localeCompare(b.id, 'en', { numeric: true }),
+    )
     .slice(0, MAX_IDS)
     .map((r) => (r.side === 'target' ? `${r.mapping}:target:${r.id}` : `${r.mapping}:${r.id}`));
 }
