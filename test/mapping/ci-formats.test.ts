@@ -92,6 +92,26 @@ describe('GitHub workflow commands', () => {
   });
 });
 
+describe('mapsync test validates first', () => {
+  it('prints warnings as validate does, and still runs the tests', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mapsync-formats-'));
+    writeFileSync(join(dir, 'type-mismatch.yaml'), readFileSync(join(FIXTURES, 'bad/type-mismatch.yaml')));
+    writeFileSync(
+      join(dir, 'type-mismatch.test.yaml'),
+      'version: 1\ncases:\n  - name: id\n    input: { id: 7 }\n    contains: { ExternalImportReference: "7" }\n',
+    );
+    const result = await runCommands(['test', '--format', 'github', '.'], { cwd: dir });
+    expect(result.code).toBe(0);
+    const lines = result.out.trimEnd().split('\n');
+    expect(lines.at(-1)).toBe('1 passed, 0 failed');
+    expect(lines.slice(0, -1).length).toBeGreaterThan(0);
+    expect(lines.slice(0, -1).every((l) => l.startsWith('::warning file=type-mismatch.yaml,'))).toBe(true);
+    const text = await runCommands(['test', '.'], { cwd: dir });
+    expect(text.out).toMatch(/^type-mismatch\.yaml:\d+:\d+ warning MAP_TYPE_MISMATCH /);
+    expect(text.out).toMatch(/1 passed, 0 failed\n$/);
+  });
+});
+
 describe('SARIF', () => {
   it('is valid SARIF 2.1.0 with one result per diagnostic and documented rules', async () => {
     const validate = sarifValidator();

@@ -21,7 +21,7 @@ export function register(program: Command, deps: CliDeps): void {
     .command('test')
     .summary('run the mapping tests (*.test.yaml)')
     .description(
-      'Run the mapping tests (*.test.yaml) found under the paths: each case maps its input record (links stubbed by the case) and compares the output with equals / contains / skipped. Every case runs twice to prove the mapping is deterministic.',
+      'Check the files as `mapsync validate` does (every warning is printed too), then run the mapping tests (*.test.yaml) found under the paths: each case maps its input record (links stubbed by the case) and compares the output with equals / contains / skipped. Every case runs twice to prove the mapping is deterministic. One command for CI: it validates and tests.',
     )
     .argument('[paths...]', 'folders or files (default: the mappings folder of mapsync.yaml, else mappings/)')
     .addOption(
@@ -51,7 +51,8 @@ export function register(program: Command, deps: CliDeps): void {
         return;
       }
       const results = await runTestFiles(checked.tests, new Map(checked.mappings.map((m) => [m.name, m])));
-      await report(deps, options.format, [], results);
+      // Warnings and notes are shown as validate shows them; they do not stop the tests.
+      await report(deps, options.format, diagnostics, results);
       const failed = results.filter((r) => !r.passed).length;
       const files = new Set(results.map((r) => r.file)).size;
       deps.err(`mapsync test: ${results.length} cases in ${files} files\n`);
@@ -78,6 +79,7 @@ async function report(
 ): Promise<void> {
   const failed = results.filter((r) => !r.passed);
   const counts = `${results.length - failed.length} passed, ${failed.length} failed\n`;
+  const ran = !hasErrors(diagnostics);
   if (format === 'junit') {
     const { toJUnit } = await import('../../mapping/testing/junit.ts');
     deps.out(await toJUnit(results, diagnostics));
@@ -91,10 +93,10 @@ async function report(
       ...failed.map((r) => ({ ...failure(r), message: [failure(r).message, ...r.details].join('\n') })),
     ];
     await reportDiagnostics(deps, annotations, 'github');
-    if (diagnostics.length === 0) deps.out(counts);
-  } else if (diagnostics.length > 0) {
-    await reportDiagnostics(deps, diagnostics, 'text');
+    if (ran) deps.out(counts);
   } else {
+    await reportDiagnostics(deps, diagnostics, 'text');
+    if (!ran) return;
     for (const r of failed) {
       await reportDiagnostics(deps, [failure(r)], 'text');
       deps.out(r.details.map((d) => `    ${d}\n`).join(''));
