@@ -3,8 +3,8 @@
  * built through the registry factory, and a self-signed certificate made at test time.
  */
 import { generate } from 'selfsigned';
+import { connectors } from '../../engine/connectors/index.ts';
 import type { Connector } from '../../engine/connectors/types.ts';
-import { woocommerce } from '../../engine/connectors/woocommerce/index.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import {
   startWooCommerceSandbox,
@@ -26,7 +26,7 @@ export async function startPair(
   config: Record<string, unknown> = {},
 ): Promise<Pair> {
   const sandbox = await startWooCommerceSandbox({ webhookDelayMs: 20, ...options });
-  const connector = woocommerce.create(
+  const connector = connectors.get('woocommerce')!.create(
     {
       url: sandbox.url,
       consumer_key: sandbox.consumerKey,

@@ -8,6 +8,8 @@
 import type { Command } from 'commander';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../../diagnostics/diagnostic.ts';
 import { checkFiles } from '../../mapping/check-files.ts';
+import { mappingEvaluator } from '../../mapping/evaluate.ts';
+import { EvaluatorPool } from '../../mapping/evaluator/pool.ts';
 import { type CaseResult, runTestFiles } from '../../mapping/testing/run-tests.ts';
 import type { CliDeps } from '../deps.ts';
 import { EXIT_CONFIG, EXIT_FAILED } from '../exit-codes.ts';
@@ -50,7 +52,14 @@ export function register(program: Command, deps: CliDeps): void {
         deps.setExitCode(EXIT_CONFIG);
         return;
       }
-      const results = await runTestFiles(checked.tests, new Map(checked.mappings.map((m) => [m.name, m])));
+      // The engine's evaluator: a case that runs away is stopped at the hard time limit and
+      // fails, instead of hanging the command.
+      const pool = new EvaluatorPool();
+      const results = await runTestFiles(
+        mappingEvaluator(pool),
+        checked.tests,
+        new Map(checked.mappings.map((m) => [m.name, m])),
+      ).finally(() => pool.close());
       // Warnings and notes are shown as validate shows them; they do not stop the tests.
       await report(deps, options.format, diagnostics, results);
       const failed = results.filter((r) => !r.passed).length;

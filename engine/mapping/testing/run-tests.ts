@@ -1,19 +1,12 @@
 /**
- * Runs mapping test cases through the same runtime API the sync engine uses (evaluate.ts),
- * with `$link` answered from the case's stubs. Each case runs twice: a mapping whose output
+ * Runs mapping test cases through the same runtime API the sync engine uses (evaluate.ts,
+ * over the evaluator the caller passes: `mapsync test` gives it the worker pool the engine
+ * uses, with its hard time limit), with `$link` answered from the case's stubs. Each case runs twice: a mapping whose output
  * differs between two runs on the same input is not deterministic and fails, because the
  * engine relies on re-running a record being harmless.
  */
 import type { Position } from '../../yaml/parse-source.ts';
-import {
-  buildRecord,
-  childContext,
-  createPayload,
-  expandChildren,
-  passesWhen,
-  valuesForSource,
-  valuesForTarget,
-} from '../evaluate.ts';
+import { buildRecord, childContext, type MappingEvaluator } from '../evaluate.ts';
 import type { CompiledMapping, EvaluationContext } from '../model.ts';
 import { toPlain } from '../plain.ts';
 import { explainContains, explainEquals } from './compare.ts';
@@ -40,7 +33,12 @@ export interface RunResult {
 }
 
 /** What a case's input becomes: the payload, or `{ skipped: true }` when `when` excludes it. */
-export async function caseOutput(mapping: CompiledMapping, testCase: MappingTestCase): Promise<unknown> {
+export async function caseOutput(
+  evaluator: MappingEvaluator,
+  mapping: CompiledMapping,
+  testCase: MappingTestCase,
+): Promise<unknown> {
+  const { createPayload, expandChildren, passesWhen, valuesForSource, valuesForTarget } = evaluator;
   const ctx: EvaluationContext = {
     link: async (name, key) => {
       const id = typeof key === 'object' && key !== null ? (key as { id?: unknown }).id : key;
@@ -63,12 +61,13 @@ export async function caseOutput(mapping: CompiledMapping, testCase: MappingTest
 }
 
 export async function runCase(
+  evaluator: MappingEvaluator,
   mapping: CompiledMapping,
   file: MappingTestFile,
   testCase: MappingTestCase,
 ): Promise<CaseResult> {
-  const first = await runOnce(mapping, testCase, 1);
-  const second = await runOnce(mapping, testCase, 2);
+  const first = await runOnce(evaluator, mapping, testCase, 1);
+  const second = await runOnce(evaluator, mapping, testCase, 2);
   if (
     first.output.ok &&
     second.output.ok &&
@@ -97,6 +96,7 @@ export async function runCase(
 type Output = { ok: true; value: unknown } | { ok: false; error: string };
 
 async function runOnce(
+  evaluator: MappingEvaluator,
   mapping: CompiledMapping,
   testCase: MappingTestCase,
   run: number,
@@ -104,7 +104,7 @@ async function runOnce(
   const started = performance.now();
   let output: Output;
   try {
-    output = { ok: true, value: toPlain(await caseOutput(mapping, testCase)) };
+    output = { ok: true, value: toPlain(await caseOutput(evaluator, mapping, testCase)) };
   } catch (error) {
     output = { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
@@ -127,6 +127,7 @@ function judge(testCase: MappingTestCase, output: unknown): string[] {
 }
 
 export async function runTestFiles(
+  evaluator: MappingEvaluator,
   files: readonly MappingTestFile[],
   mappings: ReadonlyMap<string, CompiledMapping>,
 ): Promise<CaseResult[]> {
@@ -134,7 +135,7 @@ export async function runTestFiles(
   for (const file of files) {
     const mapping = mappings.get(file.mapping);
     if (!mapping) continue;
-    for (const testCase of file.cases) results.push(await runCase(mapping, file, testCase));
+    for (const testCase of file.cases) results.push(await runCase(evaluator, mapping, file, testCase));
   }
   return results;
 }
