@@ -15,6 +15,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ciExample } from './ci-example.ts';
 import { engineCost } from './engine-cost.ts';
 import { fairness } from './fairness.ts';
 import { latency } from './latency.ts';
@@ -26,7 +27,16 @@ import { scaleMemory } from './scale-memory.ts';
 import { startup } from './startup.ts';
 import { throughput } from './throughput.ts';
 
-const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory, latency, startup, fairness];
+const ALL: Benchmark[] = [
+  throughput,
+  requestsPerRecord,
+  engineCost,
+  scaleMemory,
+  latency,
+  startup,
+  fairness,
+  ciExample,
+];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -14,6 +14,7 @@ import { findNode, locate } from '../yaml/locate.ts';
 import { parseYaml, type YamlSource } from '../yaml/parse-source.ts';
 import { readSource } from '../yaml/read-source.ts';
 import { checkSchema } from '../yaml/schema-check.ts';
+import { checkAlertsSection } from './alerts-section.ts';
 import { interpolate, isPlainReference } from './interpolate.ts';
 
 export interface SystemConfig {
@@ -131,6 +132,9 @@ export async function loadConfig(
     if (['version', 'systems', 'store', 'mappings'].includes(key)) continue;
     sections[key] = resolveDeep(parsed.source, [key], value, options, diagnostics);
   }
+  const alerts = checkAlertsSection(parsed.source, raw.alerts, options.env);
+  diagnostics.push(...alerts.diagnostics);
+  secrets.push(...alerts.secrets);
   const config: ProjectConfig = {
     file,
     dir,

@@ -142,6 +142,24 @@ export interface Connector {
   readonly batch?: BatchWrites;
   readonly withChildren?: CreateWithChildren;
   readonly webhooks?: WebhookReceiver;
+  /** Optional: the system's own webhook registrations and their state (alerts). */
+  readonly webhookSubscriptions?: WebhookSubscriptions;
+}
+
+/**
+ * A webhook the system itself keeps (WooCommerce `GET /webhooks`). `disabled` means the
+ * system stopped delivering on its own (WooCommerce does so after repeated delivery
+ * failures); `paused` is a person's choice.
+ */
+export interface WebhookSubscription {
+  id: string;
+  topic: string;
+  status: 'active' | 'paused' | 'disabled';
+  deliveryUrl: string;
+}
+
+export interface WebhookSubscriptions {
+  list(options?: WriteOptions): Promise<WebhookSubscription[]>;
 }
 
 /** Batch endpoints (WooCommerce `…/batch`): ≤ `maxItems` per call, per-item errors. */

@@ -4,7 +4,11 @@
  * Codes are stable and documented in docs/diagnostics.md; tests assert codes and positions,
  * never message text.
  */
-export type Severity = 'error' | 'warning';
+/**
+ * `note` explains other diagnostics (errors folded into one remark on the file that caused
+ * them); like a warning it never fails a command.
+ */
+export type Severity = 'error' | 'warning' | 'note';
 
 export interface Diagnostic {
   /** File path as given on the command line (relative paths stay relative). */
@@ -22,11 +26,20 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.col} ${d.severity} ${d.code} ${d.message}`;
 }
 
-/** Sort by file, line, column, then code, so output is stable and diffable. */
+const RANK: Record<Severity, number> = { error: 0, warning: 1, note: 2 };
+
+/**
+ * Sort by file, line, column, severity (a note after the error it explains), then code, so
+ * output is stable and diffable.
+ */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   return [...list].sort(
     (a, b) =>
-      a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.code.localeCompare(b.code),
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.col - b.col ||
+      RANK[a.severity] - RANK[b.severity] ||
+      a.code.localeCompare(b.code),
   );
 }
 

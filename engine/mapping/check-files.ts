@@ -2,6 +2,7 @@
  * What `mapsync validate` and `mapsync test` share: load every mapping under the given
  * paths and every mapping test beside them, with all diagnostics of both.
  */
+import { CascadeFold } from '../diagnostics/cascade.ts';
 import { type Diagnostic, sortDiagnostics } from '../diagnostics/diagnostic.ts';
 import { DocumentSchemas } from '../yaml/document-schemas.ts';
 import { findYamlFiles } from '../yaml/find-files.ts';
@@ -22,18 +23,22 @@ export async function checkFiles(
   options: LoadMappingsOptions,
 ): Promise<CheckedFiles> {
   const cwd = options.cwd ?? process.cwd();
-  const loaded = await loadMappings(paths, { ...options, cwd });
+  // Errors that only follow from a mapping file that did not load become one note on it.
+  const cascade = new CascadeFold();
+  const loaded = await loadMappings(paths, { ...options, cwd, cascade });
   const found = await findYamlFiles(paths, cwd);
   const tests = await loadTestFiles(found.tests, {
     documents: new DocumentSchemas(options.schemasDir),
     cwd,
     mappings: new Map(loaded.mappings.map((m) => [m.name, m])),
     names: new Set(loaded.units.map((u) => u.name)),
+    cascade,
   });
+  const diagnostics = [...loaded.diagnostics, ...tests.diagnostics];
   return {
     mappings: loaded.mappings,
     units: loaded.units,
     tests: tests.files,
-    diagnostics: sortDiagnostics([...loaded.diagnostics, ...tests.diagnostics]),
+    diagnostics: sortDiagnostics([...diagnostics, ...cascade.notes(diagnostics)]),
   };
 }

@@ -4,6 +4,7 @@
  * of overlapping record sets, and the dependency graph has no cycle. Each problem is
  * reported at the line that names the offending thing, in the file that names it.
  */
+import type { CascadeFold } from '../diagnostics/cascade.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { didYouMean } from '../diagnostics/did-you-mean.ts';
 import type { Position } from '../yaml/parse-source.ts';
@@ -25,7 +26,8 @@ const at = (
   message,
 });
 
-export function crossCheck(units: readonly MappingUnit[]): Diagnostic[] {
+/** References to mappings whose file did not load are folded into `cascade`, not reported. */
+export function crossCheck(units: readonly MappingUnit[], cascade?: CascadeFold): Diagnostic[] {
   const out: Diagnostic[] = [];
   const byName = new Map<string, MappingUnit>();
   for (const unit of units) {
@@ -41,6 +43,10 @@ export function crossCheck(units: readonly MappingUnit[]): Diagnostic[] {
   }
   for (const unit of units) {
     for (const ref of unit.references) {
+      if (cascade?.isBroken(ref.mapping)) {
+        cascade.fold(ref.mapping, { file: unit.file, ...ref.position });
+        continue;
+      }
       const other = byName.get(ref.mapping);
       if (!other) {
         out.push(

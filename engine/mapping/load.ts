@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
+import { CascadeFold } from '../diagnostics/cascade.ts';
 import { type Diagnostic, sortDiagnostics } from '../diagnostics/diagnostic.ts';
 import { DocumentSchemas } from '../yaml/document-schemas.ts';
 import { findPlainScalarHazards } from '../yaml/expression-hazards.ts';
@@ -35,6 +36,12 @@ export interface LoadMappingsOptions {
   /** Directory relative paths are resolved against (default: the process's). */
   cwd?: string;
   limits?: Partial<ExpressionLimits>;
+  /**
+   * Where references to files that did not load are folded. Given by a caller that checks
+   * more files afterwards (mapping tests), which then adds `cascade.notes()` itself; when
+   * absent the notes are part of the result's diagnostics.
+   */
+  cascade?: CascadeFold;
 }
 
 export interface LoadMappingsResult {
@@ -69,11 +76,13 @@ export async function loadMappings(
     schemas: new EntitySchemas(options.schemasDir),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
   };
+  const cascade = options.cascade ?? new CascadeFold();
   const units: MappingUnit[] = [];
   for (const file of found.mappings) {
     const text = await readSource(resolve(cwd, file), file);
     if (!text.ok) {
       diagnostics.push(text.diagnostic);
+      cascade.markBroken(mappingNameOf(file), file);
       continue;
     }
     const parsed = parseYaml(text.text, file);
@@ -82,11 +91,12 @@ export async function loadMappings(
     // A hazard explains the YAML error it causes on its line better than the parser does.
     diagnostics.push(
       ...hazards,
-      ...parsed.diagnostics.filter((d) => !(FATAL_YAML(d) && hazardLines.has(d.line))),
+      ...onePerPosition(parsed.diagnostics).filter((d) => !(FATAL_YAML(d) && hazardLines.has(d.line))),
     );
     const fatal = parsed.diagnostics.some(FATAL_YAML);
     if (parsed.value === undefined || fatal) {
       if (parsed.value !== undefined || fatal) units.push(emptyUnit(parsed.source));
+      cascade.markBroken(mappingNameOf(file), file);
       continue;
     }
     diagnostics.push(...checkSchema(parsed.source, parsed.value, validate, 'MAP'));
@@ -94,7 +104,8 @@ export async function loadMappings(
     diagnostics.push(...unit.diagnostics);
     units.push(unit);
   }
-  diagnostics.push(...crossCheck(units));
+  diagnostics.push(...crossCheck(units, cascade));
+  if (!options.cascade) diagnostics.push(...cascade.notes(diagnostics));
   const byName = new Map(units.filter((u) => u.compiled).map((u) => [u.name, u.compiled!] as const));
   const edges = new Map(
     [...byName.keys()].map((name) => {
@@ -115,6 +126,21 @@ function emptyUnit(source: MappingUnit['source']): MappingUnit {
     targetWrites: [],
     diagnostics: [],
   };
+}
+
+/**
+ * The YAML parser often describes one mistake twice at the same spot ("Nested mappings are
+ * not allowed…" and "Implicit keys need to be on a single line…"): keep the first.
+ */
+function onePerPosition(list: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    if (d.code !== 'YAML_SYNTAX') return true;
+    const key = `${d.line}:${d.col}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function dedupe(list: Diagnostic[]): Diagnostic[] {

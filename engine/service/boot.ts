@@ -11,6 +11,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { createAlerting } from '../alerts/index.ts';
+import type { AlertMonitor } from '../alerts/monitor.ts';
+import { resolveAlertSettings } from '../alerts/settings.ts';
 import { isConnectorError } from '../connectors/errors.ts';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Connector } from '../connectors/types.ts';
@@ -28,6 +31,7 @@ import { SyncEngine } from '../sync/engine.ts';
 import { MIN_TOKEN_LENGTH } from './admin-auth.ts';
 import { bridgeEvents, engineAdapter } from './engine-adapter.ts';
 import type { RunningSandboxes } from './sandbox-mode.ts';
+import type { LastRun } from './scheduler.ts';
 import { createService, createServiceTelemetry, type Service } from './service.ts';
 import { resolveSettings, type ServiceSettings } from './settings.ts';
 import type { ShutdownOutcome } from './shutdown.ts';
@@ -68,6 +72,8 @@ export interface RunningService {
   adminToken?: string;
   /** Names of the systems whose connector receives webhooks. */
   webhookSystems: string[];
+  /** The alerting of this service, when mapsync.yaml has an `alerts:` section. */
+  alerts?: AlertMonitor;
   stop(reason: string): Promise<ShutdownOutcome>;
 }
 
@@ -153,6 +159,19 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       if (connector.webhooks)
         webhookSources.push({ name, kind: connector.kind, receiver: connector.webhooks });
     }
+    const alertSettings = resolveAlertSettings(config.sections.alerts);
+    const alerts = alertSettings
+      ? createAlerting({
+          settings: alertSettings,
+          units: port.mappings,
+          failedRecords: (unit) => port.failedRecords(unit),
+          webhookSources: [...connectors]
+            .filter(([, c]) => c.webhooks && c.webhookSubscriptions)
+            .map(([system, c]) => ({ system, subscriptions: c.webhookSubscriptions! })),
+          logger,
+          version: options.version,
+        })
+      : undefined;
 
     const service = createService({
       engine: port,
@@ -168,7 +187,12 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       ...(adminToken ? { adminToken } : {}),
       version: options.version,
       ...(sandboxes ? { info: sandboxes.info() } : {}),
+      ...(alerts
+        ? { onRunFinished: (mapping: string, run: LastRun) => alerts.observeRun(mapping, run) }
+        : {}),
       closers: [
+        // First, while connectors and the store are still open: deliver what is waiting.
+        ...(alerts ? [{ name: 'deliver pending alerts', run: () => alerts.stop() }] : []),
         { name: 'stop the expression workers', run: () => pool.close() },
         {
           name: 'close connectors',
@@ -181,6 +205,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       ],
     });
     const url = await service.start({ host: options.host, port: options.port });
+    alerts?.start(url);
     logger.info(
       { url, mappings: port.mappings.map((m) => m.name), store: store.description },
       'mapsync serve listening',
@@ -194,6 +219,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       ...(sandboxes ? { sandboxes } : {}),
       ...(adminToken ? { adminToken } : {}),
       webhookSystems: webhookSources.map((s) => s.name),
+      ...(alerts ? { alerts } : {}),
       stop: (reason) => service.stop(reason),
     };
   } catch (error) {

@@ -125,6 +125,7 @@ export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
           reason: f.reason,
           code: f.code,
           failedAt: f.at,
+          firstFailedAt: f.firstAt,
           attempts: f.attempts,
           nextRetryAt: f.nextAttemptAt,
         });
@@ -135,13 +136,14 @@ export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
 
   const toResult = (unit: string, summary: RunSummary): RunResult => {
     const counts: Record<string, number> = {};
-    const errors: Array<{ code: string; message: string }> = [];
+    const errors: Array<{ mapping: string; code: string; message: string }> = [];
     for (const m of summary.mappings) {
       for (const [outcome, n] of Object.entries(m.counts))
         if (n > 0) counts[outcome] = (counts[outcome] ?? 0) + n;
-      errors.push(...m.errors);
+      errors.push(...m.errors.map((e) => ({ mapping: m.mapping, ...e })));
     }
-    if (summary.storeError) errors.unshift({ code: 'STORE_UNAVAILABLE', message: summary.storeError });
+    if (summary.storeError)
+      errors.unshift({ mapping: unit, code: 'STORE_UNAVAILABLE', message: summary.storeError });
     const info = units.find((u) => u.name === unit);
     const auth = errors.find((e) => e.code === 'CONNECTOR_AUTH');
     const authSystem =
@@ -155,6 +157,7 @@ export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
         status: 'failed',
         counts,
         error: errors.map((e) => e.message).join('; '),
+        errors: errors.map(({ mapping, code }) => ({ mapping, code })),
         ...(authSystem ? { authFailedSystem: authSystem } : {}),
       };
     }

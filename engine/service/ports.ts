@@ -37,6 +37,8 @@ export interface RunResult {
   counts: Record<string, number>;
   /** Why a `failed` run stopped (no secrets: connector errors name method and path only). */
   error?: string;
+  /** The stable codes of what stopped it, per mapping (alerts key on these, never on text). */
+  errors?: Array<{ mapping: string; code: string }>;
   /** The system (name in mapsync.yaml) whose credentials were refused, when that stopped the run. */
   authFailedSystem?: string;
 }
@@ -59,6 +61,8 @@ export interface FailedRecordView {
   reason: string;
   code?: string;
   failedAt: string;
+  /** When the record first failed (its age); `failedAt` is the latest attempt. */
+  firstFailedAt?: string;
   attempts?: number;
   nextRetryAt?: string;
 }

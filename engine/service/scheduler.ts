@@ -27,6 +27,7 @@ export interface LastRun {
   status: RunResult['status'];
   counts: Record<string, number>;
   error?: string;
+  errors?: RunResult['errors'];
   authFailedSystem?: string;
 }
 
@@ -312,6 +313,7 @@ class MappingWorker {
       status: result.status,
       counts: result.counts,
       ...(result.error ? { error: result.error } : {}),
+      ...(result.errors ? { errors: result.errors } : {}),
       ...(result.authFailedSystem ? { authFailedSystem: result.authFailedSystem } : {}),
     };
     this.state.lastRun = run;

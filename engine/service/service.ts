@@ -21,7 +21,7 @@ import type { ServiceContext } from './context.ts';
 import { ServiceMetrics } from './metrics.ts';
 import type { RecordEvent, ServiceEngine, ServiceEvents } from './ports.ts';
 import { type AuthTarget, Readiness } from './readiness.ts';
-import { Scheduler } from './scheduler.ts';
+import { type LastRun, Scheduler } from './scheduler.ts';
 import { createServer } from './server.ts';
 import type { ServiceSettings } from './settings.ts';
 import { Shutdown, type ShutdownOutcome, type ShutdownStep } from './shutdown.ts';
@@ -94,6 +94,8 @@ export interface ServiceOptions {
   closers?: readonly ShutdownStep[];
   /** First run of every mapping right at start (default true). */
   runAtStart?: boolean;
+  /** Told of every finished run (alerts). */
+  onRunFinished?: (mapping: string, run: LastRun) => void;
 }
 
 export interface Service {
@@ -137,6 +139,7 @@ export function createService(options: ServiceOptions): Service {
         telemetry.metrics.runFinished(mapping, run);
         status?.invalidate(mapping);
         if (run.authFailedSystem) readiness?.markAuthFailed(run.authFailedSystem, run.error ?? 'auth failed');
+        options.onRunFinished?.(mapping, run);
       },
       itemFailed: (item) => telemetry.metrics.itemFailed(item),
       itemDone: (item) => status?.invalidate(item.mapping),

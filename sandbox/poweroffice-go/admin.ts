@@ -6,6 +6,8 @@
  * - `GET /__admin/state`: everything, rendered as the API would
  * - `PUT /__admin/rate-limit` `{ "rps": 10 }` or `{ "rps": false }`
  * - `POST /__admin/revoke-tokens`: invalidate every issued token
+ * - `PUT /__admin/client` `{ "active": false }`: the client removed the integration (tokens
+ *   refused with `invalid_client` until `{ "active": true }`)
  * - `PUT /__admin/settings`: `problemDetailsCase`, `paginationHeader`, `replicaLagMs`,
  *   `isVatRegistered`, `rules` and `invoicing` (partial objects; see rules.ts)
  * - `PUT /__admin/currency-rates` `[{CurrencyCode, RateDate, ExchangeRate, ExchangeBase?}]`:
@@ -142,6 +144,13 @@ export function registerAdmin(
   app.post('/__admin/revoke-tokens', async () => {
     tokens.revokeAll();
     return { ok: true };
+  });
+
+  app.put<{ Body: { active?: unknown } }>('/__admin/client', async (request, reply) => {
+    if (typeof request.body?.active !== 'boolean')
+      return reply.code(400).send({ error: 'active: true | false' });
+    tokens.setClientActive(request.body.active);
+    return { active: request.body.active };
   });
 
   app.put<{ Body: SettingsBody }>('/__admin/settings', async (request, reply) => {

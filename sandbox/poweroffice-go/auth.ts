@@ -30,6 +30,8 @@ export type OAuthResult =
 
 export class TokenStore {
   private readonly tokens = new Map<string, number>();
+  /** False once the client removed the integration: tokens are refused until it is added back. */
+  private clientActive = true;
 
   constructor(private readonly credentials: Credentials) {}
 
@@ -66,7 +68,12 @@ export class TokenStore {
     const colon = decoded.indexOf(':');
     const appKey = decoded.slice(0, colon);
     const clientKey = decoded.slice(colon + 1);
-    if (colon < 0 || appKey !== this.credentials.applicationKey || clientKey !== this.credentials.clientKey) {
+    if (
+      colon < 0 ||
+      appKey !== this.credentials.applicationKey ||
+      clientKey !== this.credentials.clientKey ||
+      !this.clientActive
+    ) {
       return invalidClient;
     }
     const grant = Object.entries(form).find(([k]) => k.toLowerCase() === 'grant_type')?.[1];
@@ -101,6 +108,15 @@ export class TokenStore {
   /** Invalidate every token (tests of the client's 401 → renew → retry path). */
   revokeAll(): void {
     this.tokens.clear();
+  }
+
+  /**
+   * The client removes the integration (or adds it back): while removed, its tokens stop
+   * working and the token endpoint answers `invalid_client`, as for a wrong client key.
+   */
+  setClientActive(active: boolean): void {
+    this.clientActive = active;
+    if (!active) this.tokens.clear();
   }
 }
 

@@ -9,38 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import * as docs from '../../engine/cli/commands/docs.ts';
-import * as test from '../../engine/cli/commands/test.ts';
-import * as validate from '../../engine/cli/commands/validate.ts';
-import type { CliDeps } from '../../engine/cli/deps.ts';
-import { runCli } from '../../engine/cli/program.ts';
-import { FIXTURES, registry, schemasDir } from './helpers.ts';
+import { FIXTURES, runCommands } from './helpers.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-async function cli(args: string[], cwd = FIXTURES) {
-  let out = '';
-  let err = '';
-  let code = 0;
-  const deps: CliDeps = {
-    registry,
-    schemasDir,
-    env: {},
-    cwd,
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    now: () => new Date('2024-05-01T10:00:00Z'),
-    setExitCode: (c) => {
-      code = c;
-    },
-  };
-  await runCli(args, deps, [validate, test, docs]);
-  return { out, err, code };
-}
+const cli = (args: string[], cwd = FIXTURES) => runCommands(args, { cwd });
 
 describe('mapsync validate', () => {
   it('prints nothing on stdout and exits 0 for good files', async () => {

@@ -7,6 +7,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as docs from '../../engine/cli/commands/docs.ts';
+import * as test from '../../engine/cli/commands/test.ts';
+import * as validate from '../../engine/cli/commands/validate.ts';
+import type { CliDeps } from '../../engine/cli/deps.ts';
+import { runCli } from '../../engine/cli/program.ts';
+import type { ConnectorRegistry } from '../../engine/connectors/registry.ts';
 import type { Diagnostic } from '../../engine/diagnostics/diagnostic.ts';
 import { type CheckedFiles, checkFiles } from '../../engine/mapping/check-files.ts';
 import { fixtureRegistry, fixtureSchemasDir } from './fixtures/registry.ts';
@@ -56,3 +62,46 @@ export const where = (list: readonly Diagnostic[]): [string, number, number][] =
 /** Diagnostics of one file. */
 export const inFile = (list: readonly Diagnostic[], file: string): Diagnostic[] =>
   list.filter((d) => d.file === file);
+
+export interface CommandRun {
+  out: string;
+  err: string;
+  code: number;
+}
+
+/**
+ * Run `mapsync validate|test|docs` in-process with captured output (default: the fixture
+ * registry and schemas, cwd = the fixtures folder, an empty environment).
+ */
+export async function runCommands(
+  args: string[],
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    registry?: ConnectorRegistry;
+    schemasDir?: string;
+  } = {},
+): Promise<CommandRun> {
+  let out = '';
+  let err = '';
+  let code = 0;
+  const deps: CliDeps = {
+    registry: options.registry ?? registry,
+    // With another registry (the real one), the schemas are its own (the shipped ones).
+    ...(options.registry ? (options.schemasDir ? { schemasDir: options.schemasDir } : {}) : { schemasDir }),
+    env: options.env ?? {},
+    cwd: options.cwd ?? FIXTURES,
+    out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    now: () => new Date('2024-05-01T10:00:00Z'),
+    setExitCode: (c) => {
+      code = c;
+    },
+  };
+  await runCli(args, deps, [validate, test, docs]);
+  return { out, err, code };
+}

@@ -74,6 +74,7 @@ cases:
       FirstName: Kari
       LastName: X
 `);
+    const details = ['ExternalImportReference: expected 7, got "7"', 'LastName: expected "X", got nothing'];
     expect(results).toEqual([
       {
         file: 'customer.test.yaml',
@@ -81,7 +82,8 @@ cases:
         name: 'wrong',
         position: { line: 3, col: 5 },
         passed: false,
-        details: ['ExternalImportReference: expected 7, got "7"', 'LastName: expected "X", got nothing'],
+        details,
+        runs: [1, 2].map((run) => ({ run, passed: false, details, durationMs: expect.any(Number) })),
       },
     ]);
   });

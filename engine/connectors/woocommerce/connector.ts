@@ -18,6 +18,7 @@ import type {
   RecordId,
   RemoveMode,
   WebhookReceiver,
+  WebhookSubscriptions,
   WriteOptions,
 } from '../types.ts';
 import { type Query, WooApi } from './api.ts';
@@ -27,6 +28,7 @@ import { fromWpError, isWpError, SYSTEM } from './errors.ts';
 import { listByModified, listFullScan } from './listing.ts';
 import { opsToPartial, type SchemaNode } from './patch.ts';
 import { schemas } from './schemas.ts';
+import { listWebhookSubscriptions } from './webhook-status.ts';
 import { webhookReceiver } from './webhooks.ts';
 
 const ROUTES: Readonly<Record<string, string>> = {
@@ -42,6 +44,7 @@ export class WooCommerceConnector implements Connector {
   readonly entities = entities;
   readonly batch: BatchWrites;
   readonly webhooks: WebhookReceiver;
+  readonly webhookSubscriptions: WebhookSubscriptions;
   private readonly api: WooApi;
 
   constructor(
@@ -50,6 +53,7 @@ export class WooCommerceConnector implements Connector {
   ) {
     this.api = new WooApi(config, runtime);
     this.webhooks = webhookReceiver(config.webhookSecret);
+    this.webhookSubscriptions = { list: (options) => listWebhookSubscriptions(this.api, options) };
     this.batch = {
       maxItems: BATCH_LIMIT,
       updateMany: (entity, items, options) => this.updateMany(entity, items, options),

@@ -5,6 +5,7 @@
  * names are unique, and to-source cases only test mappings that flow back.
  */
 import { basename, resolve } from 'node:path';
+import type { CascadeFold } from '../../diagnostics/cascade.ts';
 import type { Diagnostic } from '../../diagnostics/diagnostic.ts';
 import { didYouMean } from '../../diagnostics/did-you-mean.ts';
 import type { DocumentSchemas } from '../../yaml/document-schemas.ts';
@@ -45,6 +46,8 @@ export interface LoadTestsOptions {
   mappings: ReadonlyMap<string, CompiledMapping>;
   /** Names of all mapping files, loaded or not, so a broken mapping is not "unknown". */
   names: ReadonlySet<string>;
+  /** Mappings whose file did not load: references to them are folded here, not reported. */
+  cascade?: CascadeFold;
 }
 
 const EXPECTATIONS = ['equals', 'contains', 'skipped'] as const;
@@ -91,6 +94,15 @@ function readTestFile(
     diagnostics.push({ file: source.file, line, col, severity: 'error', code, message });
   };
   const mappingName = str(doc.mapping) ?? basename(source.file).replace(/\.test\.ya?ml$/i, '');
+  const at = (path: (string | number)[], side: 'key' | 'value' = 'value') => ({
+    file: source.file,
+    ...locate(source, path, side),
+  });
+  if (options.cascade?.isBroken(mappingName)) {
+    // Nothing of this file can be checked against a mapping that did not load.
+    options.cascade.fold(mappingName, at(doc.mapping === undefined ? [] : ['mapping']));
+    return { diagnostics };
+  }
   if (!options.names.has(mappingName)) {
     report(
       doc.mapping === undefined ? [] : ['mapping'],
@@ -140,7 +152,9 @@ function readTestFile(
     }
     const links = (obj(c.links) ?? {}) as Record<string, Record<string, unknown>>;
     for (const linked of Object.keys(links)) {
-      if (!options.names.has(linked)) {
+      if (options.cascade?.isBroken(linked)) {
+        options.cascade.fold(linked, at(['cases', i, 'links', linked], 'key'));
+      } else if (!options.names.has(linked)) {
         report(
           ['cases', i, 'links', linked],
           'TEST_UNKNOWN_MAPPING',

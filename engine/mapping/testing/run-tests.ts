@@ -20,6 +20,16 @@ export interface CaseResult {
   passed: boolean;
   /** Why it failed: one line per difference, or the error. */
   details: string[];
+  /** Each of the two runs (the second also fails when its output differs from the first's). */
+  runs: RunResult[];
+}
+
+export interface RunResult {
+  /** 1 or 2. */
+  run: number;
+  passed: boolean;
+  details: string[];
+  durationMs: number;
 }
 
 /** What a case's input becomes: the payload, or `{ skipped: true }` when `when` excludes it. */
@@ -56,39 +66,64 @@ export async function runCase(
   file: MappingTestFile,
   testCase: MappingTestCase,
 ): Promise<CaseResult> {
-  const result = { file: file.file, mapping: mapping.name, name: testCase.name, position: testCase.position };
-  let first: unknown;
-  let second: unknown;
+  const first = await runOnce(evaluator, mapping, testCase, 1);
+  const second = await runOnce(evaluator, mapping, testCase, 2);
+  if (
+    first.output.ok &&
+    second.output.ok &&
+    JSON.stringify(first.output.value) !== JSON.stringify(second.output.value)
+  ) {
+    second.result.passed = false;
+    second.result.details = [
+      'not deterministic: two runs on the same input differ',
+      ...explainEquals(first.output.value, second.output.value),
+    ];
+  }
+  const runs = [first.result, second.result];
+  // The case's own verdict: the first run's problems, else the second's.
+  const failing = runs.find((r) => !r.passed);
+  return {
+    file: file.file,
+    mapping: mapping.name,
+    name: testCase.name,
+    position: testCase.position,
+    passed: failing === undefined,
+    details: failing?.details ?? [],
+    runs,
+  };
+}
+
+type Output = { ok: true; value: unknown } | { ok: false; error: string };
+
+async function runOnce(
+  evaluator: MappingEvaluator,
+  mapping: CompiledMapping,
+  testCase: MappingTestCase,
+  run: number,
+): Promise<{ output: Output; result: RunResult }> {
+  const started = performance.now();
+  let output: Output;
   try {
-    first = toPlain(await caseOutput(evaluator, mapping, testCase));
-    second = toPlain(await caseOutput(evaluator, mapping, testCase));
+    output = { ok: true, value: toPlain(await caseOutput(evaluator, mapping, testCase)) };
   } catch (error) {
-    return {
-      ...result,
-      passed: false,
-      details: [`error: ${error instanceof Error ? error.message : String(error)}`],
-    };
+    output = { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
-  if (JSON.stringify(first) !== JSON.stringify(second)) {
-    return {
-      ...result,
-      passed: false,
-      details: ['not deterministic: two runs on the same input differ', ...explainEquals(first, second)],
-    };
-  }
+  const durationMs = performance.now() - started;
+  const details = output.ok ? judge(testCase, output.value) : [`error: ${output.error}`];
+  return { output, result: { run, passed: details.length === 0, details, durationMs } };
+}
+
+/** What is wrong with one run's output (nothing: an empty list). */
+function judge(testCase: MappingTestCase, output: unknown): string[] {
   const expect = testCase.expect;
   const skipped =
-    typeof first === 'object' && first !== null && (first as { skipped?: unknown }).skipped === true;
-  let details: string[];
+    typeof output === 'object' && output !== null && (output as { skipped?: unknown }).skipped === true;
   if (expect.kind === 'skipped') {
-    details = skipped ? [] : ['expected the record to be skipped by when, but it was mapped'];
-  } else if (skipped) {
-    details = ['the record was skipped by when, but an output was expected'];
-  } else {
-    const expected = toPlain(expect.value);
-    details = expect.kind === 'equals' ? explainEquals(expected, first) : explainContains(expected, first);
+    return skipped ? [] : ['expected the record to be skipped by when, but it was mapped'];
   }
-  return { ...result, passed: details.length === 0, details };
+  if (skipped) return ['the record was skipped by when, but an output was expected'];
+  const expected = toPlain(expect.value);
+  return expect.kind === 'equals' ? explainEquals(expected, output) : explainContains(expected, output);
 }
 
 export async function runTestFiles(
