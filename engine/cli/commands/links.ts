@@ -104,7 +104,7 @@ async function check(deps: CliDeps, opened: OpenedProject, names: readonly strin
     deps.out(
       shared.length === 0
         ? `links --check: every link is one-to-one (${links} links in ${names.length} mapping(s))\n`
-        : `links --check: ${shared.length} target record(s) linked more than once; keep one each: `mapsync links --unlink MAPPING:SOURCE_ID` for the others\n`,
+        : `links --check: ${shared.length} target record(s) linked more than once; keep one each and unlink the others (mapsync links --unlink MAPPING:SOURCE_ID)\n`,
     );
   }
   deps.setExitCode(shared.length === 0 ? 0 : EXIT_FAILED);
