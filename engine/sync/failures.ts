@@ -9,6 +9,8 @@ import { isConnectorError } from '../connectors/errors.ts';
 import type { EntityRecord } from '../connectors/types.ts';
 import { MappingRuntimeError, MapsyncError, StoreError } from '../errors.ts';
 import type { Side } from '../mapping/model.ts';
+import { NonFiniteNumberError } from '../mapping/plain.ts';
+import { CoercionError } from '../mapping/values.ts';
 import type { FailedRecord, FailedRequest, MappingState } from '../store/sync-state.ts';
 import { nextAttemptAt } from './backoff.ts';
 
@@ -101,7 +103,20 @@ export function classify(error: unknown): ClassifiedFailure {
     };
   }
   if (error instanceof MappingRuntimeError) {
-    return { code: error.code, kind: 'mapping', reason: error.message };
+    // The value that did not convert goes to the details, never into the reason.
+    const cause = error.cause;
+    const value =
+      cause instanceof CoercionError
+        ? cause.value
+        : cause instanceof NonFiniteNumberError
+          ? String(cause.value)
+          : undefined;
+    return {
+      code: error.code,
+      kind: 'mapping',
+      reason: error.message,
+      ...(value !== undefined ? { details: { property: error.expression, value } } : {}),
+    };
   }
   if (error instanceof MapsyncError) return { code: error.code, kind: 'internal', reason: error.message };
   const message = error instanceof Error ? error.message : String(error);

@@ -131,6 +131,7 @@ export async function processChildren(
   }
   for (const c of plan.creates) {
     try {
+      run.deps.validator.check(mr.target.descriptor.schema, c.payload, `${mapping.name} line ${c.key}`);
       const { id, record: stored } = await run.create(mr.target, c.payload, { parentId });
       const storedValues = run.evalr.readTargetValues(mapping, stored);
       const base = {
@@ -309,10 +310,15 @@ async function adopt(
   for await (const page of mr.target.connector.list(mr.target.entity, { parentId: parentLink.targetId })) {
     existing.push(...page.records);
   }
+  // One existing child for one key: a child record is never adopted twice.
+  const adopted = new Set<EntityRecord>();
   for (const child of prepared) {
     const wanted = child.yields.get(guardPath);
-    const match = existing.find((r) => run.evalr.sameValue(getPath(r, guardPath), wanted, 'string'));
+    const match = existing.find(
+      (r) => !adopted.has(r) && run.evalr.sameValue(getPath(r, guardPath), wanted, 'string'),
+    );
     if (!match) continue;
+    adopted.add(match);
     const values = run.evalr.readTargetValues(mapping, match);
     link.children[child.key] = {
       targetId: mr.target.descriptor.idOf(match),
