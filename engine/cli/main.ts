@@ -4,14 +4,19 @@
  * the program. Everything else lives in program.ts so tests can run the CLI in-process.
  */
 import { connectors } from '../connectors/index.ts';
+import { quietWriter } from './pipes.ts';
 import { runCli } from './program.ts';
+
+// A reader that stops early (`| head`) must not turn into an EPIPE stack trace.
+const out = quietWriter(process.stdout);
+const err = quietWriter(process.stderr);
 
 await runCli(process.argv.slice(2), {
   registry: connectors,
   env: process.env,
   cwd: process.cwd(),
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
+  out,
+  err,
   now: () => new Date(),
   setExitCode: (code) => {
     process.exitCode = code;

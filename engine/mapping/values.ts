@@ -86,7 +86,8 @@ const fail = (value: unknown, type: string, why?: string): never => {
 
 /** What a value is, without showing it: `a string of 12 characters`, `an object`. */
 function describeKind(value: unknown): string {
-  if (typeof value === 'string') return `a string of ${value.length} character${value.length === 1 ? '' : 's'}`;
+  if (typeof value === 'string')
+    return `a string of ${value.length} character${value.length === 1 ? '' : 's'}`;
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;

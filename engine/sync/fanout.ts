@@ -23,7 +23,6 @@ import type { PropertyDiff } from './events.ts';
 import { type ClassifiedFailure, classify } from './failures.ts';
 import type { KnownLinks, MappingRun, ProcessResult } from './mapping-run.ts';
 import { mergePair, type PropertyInput } from './merge.ts';
-import { formatDiffs } from './pair.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
 import { getPath } from './views.ts';
 
@@ -96,7 +95,7 @@ export async function processChildren(
       failure: {
         code: 'LOCKED',
         kind: 'locked',
-        reason: `${mapping.target.system} ${parentRun.mapping.target.entity} ${link.targetId} is locked (target.locked_when of ${parentRun.mapping.name}); not written: ${formatDiffs(diffs)}`,
+        reason: `${mapping.target.system} ${parentRun.mapping.target.entity} ${link.targetId} is locked (target.locked_when of ${parentRun.mapping.name}); not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
         details: { diffs },
       },
     };

@@ -69,7 +69,7 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
         failure: {
           code: 'AMBIGUOUS_GUARD',
           kind: 'ambiguous',
-          reason: `${found.length} records carry ${intent.guard.field} = ${intent.guard.value}: ${found.map((r) => binding.descriptor.idOf(r)).join(', ')}`,
+          reason: `${found.length} records carry this record's identity guard ${intent.guard.field}: ${found.map((r) => binding.descriptor.idOf(r)).join(', ')}`,
           candidates: found.map((r) => binding.descriptor.idOf(r)),
         },
       });

@@ -13,7 +13,7 @@ import { linkOrCreate } from './create.ts';
 import { linkOrCreateInSource } from './create-in-source.ts';
 import { assertResolved, recordContext } from './dependencies.ts';
 import type { FlowDirection, RecordOutcome } from './events.ts';
-import { type ClassifiedFailure, classify, storeFailure } from './failures.ts';
+import { bounded, type ClassifiedFailure, classify, storeFailure } from './failures.ts';
 import { processChildren } from './fanout.ts';
 import { contentHash } from './hash.ts';
 import { IdSet } from './id-set.ts';
@@ -479,8 +479,10 @@ export class MappingRun {
   }
 
   /** Store or clear the failed record, count the outcome and emit the event. */
-  async finish(side: Side, id: string, result: ProcessResult): Promise<void> {
+  async finish(side: Side, id: string, outcome: ProcessResult): Promise<void> {
     const key = `${side}.${id}`;
+    // What is kept, logged and reported is bounded (failure-bounds.ts).
+    const result = outcome.failure ? { ...outcome, failure: bounded(outcome.failure) } : outcome;
     if (result.failure) {
       const previous = this.failed.get(key) ?? (await this.state.getFailed(side, id));
       const stored = await storeFailure(this.state, side, id, result.failure, this.run.now(), previous);

@@ -19,6 +19,7 @@ import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
 import { deletesPhase } from './deletes.ts';
 import { recordContext } from './dependencies.ts';
+import { expireGoneFailures } from './expire-failed.ts';
 import { IdSet } from './id-set.ts';
 import { resolveIntents } from './intents.ts';
 import type { KnownLinks, MappingRun } from './mapping-run.ts';
@@ -61,6 +62,7 @@ export async function runMapping(mr: MappingRun): Promise<void> {
       phase(mr, 'deletes');
       await deletesPhase(mr, { sourceComplete });
     }
+    await expireGoneFailures(mr, { sourceComplete });
     if (run.options.retryFailed !== false) {
       phase(mr, 'retry');
       await retryDue(mr);

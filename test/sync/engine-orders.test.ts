@@ -105,7 +105,9 @@ describe('orders with lines (fan-out)', () => {
     expect(locked.ok).toBe(false);
     const lineFailure = await new MappingState('salesorderline', store).getFailed('source', '5001');
     expect(lineFailure).toMatchObject({ code: 'LOCKED' });
-    expect(lineFailure!.reason).toMatch(/Quantity: 3 → 9/);
+    // The reason names the property; the values (3 → 9) are in the details only.
+    expect(lineFailure!.reason).toMatch(/not written: \[1\]\.Quantity \(the values are in the details\)/);
+    expect(lineFailure!.details).toEqual({ diffs: [{ path: '[1].Quantity', from: 3, to: 9 }] });
     const orderFailure = await new MappingState('salesorder', store).getFailed('source', '5001');
     expect(orderFailure).toMatchObject({ code: 'LOCKED' });
   });
