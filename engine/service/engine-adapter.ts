@@ -126,7 +126,7 @@ export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
           code: f.code,
           failedAt: f.at,
           attempts: f.attempts,
-          nextRetryAt: f.nextAttemptAt,
+          ...(f.stoppedAt ? { stopped: true } : { nextRetryAt: f.nextAttemptAt }),
         });
       }
     }

@@ -60,7 +60,10 @@ export interface FailedRecordView {
   code?: string;
   failedAt: string;
   attempts?: number;
+  /** Absent when automatic retries stopped (`stopped`). */
   nextRetryAt?: string;
+  /** Automatic retries stopped after a bounded number of attempts: a person retries it. */
+  stopped?: boolean;
 }
 
 export interface ServiceEngine {

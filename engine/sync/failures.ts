@@ -12,7 +12,7 @@ import type { Side } from '../mapping/model.ts';
 import { NonFiniteNumberError } from '../mapping/plain.ts';
 import { CoercionError } from '../mapping/values.ts';
 import type { FailedRecord, FailedRequest, MappingState } from '../store/sync-state.ts';
-import { nextAttemptAt } from './backoff.ts';
+import { nextAttemptAt, retriesExhausted } from './backoff.ts';
 import {
   boundJson,
   boundText,
@@ -201,6 +201,7 @@ export async function storeFailure(
     at: now.toISOString(),
     attempts,
     nextAttemptAt: nextAttemptAt(now, attempts, failure.retryAfterMs, failure.kind).toISOString(),
+    ...(retriesExhausted(failure.code, attempts) ? { stoppedAt: now.toISOString() } : {}),
   };
   await state.setFailed(record);
   return record;

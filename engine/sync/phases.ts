@@ -264,7 +264,9 @@ async function retryDue(mr: MappingRun): Promise<void> {
     if (f.side === 'source' ? mr.processed.has(f.id) : mr.processedTargets.has(f.id)) return false;
     if (run.options.retryIds)
       return run.options.retryIds.has(f.id) || run.options.retryIds.has(`${f.mapping}:${f.id}`);
-    return run.options.retryAllNow === true || new Date(f.nextAttemptAt).getTime() <= now;
+    if (run.options.retryAllNow === true) return true;
+    // Stopped records wait for a person (retryIds / retryAllNow above).
+    return f.stoppedAt === undefined && new Date(f.nextAttemptAt).getTime() <= now;
   });
   const limit = run.limit;
   const results = await Promise.allSettled(

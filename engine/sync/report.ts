@@ -110,7 +110,11 @@ export function formatFailed(records: readonly FailedRecord[]): string {
   if (records.length === 0) return 'no failed records\n';
   const lines = records.map(
     (f) =>
-      `${f.mapping} ${f.side} ${f.id}  ${f.code}  attempts ${f.attempts}, next ${f.nextAttemptAt}\n    ${f.reason}${
+      `${f.mapping} ${f.side} ${f.id}  ${f.code}  attempts ${f.attempts}, ${
+        f.stoppedAt
+          ? `retries stopped (a person retries: mapsync retry ${f.mapping}:${f.id})`
+          : `next ${f.nextAttemptAt}`
+      }\n    ${f.reason}${
         f.candidates ? `\n    candidates: ${f.candidates.join(', ')}` : ''
       }${f.request?.path ? `\n    request: ${f.request.method ?? ''} ${f.request.path}` : ''}`,
   );
