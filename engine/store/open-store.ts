@@ -2,19 +2,20 @@
  * Opens the configured store. `MAPSYNC_STORE` (or `store:` in mapsync.yaml) is a URI:
  * - `sqlite://data/mapsync.sqlite` (default): a SQLite file, WAL journal. `synchronous=NORMAL`
  *   keeps every committed write across a process crash (SIGKILL); only an OS crash or power
- *   loss could lose the last transactions.
+ *   loss could lose the last transactions. Its folder, file modes (0700/0600) and identity
+ *   (a file deleted or replaced under the process) are store-file.ts's.
  * - `memory://`: in-process, for tests and `mapsync plan` dry runs against a copy.
  * Other keyv adapters (Redis, PostgreSQL) plug in here when a deployment needs them.
  *
  * Each namespace gets its own adapter because keyv iterates by the adapter's namespace, and
  * an adapter shared between namespaces would iterate the wrong one.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import type { KeyvStoreAdapter } from 'keyv';
 import { ConfigError, StoreError } from '../errors.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
+import { StoreFile, type StoreFileOptions } from './store-file.ts';
 import type { StoreWrite } from './sync-state.ts';
 
 export interface StoreBackend {
@@ -26,9 +27,10 @@ export interface StoreBackend {
   close(): Promise<void>;
 }
 
-export function openStore(uri: string, cwd = process.cwd()): StoreBackend {
+export function openStore(uri: string, cwd = process.cwd(), options: StoreFileOptions = {}): StoreBackend {
   if (uri === 'memory://' || uri === 'memory:') return memoryBackend();
-  if (uri.startsWith('sqlite://')) return sqliteBackend(resolve(cwd, uri.slice('sqlite://'.length)));
+  if (uri.startsWith('sqlite://'))
+    return sqliteBackend(new StoreFile(resolve(cwd, uri.slice('sqlite://'.length)), options));
   throw new ConfigError(
     'CFG_STORE_UNSUPPORTED',
     `store "${uri.replace(/\/\/[^@/]*@/, '//***@')}" is not supported: use sqlite://PATH or memory://`,
@@ -55,8 +57,10 @@ function memoryBackend(): StoreBackend {
   };
 }
 
-function sqliteBackend(file: string): StoreBackend {
-  mkdirSync(dirname(file), { recursive: true });
+function sqliteBackend(storeFile: StoreFile): StoreBackend {
+  const file = storeFile.path;
+  // Every call first checks that the file is still the one opened (store-file.ts).
+  const check = () => storeFile.check();
   const adapters: KeyvSqlite[] = [];
   const namespaces = new Map<string, { ns: KeyvNamespace<unknown>; adapter: KeyvSqlite }>();
   // One adapter (connection) per namespace, made once and reused by every run.
@@ -69,7 +73,10 @@ function sqliteBackend(file: string): StoreBackend {
       void adapter.query('PRAGMA journal_mode=WAL').catch(() => {});
       void adapter.query('PRAGMA synchronous=NORMAL').catch(() => {});
       adapters.push(adapter);
-      entry = { ns: new KeyvNamespace<unknown>(name, adapter as unknown as KeyvStoreAdapter), adapter };
+      entry = {
+        ns: new KeyvNamespace<unknown>(name, adapter as unknown as KeyvStoreAdapter, check),
+        adapter,
+      };
       namespaces.set(name, entry);
     }
     return entry;
@@ -86,6 +93,7 @@ function sqliteBackend(file: string): StoreBackend {
      */
     async writeMany(writes) {
       if (writes.length === 0) return;
+      check();
       const rows = await Promise.all(writes.map((w) => open(w.namespace).ns.row(w.key, w.value)));
       const { adapter } = open(writes[0]!.namespace);
       const sql =

@@ -62,7 +62,11 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
       }),
     });
   const connectors = connect ? buildConnectors(project.systems, options.registry, runtime) : new Map();
-  const store = openStore(options.store ?? options.env.MAPSYNC_STORE ?? config.store, config.dir);
+  // Commands that only read the store (`failed`, `links`) never create its folder.
+  const store = openStore(options.store ?? options.env.MAPSYNC_STORE ?? config.store, config.dir, {
+    logger: runtime.logger,
+    createFolder: connect,
+  });
   const engine = new SyncEngine({
     mappings: project.mappings,
     connectors,

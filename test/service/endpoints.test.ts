@@ -127,6 +127,28 @@ describe('/healthz and /readyz', () => {
     expect((await service.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
+  it('turns not ready, and stays so, when the store file is deleted under the service', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mapsync-ready-'));
+    dirs.push(dir);
+    const file = join(dir, 'state.sqlite');
+    const store = openStore(`sqlite://${file}`);
+    const probe = store.namespace<string>('mapsync.service');
+    const { service } = await setup({ probeStore: async () => void (await probe.get('probe')) });
+    expect((await service.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    const after = await service.app.inject({ method: 'GET', url: '/readyz' });
+    expect(after.statusCode).toBe(503);
+    expect(after.json()).toMatchObject({
+      ready: false,
+      store: {
+        ok: false,
+        error: expect.stringMatching(/store file .* was deleted while mapsync had it open/),
+      },
+    });
+    expect((await service.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+    await store.close();
+  });
+
   it('turns not ready when a system refuses its credentials, and caches successful checks', async () => {
     let calls = 0;
     let refuse = false;
