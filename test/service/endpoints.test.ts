@@ -50,7 +50,7 @@ describe('/metrics', () => {
     telemetry.request({ system: 'poweroffice-go', method: 'POST', status: 429, durationMs: 5 });
     telemetry.request({ system: 'woocommerce', method: 'GET', status: 'error', durationMs: 5000 });
     telemetry.rateLimitWait({ system: 'poweroffice-go', waitMs: 250 });
-    const { headers, payload } = delivery('customer.updated', { id: 1 });
+    const { headers, payload } = delivery('customer.updated', { id: 1, email: 'a@example.no' });
     await service.app.inject({ method: 'POST', url: '/webhooks/woocommerce', headers, payload });
     await waitFor(() => engine.items.length === 1 && engine.runs.filter((r) => r.finishedAt).length === 2);
     await waitFor(() => service.scheduler.states().every((s) => s.lastRun));
@@ -286,7 +286,7 @@ describe('status page', () => {
   it('reports mappings, the feed and the series as JSON', async () => {
     const { service, engine } = await setup();
     engine.links.set('customers', 12);
-    const { headers, payload } = delivery('customer.updated', { id: 4 });
+    const { headers, payload } = delivery('customer.updated', { id: 4, email: 'd@example.no' });
     await service.app.inject({ method: 'POST', url: '/webhooks/woocommerce', headers, payload });
     await waitFor(() => engine.items.length === 1);
     let status = (await service.app.inject({ method: 'GET', url: '/api/status' })).json();

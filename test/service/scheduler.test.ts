@@ -93,7 +93,7 @@ describe('scheduler', () => {
     });
     running.push(built);
     await waitFor(() => engine.runs.length === 1);
-    const { headers, payload } = delivery('customer.updated', { id: 77 });
+    const { headers, payload } = delivery('customer.updated', { id: 77, email: 'x@example.no' });
     await built.service.app.inject({ method: 'POST', url: '/webhooks/shop', headers, payload });
     await waitFor(() => engine.items.length === 1, 2000);
     expect(engine.runs[0]!.finishedAt).toBeDefined();
