@@ -149,6 +149,8 @@ describe('e2e: failed records are bounded and carry no values in reasons or logs
     expect(locked.reason).toMatch(/not written: CustomerReference \(the values are in the details\)/);
     expect(locked.reason).not.toMatch(/Fjellheim|Sørbøe/);
     expect(JSON.stringify(locked.details)).toMatch(/Fjellheim.*Sørbøe/);
+    // The person at the console sees them (`mapsync failed`); the status API does not.
+    expect((await pair.cli(['failed', 'salesorder'])).out).toMatch(/details: .*Fjellheim.*Sørbøe/);
   });
 
   it('a failed record whose record is gone is expired by the next complete listing', async () => {
