@@ -4,7 +4,7 @@
  * command runs as a child process whose stdout is a pipe closed after the first chunk.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { emptyLink } from '../../engine/sync/create.ts';
+import { writeTestConfig } from './helpers.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'bin/mapsync.js');
@@ -20,28 +21,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mapsync-pipe-'));
-  const ref = (name: string) => ['$', '{', name, '}'].join('');
-  writeFileSync(
-    join(dir, 'mapsync.yaml'),
-    [
-      'version: 1',
-      'systems:',
-      '  woocommerce:',
-      '    connector: woocommerce',
-      `    url: ${ref('WOOCOMMERCE_URL')}`,
-      `    consumer_key: ${ref('WOOCOMMERCE_CONSUMER_KEY')}`,
-      `    consumer_secret: ${ref('WOOCOMMERCE_CONSUMER_SECRET')}`,
-      '  poweroffice-go:',
-      '    connector: poweroffice-go',
-      `    url: ${ref('POWEROFFICE_BASE_URL')}`,
-      `    application_key: ${ref('POWEROFFICE_APPLICATION_KEY')}`,
-      `    client_key: ${ref('POWEROFFICE_CLIENT_KEY')}`,
-      `    subscription_key: ${ref('POWEROFFICE_SUBSCRIPTION_KEY')}`,
-      `store: sqlite://${join(dir, 'state.sqlite')}`,
-      `mappings: ${join(REPO, 'mappings')}`,
-      '',
-    ].join('\n'),
-  );
+  writeTestConfig(dir, { store: `sqlite://${join(dir, 'state.sqlite')}`, mappings: join(REPO, 'mappings') });
   // Far more output than a pipe buffers (64 KiB), so the writer meets the closed pipe.
   const store = openStore(`sqlite://${join(dir, 'state.sqlite')}`);
   const state = new MappingState('customer-person', store);
