@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../engine/connectors/errors.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { customerMapping, makeEngine, orderMappings, productMapping } from './helpers/setup.ts';
@@ -152,18 +153,23 @@ describe('orders with lines (fan-out)', () => {
     expect(shop.writes).toHaveLength(0);
   });
 
-  it('a missing product (policy wait) fails the order with MISSING_DEPENDENCY; retry after the fix completes it', async () => {
+  it('a product not linked yet (policy wait) fails the order with MISSING_DEPENDENCY; retry after the fix completes it', async () => {
     const { engine, shop, erp, store } = setup();
     shop.seed('customer', [alice]);
-    shop.seed('product', [products[0]!]);
+    shop.seed('product', products);
     shop.seed('order', [order()]);
+    // Product 11 exists in the shop, but its create in the ERP is refused this time.
+    const refuse11 = (data: unknown) =>
+      (data as Record<string, unknown>).Code === products[1]!.sku
+        ? new ConnectorError('refused', { system: 'erp', kind: 'validation' })
+        : undefined;
+    for (const _ of products) erp.failNext('create', 'product', refuse11);
     const summary = await engine.run();
     expect(summary.ok).toBe(false);
     const failure = await new MappingState('salesorder', store).getFailed('source', '5001');
     expect(failure).toMatchObject({ code: 'MISSING_DEPENDENCY' });
-    expect(failure!.reason).toMatch(/product record 11/);
+    expect(failure!.reason).toMatch(/product record 11, which is not linked yet/);
     expect(erp.all('salesorder')).toHaveLength(0);
-    shop.seed('product', [products[1]!]);
     const retried = await engine.run({ retryAllNow: true });
     expect(retried.ok).toBe(true);
     expect(erp.all('salesorder')).toHaveLength(1);
