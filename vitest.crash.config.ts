@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30 * 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Tests that spawn bin/mapsync.js run dist/: built from this tree before the first test.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -7,6 +7,7 @@
  *   npm run bench                      all benchmarks, full size (about 12 minutes)
  *   npm run bench -- --quick           the small CI variant; writes bench/out/performance.md
  *   npm run bench -- --only scale,latency   a subset; other rows of the document are kept
+ *   npm run bench -- --only startup         the CLI's start-up (--help, validate, a small backfill)
  *   npm run bench -- --render-only     rewrite docs/performance.md from its own data
  *
  * Exit status: 0 when it ran (a missed target is a figure, not a crash), 1 when a
@@ -21,9 +22,10 @@ import { rerender, writeRunDocument } from './lib/document.ts';
 import { REPO } from './lib/env.ts';
 import { requestsPerRecord } from './requests-per-record.ts';
 import { scaleMemory } from './scale-memory.ts';
+import { startup } from './startup.ts';
 import { throughput } from './throughput.ts';
 
-const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory, latency];
+const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory, latency, startup];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

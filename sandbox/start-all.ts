@@ -1,88 +1,80 @@
 /**
- * Both sandboxes together (`mapsync sandbox`): a local WooCommerce shop and a local
- * PowerOffice Go, on loopback, with what a mapsync.yaml needs to reach them.
+ * The dev sandboxes of every registered connector kind that has one (`mapsync sandbox`,
+ * `serve --sandbox`, tests): each kind's capability is loaded lazily from its spec and
+ * started on loopback, with what a mapsync.yaml needs to reach it. Nothing here knows a
+ * kind: a new kind with a `devSandbox` is started by registering it.
  */
-import { type PowerOfficeSandbox, startPowerOfficeSandbox } from './poweroffice-go/index.ts';
-import { startWooCommerceSandbox, type WooSandbox } from './woocommerce/index.ts';
+import { join } from 'node:path';
+import type { ConnectorRegistry } from '../engine/connectors/registry.ts';
+import type { DevSandboxOptions, RunningDevSandbox } from '../engine/connectors/spec.ts';
 
 export interface StartAllOptions {
-  /** Records to generate in the shop (N customers, N orders, N/4 products); 0 = empty. */
+  /** Size of the generated data (each kind says what it generates); 0 = empty. */
   seed?: number;
-  /** PowerOffice's per-subscription-key limit in requests per second; false = none. */
+  /** Server-side request limit for kinds whose real system has one; false = none. */
   rateLimit?: number | false;
-  portWoo?: number;
-  portPowerOffice?: number;
+  /** Port per kind (default: any free port). */
+  ports?: Readonly<Record<string, number>>;
   host?: string;
+  /** Only these kinds (default: every kind with a sandbox). */
+  kinds?: readonly string[];
+  /** Keep each sandbox's state in `<dir>/sandbox-<kind>.json` across restarts. */
+  persistDir?: string;
+  randomCredentials?: boolean;
 }
 
-export interface AllSandboxes {
-  woocommerce: WooSandbox;
-  poweroffice: PowerOfficeSandbox;
+export interface Sandboxes {
+  /** The running sandboxes by kind, in registry order. */
+  readonly byKind: ReadonlyMap<string, RunningDevSandbox>;
+  /** `NAME=value` lines of every sandbox (the shipped mapsync.yaml's variables). */
+  env(): string[];
+  /** `mapsync sandbox --json`: connection details by kind. */
+  connection(): Record<string, Readonly<Record<string, string>>>;
   close(): Promise<void>;
 }
 
-/** The fixed seed of the generated data, so that `--seed N` gives the same shop every time. */
-export const DATA_SEED = 7;
+/** Kinds of the registry that ship a dev sandbox. */
+export function sandboxKinds(registry: ConnectorRegistry): string[] {
+  return registry
+    .all()
+    .filter((k) => k.spec.devSandbox)
+    .map((k) => k.kind);
+}
 
-export async function startAllSandboxes(options: StartAllOptions = {}): Promise<AllSandboxes> {
-  const count = options.seed ?? 0;
-  const woocommerce = await startWooCommerceSandbox({
-    ...(options.portWoo !== undefined ? { port: options.portWoo } : {}),
-    ...(options.host ? { host: options.host } : {}),
-    ...(count > 0 ? { seed: { count, seed: DATA_SEED } } : {}),
-  });
-  let poweroffice: PowerOfficeSandbox;
+/** File a kind's sandbox keeps its state in under `dir`. */
+export const persistFileOf = (dir: string, kind: string) => join(dir, `sandbox-${kind}.json`);
+
+export async function startAllSandboxes(
+  registry: ConnectorRegistry,
+  options: StartAllOptions = {},
+): Promise<Sandboxes> {
+  const byKind = new Map<string, RunningDevSandbox>();
+  const close = async () => {
+    await Promise.allSettled([...byKind.values()].map((s) => s.close()));
+  };
   try {
-    poweroffice = await startPowerOfficeSandbox({
-      ...(options.portPowerOffice !== undefined ? { port: options.portPowerOffice } : {}),
-      ...(options.host ? { host: options.host } : {}),
-      ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-      seed: { seed: DATA_SEED },
-    });
+    for (const kind of options.kinds ?? sandboxKinds(registry)) {
+      const load = registry.get(kind)?.spec.devSandbox;
+      if (!load) throw new Error(`connector kind "${kind}" has no sandbox`);
+      const port = options.ports?.[kind];
+      const start: DevSandboxOptions = {
+        seed: options.seed ?? 0,
+        ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(options.host ? { host: options.host } : {}),
+        ...(options.persistDir ? { persistFile: persistFileOf(options.persistDir, kind) } : {}),
+        ...(options.randomCredentials ? { randomCredentials: true } : {}),
+      };
+      byKind.set(kind, await (await load()).start(start));
+    }
   } catch (error) {
-    await woocommerce.close();
+    await close();
     throw error;
   }
   return {
-    woocommerce,
-    poweroffice,
-    async close() {
-      await Promise.allSettled([woocommerce.close(), poweroffice.close()]);
-    },
+    byKind,
+    env: () => [...byKind.values()].flatMap((s) => s.env),
+    connection: () => Object.fromEntries([...byKind].map(([kind, s]) => [kind, s.connection])),
+    close,
   };
-}
-
-/** What `mapsync sandbox --json` prints: URLs and keys of both systems. */
-export function connectionInfo(all: AllSandboxes) {
-  const { woocommerce: w, poweroffice: p } = all;
-  return {
-    woocommerce: {
-      url: w.url,
-      consumerKey: w.consumerKey,
-      consumerSecret: w.consumerSecret,
-      webhookSecret: w.webhookSecret,
-    },
-    poweroffice: {
-      url: p.url,
-      tokenUrl: p.tokenUrl,
-      applicationKey: p.applicationKey,
-      clientKey: p.clientKey,
-      subscriptionKey: p.subscriptionKey,
-    },
-  };
-}
-
-/** Environment lines for the shipped mapsync.yaml. */
-export function envLines(all: AllSandboxes): string[] {
-  const info = connectionInfo(all);
-  return [
-    `WOOCOMMERCE_URL=${info.woocommerce.url}`,
-    `WOOCOMMERCE_CONSUMER_KEY=${info.woocommerce.consumerKey}`,
-    `WOOCOMMERCE_CONSUMER_SECRET=${info.woocommerce.consumerSecret}`,
-    `WOOCOMMERCE_WEBHOOK_SECRET=${info.woocommerce.webhookSecret}`,
-    `POWEROFFICE_BASE_URL=${info.poweroffice.url}`,
-    `POWEROFFICE_APPLICATION_KEY=${info.poweroffice.applicationKey}`,
-    `POWEROFFICE_CLIENT_KEY=${info.poweroffice.clientKey}`,
-    `POWEROFFICE_SUBSCRIPTION_KEY=${info.poweroffice.subscriptionKey}`,
-  ];
 }

@@ -2,7 +2,7 @@
  * Chaos 3 — the link store becomes unavailable in the middle of a backfill.
  *
  * The engine is built as `mapsync sync` builds it, but its SQLite store is wrapped
- * (lib/counting-store.ts) so that, after a seeded random number of operations, every store
+ * (engine/store/counting-store.ts) so that, after a seeded random number of operations, every store
  * call throws a `StoreError` (as keyv does when the database is gone). Checked:
  * - the run says so (the summary's `storeError`) and stops writing at once: no write to
  *   either system *starts* after the failure (a write already in flight may finish);
@@ -13,12 +13,12 @@
  *   duplicates and without anything pending.
  */
 
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
+import { CountingStore } from '../../engine/store/counting-store.ts';
 import { SyncEngine } from '../../engine/sync/engine.ts';
-import { mappingEval } from '../../engine/sync/mapping-eval.ts';
 import { Random } from '../../sandbox/common/random.ts';
 import type { LoggedRequest } from '../../sandbox/common/request-log.ts';
 import type { BenchContext } from '../lib/context.ts';
-import { CountingStore } from '../lib/counting-store.ts';
 import { fillShop } from '../lib/dataset.ts';
 import { startEnv } from '../lib/env.ts';
 import { kindOf } from '../lib/requests.ts';
@@ -68,7 +68,7 @@ async function storeOperationsOfBackfill(size: ShopSize): Promise<number> {
         connectors: opened.connectors,
         store,
         runtime: opened.runtime,
-        evaluator: mappingEval,
+        evaluator: inProcessEvaluator,
       });
       const summary = await engine.run();
       if (!summary.ok) throw new Error('the counting backfill failed');
@@ -121,14 +121,13 @@ export async function storeOutage(ctx: BenchContext): Promise<ChaosResult> {
       const failAfter = random.int(Math.round(backfillOps * 0.05), Math.round(backfillOps * 0.9));
       const opened = await env.open();
       const store = new CountingStore(opened.store);
-      store.keepJournal = true;
       store.failAfterOps = failAfter;
       const engine = new SyncEngine({
         mappings: opened.project.mappings,
         connectors: opened.connectors,
         store,
         runtime: opened.runtime,
-        evaluator: mappingEval,
+        evaluator: inProcessEvaluator,
       });
       let summary: Awaited<ReturnType<SyncEngine['run']>> | undefined;
       let thrown: unknown;
@@ -165,7 +164,7 @@ export async function storeOutage(ctx: BenchContext): Promise<ChaosResult> {
         const key = intentFor(r, skuToWooId, codeToPoId);
         if (!key) continue;
         const stored = store.journal.find(
-          (j) => j.op === 'set' && j.namespace === key[0] && j.key === key[1],
+          (j) => (j.op === 'set' || j.op === 'writeMany') && j.keys.includes(`${key[0]}:${key[1]}`),
         );
         if (!stored || stored.at > startOf(r))
           orphans.push(`${r.method} ${r.path} (${key[1]}) without a stored intent`);
@@ -177,7 +176,10 @@ export async function storeOutage(ctx: BenchContext): Promise<ChaosResult> {
       const queued = late.filter((r) => {
         const key = intentFor(r, skuToWooId, codeToPoId);
         const stored =
-          key && store.journal.find((j) => j.op === 'set' && j.namespace === key[0] && j.key === key[1]);
+          key &&
+          store.journal.find(
+            (j) => (j.op === 'set' || j.op === 'writeMany') && j.keys.includes(`${key[0]}:${key[1]}`),
+          );
         return stored && failedAt !== undefined && stored.at <= failedAt;
       });
       lateQueued += queued.length;

@@ -8,7 +8,11 @@ import type { Command } from 'commander';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 
 export interface CliDeps {
-  readonly registry: ConnectorRegistry;
+  /**
+   * The connector registry, or a function that loads it: main.ts loads the connectors (and
+   * their HTTP stack) only once a command runs, so that `--help` stays fast.
+   */
+  readonly registry: ConnectorRegistry | (() => Promise<ConnectorRegistry>);
   /** Environment variables (`${VAR}` interpolation in mapsync.yaml). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Directory relative paths are resolved against. */
@@ -24,7 +28,15 @@ export interface CliDeps {
   readonly setExitCode: (code: number) => void;
 }
 
-/** One file per command under engine/cli/commands/ exports this. */
+export async function registryOf(deps: CliDeps): Promise<ConnectorRegistry> {
+  return typeof deps.registry === 'function' ? await deps.registry() : deps.registry;
+}
+
+/**
+ * One file per command under engine/cli/commands/ exports this. `register` only declares
+ * the command (name, options, help); what the action needs beyond that it imports when it
+ * runs, so that `mapsync --help` and every other command start without loading it.
+ */
 export interface CommandModule {
   register(program: Command, deps: CliDeps): void;
 }

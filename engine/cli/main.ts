@@ -1,9 +1,8 @@
 /**
- * Process entry of the `mapsync` command (loaded by bin/mapsync.js through tsx): wires the
+ * Process entry of the `mapsync` command (bin/mapsync.js loads its compiled copy): wires the
  * real process (argv, env, stdout, exit code) and the built-in connector registry into
  * the program. Everything else lives in program.ts so tests can run the CLI in-process.
  */
-import { connectors } from '../connectors/index.ts';
 import { quietWriter } from './pipes.ts';
 import { runCli } from './program.ts';
 
@@ -12,7 +11,7 @@ const out = quietWriter(process.stdout);
 const err = quietWriter(process.stderr);
 
 await runCli(process.argv.slice(2), {
-  registry: connectors,
+  registry: async () => (await import('../connectors/index.ts')).connectors,
   env: process.env,
   cwd: process.cwd(),
   out,

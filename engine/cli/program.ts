@@ -5,16 +5,12 @@
  * commander's usage errors exit 2; anything else is reported as an internal error (exit
  * 70), with the stack only when MAPSYNC_DEBUG is set.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, MapsyncError } from '../errors.ts';
+import { VERSION } from '../version.ts';
 import { commands } from './commands/index.ts';
 import type { CliDeps, CommandModule } from './deps.ts';
 import { EXIT_CONFIG, EXIT_FAILED, EXIT_INTERNAL } from './exit-codes.ts';
-
-const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 
 /** The program with `modules` (default: every command) registered. */
 export function buildProgram(deps: CliDeps, modules: readonly CommandModule[] = commands): Command {
@@ -23,7 +19,7 @@ export function buildProgram(deps: CliDeps, modules: readonly CommandModule[] = 
     .description(
       'Two-way sync between business systems, declared in YAML mappings with JSONata expressions. First product: WooCommerce <-> PowerOffice Go.',
     )
-    .version(packageJson.version, '-V, --version', 'print the mapsync version')
+    .version(VERSION, '-V, --version', 'print the mapsync version')
     .helpOption('-h, --help', 'show help for a command')
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -8,7 +8,7 @@ import { basename, relative, resolve } from 'node:path';
 import { loadConfig, type ProjectConfig } from '../config/load-config.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { DEFAULT_SCHEMAS_DIR } from '../mapping/project.ts';
-import type { CliDeps } from './deps.ts';
+import { type CliDeps, registryOf } from './deps.ts';
 
 export interface Workspace {
   config?: ProjectConfig;
@@ -36,7 +36,7 @@ export async function openWorkspace(
     const loaded = await loadConfig(resolve(deps.cwd, configPath), {
       env: deps.env,
       requireEnv: false,
-      registry: deps.registry,
+      registry: await registryOf(deps),
       schemasDir,
       displayPath: configPath,
     });

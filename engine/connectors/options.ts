@@ -1,99 +1,87 @@
 /**
- * Reads a connector's options (its system block in mapsync.yaml after `${ENV}`
- * interpolation) and collects every problem before failing once, so a bad config is
- * reported in full. Values from the environment may arrive as strings ("30", "true"), so
- * numbers and flags accept their string forms. Secrets are never echoed in messages.
- *
- * Each connector lists the keys it understands in its factory's `options`; an unknown key
- * is an error (a typo such as `page_sise` must not be silently ignored), and a test checks
- * that `schemas/mapsync.schema.json` describes exactly these keys for each kind.
+ * Reads a system's options (its block of mapsync.yaml after `${ENV}` interpolation, or a
+ * config built in code) against its kind's options fragment — the same fragment the
+ * generated mapsync.schema.json is made of, so the file check and this reader cannot
+ * disagree. Values from the environment arrive as strings: numbers and flags are
+ * converted (`"30"` → 30, `"true"` → true); an empty value counts as absent; defaults are
+ * filled in. Every problem is collected and thrown as one ConfigError. Messages name keys,
+ * never values, so a secret is never echoed.
  */
+import { Ajv, type ErrorObject } from 'ajv';
 import { ConfigError } from '../errors.ts';
+import type { ConnectorSpec, OptionsOf, OptionsSchema } from './spec.ts';
 
-export class OptionReader {
-  private readonly problems: string[] = [];
+export type OptionsReader<S extends OptionsSchema> = (raw: Readonly<Record<string, unknown>>) => OptionsOf<S>;
 
-  constructor(
-    private readonly kind: string,
-    private readonly raw: Readonly<Record<string, unknown>>,
-    known: readonly string[],
-  ) {
-    for (const key of Object.keys(raw)) {
-      if (key !== 'connector' && !known.includes(key)) this.problems.push(`unknown option "${key}"`);
+/** The option keys of a fragment that hold secrets (`writeOnly: true`). */
+export function secretKeysOf(schema: OptionsSchema): string[] {
+  return Object.entries(schema.properties)
+    .filter(([, option]) => option.writeOnly === true)
+    .map(([key]) => key);
+}
+
+/**
+ * The reader of one kind's options (its fragment compiled once): it checks, converts and
+ * defaults `raw` (the `connector` key is ignored) and throws one ConfigError listing every
+ * problem. Keys under a Symbol pass through untouched: they carry in-process handles that
+ * no YAML can write (see the memory connector).
+ */
+export function optionsReader<S extends OptionsSchema>(
+  spec: Pick<ConnectorSpec<S>, 'kind' | 'options' | 'check'>,
+): OptionsReader<S> {
+  const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true });
+  const validate = ajv.compile({ ...spec.options, additionalProperties: false });
+  return (raw) => {
+    const options: Record<string, unknown> = { ...raw };
+    delete options.connector;
+    for (const key of Object.keys(options)) {
+      if (options[key] === undefined || options[key] === null || options[key] === '') delete options[key];
     }
-  }
-
-  /** A problem found by the connector's own checks. */
-  problem(message: string): void {
-    this.problems.push(message);
-  }
-
-  string(key: string, required: boolean): string | undefined {
-    const value = this.raw[key];
-    if (value === undefined || value === null || value === '') {
-      if (required) this.problems.push(`"${key}" is required`);
-      return undefined;
+    const problems = validate(options) ? [] : (validate.errors ?? []).map(describe);
+    if (spec.check) problems.push(...spec.check(options as Partial<OptionsOf<S>>));
+    if (problems.length > 0) {
+      throw new ConfigError('CONFIG_INVALID', `${spec.kind} connector config: ${problems.join('; ')}`);
     }
-    if (typeof value !== 'string') {
-      this.problems.push(`"${key}" must be a string`);
-      return undefined;
-    }
-    return value;
-  }
+    return options as OptionsOf<S>;
+  };
+}
 
-  number(key: string, min: number, max: number, integer: boolean): number | undefined {
-    const value = this.raw[key];
-    if (value === undefined || value === null) return undefined;
-    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    if (
-      typeof n !== 'number' ||
-      !Number.isFinite(n) ||
-      n < min ||
-      n > max ||
-      (integer && !Number.isInteger(n))
-    ) {
-      this.problems.push(`"${key}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
-      return undefined;
-    }
-    return n;
+function describe(error: ErrorObject): string {
+  const key = error.instancePath.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `unknown option "${String(params.additionalProperty)}"`;
+    case 'required':
+      return `"${String(params.missingProperty)}" is required`;
+    case 'enum':
+      return `"${key}" must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
+    case 'type':
+      return `"${key}" must be ${params.type === 'integer' ? 'an integer' : `a ${String(params.type)}`}`;
+    default:
+      return `"${key}" ${error.message ?? 'is invalid'}`;
   }
+}
 
-  flag(key: string): boolean {
-    const value = this.raw[key] ?? false;
-    if (value === true || value === 'true') return true;
-    if (value === false || value === 'false' || value === '') return false;
-    this.problems.push(`"${key}" must be true or false`);
-    return false;
+/** Problems of an http(s) URL option: scheme, credentials, query string. */
+export function httpUrlProblems(key: string, value: string | undefined): string[] {
+  if (value === undefined) return [];
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return [`"${key}" is not a valid URL`];
   }
+  const problems: string[] = [];
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    problems.push(`"${key}" must be an http(s) URL`);
+  if (parsed.username || parsed.password) problems.push(`"${key}" must not contain credentials`);
+  if (parsed.search) problems.push(`"${key}" must not contain a query string`);
+  return problems;
+}
 
-  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw[key] ?? fallback;
-    if (allowed.includes(value as T)) return value as T;
-    this.problems.push(`"${key}" must be one of ${allowed.join(', ')}`);
-    return fallback;
-  }
-
-  /** An http(s) URL without credentials or query string. */
-  url(key: string, required: boolean): URL | undefined {
-    const value = this.string(key, required);
-    if (value === undefined) return undefined;
-    try {
-      const parsed = new URL(value);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        this.problems.push(`"${key}" must be an http(s) URL`);
-      if (parsed.username || parsed.password) this.problems.push(`"${key}" must not contain credentials`);
-      if (parsed.search) this.problems.push(`"${key}" must not contain a query string`);
-      return parsed;
-    } catch {
-      this.problems.push(`"${key}" is not a valid URL`);
-      return undefined;
-    }
-  }
-
-  /** Throw one ConfigError listing every problem, if there is any. */
-  finish(): void {
-    if (this.problems.length > 0) {
-      throw new ConfigError('CONFIG_INVALID', `${this.kind} connector config: ${this.problems.join('; ')}`);
-    }
-  }
+/** `https://host/path/` → `https://host/path` (origin and path, no trailing slash). */
+export function baseUrlOf(value: string): string {
+  const parsed = new URL(value);
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }

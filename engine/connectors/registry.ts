@@ -1,33 +1,60 @@
 /**
  * The one place connector kinds are registered. Adding a system = writing its folder under
- * `engine/connectors/` and adding one line to `index.ts`. The conformance suite and the
- * config schema checks iterate this registry, so there is no second list to keep in sync.
+ * `engine/connectors/` (with its spec, see spec.ts) and adding one line to `index.ts`. The
+ * generated mapsync.schema.json, the config checks, `mapsync sandbox`, `serve --sandbox` and
+ * the conformance suite all walk this registry, so there is no second list to keep in sync.
  */
-import type { ConnectorFactory } from './types.ts';
+import type { Runtime } from '../runtime.ts';
+import { type OptionsReader, optionsReader, secretKeysOf } from './options.ts';
+import type { ConnectorSpec, OptionsSchema } from './spec.ts';
+import type { Connector, EntityDescriptor } from './types.ts';
 
 const KIND = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-export class ConnectorRegistry {
-  private readonly factories = new Map<string, ConnectorFactory>();
+/** A registered kind: its spec plus what is derived from it. */
+export interface ConnectorKind {
+  readonly kind: string;
+  readonly description: string;
+  readonly spec: ConnectorSpec;
+  readonly entities: Readonly<Record<string, EntityDescriptor>>;
+  /** Option keys holding secrets (`writeOnly` in the fragment). */
+  readonly secretKeys: readonly string[];
+  /** Read `config` (a system block, interpolated) and build a connector; ConfigError when invalid. */
+  create(config: Readonly<Record<string, unknown>>, runtime: Runtime): Connector;
+}
 
-  add(factory: ConnectorFactory): this {
-    if (!KIND.test(factory.kind)) throw new Error(`connector kind "${factory.kind}" must be kebab-case`);
-    if (this.factories.has(factory.kind))
-      throw new Error(`connector kind "${factory.kind}" registered twice`);
-    this.factories.set(factory.kind, factory);
+export class ConnectorRegistry {
+  private readonly kindsByName = new Map<string, ConnectorKind>();
+
+  add<S extends OptionsSchema>(spec: ConnectorSpec<S>): this {
+    if (!KIND.test(spec.kind)) throw new Error(`connector kind "${spec.kind}" must be kebab-case`);
+    if (this.kindsByName.has(spec.kind)) throw new Error(`connector kind "${spec.kind}" registered twice`);
+    // Compiled on first use: commands that never build a connector never pay for it.
+    let read: OptionsReader<S> | undefined;
+    this.kindsByName.set(spec.kind, {
+      kind: spec.kind,
+      description: spec.description,
+      spec: spec as unknown as ConnectorSpec,
+      entities: spec.entities,
+      secretKeys: secretKeysOf(spec.options),
+      create: (config, runtime) => {
+        read ??= optionsReader(spec);
+        return spec.create(read(config), runtime);
+      },
+    });
     return this;
   }
 
-  get(kind: string): ConnectorFactory | undefined {
-    return this.factories.get(kind);
+  get(kind: string): ConnectorKind | undefined {
+    return this.kindsByName.get(kind);
   }
 
   /** Registered kinds, sorted. */
   kinds(): string[] {
-    return [...this.factories.keys()].sort();
+    return [...this.kindsByName.keys()].sort();
   }
 
-  all(): ConnectorFactory[] {
-    return this.kinds().map((kind) => this.factories.get(kind)!);
+  all(): ConnectorKind[] {
+    return this.kinds().map((kind) => this.kindsByName.get(kind)!);
   }
 }

@@ -11,7 +11,6 @@
  * - Every failure is a {@link ConnectorError} with a kind the engine acts on.
  */
 import type { Operation } from 'fast-json-patch';
-import type { Runtime } from '../runtime.ts';
 
 export type RecordId = string;
 export type EntityRecord = Record<string, unknown>;
@@ -21,7 +20,10 @@ export type PatchOperation = Operation;
 export interface EntityDescriptor {
   /** Entity name as used in mapping files (`customer`, `salesorderline`). */
   readonly name: string;
-  /** Entity schema, relative to `schemas/` (`poweroffice-go/customer.schema.json`). */
+  /**
+   * Entity schema: relative to `schemas/` (`poweroffice-go/customer.schema.json`), or a
+   * `file:` URL for a kind that keeps its schemas in its own folder.
+   */
   readonly schema: string;
   /** The record's id as a string. */
   idOf(record: EntityRecord): RecordId;
@@ -181,21 +183,4 @@ export interface WebhookReceiver {
    * ping is the only delivery accepted without one).
    */
   parse(headers: Readonly<Record<string, string | string[] | undefined>>, rawBody: Buffer): WebhookEvent;
-}
-
-/** How a connector kind is registered: a config schema and a factory. */
-export interface ConnectorFactory<C = Record<string, unknown>> {
-  readonly kind: string;
-  /** One-line description for `--help` and docs. */
-  readonly description: string;
-  /** Every config key the kind understands; mapsync.schema.json describes exactly these. */
-  readonly options: readonly string[];
-  /** Names of config keys that hold secrets (must come from the environment; redacted everywhere). */
-  readonly secretKeys: readonly string[];
-  /**
-   * The entities this kind offers, known without any config or network: `mapsync validate`
-   * resolves mapping entities and their schemas through it.
-   */
-  readonly entities: Readonly<Record<string, EntityDescriptor>>;
-  create(config: C, runtime: Runtime): Connector;
 }

@@ -21,8 +21,15 @@ export interface VariableReference {
   offset: number;
 }
 
+/** A regex literal (`/^[a-z]+$/i`) and the offset of its opening `/`. */
+export interface RegexLiteral {
+  regexp: RegExp;
+  offset: number;
+}
+
 export interface ExpressionReferences {
   calls: FunctionCall[];
+  regexes: RegexLiteral[];
   /** Variables read as values (function names of calls are not included). */
   variables: VariableReference[];
   /** Names the expression binds itself. */
@@ -42,8 +49,12 @@ export const variableStart = (node: jsonata.ExprNode): number =>
 export const stringStart = (node: jsonata.ExprNode): number =>
   Math.max(0, (node.position ?? 0) - String(node.value ?? '').length - 2);
 
+/** Start offset of a regex literal: its node's position is just past the flags JSONata read. */
+const regexStart = (node: jsonata.ExprNode, regexp: RegExp): number =>
+  Math.max(0, (node.position ?? 0) - regexp.source.length - 2 - regexp.flags.replace('g', '').length);
+
 export function collectReferences(ast: jsonata.ExprNode): ExpressionReferences {
-  const refs: ExpressionReferences = { calls: [], variables: [], bound: new Set() };
+  const refs: ExpressionReferences = { calls: [], regexes: [], variables: [], bound: new Set() };
   const procedures = new Set<unknown>();
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) {
@@ -64,6 +75,8 @@ export function collectReferences(ast: jsonata.ExprNode): ExpressionReferences {
         refs.variables.push({ name: String(node.value), offset: variableStart(node) });
       } else if ((node.type as string) === 'bind' && isNode(node.lhs) && node.lhs.type === 'variable') {
         refs.bound.add(String(node.lhs.value));
+      } else if ((node.type as string) === 'regex' && node.value instanceof RegExp) {
+        refs.regexes.push({ regexp: node.value, offset: regexStart(node, node.value) });
       } else if (node.type === 'lambda') {
         for (const arg of node.arguments ?? []) refs.bound.add(String(arg.value));
       }
@@ -78,4 +91,22 @@ export function collectReferences(ast: jsonata.ExprNode): ExpressionReferences {
   };
   visit(ast);
   return refs;
+}
+
+/**
+ * The field names of an expression that is nothing but a path of plain names (`ref`,
+ * `line.product_id`): no filters, no variables, no functions. Such an expression can be read
+ * without JSONata (see evaluator/plain-path.ts); undefined for anything else.
+ */
+export function plainPathOf(ast: jsonata.ExprNode): string[] | undefined {
+  const node = ast as Node;
+  if ((node.type as string) !== 'path' || node.keepSingletonArray || !Array.isArray(node.steps))
+    return undefined;
+  const names: string[] = [];
+  for (const step of node.steps as Node[]) {
+    const extra = Object.keys(step).filter((key) => key !== 'type' && key !== 'value' && key !== 'position');
+    if (step.type !== 'name' || typeof step.value !== 'string' || extra.length > 0) return undefined;
+    names.push(step.value);
+  }
+  return names;
 }

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -38,11 +39,17 @@ export class EntitySchemas {
 
   constructor(private readonly schemasDir: string) {}
 
-  /** The schema at `relativePath` (relative to the schemas folder), or the reason it failed. */
+  /**
+   * The schema at `relativePath` (relative to the schemas folder, or a `file:` URL for a
+   * kind that keeps its schemas in its own folder), or the reason it failed.
+   */
   load(relativePath: string): Promise<JsonSchema | Error> {
     let pending = this.loaded.get(relativePath);
     if (!pending) {
-      pending = readFile(join(this.schemasDir, relativePath), 'utf8')
+      const file = relativePath.startsWith('file:')
+        ? fileURLToPath(relativePath)
+        : join(this.schemasDir, relativePath);
+      pending = readFile(file, 'utf8')
         .then((text) => JSON.parse(text) as JsonSchema)
         .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       this.loaded.set(relativePath, pending);

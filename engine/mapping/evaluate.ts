@@ -1,7 +1,13 @@
 /**
- * The runtime API of a compiled mapping: what the sync engine calls for every record, and
- * what `mapsync test` calls too, so a mapping test proves what the engine will do.
+ * The runtime API of a compiled mapping: what the sync engine calls for every record, what
+ * `mapsync test` calls too (and, later, a browser playground), so a mapping test proves what
+ * the engine will do. `mappingEvaluator(runner)` gives the API over a runner that decides
+ * where expressions run (evaluator/runner.ts): the engine and `mapsync test` use the
+ * worker pool with its hard time limit, unit tests may use `inProcessEvaluator`.
  *
+ * - Each record-level operation evaluates all its expressions in one batch (one round trip
+ *   to a worker, not one per property); properties that are plain paths are read here and
+ *   never go to a worker, and an operation without expressions sends nothing at all.
  * - Values are returned as `Map<path, value>` in each side's own vocabulary: target paths
  *   for values flowing to the target, source paths for values flowing to the source. Every
  *   property of that direction has an entry; `undefined` means "no value".
@@ -13,8 +19,10 @@
  *   file and line; errors raised by `context.link` pass through unchanged.
  */
 import { MappingRuntimeError } from '../errors.ts';
-import type { CompiledMapping, CompiledProperty, EvaluationContext } from './model.ts';
-import { buildRecord, CoercionError, coerce, getPath } from './values.ts';
+import { withPlainPaths } from './evaluator/plain-path.ts';
+import { type EvalItem, type ExpressionRunner, inProcessRunner } from './evaluator/runner.ts';
+import type { CompiledMapping, CompiledProperty, EvaluationContext, MatchNormalization } from './model.ts';
+import { buildRecord, CoercionError, coerce, getPath, matchKey, sameValue } from './values.ts';
 
 export { buildRecord, coerce, getPath, isEmpty, matchKey, sameValue } from './values.ts';
 
@@ -36,55 +44,9 @@ export function truthy(value: unknown): boolean {
   return Boolean(value);
 }
 
-/** Does this source record take part (`when`)? True when the mapping has no `when`. */
-export async function passesWhen(
-  mapping: CompiledMapping,
-  source: unknown,
-  ctx: EvaluationContext,
-): Promise<boolean> {
-  return mapping.when ? truthy(await mapping.when.evaluate(source, ctx)) : true;
-}
-
-/** Is this target record locked (`target.locked_when`)? The engine then never writes to it. */
-export async function isLocked(
-  mapping: CompiledMapping,
-  target: unknown,
-  ctx: EvaluationContext,
-): Promise<boolean> {
-  return mapping.target.lockedWhen ? truthy(await mapping.target.lockedWhen.evaluate(target, ctx)) : false;
-}
-
 /** The evaluation context for one fan-out child: `$parent` and `$position` bound. */
 export function childContext(ctx: EvaluationContext, parent: unknown, position: number): EvaluationContext {
   return { ...ctx, bindings: { ...ctx.bindings, parent, position } };
-}
-
-/**
- * Fan-out: the children of a source record, always as an array (an order with one line
- * yields one child, not the line itself), each with a stable key unique within the record.
- */
-export async function expandChildren(
-  mapping: CompiledMapping,
-  source: unknown,
-  ctx: EvaluationContext,
-): Promise<ChildRecord[]> {
-  const fanOut = mapping.fanOut;
-  if (!fanOut) return [];
-  const value = await fanOut.each.evaluate(source, ctx);
-  const children = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
-  const seen = new Set<string>();
-  const out: ChildRecord[] = [];
-  for (const [position, child] of children.entries()) {
-    const rawKey = await fanOut.key.evaluate(child, childContext(ctx, source, position));
-    if (rawKey === undefined || rawKey === null || rawKey === '' || typeof rawKey === 'object') {
-      throw childKeyError(mapping, `child ${position} has no usable key (got ${JSON.stringify(rawKey)})`);
-    }
-    const key = String(rawKey);
-    if (seen.has(key)) throw childKeyError(mapping, `two children have the key "${key}"`);
-    seen.add(key);
-    out.push({ key, child, position });
-  }
-  return out;
 }
 
 function childKeyError(mapping: CompiledMapping, detail: string): MappingRuntimeError {
@@ -118,44 +80,6 @@ function convert(
   }
 }
 
-/**
- * Values for the target, keyed by target path, for every to-target/both property.
- * `input` is the source record, or one child for fan-out (with a {@link childContext}).
- */
-export async function valuesForTarget(
-  mapping: CompiledMapping,
-  input: unknown,
-  ctx: EvaluationContext,
-): Promise<Map<string, unknown>> {
-  const values = new Map<string, unknown>();
-  for (const property of mapping.properties.filter(toTarget)) {
-    const raw = property.toTarget
-      ? await property.toTarget.evaluate(input, ctx)
-      : property.source !== undefined
-        ? getPath(input, property.source)
-        : undefined;
-    values.set(property.target, convert(mapping, property, raw, property.type));
-  }
-  return values;
-}
-
-/** Values for the source, keyed by source path, for every to-source/both property. */
-export async function valuesForSource(
-  mapping: CompiledMapping,
-  target: unknown,
-  ctx: EvaluationContext,
-): Promise<Map<string, unknown>> {
-  const values = new Map<string, unknown>();
-  for (const property of mapping.properties.filter(toSource)) {
-    if (property.source === undefined) continue; // rejected at validation
-    const raw = property.toSource
-      ? await property.toSource.evaluate(target, ctx)
-      : getPath(target, property.target);
-    values.set(property.source, convert(mapping, property, raw, property.sourceType));
-  }
-  return values;
-}
-
 function readAt(path: string, record: unknown, type: string): unknown {
   const raw = getPath(record, path);
   try {
@@ -181,21 +105,149 @@ export function readSourceValues(mapping: CompiledMapping, source: unknown): Map
   );
 }
 
-/** The record to create in the target: the `where` values plus every to-target/both value, nested. */
-export async function createPayload(
-  mapping: CompiledMapping,
-  input: unknown,
-  ctx: EvaluationContext,
-): Promise<Record<string, unknown>> {
-  const values = await valuesForTarget(mapping, input, ctx);
-  return buildRecord([...Object.entries(mapping.target.where), ...values]);
+/** The mapping operations of one record, over a runner. */
+export interface MappingEvaluator {
+  /** Target path → value the input yields, for to-target/both properties. */
+  valuesForTarget(
+    mapping: CompiledMapping,
+    input: unknown,
+    ctx: EvaluationContext,
+  ): Promise<Map<string, unknown>>;
+  /** Source path → value the target record yields, for to-source/both properties. */
+  valuesForSource(
+    mapping: CompiledMapping,
+    target: unknown,
+    ctx: EvaluationContext,
+  ): Promise<Map<string, unknown>>;
+  /** Does this source record take part (`when`)? True when the mapping has no `when`. */
+  passesWhen(mapping: CompiledMapping, source: unknown, ctx: EvaluationContext): Promise<boolean>;
+  /** Is this target record locked (`target.locked_when`)? The engine then never writes to it. */
+  isLocked(mapping: CompiledMapping, target: unknown, ctx: EvaluationContext): Promise<boolean>;
+  /**
+   * Fan-out: the children of a source record, always as an array (an order with one line
+   * yields one child, not the line itself), each with a stable key unique within the record.
+   */
+  expandChildren(mapping: CompiledMapping, source: unknown, ctx: EvaluationContext): Promise<ChildRecord[]>;
+  /** The record to create in the target: the `where` values plus every to-target/both value, nested. */
+  createPayload(
+    mapping: CompiledMapping,
+    input: unknown,
+    ctx: EvaluationContext,
+  ): Promise<Record<string, unknown>>;
+  /** The record to create in the source (two-way mappings with `create.in_source`). */
+  createSourcePayload(
+    mapping: CompiledMapping,
+    target: unknown,
+    ctx: EvaluationContext,
+  ): Promise<Record<string, unknown>>;
+  /** Target path → value in the target record (comparison form), for to-target/both properties. */
+  readTargetValues(mapping: CompiledMapping, target: unknown): Map<string, unknown>;
+  /** Source path → value in the source record (or child), for to-source/both properties. */
+  readSourceValues(mapping: CompiledMapping, source: unknown): Map<string, unknown>;
+  /** Nest dotted paths into a record. */
+  buildRecord(values: Iterable<readonly [string, unknown]>): Record<string, unknown>;
+  /** Canonical equality (null = missing = ""; decimals by value). The only equality the engine uses. */
+  sameValue(a: unknown, b: unknown, type?: string): boolean;
+  /** Normalised match key, or undefined when the value cannot match anything (empty). */
+  matchKey(value: unknown, normalize: MatchNormalization): string | undefined;
 }
 
-/** The record to create in the source (two-way mappings with `create.in_source`). */
-export async function createSourcePayload(
-  mapping: CompiledMapping,
-  target: unknown,
-  ctx: EvaluationContext,
-): Promise<Record<string, unknown>> {
-  return buildRecord(await valuesForSource(mapping, target, ctx));
+export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEvaluator {
+  const runner = withPlainPaths(expressionRunner);
+  /** Evaluate the computed ones in one batch; read the plain ones here. */
+  async function values(
+    mapping: CompiledMapping,
+    properties: readonly CompiledProperty[],
+    input: unknown,
+    ctx: EvaluationContext,
+    side: 'target' | 'source',
+  ): Promise<Map<string, unknown>> {
+    const expressionOf = (p: CompiledProperty) => (side === 'target' ? p.toTarget : p.toSource);
+    const items: EvalItem[] = properties.flatMap((p) => {
+      const expression = expressionOf(p);
+      return expression ? [{ expression, input }] : [];
+    });
+    const computed = await runner.evaluate(items, ctx);
+    const out = new Map<string, unknown>();
+    let next = 0;
+    for (const property of properties) {
+      const path = side === 'target' ? property.source : property.target;
+      const raw = expressionOf(property)
+        ? computed[next++]
+        : path !== undefined
+          ? getPath(input, path)
+          : undefined;
+      const [key, type] =
+        side === 'target' ? [property.target, property.type] : [property.source!, property.sourceType];
+      out.set(key, convert(mapping, property, raw, type));
+    }
+    return out;
+  }
+
+  const one = async (expression: CompiledMappingExpression, input: unknown, ctx: EvaluationContext) =>
+    (await runner.evaluate([{ expression, input }], ctx))[0];
+
+  const evaluator: MappingEvaluator = {
+    valuesForTarget: (mapping, input, ctx) =>
+      // A property with neither source nor to_target yields nothing (rejected at validation).
+      values(mapping, mapping.properties.filter(toTarget), input, ctx, 'target'),
+    valuesForSource: (mapping, target, ctx) =>
+      values(
+        mapping,
+        mapping.properties.filter((p) => toSource(p) && p.source !== undefined),
+        target,
+        ctx,
+        'source',
+      ),
+    passesWhen: async (mapping, source, ctx) =>
+      mapping.when ? truthy(await one(mapping.when, source, ctx)) : true,
+    isLocked: async (mapping, target, ctx) =>
+      mapping.target.lockedWhen ? truthy(await one(mapping.target.lockedWhen, target, ctx)) : false,
+    async expandChildren(mapping, source, ctx) {
+      const fanOut = mapping.fanOut;
+      if (!fanOut) return [];
+      const value = await one(fanOut.each, source, ctx);
+      const children = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+      const keys = await runner.evaluate(
+        children.map((child, position) => ({
+          expression: fanOut.key,
+          input: child,
+          bindings: childContext(ctx, source, position).bindings!,
+        })),
+        ctx,
+      );
+      const seen = new Set<string>();
+      return children.map((child, position) => {
+        const rawKey = keys[position];
+        if (rawKey === undefined || rawKey === null || rawKey === '' || typeof rawKey === 'object') {
+          throw childKeyError(mapping, `child ${position} has no usable key (got ${JSON.stringify(rawKey)})`);
+        }
+        const key = String(rawKey);
+        if (seen.has(key)) throw childKeyError(mapping, `two children have the key "${key}"`);
+        seen.add(key);
+        return { key, child, position };
+      });
+    },
+    createPayload: async (mapping, input, ctx) =>
+      buildRecord([
+        ...Object.entries(mapping.target.where),
+        ...(await evaluator.valuesForTarget(mapping, input, ctx)),
+      ]),
+    createSourcePayload: async (mapping, target, ctx) =>
+      buildRecord(await evaluator.valuesForSource(mapping, target, ctx)),
+    readTargetValues,
+    readSourceValues,
+    buildRecord: (entries) => buildRecord(entries),
+    sameValue: (a, b, type) => sameValue(a, b, type),
+    matchKey,
+  };
+  return evaluator;
 }
+
+type CompiledMappingExpression = NonNullable<CompiledMapping['when']>;
+
+/**
+ * Evaluation on the calling thread: JSONata's step-based limits only. For unit tests and
+ * tools that evaluate a handful of records; the engine and `mapsync test` use the pool.
+ */
+export const inProcessEvaluator: MappingEvaluator = mappingEvaluator(inProcessRunner);

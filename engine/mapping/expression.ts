@@ -1,29 +1,24 @@
 /**
  * Compiles one JSONata expression of a mapping file, once, with mapsync's helpers registered
- * and runtime guardrails on. At validate time it reports syntax errors, unknown functions and
- * unknown variables at their real `file:line:col` (through the YAML scalar's offset map); at
- * run time a failing, runaway or too-deep evaluation rejects with a MappingRuntimeError
- * naming file and line, so one bad record fails alone instead of hanging the engine.
+ * and runtime guardrails on. At validate time it reports syntax errors, unknown functions,
+ * unknown variables and regexes the linear-time engine cannot run at their real
+ * `file:line:col` (through the YAML scalar's offset map); at run time a failing, runaway or
+ * too-deep evaluation rejects with a MappingRuntimeError naming file and line, so one bad
+ * record fails alone instead of hanging the engine. Where it is evaluated (here, or in an
+ * evaluation worker with a hard time limit) is the runner's business (evaluator/).
  */
-import jsonata from 'jsonata';
+import type jsonata from 'jsonata';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { didYouMean } from '../diagnostics/did-you-mean.ts';
 import { MappingRuntimeError, MapsyncError } from '../errors.ts';
-import { collectReferences, type FunctionCall } from './ast-walk.ts';
+import { collectReferences, type FunctionCall, plainPathOf } from './ast-walk.ts';
+import { type ExpressionLimits, evaluatePrepared, prepareExpression } from './evaluator/prepare.ts';
 import { JSONATA_BUILTINS } from './functions/builtins.ts';
-import { CONTEXT_BINDING, helpers, registerHelpers } from './functions/index.ts';
+import { CONTEXT_BINDING, helpers } from './functions/index.ts';
 import type { CompiledExpression, EvaluationContext, SourcePosition } from './model.ts';
-import { toPlain } from './plain.ts';
+import { unsupportedRegex } from './regex-engine.ts';
 
-/** Guardrails for every evaluation. */
-export interface ExpressionLimits {
-  /** Wall-clock limit of one evaluation in milliseconds. */
-  timeoutMs: number;
-  /** Maximum JSONata evaluation depth (recursion). */
-  maxDepth: number;
-}
-
-export const DEFAULT_LIMITS: ExpressionLimits = { timeoutMs: 1000, maxDepth: 500 };
+export { DEFAULT_LIMITS, type ExpressionLimits } from './evaluator/prepare.ts';
 
 /** Where an expression sits: its file, its mapping, and offset → file position. */
 export interface ExpressionSite {
@@ -62,17 +57,21 @@ export function compileExpression(
     const { line, col } = site.locate(offset);
     diagnostics.push({ file: site.file, line, col, severity, code, message });
   };
+  const spec = { text, limits: options.limits, variables: options.variables };
   let compiled: jsonata.Expression;
   try {
-    compiled = jsonata(text, { timeout: options.limits.timeoutMs, stack: options.limits.maxDepth });
+    compiled = prepareExpression(spec);
   } catch (error) {
     const e = error as { position?: number; token?: string; message?: string };
     report(tokenStart(e, text.length), 'EXPR_SYNTAX', `${site.label}: ${e.message ?? 'syntax error'}`);
     return { calls: [], diagnostics, locate: site.locate };
   }
-  registerHelpers(compiled);
 
   const refs = collectReferences(compiled.ast());
+  for (const regex of refs.regexes) {
+    const problem = unsupportedRegex(regex.regexp);
+    if (problem) report(regex.offset, 'EXPR_REGEX_UNSUPPORTED', `${site.label}: ${problem}`);
+  }
   const knownVariables = new Set<string>([
     '',
     '$',
@@ -105,10 +104,24 @@ export function compileExpression(
     );
   }
   const calls = refs.calls.map((call) => ({ ...call, position: site.locate(call.offset) }));
+  const plainPath = plainPathOf(compiled.ast());
   const expression: CompiledExpression = {
     text,
     position: site.locate(0),
+    mapping: site.mapping,
+    label: site.label,
+    spec,
+    reads: [...new Set(refs.variables.map((v) => v.name))],
+    links: [
+      ...new Set(
+        refs.calls
+          .filter((call) => call.name === 'link' && call.args[0]?.type === 'string')
+          .map((call) => String(call.args[0]!.value)),
+      ),
+    ],
+    ...(plainPath ? { plainPath } : {}),
     evaluate: (input, context) => evaluateGuarded(compiled, input, context, site, options.variables),
+    failure: (error) => runtimeError(error, site),
   };
   return { expression, calls, diagnostics, locate: site.locate };
 }
@@ -129,7 +142,7 @@ async function evaluateGuarded(
 ): Promise<unknown> {
   const bindings = { ...variables, ...context.bindings, [CONTEXT_BINDING]: context };
   try {
-    return toPlain(await compiled.evaluate(input, bindings));
+    return await evaluatePrepared(compiled, input, bindings);
   } catch (error) {
     throw runtimeError(error, site);
   }

@@ -10,6 +10,8 @@
  *   source's vocabulary for properties that flow to the source.
  * - A property `path` is dot-separated (`billing.city`, `MailAddress.City`).
  */
+import type { ExpressionSpec } from './evaluator/prepare.ts';
+
 export type PairDirection = 'two-way' | 'one-way';
 export type PropertyDirection = 'both' | 'to-target' | 'to-source';
 export type ConflictPolicy = 'newest-wins' | 'source-wins' | 'target-wins' | 'manual';
@@ -38,6 +40,13 @@ export interface EvaluationContext {
   link(mapping: string, key: unknown): Promise<unknown>;
   /** Extra variables (`$parent`, `$position`, mapping `variables`). */
   bindings?: Record<string, unknown>;
+  /**
+   * Present when `link`'s answers (target ids) may be reused by later evaluations of the
+   * same scope (one run) as long as `generation(mapping)` stays the same: the engine moves
+   * it on every link of that mapping written or deleted. An evaluation worker then keeps
+   * the answers for the run instead of asking for them record after record.
+   */
+  linkScope?: { generation(mapping: string): number };
 }
 
 /** A compiled JSONata expression with its guardrails applied. */
@@ -45,11 +54,25 @@ export interface CompiledExpression {
   /** The expression text as written in the file. */
   readonly text: string;
   readonly position: SourcePosition;
+  /** The mapping it belongs to and what it is (`property "Name" to_target`), for messages. */
+  readonly mapping: string;
+  readonly label: string;
+  /** Plain data an evaluation worker compiles the same expression from. */
+  readonly spec: ExpressionSpec;
+  /** Variable names the expression reads (`parent`, …): only those bindings are sent to a worker. */
+  readonly reads: readonly string[];
+  /** Mappings the expression may `$link` to (their names are literals, checked at validate time). */
+  readonly links: readonly string[];
+  /** Set when the expression is only a path of names (`line.product_id`): read without JSONata. */
+  readonly plainPath?: readonly string[];
   /**
-   * Evaluate against `input`. Rejects with a `MappingRuntimeError` (code
-   * `MAP_EVAL_ERROR`, `MAP_EVAL_TIMEOUT`, `MAP_EVAL_DEPTH`) naming file and line.
+   * Evaluate against `input` here, on this thread. Rejects with a `MappingRuntimeError`
+   * (code `MAP_EVAL_ERROR`, `MAP_EVAL_TIMEOUT`, `MAP_EVAL_DEPTH`) naming file and line.
+   * The engine evaluates through an ExpressionRunner instead (evaluator/runner.ts).
    */
   evaluate(input: unknown, context: EvaluationContext): Promise<unknown>;
+  /** The MappingRuntimeError for an evaluation error (JSONata's, or as a worker reported it). */
+  failure(error: unknown): Error;
 }
 
 export interface CompiledProperty {

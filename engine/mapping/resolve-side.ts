@@ -75,7 +75,7 @@ export async function resolveSide(
     scope.report(
       [side, 'entity'],
       'MAP_ENTITY_SCHEMA_MISSING',
-      `the schema of ${kind} ${entity} (schemas/${descriptor.schema}) cannot be read: ${loaded.message}`,
+      `the schema of ${kind} ${entity} (${descriptor.schema.startsWith('file:') ? descriptor.schema : `schemas/${descriptor.schema}`}) cannot be read: ${loaded.message}`,
     );
     return resolved;
   }

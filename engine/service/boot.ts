@@ -3,7 +3,8 @@
  * any diagnostic error or missing variable), build one Runtime (logger with every secret
  * scrubbed, Prometheus-backed telemetry, one rate limiter per credential), the connectors,
  * the link store, the engine and the service; check credentials; listen; and in `--sandbox`
- * mode start the sandboxes first and register the shop's webhooks last.
+ * mode start the sandboxes of the kinds the systems use (from the connector specs) and wire
+ * them to the service once it listens (the shop registers its webhooks).
  *
  * Returns a handle whose `stop()` runs the bounded graceful shutdown. Signal handling and
  * printing stay in the CLI command, so tests can boot a service in-process.
@@ -15,16 +16,18 @@ import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Connector } from '../connectors/types.ts';
 import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts';
 import { ConfigError } from '../errors.ts';
+import { mappingEvaluator } from '../mapping/evaluate.ts';
+import { defaultPoolSize, EvaluatorPool } from '../mapping/evaluator/pool.ts';
 import { loadProject } from '../mapping/project.ts';
 import { createLogger, type LoggerSettings } from '../observability/logger.ts';
 import { createRuntime } from '../runtime.ts';
+import { importSandbox } from '../sandbox-import.ts';
 import { openStore } from '../store/open-store.ts';
 import { buildConnectors } from '../sync/compose.ts';
 import { SyncEngine } from '../sync/engine.ts';
-import { mappingEval } from '../sync/mapping-eval.ts';
 import { MIN_TOKEN_LENGTH } from './admin-auth.ts';
 import { bridgeEvents, engineAdapter } from './engine-adapter.ts';
-import { type RunningSandboxes, startSandboxes } from './sandbox-mode.ts';
+import type { RunningSandboxes } from './sandbox-mode.ts';
 import { createService, createServiceTelemetry, type Service } from './service.ts';
 import { resolveSettings, type ServiceSettings } from './settings.ts';
 import type { ShutdownOutcome } from './shutdown.ts';
@@ -72,23 +75,24 @@ export async function bootService(options: BootOptions): Promise<RunningService 
   let sandboxes: RunningSandboxes | undefined;
   const cleanup: Array<() => Promise<void>> = [];
   try {
-    if (options.sandbox) {
-      sandboxes = await startSandboxes(options.sandbox);
-      cleanup.push(() => sandboxes!.close());
-    }
     const project = await loadProject({
       configPath: options.configPath,
       cwd: options.cwd,
       env: options.env,
       // In sandbox mode the systems are pointed at the sandboxes, whatever the environment says.
-      requireEnv: !sandboxes,
+      requireEnv: !options.sandbox,
       registry: options.registry,
     });
     if (hasErrors(project.diagnostics) || !project.config) {
-      await runAll(cleanup);
       return { ok: false, diagnostics: project.diagnostics };
     }
     const config = project.config;
+    if (options.sandbox) {
+      // Loaded only here: a production install has no sandboxes.
+      const { startSandboxes } = await importSandbox(() => import('./sandbox-mode.ts'));
+      sandboxes = await startSandboxes(options.registry, config.systems, options.sandbox);
+      cleanup.push(() => sandboxes!.close());
+    }
     const sandboxSecrets = sandboxes ? sandboxes.pointSystems(config.systems) : [];
     const serviceSection = (config.sections.service ?? {}) as Record<string, unknown>;
     // The demo should show PowerOffice edits travelling too (it has no webhooks): poll the
@@ -128,13 +132,18 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     const store = openStore(storeUri, config.dir, { logger });
     cleanup.push(() => store.close());
     const probe = store.namespace<string>('mapsync.service');
+    // Mapping expressions run in worker threads with a hard time limit, never on this
+    // thread: /healthz, webhooks and SIGTERM are answered whatever a mapping does.
+    const pool = new EvaluatorPool({ logger, size: Math.max(2, defaultPoolSize()) });
+    cleanup.push(() => pool.close());
+    pool.warm();
 
     const engine = new SyncEngine({
       mappings: project.mappings,
       connectors,
       store,
       runtime,
-      evaluator: mappingEval,
+      evaluator: mappingEvaluator(pool),
       events: bridgeEvents(telemetry.events),
     });
     const port = engineAdapter({ engine, mappings: project.mappings, store, systemKinds });
@@ -160,6 +169,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       version: options.version,
       ...(sandboxes ? { info: sandboxes.info() } : {}),
       closers: [
+        { name: 'stop the expression workers', run: () => pool.close() },
         {
           name: 'close connectors',
           run: async () => {
@@ -175,11 +185,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       { url, mappings: port.mappings.map((m) => m.name), store: store.description },
       'mapsync serve listening',
     );
-    if (sandboxes) {
-      for (const source of webhookSources.filter((s) => s.kind === 'woocommerce')) {
-        await sandboxes.registerWebhooks(url, source.name);
-      }
-    }
+    await sandboxes?.connectService(url, config.systems);
     return {
       ok: true,
       url,

@@ -8,13 +8,14 @@ import type { ProjectConfig, SystemConfig } from '../config/load-config.ts';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Connector } from '../connectors/types.ts';
 import { ConfigError } from '../errors.ts';
+import { mappingEvaluator } from '../mapping/evaluate.ts';
+import { EvaluatorPool } from '../mapping/evaluator/pool.ts';
 import { assertUsable, loadProject, type Project } from '../mapping/project.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import { openStore, type StoreBackend } from '../store/open-store.ts';
 import { SyncEngine } from './engine.ts';
 import type { EngineEvents } from './events.ts';
-import { mappingEval } from './mapping-eval.ts';
 
 export interface OpenedProject {
   project: Project;
@@ -67,15 +68,19 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
     logger: runtime.logger,
     createFolder: connect,
   });
+  const pool = new EvaluatorPool({ logger: runtime.logger });
   const engine = new SyncEngine({
     mappings: project.mappings,
     connectors,
     store,
     runtime,
-    evaluator: mappingEval,
+    evaluator: mappingEvaluator(pool),
     ...(options.events ? { events: options.events } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
+  // `failed` and `links` never evaluate, so never start a worker; `sync` and `plan` start
+  // one now, while the first pages are listed.
+  if (connect) pool.warm();
   return {
     project,
     runtime,
@@ -84,6 +89,7 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
     store,
     engine,
     async close() {
+      await pool.close();
       await Promise.allSettled([...connectors.values()].map((c) => c.close()));
       await store.close();
     },

@@ -29,6 +29,7 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
   const notes: string[] = [];
   const ctx: EvaluationContext = {
     ...(bindings ? { bindings } : {}),
+    ...(mr.run.dryRun ? {} : { linkScope: mr.run.linkScope }),
     link: async (mappingName, key) => {
       if (key === undefined || key === null || key === '') return undefined;
       const dep = mr.run.mappingRun(mappingName);

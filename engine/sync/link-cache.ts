@@ -25,6 +25,7 @@ export class LinkCache {
   /** Ids being read right now, and those of them written meanwhile (not cached then). */
   private readonly reading = new Set<string>();
   private readonly dirty = new Set<string>();
+  private changes = 0;
 
   constructor(private readonly state: MappingState) {}
 
@@ -43,8 +44,14 @@ export class LinkCache {
     });
   }
 
+  /** Moves on every link written or deleted: answers given before may be stale (EvaluationContext.linkScope). */
+  get generation(): number {
+    return this.changes;
+  }
+
   /** A link of this mapping was written (or deleted: undefined) in this run. */
   changed(sourceId: string, link: LinkRecord | undefined): void {
+    this.changes++;
     if (this.reading.has(sourceId)) this.dirty.add(sourceId);
     if (!this.known.has(sourceId)) return;
     if (link) this.known.set(sourceId, link.targetId);

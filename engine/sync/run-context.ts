@@ -112,6 +112,15 @@ export class RunContext {
     return this.storeDown.signal;
   }
 
+  /**
+   * `$link` answers may be reused within this run while the linked mapping's links do not
+   * change (see EvaluationContext.linkScope); never in a dry run, whose placeholder ids
+   * must reach each record's plan notes.
+   */
+  readonly linkScope = {
+    generation: (mapping: string): number => this.mappingRun(mapping).linkCache.generation,
+  };
+
   /** The run state of a mapping, created on first use. */
   mappingRun(name: string): MappingRun {
     let mr = this.runs.get(name);

@@ -2,6 +2,10 @@
  * A small seeded PRNG (mulberry32) so that seeds, fault injection and generated data are
  * reproducible run after run: the same seed gives the same shop.
  */
+
+/** The fixed seed of the dev sandboxes' generated data: `--seed N` gives the same data every time. */
+export const DATA_SEED = 7;
+
 export class Random {
   private state: number;
 

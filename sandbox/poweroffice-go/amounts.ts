@@ -2,12 +2,11 @@
  * Line amounts as the sandbox computes them, in decimal arithmetic (never binary floats):
  * NetAmount = round2(Quantity × ProductUnitPrice × (1 − Allowance/100)),
  * VatAmount = round2(NetAmount × VatRate), TotalAmount = NetAmount + VatAmount.
- * Rounding is half away from zero. The VAT rate is 25 % (Norway's standard rate) for every
- * product line: the real service takes it from the line's sales account.
+ * Rounding is half away from zero, per line (a credit line rounds like its positive twin);
+ * the order's amounts are the sums of its lines' rounded amounts. The VAT rate comes from
+ * the line's sales account (vat.ts).
  */
 import { Decimal } from 'decimal.js';
-
-export const STANDARD_VAT_RATE = 0.25;
 
 export interface LineAmounts {
   NetAmount: number;
@@ -15,7 +14,7 @@ export interface LineAmounts {
   TotalAmount: number;
 }
 
-const round2 = (d: Decimal) => d.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+export const round2 = (d: Decimal) => d.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
 
 export function lineAmounts(
   quantity: unknown,
@@ -35,4 +34,11 @@ export function lineAmounts(
 
 export function sum(values: number[]): number {
   return values.reduce((acc, v) => acc.plus(new Decimal(v)), new Decimal(0)).toNumber();
+}
+
+/** `amount × rate` in the client currency, rounded to the cent. */
+export function posted(amount: unknown, rate: unknown): number {
+  if (typeof amount !== 'number') return 0;
+  const r = typeof rate === 'number' ? rate : 1;
+  return round2(new Decimal(amount).times(new Decimal(r))).toNumber();
 }

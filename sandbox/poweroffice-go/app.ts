@@ -17,6 +17,7 @@ import {
   DEFAULT_TOKEN_LIFETIME_SECONDS,
   TokenStore,
 } from './auth.ts';
+import { settleInvoicing } from './invoicing.ts';
 import { Problem, type ProblemCase, problemBody } from './problem.ts';
 import { Query } from './query.ts';
 import { type Context, matchRoute, type Reply } from './routes.ts';
@@ -86,10 +87,13 @@ export function buildApp(
   });
 
   const sendProblem = (reply: FastifyReply, request: FastifyRequest, problem: Problem) =>
-    reply
-      .code(problem.status)
-      .type('application/problem+json; charset=utf-8')
-      .send(problemBody(problem, request.url.split('?')[0]!, settings.problemCase));
+    // A missing privilege is a bare 403, as for every operation of the real API.
+    problem.status === 403
+      ? reply.code(403).send()
+      : reply
+          .code(problem.status)
+          .type('application/problem+json; charset=utf-8')
+          .send(problemBody(problem, request.url.split('?')[0]!, settings.problemCase));
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof Problem) return sendProblem(reply, request, error);
@@ -164,8 +168,14 @@ export function buildApp(
         return reply.code(415).send();
       }
 
+      // Send requests that are due complete before anything reads (invoicing.ts); GETs
+      // read through the replica, which may lag behind writes (replica.ts).
+      settleInvoicing(state);
+      const prefix = path.slice(0, path.toLowerCase().indexOf('/v2') + 3);
       const ctx: Context = {
-        state,
+        state: request.method === 'GET' ? state.readView() : state,
+        primary: state,
+        base: `${request.protocol}://${request.headers.host ?? request.hostname}${prefix}`,
         query: new Query(request.query as Record<string, unknown>),
         body: request.body,
         params: match.params,

@@ -1,16 +1,35 @@
 /**
  * Customers: create, patch, delete, render and filter, with the service's computed fields
  * (Id, Number from 10000, timestamps, IsActive) and rules (unique ExternalImportReference,
- * Number and ExternalNumber; Name for companies, a first or last name for persons; an
- * e-mail address for PdfByEmail delivery; City and ZipCode when an address is posted).
+ * Number and ExternalNumber; Name for companies; FirstName and LastName for persons —
+ * either one when `rules.strictPersons` is off; a valid Norwegian OrganizationNumber for
+ * Norwegian companies unless `rules.organizationNumberCheck` is off; an e-mail address for
+ * PdfByEmail delivery; City and ZipCode when an address is posted; a currency Go knows).
+ * Archiving a customer with open ledger entries is refused (the vendor: IsArchived "cannot
+ * be set if the contact have ledger balances"); deleting one with orders, invoices or
+ * ledger entries is a 409.
  *
  * An address-only change moves MailAddress.LastChangedDateTimeOffset but not the
  * customer's own LastChangedDateTimeOffset: the vendor documents that the customer's
  * timestamp does not reflect changes in sub-entities such as addresses.
  */
 
+import { Decimal } from 'decimal.js';
+import { CLIENT_CURRENCY } from './client-setup.ts';
 import { canonical, parseTicks } from './clock.ts';
-import { ensureUnique, invalid, isNumber, renderDto, required, sameText, stampInsert } from './domain.ts';
+import { checkCurrency } from './currencies.ts';
+import {
+  ensureUnique,
+  invalid,
+  isNumber,
+  keepingSequences,
+  renderDto,
+  required,
+  sameText,
+  stampInsert,
+} from './domain.ts';
+import { openEntries } from './ledger.ts';
+import { validOrganizationNumber } from './org-number.ts';
 import { applyJsonPatch } from './patch.ts';
 import { notFoundById, Problem } from './problem.ts';
 import { numberFilter, type Query } from './query.ts';
@@ -26,14 +45,7 @@ export interface CreateOptions {
 }
 
 export function createCustomer(state: PowerOfficeState, input: unknown, options: CreateOptions = {}): Rec {
-  // Sequences move only when the record is stored.
-  const saved = { ...state.seq };
-  try {
-    return insertCustomer(state, input, options);
-  } catch (error) {
-    state.seq = saved;
-    throw error;
-  }
+  return keepingSequences(state, () => insertCustomer(state, input, options));
 }
 
 function insertCustomer(state: PowerOfficeState, input: unknown, options: CreateOptions): Rec {
@@ -97,6 +109,8 @@ export function patchCustomer(state: PowerOfficeState, id: string, body: unknown
   const { values, changed } = applyJsonPatch('customer', current, body);
   if (changed.length === 0) return current;
   validate('customer', props, values);
+  if (changed.includes('IsArchived') && values.IsArchived === true)
+    refuseArchivingWithBalance(state, current);
   const next: Rec = { ...current, ...values };
   const now = state.clock.next();
   if (changed.includes('MailAddress')) {
@@ -131,9 +145,22 @@ export function patchCustomer(state: PowerOfficeState, id: string, body: unknown
   return next;
 }
 
+/** "Cannot be set if the contact have ledger balances": any open entry counts (strict). */
+function refuseArchivingWithBalance(state: PowerOfficeState, customer: Rec): void {
+  const open = openEntries(state, customer.Id);
+  if (open.length === 0) return;
+  const balance = open.reduce((acc, e) => acc.plus(e.Balance as number), new Decimal(0));
+  throw invalid(
+    'customer',
+    `Customer with id = ${String(customer.Id)} has ledger balances (${open.length} open ${open.length === 1 ? 'entry' : 'entries'}, balance ${balance.toFixed(2)} ${CLIENT_CURRENCY}) and can not be archived.`,
+  );
+}
+
 export function deleteCustomer(state: PowerOfficeState, id: string): void {
   if (!state.customers.has(id)) throw notFoundById('Customer', id);
-  const inUse = [...state.orders.values()].some((o) => String(o.CustomerId) === id);
+  const inUse =
+    [...state.orders.values()].some((o) => String(o.CustomerId) === id) ||
+    [...state.ledger.values()].some((e) => String(e.CustomerId) === id);
   if (inUse)
     throw new Problem(409, 'Customer conflict', `Customer with id = ${id} is in use and cannot be deleted.`);
   state.customers.delete(id);
@@ -190,12 +217,16 @@ function applyRules(state: PowerOfficeState, rec: Rec, lenient = false): void {
     rec.Name = [rec.FirstName, rec.LastName].filter(text).join(' ');
   if (lenient) return;
   if (rec.IsPerson === true) {
+    if (state.rules.strictPersons && (!text(rec.FirstName) || !text(rec.LastName))) {
+      throw invalid('customer', 'FirstName and LastName are required when IsPerson is true.');
+    }
     if (!text(rec.FirstName) && !text(rec.LastName)) {
       throw invalid('customer', 'FirstName or LastName is required when IsPerson is true.');
     }
     rec.Name = [rec.FirstName, rec.LastName].filter(text).join(' ');
-  } else if (!text(rec.Name)) {
-    throw invalid('customer', 'Name is required when IsPerson is false.');
+  } else {
+    if (!text(rec.Name)) throw invalid('customer', 'Name is required when IsPerson is false.');
+    checkOrganizationNumber(state, rec);
   }
   if (isNumber(rec.Allowance) && (rec.Allowance < -1000 || rec.Allowance > 100)) {
     throw invalid('customer', 'Allowance must be between -1000 and 100.');
@@ -209,8 +240,19 @@ function applyRules(state: PowerOfficeState, rec: Rec, lenient = false): void {
   if (rec.InvoiceDeliveryType === 'EHF' && !text(rec.OrganizationNumber)) {
     throw invalid('customer', 'InvoiceDeliveryType EHF requires an OrganizationNumber.');
   }
-  if (typeof rec.CurrencyCode === 'string' && !/^[A-Za-z]{3}$/.test(rec.CurrencyCode)) {
-    throw invalid('customer', `CurrencyCode '${rec.CurrencyCode}' is not a valid ISO 4217 code.`);
+  if (typeof rec.CurrencyCode === 'string') {
+    rec.CurrencyCode = checkCurrency(state, rec.CurrencyCode, 'Customer validation error(s)');
+  }
+}
+
+/** Norwegian companies (address in NO or none): 9 digits with a valid check digit. */
+function checkOrganizationNumber(state: PowerOfficeState, rec: Rec): void {
+  const no = rec.OrganizationNumber;
+  if (!state.rules.organizationNumberCheck || typeof no !== 'string' || no.trim() === '') return;
+  const country = (rec.MailAddress as Rec | null | undefined)?.CountryCode;
+  if (typeof country === 'string' && country.toUpperCase() !== 'NO') return;
+  if (!validOrganizationNumber(no)) {
+    throw invalid('customer', `OrganizationNumber '${no}' is not a valid Norwegian organization number.`);
   }
 }
 

@@ -39,18 +39,20 @@ export function invalid(entity: Entity, detail: string): Problem {
   return new Problem(400, `${LABEL[entity]} validation error(s)`, detail);
 }
 
-const KIND: Record<Entity, string> = {
+const KIND: Partial<Record<Entity, string>> = {
   customer: 'contact',
   product: 'product',
   salesorder: 'sales order',
   salesorderline: 'sales order line',
+  contactperson: 'contact person',
+  bankvoucher: 'voucher',
 };
 
 /** "ExternalImportReference is already in use. 'ABC123' is used on (contact) Id = 123456789." */
 export function alreadyInUse(entity: Entity, field: string, value: unknown, id: unknown): Problem {
   return invalid(
     entity,
-    `${field} is already in use. '${String(value)}' is used on (${KIND[entity]}) Id = ${String(id)}.`,
+    `${field} is already in use. '${String(value)}' is used on (${KIND[entity] ?? LABEL[entity].toLowerCase()}) Id = ${String(id)}.`,
   );
 }
 
@@ -86,7 +88,7 @@ export function ensureUnique(
 /** Every LastChangedDateTimeOffset in the state (they are unique). */
 function allTimestamps(state: PowerOfficeState): Set<string> {
   const set = new Set<string>();
-  for (const map of [state.customers, state.products, state.orders]) {
+  for (const map of [state.customers, state.products, state.orders, state.contactPersons]) {
     for (const r of map.values())
       if (typeof r.LastChangedDateTimeOffset === 'string') set.add(r.LastChangedDateTimeOffset);
   }
@@ -134,4 +136,15 @@ export function validIntId(id: string): boolean {
 
 export function validUuid(id: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}
+
+/** Run a create; sequences (ids, numbers) move only when it succeeds, as ids are not reused. */
+export function keepingSequences<T>(state: PowerOfficeState, create: () => T): T {
+  const saved = { ...state.seq };
+  try {
+    return create();
+  } catch (error) {
+    state.seq = saved;
+    throw error;
+  }
 }

@@ -15,6 +15,7 @@ import { registerAdmin } from './admin.ts';
 import { buildApp, type Settings } from './app.ts';
 import { type Credentials, DEFAULT_CREDENTIALS, type TokenStore } from './auth.ts';
 import type { ProblemCase } from './problem.ts';
+import type { InvoicingSettings, Rules } from './rules.ts';
 import { applySeed, type SeedOptions } from './seed.ts';
 import { PowerOfficeState } from './state.ts';
 
@@ -39,6 +40,12 @@ export interface PowerOfficeSandboxOptions {
   paginationHeader?: boolean;
   /** Observe every incoming request (tests: headers a client sent). */
   onRequest?: (request: FastifyRequest) => void;
+  /** Strict behaviours to switch (see rules.ts; defaults: all on but activeCurrenciesOnly). */
+  rules?: Partial<Rules>;
+  /** How invoicing requests progress (see rules.ts). */
+  invoicing?: Partial<InvoicingSettings>;
+  /** Reads lag this many ms behind writes, as PowerOffice's read replica does (default 0). */
+  replicaLagMs?: number;
 }
 
 export interface PowerOfficeSandbox {
@@ -65,8 +72,18 @@ export async function startPowerOfficeSandbox(
 ): Promise<PowerOfficeSandbox> {
   const credentials: Credentials = { ...DEFAULT_CREDENTIALS, ...options.credentials };
   const state = new PowerOfficeState(options.persistFile);
-  const seed = () => applySeed(state, options.seed);
+  const configure = () => {
+    state.rules = { ...state.rules, ...options.rules };
+    state.invoicing = { ...state.invoicing, ...options.invoicing };
+  };
+  // Seeding goes through the rules (a reset seeds again with the start options).
+  const seed = () => {
+    configure();
+    applySeed(state, options.seed);
+  };
   if (!state.load()) seed();
+  else configure();
+  state.replica.lagMs = options.replicaLagMs ?? 0;
   const settings: Settings = {
     rateLimit: options.rateLimit ?? 10,
     problemCase: options.problemDetailsCase ?? 'lower',
@@ -96,4 +113,5 @@ export async function startPowerOfficeSandbox(
 }
 
 export type { Credentials } from './auth.ts';
+export type { InvoicingSettings, Rules } from './rules.ts';
 export type { SeedOptions } from './seed.ts';

@@ -5,14 +5,20 @@
  */
 import type { Entity } from './schemas.ts';
 
-export const PATCH_DTO_NAME: Record<Entity, string> = {
+export type PatchableEntity = Extract<
+  Entity,
+  'customer' | 'product' | 'salesorder' | 'salesorderline' | 'contactperson'
+>;
+
+export const PATCH_DTO_NAME: Record<PatchableEntity, string> = {
   customer: 'CustomerPatchDto',
   product: 'ProductPatchDto',
   salesorder: 'SalesOrderPatchDto',
   salesorderline: 'SalesOrderLinePatchDto',
+  contactperson: 'ContactPersonPatchDto',
 };
 
-export const PATCHABLE: Record<Entity, readonly string[]> = {
+export const PATCHABLE: Record<PatchableEntity, readonly string[]> = {
   customer: [
     'Allowance',
     'BillableRate',
@@ -112,6 +118,18 @@ export const PATCHABLE: Record<Entity, readonly string[]> = {
     'UnitOfMeasureCode',
     'UseStandardSalesAccount',
     'VatReturnSpecification',
+  ],
+  // The writable properties of ContactPersonPostDto (no separate patch DTO is published).
+  contactperson: [
+    'EmailAddress',
+    'ExternalCode',
+    'FirstName',
+    'IsActive',
+    'IsDefault',
+    'LastName',
+    'MailAddress',
+    'PhoneNumber',
+    'Title',
   ],
 };
 

@@ -11,9 +11,9 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import fjp, { type Operation } from 'fast-json-patch';
-import { NESTED_PATCHABLE, PATCH_DTO_NAME, PATCHABLE } from './patch-dtos.ts';
+import { NESTED_PATCHABLE, PATCH_DTO_NAME, PATCHABLE, type PatchableEntity } from './patch-dtos.ts';
 import { Problem } from './problem.ts';
-import { type Entity, findProperty, LABEL, type PropertySchema, SCHEMAS } from './schemas.ts';
+import { findProperty, LABEL, type PropertySchema, SCHEMAS } from './schemas.ts';
 
 // ajv-formats is CommonJS; its default export is the plugin function itself.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -55,7 +55,11 @@ export interface PatchResult {
  * Apply `body` (the raw request body) to `current` (the record's stored values). Throws a
  * `Problem` (400) for anything the service would refuse.
  */
-export function applyJsonPatch(entity: Entity, current: Record<string, unknown>, body: unknown): PatchResult {
+export function applyJsonPatch(
+  entity: PatchableEntity,
+  current: Record<string, unknown>,
+  body: unknown,
+): PatchResult {
   const dto = PATCH_DTO_NAME[entity];
   const props = SCHEMAS[entity].properties;
   const fail = (message: string) =>

@@ -1,18 +1,31 @@
 /**
  * Products: create (POST answers 200, not 201), patch, delete, render and filter. Rules:
- * Name required on create, Code unique, StockOnHand only on stock items. A change of
- * StockOnHand alone moves StockOnHandLastChangedDatetimeOffset but not
- * LastChangedDateTimeOffset (as documented by the vendor). StockAvailable = StockOnHand
- * minus the quantities on Confirmed sales orders.
+ * Name required on create, Code unique, StockOnHand only on stock items, sales accounts
+ * (by id, or by number on POST) must be existing income accounts. A change of StockOnHand
+ * alone moves StockOnHandLastChangedDatetimeOffset but not LastChangedDateTimeOffset (as
+ * documented by the vendor); so does invoicing, which takes stock out (invoicing.ts).
+ * StockAvailable = StockOnHand minus the quantities on Confirmed, not yet invoiced orders.
+ * The account numbers (StandardSalesAccount, OptionalSalesAccount) are rendered from the
+ * ids; a product without its own account shows null and inherits the client's (vat.ts).
  */
 import { sum } from './amounts.ts';
 import { after } from './customers.ts';
-import { ensureUnique, invalid, isNumber, renderDto, required, sameText, stampInsert } from './domain.ts';
+import {
+  ensureUnique,
+  invalid,
+  isNumber,
+  keepingSequences,
+  renderDto,
+  required,
+  sameText,
+  stampInsert,
+} from './domain.ts';
 import { applyJsonPatch } from './patch.ts';
 import { notFoundById, Problem } from './problem.ts';
 import type { Query } from './query.ts';
 import { bind, SCHEMAS, validate } from './schemas.ts';
 import type { PowerOfficeState, Rec } from './state.ts';
+import { resolveSalesAccount } from './vat.ts';
 
 const props = SCHEMAS.product.properties;
 
@@ -21,14 +34,7 @@ export function createProduct(
   input: unknown,
   options: { admin?: boolean } = {},
 ): Rec {
-  // Sequences move only when the record is stored.
-  const saved = { ...state.seq };
-  try {
-    return insertProduct(state, input, options);
-  } catch (error) {
-    state.seq = saved;
-    throw error;
-  }
+  return keepingSequences(state, () => insertProduct(state, input, options));
 }
 
 function insertProduct(state: PowerOfficeState, input: unknown, options: { admin?: boolean }): Rec {
@@ -36,6 +42,12 @@ function insertProduct(state: PowerOfficeState, input: unknown, options: { admin
   validate('product', props, values);
   if (typeof values.Name !== 'string' || values.Name.trim() === '') throw required('Name');
   const rec: Rec = { ProductType: 'Product', IsArchived: false, IsStockItem: false, ...values };
+  for (const which of ['StandardSalesAccount', 'OptionalSalesAccount'] as const) {
+    const id = resolveSalesAccount(state, rec[`${which}Id`], rec[which], which);
+    delete rec[which];
+    if (id === undefined) delete rec[`${which}Id`];
+    else rec[`${which}Id`] = id;
+  }
   if (options.admin && rec.Id !== undefined) {
     if (!isNumber(rec.Id) || state.products.has(String(rec.Id)))
       throw new Problem(400, 'Invalid record', 'Id is missing or taken.');
@@ -59,6 +71,10 @@ export function patchProduct(state: PowerOfficeState, id: string, body: unknown)
   validate('product', props, values);
   const next: Rec = { ...current, ...values };
   if (typeof next.Name !== 'string' || next.Name.trim() === '') throw invalid('product', 'Name is required.');
+  for (const which of ['StandardSalesAccount', 'OptionalSalesAccount'] as const) {
+    if (changed.includes(`${which}Id`))
+      next[`${which}Id`] = resolveSalesAccount(state, next[`${which}Id`], undefined, which) ?? null;
+  }
   applyRules(state, next);
   const now = state.clock.next();
   if (changed.includes('StockOnHand')) next.StockOnHandLastChangedDatetimeOffset = now;
@@ -79,12 +95,14 @@ export function deleteProduct(state: PowerOfficeState, id: string): void {
 
 export function renderProduct(state: PowerOfficeState, rec: Rec): Rec {
   const out = renderDto(props, rec);
+  out.StandardSalesAccount = accountNo(state, rec.StandardSalesAccountId);
+  out.OptionalSalesAccount = accountNo(state, rec.OptionalSalesAccountId);
   if (rec.IsStockItem === true && isNumber(rec.StockOnHand)) {
-    const reserved = [...state.lines.values()].filter(
-      (l) =>
-        String(l.ProductId) === String(rec.Id) &&
-        state.orders.get(String(l.SalesOrderId))?.SalesOrderStatus === 'Confirmed',
-    );
+    const reserved = [...state.lines.values()].filter((l) => {
+      if (String(l.ProductId) !== String(rec.Id)) return false;
+      const order = state.orders.get(String(l.SalesOrderId));
+      return order?.SalesOrderStatus === 'Confirmed' && order._invoicing === undefined;
+    });
     out.StockAvailable = sum([
       rec.StockOnHand,
       ...reserved.map((l) => -(isNumber(l.Quantity) ? l.Quantity : 0)),
@@ -115,6 +133,11 @@ export function filterProducts(state: PowerOfficeState, q: Query): Rec[] {
     if (stockAfter !== undefined && !after(p.StockOnHandLastChangedDatetimeOffset, stockAfter)) return false;
     return true;
   });
+}
+
+function accountNo(state: PowerOfficeState, id: unknown): number | null {
+  const no = id === null || id === undefined ? undefined : state.accounts.get(String(id))?.AccountNo;
+  return typeof no === 'number' ? no : null;
 }
 
 function applyRules(state: PowerOfficeState, rec: Rec): void {

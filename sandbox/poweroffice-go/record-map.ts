@@ -20,8 +20,17 @@ function keyOf(value: unknown): string | undefined {
 export class RecordMap extends Map<string, Rec> {
   private readonly index = new Map<string, Map<string, Set<string>>>();
   private readonly maxima = new Map<string, number | undefined>();
+  /**
+   * Told about every change before it happens, with the record as it was (undefined for
+   * an insert): the read replica keeps that version visible for a while (replica.ts).
+   */
+  onWrite?: (id: string, before: Rec | undefined) => void;
 
-  constructor(fields: readonly string[], entries: Iterable<readonly [string, Rec]> = []) {
+  constructor(
+    /** The indexed fields. */
+    readonly fields: readonly string[],
+    entries: Iterable<readonly [string, Rec]> = [],
+  ) {
     super();
     for (const field of fields) this.index.set(field, new Map());
     for (const [id, rec] of entries) this.set(id, rec);
@@ -31,6 +40,7 @@ export class RecordMap extends Map<string, Rec> {
     // Map's constructor calls set() before the fields above exist.
     if (!this.index) return super.set(id, rec);
     const old = super.get(id);
+    this.onWrite?.(id, old);
     if (old) this.unindex(id, old);
     super.set(id, rec);
     for (const [field, byKey] of this.index) {
@@ -52,7 +62,10 @@ export class RecordMap extends Map<string, Rec> {
 
   override delete(id: string): boolean {
     const old = super.get(id);
-    if (old) this.unindex(id, old);
+    if (old) {
+      this.onWrite?.(id, old);
+      this.unindex(id, old);
+    }
     return super.delete(id);
   }
 

@@ -1,41 +1,45 @@
 /**
- * Sales orders (invoice drafts) and their lines. Orders are created with their lines in
- * one call (`POST /SalesOrders/Complete`); afterwards header and lines are separate
- * resources. Computed: Id (uuid), SalesOrderNo, timestamps, CustomerNo, line amounts
- * (see amounts.ts), order NetAmount/TotalAmount/LineCount. Any line change moves the
- * order's LastChangedDateTimeOffset (its totals changed).
+ * Sales orders (invoice drafts). Orders are created with their lines in one call
+ * (`POST /SalesOrders/Complete`); afterwards header and lines are separate resources
+ * (sales-order-lines.ts). Computed: Id (uuid), SalesOrderNo, timestamps, CustomerNo,
+ * NetAmount/TotalAmount/LineCount (sums of the lines' rounded amounts). Any line change
+ * moves the order's LastChangedDateTimeOffset (its totals changed).
+ *
+ * Currency: CurrencyCode defaults to the customer's, else NOK, and must be a currency Go
+ * knows; CurrencyExchangeRate is 1 for NOK and as sent (or null) for other currencies.
+ * CustomerReferenceContactPersonId must be a contact person of the order's customer and
+ * sets CustomerReference to that person's name. RelatedInvoiceNo may only be set on a
+ * credit note draft (lines summing to less than zero) and must name an invoice of the
+ * same customer.
  *
  * Locking: a Confirmed order refuses every change except setting SalesOrderStatus back to
- * Draft, and refuses line changes and deletion. The vendor says Confirmed "locks the order
- * from edit"; the exact responses are unverified, so the sandbox picks the strict reading
- * (400 ProblemDetails naming the lock).
+ * Draft; an order being invoiced or invoiced refuses every change (400 naming the lock —
+ * the vendor's exact answers are unverified, the sandbox takes the strict reading).
  */
 import { randomUUID } from 'node:crypto';
-import { lineAmounts, STANDARD_VAT_RATE, sum } from './amounts.ts';
+import { sum } from './amounts.ts';
+import { CLIENT_CURRENCY } from './client-setup.ts';
+import { checkCurrency } from './currencies.ts';
 import { after } from './customers.ts';
-import { ensureUnique, invalid, isNumber, renderDto, sameText, stampInsert, validUuid } from './domain.ts';
+import {
+  ensureUnique,
+  invalid,
+  isNumber,
+  keepingSequences,
+  renderDto,
+  stampInsert,
+  validUuid,
+} from './domain.ts';
+import { ensureNotInvoiced, lockedProblem, ORDER_TITLE, orderOf } from './order-locks.ts';
 import { applyJsonPatch } from './patch.ts';
-import { notFound, notFoundById, Problem } from './problem.ts';
+import { notFound, Problem } from './problem.ts';
 import { numberFilter, type Query } from './query.ts';
+import { prepareLine, renderLine } from './sales-order-lines.ts';
 import { bind, rawProperty, SCHEMAS, validate } from './schemas.ts';
 import type { PowerOfficeState, Rec } from './state.ts';
 
 const orderProps = SCHEMAS.salesorder.properties;
-const lineProps = SCHEMAS.salesorderline.properties;
-
-export function lockedProblem(id: string): Problem {
-  return new Problem(
-    400,
-    'Sales order validation error(s)',
-    `Sales order with id = ${id} is confirmed and locked for editing. Set SalesOrderStatus to Draft to unlock it.`,
-  );
-}
-
-function orderOf(state: PowerOfficeState, id: string): Rec {
-  const order = state.orders.get(id);
-  if (!order) throw notFoundById('Sales order', id);
-  return order;
-}
+const TITLE = ORDER_TITLE;
 
 function resolveCustomer(state: PowerOfficeState, values: Rec): Rec {
   if (values.CustomerId !== undefined && values.CustomerId !== null) {
@@ -51,67 +55,58 @@ function resolveCustomer(state: PowerOfficeState, values: Rec): Rec {
   throw invalid('salesorder', 'A customer is required: set CustomerId or CustomerNo.');
 }
 
-function resolveProduct(state: PowerOfficeState, values: Rec): Rec | undefined {
-  if (values.ProductId !== undefined && values.ProductId !== null) {
-    const p = state.products.get(String(values.ProductId));
-    if (!p) throw notFound('Product', 'id', values.ProductId as number);
-    return p;
+/** Currency code and rate: 1 for the client currency, as given (or null) otherwise. */
+function applyCurrency(state: PowerOfficeState, order: Rec, rateGiven: boolean): void {
+  order.CurrencyCode = checkCurrency(state, order.CurrencyCode ?? CLIENT_CURRENCY, TITLE);
+  if (order.CurrencyCode === CLIENT_CURRENCY) order.CurrencyExchangeRate = 1;
+  else if (!rateGiven) order.CurrencyExchangeRate = null;
+  const rate = order.CurrencyExchangeRate;
+  if (rate !== null && rate !== undefined && !(isNumber(rate) && rate > 0)) {
+    throw invalid('salesorder', `CurrencyExchangeRate must be a positive number (got ${String(rate)}).`);
   }
-  if (typeof values.ProductCode === 'string' && values.ProductCode !== '') {
-    const p = [...state.products.values()].find((x) => sameText(x.Code, values.ProductCode));
-    if (!p) throw notFound('Product', 'code', values.ProductCode);
-    return p;
-  }
-  return undefined;
 }
 
-/** Bind and complete one line for `order` (not stored yet). */
-function prepareLine(
+/** The contact person named as the buyer's reference: one of the customer's. */
+function applyContactPerson(state: PowerOfficeState, order: Rec): void {
+  const id = order.CustomerReferenceContactPersonId;
+  if (id === null || id === undefined) return;
+  const person = state.contactPersons.get(String(id));
+  if (!person || String(person.ContactId) !== String(order.CustomerId)) {
+    throw notFound('Contact person', 'id', id as number);
+  }
+  order.CustomerReference = [person.FirstName, person.LastName].filter(Boolean).join(' ');
+}
+
+/** The sum of the order's lines (credit note drafts sum to less than zero). */
+export function orderTotal(
   state: PowerOfficeState,
   order: Rec,
-  input: unknown,
-  sortOrder: number,
-  admin: boolean,
-): Rec {
-  const values = bind(lineProps, input, admin);
-  validate('salesorderline', lineProps, values);
-  const product = resolveProduct(state, values);
-  delete values.ProductCode;
-  const line: Rec = { LineType: 'Normal', ...values };
-  line.Id = admin && typeof values.Id === 'string' && validUuid(values.Id) ? values.Id : randomUUID();
-  line.SalesOrderId = order.Id;
-  if (product) {
-    line.ProductId = product.Id;
-    line.Description ??= product.Name;
-    line.ProductUnitPrice ??= product.UnitPrice ?? null;
-    line.ProductUnitCost ??= product.UnitCost ?? null;
-    line.UnitOfMeasureCode ??= product.UnitOfMeasureCode ?? null;
-  }
-  const customer = state.customers.get(String(order.CustomerId));
-  line.Allowance ??= isNumber(customer?.Allowance) ? customer.Allowance : 0;
-  line.SortOrder ??= sortOrder;
-  checkLine(line);
-  return line;
+  lines = state.linesOf(String(order.Id)),
+): number {
+  return sum(lines.map((l) => renderLine(state, l, order).TotalAmount as number));
 }
 
-function checkLine(line: Rec): void {
-  if (line.ProductId !== null && line.ProductId !== undefined && !isNumber(line.Quantity)) {
-    throw invalid('salesorderline', 'Quantity is required when a product is set on the line.');
+/** RelatedInvoiceNo only on credit note drafts, naming an invoice of the same customer. */
+export function checkRelatedInvoice(state: PowerOfficeState, order: Rec, lines?: Rec[]): void {
+  const no = order.RelatedInvoiceNo;
+  if (no === null || no === undefined) return;
+  if (orderTotal(state, order, lines) >= 0) {
+    throw invalid(
+      'salesorder',
+      'RelatedInvoiceNo can only be set on credit note drafts (lines summing to less than zero).',
+    );
   }
-  if (isNumber(line.Allowance) && (line.Allowance < -1000 || line.Allowance > 100)) {
-    throw invalid('salesorderline', 'Allowance must be between -1000 and 100.');
+  const invoice = [...state.invoices.holders('InvoiceNo', no)].map((id) => state.invoices.get(id)!)[0];
+  if (invoice?.VoucherType !== 'OutgoingInvoice' || String(invoice.CustomerId) !== String(order.CustomerId)) {
+    throw invalid(
+      'salesorder',
+      `RelatedInvoiceNo ${String(no)} is not an invoice of customer ${String(order.CustomerId)}.`,
+    );
   }
 }
 
 export function createOrder(state: PowerOfficeState, input: unknown, options: { admin?: boolean } = {}): Rec {
-  // Sequences move only when the order is stored.
-  const saved = { ...state.seq };
-  try {
-    return insertOrder(state, input, options);
-  } catch (error) {
-    state.seq = saved;
-    throw error;
-  }
+  return keepingSequences(state, () => insertOrder(state, input, options));
 }
 
 function insertOrder(state: PowerOfficeState, input: unknown, options: { admin?: boolean }): Rec {
@@ -129,11 +124,12 @@ function insertOrder(state: PowerOfficeState, input: unknown, options: { admin?:
   delete values.CustomerNo;
   const order: Rec = {
     SalesOrderStatus: 'Draft',
-    CurrencyCode: customer.CurrencyCode ?? 'NOK',
-    CurrencyExchangeRate: 1,
     ...values,
+    CurrencyCode: values.CurrencyCode ?? customer.CurrencyCode ?? CLIENT_CURRENCY,
     CustomerId: customer.Id,
   };
+  applyCurrency(state, order, isNumber(values.CurrencyExchangeRate));
+  applyContactPerson(state, order);
   order.Id = admin && typeof values.Id === 'string' && validUuid(values.Id) ? values.Id : randomUUID();
   if (state.orders.has(String(order.Id))) throw new Problem(400, 'Invalid record', 'Id is taken.');
   ensureUnique('salesorder', state.orders, 'ExternalImportReference', order.ExternalImportReference);
@@ -143,6 +139,7 @@ function insertOrder(state: PowerOfficeState, input: unknown, options: { admin?:
   lines.forEach((l, i) => {
     ensureUnique('salesorderline', lines.slice(0, i), 'ExternalImportReference', l.ExternalImportReference);
   });
+  checkRelatedInvoice(state, order, lines);
   if (admin && isNumber(values.SalesOrderNo))
     state.seq.salesOrderNo = Math.max(state.seq.salesOrderNo, values.SalesOrderNo);
   else order.SalesOrderNo = state.nextId('salesOrderNo');
@@ -173,6 +170,7 @@ function onlyUnlocks(body: unknown): boolean {
 
 export function patchOrder(state: PowerOfficeState, id: string, body: unknown): Rec {
   const current = orderOf(state, id);
+  ensureNotInvoiced(current);
   if (current.SalesOrderStatus === 'Confirmed' && !onlyUnlocks(body)) throw lockedProblem(id);
   const { values, changed } = applyJsonPatch('salesorder', current, body);
   if (changed.length === 0) return current;
@@ -181,6 +179,12 @@ export function patchOrder(state: PowerOfficeState, id: string, body: unknown): 
   delete next.CustomerNo;
   if (changed.includes('CustomerId'))
     next.CustomerId = resolveCustomer(state, { CustomerId: values.CustomerId }).Id;
+  if (changed.includes('CurrencyCode') || changed.includes('CurrencyExchangeRate'))
+    applyCurrency(state, next, changed.includes('CurrencyExchangeRate'));
+  if (changed.includes('CustomerReferenceContactPersonId') || changed.includes('CustomerId'))
+    applyContactPerson(state, next);
+  if (changed.includes('RelatedInvoiceNo') || changed.includes('CustomerId'))
+    checkRelatedInvoice(state, next);
   ensureUnique('salesorder', state.orders, 'ExternalImportReference', next.ExternalImportReference, id);
   next.LastChangedDateTimeOffset = state.clock.next();
   state.orders.set(id, next);
@@ -190,30 +194,16 @@ export function patchOrder(state: PowerOfficeState, id: string, body: unknown): 
 
 export function deleteOrder(state: PowerOfficeState, id: string): void {
   const order = orderOf(state, id);
+  ensureNotInvoiced(order);
   if (order.SalesOrderStatus === 'Confirmed') throw lockedProblem(id);
   for (const line of state.linesOf(id)) state.lines.delete(String(line.Id));
   state.orders.delete(id);
   state.changed();
 }
 
-export function renderLine(state: PowerOfficeState, line: Rec): Rec {
-  const out = renderDto(lineProps, line);
-  const product =
-    line.ProductId !== null && line.ProductId !== undefined
-      ? state.products.get(String(line.ProductId))
-      : undefined;
-  out.ProductCode = product?.Code ?? null;
-  const vatRate = product ? STANDARD_VAT_RATE : null;
-  out.VatRate = vatRate;
-  out.VatCode = product ? '3' : null;
-  out.VatId = product ? 3 : null;
-  Object.assign(out, lineAmounts(line.Quantity, line.ProductUnitPrice, line.Allowance, vatRate ?? 0));
-  return out;
-}
-
 export function renderOrder(state: PowerOfficeState, order: Rec, complete = false): Rec {
   const out = renderDto(orderProps, order, complete ? [] : ['SalesOrderLines']);
-  const lines = state.linesOf(String(order.Id)).map((l) => renderLine(state, l));
+  const lines = state.linesOf(String(order.Id)).map((l) => renderLine(state, l, order));
   out.CustomerNo = state.customers.get(String(order.CustomerId))?.Number ?? null;
   out.NetAmount = sum(lines.map((l) => l.NetAmount as number));
   out.TotalAmount = sum(lines.map((l) => l.TotalAmount as number));
@@ -235,68 +225,4 @@ export function filterOrders(state: PowerOfficeState, q: Query): Rec[] {
     if (onlyOurs === true && o.IsCreatedByCurrentIntegration !== true) return false;
     return true;
   });
-}
-
-// ---- lines ----------------------------------------------------------------------------
-
-export function listLines(state: PowerOfficeState, orderId: string): Rec[] {
-  orderOf(state, orderId);
-  return state.linesOf(orderId);
-}
-
-export function getLine(state: PowerOfficeState, orderId: string, lineId: string): Rec {
-  orderOf(state, orderId);
-  const line = state.lines.get(lineId);
-  if (!line || line.SalesOrderId !== orderId) throw notFoundById('Sales order line', lineId);
-  return line;
-}
-
-function touch(state: PowerOfficeState, order: Rec): void {
-  order.LastChangedDateTimeOffset = state.clock.next();
-  state.changed();
-}
-
-export function createLine(
-  state: PowerOfficeState,
-  orderId: string,
-  input: unknown,
-  options: { admin?: boolean } = {},
-): Rec {
-  const order = orderOf(state, orderId);
-  if (order.SalesOrderStatus === 'Confirmed' && !options.admin) throw lockedProblem(orderId);
-  const existing = state.linesOf(orderId);
-  const nextSort = existing.reduce((max, l) => Math.max(max, Number(l.SortOrder ?? 0) + 1), 0);
-  const line = prepareLine(state, order, input, nextSort, options.admin === true);
-  ensureUnique('salesorderline', existing, 'ExternalImportReference', line.ExternalImportReference);
-  state.lines.set(String(line.Id), line);
-  touch(state, order);
-  return line;
-}
-
-export function patchLine(state: PowerOfficeState, orderId: string, lineId: string, body: unknown): Rec {
-  const order = orderOf(state, orderId);
-  const current = getLine(state, orderId, lineId);
-  if (order.SalesOrderStatus === 'Confirmed') throw lockedProblem(orderId);
-  const { values, changed } = applyJsonPatch('salesorderline', current, body);
-  if (changed.length === 0) return current;
-  validate('salesorderline', lineProps, values);
-  const next: Rec = { ...current, ...values };
-  delete next.ProductCode;
-  if (changed.includes('ProductId') && next.ProductId !== null) {
-    next.ProductId = resolveProduct(state, { ProductId: next.ProductId })!.Id;
-  }
-  checkLine(next);
-  const siblings = state.linesOf(orderId);
-  ensureUnique('salesorderline', siblings, 'ExternalImportReference', next.ExternalImportReference, lineId);
-  state.lines.set(lineId, next);
-  touch(state, order);
-  return next;
-}
-
-export function deleteLine(state: PowerOfficeState, orderId: string, lineId: string): void {
-  const order = orderOf(state, orderId);
-  getLine(state, orderId, lineId);
-  if (order.SalesOrderStatus === 'Confirmed') throw lockedProblem(orderId);
-  state.lines.delete(lineId);
-  touch(state, order);
 }

@@ -12,8 +12,26 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { Problem } from './problem.ts';
 
-export type Entity = 'customer' | 'product' | 'salesorder' | 'salesorderline';
-export const ENTITIES: readonly Entity[] = ['customer', 'product', 'salesorder', 'salesorderline'];
+/** DTOs the sandbox reads or writes, each described by `schemas/poweroffice-go/<name>.schema.json`. */
+export const ENTITIES = [
+  'customer',
+  'product',
+  'salesorder',
+  'salesorderline',
+  'contactperson',
+  'bankvoucher',
+  'sendinvoicerequest',
+  'invoicesentstate',
+  'outgoinginvoice',
+  'outgoinginvoiceline',
+  'customerledgerentry',
+  'vatcode',
+  'generalledgeraccount',
+  'currency',
+  'currencyrate',
+  'vatsettings',
+] as const;
+export type Entity = (typeof ENTITIES)[number];
 
 export interface PropertySchema {
   type?: string | string[];
@@ -38,6 +56,18 @@ export const LABEL: Record<Entity, string> = {
   product: 'Product',
   salesorder: 'Sales order',
   salesorderline: 'Sales order line',
+  contactperson: 'Contact person',
+  bankvoucher: 'Voucher',
+  sendinvoicerequest: 'Send invoice request',
+  invoicesentstate: 'Invoice sent state',
+  outgoinginvoice: 'Outgoing invoice',
+  outgoinginvoiceline: 'Outgoing invoice line',
+  customerledgerentry: 'Customer ledger entry',
+  vatcode: 'Vat code',
+  generalledgeraccount: 'General ledger account',
+  currency: 'Currency',
+  currencyrate: 'Currency rate',
+  vatsettings: 'Vat settings',
 };
 
 function load(entity: Entity): EntitySchema {
@@ -45,12 +75,7 @@ function load(entity: Entity): EntitySchema {
   return JSON.parse(readFileSync(url, 'utf8')) as EntitySchema;
 }
 
-export const SCHEMAS: Record<Entity, EntitySchema> = {
-  customer: load('customer'),
-  product: load('product'),
-  salesorder: load('salesorder'),
-  salesorderline: load('salesorderline'),
-};
+export const SCHEMAS = Object.fromEntries(ENTITIES.map((e) => [e, load(e)])) as Record<Entity, EntitySchema>;
 
 /** Properties that exist on the DTO (what responses carry), nested objects included. */
 export function readableProperties(props: Record<string, PropertySchema>): string[] {
@@ -150,7 +175,7 @@ export function validate(
   entity: Entity,
   props: Record<string, PropertySchema>,
   values: Record<string, unknown>,
-  key = entity,
+  key: string = entity,
 ): void {
   const v = validatorFor(key, props);
   if (v(values)) return;

@@ -1,21 +1,40 @@
 /**
- * Data a fresh sandbox starts with. Always (unless turned off) the service products a web
- * shop integration needs for shipping and fees (`FRAKT`, `GEBYR`); optionally customers and
- * products that "already exist" in the accounting client, given explicitly or generated
- * reproducibly from a seed.
+ * Data a fresh sandbox starts with (besides the client setup of client-setup.ts: VAT codes,
+ * accounts, currencies). Always (unless turned off) the service products a web shop
+ * integration needs for shipping and fees (`FRAKT`, `GEBYR`, 25 % through the client's
+ * default sales account); optionally one such product per reduced and zero rate, and
+ * customers (persons and companies with contact persons), products and invoiced orders that
+ * "already exist" in the accounting client, given explicitly or generated reproducibly.
  */
 import { Random } from '../common/random.ts';
+import { createContactPerson } from './contact-persons.ts';
 import { createCustomer } from './customers.ts';
+import { osloToday } from './dates.ts';
+import { postInvoice } from './posting.ts';
 import { createProduct } from './products.ts';
+import { createOrder } from './sales-orders.ts';
+import { company, person, product, vatServiceProducts } from './seed-data.ts';
 import type { PowerOfficeState, Rec } from './state.ts';
 
 export interface SeedOptions {
   /** The FRAKT/GEBYR service products (default true). */
   services?: boolean;
-  /** Pre-existing customers: records (any writable or read-only fields) or a number to generate. */
+  /** Also FRAKT15/FRAKT12/FRAKT0 and GEBYR15/GEBYR12/GEBYR0 (default false). */
+  vatServices?: boolean;
+  /** Pre-existing customers (persons): records (any writable or read-only fields) or a number to generate. */
   customers?: number | Rec[];
+  /** Generated companies with valid organisation numbers and one or two contact persons each. */
+  companies?: number;
   /** Pre-existing products: records or a number to generate. */
   products?: number | Rec[];
+  /** Generated products spread over 25/15/12/0 % sales accounts (default: all 25 %). */
+  vatMix?: boolean;
+  /**
+   * Invoiced, unpaid orders: one each for the first N generated customers and companies
+   * (needs generated products), so balances, outgoing invoices and the archive rule have
+   * something to show.
+   */
+  invoicedOrders?: number;
   /** Seed for generated data (default 1). */
   seed?: number;
 }
@@ -37,55 +56,51 @@ export const SERVICE_PRODUCTS: Rec[] = [
   },
 ];
 
-const FIRST = ['Kari', 'Ola', 'Ingrid', 'Lars', 'Sofie', 'Jonas', 'Nora', 'Emil', 'Hedda', 'Magnus'];
-const LAST = ['Nordmann', 'Hansen', 'Johansen', 'Olsen', 'Larsen', 'Berg', 'Haugen', 'Dahl', 'Lie', 'Moen'];
-const CITIES: Array<[string, string]> = [
-  ['Oslo', '0150'],
-  ['Bergen', '5003'],
-  ['Trondheim', '7010'],
-  ['Stavanger', '4006'],
-  ['Tromsø', '9008'],
-];
-
 export function applySeed(state: PowerOfficeState, options: SeedOptions | false | undefined): void {
   if (options === false) return;
   const random = new Random(options?.seed ?? 1);
   if (options?.services !== false) {
     for (const p of SERVICE_PRODUCTS) createProduct(state, p, { admin: true });
   }
+  if (options?.vatServices === true) {
+    for (const p of vatServiceProducts()) createProduct(state, p, { admin: true });
+  }
   const customers = options?.customers;
   const customerRecords =
     typeof customers === 'number'
-      ? Array.from({ length: customers }, (_, i) => {
-          const first = random.pick(FIRST);
-          const last = random.pick(LAST);
-          const [city, zip] = random.pick(CITIES);
-          return {
-            IsPerson: true,
-            FirstName: first,
-            LastName: last,
-            EmailAddress: `${first}.${last}.${i + 1}@example.no`.toLowerCase(),
-            PhoneNumber: `+47 9${random.int(1000000, 9999999)}`,
-            MailAddress: {
-              AddressLine1: `Storgata ${random.int(1, 120)}`,
-              City: city,
-              ZipCode: zip,
-              CountryCode: 'NO',
-            },
-          };
-        })
+      ? Array.from({ length: customers }, (_, i) => person(random, i))
       : (customers ?? []);
-  for (const c of customerRecords) createCustomer(state, c, { admin: true });
+  const buyers = customerRecords.map((c) => createCustomer(state, c, { admin: true }));
+  for (let i = 0; i < (options?.companies ?? 0); i++) {
+    const generated = company(random, i);
+    const created = createCustomer(state, generated.company, { admin: true });
+    for (const contact of generated.contacts)
+      createContactPerson(state, String(created.Id), contact, { admin: true });
+    buyers.push(created);
+  }
   const products = options?.products;
   const productRecords =
     typeof products === 'number'
-      ? Array.from({ length: products }, (_, i) => ({
-          Code: `SKU-${String(i + 1).padStart(4, '0')}`,
-          Name: `Product ${i + 1}`,
-          UnitPrice: random.int(50, 2000),
-          IsStockItem: true,
-          StockOnHand: random.int(0, 100),
-        }))
+      ? Array.from({ length: products }, (_, i) => product(random, i, options?.vatMix === true))
       : (products ?? []);
-  for (const p of productRecords) createProduct(state, p, { admin: true });
+  const made = productRecords.map((p) => createProduct(state, p, { admin: true }));
+  const invoiced = Math.min(options?.invoicedOrders ?? 0, buyers.length);
+  if (invoiced > 0 && made.length === 0) throw new Error('seed: invoicedOrders needs products');
+  for (let i = 0; i < invoiced; i++) {
+    const lines = Array.from({ length: random.int(1, 3) }, () => ({
+      ProductId: random.pick(made).Id,
+      Quantity: random.int(1, 3),
+    }));
+    const order = createOrder(
+      state,
+      { CustomerId: buyers[i]!.Id, ExternalImportReference: `seed-order-${i + 1}`, SalesOrderLines: lines },
+      { admin: true },
+    );
+    postInvoice(state, String(order.Id), {
+      voucherDate: osloToday(),
+      deliveryType: 'PdfByEmail',
+      sentAt: state.clock.next(),
+      exchangeRate: 1,
+    });
+  }
 }

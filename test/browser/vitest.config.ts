@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     fileParallelism: false,
+    // It spawns bin/mapsync.js, which runs dist/: built from this tree before the test.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -1,18 +1,15 @@
 /**
  * The shared connector conformance suite. It walks the connector registry (no hand-kept
- * list): every registered kind must ship `sandbox/<kind>/conformance-harness.ts`, and its
- * connector must pass every check below against its own sandbox, over real loopback HTTP.
- * A check a kind cannot meet is waived by the harness with a reason, printed here.
+ * list): every registered kind's spec names its harness (`conformance`), and its connector
+ * must pass every check below against its own sandbox (over real loopback HTTP for the
+ * vendor kinds). A check a kind cannot meet is waived by the harness with a reason, printed
+ * here.
  */
 import { describe, expect, it } from 'vitest';
 import { type ConnectorError, isConnectorError } from '../../engine/connectors/errors.ts';
 import { connectors } from '../../engine/connectors/index.ts';
-import type {
-  Connector,
-  ConnectorFactory,
-  EntityRecord,
-  PatchOperation,
-} from '../../engine/connectors/types.ts';
+import type { ConnectorKind } from '../../engine/connectors/registry.ts';
+import type { Connector, EntityRecord, PatchOperation } from '../../engine/connectors/types.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import type { FaultConfig } from '../../sandbox/common/faults.ts';
 import type { LoggedRequest } from '../../sandbox/common/request-log.ts';
@@ -40,7 +37,7 @@ interface Setup {
 
 async function setup(
   harness: ConformanceHarness,
-  factory: ConnectorFactory,
+  factory: ConnectorKind,
   options: { rateLimit?: number; faults?: FaultConfig; config?: Record<string, unknown> } = {},
 ): Promise<Setup> {
   const sandbox = await harness.start({
@@ -109,19 +106,18 @@ describe('connector conformance', () => {
       const factory = connectors.get(kind)!;
       let loaded: Promise<ConformanceHarness> | undefined;
       const harnessOf = () => {
-        loaded ??= import(/* @vite-ignore */ `../../sandbox/${kind}/conformance-harness.ts`).then(
-          (m: { default?: ConformanceHarness }) => {
-            if (!m.default) throw new Error(`sandbox/${kind}/conformance-harness.ts has no default export`);
-            return m.default;
-          },
-        );
+        loaded ??= factory.spec.conformance().then((m) => {
+          const harness = (m as { default?: ConformanceHarness }).default;
+          if (!harness) throw new Error(`the conformance harness of "${kind}" has no default export`);
+          return harness;
+        });
         return loaded;
       };
 
       it('ships a conformance harness', async () => {
         const harness = await harnessOf().catch((error: unknown) => {
           throw new Error(
-            `connector "${kind}" is registered but sandbox/${kind}/conformance-harness.ts is missing or broken`,
+            `connector "${kind}" is registered but its conformance harness (spec.conformance) is missing or broken`,
             {
               cause: error,
             },

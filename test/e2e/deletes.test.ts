@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { powerofficeGo } from '../../engine/connectors/poweroffice-go/index.ts';
 import { ConnectorRegistry } from '../../engine/connectors/registry.ts';
-import type { Connector, ConnectorFactory, ListOptions } from '../../engine/connectors/types.ts';
+import type { Connector, ListOptions } from '../../engine/connectors/types.ts';
 import { woocommerce } from '../../engine/connectors/woocommerce/index.ts';
 import { links, snapshot } from './helpers/checks.ts';
 import { type Pair, REPO, startPair } from './helpers/pair.ts';
@@ -26,10 +26,10 @@ describe('e2e 7: deletes', () => {
     expect(shipped).toMatch(/^delete:\n {2}to_target: archive$/m);
 
     // The real WooCommerce connector; the shop itself starts failing mid-listing on cue.
-    const failing: ConnectorFactory = {
+    const failing: typeof woocommerce = {
       ...woocommerce,
-      create(config, runtime) {
-        const connector = woocommerce.create(config, runtime);
+      create(options, runtime) {
+        const connector = woocommerce.create(options, runtime);
         return new Proxy(connector, {
           get(target, key) {
             if (key === 'list') {

@@ -21,12 +21,12 @@ describe('e2e: a shop edit made while the run works on that record', () => {
   let afterCustomerPage: (() => void) | undefined;
 
   beforeAll(async () => {
-    const woocommerce = builtIn.get('woocommerce')!;
+    const woocommerce = builtIn.get('woocommerce')!.spec;
     const registry = new ConnectorRegistry();
     registry.add({
       ...woocommerce,
-      create(config, runtime) {
-        const connector = woocommerce.create(config, runtime);
+      create(options, runtime) {
+        const connector = woocommerce.create(options, runtime);
         const list = connector.list.bind(connector);
         connector.list = async function* (entity: string, options?: ListOptions): AsyncIterable<Page> {
           for await (const page of list(entity, options)) {
@@ -41,7 +41,7 @@ describe('e2e: a shop edit made while the run works on that record', () => {
         return connector;
       },
     });
-    registry.add(builtIn.get('poweroffice-go')!);
+    registry.add(builtIn.get('poweroffice-go')!.spec);
     pair = await startPair({ shop: { count: 12, seed: 8 }, registry });
     expect((await pair.sync()).ok).toBe(true);
   }, 60_000);

@@ -74,14 +74,21 @@ describe('e2e 2: edits on either side', () => {
     expect(writes.woo[0]!.body).toEqual({ update: [{ id: Number(customer.wooId), last_name: 'Fjellheim' }] });
     expect((await wooRecord('customers', customer.wooId)).last_name).toBe('Fjellheim');
     // Name is computed from first and last name (to-target only): it follows when the shop's
-    // record is read back on the next run, as one more PATCH; nothing is echoed to the shop.
+    // record is read back on the next run; nothing is echoed to the shop. PowerOffice has
+    // already recomputed its Name from LastName, so the engine sends one PATCH when it
+    // decides from the listing, and none when the decision comes more than 2 s after the
+    // listing (a slow machine) and it re-reads the record first (TARGET_REREAD_AFTER_MS).
     const next = pair.mark();
     await pair.sync();
     const after = pair.writes(next);
     expect(after.woo).toEqual([]);
-    expect(after.po.map((r) => r.body)).toEqual([
-      [{ op: 'replace', path: '/Name', value: expect.stringMatching(/Fjellheim$/) }],
-    ]);
+    expect(after.po.length).toBeLessThanOrEqual(1);
+    for (const write of after.po) {
+      expect(write.body).toEqual([
+        { op: 'replace', path: '/Name', value: expect.stringMatching(/Fjellheim$/) },
+      ]);
+    }
+    expect((await poRecord('customers', customer.poId)).Name).toMatch(/Fjellheim$/);
   });
 
   it('a PowerOffice edit of a product updates the WooCommerce product', async () => {

@@ -7,12 +7,12 @@
  * listing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import { type FailedRecord, MappingState } from '../../engine/store/sync-state.ts';
 import { SyncEngine } from '../../engine/sync/engine.ts';
 import { REQUEST_BODY_LIMIT } from '../../engine/sync/failure-bounds.ts';
-import { mappingEval } from '../../engine/sync/mapping-eval.ts';
 import { type Pair, startPair } from './helpers/pair.ts';
 
 type Rec = Record<string, unknown>;
@@ -78,7 +78,7 @@ describe('e2e: failed records are bounded and carry no values in reasons or logs
             destination: { write: (line: string) => lines.push(line) },
           }),
         }),
-        evaluator: mappingEval,
+        evaluator: inProcessEvaluator,
       });
       await engine.run();
     } finally {

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../engine/errors.ts';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import type { NamespaceStore, StateBackend } from '../../engine/store/sync-state.ts';
 import { SyncEngine } from '../../engine/sync/engine.ts';
 import type { RunSummary } from '../../engine/sync/events.ts';
-import { mappingEval } from '../../engine/sync/mapping-eval.ts';
 import type { LoggedRequest } from '../../sandbox/common/request-log.ts';
 import { type Pair, startPair } from './helpers/pair.ts';
 
@@ -72,7 +72,7 @@ describe('e2e: the store fails mid-run', () => {
         connectors: opened.connectors,
         store,
         runtime: opened.runtime,
-        evaluator: mappingEval,
+        evaluator: inProcessEvaluator,
       });
       summary = await engine.run();
     } finally {

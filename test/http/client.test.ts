@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { abortOptions, createHttpClient, transportError } from '../../engine/connectors/http/client.ts';
 import { RateLimiter } from '../../engine/connectors/http/rate-limiter.ts';
 import { createRuntime } from '../../engine/runtime.ts';
@@ -147,28 +147,28 @@ describe('createHttpClient', () => {
       }
       res.end('{}');
     });
-    const limiter = new RateLimiter({ limit: 1, intervalMs: 300, marginMs: 0 });
+    // One request per 10 s: the second cannot get budget while the test runs, so only the
+    // abort can end its wait.
+    const limiter = new RateLimiter({ limit: 1, intervalMs: 10_000, marginMs: 0 });
     const http = createHttpClient({ system: 't', prefixUrl: url, runtime: createRuntime(), limiter });
     const controller = new AbortController();
     const sent = http.post('slow', { body: '{}', ...abortOptions('POST', controller.signal) });
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.waitUntil(() => hits.length === 1, { timeout: 10_000 });
     // Queued behind the first one's budget.
     const queued = http.post('queued', { body: '{}', ...abortOptions('POST', controller.signal) });
-    await new Promise((r) => setTimeout(r, 30));
-    const abortedAt = Date.now();
+    await vi.waitUntil(() => limiter.queued() === 1, { timeout: 10_000 });
     controller.abort(new Error('store down'));
     const error = await queued.then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(Date.now() - abortedAt).toBeLessThan(100);
+    expect(limiter.queued()).toBe(0);
     const mapped = transportError('t', error);
     expect(mapped).toMatchObject({ kind: 'transport', method: 'POST' });
     expect(mapped.message).toMatch(/cancelled before it was sent/);
     release();
     // The request already on the wire was not aborted.
     expect((await sent).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 350));
     expect(hits.map((h) => h.split(' ')[1])).toEqual(['/slow']);
     // A read is aborted through got's own signal, wherever it is.
     expect(abortOptions('GET', controller.signal)).toEqual({ signal: controller.signal });

@@ -1,48 +1,72 @@
 /** The per-credential limiter: a sliding window, pauses after a 429, one limiter per key. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RateLimiter, RateLimiterRegistry } from '../../engine/connectors/http/rate-limiter.ts';
 
 const noop = async () => undefined;
 
 describe('RateLimiter', () => {
+  // The limiter's clock (Date.now, its timers and p-throttle's) is faked: every check below
+  // is on that clock, so a busy machine cannot stretch or squeeze a window.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Queue `n` calls; `starts` gets each call's start on the limiter's clock, from t0. */
+  function burst(limiter: RateLimiter, n: number) {
+    const t0 = Date.now();
+    const starts: number[] = [];
+    const done = Promise.all(
+      Array.from({ length: n }, () => limiter.schedule(async () => starts.push(Date.now() - t0))),
+    );
+    return { starts, done };
+  }
+
   it('starts at most `limit` calls per interval', async () => {
     const limiter = new RateLimiter({ limit: 3, intervalMs: 200, marginMs: 10 });
-    const starts: number[] = [];
-    const t0 = Date.now();
-    await Promise.all(
-      Array.from({ length: 7 }, () => limiter.schedule(async () => starts.push(Date.now() - t0))),
-    );
-    starts.sort((a, b) => a - b);
-    for (let i = 3; i < starts.length; i++) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(205);
+    const { starts, done } = burst(limiter, 7);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(starts).toEqual([0, 0, 0]);
+    await vi.advanceTimersByTimeAsync(209);
+    expect(starts).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual([0, 0, 0, 210, 210, 210]);
+    await vi.advanceTimersByTimeAsync(210);
+    await done;
+    expect(starts.at(-1)).toBe(420);
   });
 
   it('grants a high limit in full: the window, not whole-millisecond spacing, holds calls back', async () => {
     // 1,500 calls at 1,000 per 1,050 ms: 1,000 at once, the other 500 when the first leave
     // the window. Spacing each call ceil(1050 / 1000) = 2 ms apart would take past 2 s.
     const limiter = new RateLimiter({ limit: 1000, intervalMs: 1000, marginMs: 50 });
-    const starts: number[] = [];
-    const t0 = Date.now();
-    await Promise.all(
-      Array.from({ length: 1500 }, () => limiter.schedule(async () => starts.push(Date.now() - t0))),
-    );
-    starts.sort((a, b) => a - b);
-    for (let i = 1000; i < starts.length; i++)
-      expect(starts[i]! - starts[i - 1000]!).toBeGreaterThanOrEqual(1050);
-    expect(starts.at(-1)!).toBeLessThan(1600);
+    const { starts, done } = burst(limiter, 1500);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(starts).toHaveLength(1000);
+    expect(starts.every((t) => t === 0)).toBe(true);
+    await vi.advanceTimersByTimeAsync(1049);
+    expect(starts).toHaveLength(1000);
+    await vi.advanceTimersByTimeAsync(1);
+    await done;
+    expect(starts.slice(1000).every((t) => t === 1050)).toBe(true);
   });
 
   it('holds back callers already queued when a pause starts', async () => {
     const limiter = new RateLimiter({ limit: 1, intervalMs: 100, marginMs: 0 });
-    const t0 = Date.now();
-    const starts: number[] = [];
-    const calls = Array.from({ length: 3 }, () => limiter.schedule(async () => starts.push(Date.now() - t0)));
-    await new Promise((r) => setTimeout(r, 20));
+    const { starts, done } = burst(limiter, 3);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(starts).toEqual([0]);
     limiter.pause(400);
-    await Promise.all(calls);
-    // The first started at once; the queued ones only after the pause.
-    expect(starts[0]).toBeLessThan(20);
-    expect(starts[1]).toBeGreaterThanOrEqual(410);
-    expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(95);
+    await vi.advanceTimersByTimeAsync(399);
+    expect(starts).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual([0, 420]);
+    await vi.advanceTimersByTimeAsync(100);
+    await done;
+    // The queued ones only after the pause, then a window apart.
+    expect(starts).toEqual([0, 420, 520]);
     expect(limiter.queued()).toBe(0);
   });
 
@@ -52,12 +76,16 @@ describe('RateLimiter', () => {
     await limiter.schedule(async () => ran.push('first'));
     const controller = new AbortController();
     const waiting = limiter.schedule(async () => ran.push('second'), undefined, controller.signal);
-    await new Promise((r) => setTimeout(r, 20));
-    const t0 = Date.now();
+    const outcome = waiting.then(
+      () => 'ran',
+      (error: Error) => error.message,
+    );
+    await vi.advanceTimersByTimeAsync(20);
     controller.abort(new Error('store down'));
-    await expect(waiting).rejects.toThrow('store down');
-    expect(Date.now() - t0).toBeLessThan(50);
-    await new Promise((r) => setTimeout(r, 550));
+    // Settled without the clock moving on.
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(Promise.race([outcome, Promise.resolve('still waiting')])).resolves.toBe('store down');
+    await vi.advanceTimersByTimeAsync(600);
     expect(ran).toEqual(['first']);
     expect(limiter.queued()).toBe(0);
     // Aborted before it even queued, and during a 429 pause.
@@ -75,6 +103,21 @@ describe('RateLimiter', () => {
     expect(limiter.queued()).toBe(0);
     await limiter.schedule(noop);
     expect(limiter.inUse()).toBe(2);
+  });
+
+  it('reports every start on its own clock', async () => {
+    const seen: number[] = [];
+    const limiter = new RateLimiter({
+      limit: 2,
+      intervalMs: 100,
+      marginMs: 0,
+      onStart: (at) => seen.push(at),
+    });
+    const t0 = Date.now();
+    const { done } = burst(limiter, 3);
+    await vi.advanceTimersByTimeAsync(100);
+    await done;
+    expect(seen.map((t) => t - t0)).toEqual([0, 0, 100]);
   });
 });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interpolate } from '../../engine/config/interpolate.ts';
 import { loadConfig } from '../../engine/config/load-config.ts';
+import { mapsyncSchema } from '../../engine/connectors/config-schema.ts';
 import { connectors } from '../../engine/connectors/index.ts';
 import { ConfigError } from '../../engine/errors.ts';
 import { assertUsable, loadProject } from '../../engine/mapping/project.ts';
@@ -185,26 +186,26 @@ describe('loadProject', () => {
 });
 
 describe('schemas/mapsync.schema.json', () => {
-  it('describes exactly the options each registered connector kind understands', () => {
-    const schema = JSON.parse(readFileSync(join(schemasDir, 'mapsync.schema.json'), 'utf8')) as {
-      definitions: Record<string, { properties?: Record<string, unknown> }>;
-    };
-    for (const factory of connectors.all()) {
-      const described = Object.keys(schema.definitions[factory.kind]?.properties ?? {}).sort();
-      expect(described, factory.kind).toEqual(['connector', ...factory.options].sort());
-    }
+  const repoSchemas = new URL('../../schemas/', import.meta.url);
+  const read = (name: string) => JSON.parse(readFileSync(new URL(name, repoSchemas), 'utf8')) as Json;
+  type Json = Record<string, unknown>;
+
+  it('is generated from mapsync.base.schema.json and the registered connector specs (npm run schema)', () => {
+    expect(read('mapsync.schema.json')).toEqual(mapsyncSchema(read('mapsync.base.schema.json'), connectors));
   });
 
-  it('describes the options of every registered connector kind, secrets as ${VARIABLE} references', async () => {
-    const schema = JSON.parse(readFileSync(join(schemasDir, 'mapsync.schema.json'), 'utf8')) as {
-      definitions: Record<string, { properties?: Record<string, { $ref?: string }> }>;
-    };
-    for (const factory of connectors.all()) {
-      const definition = schema.definitions[factory.kind];
-      expect(definition, factory.kind).toBeDefined();
-      for (const key of factory.secretKeys) {
-        expect(definition?.properties?.[key]?.$ref, `${factory.kind}.${key}`).toBe('#/definitions/env');
-      }
+  it('describes exactly the options of each registered kind, secrets as ${VARIABLE} references', () => {
+    const definitions = read('mapsync.schema.json').definitions as Record<
+      string,
+      { properties: Record<string, { $ref?: string }> }
+    >;
+    for (const kind of connectors.all()) {
+      const described = definitions[kind.kind]!.properties;
+      expect(Object.keys(described).sort(), kind.kind).toEqual(
+        ['connector', ...Object.keys(kind.spec.options.properties)].sort(),
+      );
+      for (const key of kind.secretKeys)
+        expect(described[key]?.$ref, `${kind.kind}.${key}`).toBe('#/definitions/env');
     }
   });
 });

@@ -9,21 +9,25 @@ import {
   buildRecord,
   childContext,
   coerce,
+  inProcessEvaluator,
+  matchKey,
+  readSourceValues,
+  readTargetValues,
+  sameValue,
+} from '../../engine/mapping/evaluate.ts';
+import { loadMappings } from '../../engine/mapping/load.ts';
+import type { CompiledMapping, EvaluationContext } from '../../engine/mapping/model.ts';
+import { checkFixtures, checkWritten, probeMapping, registry, schemasDir } from './helpers.ts';
+
+const {
   createPayload,
   createSourcePayload,
   expandChildren,
   isLocked,
-  matchKey,
   passesWhen,
-  readSourceValues,
-  readTargetValues,
-  sameValue,
   valuesForSource,
   valuesForTarget,
-} from '../../engine/mapping/evaluate.ts';
-import { loadMappings } from '../../engine/mapping/load.ts';
-import type { CompiledMapping, EvaluationContext } from '../../engine/mapping/model.ts';
-import { checkFixtures, checkWritten, registry, schemasDir } from './helpers.ts';
+} = inProcessEvaluator;
 
 const noLinks: EvaluationContext = { link: async () => undefined };
 const links = (table: Record<string, Record<string, unknown>>): EvaluationContext => ({
@@ -38,17 +42,7 @@ async function fixture(name: string): Promise<CompiledMapping> {
 
 /** A one-property mapping (shop customer → erp customer) around a to_target expression. */
 async function withExpression(expression: string, limits?: { timeoutMs?: number; maxDepth?: number }) {
-  const text = `version: 1
-name: probe
-source: { system: shop, entity: customer }
-target: { system: erp, entity: customer }
-create: { in_target: false }
-properties:
-  - target: FirstName
-    to_target: |
-      ${expression}
-`;
-  const { dir } = await checkWritten({ 'probe.yaml': text });
+  const { dir } = await checkWritten({ 'probe.yaml': probeMapping(expression) });
   const loaded = await loadMappings(['.'], { registry, schemasDir, cwd: dir, ...(limits ? { limits } : {}) });
   expect(loaded.diagnostics).toEqual([]);
   return loaded.mappings[0]!;

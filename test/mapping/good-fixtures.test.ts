@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { runTestFiles } from '../../engine/mapping/testing/run-tests.ts';
 import { checkFixtures } from './helpers.ts';
 
@@ -11,7 +12,11 @@ describe('the fixture mappings', () => {
 
   it('their mapping tests pass', async () => {
     const checked = await checkFixtures('good');
-    const results = await runTestFiles(checked.tests, new Map(checked.mappings.map((m) => [m.name, m])));
+    const results = await runTestFiles(
+      inProcessEvaluator,
+      checked.tests,
+      new Map(checked.mappings.map((m) => [m.name, m])),
+    );
     expect(results.map((r) => [r.name, r.passed, r.details])).toEqual([
       ['to target', true, []],
       ['to source', true, []],

@@ -32,6 +32,23 @@ export async function checkWritten(
   return { ...(await checkFiles(['.'], { registry, schemasDir, cwd: dir })), dir };
 }
 
+/**
+ * `probe.yaml`: a one-way shop customer → erp customer mapping whose FirstName is computed by
+ * `expression` (on line 9, column 7), followed by `more` (further property items).
+ */
+export function probeMapping(expression: string, more = ''): string {
+  return `version: 1
+name: probe
+source: { system: shop, entity: customer }
+target: { system: erp, entity: customer }
+create: { in_target: false }
+properties:
+  - target: FirstName
+    to_target: |
+      ${expression}
+${more}`;
+}
+
 /** `[code, line, col]` triples, in diagnostic order. */
 export const where = (list: readonly Diagnostic[]): [string, number, number][] =>
   list.map((d) => [d.code, d.line, d.col]);

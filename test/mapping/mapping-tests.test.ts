@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { runTestFiles } from '../../engine/mapping/testing/run-tests.ts';
 import { checkWritten, FIXTURES, where } from './helpers.ts';
 
@@ -9,7 +10,11 @@ const CUSTOMER = readFileSync(join(FIXTURES, 'good', 'customer.yaml'), 'utf8');
 
 async function run(tests: string, mapping = CUSTOMER) {
   const checked = await checkWritten({ 'customer.yaml': mapping, 'customer.test.yaml': tests });
-  const results = await runTestFiles(checked.tests, new Map(checked.mappings.map((m) => [m.name, m])));
+  const results = await runTestFiles(
+    inProcessEvaluator,
+    checked.tests,
+    new Map(checked.mappings.map((m) => [m.name, m])),
+  );
   return { ...checked, results };
 }
 

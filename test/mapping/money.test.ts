@@ -7,9 +7,11 @@
 import { Decimal } from 'decimal.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../engine/connectors/index.ts';
-import { childContext, expandChildren, valuesForTarget } from '../../engine/mapping/evaluate.ts';
+import { childContext, inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import type { CompiledMapping, EvaluationContext } from '../../engine/mapping/model.ts';
 import { loadProject } from '../../engine/mapping/project.ts';
+
+const { expandChildren, valuesForTarget } = inProcessEvaluator;
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const D = Decimal.clone({ rounding: Decimal.ROUND_HALF_UP });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
 import { expect, it } from 'vitest';
 
 const SCHEMAS = fileURLToPath(new URL('../../schemas/', import.meta.url));
@@ -41,4 +42,14 @@ it('mapping.schema.json and mapping-test.schema.json: title, description and exa
 
 it('mapsync.schema.json: title and description on every key', () => {
   expect(missingHelp('mapsync.schema.json', ['title', 'description'])).toEqual([]);
+});
+
+it('every document schema is a valid JSON Schema (mapsync compiles them without this check, for start-up time)', () => {
+  for (const kind of ['mapping', 'mapping-test', 'mapsync']) {
+    const ajv = new Ajv({ strict: true, allowUnionTypes: true });
+    ajv.addKeyword({ keyword: 'x-jsonata', schemaType: 'boolean' });
+    const schema = JSON.parse(readFileSync(join(SCHEMAS, `${kind}.schema.json`), 'utf8')) as Node;
+    expect(ajv.validateSchema(schema), `${kind}: ${ajv.errorsText()}`).toBe(true);
+    expect(() => ajv.compile(schema)).not.toThrow();
+  }
 });

@@ -12,10 +12,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../engine/connectors/index.ts';
 import { checkFiles } from '../../engine/mapping/check-files.ts';
 import { dataflowDocuments } from '../../engine/mapping/docs/dataflow.ts';
-import { valuesForTarget } from '../../engine/mapping/evaluate.ts';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { DEFAULT_SCHEMAS_DIR, loadProject, type Project } from '../../engine/mapping/project.ts';
 import { runTestFiles } from '../../engine/mapping/testing/run-tests.ts';
 import { rstProblems } from './rst-check.ts';
+
+const { valuesForTarget } = inProcessEvaluator;
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const MAPPINGS = ['customer-person', 'product', 'salesorder', 'salesorderline'];
@@ -61,7 +63,11 @@ describe('the shipped mappings', () => {
     });
     expect(checked.diagnostics).toEqual([]);
     expect(checked.tests.map((t) => t.mapping).sort()).toEqual(MAPPINGS);
-    const results = await runTestFiles(checked.tests, new Map(checked.mappings.map((m) => [m.name, m])));
+    const results = await runTestFiles(
+      inProcessEvaluator,
+      checked.tests,
+      new Map(checked.mappings.map((m) => [m.name, m])),
+    );
     expect(results.filter((r) => !r.passed)).toEqual([]);
     for (const mapping of checked.mappings.filter((m) => m.direction === 'two-way')) {
       const file = checked.tests.find((t) => t.mapping === mapping.name)!;

@@ -3,8 +3,8 @@
  * connectors built through the registry's factory (never a mocked HTTP client).
  */
 
+import { connectors } from '../../engine/connectors/index.ts';
 import type { PowerOfficeGoConnector } from '../../engine/connectors/poweroffice-go/connector.ts';
-import { powerofficeGo } from '../../engine/connectors/poweroffice-go/index.ts';
 import { createRuntime, type Runtime } from '../../engine/runtime.ts';
 import {
   type PowerOfficeSandbox,
@@ -32,7 +32,9 @@ export async function start(options: PowerOfficeSandboxOptions = {}): Promise<Fi
     sb,
     config,
     connect(overrides = {}, runtime = createRuntime()) {
-      const c = powerofficeGo.create({ ...config, ...overrides }, runtime) as PowerOfficeGoConnector;
+      const c = connectors
+        .get('poweroffice-go')!
+        .create({ ...config, ...overrides }, runtime) as PowerOfficeGoConnector;
       opened.push(c);
       return c;
     },

@@ -4,6 +4,7 @@
  * the customer address scan, lines under their order.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeCursor } from '../../engine/connectors/poweroffice-go/cursor.ts';
 import type { EntityRecord, Page } from '../../engine/connectors/types.ts';
 import { type Fixture, raw, start } from './helpers.ts';
 
@@ -19,6 +20,9 @@ async function pages(iterable: AsyncIterable<Page>): Promise<Page[]> {
   return out;
 }
 const ids = (ps: Page[]) => ps.flatMap((p) => p.records.map((r) => r.Id));
+/** The newest timestamp a cursor covers (cursors also carry their overlap window). */
+const newest = (cursor: string | undefined) =>
+  cursor === undefined ? undefined : decodeCursor(cursor)?.newest;
 
 function insert(fx: Fixture, entity: string, records: EntityRecord[]): Promise<Response> {
   return fetch(`${fx.sb.adminUrl}/records/${entity}`, {
@@ -48,7 +52,7 @@ describe('PowerOffice Go listing', () => {
     );
     // Each page's cursor is the newest timestamp seen so far.
     const stamps = ps.flatMap((p) => p.records.map((r) => String(r.LastChangedDateTimeOffset)));
-    expect(ps.map((p) => p.cursor)).toEqual([stamps[2], stamps[5], stamps[6]]);
+    expect(ps.map((p) => newest(p.cursor))).toEqual([stamps[2], stamps[5], stamps[6]]);
   });
 
   it('stops on X-Pagination without an extra request', async () => {
@@ -89,12 +93,18 @@ describe('PowerOffice Go listing', () => {
     const since = '2024-03-01T10:00:00.1234567+00:00';
     const ps = await pages(c.list('product', { since }));
     expect(ps.flatMap((p) => p.records.map((r) => r.Code))).toEqual(['SAME-MS', 'SAME-S']);
-    expect(ps.at(-1)?.cursor).toBe('2024-03-01T10:00:00.9000000+00:00');
+    expect(newest(ps.at(-1)?.cursor)).toBe('2024-03-01T10:00:00.9000000+00:00');
     const query = fx.sb.log.list().at(-1)?.query;
-    expect(query?.lastChangedDateTimeOffsetGreaterThan).toBe(since);
-    // The cursor of the last change returns nothing more.
-    const again = await pages(c.list('product', { since: '2024-03-01T10:00:00.9000000+00:00' }));
+    // The query starts the default 5 s overlap before the cursor, with full precision.
+    expect(query?.lastChangedDateTimeOffsetGreaterThan).toBe('2024-03-01T09:59:55.1234567+00:00');
+    // The cursor of the last change returns nothing more, although the overlap lists them.
+    const again = await pages(c.list('product', { since: ps.at(-1)!.cursor! }));
     expect(ids(again)).toEqual([]);
+    expect(fx.sb.log.list().at(-1)?.status).toBe(200);
+    // A plain timestamp (an older cursor) knows only the record that carried it: the rest
+    // of its overlap window is delivered once more.
+    const plain = await pages(c.list('product', { since: '2024-03-01T10:00:00.9000000+00:00' }));
+    expect(plain.flatMap((p) => p.records.map((r) => r.Code))).toEqual(['OLD', 'SAME-MS']);
   });
 
   it('compares cursors by instant, whatever offset the service uses', async () => {
@@ -106,7 +116,7 @@ describe('PowerOffice Go listing', () => {
     // 10:00:00.5 UTC; a cursor just before it in another notation still finds it.
     const ps = await pages(c.list('product', { since: '2024-03-01T10:00:00.4999999Z' }));
     expect(ps.flatMap((p) => p.records.map((r) => r.Code))).toEqual(['X']);
-    expect(ps.at(-1)?.cursor).toBe('2024-03-01T10:00:00.5000000+00:00');
+    expect(newest(ps.at(-1)?.cursor)).toBe('2024-03-01T10:00:00.5000000+00:00');
   });
 
   it('applies the configured overlap with full precision', async () => {
@@ -121,7 +131,7 @@ describe('PowerOffice Go listing', () => {
       '2024-03-01T10:00:00.0000001+00:00',
     );
     expect(ps.flatMap((p) => p.records.map((r) => r.Code))).toEqual(['B']);
-    expect(ps.at(-1)?.cursor).toBe('2024-03-01T10:00:05.0000000+00:00');
+    expect(newest(ps.at(-1)?.cursor)).toBe('2024-03-01T10:00:05.0000000+00:00');
   });
 
   it('trims responses with Fields, always keeping Id and LastChangedDateTimeOffset', async () => {
@@ -154,7 +164,7 @@ describe('PowerOffice Go listing', () => {
     expect(updated.LastChangedDateTimeOffset).toBe(a.LastChangedDateTimeOffset);
     const scan = await pages(c.list('customer', { since: cursor }));
     expect(ids(scan)).toEqual([a.Id]);
-    expect(scan.at(-1)?.cursor).toBe((updated.MailAddress as EntityRecord).LastChangedDateTimeOffset);
+    expect(newest(scan.at(-1)?.cursor)).toBe((updated.MailAddress as EntityRecord).LastChangedDateTimeOffset);
     // The server-side filter alone misses it (the reason for the scan mode).
     const filtered = await pages(
       fx.connect({ customer_changes: 'filter' }).list('customer', { since: cursor }),

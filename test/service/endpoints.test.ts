@@ -4,10 +4,18 @@ import { join } from 'node:path';
 // biome-ignore lint/suspicious/noTsIgnore: the parser ships no types
 // @ts-ignore
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectorError } from '../../engine/connectors/errors.ts';
 import { openStore } from '../../engine/store/open-store.ts';
-import { buildService, delivery, FakeEngine, mapping, type TestService, waitFor } from './fakes.ts';
+import {
+  buildService,
+  delivery,
+  FakeEngine,
+  fakeClock,
+  mapping,
+  type TestService,
+  waitFor,
+} from './fakes.ts';
 import { parsePrometheusText, sampleValue } from './prom-text.ts';
 
 const running: TestService[] = [];
@@ -52,7 +60,8 @@ describe('/metrics', () => {
     telemetry.rateLimitWait({ system: 'poweroffice-go', waitMs: 250 });
     const { headers, payload } = delivery('customer.updated', { id: 1, email: 'a@example.no' });
     await service.app.inject({ method: 'POST', url: '/webhooks/woocommerce', headers, payload });
-    await waitFor(() => engine.items.length === 1 && engine.runs.filter((r) => r.finishedAt).length === 2);
+    // The record's outcome is reported after its sync (a timer later than its start).
+    await waitFor(() => engine.itemsDone === 1 && engine.runs.filter((r) => r.finishedAt).length === 2);
     await waitFor(() => service.scheduler.states().every((s) => s.lastRun));
 
     const response = await service.app.inject({ method: 'GET', url: '/metrics' });
@@ -191,13 +200,17 @@ describe('/healthz and /readyz', () => {
   });
 
   it('stays ready during a long run that keeps finishing records', async () => {
+    // On a fake clock: a starved event loop must not space the progress ticks past the limit.
+    const clock = fakeClock();
     const { service, engine } = await setup({ runAtStart: true, settings: { stuckAfterMs: 150 } });
     engine.runDelayMs = 5_000;
     engine.runProgressMs = 30;
-    await waitFor(() => engine.runs.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await clock.pass(1);
+    expect(engine.runs).toHaveLength(1);
+    await clock.pass(300);
     const response = await service.app.inject({ method: 'GET', url: '/readyz' });
     expect(response.json().mappings.customers).toEqual({ ok: true });
+    vi.useRealTimers();
   });
 });
 
@@ -288,12 +301,8 @@ describe('status page', () => {
     engine.links.set('customers', 12);
     const { headers, payload } = delivery('customer.updated', { id: 4, email: 'd@example.no' });
     await service.app.inject({ method: 'POST', url: '/webhooks/woocommerce', headers, payload });
-    await waitFor(() => engine.items.length === 1);
-    let status = (await service.app.inject({ method: 'GET', url: '/api/status' })).json();
-    for (let i = 0; i < 100 && status.feed.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      status = (await service.app.inject({ method: 'GET', url: '/api/status' })).json();
-    }
+    await waitFor(() => engine.itemsDone === 1);
+    const status = (await service.app.inject({ method: 'GET', url: '/api/status' })).json();
     expect(status.mappings.map((m: { name: string }) => m.name)).toEqual(['customers', 'orders']);
     expect(status.mappings[0]).toMatchObject({ linked: 12, pending: 0, failed: { count: 0 } });
     expect(status.feed[0]).toMatchObject({

@@ -4,6 +4,7 @@
  * per mapping, so scheduling, coalescing and shutdown can be asserted without sandboxes.
  */
 import { Writable } from 'node:stream';
+import { vi } from 'vitest';
 import { RateLimiterRegistry } from '../../engine/connectors/http/rate-limiter.ts';
 import { signBody, webhookReceiver } from '../../engine/connectors/woocommerce/webhooks.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
@@ -56,7 +57,10 @@ export class FakeEngine implements ServiceEngine {
     finishedAt?: number;
     aborted?: boolean;
   }> = [];
+  /** Records handed to syncRecord (pushed when it starts). */
   readonly items: WorkItem[] = [];
+  /** Records whose sync finished and was reported. */
+  itemsDone = 0;
   readonly retries: Array<{ mapping: string; id?: string }> = [];
   readonly failed = new Map<string, FailedRecordView[]>();
   readonly links = new Map<string, number>();
@@ -136,6 +140,7 @@ export class FakeEngine implements ServiceEngine {
         direction: 'to-target',
         properties: ['EmailAddress'],
       });
+      this.itemsDone++;
     } finally {
       leave();
     }
@@ -245,9 +250,10 @@ export function delivery(
   };
 }
 
+/** Polls `fn` until it holds; the timeout is a hang guard (generous: a busy machine is slow). */
 export async function waitFor<T>(
   fn: () => T | undefined | false,
-  timeoutMs = 3000,
+  timeoutMs = 15_000,
   what = 'condition',
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -257,4 +263,24 @@ export async function waitFor<T>(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * For the tests that count runs within a stretch of time: the scheduler's clock and timers
+ * (and the fake engine's) are faked and moved on by the test, so a busy machine cannot fit
+ * fewer or more runs into the stretch.
+ */
+export function fakeClock() {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  return {
+    /** Let `ms` of scheduler time pass. */
+    pass: (ms: number) => vi.advanceTimersByTimeAsync(ms),
+    /** Stop the service on the fake clock (its shutdown bound is a timer too), then go back to real timers. */
+    async stop(built: TestService) {
+      const stopped = built.stop();
+      await vi.runAllTimersAsync();
+      await stopped;
+      vi.useRealTimers();
+    },
+  };
 }

@@ -1,7 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDuration, resolveSettings } from '../../engine/service/settings.ts';
 import { KeyedMutex } from '../../engine/sync/keyed-mutex.ts';
-import { buildService, delivery, FakeEngine, mapping, type TestService, waitFor } from './fakes.ts';
+import {
+  buildService,
+  delivery,
+  FakeEngine,
+  fakeClock,
+  mapping,
+  type TestService,
+  waitFor,
+} from './fakes.ts';
 
 const running: TestService[] = [];
 afterEach(async () => {
@@ -10,6 +18,10 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('scheduler', () => {
   it('polls each mapping on its interval and never overlaps runs of one mapping', async () => {
     const engine = new FakeEngine([
@@ -17,17 +29,17 @@ describe('scheduler', () => {
       mapping('products', { source: { system: 'shop', entity: 'product' } }),
     ]);
     engine.runDelayMs = 40;
+    const clock = fakeClock();
     const built = await buildService(engine, {
       runAtStart: true,
       settings: {
         schedule: { defaults: { pollMs: 10, reconcileMs: 60_000 }, mappings: { products: { pollMs: 100 } } },
       },
     });
-    running.push(built);
     // Requests for more runs while one is in progress are coalesced, not stacked.
     for (let i = 0; i < 20; i++) built.service.scheduler.requestRun('customers', 'incremental');
-    await sleep(450);
-    await built.stop();
+    await clock.pass(450);
+    await clock.stop(built);
     expect(engine.maxActive.get('customers')).toBe(1);
     expect(engine.maxActive.get('products')).toBe(1);
     const customers = engine.runs.filter((r) => r.mapping === 'customers');
@@ -43,13 +55,13 @@ describe('scheduler', () => {
 
   it('reconciles (full run) on its own interval', async () => {
     const engine = new FakeEngine([mapping('customers')]);
+    const clock = fakeClock();
     const built = await buildService(engine, {
       runAtStart: true,
       settings: { schedule: { defaults: { pollMs: 20, reconcileMs: 100 }, mappings: {} } },
     });
-    running.push(built);
-    await sleep(330);
-    await built.stop();
+    await clock.pass(330);
+    await clock.stop(built);
     const modes = engine.runs.map((r) => r.mode);
     expect(modes[0]).toBe('incremental');
     expect(modes.filter((m) => m === 'full').length).toBeGreaterThanOrEqual(2);
@@ -63,13 +75,13 @@ describe('scheduler', () => {
       mapping('products', { source: { system: 'shop', entity: 'product' } }),
     ]);
     engine.runDelayMs = 60;
+    const clock = fakeClock();
     const built = await buildService(engine, {
       runAtStart: true,
       settings: { schedule: { defaults: { pollMs: 5, reconcileMs: 60_000 }, mappings: {} } },
     });
-    running.push(built);
-    await sleep(400);
-    await built.stop();
+    await clock.pass(400);
+    await clock.stop(built);
     // `customers` is held by the customers and the orders runs: never both at once.
     expect(engine.maxActive.get('customers')).toBe(1);
     expect(engine.runs.filter((r) => r.mapping === 'orders').length).toBeGreaterThanOrEqual(2);
@@ -87,18 +99,24 @@ describe('scheduler', () => {
   it('makes webhook records wait for the run in progress, then does them before the next run', async () => {
     const engine = new FakeEngine([mapping('customers')]);
     engine.runDelayMs = 150;
+    const clock = fakeClock();
     const built = await buildService(engine, {
       runAtStart: true,
       settings: { schedule: { defaults: { pollMs: 10, reconcileMs: 60_000 }, mappings: {} } },
     });
-    running.push(built);
-    await waitFor(() => engine.runs.length === 1);
+    await clock.pass(1);
+    expect(engine.runs).toHaveLength(1);
     const { headers, payload } = delivery('customer.updated', { id: 77, email: 'x@example.no' });
     await built.service.app.inject({ method: 'POST', url: '/webhooks/shop', headers, payload });
-    await waitFor(() => engine.items.length === 1, 2000);
+    await clock.pass(100);
+    expect(engine.items).toHaveLength(0);
+    // The run ends at 150 ms; the record goes before the next poll (10 ms later).
+    await clock.pass(55);
     expect(engine.runs[0]!.finishedAt).toBeDefined();
+    expect(engine.items).toHaveLength(1);
     expect(engine.runs.length).toBe(1);
     expect(engine.maxActive.get('customers')).toBe(1);
+    await clock.stop(built);
   });
 
   it('pausing stops a mapping (its run is aborted) until it is resumed', async () => {
@@ -111,36 +129,44 @@ describe('scheduler', () => {
     running.push(built);
     await waitFor(() => engine.runs.length === 1);
     built.service.scheduler.pause('customers');
-    await waitFor(() => engine.runs[0]!.aborted, 1000, 'the run to be aborted');
+    await waitFor(() => engine.runs[0]!.aborted, undefined, 'the run to be aborted');
     await sleep(100);
     expect(engine.runs).toHaveLength(1);
     expect(built.service.scheduler.state('customers')).toMatchObject({ paused: true });
     engine.runDelayMs = 0;
     built.service.scheduler.resume('customers');
-    await waitFor(() => engine.runs.length >= 2, 1000, 'a run after resume');
+    await waitFor(() => engine.runs.length >= 2, undefined, 'a run after resume');
   });
 
   it('shutdown aborts the run in hand and returns within the bound', async () => {
     const engine = new FakeEngine([mapping('customers')]);
     engine.runDelayMs = 60_000;
+    const clock = fakeClock();
     const built = await buildService(engine, { runAtStart: true, settings: { shutdownTimeoutMs: 2000 } });
-    await waitFor(() => engine.runs.length === 1);
+    await clock.pass(10);
+    expect(engine.runs).toHaveLength(1);
     const outcome = await built.service.stop('SIGTERM');
+    vi.useRealTimers();
     expect(outcome.ok).toBe(true);
-    expect(outcome.ms).toBeLessThan(1000);
+    // Without the clock moving on: the aborted run ended it, not the 2 s bound.
+    expect(outcome.ms).toBe(0);
     expect(engine.runs[0]!.aborted).toBe(true);
   });
 
   it('shutdown reports failure when a step does not finish in time', async () => {
     const engine = new FakeEngine([mapping('customers')]);
+    const clock = fakeClock();
     const built = await buildService(engine, { settings: { shutdownTimeoutMs: 100 } });
     // A run that ignores its abort signal.
     engine.run = () => new Promise(() => {});
     built.service.scheduler.requestRun('customers', 'full');
-    await sleep(20);
-    const outcome = await built.service.stop('SIGTERM');
+    await clock.pass(20);
+    const stopping = built.service.stop('SIGTERM');
+    await clock.pass(100);
+    const outcome = await stopping;
+    vi.useRealTimers();
     expect(outcome).toMatchObject({ ok: false, step: 'stop scheduler and in-flight records' });
-    expect(outcome.ms).toBeLessThan(500);
+    expect(outcome.ms).toBeLessThanOrEqual(100);
   });
 
   it('retries a failed reconciliation at the next poll, not in a loop', async () => {
@@ -150,15 +176,16 @@ describe('scheduler', () => {
       counts: {},
       error: 'poweroffice-go: GET /Customers failed (ECONNREFUSED)',
     };
+    const clock = fakeClock();
     const built = await buildService(engine, {
       runAtStart: false,
       settings: { schedule: { defaults: { pollMs: 100, reconcileMs: 0 }, mappings: {} } },
     });
-    running.push(built);
-    await sleep(250);
+    await clock.pass(250);
     expect(engine.runs.length).toBeGreaterThanOrEqual(2);
     expect(engine.runs.length).toBeLessThanOrEqual(4);
     expect(built.service.scheduler.state('customers').failures).toBe(engine.runs.length);
+    await clock.stop(built);
   });
 });
 

@@ -7,7 +7,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AllSandboxes, envLines, startAllSandboxes } from '../../sandbox/start-all.ts';
+import { connectors } from '../../engine/connectors/index.ts';
+import { type Sandboxes, startAllSandboxes } from '../../sandbox/start-all.ts';
 import { runInProcess } from '../cli/helpers.ts';
 import { REPO } from './spawn-serve.ts';
 
@@ -28,12 +29,12 @@ function project(): string {
   return dir;
 }
 
-let sandboxes: AllSandboxes;
+let sandboxes: Sandboxes;
 let env: Record<string, string>;
 beforeAll(async () => {
-  sandboxes = await startAllSandboxes({ seed: 0 });
+  sandboxes = await startAllSandboxes(connectors, { seed: 0 });
   env = Object.fromEntries(
-    envLines(sandboxes).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+    sandboxes.env().map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
   );
 });
 afterAll(async () => {

@@ -11,12 +11,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../engine/connectors/index.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
-import { type AllSandboxes, envLines, startAllSandboxes } from '../../sandbox/start-all.ts';
+import { type Sandboxes, startAllSandboxes } from '../../sandbox/start-all.ts';
 import { json, REPO, spawnServe, waitIdle } from './spawn-serve.ts';
 
-let sandboxes: AllSandboxes;
+let sandboxes: Sandboxes;
 let dir: string;
 let env: Record<string, string>;
 
@@ -26,7 +27,7 @@ interface PoState {
 }
 
 beforeAll(async () => {
-  sandboxes = await startAllSandboxes({ seed: 120, rateLimit: false });
+  sandboxes = await startAllSandboxes(connectors, { seed: SHOP_CUSTOMERS, rateLimit: false });
   dir = mkdtempSync(join(tmpdir(), 'mapsync-sigterm-'));
   // The shipped mapsync.yaml with a higher client-side limit, this test's store, and
   // schedules long enough that only the start-up backfill runs.
@@ -41,7 +42,7 @@ beforeAll(async () => {
     `${config}\nservice:\n  schedule: { poll: 1h, reconcile: 1h }\n  shutdown_timeout: 10s\n`,
   );
   env = Object.fromEntries(
-    envLines(sandboxes).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+    sandboxes.env().map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
   );
 }, 60_000);
 
@@ -65,8 +66,11 @@ async function openIntents(): Promise<string[]> {
   return open;
 }
 
-const poState = async () => json<PoState>(`${sandboxes.poweroffice.adminUrl}/state`);
-const wooCustomers = () => sandboxes.woocommerce.state.data.customers.length;
+const poState = async () =>
+  json<PoState>(sandboxes.byKind.get('poweroffice-go')!.addresses['PowerOffice Go admin']!);
+/** The shop's customers (`--seed n` makes n). */
+const SHOP_CUSTOMERS = 120;
+const wooCustomers = () => SHOP_CUSTOMERS;
 
 describe('SIGTERM during a backfill', () => {
   it('exits 0 within the bound, and the next start completes the backfill without duplicates', async () => {

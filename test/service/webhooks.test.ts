@@ -85,19 +85,19 @@ describe('POST /webhooks/:system', () => {
 
   it('accepts a signed delivery, answers at once and syncs that one record in every mapping it feeds', async () => {
     const { service, engine } = await setup();
-    engine.itemDelayMs = 200;
+    // The record's sync takes a minute (longer than a test may run): the answer cannot have
+    // waited for it.
+    engine.itemDelayMs = 60_000;
     const { headers, payload } = delivery('customer.updated', { id: 42, email: 'x@example.com' });
-    const started = Date.now();
     const response = await service.app.inject({
       method: 'POST',
       url: '/webhooks/woocommerce',
       headers,
       payload,
     });
-    expect(Date.now() - started).toBeLessThan(150);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ queued: 1 });
-    await waitFor(() => engine.items.length === 1, 2000, 'the record sync');
+    await waitFor(() => engine.items.length === 1, undefined, 'the record sync');
     expect(engine.items[0]).toEqual({
       mapping: 'customers',
       side: 'source',
@@ -187,7 +187,7 @@ describe('POST /webhooks/:system', () => {
       payload: second.payload,
     });
     expect(response.json()).toMatchObject({ queued: 1 });
-    await waitFor(() => engine.items.length === 2, 2000);
+    await waitFor(() => engine.items.length === 2);
   });
 
   it('refuses bodies over the limit with 413 before verifying anything', async () => {

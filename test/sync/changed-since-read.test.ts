@@ -6,9 +6,9 @@
  * edit is never overwritten. (PowerOffice writes: see target-reread.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
+import type { MemoryConnector } from '../../engine/connectors/memory/index.ts';
 import type { Connector, EntityRecord, ListOptions, Page } from '../../engine/connectors/types.ts';
 import type { ConflictDecision } from '../../engine/sync/events.ts';
-import type { MemoryConnector } from './helpers/memory-connector.ts';
 import { customerMapping, makeEngine } from './helpers/setup.ts';
 
 const alice = { id: '1', email: 'alice@example.com', first_name: 'Alice', last_name: 'A', billing: {} };
@@ -35,27 +35,27 @@ describe('a shop record edited while its write waits', () => {
     const { engine, shop, erp } = makeEngine([customerMapping()], {
       events: { conflictDecided: (d) => decisions.push(d) },
     });
-    shop.seed('customer', [alice, bob]);
+    shop.system.seed('customer', [alice, bob]);
     expect((await engine.run()).ok).toBe(true);
-    const erpId = erp.all('customer').find((c) => c.ExternalImportReference === '1')!.Id as string;
+    const erpId = erp.system.all('customer').find((c) => c.ExternalImportReference === '1')!.Id as string;
     // PowerOffice first; then, while the run is going on, the shop (newer).
-    erp.edit('customer', erpId, (r) => {
+    erp.system.edit('customer', erpId, (r) => {
       r.FirstName = 'FromErp';
     });
     editAfterRead(shop, () =>
-      shop.edit('customer', '1', (r) => {
+      shop.system.edit('customer', '1', (r) => {
         r.first_name = 'FromShop';
       }),
     );
     const summary = await engine.run();
     expect(summary.ok).toBe(true);
-    expect(shop.all('customer').find((c) => c.id === '1')!.first_name).toBe('FromShop');
-    expect(erp.all('customer').find((c) => c.Id === erpId)!.FirstName).toBe('FromShop');
+    expect(shop.system.all('customer').find((c) => c.id === '1')!.first_name).toBe('FromShop');
+    expect(erp.system.all('customer').find((c) => c.Id === erpId)!.FirstName).toBe('FromShop');
     // The batch was checked with one read and not sent (nothing else to write).
-    expect(shop.reads.filter((r) => r.method === 'getMany')).toEqual([
+    expect(shop.system.reads.filter((r) => r.method === 'getMany')).toEqual([
       { method: 'getMany', entity: 'customer', id: '1' },
     ]);
-    expect(shop.writes.filter((w) => w.method === 'batch')).toEqual([]);
+    expect(shop.system.writes.filter((w) => w.method === 'batch')).toEqual([]);
     expect(decisions).toEqual([
       expect.objectContaining({
         sourceId: '1',
@@ -65,27 +65,27 @@ describe('a shop record edited while its write waits', () => {
       }),
     ]);
     // Settled: a further run writes nothing.
-    const writes = shop.writes.length + erp.writes.length;
+    const writes = shop.system.writes.length + erp.system.writes.length;
     expect((await engine.run()).ok).toBe(true);
-    expect(shop.writes.length + erp.writes.length).toBe(writes);
+    expect(shop.system.writes.length + erp.system.writes.length).toBe(writes);
   });
 
   it('a record not edited meanwhile is written as decided, after one re-read of the batch', async () => {
     const { engine, shop, erp } = makeEngine([customerMapping()]);
-    shop.seed('customer', [alice, bob]);
+    shop.system.seed('customer', [alice, bob]);
     await engine.run();
-    for (const c of erp.all('customer')) {
-      erp.edit('customer', c.Id as string, (r) => {
+    for (const c of erp.system.all('customer')) {
+      erp.system.edit('customer', c.Id as string, (r) => {
         r.LastName = `${r.LastName as string}-erp`;
       });
     }
-    const reads = shop.reads.length;
+    const reads = shop.system.reads.length;
     expect((await engine.run()).ok).toBe(true);
-    expect(shop.all('customer').map((c) => c.last_name)).toEqual(['A-erp', 'B-erp']);
-    const batches = shop.writes.filter((w) => w.method === 'batch');
+    expect(shop.system.all('customer').map((c) => c.last_name)).toEqual(['A-erp', 'B-erp']);
+    const batches = shop.system.writes.filter((w) => w.method === 'batch');
     expect(batches).toHaveLength(1);
     expect((batches[0]!.body as EntityRecord[]).map((i) => i.id)).toEqual(['1', '2']);
-    expect(shop.reads.slice(reads).filter((r) => r.method === 'getMany')).toHaveLength(1);
-    expect(erp.reads.filter((r) => r.method === 'get')).toEqual([]);
+    expect(shop.system.reads.slice(reads).filter((r) => r.method === 'getMany')).toHaveLength(1);
+    expect(erp.system.reads.filter((r) => r.method === 'get')).toEqual([]);
   });
 });

@@ -32,13 +32,13 @@ async function conflictRun(conflict: 'newest-wins' | 'source-wins' | 'manual') {
     logger,
     events: { conflictDecided: (d) => decisions.push(d) },
   });
-  shop.seed('customer', [alice]);
+  shop.system.seed('customer', [alice]);
   await engine.run();
-  const erpId = erp.all('customer')[0]!.Id as string;
-  shop.edit('customer', '1', (r) => {
+  const erpId = erp.system.all('customer')[0]!.Id as string;
+  shop.system.edit('customer', '1', (r) => {
     r.first_name = 'Shopname';
   });
-  erp.edit('customer', erpId, (r) => {
+  erp.system.edit('customer', erpId, (r) => {
     r.FirstName = 'Erpname';
   });
   const before = lines.length;

@@ -29,8 +29,8 @@ describe('a dependency deleted in its system', () => {
     const skew = { ms: 0 };
     const mappings = [customerMapping(), productMapping(), ...orderMappings()];
     const { engine, shop, erp } = makeEngine(mappings, { store, skew });
-    shop.seed('customer', [alice]);
-    shop.seed('order', [order]); // product 11 was deleted from the shop
+    shop.system.seed('customer', [alice]);
+    shop.system.seed('order', [order]); // product 11 was deleted from the shop
     const state = new MappingState('salesorder', store);
 
     await engine.run();
@@ -67,9 +67,9 @@ describe('a dependency deleted in its system', () => {
     await engine.run({ retryAllNow: true });
     expect((await state.getFailed('source', '5001'))!.attempts).toBe(limit + 1);
     // … and once the product is back, the retry completes the order.
-    shop.seed('product', [{ id: '11', sku: 'MUG', name: 'Mug', price: '10.00' }]);
+    shop.system.seed('product', [{ id: '11', sku: 'MUG', name: 'Mug', price: '10.00' }]);
     await engine.run({ retryIds: new Set(['salesorder:5001']) });
     expect(await state.getFailed('source', '5001')).toBeUndefined();
-    expect(erp.all('salesorder')).toHaveLength(1);
+    expect(erp.system.all('salesorder')).toHaveLength(1);
   });
 });

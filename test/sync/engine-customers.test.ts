@@ -26,8 +26,8 @@ const carol = {
 describe('customers: backfill, first-time match, echo suppression', () => {
   it('creates the new, links the existing writing only differences, and a second run writes nothing', async () => {
     const { engine, shop, erp } = makeEngine([customerMapping()]);
-    shop.seed('customer', [alice, bob, carol]);
-    erp.seed('customer', [
+    shop.system.seed('customer', [alice, bob, carol]);
+    erp.system.seed('customer', [
       {
         Id: '77',
         IsPerson: true,
@@ -41,14 +41,14 @@ describe('customers: backfill, first-time match, echo suppression', () => {
     const first = await engine.run();
     expect(first.ok).toBe(true);
     expect(first.mappings[0]!.counts).toMatchObject({ created: 2, updated: 1 });
-    const creates = erp.writes.filter((w) => w.method === 'create');
+    const creates = erp.system.writes.filter((w) => w.method === 'create');
     expect(creates).toHaveLength(2);
     expect(creates[0]!.body).toMatchObject({
       IsPerson: true,
       ExternalImportReference: '1',
       MailAddress: { City: 'Oslo' },
     });
-    const patch = erp.writes.find((w) => w.method === 'update')!;
+    const patch = erp.system.writes.find((w) => w.method === 'update')!;
     expect(patch.id).toBe('77');
     // Source wins on a first link; the e-mail differs only by case/space (canonical match key, not a value change)
     expect(patch.ops).toEqual(
@@ -57,28 +57,28 @@ describe('customers: backfill, first-time match, echo suppression', () => {
         { op: 'add', path: '/ExternalImportReference', value: '2' },
       ]),
     );
-    expect(erp.all('customer').find((c) => c.Id === '77')!.MailAddress).toEqual({
+    expect(erp.system.all('customer').find((c) => c.Id === '77')!.MailAddress).toEqual({
       City: 'Bergen',
       Street: 'Kept 1',
     });
 
-    const writes = erp.writes.length + shop.writes.length;
+    const writes = erp.system.writes.length + shop.system.writes.length;
     const second = await engine.run();
     expect(second.ok).toBe(true);
-    expect(erp.writes.length + shop.writes.length).toBe(writes);
+    expect(erp.system.writes.length + shop.system.writes.length).toBe(writes);
     expect(second.mappings[0]!.counts.unchanged).toBe(3);
   });
 
   it('one property edited in the source → exactly one patch with exactly one op; a third run sends nothing', async () => {
     const { engine, shop, erp } = makeEngine([customerMapping()]);
-    shop.seed('customer', [alice, bob]);
+    shop.system.seed('customer', [alice, bob]);
     await engine.run();
-    const before = erp.writes.length;
-    shop.edit('customer', '1', (r) => {
+    const before = erp.system.writes.length;
+    shop.system.edit('customer', '1', (r) => {
       (r.billing as Record<string, string>).city = 'Trondheim';
     });
     await engine.run();
-    const patches = erp.writes.slice(before);
+    const patches = erp.system.writes.slice(before);
     expect(patches).toEqual([
       expect.objectContaining({
         method: 'update',
@@ -86,61 +86,61 @@ describe('customers: backfill, first-time match, echo suppression', () => {
       }),
     ]);
     await engine.run();
-    expect(erp.writes.length).toBe(before + 1);
-    expect(shop.writes).toHaveLength(0);
+    expect(erp.system.writes.length).toBe(before + 1);
+    expect(shop.system.writes).toHaveLength(0);
   });
 
   it('a target edit flows back to the source through the batch endpoint, and does not echo', async () => {
     const { engine, shop, erp } = makeEngine([customerMapping()]);
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     await engine.run();
-    const erpId = erp.all('customer')[0]!.Id as string;
-    erp.edit('customer', erpId, (r) => {
+    const erpId = erp.system.all('customer')[0]!.Id as string;
+    erp.system.edit('customer', erpId, (r) => {
       r.LastName = 'Anderson';
     });
     await engine.run();
-    expect(shop.writes).toEqual([
+    expect(shop.system.writes).toEqual([
       expect.objectContaining({
         method: 'batch',
         body: [{ id: '1', ops: [{ op: 'replace', path: '/last_name', value: 'Anderson' }] }],
       }),
     ]);
-    expect(shop.all('customer')[0]!.last_name).toBe('Anderson');
-    const erpWrites = erp.writes.length;
+    expect(shop.system.all('customer')[0]!.last_name).toBe('Anderson');
+    const erpWrites = erp.system.writes.length;
     // Name is to-target and computed from the names: the source change now flows on.
     await engine.run();
-    const after = erp.writes.slice(erpWrites);
+    const after = erp.system.writes.slice(erpWrites);
     expect(after).toEqual([
       expect.objectContaining({ ops: [{ op: 'replace', path: '/Name', value: 'Alice Anderson' }] }),
     ]);
     await engine.run();
-    expect(erp.writes.length).toBe(erpWrites + 1);
-    expect(shop.writes).toHaveLength(1);
+    expect(erp.system.writes.length).toBe(erpWrites + 1);
+    expect(shop.system.writes).toHaveLength(1);
   });
 
   it('different properties edited on both sides: both kept', async () => {
     const { engine, shop, erp } = makeEngine([customerMapping()]);
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     await engine.run();
-    const erpId = erp.all('customer')[0]!.Id as string;
-    shop.edit('customer', '1', (r) => {
+    const erpId = erp.system.all('customer')[0]!.Id as string;
+    shop.system.edit('customer', '1', (r) => {
       (r.billing as Record<string, string>).city = 'Tromsø';
     });
-    erp.edit('customer', erpId, (r) => {
+    erp.system.edit('customer', erpId, (r) => {
       r.EmailAddress = 'alice@new.example';
     });
     await engine.run();
-    expect(shop.all('customer')[0]).toMatchObject({
+    expect(shop.system.all('customer')[0]).toMatchObject({
       email: 'alice@new.example',
       billing: { city: 'Tromsø' },
     });
-    expect(erp.all('customer')[0]).toMatchObject({
+    expect(erp.system.all('customer')[0]).toMatchObject({
       EmailAddress: 'alice@new.example',
       MailAddress: { City: 'Tromsø' },
     });
-    const writes = erp.writes.length + shop.writes.length;
+    const writes = erp.system.writes.length + shop.system.writes.length;
     await engine.run();
-    expect(erp.writes.length + shop.writes.length).toBe(writes);
+    expect(erp.system.writes.length + shop.system.writes.length).toBe(writes);
   });
 
   it.each([
@@ -149,36 +149,36 @@ describe('customers: backfill, first-time match, echo suppression', () => {
     ['target-wins', 'target-wins', 'target'],
   ] as const)('the same property edited on both sides: %s', async (_name, conflict, winner) => {
     const { engine, shop, erp } = makeEngine([customerMapping({ conflict })]);
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     await engine.run();
-    const erpId = erp.all('customer')[0]!.Id as string;
-    shop.edit('customer', '1', (r) => {
+    const erpId = erp.system.all('customer')[0]!.Id as string;
+    shop.system.edit('customer', '1', (r) => {
       r.first_name = 'FromShop';
     });
-    erp.edit('customer', erpId, (r) => {
+    erp.system.edit('customer', erpId, (r) => {
       r.FirstName = 'FromErp';
     });
     await engine.run();
     const expected = winner === 'source' ? 'FromShop' : 'FromErp';
-    expect(shop.all('customer')[0]!.first_name).toBe(expected);
-    expect(erp.all('customer')[0]!.FirstName).toBe(expected);
+    expect(shop.system.all('customer')[0]!.first_name).toBe(expected);
+    expect(erp.system.all('customer')[0]!.FirstName).toBe(expected);
   });
 
   it('manual conflict: a failed record with both values, nothing written for that property', async () => {
     const { engine, shop, erp } = makeEngine([customerMapping({ conflict: 'manual' })]);
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     await engine.run();
-    const erpId = erp.all('customer')[0]!.Id as string;
-    shop.edit('customer', '1', (r) => {
+    const erpId = erp.system.all('customer')[0]!.Id as string;
+    shop.system.edit('customer', '1', (r) => {
       r.first_name = 'FromShop';
     });
-    erp.edit('customer', erpId, (r) => {
+    erp.system.edit('customer', erpId, (r) => {
       r.FirstName = 'FromErp';
     });
     const summary = await engine.run();
     expect(summary.ok).toBe(false);
     expect(summary.mappings[0]!.counts.conflict).toBe(1);
-    expect(shop.all('customer')[0]!.first_name).toBe('FromShop');
-    expect(erp.all('customer')[0]!.FirstName).toBe('FromErp');
+    expect(shop.system.all('customer')[0]!.first_name).toBe('FromShop');
+    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromErp');
   });
 });

@@ -24,9 +24,9 @@ describe('crash-safe creates', () => {
   it('an intent left by a crash after the create is resolved by the guard: linked, not created again', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     // What a run killed between the create and the link leaves behind:
-    erp.seed('customer', [
+    erp.system.seed('customer', [
       {
         Id: '500',
         IsPerson: true,
@@ -47,16 +47,16 @@ describe('crash-safe creates', () => {
     });
     const summary = await engine.run();
     expect(summary.ok).toBe(true);
-    expect(erp.writes.filter((w) => w.method === 'create')).toHaveLength(0);
+    expect(erp.system.writes.filter((w) => w.method === 'create')).toHaveLength(0);
     expect(await state.getLink('1')).toMatchObject({ targetId: '500', origin: 'recovered' });
     expect(await state.getIntent('source', '1')).toBeUndefined();
-    expect(erp.writes).toHaveLength(0);
+    expect(erp.system.writes).toHaveLength(0);
   });
 
   it('an intent whose create never happened is dropped and the record created normally', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     const state = new MappingState('customer', store);
     await state.setIntent('source', '1', {
       guard: { field: 'ExternalImportReference', value: '1' },
@@ -65,17 +65,17 @@ describe('crash-safe creates', () => {
       payloadHash: 'x',
     });
     await engine.run();
-    expect(erp.writes.filter((w) => w.method === 'create')).toHaveLength(1);
+    expect(erp.system.writes.filter((w) => w.method === 'create')).toHaveLength(1);
     expect(await state.getIntent('source', '1')).toBeUndefined();
   });
 
   it('a create whose outcome is unknown (ambiguous) is resolved by a guard lookup in the same run', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     // The POST reaches the server, but the answer is lost.
-    erp.failNext('create', 'customer', (data) => {
-      erp.seed('customer', [data as Record<string, unknown>]);
+    erp.system.failNext('create', 'customer', (data) => {
+      erp.system.seed('customer', [data as Record<string, unknown>]);
       return new ConnectorError('timeout', {
         system: 'erp',
         kind: 'ambiguous',
@@ -85,17 +85,17 @@ describe('crash-safe creates', () => {
     });
     const summary = await engine.run();
     expect(summary.ok).toBe(true);
-    expect(erp.all('customer')).toHaveLength(1);
+    expect(erp.system.all('customer')).toHaveLength(1);
     const link = await new MappingState('customer', store).getLink('1');
-    expect(link).toMatchObject({ targetId: erp.all('customer')[0]!.Id, origin: 'recovered' });
+    expect(link).toMatchObject({ targetId: erp.system.all('customer')[0]!.Id, origin: 'recovered' });
   });
 
   it('a duplicate-guard conflict links the existing record instead of failing', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
-    erp.failNext('create', 'customer', () => {
-      erp.seed('customer', [{ Id: '900', IsPerson: false, ExternalImportReference: '1' }]);
+    shop.system.seed('customer', [alice]);
+    erp.system.failNext('create', 'customer', () => {
+      erp.system.seed('customer', [{ Id: '900', IsPerson: false, ExternalImportReference: '1' }]);
       return new ConnectorError('in use', {
         system: 'erp',
         kind: 'conflict',
@@ -110,14 +110,14 @@ describe('crash-safe creates', () => {
   it('two unlinked candidates: nothing written, a failed record names both', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
-    erp.seed('customer', [
+    shop.system.seed('customer', [alice]);
+    erp.system.seed('customer', [
       { Id: '10', IsPerson: true, EmailAddress: 'alice@example.com' },
       { Id: '11', IsPerson: true, EmailAddress: 'ALICE@example.com ' },
     ]);
     const summary = await engine.run();
     expect(summary.ok).toBe(false);
-    expect(erp.writes).toHaveLength(0);
+    expect(erp.system.writes).toHaveLength(0);
     const failed = await new MappingState('customer', store).getFailed('source', '1');
     expect(failed).toMatchObject({ code: 'AMBIGUOUS_MATCH', candidates: ['10', '11'] });
   });
@@ -144,11 +144,11 @@ describe('a failing store stops the run', () => {
       },
     };
     const { engine, shop, erp } = makeEngine([customerMapping()], { store: broken });
-    shop.seed('customer', [alice, bob]);
+    shop.system.seed('customer', [alice, bob]);
     const summary = await engine.run();
     expect(summary.ok).toBe(false);
     expect(summary.storeError).toMatch(/store unavailable/);
-    expect(erp.writes).toHaveLength(0);
+    expect(erp.system.writes).toHaveLength(0);
   });
 });
 
@@ -173,7 +173,7 @@ describe('a store that fails in the middle of a run', () => {
       },
     };
     const { engine, shop, erp } = makeEngine([customerMapping()], { store: flaky, concurrency: 4 });
-    shop.seed(
+    shop.system.seed(
       'customer',
       Array.from({ length: 20 }, (_, i) => ({
         id: String(i + 1),
@@ -186,7 +186,7 @@ describe('a store that fails in the middle of a run', () => {
     const summary = await engine.run();
     expect(summary.ok).toBe(false);
     expect(summary.storeError).toMatch(/store unavailable: disk full/);
-    const creates = erp.writes.filter((w) => w.method === 'create').length;
+    const creates = erp.system.writes.filter((w) => w.method === 'create').length;
     expect(creates).toBeGreaterThanOrEqual(4);
     expect(creates).toBeLessThanOrEqual(3 + 4);
   });
@@ -196,7 +196,7 @@ describe('failed records', () => {
   it('a validation failure is stored with its reason; the rest syncs; retry after the fix completes it', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [{ ...alice, email: 'not-an-email' }, bob]);
+    shop.system.seed('customer', [{ ...alice, email: 'not-an-email' }, bob]);
     const summary = await engine.run();
     expect(summary.ok).toBe(false);
     expect(summary.mappings[0]!.counts).toMatchObject({ created: 1, failed: 1 });
@@ -207,21 +207,21 @@ describe('failed records', () => {
     expect(new Date(failed!.nextAttemptAt).getTime()).toBeGreaterThan(new Date(failed!.at).getTime());
 
     // Not due yet: an ordinary run leaves it (full-scan still re-processes it since it is failed).
-    shop.edit('customer', '1', (r) => {
+    shop.system.edit('customer', '1', (r) => {
       r.email = 'alice@example.com';
     });
     const retried = await engine.run({ retryAllNow: true });
     expect(retried.ok).toBe(true);
     expect(await state.getFailed('source', '1')).toBeUndefined();
-    expect(erp.all('customer')).toHaveLength(2);
+    expect(erp.system.all('customer')).toHaveLength(2);
   });
 
   it('a create that keeps failing in transport is retried at once on the next run, then with exponential backoff', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     const failRun = () => {
-      for (let i = 0; i < 3; i++) erp.failNext('create', 'customer', 'transport');
+      for (let i = 0; i < 3; i++) erp.system.failNext('create', 'customer', 'transport');
     };
     failRun();
     await engine.run();
@@ -242,7 +242,7 @@ describe('failed records', () => {
     const gap3 = new Date(third.nextAttemptAt).getTime() - new Date(third.at).getTime();
     expect(gap2).toBe(60_000);
     expect(gap3).toBe(gap2 * 2);
-    expect(erp.writes.filter((w) => w.method === 'create')).toHaveLength(0);
+    expect(erp.system.writes.filter((w) => w.method === 'create')).toHaveLength(0);
   });
 });
 
@@ -250,20 +250,20 @@ describe('plan (dry run)', () => {
   it('sends no write, changes nothing in the store, and lists the diffs', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice, bob]);
+    shop.system.seed('customer', [alice, bob]);
     await engine.run();
-    shop.edit('customer', '1', (r) => {
+    shop.system.edit('customer', '1', (r) => {
       r.first_name = 'Alicia';
     });
-    shop.seed('customer', [
+    shop.system.seed('customer', [
       { id: '3', email: 'c@example.com', first_name: 'C', last_name: 'C', billing: {} },
     ]);
-    const writes = erp.writes.length;
+    const writes = erp.system.writes.length;
     const linksBefore: unknown[] = [];
     for await (const e of new MappingState('customer', store).links.entries()) linksBefore.push(e);
     const plan = await engine.run({ dryRun: true });
-    expect(erp.writes.length).toBe(writes);
-    expect(shop.writes).toHaveLength(0);
+    expect(erp.system.writes.length).toBe(writes);
+    expect(shop.system.writes).toHaveLength(0);
     const linksAfter: unknown[] = [];
     for await (const e of new MappingState('customer', store).links.entries()) linksAfter.push(e);
     expect(linksAfter).toEqual(linksBefore);
@@ -296,41 +296,41 @@ describe('deletes', () => {
       last_name: 'X',
       billing: {},
     }));
-    shop.seed('customer', many);
+    shop.system.seed('customer', many);
     await engine.run();
-    shop.drop('customer', '1');
+    shop.system.drop('customer', '1');
     const one = await engine.run();
     expect(one.mappings[0]!.counts.archived).toBe(1);
-    expect(erp.writes.filter((w) => w.method === 'remove')).toEqual([
+    expect(erp.system.writes.filter((w) => w.method === 'remove')).toEqual([
       expect.objectContaining({ body: 'archive' }),
     ]);
 
-    for (const id of ['2', '3', '4', '5']) shop.drop('customer', id);
-    const removes = erp.writes.filter((w) => w.method === 'remove').length;
+    for (const id of ['2', '3', '4', '5']) shop.system.drop('customer', id);
+    const removes = erp.system.writes.filter((w) => w.method === 'remove').length;
     const tripped = await engine.run();
     expect(tripped.ok).toBe(false);
     expect(tripped.mappings[0]!.errors[0]).toMatchObject({ code: 'DELETE_LIMIT_EXCEEDED' });
     expect(tripped.mappings[0]!.errors[0]!.message).toMatch(/4 of 7/);
-    expect(erp.writes.filter((w) => w.method === 'remove').length).toBe(removes);
+    expect(erp.system.writes.filter((w) => w.method === 'remove').length).toBe(removes);
   });
 
   it('a listing that fails midway archives nothing', async () => {
     const store = openStore('memory://');
     const mapping = customerMapping({ delete: { toTarget: 'archive', toSource: 'ignore' }, deleteLimit: 1 });
     const { engine, shop, erp } = makeEngine([mapping], { store });
-    shop.pageSize = 2;
-    shop.seed('customer', [
+    shop.system.pageSize = 2;
+    shop.system.seed('customer', [
       alice,
       bob,
       { ...alice, id: '3', email: 'x@example.com' },
       { ...alice, id: '4', email: 'y@example.com' },
     ]);
     await engine.run();
-    shop.drop('customer', '4');
-    shop.failListingAfterFirstPage.add('customer');
+    shop.system.drop('customer', '4');
+    shop.system.failListingAfterFirstPage.add('customer');
     const summary = await engine.run();
     expect(summary.ok).toBe(false);
-    expect(erp.writes.filter((w) => w.method === 'remove')).toHaveLength(0);
+    expect(erp.system.writes.filter((w) => w.method === 'remove')).toHaveLength(0);
   });
 });
 
@@ -348,7 +348,7 @@ describe('graceful abort', () => {
         },
       },
     });
-    shop.seed(
+    shop.system.seed(
       'customer',
       Array.from({ length: 30 }, (_, i) => ({
         id: String(i + 1),
@@ -361,7 +361,7 @@ describe('graceful abort', () => {
     const summary = await engine.run({ signal: controller.signal });
     expect(summary.aborted).toBe(true);
     expect(summary.ok).toBe(false);
-    const created = erp.writes.filter((w) => w.method === 'create').length;
+    const created = erp.system.writes.filter((w) => w.method === 'create').length;
     expect(created).toBeLessThan(30);
     const state = new MappingState('customer', store);
     const meta = await state.scanMeta();
@@ -373,6 +373,6 @@ describe('graceful abort', () => {
     const next = await engine.run();
     expect(next.mappings[0]).toMatchObject({ errors: [], counts: expect.objectContaining({ failed: 0 }) });
     expect(next.ok).toBe(true);
-    expect(erp.all('customer')).toHaveLength(30);
+    expect(erp.system.all('customer')).toHaveLength(30);
   });
 });

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../engine/connectors/errors.ts';
+import type { MemoryConnector } from '../../engine/connectors/memory/index.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
-import type { MemoryConnector } from './helpers/memory-connector.ts';
 import { customerMapping, makeEngine, orderMappings, productMapping } from './helpers/setup.ts';
 
 type Rec = Record<string, unknown>;
@@ -38,16 +38,16 @@ function setup() {
 
 /** The order and its lines as PowerOffice holds them after a create that landed. */
 function landOrder(erp: MemoryConnector): string {
-  const productId = (sku: string) => Number(erp.all('product').find((p) => p.Code === sku)!.Id);
-  const [created] = erp.seed('salesorder', [
+  const productId = (sku: string) => Number(erp.system.all('product').find((p) => p.Code === sku)!.Id);
+  const [created] = erp.system.seed('salesorder', [
     {
       ExternalImportReference: '5001',
-      CustomerId: Number(erp.all('customer')[0]!.Id),
+      CustomerId: Number(erp.system.all('customer')[0]!.Id),
       CustomerReference: 'first',
     },
   ]);
   const parentId = String(created!.Id);
-  erp.seed('salesorderline', [
+  erp.system.seed('salesorderline', [
     {
       ExternalImportReference: '1',
       ProductId: productId('MUG'),
@@ -77,20 +77,20 @@ async function expectLinesAdopted(
   const lineLink = await new MappingState('salesorderline', store).getLink('5001');
   expect(lineLink?.targetId).toBe(parentId);
   expect(Object.keys(lineLink!.children ?? {}).sort()).toEqual(['1', '2']);
-  expect(erp.all('salesorder')).toHaveLength(1);
-  expect(erp.all('salesorderline')).toHaveLength(2);
-  expect(erp.writes.filter((w) => w.entity === 'salesorderline')).toEqual([]);
+  expect(erp.system.all('salesorder')).toHaveLength(1);
+  expect(erp.system.all('salesorderline')).toHaveLength(2);
+  expect(erp.system.writes.filter((w) => w.entity === 'salesorderline')).toEqual([]);
 }
 
 describe('fan-out children of a parent linked outside the source pass', () => {
   it('phase 0: an order recovered from a crash intent gets its lines linked', async () => {
     const { engine, shop, erp, store } = setup();
-    shop.seed('customer', [alice]);
-    shop.seed('product', products);
-    shop.seed('order', [order]);
+    shop.system.seed('customer', [alice]);
+    shop.system.seed('product', products);
+    shop.system.seed('order', [order]);
     // Run 1: the order is refused; the line pass lists it (parent not linked: skipped) and
     // moves its cursor past it.
-    erp.failNext('createWithChildren', 'salesorder', refused);
+    erp.system.failNext('createWithChildren', 'salesorder', refused);
     const first = await engine.run();
     expect(first.ok).toBe(false);
     // A later attempt landed but the process died before the link was stored.
@@ -114,14 +114,14 @@ describe('fan-out children of a parent linked outside the source pass', () => {
 
   it('phase 6: an order whose retried create has an unknown outcome, found by its guard, gets its lines linked', async () => {
     const { engine, shop, erp, store } = setup();
-    shop.seed('customer', [alice]);
-    shop.seed('product', products);
-    shop.seed('order', [order]);
-    erp.failNext('createWithChildren', 'salesorder', refused);
+    shop.system.seed('customer', [alice]);
+    shop.system.seed('product', products);
+    shop.system.seed('order', [order]);
+    erp.system.failNext('createWithChildren', 'salesorder', refused);
     await engine.run();
     let parentId = '';
     // The retried create lands, but its answer is lost.
-    erp.failNext('createWithChildren', 'salesorder', () => {
+    erp.system.failNext('createWithChildren', 'salesorder', () => {
       parentId = landOrder(erp);
       return new ConnectorError('timeout', {
         system: 'erp',
@@ -141,10 +141,10 @@ describe('fan-out children of a parent linked outside the source pass', () => {
 
   it('phase 6: a retried order that matches an existing order by its guard gets its lines linked', async () => {
     const { engine, shop, erp, store } = setup();
-    shop.seed('customer', [alice]);
-    shop.seed('product', products);
-    shop.seed('order', [order]);
-    erp.failNext('createWithChildren', 'salesorder', refused);
+    shop.system.seed('customer', [alice]);
+    shop.system.seed('product', products);
+    shop.system.seed('order', [order]);
+    erp.system.failNext('createWithChildren', 'salesorder', refused);
     await engine.run();
     // Meanwhile the order reached PowerOffice some other way (an earlier attempt that landed).
     const parentId = landOrder(erp);
@@ -156,9 +156,9 @@ describe('fan-out children of a parent linked outside the source pass', () => {
     });
     await expectLinesAdopted(store, erp, parentId);
     // Nothing left to do: a further run writes nothing.
-    const writes = erp.writes.length;
+    const writes = erp.system.writes.length;
     expect((await engine.run()).ok).toBe(true);
-    expect(erp.writes.length).toBe(writes);
-    expect((erp.all('salesorder')[0] as Rec).ExternalImportReference).toBe('5001');
+    expect(erp.system.writes.length).toBe(writes);
+    expect((erp.system.all('salesorder')[0] as Rec).ExternalImportReference).toBe('5001');
   });
 });

@@ -5,11 +5,11 @@
  * customer); the per-run id sets keep integer ids as numbers.
  */
 import { describe, expect, it } from 'vitest';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { IdSet } from '../../engine/sync/id-set.ts';
-import { mappingEval } from '../../engine/sync/mapping-eval.ts';
 import { MatchIndex } from '../../engine/sync/match-index.ts';
 import { dependencyOrder } from '../../engine/sync/order.ts';
 import { runMapping } from '../../engine/sync/phases.ts';
@@ -74,13 +74,13 @@ describe('created records in the match index', () => {
         store: openStore('memory://'),
         runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
         events: {},
-        evalr: mappingEval,
+        evalr: inProcessEvaluator,
         validator: testValidator,
         concurrency: 4,
       },
       { mode: 'incremental', dryRun: false, mappings },
     );
-    shop.seed(
+    shop.system.seed(
       'customer',
       Array.from({ length: 20 }, (_, i) => ({
         id: String(i + 1),
@@ -92,7 +92,7 @@ describe('created records in the match index', () => {
     );
     const mr = run.mappingRun('customer');
     await runMapping(mr);
-    expect(erp.all('customer')).toHaveLength(20);
+    expect(erp.system.all('customer')).toHaveLength(20);
     return (await mr.targetIndex()).size;
   }
 

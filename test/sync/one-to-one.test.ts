@@ -33,11 +33,11 @@ describe('one-to-one links: first-time match', () => {
   it('a match whose target the store knows to be linked fails with LINK_TAKEN naming both', async () => {
     const memory = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store: staleBulkReverse(memory) });
-    shop.seed('customer', [
+    shop.system.seed('customer', [
       { id: '1', email: 'kari@example.no', first_name: 'Kari', last_name: 'N', billing: {} },
       { id: '2', email: 'Kari@Example.no', first_name: 'Kari', last_name: 'Other', billing: {} },
     ]);
-    const [existing] = erp.seed('customer', [
+    const [existing] = erp.system.seed('customer', [
       { IsPerson: true, EmailAddress: 'kari@example.no', FirstName: 'Kari', LastName: 'N', Name: 'Kari N' },
     ]);
     const targetId = String(existing!.Id);
@@ -51,7 +51,7 @@ describe('one-to-one links: first-time match', () => {
     expect(failed!.reason).not.toContain('kari@');
     expect(await new MappingState('customer', memory).getLink('2')).toBeUndefined();
     // Nothing of customer 2 was written over customer 1's partner.
-    expect(erp.writes.filter((w) => w.id === targetId && /Other/.test(JSON.stringify(w)))).toEqual([]);
+    expect(erp.system.writes.filter((w) => w.id === targetId && /Other/.test(JSON.stringify(w)))).toEqual([]);
     expect(summary.mappings[0]!.counts.failed).toBe(1);
   });
 });

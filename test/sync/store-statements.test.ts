@@ -7,9 +7,9 @@
  * before the record counts as done.
  */
 import { describe, expect, it } from 'vitest';
+import { CountingStore, type StoreOp } from '../../engine/store/counting-store.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
-import { CountingBackend, type StoreOp } from './helpers/counting-store.ts';
 import { customerMapping, makeEngine, orderMappings, productMapping } from './helpers/setup.ts';
 
 type Rec = Record<string, unknown>;
@@ -30,7 +30,7 @@ const orders = Array.from({ length: N }, (_, i) => ({
 
 function setup() {
   const timeline: string[] = [];
-  const store = new CountingBackend(openStore('memory://'), (op) =>
+  const store = new CountingStore(openStore('memory://'), (op) =>
     timeline.push(`store ${op.op} ${op.keys.join(' ')}`),
   );
   const made = makeEngine([customerMapping(), productMapping(), ...orderMappings()], {
@@ -42,7 +42,7 @@ function setup() {
     timeline.push(`send ${entity} ${(data as Rec).ExternalImportReference}`);
     return create(entity, data, ...rest);
   };
-  made.shop.seed(
+  made.shop.system.seed(
     'customer',
     [1, 2, 3].map((id) => ({
       id: String(id),
@@ -52,7 +52,7 @@ function setup() {
       billing: {},
     })),
   );
-  made.shop.seed(
+  made.shop.system.seed(
     'product',
     [10, 11, 12].map((id) => ({ id: String(id), sku: `SKU${id}`, name: `P${id}`, price: '1.00' })),
   );
@@ -68,7 +68,7 @@ describe('store statements per order', () => {
   it(`create: ${N} orders with 3 lines each cost 2 writes per order and a constant number of reads`, async () => {
     const { engine, shop, store } = setup();
     expect((await engine.run()).ok).toBe(true);
-    shop.seed('order', orders);
+    shop.system.seed('order', orders);
     const mark = store.journal.length;
     const summary = await engine.run({ mappings: ['salesorder'] });
     expect(summary.ok).toBe(true);
@@ -84,7 +84,7 @@ describe('store statements per order', () => {
   it('unchanged: a run over the same orders reads per page, writes nothing', async () => {
     const { engine, shop, store } = setup();
     await engine.run();
-    shop.seed('order', orders);
+    shop.system.seed('order', orders);
     await engine.run({ mappings: ['salesorder'] });
     const mark = store.journal.length;
     const summary = await engine.run({ mappings: ['salesorder'], mode: 'full' });
@@ -97,10 +97,10 @@ describe('store statements per order', () => {
   it('update: a changed line and note cost one write for the order and one for its lines', async () => {
     const { engine, shop, store } = setup();
     await engine.run();
-    shop.seed('order', orders);
+    shop.system.seed('order', orders);
     await engine.run({ mappings: ['salesorder'] });
     for (const o of orders) {
-      shop.edit('order', o.id, (r) => {
+      shop.system.edit('order', o.id, (r) => {
         r.note = `${r.note as string} (changed)`;
         (r.line_items as Rec[])[0]!.quantity = 5;
       });
@@ -118,7 +118,7 @@ describe('store statements per order', () => {
   it('crash safety: each intent is stored before its create, the links right after it, before the record is done', async () => {
     const { engine, shop, timeline } = setup();
     await engine.run();
-    shop.seed('order', orders.slice(0, 5));
+    shop.system.seed('order', orders.slice(0, 5));
     timeline.length = 0;
     await engine.run({ mappings: ['salesorder'] });
     for (const o of orders.slice(0, 5)) {
@@ -146,7 +146,7 @@ describe('store statements per order', () => {
   it('an intent left behind although its record is linked is dropped without a guard look-up', async () => {
     const { engine, shop, erp, store } = setup();
     await engine.run();
-    shop.seed('order', [orders[0]!]);
+    shop.system.seed('order', [orders[0]!]);
     await engine.run({ mappings: ['salesorder'] });
     const state = new MappingState('salesorder', store);
     await state.setIntent('source', orders[0]!.id, {
@@ -155,9 +155,9 @@ describe('store statements per order', () => {
       at: new Date().toISOString(),
       payloadHash: 'x',
     });
-    const lookups = erp.reads.filter((r) => r.method === 'findByGuard').length;
+    const lookups = erp.system.reads.filter((r) => r.method === 'findByGuard').length;
     expect((await engine.run({ mappings: ['salesorder'] })).ok).toBe(true);
-    expect(erp.reads.filter((r) => r.method === 'findByGuard').length).toBe(lookups);
+    expect(erp.system.reads.filter((r) => r.method === 'findByGuard').length).toBe(lookups);
     expect(await state.getIntent('source', orders[0]!.id)).toBeUndefined();
   });
 });

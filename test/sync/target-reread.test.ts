@@ -5,9 +5,9 @@
  * is merged (and may win the conflict) instead of being overwritten.
  */
 import { describe, expect, it } from 'vitest';
+import type { MemoryConnector } from '../../engine/connectors/memory/index.ts';
 import type { Connector, ListOptions, Page } from '../../engine/connectors/types.ts';
 import type { ConflictDecision } from '../../engine/sync/events.ts';
-import type { MemoryConnector } from './helpers/memory-connector.ts';
 import { customerMapping, makeEngine } from './helpers/setup.ts';
 
 const alice = { id: '1', email: 'alice@example.com', first_name: 'Alice', last_name: 'A', billing: {} };
@@ -33,27 +33,27 @@ describe('a target record edited after the listing, before its update is sent', 
       events: { conflictDecided: (d) => decisions.push(d) },
       skew,
     });
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     expect((await engine.run()).ok).toBe(true);
-    const erpId = erp.all('customer')[0]!.Id as string;
-    shop.edit('customer', '1', (r) => {
+    const erpId = erp.system.all('customer')[0]!.Id as string;
+    shop.system.edit('customer', '1', (r) => {
       r.first_name = 'FromShop';
     });
     afterListing(erp, () => {
-      erp.edit('customer', erpId, (r) => {
+      erp.system.edit('customer', erpId, (r) => {
         r.FirstName = 'FromErp';
       });
       skew.ms += 10_000; // the source pass reaches the record long after the listing
     });
-    const reads = erp.reads.length;
+    const reads = erp.system.reads.length;
     expect((await engine.run()).ok).toBe(true);
-    expect(erp.all('customer')[0]!.FirstName).toBe('FromErp');
-    expect(shop.all('customer')[0]!.first_name).toBe('FromErp');
-    expect(erp.reads.slice(reads).filter((r) => r.method === 'get')).toEqual([
+    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromErp');
+    expect(shop.system.all('customer')[0]!.first_name).toBe('FromErp');
+    expect(erp.system.reads.slice(reads).filter((r) => r.method === 'get')).toEqual([
       { method: 'get', entity: 'customer', id: erpId },
     ]);
     // FirstName is never written over in PowerOffice (Name, computed from the shop, still is).
-    const erpOps = erp.writes.filter((w) => w.method === 'update').flatMap((w) => w.ops ?? []);
+    const erpOps = erp.system.writes.filter((w) => w.method === 'update').flatMap((w) => w.ops ?? []);
     expect(erpOps.map((o) => o.path)).not.toContain('/FirstName');
     expect(decisions).toEqual([
       expect.objectContaining({
@@ -65,40 +65,40 @@ describe('a target record edited after the listing, before its update is sent', 
     ]);
     // The next run carries the shop's new first name into the computed Name; then it is settled.
     expect((await engine.run()).ok).toBe(true);
-    expect(erp.all('customer')[0]!.Name).toBe('FromErp A');
-    const writes = shop.writes.length + erp.writes.length;
+    expect(erp.system.all('customer')[0]!.Name).toBe('FromErp A');
+    const writes = shop.system.writes.length + erp.system.writes.length;
     expect((await engine.run()).ok).toBe(true);
-    expect(shop.writes.length + erp.writes.length).toBe(writes);
+    expect(shop.system.writes.length + erp.system.writes.length).toBe(writes);
   });
 
   it('an unchanged target is written as decided, after the one read', async () => {
     const skew = { ms: 0 };
     const { engine, shop, erp } = makeEngine([customerMapping()], { skew });
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     await engine.run();
-    shop.edit('customer', '1', (r) => {
+    shop.system.edit('customer', '1', (r) => {
       r.first_name = 'FromShop';
     });
     afterListing(erp, () => {
       skew.ms += 10_000;
     });
-    const reads = erp.reads.length;
+    const reads = erp.system.reads.length;
     expect((await engine.run()).ok).toBe(true);
-    expect(erp.all('customer')[0]!.FirstName).toBe('FromShop');
-    expect(erp.reads.slice(reads).filter((r) => r.method === 'get')).toHaveLength(1);
-    expect(erp.writes.filter((w) => w.method === 'update')).toHaveLength(1);
+    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromShop');
+    expect(erp.system.reads.slice(reads).filter((r) => r.method === 'get')).toHaveLength(1);
+    expect(erp.system.writes.filter((w) => w.method === 'update')).toHaveLength(1);
   });
 
   it('a write decided soon after the listing is sent without a read', async () => {
     const { engine, shop, erp } = makeEngine([customerMapping()]);
-    shop.seed('customer', [alice]);
+    shop.system.seed('customer', [alice]);
     await engine.run();
-    shop.edit('customer', '1', (r) => {
+    shop.system.edit('customer', '1', (r) => {
       r.first_name = 'FromShop';
     });
-    const reads = erp.reads.length;
+    const reads = erp.system.reads.length;
     expect((await engine.run()).ok).toBe(true);
-    expect(erp.all('customer')[0]!.FirstName).toBe('FromShop');
-    expect(erp.reads.slice(reads).filter((r) => r.method === 'get')).toEqual([]);
+    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromShop');
+    expect(erp.system.reads.slice(reads).filter((r) => r.method === 'get')).toEqual([]);
   });
 });

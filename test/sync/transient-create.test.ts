@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConnectorError, type ConnectorErrorKind } from '../../engine/connectors/errors.ts';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { recordContext } from '../../engine/sync/dependencies.ts';
 import { CREATE_ATTEMPTS } from '../../engine/sync/guarded-create.ts';
-import { mappingEval } from '../../engine/sync/mapping-eval.ts';
 import { dependencyOrder } from '../../engine/sync/order.ts';
 import { RunContext } from '../../engine/sync/run-context.ts';
 import {
@@ -41,13 +41,13 @@ describe('a create answered by a transient failure', () => {
   it('a 500 is sent again after the guard found nothing, and linked in the same run', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
-    erp.failNext('create', 'customer', 'transport');
-    erp.failNext('create', 'customer', 'transport');
+    shop.system.seed('customer', [alice]);
+    erp.system.failNext('create', 'customer', 'transport');
+    erp.system.failNext('create', 'customer', 'transport');
     const summary = await engine.run();
     expect(summary.ok).toBe(true);
-    expect(erp.all('customer')).toHaveLength(1);
-    expect(erp.reads.filter((r) => r.method === 'findByGuard')).toHaveLength(2);
+    expect(erp.system.all('customer')).toHaveLength(1);
+    expect(erp.system.reads.filter((r) => r.method === 'findByGuard')).toHaveLength(2);
     const state = new MappingState('customer', store);
     expect(await state.getLink('1')).toMatchObject({ origin: 'created-in-target' });
     expect(await state.getFailed('source', '1')).toBeUndefined();
@@ -57,16 +57,16 @@ describe('a create answered by a transient failure', () => {
   it('a 500 from a create that was applied anyway is found by its guard and linked, never duplicated', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
-    erp.failNext('create', 'customer', (data) => {
-      erp.seed('customer', [data as Record<string, unknown>]);
+    shop.system.seed('customer', [alice]);
+    erp.system.failNext('create', 'customer', (data) => {
+      erp.system.seed('customer', [data as Record<string, unknown>]);
       return failure('transport');
     });
     const summary = await engine.run();
     expect(summary.ok).toBe(true);
-    expect(erp.all('customer')).toHaveLength(1);
+    expect(erp.system.all('customer')).toHaveLength(1);
     expect(await new MappingState('customer', store).getLink('1')).toMatchObject({
-      targetId: erp.all('customer')[0]!.Id,
+      targetId: erp.system.all('customer')[0]!.Id,
       origin: 'recovered',
     });
   });
@@ -74,8 +74,8 @@ describe('a create answered by a transient failure', () => {
   it(`gives up after ${CREATE_ATTEMPTS} unanswered attempts: the intent is kept, the record due on the next run`, async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
-    for (let i = 0; i < CREATE_ATTEMPTS; i++) erp.failNext('create', 'customer', 'ambiguous');
+    shop.system.seed('customer', [alice]);
+    for (let i = 0; i < CREATE_ATTEMPTS; i++) erp.system.failNext('create', 'customer', 'ambiguous');
     const summary = await engine.run();
     expect(summary.ok).toBe(false);
     const state = new MappingState('customer', store);
@@ -86,20 +86,20 @@ describe('a create answered by a transient failure', () => {
     // The next plain run settles it (intent resolved by guard: nothing there; created once).
     const next = await engine.run();
     expect(next.ok).toBe(true);
-    expect(erp.all('customer')).toHaveLength(1);
+    expect(erp.system.all('customer')).toHaveLength(1);
     expect(await state.getFailed('source', '1')).toBeUndefined();
   });
 
   it('a validation refusal is not sent again and its intent is dropped', async () => {
     const store = openStore('memory://');
     const { engine, shop, erp } = makeEngine([customerMapping()], { store });
-    shop.seed('customer', [alice]);
-    erp.failNext('create', 'customer', 'validation');
+    shop.system.seed('customer', [alice]);
+    erp.system.failNext('create', 'customer', 'validation');
     await engine.run();
     const state = new MappingState('customer', store);
     expect(await state.getFailed('source', '1')).toMatchObject({ code: 'CONNECTOR_VALIDATION' });
     expect(await state.getIntent('source', '1')).toBeUndefined();
-    expect(erp.reads.filter((r) => r.method === 'findByGuard')).toHaveLength(0);
+    expect(erp.system.reads.filter((r) => r.method === 'findByGuard')).toHaveLength(0);
   });
 
   it('an order whose customer (policy wait) had a transient create failure syncs in the same run', async () => {
@@ -108,18 +108,18 @@ describe('a create answered by a transient failure', () => {
       [customerMapping(), productMapping(), ...orderMappings({ customerPolicy: 'wait' })],
       { store },
     );
-    shop.seed('customer', [alice]);
-    shop.seed('product', products);
-    shop.seed('order', [order]);
-    erp.failNext('create', 'customer', 'transport');
-    erp.failNext('create', 'product', (data) => {
-      erp.seed('product', [data as Record<string, unknown>]);
+    shop.system.seed('customer', [alice]);
+    shop.system.seed('product', products);
+    shop.system.seed('order', [order]);
+    erp.system.failNext('create', 'customer', 'transport');
+    erp.system.failNext('create', 'product', (data) => {
+      erp.system.seed('product', [data as Record<string, unknown>]);
       return failure('ambiguous');
     });
     const summary = await engine.run();
     expect(summary.ok).toBe(true);
-    expect(erp.all('salesorder')).toHaveLength(1);
-    expect(erp.all('product')).toHaveLength(1);
+    expect(erp.system.all('salesorder')).toHaveLength(1);
+    expect(erp.system.all('product')).toHaveLength(1);
     for (const m of summary.mappings) expect(m.counts.failed).toBe(0);
   });
 
@@ -141,13 +141,13 @@ describe('a create answered by a transient failure', () => {
         store,
         runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
         events: {},
-        evalr: mappingEval,
+        evalr: inProcessEvaluator,
         validator: testValidator,
         concurrency: 2,
       },
       { mode: 'incremental', dryRun: false },
     );
-    const [record] = shop.seed('customer', [alice]);
+    const [record] = shop.system.seed('customer', [alice]);
     // The customer's create is held at the server until released.
     let release = () => {};
     const held = new Promise<void>((resolve) => {
@@ -165,7 +165,7 @@ describe('a create answered by a transient failure', () => {
     release();
     const [created, targetId] = await Promise.all([creating, linking]);
     expect(created.outcome).toBe('created');
-    expect(targetId).toBe(erp.all('customer')[0]!.Id);
+    expect(targetId).toBe(erp.system.all('customer')[0]!.Id);
     expect(dependent.missing).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { Agent } from 'node:https';
 import wooRestApi from '@woocommerce/woocommerce-rest-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConnectorError } from '../../engine/connectors/errors.ts';
-import { woocommerce } from '../../engine/connectors/woocommerce/index.ts';
+import { connectors } from '../../engine/connectors/index.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocommerce/index.ts';
 import { baseString, rfc3986 } from '../../sandbox/woocommerce/oauth.ts';
@@ -66,7 +66,7 @@ describe('authentication', () => {
     expect(s.url.startsWith('https://')).toBe(true);
     await connector.checkAuth();
     expect(s.log.list().at(-1)!.query.oauth_signature).toBeUndefined();
-    const query = woocommerce.create(
+    const query = connectors.get('woocommerce')!.create(
       {
         url: s.url,
         consumer_key: s.consumerKey,
@@ -111,19 +111,20 @@ describe('authentication', () => {
     expect(r.status).toBe(401);
     expect((await json(r)).code).toBe('woocommerce_rest_cannot_view');
     // OAuth: unknown key → "Consumer key is invalid." (through the connector).
-    const bad = woocommerce.create(
-      { url: s.url, consumer_key: 'ck_nope', consumer_secret: 'cs_nope' },
-      createRuntime(),
-    );
+    const bad = connectors
+      .get('woocommerce')!
+      .create({ url: s.url, consumer_key: 'ck_nope', consumer_secret: 'cs_nope' }, createRuntime());
     const error = await bad.checkAuth().catch((e: unknown) => e);
     expect(isConnectorError(error, 'auth')).toBe(true);
     expect((error as { vendorCode?: string }).vendorCode).toBe('woocommerce_rest_authentication_error');
     expect((error as Error).message).toContain('Consumer key is invalid.');
     // OAuth: wrong secret → signature mismatch; the secret never appears in the message.
-    const wrong = woocommerce.create(
-      { url: s.url, consumer_key: s.consumerKey, consumer_secret: 'cs_wrong_secret' },
-      createRuntime(),
-    );
+    const wrong = connectors
+      .get('woocommerce')!
+      .create(
+        { url: s.url, consumer_key: s.consumerKey, consumer_secret: 'cs_wrong_secret' },
+        createRuntime(),
+      );
     const mismatch = await wrong.checkAuth().catch((e: unknown) => e as Error);
     expect((mismatch as Error).message).toContain('Invalid signature - provided signature does not match.');
     expect(JSON.stringify(mismatch) + (mismatch as Error).message).not.toContain('cs_wrong_secret');
@@ -181,7 +182,7 @@ describe('authentication', () => {
 
   it('a read-only key may read but not write', async () => {
     const s = await sandbox({ credentials: { readOnly: true } });
-    const ro = woocommerce.create(
+    const ro = connectors.get('woocommerce')!.create(
       {
         url: s.url,
         consumer_key: s.readOnlyKey!.consumerKey,

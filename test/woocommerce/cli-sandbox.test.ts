@@ -2,7 +2,8 @@
  * `mapsync sandbox --json` as a user runs it: a child process that prints one JSON line
  * once both sandboxes listen, serves until SIGTERM/SIGINT, then exits 0.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { connectors } from '../../engine/connectors/index.ts';
@@ -28,17 +29,16 @@ function start(args: string[]) {
 describe('mapsync sandbox', () => {
   it('--json prints exactly one line with working keys and stops cleanly on SIGTERM', async () => {
     const run = start(['--json', '--seed', '6']);
-    const info = JSON.parse(await run.firstLine) as {
-      woocommerce: Record<string, string>;
-      poweroffice: Record<string, string>;
-    };
-    expect(Object.keys(info.woocommerce).sort()).toEqual([
+    const info = JSON.parse(await run.firstLine) as Record<string, Record<string, string>>;
+    // One entry per registered kind with a sandbox, keyed by kind.
+    expect(Object.keys(info).sort()).toEqual(['poweroffice-go', 'woocommerce']);
+    expect(Object.keys(info.woocommerce!).sort()).toEqual([
       'consumerKey',
       'consumerSecret',
       'url',
       'webhookSecret',
     ]);
-    expect(Object.keys(info.poweroffice).sort()).toEqual([
+    expect(Object.keys(info['poweroffice-go']!).sort()).toEqual([
       'applicationKey',
       'clientKey',
       'subscriptionKey',
@@ -48,10 +48,10 @@ describe('mapsync sandbox', () => {
     const runtime = createRuntime();
     const woo = connectors.get('woocommerce')!.create(
       {
-        url: info.woocommerce.url,
-        consumer_key: info.woocommerce.consumerKey,
-        consumer_secret: info.woocommerce.consumerSecret,
-        webhook_secret: info.woocommerce.webhookSecret,
+        url: info.woocommerce!.url,
+        consumer_key: info.woocommerce!.consumerKey,
+        consumer_secret: info.woocommerce!.consumerSecret,
+        webhook_secret: info.woocommerce!.webhookSecret,
       },
       runtime,
     );
@@ -63,11 +63,11 @@ describe('mapsync sandbox', () => {
     if (po) {
       const connector = po.create(
         {
-          url: info.poweroffice.url,
-          token_url: info.poweroffice.tokenUrl,
-          application_key: info.poweroffice.applicationKey,
-          client_key: info.poweroffice.clientKey,
-          subscription_key: info.poweroffice.subscriptionKey,
+          url: info['poweroffice-go']!.url,
+          token_url: info['poweroffice-go']!.tokenUrl,
+          application_key: info['poweroffice-go']!.applicationKey,
+          client_key: info['poweroffice-go']!.clientKey,
+          subscription_key: info['poweroffice-go']!.subscriptionKey,
         },
         runtime,
       );
@@ -90,6 +90,35 @@ describe('mapsync sandbox', () => {
     expect(text).toMatch(/^WOOCOMMERCE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
     expect(text).toMatch(/^WOOCOMMERCE_CONSUMER_KEY=ck_[0-9a-f]{40}$/m);
     expect(text).toMatch(/^POWEROFFICE_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/v2$/m);
-    expect(text).toContain('Shop data: empty.');
+    expect(text).toContain('data: empty shop');
+  }, 60_000);
+
+  it('starts only the kinds named, on the --port given per kind', async () => {
+    const free = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const run = start(['woocommerce', '--json', '--seed', '0', '--port', `woocommerce=${free}`]);
+    const info = JSON.parse(await run.firstLine) as Record<string, Record<string, string>>;
+    expect(Object.keys(info)).toEqual(['woocommerce']);
+    expect(info.woocommerce!.url).toBe(`http://127.0.0.1:${free}`);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  }, 60_000);
+
+  it('refuses a kind without a sandbox and a malformed --port', () => {
+    for (const [args, message] of [
+      [['shopify'], 'no sandbox for "shopify"'],
+      [['--port', 'woocommerce'], 'expected <kind>=<port>'],
+    ] as const) {
+      const run = spawnSync(process.execPath, ['bin/mapsync.js', 'sandbox', ...args], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        encoding: 'utf8',
+      });
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toContain(message);
+    }
   }, 60_000);
 });

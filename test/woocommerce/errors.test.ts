@@ -99,7 +99,7 @@ describe('error mapping', () => {
 
   it('never puts credentials into error messages or serialised errors', async () => {
     const { sandbox } = await pair();
-    const { woocommerce } = await import('../../engine/connectors/woocommerce/index.ts');
+    const woocommerce = (await import('../../engine/connectors/index.ts')).connectors.get('woocommerce')!;
     const { createRuntime } = await import('../../engine/runtime.ts');
     for (const auth of ['oauth1', 'basic'] as const) {
       const connector = woocommerce.create(

@@ -3,8 +3,8 @@
  * built through the registry factory, and a self-signed certificate made at test time.
  */
 import { generate } from 'selfsigned';
+import { connectors } from '../../engine/connectors/index.ts';
 import type { Connector } from '../../engine/connectors/types.ts';
-import { woocommerce } from '../../engine/connectors/woocommerce/index.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import {
   startWooCommerceSandbox,
@@ -25,8 +25,11 @@ export async function startPair(
   options: WooSandboxOptions = {},
   config: Record<string, unknown> = {},
 ): Promise<Pair> {
-  const sandbox = await startWooCommerceSandbox({ webhookDelayMs: 20, ...options });
-  const connector = woocommerce.create(
+  // Webhooks go out when a test flushes the hub (`sandbox.hub.flush()`, POST
+  // /__admin/webhooks/flush), never on a timer of their own: a coalescing timer of a few ms
+  // could fire on a busy machine between a change and the flush the test counts on.
+  const sandbox = await startWooCommerceSandbox({ webhookDelayMs: 10 * 60_000, ...options });
+  const connector = connectors.get('woocommerce')!.create(
     {
       url: sandbox.url,
       consumer_key: sandbox.consumerKey,

@@ -6,13 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { hasErrors, sortDiagnostics } from '../../diagnostics/diagnostic.ts';
-import { dataflowDocuments } from '../../mapping/docs/dataflow.ts';
-import { loadMappings } from '../../mapping/load.ts';
-import type { CliDeps } from '../deps.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 import { EXIT_CONFIG } from '../exit-codes.ts';
-import { printDiagnostics } from '../print.ts';
-import { openWorkspace } from '../workspace.ts';
 
 export function register(program: Command, deps: CliDeps): void {
   program
@@ -32,9 +27,14 @@ export function register(program: Command, deps: CliDeps): void {
       '\nExit status: 0 when the documents were written, 2 when the mappings have errors.',
     )
     .action(async (paths: string[], options: { out: string; config?: string }) => {
+      const { hasErrors, sortDiagnostics } = await import('../../diagnostics/diagnostic.ts');
+      const { dataflowDocuments } = await import('../../mapping/docs/dataflow.ts');
+      const { loadMappings } = await import('../../mapping/load.ts');
+      const { printDiagnostics } = await import('../print.ts');
+      const { openWorkspace } = await import('../workspace.ts');
       const workspace = await openWorkspace(deps, paths, options.config);
       const loaded = await loadMappings(workspace.paths, {
-        registry: deps.registry,
+        registry: await registryOf(deps),
         schemasDir: workspace.schemasDir,
         ...(workspace.config ? { systems: workspace.config.systems } : {}),
         cwd: deps.cwd,

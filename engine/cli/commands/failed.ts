@@ -4,11 +4,9 @@
  * reason, attempts and the next automatic attempt.
  */
 import type { Command } from 'commander';
-import type { FailedRecord } from '../../store/sync-state.ts';
-import { MappingState } from '../../store/sync-state.ts';
-import { configPathOf, openProject } from '../../sync/compose.ts';
-import { formatFailed } from '../../sync/report.ts';
-import type { CliDeps } from '../deps.ts';
+import { ConfigError } from '../../errors.ts';
+import type { FailedRecord, MappingState } from '../../store/sync-state.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 
 export function register(program: Command, deps: CliDeps): void {
   program
@@ -18,11 +16,13 @@ export function register(program: Command, deps: CliDeps): void {
     .option('-c, --config <file>', 'mapsync.yaml (default: $MAPSYNC_CONFIG or ./mapsync.yaml)')
     .option('--json', 'print JSON')
     .action(async (mapping: string | undefined, options: { config?: string; json?: boolean }) => {
+      const { configPathOf, openProject } = await import('../../sync/compose.ts');
+      const { formatFailed } = await import('../../sync/report.ts');
       const opened = await openProject({
         configPath: configPathOf(deps.cwd, deps.env, options.config),
         env: deps.env,
         cwd: deps.cwd,
-        registry: deps.registry,
+        registry: await registryOf(deps),
         connect: false,
       });
       try {
@@ -41,12 +41,12 @@ export async function failedRecords(
 ): Promise<FailedRecord[]> {
   const names = mapping ? order.filter((m) => m === mapping) : order;
   if (mapping && names.length === 0) {
-    const { ConfigError } = await import('../../errors.ts');
     throw new ConfigError(
       'SYNC_UNKNOWN_MAPPING',
       `unknown mapping "${mapping}" (known: ${order.join(', ')})`,
     );
   }
+  const { MappingState } = await import('../../store/sync-state.ts');
   const all: FailedRecord[] = [];
   for (const name of names) all.push(...(await new MappingState(name, store).scanMeta()).failed);
   return all.sort((a, b) => a.mapping.localeCompare(b.mapping) || a.at.localeCompare(b.at));

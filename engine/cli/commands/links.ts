@@ -6,11 +6,10 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
-import { manyToOneLinks, type SharedTarget } from '../../store/link-check.ts';
-import { type LinkRecord, MappingState } from '../../store/sync-state.ts';
-import { configPathOf, type OpenedProject, openProject } from '../../sync/compose.ts';
-import { formatLinks } from '../../sync/report.ts';
-import type { CliDeps } from '../deps.ts';
+import type { SharedTarget } from '../../store/link-check.ts';
+import type { LinkRecord } from '../../store/sync-state.ts';
+import type { OpenedProject } from '../../sync/compose.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 import { EXIT_FAILED } from '../exit-codes.ts';
 
 interface Options {
@@ -39,11 +38,12 @@ export function register(program: Command, deps: CliDeps): void {
         'LINK_TAKEN when the record it would take belongs to another one).',
     )
     .action(async (mapping: string | undefined, options: Options) => {
+      const { configPathOf, openProject } = await import('../../sync/compose.ts');
       const opened = await openProject({
         configPath: configPathOf(deps.cwd, deps.env, options.config),
         env: deps.env,
         cwd: deps.cwd,
-        registry: deps.registry,
+        registry: await registryOf(deps),
         connect: false,
       });
       try {
@@ -65,6 +65,8 @@ export function register(program: Command, deps: CliDeps): void {
 }
 
 async function list(deps: CliDeps, opened: OpenedProject, names: readonly string[], json: boolean) {
+  const { MappingState } = await import('../../store/sync-state.ts');
+  const { formatLinks } = await import('../../sync/report.ts');
   const out: Array<{ mapping: string; cursors: Record<string, string | undefined>; links: LinkRecord[] }> =
     [];
   for (const name of names) {
@@ -84,6 +86,8 @@ async function list(deps: CliDeps, opened: OpenedProject, names: readonly string
 }
 
 async function check(deps: CliDeps, opened: OpenedProject, names: readonly string[], json: boolean) {
+  const { MappingState } = await import('../../store/sync-state.ts');
+  const { manyToOneLinks } = await import('../../store/link-check.ts');
   const shared: SharedTarget[] = [];
   let links = 0;
   for (const name of names) {
@@ -119,6 +123,7 @@ async function unlink(deps: CliDeps, opened: OpenedProject, spec: string) {
       'CLI_USAGE',
       `--unlink needs MAPPING:SOURCE_ID with a known mapping (got "${spec}")`,
     );
+  const { MappingState } = await import('../../store/sync-state.ts');
   const state = new MappingState(mapping, opened.store);
   const link = await state.getLink(id);
   if (!link) {

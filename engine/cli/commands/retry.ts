@@ -8,9 +8,7 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
-import { configPathOf, openProject } from '../../sync/compose.ts';
-import { formatFailed, formatSummary } from '../../sync/report.ts';
-import type { CliDeps } from '../deps.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 import { failedRecords } from './failed.ts';
 
 interface Options {
@@ -32,11 +30,13 @@ export function register(program: Command, deps: CliDeps): void {
     .addHelpText('after', '\nExit status: 0 all retried records synced, 1 some failed again, 2 usage errors.')
     .action(async (id: string | undefined, options: Options) => {
       if (!id && !options.all) throw new ConfigError('CLI_USAGE', 'give a record id or --all');
+      const { configPathOf, openProject } = await import('../../sync/compose.ts');
+      const { formatFailed, formatSummary } = await import('../../sync/report.ts');
       const opened = await openProject({
         configPath: configPathOf(deps.cwd, deps.env, options.config),
         env: deps.env,
         cwd: deps.cwd,
-        registry: deps.registry,
+        registry: await registryOf(deps),
       });
       try {
         const before = await failedRecords(opened.store, opened.engine.order, options.mapping);

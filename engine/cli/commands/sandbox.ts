@@ -1,18 +1,18 @@
 /**
- * `mapsync sandbox`: start the local WooCommerce and PowerOffice Go sandboxes and keep them
- * running until Ctrl-C (SIGINT) or SIGTERM, then close them and exit 0. With `--json`,
- * exactly one JSON line with both systems' URLs and keys goes to stdout once both listen.
+ * `mapsync sandbox`: start the local sandbox of every registered connector kind that has
+ * one (or of the kinds named) and keep them running until Ctrl-C (SIGINT) or SIGTERM, then
+ * close them and exit 0. With `--json`, exactly one JSON line with each kind's URLs and
+ * keys goes to stdout once all listen. The sandboxes are loaded only when this runs.
  */
 import type { Command } from 'commander';
-import { connectionInfo, envLines, startAllSandboxes } from '../../../sandbox/start-all.ts';
 import { ConfigError } from '../../errors.ts';
-import type { CliDeps } from '../deps.ts';
+import { importSandbox } from '../../sandbox-import.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 
 interface Options {
   seed?: string;
   rateLimit?: string;
-  portWoo?: string;
-  portPoweroffice?: string;
+  port: string[];
   json?: boolean;
 }
 
@@ -23,6 +23,22 @@ function integer(name: string, value: string | undefined, min: number, max: numb
     throw new ConfigError('CLI_USAGE', `--${name} must be an integer from ${min} to ${max}`);
   }
   return n;
+}
+
+/** `--port woocommerce=8081 --port poweroffice-go=8082` → ports by kind. */
+function ports(values: readonly string[], kinds: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const value of values) {
+    const [kind, port] = value.split('=', 2);
+    if (!kind || !kinds.includes(kind) || port === undefined) {
+      throw new ConfigError(
+        'CLI_USAGE',
+        `--port ${value}: expected <kind>=<port> with a kind of ${kinds.join(', ')}`,
+      );
+    }
+    out[kind] = integer('port', port, 0, 65_535)!;
+  }
+  return out;
 }
 
 /** Resolves on the first SIGINT/SIGTERM. */
@@ -41,49 +57,67 @@ function untilSignal(): Promise<string> {
 }
 
 export function register(program: Command, deps: CliDeps): void {
+  // The kinds are not listed in the help: that would load every connector for `--help`.
   program
     .command('sandbox')
-    .summary('run local WooCommerce and PowerOffice Go sandboxes')
+    .summary('run local sandboxes of the connector kinds that have one')
     .description(
-      'Start a local WooCommerce (wc/v3) and a local PowerOffice Go (v2) on 127.0.0.1 and keep them\n' +
-        'running until Ctrl-C. Prints their URLs and keys, as environment lines for mapsync.yaml.\n' +
-        'Both are in memory: stopping them discards the data.',
+      'Start a local sandbox of each connector kind that has one (woocommerce and poweroffice-go\n' +
+        'in a standard install), or of the kinds named, on 127.0.0.1, and keep them running until\n' +
+        'Ctrl-C. Prints their URLs and keys, as environment lines for mapsync.yaml. They are in\n' +
+        'memory: stopping them discards the data.',
     )
+    .argument('[kinds...]', 'kinds to start (default: every kind with a sandbox)')
     .option(
       '--seed <n>',
-      'generate a deterministic shop: n customers, n orders, n/4 products (default 20; 0 = empty)',
+      'size of the generated data, e.g. a shop of n customers and orders (default 20; 0 = empty)',
     )
     .option(
       '--rate-limit <rps>',
-      "PowerOffice's request limit per subscription key per second (default 10; 0 = none)",
+      'server-side request limit per second, for kinds whose real system has one (default: theirs; 0 = none)',
     )
-    .option('--port-woo <port>', 'port of the WooCommerce sandbox (default: any free port)')
-    .option('--port-poweroffice <port>', 'port of the PowerOffice Go sandbox (default: any free port)')
-    .option('--json', 'print one JSON line with URLs and keys instead of the summary')
-    .action(async (options: Options) => {
+    .option(
+      '--port <kind=port>',
+      "port of one kind's sandbox, repeatable (default: any free port)",
+      (value: string, all: string[]) => [...all, value],
+      [],
+    )
+    .option('--json', 'print one JSON line with URLs and keys by kind instead of the summary')
+    .action(async (kinds: string[], options: Options) => {
+      const registry = await registryOf(deps);
+      const available = registry
+        .all()
+        .filter((k) => k.spec.devSandbox)
+        .map((k) => k.kind);
+      for (const kind of kinds) {
+        if (!available.includes(kind)) {
+          throw new ConfigError(
+            'CLI_USAGE',
+            `no sandbox for "${kind}": kinds with one are ${available.join(', ')}`,
+          );
+        }
+      }
       const seed = integer('seed', options.seed, 0, 100_000) ?? 20;
       const rps = integer('rate-limit', options.rateLimit, 0, 10_000);
-      const portWoo = integer('port-woo', options.portWoo, 0, 65_535);
-      const portPowerOffice = integer('port-poweroffice', options.portPoweroffice, 0, 65_535);
+      const byKind = ports(options.port, available);
       const stopped = untilSignal();
-      const all = await startAllSandboxes({
+      const { startAllSandboxes } = await importSandbox(() => import('../../../sandbox/start-all.ts'));
+      const all = await startAllSandboxes(registry, {
         seed,
+        ...(kinds.length > 0 ? { kinds } : {}),
         ...(rps !== undefined ? { rateLimit: rps === 0 ? false : rps } : {}),
-        ...(portWoo !== undefined ? { portWoo } : {}),
-        ...(portPowerOffice !== undefined ? { portPowerOffice } : {}),
+        ports: byKind,
       });
       if (options.json) {
-        deps.out(`${JSON.stringify(connectionInfo(all))}\n`);
+        deps.out(`${JSON.stringify(all.connection())}\n`);
       } else {
-        const info = connectionInfo(all);
         deps.out(
           [
-            `WooCommerce sandbox    ${info.woocommerce.url}  (API ${all.woocommerce.apiUrl}, admin ${all.woocommerce.adminUrl})`,
-            `PowerOffice Go sandbox ${info.poweroffice.url}  (token ${info.poweroffice.tokenUrl})`,
-            `Shop data: ${seed > 0 ? `${seed} customers, ${seed} orders, ${Math.max(1, Math.floor(seed / 4))} products` : 'empty'}.`,
+            'sandboxes (until Ctrl-C; in memory, so stopping them discards the data):',
+            ...[...all.byKind.values()].flatMap((s) => s.describe()),
             '',
             'Environment for mapsync.yaml (paste into your shell or an .env file):',
-            ...envLines(all),
+            ...all.env(),
             '',
             'Press Ctrl-C to stop.',
             '',

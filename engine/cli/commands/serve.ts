@@ -7,17 +7,11 @@
  * Unlike other commands, serve owns the process while it runs: it installs the signal
  * handlers and, after shutdown, makes sure the process really ends within the bound.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { sortDiagnostics } from '../../diagnostics/diagnostic.ts';
-import type { CliDeps } from '../deps.ts';
+import { VERSION } from '../../version.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 import { EXIT_CONFIG } from '../exit-codes.ts';
-import { printDiagnostics, summary } from '../print.ts';
-
-const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 
 interface ServeOptions {
   config: string;
@@ -109,11 +103,11 @@ async function run(
     configPath: options.config,
     cwd: deps.cwd,
     env: deps.env,
-    registry: deps.registry,
+    registry: await registryOf(deps),
     host: options.host,
     port: options.port,
     logLevel: options.logLevel as 'info',
-    version: packageJson.version,
+    version: VERSION,
     ...(options.sandbox
       ? {
           sandbox: {
@@ -125,6 +119,8 @@ async function run(
       : {}),
   });
   if (!booted.ok) {
+    const { sortDiagnostics } = await import('../../diagnostics/diagnostic.ts');
+    const { printDiagnostics, summary } = await import('../print.ts');
     if (booted.diagnostics) {
       const diagnostics = sortDiagnostics(booted.diagnostics);
       printDiagnostics(deps, diagnostics, false);

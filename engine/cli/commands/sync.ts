@@ -5,10 +5,7 @@
  * stopped, 2 on configuration errors (every missing environment variable is named).
  */
 import type { Command } from 'commander';
-import { configPathOf, openProject } from '../../sync/compose.ts';
-import { combineEvents, progressReporter } from '../../sync/progress.ts';
-import { formatSummary } from '../../sync/report.ts';
-import type { CliDeps } from '../deps.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 
 interface Options {
   config?: string;
@@ -40,13 +37,16 @@ export function register(program: Command, deps: CliDeps): void {
 
 /** Shared by `sync` and `plan`. Returns the exit code. */
 export async function runSync(deps: CliDeps, options: Options, dryRun: boolean): Promise<number> {
+  const { configPathOf, openProject } = await import('../../sync/compose.ts');
+  const { combineEvents, progressReporter } = await import('../../sync/progress.ts');
+  const { formatPlan, formatSummary } = await import('../../sync/report.ts');
   const tty = !options.json && process.stderr.isTTY === true && deps.env.CI === undefined;
   const progress = progressReporter({ tty, write: deps.err, stream: process.stderr });
   const opened = await openProject({
     configPath: configPathOf(deps.cwd, deps.env, options.config),
     env: deps.env,
     cwd: deps.cwd,
-    registry: deps.registry,
+    registry: await registryOf(deps),
     events: combineEvents(options.json ? undefined : progress.events),
   });
   const controller = new AbortController();
@@ -61,10 +61,8 @@ export async function runSync(deps: CliDeps, options: Options, dryRun: boolean):
     });
     progress.stop();
     if (options.json) deps.out(`${JSON.stringify(summary, null, 2)}\n`);
-    else if (dryRun) {
-      const { formatPlan } = await import('../../sync/report.ts');
-      deps.out(formatPlan(summary));
-    } else deps.out(formatSummary(summary));
+    else if (dryRun) deps.out(formatPlan(summary));
+    else deps.out(formatSummary(summary));
     return summary.ok ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);

@@ -5,13 +5,8 @@
  * the files themselves have errors (nothing is run then).
  */
 import type { Command } from 'commander';
-import { formatDiagnostic, hasErrors, sortDiagnostics } from '../../diagnostics/diagnostic.ts';
-import { checkFiles } from '../../mapping/check-files.ts';
-import { runTestFiles } from '../../mapping/testing/run-tests.ts';
-import type { CliDeps } from '../deps.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 import { EXIT_CONFIG, EXIT_FAILED } from '../exit-codes.ts';
-import { printDiagnostics } from '../print.ts';
-import { openWorkspace } from '../workspace.ts';
 
 export function register(program: Command, deps: CliDeps): void {
   program
@@ -27,9 +22,16 @@ export function register(program: Command, deps: CliDeps): void {
       '\nExit status: 0 when every case passes, 1 when one fails, 2 when the files have errors.',
     )
     .action(async (paths: string[], options: { config?: string }) => {
+      const { formatDiagnostic, hasErrors, sortDiagnostics } = await import(
+        '../../diagnostics/diagnostic.ts'
+      );
+      const { checkFiles } = await import('../../mapping/check-files.ts');
+      const { runTestFiles } = await import('../../mapping/testing/run-tests.ts');
+      const { printDiagnostics } = await import('../print.ts');
+      const { openWorkspace } = await import('../workspace.ts');
       const workspace = await openWorkspace(deps, paths, options.config);
       const checked = await checkFiles(workspace.paths, {
-        registry: deps.registry,
+        registry: await registryOf(deps),
         schemasDir: workspace.schemasDir,
         ...(workspace.config ? { systems: workspace.config.systems } : {}),
         cwd: deps.cwd,
@@ -41,7 +43,16 @@ export function register(program: Command, deps: CliDeps): void {
         deps.setExitCode(EXIT_CONFIG);
         return;
       }
-      const results = await runTestFiles(checked.tests, new Map(checked.mappings.map((m) => [m.name, m])));
+      // The engine's evaluator: a case that runs away is stopped at the hard time limit and
+      // fails, instead of hanging the command.
+      const { mappingEvaluator } = await import('../../mapping/evaluate.ts');
+      const { EvaluatorPool } = await import('../../mapping/evaluator/pool.ts');
+      const pool = new EvaluatorPool();
+      const results = await runTestFiles(
+        mappingEvaluator(pool),
+        checked.tests,
+        new Map(checked.mappings.map((m) => [m.name, m])),
+      ).finally(() => pool.close());
       for (const result of results.filter((r) => !r.passed)) {
         const line = formatDiagnostic({
           file: result.file,

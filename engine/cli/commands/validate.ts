@@ -3,12 +3,8 @@
  * anything, and print every problem of every file, sorted. Exit 0 without errors, 2 with.
  */
 import type { Command } from 'commander';
-import { hasErrors, sortDiagnostics } from '../../diagnostics/diagnostic.ts';
-import { checkFiles } from '../../mapping/check-files.ts';
-import type { CliDeps } from '../deps.ts';
+import { type CliDeps, registryOf } from '../deps.ts';
 import { EXIT_CONFIG } from '../exit-codes.ts';
-import { printDiagnostics, summary } from '../print.ts';
-import { openWorkspace } from '../workspace.ts';
 
 export function register(program: Command, deps: CliDeps): void {
   program
@@ -25,10 +21,14 @@ export function register(program: Command, deps: CliDeps): void {
     .option('-c, --config <file>', 'mapsync.yaml to read systems from (default: ./mapsync.yaml when present)')
     .addHelpText('after', '\nExit status: 0 when there is no error (warnings allowed), 2 when there is one.')
     .action(async (paths: string[], options: { json?: boolean; config?: string }) => {
+      const { hasErrors, sortDiagnostics } = await import('../../diagnostics/diagnostic.ts');
+      const { checkFiles } = await import('../../mapping/check-files.ts');
+      const { printDiagnostics, summary } = await import('../print.ts');
+      const { openWorkspace } = await import('../workspace.ts');
       const workspace = await openWorkspace(deps, paths, options.config);
       const checked = workspace.paths.length
         ? await checkFiles(workspace.paths, {
-            registry: deps.registry,
+            registry: await registryOf(deps),
             schemasDir: workspace.schemasDir,
             ...(workspace.config ? { systems: workspace.config.systems } : {}),
             cwd: deps.cwd,

@@ -10,7 +10,6 @@
  * into a burst of them.
  */
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pThrottle from 'p-throttle';
 
 export interface RateLimitOptions {
@@ -24,6 +23,8 @@ export interface RateLimitOptions {
    * event-loop stalls). Default 50.
    */
   marginMs?: number;
+  /** Called with the limiter's own clock reading each time it lets a call start. */
+  onStart?: (at: number) => void;
 }
 
 export class RateLimiter {
@@ -35,9 +36,11 @@ export class RateLimiter {
   private pausedUntil = 0;
   private readonly starts: number[] = [];
   private waiting = 0;
+  private readonly onStart: ((at: number) => void) | undefined;
 
   constructor(options: RateLimitOptions) {
     this.limit = options.limit;
+    this.onStart = options.onStart;
     this.intervalMs = options.intervalMs ?? 1000;
     this.windowMs = this.intervalMs + (options.marginMs ?? 50);
     const throttle = pThrottle({
@@ -84,7 +87,7 @@ export class RateLimiter {
       for (;;) {
         const wait = this.waitForWindow(Date.now());
         if (wait <= 0) break;
-        await sleep(wait, undefined, signal ? { signal } : {}).catch(() => signal?.throwIfAborted());
+        await sleep(wait, signal).catch(() => signal?.throwIfAborted());
       }
     } finally {
       this.waiting--;
@@ -115,7 +118,7 @@ export class RateLimiter {
     for (;;) {
       const remaining = this.pausedUntil - Date.now();
       if (remaining <= 0) return;
-      await sleep(remaining, undefined, signal ? { signal } : {}).catch(() => signal?.throwIfAborted());
+      await sleep(remaining, signal).catch(() => signal?.throwIfAborted());
     }
   }
 
@@ -130,11 +133,31 @@ export class RateLimiter {
     const now = Date.now();
     this.starts.push(now);
     this.trim(now);
+    this.onStart?.(now);
   }
 
   private trim(now: number): void {
     while (this.starts.length > 0 && this.starts[0]! <= now - this.windowMs) this.starts.shift();
   }
+}
+
+/**
+ * Resolves after `ms`, rejects as soon as `signal` aborts. On the global timers, as
+ * p-throttle's own waits are, so that tests can drive the limiter's whole clock.
+ */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** `promise`, or a rejection with the signal's reason as soon as it aborts. */

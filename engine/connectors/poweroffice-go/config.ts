@@ -1,44 +1,119 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VARIABLE} references are mapsync.yaml syntax, not templates
 /**
- * The PowerOffice Go connector's config, as it appears in mapsync.yaml after `${ENV}`
- * interpolation, checked once at construction. The three keys are secrets: they come from
- * the environment and never appear in error messages.
+ * The PowerOffice Go connector's options: one fragment (types, ranges, defaults, secrets,
+ * help text) from which the generated mapsync.schema.json, the options' type and their
+ * reader all derive. The three keys are secrets: they come from the environment and never
+ * appear in error messages.
  */
-import { OptionReader } from '../options.ts';
+import { baseUrlOf, httpUrlProblems, optionsReader } from '../options.ts';
+import type { OptionsOf } from '../spec.ts';
 
-export interface PowerOfficeGoConfig {
-  /**
-   * API base ending in `/v2`: `https://goapi.poweroffice.net/v2` (production) or
-   * `https://goapi.poweroffice.net/Demo/v2` (demo clients).
-   */
-  url: string;
-  /** Token endpoint; default: `url` with its trailing `/v2` replaced by `/OAuth/Token`. */
-  token_url?: string;
-  /** Identifies the integration (OAuth client id). */
-  application_key: string;
-  /** Identifies the PowerOffice Go client (tenant) that added the integration (OAuth client secret). */
-  client_key: string;
-  /** Developer-portal subscription key (`Ocp-Apim-Subscription-Key`). */
-  subscription_key: string;
-  /** Requests per second for this subscription key, shared by the whole process (default 10). */
-  rate_limit?: number;
-  /** Records per listing request, 1–20000 (default 1000; the API's own default is 5000). */
-  page_size?: number;
-  /** Whole-request timeout in ms (default 30000). */
-  timeout_ms?: number;
-  /** Connect timeout in ms (default 5000). */
-  connect_timeout_ms?: number;
-  /**
-   * How far before the cursor incremental listings start, in seconds (default 0). Raise it
-   * if changes show up late because reads come from a replica.
-   */
-  overlap_seconds?: number;
-  /**
-   * How changed customers are found: `scan` (default) lists every customer and keeps those
-   * whose own or whose MailAddress timestamp is past the cursor, because an address-only
-   * change may not move the customer's LastChangedDateTimeOffset; `filter` trusts the
-   * server-side `lastChangedDateTimeOffsetGreaterThan` filter alone (cheaper).
-   */
-  customer_changes?: 'scan' | 'filter';
+export const options = {
+  type: 'object',
+  required: ['url', 'application_key', 'client_key', 'subscription_key'],
+  properties: {
+    url: {
+      type: 'string',
+      title: 'API base URL',
+      description:
+        'API base ending in /v2: production https://goapi.poweroffice.net/v2, demo https://goapi.poweroffice.net/Demo/v2.',
+      examples: ['${POWEROFFICE_BASE_URL:-https://goapi.poweroffice.net/v2}'],
+    },
+    token_url: {
+      type: 'string',
+      title: 'Token URL',
+      description:
+        'OAuth token endpoint. Default: the API base with its trailing /v2 replaced by /OAuth/Token.',
+      examples: ['https://goapi.poweroffice.net/OAuth/Token'],
+    },
+    application_key: {
+      type: 'string',
+      writeOnly: true,
+      title: 'Application key',
+      description: "The integration's application key (OAuth client id).",
+      examples: ['${POWEROFFICE_APPLICATION_KEY}'],
+    },
+    client_key: {
+      type: 'string',
+      writeOnly: true,
+      title: 'Client key',
+      description: "The client's (tenant's) key for this integration (OAuth client secret).",
+      examples: ['${POWEROFFICE_CLIENT_KEY}'],
+    },
+    subscription_key: {
+      type: 'string',
+      writeOnly: true,
+      title: 'Subscription key',
+      description: 'API Management subscription key (Ocp-Apim-Subscription-Key).',
+      examples: ['${POWEROFFICE_SUBSCRIPTION_KEY}'],
+    },
+    rate_limit: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      default: 10,
+      title: 'Rate limit',
+      description:
+        'Requests per second for this subscription key, shared by every client using it (default 10).',
+      examples: [10],
+    },
+    page_size: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 20_000,
+      default: 1000,
+      title: 'Page size',
+      description: 'Records per listing request, 1–20000 (default 1000).',
+      examples: [1000],
+    },
+    timeout_ms: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 600_000,
+      default: 30_000,
+      title: 'Request timeout',
+      description: 'Whole-request timeout in milliseconds (default 30000).',
+      examples: [30000],
+    },
+    connect_timeout_ms: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 120_000,
+      default: 5000,
+      title: 'Connect timeout',
+      description: 'Connect timeout in milliseconds (default 5000).',
+      examples: [5000],
+    },
+    overlap_seconds: {
+      type: 'number',
+      minimum: 0,
+      maximum: 86_400,
+      default: 5,
+      title: 'Listing overlap',
+      description:
+        'How far before the cursor incremental listings start, in seconds (default 5): reads come from a replica that can lag about a second behind writes, so a change can show up after a later one. What the overlap lists again is skipped unless it changed.',
+      examples: [5],
+    },
+    customer_changes: {
+      type: 'string',
+      enum: ['scan', 'filter'],
+      default: 'scan',
+      title: 'Customer change detection',
+      description:
+        '`scan` (default): list every customer and keep those changed past the cursor, including address-only changes; `filter`: trust the server-side lastChanged filter alone (cheaper).',
+      examples: ['scan'],
+    },
+  },
+} as const;
+
+export type PowerOfficeGoOptions = OptionsOf<typeof options>;
+
+export function check(o: Partial<PowerOfficeGoOptions>): string[] {
+  const problems = [...httpUrlProblems('url', o.url), ...httpUrlProblems('token_url', o.token_url)];
+  if (o.url !== undefined && problems.length === 0 && !/\/v2$/i.test(baseUrlOf(o.url))) {
+    problems.push('"url" must be the API base ending in /v2');
+  }
+  return problems;
 }
 
 export interface ResolvedConfig {
@@ -56,54 +131,25 @@ export interface ResolvedConfig {
   customerChanges: 'scan' | 'filter';
 }
 
-/** Every option the connector understands (the factory exposes it; see options.ts). */
-export const OPTION_KEYS = [
-  'url',
-  'token_url',
-  'application_key',
-  'client_key',
-  'subscription_key',
-  'rate_limit',
-  'page_size',
-  'timeout_ms',
-  'connect_timeout_ms',
-  'overlap_seconds',
-  'customer_changes',
-] as const satisfies ReadonlyArray<keyof PowerOfficeGoConfig>;
-
-export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
-  const read = new OptionReader('poweroffice-go', raw, OPTION_KEYS);
-  const api = read.url('url', true);
-  const apiUrl = api ? `${api.origin}${api.pathname.replace(/\/+$/, '')}` : undefined;
-  if (apiUrl && !/\/v2$/i.test(apiUrl)) read.problem('"url" must be the API base ending in /v2');
-  const token = read.url('token_url', false);
-  const tokenUrl = token
-    ? `${token.origin}${token.pathname.replace(/\/+$/, '')}`
-    : apiUrl?.replace(/\/v2$/i, '/OAuth/Token');
-  const applicationKey = read.string('application_key', true);
-  const clientKey = read.string('client_key', true);
-  const subscriptionKey = read.string('subscription_key', true);
-  const rateLimit = read.number('rate_limit', 1, 1000, true) ?? 10;
-  const pageSize = read.number('page_size', 1, 20_000, true) ?? 1000;
-  const timeoutMs = read.number('timeout_ms', 100, 600_000, true) ?? 30_000;
-  const connectTimeoutMs = read.number('connect_timeout_ms', 100, 120_000, true) ?? 5_000;
-  const overlapSeconds = read.number('overlap_seconds', 0, 86_400, false) ?? 0;
-  const customerChanges = read.oneOf('customer_changes', ['scan', 'filter'] as const, 'scan');
-  read.finish();
-  if (!apiUrl || !tokenUrl || !applicationKey || !clientKey || !subscriptionKey) {
-    throw new Error('unreachable: checked above');
-  }
+/** What the connector works with, derived from checked options. */
+export function resolve(o: PowerOfficeGoOptions): ResolvedConfig {
+  const apiUrl = baseUrlOf(o.url);
   return {
     apiUrl,
-    tokenUrl,
-    applicationKey,
-    clientKey,
-    subscriptionKey,
-    rateLimit,
-    pageSize,
-    timeoutMs,
-    connectTimeoutMs,
-    overlapMs: overlapSeconds * 1000,
-    customerChanges,
+    tokenUrl: o.token_url ? baseUrlOf(o.token_url) : apiUrl.replace(/\/v2$/i, '/OAuth/Token'),
+    applicationKey: o.application_key,
+    clientKey: o.client_key,
+    subscriptionKey: o.subscription_key,
+    rateLimit: o.rate_limit,
+    pageSize: o.page_size,
+    timeoutMs: o.timeout_ms,
+    connectTimeoutMs: o.connect_timeout_ms,
+    overlapMs: o.overlap_seconds * 1000,
+    customerChanges: o.customer_changes,
   };
+}
+
+/** Read and resolve a raw options block (as the registry does; for direct use and tests). */
+export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
+  return resolve(optionsReader({ kind: 'poweroffice-go', options, check })(raw));
 }

@@ -21,6 +21,7 @@ import type {
 } from '../types.ts';
 import { PowerOfficeApi } from './api.ts';
 import type { ResolvedConfig } from './config.ts';
+import { decodeCursor } from './cursor.ts';
 import { entities } from './entities.ts';
 import { SYSTEM, usageError } from './errors.ts';
 import { listPages } from './listing.ts';
@@ -77,22 +78,26 @@ export class PowerOfficeGoConnector implements Connector {
       if (!UUID.test(parentId)) return;
       yield* listPages(
         this.api,
-        { ...common, path: this.linesPath(parentId), timestamped: false },
+        { ...common, path: this.linesPath(parentId), timestamped: false, overlapMs: 0 },
         this.runtime.logger,
       );
       return;
     }
-    const since = options.since;
+    const since = options.since === undefined ? undefined : decodeCursor(options.since);
+    if (options.since !== undefined && since === undefined) {
+      throw usageError(`cannot resume listing ${COLLECTION[e]}: unrecognised cursor`);
+    }
     const querySince =
       since !== undefined && this.config.overlapMs > 0
-        ? (minusMs(since, this.config.overlapMs) ?? since)
-        : since;
+        ? (minusMs(since.newest, this.config.overlapMs) ?? since.newest)
+        : since?.newest;
     yield* listPages(
       this.api,
       {
         ...common,
         path: COLLECTION[e],
         timestamped: true,
+        overlapMs: this.config.overlapMs,
         ...(since !== undefined ? { since } : {}),
         ...(querySince !== undefined ? { querySince } : {}),
         scanAddresses: e === 'customer' && this.config.customerChanges === 'scan' && since !== undefined,

@@ -1,20 +1,21 @@
 /**
- * The PowerOffice Go (v2 API) connector kind: config keys, secrets, entities and the
- * factory. See docs/poweroffice-go.md for authentication, the shared rate limit, listing
+ * The PowerOffice Go (v2 API) connector kind: its spec (options, entities, factory,
+ * sandbox). See docs/poweroffice-go.md for authentication, the shared rate limit, listing
  * with cursors, JSON Patch writes and error mapping.
  */
-import type { ConnectorFactory } from '../types.ts';
-import { OPTION_KEYS, resolveConfig } from './config.ts';
+import { defineConnector } from '../spec.ts';
+import { check, options, resolve } from './config.ts';
 import { PowerOfficeGoConnector } from './connector.ts';
 import { entities } from './entities.ts';
 
-export const powerofficeGo: ConnectorFactory = {
+export const powerofficeGo = defineConnector({
   kind: 'poweroffice-go',
+  title: 'PowerOffice Go client',
   description: 'PowerOffice Go accounting through its v2 API (customers, products, sales orders and lines)',
-  options: OPTION_KEYS,
-  secretKeys: ['application_key', 'client_key', 'subscription_key'],
+  options,
+  check,
   entities,
-  create(config, runtime) {
-    return new PowerOfficeGoConnector(resolveConfig(config), runtime);
-  },
-};
+  create: (o, runtime) => new PowerOfficeGoConnector(resolve(o), runtime),
+  devSandbox: () => import('../../../sandbox/poweroffice-go/dev-sandbox.ts').then((m) => m.devSandbox),
+  conformance: () => import('../../../sandbox/poweroffice-go/conformance-harness.ts'),
+});

@@ -4,9 +4,11 @@
  * - `PageNumber` (1-based) and `PageSize`; the end is a 204, an empty array, a page
  *   shorter than PageSize, or an `X-Pagination` header whose `nextPageLink` is null (the
  *   header is undocumented, so it is only ever a reason to stop early, never required).
- * - Incremental: `lastChangedDateTimeOffsetGreaterThan=<cursor>` (strictly greater), the
- *   cursor passed exactly as the API returned it (7 fractional digits), optionally moved
- *   back by the configured overlap.
+ * - Incremental: `lastChangedDateTimeOffsetGreaterThan=<newest − overlap>` (strictly
+ *   greater, 7 fractional digits). Reads come from a replica that can lag, so a change may
+ *   become visible after a later one; the overlap (default 5 s) lists it anyway, and the
+ *   cursor's window (cursor.ts) skips what was already delivered: a record is returned
+ *   again only when its change timestamp differs from the one it was delivered with.
  * - Ordered by `LastChangedDateTimeOffset` so that every page's cursor (the newest
  *   timestamp seen so far) is safe to persist: later pages only hold later changes. The
  *   order is checked, not trusted: if the service returns records out of order, the cursor
@@ -24,6 +26,7 @@ import type { Logger } from 'pino';
 import { ConnectorError } from '../errors.ts';
 import type { EntityRecord, Page } from '../types.ts';
 import type { PowerOfficeApi } from './api.ts';
+import { type Cursor, CursorWindow } from './cursor.ts';
 import { SYSTEM } from './errors.ts';
 import { compareTimestamps, laterOf } from './timestamps.ts';
 
@@ -33,10 +36,12 @@ export interface ListingPlan {
   pageSize: number;
   /** Whether records carry LastChangedDateTimeOffset (false for lines). */
   timestamped: boolean;
-  /** The caller's cursor. */
-  since?: string;
+  /** The caller's cursor, decoded. */
+  since?: Cursor;
   /** The value sent as lastChangedDateTimeOffsetGreaterThan (cursor minus overlap). */
   querySince?: string;
+  /** The overlap, in ms (what the cursor's window covers). */
+  overlapMs: number;
   /** Customers: list everything and filter by own + address timestamps. */
   scanAddresses?: boolean;
   fields?: readonly string[];
@@ -86,12 +91,14 @@ export async function* listPages(
     search.Fields = [...wanted].join(',');
   }
 
-  let maxSeen = plan.since;
-  let cursor = plan.since;
+  const window = new CursorWindow(plan.since, BigInt(Math.round(plan.overlapMs)) * 10_000n);
+  const initial = plan.since ? window.cursor() : undefined;
+  let cursor = initial;
   let ordered = true;
   let previous: string | undefined;
   let emitted = false;
   const seen = new Set<string>();
+  const querySince = plan.querySince;
   for (let pageNumber = 1; ; pageNumber++) {
     const response = await api.call('GET', plan.path, {
       searchParams: { ...search, PageNumber: pageNumber },
@@ -106,26 +113,36 @@ export async function* listPages(
       });
     }
     const records = (response.body ?? []) as EntityRecord[];
+    const out: EntityRecord[] = [];
     for (const record of records) {
       const own = str(record.LastChangedDateTimeOffset);
       if (own !== undefined && previous !== undefined && compareTimestamps(own, previous) < 0)
         ordered = false;
       previous = own ?? previous;
-      maxSeen = laterOf(maxSeen, changeStamp(record, scan));
       const id = String(record.Id);
-      if (seen.has(id)) logger.debug({ system: SYSTEM, path: plan.path }, 'record seen twice in one listing');
-      seen.add(id);
+      const stamp = changeStamp(record, scan);
+      const key = `${id}@${stamp ?? ''}`;
+      if (seen.has(key)) {
+        logger.debug({ system: SYSTEM, path: plan.path }, 'record seen twice in one listing');
+        continue;
+      }
+      seen.add(key);
+      if (!plan.timestamped) {
+        out.push(record);
+        continue;
+      }
+      // A scan lists everything: only what changed after the overlap's start counts.
+      const recent =
+        !scan ||
+        querySince === undefined ||
+        (stamp !== undefined && compareTimestamps(stamp, querySince) > 0);
+      if (!recent) continue;
+      if (!window.delivered(id, stamp)) out.push(record);
+      window.add(id, stamp);
     }
     const last = records.length < plan.pageSize || paginationSaysLast(response.headers);
-    if (plan.timestamped) cursor = last || (ordered && !scan) ? maxSeen : cursor;
+    if (plan.timestamped && (last || (ordered && !scan))) cursor = window.cursor() ?? cursor;
     if (records.length === 0 && emitted && !plan.timestamped) break;
-    const out =
-      scan && plan.since !== undefined
-        ? records.filter((r) => {
-            const stamp = changeStamp(r, true);
-            return stamp !== undefined && compareTimestamps(stamp, plan.since!) > 0;
-          })
-        : records;
     yield { records: out, ...(plan.timestamped && cursor !== undefined ? { cursor } : {}) };
     emitted = true;
     if (last) break;

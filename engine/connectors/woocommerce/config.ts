@@ -1,10 +1,12 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VARIABLE} references are mapsync.yaml syntax, not templates
 /**
- * The WooCommerce connector's config, as it appears in mapsync.yaml after `${ENV}`
- * interpolation, checked once at construction. Secrets (`consumer_key`,
- * `consumer_secret`, `webhook_secret`) come from the environment and are never echoed in
- * error messages.
+ * The WooCommerce connector's options: one fragment (types, ranges, defaults, secrets, help
+ * text) from which the generated mapsync.schema.json, the options' type and their reader
+ * all derive. Secrets (`consumer_key`, `consumer_secret`, `webhook_secret`) come from the
+ * environment and are never echoed in error messages.
  */
-import { OptionReader } from '../options.ts';
+import { baseUrlOf, httpUrlProblems, optionsReader } from '../options.ts';
+import type { OptionsOf } from '../spec.ts';
 
 /**
  * How requests authenticate:
@@ -16,31 +18,112 @@ import { OptionReader } from '../options.ts';
  */
 export type AuthMode = 'auto' | 'basic' | 'query' | 'oauth1';
 
-export interface WooCommerceConfig {
-  /** Shop base URL (`https://shop.example`); the API lives under `/wp-json/wc/v3`. */
-  url: string;
-  consumer_key: string;
-  consumer_secret: string;
-  /** Secret of the shop's webhooks; needed only to receive webhooks. */
-  webhook_secret?: string;
-  auth?: AuthMode;
-  /** Whole-request timeout in ms (default 30000). */
-  timeout_ms?: number;
-  /** Records per listing request, 1–100 (default 100). */
-  page_size?: number;
-  /** How far back before the cursor incremental listings start, in seconds (default 300). */
-  overlap_seconds?: number;
-  /** Shops with "plain" permalinks: address the API as `/?rest_route=/wc/v3/...`. */
-  plain_permalinks?: boolean;
-  /** Optional client-side limit in requests per second (WooCommerce itself has none). */
-  max_rps?: number;
-  /** Extra trusted CA certificate (PEM), for shops with a private or self-signed certificate. */
-  tls_ca?: string;
-  /**
-   * Send PUT/DELETE as POST with `X-HTTP-Method-Override`, for hosts whose firewall
-   * (ModSecurity) answers 501 to PUT and DELETE. Such POSTs are not retried on 5xx.
-   */
-  method_override?: boolean;
+export const options = {
+  type: 'object',
+  required: ['url', 'consumer_key', 'consumer_secret'],
+  properties: {
+    url: {
+      type: 'string',
+      title: 'Shop URL',
+      description: 'Base URL of the shop; the API lives under /wp-json/wc/v3.',
+      examples: ['${WOOCOMMERCE_URL}'],
+    },
+    consumer_key: {
+      type: 'string',
+      writeOnly: true,
+      title: 'Consumer key',
+      description: 'REST API consumer key (`ck_…`).',
+      examples: ['${WOOCOMMERCE_CONSUMER_KEY}'],
+    },
+    consumer_secret: {
+      type: 'string',
+      writeOnly: true,
+      title: 'Consumer secret',
+      description: 'REST API consumer secret (`cs_…`).',
+      examples: ['${WOOCOMMERCE_CONSUMER_SECRET}'],
+    },
+    webhook_secret: {
+      type: 'string',
+      writeOnly: true,
+      title: 'Webhook secret',
+      description: 'Secret the shop signs webhooks with; needed only to receive webhooks.',
+      examples: ['${WOOCOMMERCE_WEBHOOK_SECRET}'],
+    },
+    auth: {
+      type: 'string',
+      enum: ['auto', 'basic', 'query', 'oauth1'],
+      default: 'auto',
+      title: 'Authentication',
+      description: '`auto` (default: basic over https, oauth1 over http), `basic`, `query` or `oauth1`.',
+      examples: ['auto'],
+    },
+    timeout_ms: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 600_000,
+      default: 30_000,
+      title: 'Request timeout',
+      description: 'Whole-request timeout in milliseconds (default 30000).',
+      examples: [30000],
+    },
+    page_size: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 100,
+      title: 'Page size',
+      description: 'Records per listing request, 1–100 (default 100).',
+      examples: [100],
+    },
+    overlap_seconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 86_400,
+      default: 300,
+      title: 'Listing overlap',
+      description: 'How far before the cursor incremental listings start, in seconds (default 300).',
+      examples: [300],
+    },
+    plain_permalinks: {
+      type: 'boolean',
+      default: false,
+      title: 'Plain permalinks',
+      description: 'The shop uses plain permalinks: address the API as /?rest_route=/wc/v3/….',
+      examples: [false],
+    },
+    method_override: {
+      type: 'boolean',
+      default: false,
+      title: 'Method override',
+      description:
+        'Send PUT and DELETE as POST with X-HTTP-Method-Override, for hosts whose firewall (ModSecurity) answers 501 to PUT and DELETE. Such POSTs are not retried on 5xx.',
+      examples: [false],
+    },
+    max_rps: {
+      type: 'number',
+      minimum: 0.1,
+      maximum: 1000,
+      title: 'Client-side rate limit',
+      description: 'Optional limit in requests per second (WooCommerce itself has none).',
+      examples: [5],
+    },
+    tls_ca: {
+      type: 'string',
+      title: 'Extra CA certificate',
+      description: 'PEM of a trusted CA, for shops with a private or self-signed certificate.',
+      examples: ['${WOOCOMMERCE_TLS_CA}'],
+    },
+  },
+} as const;
+
+export type WooCommerceOptions = OptionsOf<typeof options>;
+
+export function check(o: Partial<WooCommerceOptions>): string[] {
+  const problems = httpUrlProblems('url', o.url);
+  if (o.url !== undefined && problems.length === 0 && /\/wp-json(\/|$)/.test(new URL(o.url).pathname)) {
+    problems.push('"url" must be the shop base URL, without /wp-json/… (the connector adds it)');
+  }
+  return problems;
 }
 
 export interface ResolvedConfig {
@@ -60,59 +143,27 @@ export interface ResolvedConfig {
   methodOverride: boolean;
 }
 
-const AUTH_MODES: readonly AuthMode[] = ['auto', 'basic', 'query', 'oauth1'];
-
-/** Every option the connector understands (the factory exposes it; see options.ts). */
-export const OPTION_KEYS = [
-  'url',
-  'consumer_key',
-  'consumer_secret',
-  'webhook_secret',
-  'auth',
-  'timeout_ms',
-  'page_size',
-  'overlap_seconds',
-  'plain_permalinks',
-  'max_rps',
-  'tls_ca',
-  'method_override',
-] as const satisfies ReadonlyArray<keyof WooCommerceConfig>;
-
-export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
-  const read = new OptionReader('woocommerce', raw, OPTION_KEYS);
-  const parsed = read.url('url', true);
-  if (parsed && /\/wp-json(\/|$)/.test(parsed.pathname)) {
-    read.problem('"url" must be the shop base URL, without /wp-json/… (the connector adds it)');
-  }
-  const consumerKey = read.string('consumer_key', true);
-  const consumerSecret = read.string('consumer_secret', true);
-  const webhookSecret = read.string('webhook_secret', false);
-  const authValue = read.oneOf('auth', AUTH_MODES, 'auto');
-  const timeoutMs = read.number('timeout_ms', 100, 600_000, true) ?? 30_000;
-  const pageSize = read.number('page_size', 1, 100, true) ?? 100;
-  const overlapSeconds = read.number('overlap_seconds', 0, 86_400, true) ?? 300;
-  const maxRps = read.number('max_rps', 0.1, 1000, false);
-  const tlsCa = read.string('tls_ca', false);
-  const plain = read.flag('plain_permalinks');
-  const override = read.flag('method_override');
-  read.finish();
-  if (!parsed || !consumerKey || !consumerSecret) throw new Error('unreachable: checked above');
-
-  const https = parsed.protocol === 'https:';
-  const auth: Exclude<AuthMode, 'auto'> = authValue === 'auto' ? (https ? 'basic' : 'oauth1') : authValue;
+/** What the connector works with, derived from checked options. */
+export function resolve(o: WooCommerceOptions): ResolvedConfig {
+  const https = new URL(o.url).protocol === 'https:';
   return {
-    baseUrl: `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`,
+    baseUrl: baseUrlOf(o.url),
     https,
-    consumerKey,
-    consumerSecret,
-    ...(webhookSecret !== undefined ? { webhookSecret } : {}),
-    auth,
-    timeoutMs,
-    pageSize,
-    overlapMs: overlapSeconds * 1000,
-    plainPermalinks: plain,
-    methodOverride: override,
-    ...(maxRps !== undefined ? { maxRps } : {}),
-    ...(tlsCa !== undefined ? { tlsCa } : {}),
+    consumerKey: o.consumer_key,
+    consumerSecret: o.consumer_secret,
+    ...(o.webhook_secret !== undefined ? { webhookSecret: o.webhook_secret } : {}),
+    auth: o.auth === 'auto' ? (https ? 'basic' : 'oauth1') : o.auth,
+    timeoutMs: o.timeout_ms,
+    pageSize: o.page_size,
+    overlapMs: o.overlap_seconds * 1000,
+    plainPermalinks: o.plain_permalinks,
+    methodOverride: o.method_override,
+    ...(o.max_rps !== undefined ? { maxRps: o.max_rps } : {}),
+    ...(o.tls_ca !== undefined ? { tlsCa: o.tls_ca } : {}),
   };
+}
+
+/** Read and resolve a raw options block (as the registry does; for direct use and tests). */
+export function resolveConfig(raw: Record<string, unknown>): ResolvedConfig {
+  return resolve(optionsReader({ kind: 'woocommerce', options, check })(raw));
 }

@@ -1,19 +1,20 @@
 /**
- * The WooCommerce (wc/v3) connector kind: config keys, secrets, entities and the factory.
+ * The WooCommerce (wc/v3) connector kind: its spec (options, entities, factory, sandbox).
  * See docs/woocommerce.md for how it authenticates, lists, writes and verifies webhooks.
  */
-import type { ConnectorFactory } from '../types.ts';
-import { OPTION_KEYS, resolveConfig } from './config.ts';
+import { defineConnector } from '../spec.ts';
+import { check, options, resolve } from './config.ts';
 import { WooCommerceConnector } from './connector.ts';
 import { entities } from './entities.ts';
 
-export const woocommerce: ConnectorFactory = {
+export const woocommerce = defineConnector({
   kind: 'woocommerce',
+  title: 'WooCommerce shop',
   description: 'WooCommerce shop through its REST API wc/v3 (customers, orders, products; webhooks)',
-  options: OPTION_KEYS,
-  secretKeys: ['consumer_key', 'consumer_secret', 'webhook_secret'],
+  options,
+  check,
   entities,
-  create(config, runtime) {
-    return new WooCommerceConnector(resolveConfig(config), runtime);
-  },
-};
+  create: (o, runtime) => new WooCommerceConnector(resolve(o), runtime),
+  devSandbox: () => import('../../../sandbox/woocommerce/dev-sandbox.ts').then((m) => m.devSandbox),
+  conformance: () => import('../../../sandbox/woocommerce/conformance-harness.ts'),
+});

@@ -4,14 +4,15 @@
  * entities, lists and line breaks; we keep it to plain prose: no word wrapping, no link
  * targets, no images, headings not upper-cased.
  */
-import { compile } from 'html-to-text';
+import { createRequire } from 'node:module';
+import type { HtmlToTextOptions } from 'html-to-text';
 
 const headings = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
   selector,
   options: { uppercase: false },
 }));
 
-const convert = compile({
+const OPTIONS: HtmlToTextOptions = {
   wordwrap: false,
   selectors: [
     { selector: 'a', options: { ignoreHref: true } },
@@ -20,7 +21,20 @@ const convert = compile({
     ...headings,
     { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
   ],
-});
+};
+
+/**
+ * The converter, built on first use: html-to-text and its HTML parser are some twenty modules
+ * that `mapsync validate` and mappings without `$htmlToText` never need. Loaded through its
+ * CommonJS build because JSONata functions are synchronous.
+ */
+let converter: ((html: string) => string) | undefined;
+function convert(html: string): string {
+  converter ??= (createRequire(import.meta.url)('html-to-text') as typeof import('html-to-text')).compile(
+    OPTIONS,
+  );
+  return converter(html);
+}
 
 /** `$htmlToText(html)`: the text of an HTML fragment, trimmed; empty input gives nothing. */
 export function htmlToText(html: unknown): string | undefined {

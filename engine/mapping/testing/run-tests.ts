@@ -1,19 +1,12 @@
 /**
- * Runs mapping test cases through the same runtime API the sync engine uses (evaluate.ts),
- * with `$link` answered from the case's stubs. Each case runs twice: a mapping whose output
+ * Runs mapping test cases through the same runtime API the sync engine uses (evaluate.ts,
+ * over the evaluator the caller passes: `mapsync test` gives it the worker pool the engine
+ * uses, with its hard time limit), with `$link` answered from the case's stubs. Each case runs twice: a mapping whose output
  * differs between two runs on the same input is not deterministic and fails, because the
  * engine relies on re-running a record being harmless.
  */
 import type { Position } from '../../yaml/parse-source.ts';
-import {
-  buildRecord,
-  childContext,
-  createPayload,
-  expandChildren,
-  passesWhen,
-  valuesForSource,
-  valuesForTarget,
-} from '../evaluate.ts';
+import { buildRecord, childContext, type MappingEvaluator } from '../evaluate.ts';
 import type { CompiledMapping, EvaluationContext } from '../model.ts';
 import { toPlain } from '../plain.ts';
 import { explainContains, explainEquals } from './compare.ts';
@@ -30,7 +23,12 @@ export interface CaseResult {
 }
 
 /** What a case's input becomes: the payload, or `{ skipped: true }` when `when` excludes it. */
-export async function caseOutput(mapping: CompiledMapping, testCase: MappingTestCase): Promise<unknown> {
+export async function caseOutput(
+  evaluator: MappingEvaluator,
+  mapping: CompiledMapping,
+  testCase: MappingTestCase,
+): Promise<unknown> {
+  const { createPayload, expandChildren, passesWhen, valuesForSource, valuesForTarget } = evaluator;
   const ctx: EvaluationContext = {
     link: async (name, key) => {
       const id = typeof key === 'object' && key !== null ? (key as { id?: unknown }).id : key;
@@ -53,6 +51,7 @@ export async function caseOutput(mapping: CompiledMapping, testCase: MappingTest
 }
 
 export async function runCase(
+  evaluator: MappingEvaluator,
   mapping: CompiledMapping,
   file: MappingTestFile,
   testCase: MappingTestCase,
@@ -61,8 +60,8 @@ export async function runCase(
   let first: unknown;
   let second: unknown;
   try {
-    first = toPlain(await caseOutput(mapping, testCase));
-    second = toPlain(await caseOutput(mapping, testCase));
+    first = toPlain(await caseOutput(evaluator, mapping, testCase));
+    second = toPlain(await caseOutput(evaluator, mapping, testCase));
   } catch (error) {
     return {
       ...result,
@@ -93,6 +92,7 @@ export async function runCase(
 }
 
 export async function runTestFiles(
+  evaluator: MappingEvaluator,
   files: readonly MappingTestFile[],
   mappings: ReadonlyMap<string, CompiledMapping>,
 ): Promise<CaseResult[]> {
@@ -100,7 +100,7 @@ export async function runTestFiles(
   for (const file of files) {
     const mapping = mappings.get(file.mapping);
     if (!mapping) continue;
-    for (const testCase of file.cases) results.push(await runCase(mapping, file, testCase));
+    for (const testCase of file.cases) results.push(await runCase(evaluator, mapping, file, testCase));
   }
   return results;
 }

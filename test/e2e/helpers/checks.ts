@@ -4,10 +4,10 @@
  * holds what its mapping says.
  */
 import type { Connector, EntityRecord } from '../../../engine/connectors/types.ts';
+import { inProcessEvaluator } from '../../../engine/mapping/evaluate.ts';
 import type { CompiledMapping, EvaluationContext } from '../../../engine/mapping/model.ts';
 import type { StateBackend } from '../../../engine/store/sync-state.ts';
 import { type LinkRecord, MappingState } from '../../../engine/store/sync-state.ts';
-import { mappingEval } from '../../../engine/sync/mapping-eval.ts';
 import type { Pair } from './pair.ts';
 
 type Rec = Record<string, unknown>;
@@ -74,22 +74,22 @@ export async function mismatches(
       continue;
     }
     const fromTarget = link.origin === 'created-in-source';
-    const want = await mappingEval.valuesForTarget(mapping, source, linkContext(store));
-    const have = mappingEval.readTargetValues(mapping, target);
+    const want = await inProcessEvaluator.valuesForTarget(mapping, source, linkContext(store));
+    const have = inProcessEvaluator.readTargetValues(mapping, target);
     for (const p of mapping.properties) {
       if (p.direction === 'to-source' || (fromTarget && p.direction !== 'both')) continue;
-      if (!mappingEval.sameValue(want.get(p.target), have.get(p.target), p.type)) {
+      if (!inProcessEvaluator.sameValue(want.get(p.target), have.get(p.target), p.type)) {
         out.push(
           `${mapping.name} ${link.sourceId}↔${link.targetId} ${p.target}: want ${JSON.stringify(want.get(p.target))}, have ${JSON.stringify(have.get(p.target))}`,
         );
       }
     }
     if (mapping.direction === 'two-way' && fromTarget) {
-      const back = await mappingEval.valuesForSource(mapping, target, linkContext(store));
-      const held = mappingEval.readSourceValues(mapping, source);
+      const back = await inProcessEvaluator.valuesForSource(mapping, target, linkContext(store));
+      const held = inProcessEvaluator.readSourceValues(mapping, source);
       for (const p of mapping.properties) {
         if (p.direction === 'to-target' || !p.source) continue;
-        if (!mappingEval.sameValue(back.get(p.source), held.get(p.source), p.sourceType)) {
+        if (!inProcessEvaluator.sameValue(back.get(p.source), held.get(p.source), p.sourceType)) {
           out.push(
             `${mapping.name} ${link.sourceId}↔${link.targetId} ${p.source} (source): want ${JSON.stringify(back.get(p.source))}, have ${JSON.stringify(held.get(p.source))}`,
           );
@@ -113,7 +113,7 @@ export async function childMismatches(
     const source = sources.get(link.sourceId);
     if (!source) continue;
     const lines = linesOf(link.targetId);
-    const children = await mappingEval.expandChildren(mapping, source, linkContext(store));
+    const children = await inProcessEvaluator.expandChildren(mapping, source, linkContext(store));
     if (lines.length !== children.length)
       out.push(`${mapping.name} ${link.sourceId}: ${children.length} children, ${lines.length} lines`);
     for (const child of children) {
@@ -124,18 +124,18 @@ export async function childMismatches(
         out.push(`${mapping.name} ${link.sourceId}[${child.key}]: no line`);
         continue;
       }
-      const want = await mappingEval.valuesForTarget(
+      const want = await inProcessEvaluator.valuesForTarget(
         mapping,
         child.child,
         linkContext(store, { parent: source, position: child.position }),
       );
-      const have = mappingEval.readTargetValues(mapping, line);
+      const have = inProcessEvaluator.readTargetValues(mapping, line);
       for (const p of mapping.properties) {
         // A value the mapping leaves empty is not sent; PowerOffice derives ProductCode from
         // ProductId and the other way round.
         const w = want.get(p.target);
         if (w === undefined || w === null || w === '') continue;
-        if (!mappingEval.sameValue(want.get(p.target), have.get(p.target), p.type)) {
+        if (!inProcessEvaluator.sameValue(want.get(p.target), have.get(p.target), p.type)) {
           out.push(
             `${mapping.name} ${link.sourceId}[${child.key}] ${p.target}: want ${JSON.stringify(want.get(p.target))}, have ${JSON.stringify(have.get(p.target))}`,
           );

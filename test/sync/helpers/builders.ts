@@ -16,7 +16,14 @@ export function expr(fn: Fn, text = 'fn'): CompiledExpression {
   return {
     text,
     position: { file: 'test', line: 1, col: 1 },
+    mapping: 'test',
+    label: text,
+    // A plain function cannot be sent to an evaluation worker: these run in-process only.
+    spec: { text, limits: { timeoutMs: 1000, maxDepth: 500 }, variables: {} },
+    reads: [],
+    links: [],
     evaluate: async (input, ctx) => fn(input, ctx),
+    failure: (error) => (error instanceof Error ? error : new Error(String(error))),
   };
 }
 

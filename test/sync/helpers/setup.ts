@@ -1,9 +1,18 @@
 /**
- * An engine wired to two in-memory systems (`shop` and `erp`) and an in-memory store, for
+ * An engine wired to two in-memory systems (`shop` and `erp`: the registered memory
+ * connector, each on its own MemorySystem sharing one clock) and an in-memory store, for
  * unit tests of the engine's behaviour.
  */
 
 import type { Logger } from 'pino';
+import { connectors } from '../../../engine/connectors/index.ts';
+import {
+  MEMORY_SYSTEM,
+  type MemoryConnector,
+  MemorySystem,
+  type MemorySystemOptions,
+} from '../../../engine/connectors/memory/index.ts';
+import { inProcessEvaluator } from '../../../engine/mapping/evaluate.ts';
 import type { CompiledMapping } from '../../../engine/mapping/model.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
 import { createRuntime } from '../../../engine/runtime.ts';
@@ -12,31 +21,40 @@ import type { StateBackend } from '../../../engine/store/sync-state.ts';
 import { SyncEngine } from '../../../engine/sync/engine.ts';
 import type { EngineEvents, RecordEvent } from '../../../engine/sync/events.ts';
 import { RecordFailure } from '../../../engine/sync/failures.ts';
-import { mappingEval } from '../../../engine/sync/mapping-eval.ts';
 import { expr, mapping, prop } from './builders.ts';
-import { MemoryConnector } from './memory-connector.ts';
+
+/**
+ * The registered memory connector (built through the registry, as the service builds any
+ * connector) on a system of `entities`; tests drive the system through `connector.system`.
+ */
+function memoryConnector(options: MemorySystemOptions): MemoryConnector {
+  const system = new MemorySystem(options);
+  return connectors.get('memory')!.create({ [MEMORY_SYSTEM]: system }, createRuntime()) as MemoryConnector;
+}
 
 export function systems() {
   const clock = { now: 0 };
-  const shop = new MemoryConnector(
-    'shop',
-    {
+  const shop = memoryConnector({
+    kind: 'shop',
+    entities: {
       customer: { changeDetection: 'full-scan', guardFields: ['email'], removeModes: ['delete'] },
       order: { guardFields: ['id'] },
       product: { guardFields: ['sku'] },
     },
-    { batch: true, clock },
-  );
-  const erp = new MemoryConnector(
-    'erp',
-    {
+    batch: true,
+    clock,
+  });
+  const erp = memoryConnector({
+    kind: 'erp',
+    entities: {
       customer: { idField: 'Id', guardFields: ['ExternalImportReference'] },
       product: { idField: 'Id', guardFields: ['Code'] },
       salesorder: { idField: 'Id', guardFields: ['ExternalImportReference'], removeModes: ['delete'] },
       salesorderline: { idField: 'Id', parent: 'salesorder', guardFields: ['ExternalImportReference'] },
     },
-    { children: { salesorder: ['salesorderline'] }, clock },
-  );
+    children: { salesorder: ['salesorderline'] },
+    clock,
+  });
   return { shop, erp };
 }
 
@@ -83,7 +101,7 @@ export function makeEngine(
       logger: options.logger ?? createLogger({ level: 'silent' }),
       now: () => new Date(Date.UTC(2025, 5, 1) + ++tick * 1000 + (options.skew?.ms ?? 0)),
     }),
-    evaluator: mappingEval,
+    evaluator: inProcessEvaluator,
     validator: testValidator,
     events: {
       ...options.events,

@@ -1,0 +1,59 @@
+/**
+ * The memory connector kind: a system that lives in this process, for tests and benches
+ * (and the example docs/connectors.md follows). It is a connector like the others — one
+ * spec, one registry line, the shared conformance suite — so the engine's tests run the
+ * seam the vendor connectors use. Registered, `connector: memory` in a mapsync.yaml gets a
+ * fresh, empty system of `contact` records that is gone when the process ends.
+ *
+ * A test hands the connector an existing {@link MemorySystem} (to seed it, edit it, inject
+ * failures, read what was sent; see system.ts) under the {@link MEMORY_SYSTEM} Symbol key of
+ * the config: no YAML can write it, and the options reader passes it through untouched.
+ */
+import { defineConnector } from '../spec.ts';
+import type { EntityRecord } from '../types.ts';
+import { MemoryConnector } from './connector.ts';
+import { type MemoryEntity, MemorySystem } from './system.ts';
+
+export { MemoryConnector } from './connector.ts';
+export { type MemoryEntity, MemorySystem, type MemorySystemOptions } from './system.ts';
+
+/** Config key (a Symbol) of the in-process system a memory connector works on. */
+export const MEMORY_SYSTEM = Symbol('mapsync.memory.system');
+
+/** The entities of a registered memory system: contacts, found by e-mail. */
+export const contactEntities: Readonly<Record<string, MemoryEntity>> = {
+  contact: {
+    schema: new URL('./contact.schema.json', import.meta.url).href,
+    guardFields: ['email'],
+    invalid: (r: EntityRecord) =>
+      typeof r.email === 'string' && r.email.includes('@') ? undefined : '/email must be an e-mail address',
+  },
+};
+
+export const memory = defineConnector({
+  kind: 'memory',
+  title: 'In-memory system',
+  description:
+    'A system held in this process, for tests and trying mappings (contacts; gone when the process ends)',
+  options: {
+    type: 'object',
+    properties: {
+      page_size: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 1000,
+        title: 'Page size',
+        description: "Records per listed page, 1–1000 (default: the system's, 50).",
+        examples: [50],
+      },
+    },
+  },
+  entities: new MemorySystem({ entities: contactEntities }).entities,
+  create(options) {
+    const given = (options as { [MEMORY_SYSTEM]?: MemorySystem })[MEMORY_SYSTEM];
+    const system = given ?? new MemorySystem({ entities: contactEntities });
+    if (options.page_size !== undefined) system.pageSize = options.page_size;
+    return new MemoryConnector(system);
+  },
+  conformance: () => import('./conformance-harness.ts'),
+});

@@ -1,0 +1,151 @@
+/**
+ * A connector kind is declared by ONE spec: its options (a JSON Schema fragment), its
+ * entities with their schemas, how to build a connector from read options, and optional
+ * dev tooling (a local sandbox) loaded only when used. Everything else is derived from it:
+ * the options' TypeScript type (`OptionsOf`), the reader that checks a system's block of
+ * mapsync.yaml (options.ts), the secrets, the kind's part of the generated
+ * `schemas/mapsync.schema.json` (config-schema.ts), and what `mapsync sandbox`,
+ * `serve --sandbox` and the conformance suite start. docs/connectors.md is the guide.
+ */
+import type { Runtime } from '../runtime.ts';
+import type { Connector, EntityDescriptor } from './types.ts';
+
+/**
+ * The options fragment: an object schema whose properties are the keys a system block of
+ * this kind may hold (besides `connector`). Written `as const`, so that the options' type
+ * can be derived from it.
+ */
+export interface OptionsSchema {
+  readonly type: 'object';
+  readonly properties: Readonly<Record<string, OptionSchema>>;
+  readonly required?: readonly string[];
+}
+
+/**
+ * One option: a scalar with its range and its help text (`title` and `description` are
+ * editor help and docs). `writeOnly: true` marks a secret: it must come from the
+ * environment (`${VARIABLE}`) and is scrubbed from logs.
+ */
+export interface OptionSchema {
+  readonly type: 'string' | 'integer' | 'number' | 'boolean';
+  readonly title: string;
+  readonly description: string;
+  readonly writeOnly?: boolean;
+  readonly default?: string | number | boolean;
+  readonly enum?: readonly string[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly examples?: readonly unknown[];
+}
+
+/**
+ * The options a connector receives, derived from the fragment: checked, converted
+ * (`"30"` → 30) and defaulted, so a key that is required or has a default is always
+ * present. (A mapped type over this flat subset of JSON Schema; general JSON Schema → type
+ * libraries hit TypeScript's instantiation limits on fragments of a dozen options.)
+ */
+export type OptionsOf<S extends OptionsSchema> = Flat<
+  { -readonly [K in Present<S>]: ValueOf<S['properties'][K]> } & {
+    -readonly [K in Exclude<keyof S['properties'], Present<S>>]?: ValueOf<S['properties'][K]>;
+  }
+>;
+
+type ValueOf<O extends OptionSchema> = O extends { readonly enum: readonly (infer E)[] }
+  ? E
+  : O['type'] extends 'string'
+    ? string
+    : O['type'] extends 'boolean'
+      ? boolean
+      : number;
+
+/** Keys that are required or have a default. */
+type Present<S extends OptionsSchema> = {
+  [K in keyof S['properties']]: S['properties'][K] extends { readonly default: unknown }
+    ? K
+    : K extends NonNullable<S['required']>[number]
+      ? K
+      : never;
+}[keyof S['properties']];
+
+type Flat<T> = { [K in keyof T]: T[K] };
+
+export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
+  /** Registry name, kebab-case (`poweroffice-go`); what `connector:` says in mapsync.yaml. */
+  readonly kind: string;
+  /** Title of the kind's block in the schema (`WooCommerce shop`). */
+  readonly title: string;
+  /** One-line description for `--help`, the schema and docs. */
+  readonly description: string;
+  readonly options: S;
+  /**
+   * Checks one schema cannot say (a URL without credentials, a path that must end in
+   * `/v2`): one message per problem, naming the key, never echoing a secret. It runs even
+   * when the schema found problems (every problem is reported at once), so any option may
+   * be missing.
+   */
+  check?(options: Partial<OptionsOf<S>>): string[];
+  /**
+   * The entities this kind offers, known without any config or network: `mapsync
+   * validate` resolves mapping entities and their schemas through them.
+   */
+  readonly entities: Readonly<Record<string, EntityDescriptor>>;
+  /** Build a connector from options already read (see options.ts#readOptions). */
+  create(options: OptionsOf<S>, runtime: Runtime): Connector;
+  /**
+   * Optional: a local sandbox of this kind for `mapsync sandbox` and `serve --sandbox`,
+   * behind a dynamic import so that commands that start none never load it.
+   */
+  readonly devSandbox?: () => Promise<DevSandbox>;
+  /**
+   * The kind's harness for the shared conformance suite (test/conformance): a module whose
+   * default export is a `ConformanceHarness`. Loaded by the suite only.
+   */
+  readonly conformance: () => Promise<unknown>;
+}
+
+/** Declare a spec with its options' type inferred from the fragment. */
+export function defineConnector<const S extends OptionsSchema>(spec: ConnectorSpec<S>): ConnectorSpec<S> {
+  return spec;
+}
+
+export interface DevSandboxOptions {
+  /** Size of the generated data (the kind says what it generates); 0 = empty. */
+  seed: number;
+  /** Server-side request limit per second where the real system has one; false = none. */
+  rateLimit?: number | false;
+  port?: number;
+  host?: string;
+  /** Keep the sandbox's state in this file across restarts (`serve --sandbox --keep-data`). */
+  persistFile?: string;
+  /** Fresh random credentials instead of the sandbox's fixed defaults. */
+  randomCredentials?: boolean;
+}
+
+/** What a kind's dev-sandbox module provides. */
+export interface DevSandbox {
+  start(options: DevSandboxOptions): Promise<RunningDevSandbox>;
+}
+
+export interface RunningDevSandbox {
+  /** Options that point a system of this kind at the sandbox (merged over its block). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Values to scrub from logs (the sandbox's keys). */
+  readonly secrets: readonly string[];
+  /** Machine-readable connection details (`mapsync sandbox --json`). */
+  readonly connection: Readonly<Record<string, string>>;
+  /** `NAME=value` lines for the environment the shipped mapsync.yaml reads. */
+  readonly env: readonly string[];
+  /** Addresses for people (status page, banner): label → URL. */
+  readonly addresses: Readonly<Record<string, string>>;
+  /**
+   * Indented lines for people (`serve --sandbox`, `mapsync sandbox`): address, keys, the
+   * data it holds and a command to try.
+   */
+  describe(): string[];
+  /**
+   * Optional: once the service listens, wire the sandbox to it (the shop registers its
+   * webhooks to `serviceUrl/webhooks/<system>`). Resolves when the sandbox has done so.
+   */
+  connectService?(serviceUrl: string, system: string): Promise<void>;
+  close(): Promise<void>;
+}

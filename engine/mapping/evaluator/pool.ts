@@ -1,0 +1,326 @@
+/**
+ * Evaluation off the main thread, with a hard time limit that holds even inside one long
+ * built-in call (JSONata's own limit is only checked between steps). A small pool of worker
+ * threads; each evaluates one job at a time (one record-level operation: every computed
+ * property of a record). When an item runs longer than `hardTimeoutMs` in one stretch, the
+ * pool terminates that worker, fails only that job with MAP_EVAL_TIMEOUT naming the
+ * expression's file and line, starts a fresh worker, and the queue goes on. The main thread
+ * never runs mapping code, so health checks, webhooks and SIGTERM are served whatever a
+ * mapping does.
+ *
+ * `$link` needs the link store and may create the linked record, so it is answered here on
+ * the main thread with a "links needed" round trip (protocol.ts): a worker never waits for
+ * the main thread, no worker is held while a linked record is created (which may itself
+ * need a worker: no deadlock with a small pool), and time spent resolving links does not
+ * count against the limit. Answers are kept per record (every evaluation sharing the
+ * record's `link` resolver, children included), on top of the engine's per-run link cache.
+ *
+ * Owned by a composition root (`mapsync serve`, `sync`, `test`, a test) and closed by it.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { MappingRuntimeError, MapsyncError } from '../../errors.ts';
+import type { CompiledExpression, EvaluationContext } from '../model.ts';
+import { type EvalMessage, Progress, type WireItem, type WorkerMessage } from './protocol.ts';
+import { type EvalItem, type ExpressionRunner, linkKey } from './runner.ts';
+
+export const DEFAULT_HARD_TIMEOUT_MS = 2000;
+
+export interface EvaluatorPoolOptions {
+  /**
+   * Worker threads at most (default: cores − 1, from 1 to 4), started one at a time as work
+   * waits. One is plenty for throughput (an order's expressions take about a millisecond);
+   * a service wants two, so one stuck record never stalls the others for the whole limit.
+   */
+  size?: number;
+  /** Longest one expression may run in one uninterrupted stretch before its worker is killed. */
+  hardTimeoutMs?: number;
+  logger?: Pick<Logger, 'warn' | 'error'>;
+}
+
+interface Job {
+  items: readonly EvalItem[];
+  ctx: EvaluationContext;
+  /** Items before `from` are done (their values are in `values`). */
+  from: number;
+  values: unknown[];
+  /** `$link` answers of this record: the answer, and whether it may be kept for the run. */
+  answers: Map<string, [unknown, boolean]>;
+  resolve(values: unknown[]): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  progress: Progress;
+  ready: boolean;
+  /** Expression ids this worker has compiled. */
+  known: Set<number>;
+  job?: Job;
+  timer?: NodeJS.Timeout;
+}
+
+const HERE = import.meta.url;
+const FROM_SOURCE = HERE.endsWith('.ts');
+
+export class EvaluatorPool implements ExpressionRunner {
+  readonly size: number;
+  readonly hardTimeoutMs: number;
+  private readonly logger: EvaluatorPoolOptions['logger'];
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Job[] = [];
+  private readonly ids = new WeakMap<CompiledExpression, number>();
+  /** `$link` answers per record, keyed by the record's resolver (shared by its children). */
+  private readonly answersByResolver = new WeakMap<
+    EvaluationContext['link'],
+    Map<string, [unknown, boolean]>
+  >();
+  private readonly scopeIds = new WeakMap<object, number>();
+  private nextId = 1;
+  private nextJob = 1;
+  private closed = false;
+
+  constructor(options: EvaluatorPoolOptions = {}) {
+    this.size = Math.max(1, options.size ?? defaultPoolSize());
+    this.hardTimeoutMs = options.hardTimeoutMs ?? DEFAULT_HARD_TIMEOUT_MS;
+    this.logger = options.logger;
+  }
+
+  evaluate(items: readonly EvalItem[], ctx: EvaluationContext): Promise<unknown[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    if (this.closed) return Promise.reject(closedError());
+    let answers = this.answersByResolver.get(ctx.link);
+    if (!answers) {
+      answers = new Map();
+      this.answersByResolver.set(ctx.link, answers);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ items, ctx, from: 0, values: [], answers, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Start the workers now rather than on the first evaluation (a service at boot). */
+  warm(): void {
+    while (!this.closed && this.slots.size < this.size) this.spawn();
+  }
+
+  /** Terminate every worker; queued and running evaluations reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(closedError());
+    const slots = [...this.slots];
+    this.slots.clear();
+    for (const slot of slots) {
+      clearTimeout(slot.timer);
+      slot.job?.reject(closedError());
+    }
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const idle = [...this.slots].find((slot) => slot.ready && !slot.job);
+      if (!idle) {
+        const starting = [...this.slots].some((slot) => !slot.ready);
+        if (!starting && this.slots.size < this.size) this.spawn();
+        return;
+      }
+      this.dispatch(idle, this.queue.shift()!);
+    }
+  }
+
+  private spawn(): void {
+    const progress = new Progress(new SharedArrayBuffer(Progress.BYTES));
+    const worker = FROM_SOURCE
+      ? new Worker(new URL('./worker-bootstrap.mjs', HERE), {
+          workerData: { entry: new URL('./worker.ts', HERE).href, progress: progress.buffer },
+        })
+      : new Worker(new URL('./worker.js', HERE), { workerData: { progress: progress.buffer } });
+    const slot: Slot = { worker, progress, ready: false, known: new Set() };
+    this.slots.add(slot);
+    worker.on('message', (message: WorkerMessage) => this.receive(slot, message));
+    worker.on('error', (error) => this.lost(slot, error));
+    worker.on('exit', (code) => this.lost(slot, new Error(`exited with code ${code}`)));
+  }
+
+  private dispatch(slot: Slot, job: Job): void {
+    const define: EvalMessage['define'] = [];
+    const items: WireItem[] = job.items.slice(job.from).map((item) => {
+      const id = this.idOf(item.expression);
+      if (!slot.known.has(id)) {
+        slot.known.add(id);
+        define.push([id, item.expression.spec]);
+      }
+      return {
+        id,
+        input: item.input,
+        bindings: pick(item.bindings ?? job.ctx.bindings, item.expression.reads),
+      };
+    });
+    const message: EvalMessage = {
+      kind: 'eval',
+      job: this.nextJob++,
+      define,
+      items,
+      answers: [...job.answers].map(([k, [answer, keep]]) => [k, answer, keep]),
+      ...this.scopeOf(job),
+    };
+    slot.job = job;
+    slot.progress.mark(0);
+    try {
+      slot.worker.postMessage(message);
+    } catch (error) {
+      // Data that cannot be copied to a worker (it never comes from a connector's JSON).
+      slot.job = undefined;
+      job.reject(job.items[job.from]!.expression.failure(error));
+      return;
+    }
+    this.arm(slot, job, this.hardTimeoutMs);
+  }
+
+  /**
+   * The deadline of a running job. Its timer also keeps the process alive while the job
+   * runs: workers are unreferenced once started (ref/unref per job costs more than the
+   * evaluation itself), so an idle pool never holds a command open.
+   */
+  private arm(slot: Slot, job: Job, ms: number): void {
+    slot.timer = setTimeout(() => {
+      if (slot.job !== job) return;
+      const { index, startedAt } = slot.progress.read();
+      const ran = Date.now() - startedAt;
+      // Each item restarts the clock: re-arm for the rest of the current item's time.
+      if (ran < this.hardTimeoutMs) this.arm(slot, job, this.hardTimeoutMs - ran);
+      else this.kill(slot, job, job.items[job.from + index]!.expression);
+    }, ms);
+  }
+
+  private kill(slot: Slot, job: Job, expression: CompiledExpression): void {
+    this.slots.delete(slot);
+    slot.job = undefined;
+    void slot.worker.terminate();
+    this.logger?.warn(
+      { mapping: expression.mapping, expression: expression.label, limitMs: this.hardTimeoutMs },
+      'expression stopped at the hard time limit; its worker was replaced',
+    );
+    job.reject(stopped(expression, 'MAP_EVAL_TIMEOUT', hardLimitMessage(this.hardTimeoutMs)));
+    this.pump();
+  }
+
+  private lost(slot: Slot, error: Error): void {
+    if (!this.slots.delete(slot)) return; // killed or closed on purpose
+    clearTimeout(slot.timer);
+    const job = slot.job;
+    slot.job = undefined;
+    if (job) {
+      const expression = job.items[job.from + slot.progress.read().index]!.expression;
+      job.reject(stopped(expression, 'MAP_EVAL_ERROR', `the evaluation worker stopped: ${error.message}`));
+    } else if (!slot.ready) {
+      // A worker that cannot even start will not start next time either: fail what waits.
+      this.logger?.error({ err: error }, 'an expression evaluation worker could not start');
+      const failure = new MapsyncError(
+        'EVAL_WORKER_START',
+        `evaluation worker could not start: ${error.message}`,
+      );
+      for (const waiting of this.queue.splice(0)) waiting.reject(failure);
+    }
+    this.pump();
+  }
+
+  private receive(slot: Slot, message: WorkerMessage): void {
+    if (message.kind === 'ready') {
+      slot.ready = true;
+      slot.worker.unref();
+      this.pump();
+      return;
+    }
+    const job = slot.job;
+    if (!job || !this.slots.has(slot)) return;
+    clearTimeout(slot.timer);
+    slot.job = undefined;
+    job.values.push(...message.values);
+    job.from += message.values.length;
+    if (message.kind === 'done') job.resolve(job.values);
+    else if (message.kind === 'failed') job.reject(job.items[job.from]!.expression.failure(message.error));
+    else void this.resolveLink(job, message.mapping, message.key);
+    this.pump();
+  }
+
+  /** Answer a `$link` on the main thread, then put the rest of the job first in the queue. */
+  private async resolveLink(job: Job, mapping: string, key: unknown): Promise<void> {
+    const k = linkKey(mapping, key);
+    if (job.answers.has(k)) {
+      job.reject(new Error(`internal: $link('${mapping}', …) asked again after it was answered`));
+      return;
+    }
+    try {
+      const answer = await job.ctx.link(mapping, key);
+      // Only ids are kept for the run: "not linked" is asked again (it may be linked later).
+      const keep =
+        job.ctx.linkScope !== undefined && answer !== undefined && answer !== null && answer !== '';
+      job.answers.set(k, [answer, keep]);
+    } catch (error) {
+      job.reject(error); // store and connector errors keep their identity
+      return;
+    }
+    if (this.closed) return job.reject(closedError());
+    this.queue.unshift(job);
+    this.pump();
+  }
+
+  /** The run scope of a job and the link generations of the mappings its items link to. */
+  private scopeOf(job: Job): Pick<EvalMessage, 'scope'> {
+    const scope = job.ctx.linkScope;
+    if (!scope) return {};
+    const mappings = new Set(job.items.slice(job.from).flatMap((item) => item.expression.links));
+    if (mappings.size === 0) return {};
+    let id = this.scopeIds.get(scope);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.scopeIds.set(scope, id);
+    }
+    return { scope: { id, generations: [...mappings].map((m) => [m, scope.generation(m)]) } };
+  }
+
+  private idOf(expression: CompiledExpression): number {
+    let id = this.ids.get(expression);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(expression, id);
+    }
+    return id;
+  }
+}
+
+export function defaultPoolSize(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
+}
+
+function pick(
+  bindings: Record<string, unknown> | undefined,
+  names: readonly string[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!bindings) return out;
+  for (const name of names) if (name in bindings) out[name] = bindings[name];
+  return out;
+}
+
+function hardLimitMessage(ms: number): string {
+  return `evaluation ran longer than the hard limit of ${ms} ms in one uninterrupted stretch (e.g. one long built-in call); it was stopped`;
+}
+
+function stopped(expression: CompiledExpression, code: string, detail: string): MappingRuntimeError {
+  const { file, line, col } = expression.position;
+  return new MappingRuntimeError(
+    code,
+    `${file}:${line}:${col}: mapping "${expression.mapping}", ${expression.label}: ${detail}`,
+    expression.mapping,
+    expression.label,
+  );
+}
+
+function closedError(): MapsyncError {
+  return new MapsyncError('EVAL_CLOSED', 'the expression evaluator was closed');
+}

@@ -1,0 +1,48 @@
+/**
+ * One JSONata expression made ready to evaluate, the same way wherever it runs: on the main
+ * thread (validation, in-process evaluation) and in an evaluation worker. mapsync's helpers
+ * are registered, regexes run on the linear-time engine, and JSONata's own guardrails are on
+ * (a step-based time limit and a depth limit, checked between evaluation steps).
+ */
+import jsonata from 'jsonata';
+import { registerHelpers } from '../functions/index.ts';
+import { toPlain } from '../plain.ts';
+import { linearRegexEngine } from '../regex-engine.ts';
+
+/** Guardrails for every evaluation. */
+export interface ExpressionLimits {
+  /** JSONata's time limit of one evaluation in milliseconds, checked between steps. */
+  timeoutMs: number;
+  /** Maximum JSONata evaluation depth (recursion). */
+  maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: ExpressionLimits = { timeoutMs: 1000, maxDepth: 500 };
+
+/** Everything needed to compile an expression again elsewhere (plain data, sent to workers). */
+export interface ExpressionSpec {
+  readonly text: string;
+  readonly limits: ExpressionLimits;
+  /** Mapping variables, bound as `$name` in every evaluation. */
+  readonly variables: Readonly<Record<string, unknown>>;
+}
+
+/** Compile with helpers and guardrails; throws JSONata's syntax error (with `position`). */
+export function prepareExpression(spec: ExpressionSpec): jsonata.Expression {
+  const compiled = jsonata(spec.text, {
+    timeout: spec.limits.timeoutMs,
+    stack: spec.limits.maxDepth,
+    RegexEngine: linearRegexEngine(),
+  });
+  registerHelpers(compiled);
+  return compiled;
+}
+
+/** Evaluate and return plain data (no JSONata sequences, no functions, no aliasing of the input). */
+export async function evaluatePrepared(
+  compiled: jsonata.Expression,
+  input: unknown,
+  bindings: Record<string, unknown>,
+): Promise<unknown> {
+  return toPlain(await compiled.evaluate(input, bindings));
+}

@@ -1,0 +1,203 @@
+/**
+ * The compiled CLI: `bin/mapsync.js` runs dist/ (built by test/global-setup.ts before any
+ * test, as `npm ci` builds it), dist/ carries every file the code reads at run time, and the
+ * commands load only what they use (`--help` none of the engine).
+ */
+import { execFile } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+
+const temps: string[] = [];
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mapsync-dist-'));
+  temps.push(dir);
+  return dir;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(REPO, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(REPO, join(e.parentPath, e.name)));
+}
+
+/** `node <bin> args` in `cwd`; never rejects: code, stdout and stderr. */
+async function mapsync(bin: string, args: string[], cwd: string, nodeArgs: string[] = []) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...nodeArgs, bin, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/**
+ * A copy of the runtime tree as the container image has it: bin/mapsync.js, dist/ and
+ * package.json, no engine/ or sandbox/ sources (node_modules linked from the repository).
+ */
+function runtimeCopy(): string {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'bin'));
+  cpSync(join(REPO, 'bin/mapsync.js'), join(dir, 'bin/mapsync.js'));
+  cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
+  cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+describe('dist/', () => {
+  it('holds every file the code reads at run time, as in the sources', () => {
+    const assets = [
+      ...filesUnder('schemas'),
+      ...[...filesUnder('engine'), ...filesUnder('sandbox')].filter((f) => !f.endsWith('.ts')),
+    ];
+    expect(assets.length).toBeGreaterThan(10);
+    for (const file of assets) {
+      expect(readFileSync(join(REPO, 'dist', file)).equals(readFileSync(join(REPO, file))), file).toBe(true);
+    }
+  });
+
+  it('runs on its own: --help, --version and validate from a copy without the TypeScript sources', async () => {
+    const dir = runtimeCopy();
+    cpSync(join(REPO, 'mappings'), join(dir, 'mappings'), { recursive: true });
+    cpSync(join(REPO, 'mapsync.yaml'), join(dir, 'mapsync.yaml'));
+    const bin = join(dir, 'bin/mapsync.js');
+    const help = await mapsync(bin, ['--help'], dir);
+    expect(help.code).toBe(0);
+    for (const command of [
+      'validate',
+      'test',
+      'docs',
+      'sandbox',
+      'serve',
+      'plan',
+      'sync',
+      'links',
+      'failed',
+      'retry',
+    ])
+      expect(help.stdout).toContain(`  ${command}`);
+    const version = await mapsync(bin, ['--version'], dir);
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout.trim()).toBe(pkg.version);
+    const validate = await mapsync(bin, ['validate'], dir);
+    expect(validate).toMatchObject({ code: 0, stdout: '' });
+    expect(validate.stderr).toContain('0 errors');
+    // The schemas come from dist/: a broken mapping is still reported with its schema's words.
+    writeFileSync(join(dir, 'mappings/product.yaml'), 'version: 1\nname: product\nsurprise: 1\n');
+    const broken = await mapsync(bin, ['validate'], dir);
+    expect(broken.code).toBe(2);
+    expect(broken.stdout).toMatch(/mappings\/product\.yaml:\d+:\d+ error \S+ /);
+  });
+
+  it('without the sandboxes (a production image leaves them out) serve still loads and the sandbox commands say why they cannot run', async () => {
+    const dir = runtimeCopy();
+    rmSync(join(dir, 'dist/sandbox'), { recursive: true });
+    const bin = join(dir, 'bin/mapsync.js');
+    // serve gets as far as reading its configuration (here: none) instead of failing to load.
+    const serve = await mapsync(bin, ['serve', '--config', 'missing.yaml'], dir);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).not.toContain('internal error');
+    expect(serve.stdout + serve.stderr).toContain('missing.yaml');
+    // The sandboxes start once the configuration is read (only the kinds its systems use).
+    cpSync(join(REPO, 'mappings'), join(dir, 'mappings'), { recursive: true });
+    cpSync(join(REPO, 'mapsync.yaml'), join(dir, 'mapsync.yaml'));
+    for (const args of [['sandbox'], ['serve', '--sandbox', '--port', '0']]) {
+      const result = await mapsync(bin, args, dir);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('the sandboxes are not part of this installation');
+    }
+  });
+
+  it('bin/mapsync.js says how to build when dist/ is missing', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'bin'));
+    cpSync(join(REPO, 'bin/mapsync.js'), join(dir, 'bin/mapsync.js'));
+    cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
+    const result = await mapsync(join(dir, 'bin/mapsync.js'), ['--help'], dir);
+    expect(result.code).toBe(70);
+    expect(result.stderr).toContain('npm run build');
+  });
+});
+
+describe('lazy commands', () => {
+  /**
+   * The modules a command loads, from a module-resolution hook (node's `module.register`):
+   * every ESM import resolved, as package names and paths under dist/.
+   */
+  async function modulesLoadedBy(args: string[]): Promise<{ packages: Set<string>; dist: string[] }> {
+    const dir = tempDir();
+    const trace = join(dir, 'trace.txt');
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(${JSON.stringify(trace)}, result.url + '\\n');
+  return result;
+}
+`,
+    );
+    writeFileSync(
+      join(dir, 'register.mjs'),
+      "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+    );
+    writeFileSync(trace, '');
+    const result = await mapsync(join(REPO, 'bin/mapsync.js'), args, REPO, [
+      '--import',
+      join(dir, 'register.mjs'),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+    const packages = new Set(
+      urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []),
+    );
+    const dist = [...new Set(urls.flatMap((u) => /\/dist\/(.+)$/.exec(u)?.[1] ?? []))].sort();
+    return { packages, dist };
+  }
+
+  it('mapsync --help loads commander and the command declarations, nothing of the engine', async () => {
+    const { packages, dist } = await modulesLoadedBy(['--help']);
+    expect([...packages]).toEqual(['commander']);
+    expect(dist.filter((f) => !f.startsWith('engine/cli/'))).toEqual([
+      'engine/errors.js',
+      'engine/sandbox-import.js',
+      'engine/version.js',
+    ]);
+  });
+
+  it('mapsync validate loads neither the sync engine, the service nor the sandboxes', async () => {
+    const { packages, dist } = await modulesLoadedBy(['validate', 'mappings']);
+    expect(packages).toContain('ajv');
+    for (const heavy of [
+      'fastify',
+      'pino',
+      'prom-client',
+      '@keyv/sqlite',
+      'cli-progress',
+      'html-to-text',
+      'tsx',
+    ])
+      expect(packages, heavy).not.toContain(heavy);
+    expect(dist.filter((f) => /^(engine\/(sync|service|store)|sandbox)\//.test(f))).toEqual([]);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * Issue 9, item 1, end to end in a real process: `mapsync serve --sandbox` with a customer
+ * mapping whose FirstName goes through a catastrophic regex and, for numeric names, through
+ * a built-in whose cost grows with the data (`$distinct` over `[1..n]`: one call, minutes for
+ * n = 1,000,000). Shop customers with such names are created through the shop's REST API
+ * (signed webhooks bring them in). Throughout, /healthz answers within 1 s; the runaway
+ * record is stored as failed with its file:line and the hard limit; the other customers
+ * sync; SIGTERM ends the process promptly and cleanly.
+ *
+ * Without bounded evaluation the service spins on the main thread: /healthz stops
+ * answering, the record never fails and SIGTERM is ignored.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  json,
+  parseBanner,
+  REPO,
+  type ServeProcess,
+  type StatusJson,
+  spawnServe,
+  waitIdle,
+} from './spawn-serve.ts';
+
+const PLAIN_FIRST_NAME = `  - source: first_name
+    target: FirstName
+`;
+const HOSTILE_FIRST_NAME = `  - source: first_name
+    target: FirstName
+    to_target: |
+      $contains(first_name, /^([a-z]+)+$/) ? first_name
+        : $contains(first_name, /^[0-9]+$/) ? $string($count($distinct([1..$number(first_name)])))
+        : first_name
+    to_source: |
+      FirstName
+`;
+
+let serve: ServeProcess;
+let dir: string;
+let banner: ReturnType<typeof parseBanner>;
+let exit: { code: number | null; ms: number } | undefined;
+
+const wooAuth = () =>
+  `Basic ${Buffer.from(`${banner.consumerKey}:${banner.consumerSecret}`).toString('base64')}`;
+const poCustomers = async () =>
+  (
+    await json<{ customers: Array<{ FirstName?: string; ExternalImportReference?: string }> }>(
+      `${banner.poUrl.replace(/\/v2$/, '')}/__admin/state`,
+    )
+  ).customers;
+
+async function createShopCustomer(firstName: string, tag: string): Promise<number> {
+  const response = await fetch(`${banner.wooUrl}/wp-json/wc/v3/customers`, {
+    method: 'POST',
+    headers: { authorization: wooAuth(), 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `${tag}@example.no`, first_name: firstName, last_name: 'Hostile' }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { id: number }).id;
+}
+
+/** /healthz answered within 1 s, or the test fails. */
+async function healthy(): Promise<void> {
+  const response = await fetch(`${serve.url}/healthz`, { signal: AbortSignal.timeout(1000) });
+  expect(response.status).toBe(200);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mapsync-hostile-'));
+  cpSync(join(REPO, 'mappings'), join(dir, 'mappings'), { recursive: true });
+  cpSync(join(REPO, 'mapsync.yaml'), join(dir, 'mapsync.yaml'));
+  const customerFile = join(dir, 'mappings', 'customer-person.yaml');
+  const original = readFileSync(customerFile, 'utf8');
+  expect(original).toContain(PLAIN_FIRST_NAME);
+  writeFileSync(customerFile, original.replace(PLAIN_FIRST_NAME, HOSTILE_FIRST_NAME));
+  serve = await spawnServe({
+    args: [
+      '--sandbox',
+      '--config',
+      join(dir, 'mapsync.yaml'),
+      '--port',
+      '0',
+      '--seed',
+      '4',
+      '--data-dir',
+      join(dir, 'data'),
+    ],
+    cwd: dir,
+    env: { MAPSYNC_ADMIN_TOKEN: undefined },
+    timeoutMs: 90_000,
+  });
+  banner = parseBanner(serve.stdout());
+  await waitIdle(serve.url, 90_000);
+}, 120_000);
+
+afterAll(async () => {
+  if (!exit) exit = await serve?.terminate('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a mapping expression that runs away on shop data', () => {
+  it('keeps /healthz answering, fails only that record with file:line and the limit, and syncs the others', async () => {
+    const regexVictim = await createShopCustomer(`${'a'.repeat(42)}!`, 'regex');
+    const runaway = await createShopCustomer('1000000', 'runaway');
+    const normal = await createShopCustomer('Normal', 'normal');
+
+    let failure: { reason: string } | undefined;
+    const deadline = Date.now() + 60_000;
+    while (!failure) {
+      await healthy();
+      const status = await json<StatusJson>(`${serve.url}/api/status`);
+      failure = status.mappings
+        .find((m) => m.name === 'customer-person')
+        ?.failed.items.find((item) => item.id === String(runaway));
+      if (Date.now() > deadline)
+        throw new Error(`no failed record in time: ${JSON.stringify(status.mappings)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(failure.reason).toMatch(
+      /mappings\/customer-person\.yaml:\d+:\d+: mapping "customer-person", property "FirstName" to_target: evaluation ran longer than the hard limit of \d+ ms/,
+    );
+    await expect
+      .poll(
+        async () => {
+          await healthy();
+          const byRef = new Map((await poCustomers()).map((c) => [c.ExternalImportReference, c.FirstName]));
+          return [byRef.get(String(regexVictim)), byRef.get(String(normal)), byRef.has(String(runaway))];
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toEqual([`${'a'.repeat(42)}!`, 'Normal', false]);
+  }, 120_000);
+
+  it('ends promptly and cleanly on SIGTERM while the runaway record is being evaluated again', async () => {
+    // An edit brings the record back through its webhook: the expression runs away again.
+    const status = await json<StatusJson>(`${serve.url}/api/status`);
+    const id = status.mappings.find((m) => m.name === 'customer-person')!.failed.items[0]!.id;
+    const edited = await fetch(`${banner.wooUrl}/wp-json/wc/v3/customers/${id}`, {
+      method: 'PUT',
+      headers: { authorization: wooAuth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ first_name: '1000001' }),
+    });
+    expect(edited.status).toBe(200);
+    await healthy();
+    exit = await serve.terminate('SIGTERM');
+    expect(exit.code).toBe(0);
+    // Generous: the shutdown bound is 10 s; a mapping can hold it up by one hard limit at most.
+    expect(exit.ms).toBeLessThan(15_000);
+    expect(serve.stderr()).not.toMatch(/shutdown did not finish/);
+  }, 60_000);
+});
