@@ -16,6 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineCost } from './engine-cost.ts';
+import { fairness } from './fairness.ts';
 import { latency } from './latency.ts';
 import { type Benchmark, startRun } from './lib/context.ts';
 import { rerender, writeRunDocument } from './lib/document.ts';
@@ -25,7 +26,7 @@ import { scaleMemory } from './scale-memory.ts';
 import { startup } from './startup.ts';
 import { throughput } from './throughput.ts';
 
-const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory, latency, startup];
+const ALL: Benchmark[] = [throughput, requestsPerRecord, engineCost, scaleMemory, latency, startup, fairness];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -5,6 +5,7 @@
  * Runtime and hands it to every connector and engine it creates.
  */
 import type { Logger } from 'pino';
+import type { LimiterRegistry } from './connectors/http/limiter.ts';
 import { RateLimiterRegistry } from './connectors/http/rate-limiter.ts';
 import { createLogger } from './observability/logger.ts';
 
@@ -36,8 +37,11 @@ export const noTelemetry: Telemetry = {
 export interface Runtime {
   readonly logger: Logger;
   readonly telemetry: Telemetry;
-  /** One limiter per credential, shared by every tenant and mapping in this process. */
-  readonly limiters: RateLimiterRegistry;
+  /**
+   * One limiter per credential, shared by every tenant and mapping in this process (or,
+   * in a fleet, one budget per credential shared through Redis: engine/fleet/rate-budget).
+   */
+  readonly limiters: LimiterRegistry;
   readonly now: () => Date;
 }
 

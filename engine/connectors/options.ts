@@ -37,7 +37,7 @@ export function optionsReader<S extends OptionsSchema>(
     for (const key of Object.keys(options)) {
       if (options[key] === undefined || options[key] === null || options[key] === '') delete options[key];
     }
-    const problems = validate(options) ? [] : (validate.errors ?? []).map(describe);
+    const problems = validate(options) ? [] : (validate.errors ?? []).map((e) => describe(e, spec.options));
     if (spec.check) problems.push(...spec.check(options as Partial<OptionsOf<S>>));
     if (problems.length > 0) {
       throw new ConfigError('CONFIG_INVALID', `${spec.kind} connector config: ${problems.join('; ')}`);
@@ -46,10 +46,19 @@ export function optionsReader<S extends OptionsSchema>(
   };
 }
 
-function describe(error: ErrorObject): string {
+function describe(error: ErrorObject, schema: OptionsSchema): string {
   const key = error.instancePath.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
   const params = error.params as Record<string, unknown>;
+  const option = schema.properties[key] as { type?: unknown; minimum?: number; maximum?: number } | undefined;
   switch (error.keyword) {
+    case 'minimum':
+    case 'maximum':
+      // The whole range in one message, as a person would write it ("from 1 to 100").
+      if (option?.minimum !== undefined && option.maximum !== undefined) {
+        const what = option.type === 'integer' ? 'an integer' : 'a number';
+        return `"${key}" must be ${what} from ${option.minimum} to ${option.maximum}`;
+      }
+      return `"${key}" ${error.message ?? 'is out of range'}`;
     case 'additionalProperties':
       return `unknown option "${String(params.additionalProperty)}"`;
     case 'required':

@@ -9,7 +9,7 @@
  * Every metric and label is listed in docs/operations.md.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RateLimiterRegistry } from '../connectors/http/rate-limiter.ts';
+import type { LimiterRegistry } from '../connectors/http/limiter.ts';
 import type { RateLimitWaitEvent, RequestEvent, Telemetry } from '../runtime.ts';
 import type { RecordEvent, RunMode, WorkItem } from './ports.ts';
 import type { LastRun, MappingState, SchedulerObserver } from './scheduler.ts';
@@ -26,7 +26,7 @@ export type WebhookResult =
 
 /** State the metrics read at scrape time; attached once the service is assembled. */
 export interface MetricSources {
-  limiters: RateLimiterRegistry;
+  limiters: LimiterRegistry;
   states(): MappingState[];
   failedCounts(): Promise<Record<string, number>>;
   queueDepth(): number;

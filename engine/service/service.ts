@@ -13,7 +13,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { RateLimiterRegistry } from '../connectors/http/rate-limiter.ts';
+import type { LimiterRegistry } from '../connectors/http/limiter.ts';
 import type { Telemetry } from '../runtime.ts';
 import { KeyedMutex } from '../sync/keyed-mutex.ts';
 import { Activity, type ActivityOptions } from './activity.ts';
@@ -78,7 +78,7 @@ export function createServiceTelemetry(
 export interface ServiceOptions {
   engine: ServiceEngine;
   telemetry: ServiceTelemetry;
-  limiters: RateLimiterRegistry;
+  limiters: LimiterRegistry;
   logger: Logger;
   settings: ServiceSettings;
   /** Systems that receive webhooks (connectors with the `webhooks` capability). */

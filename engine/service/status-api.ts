@@ -4,7 +4,7 @@
  * live feed and the chart series. Counts that need the store are cached for a few seconds so
  * that an open page polling every second costs the store next to nothing.
  */
-import type { RateLimiterRegistry } from '../connectors/http/rate-limiter.ts';
+import type { LimiterRegistry } from '../connectors/http/limiter.ts';
 import type { Activity } from './activity.ts';
 import type { FailedRecordView, MappingInfo, ServiceEngine } from './ports.ts';
 import type { LastRun, MappingState, Scheduler } from './scheduler.ts';
@@ -15,7 +15,7 @@ export interface StatusSources {
   scheduler: Scheduler;
   queue: WorkQueue;
   activity: Activity;
-  limiters: RateLimiterRegistry;
+  limiters: LimiterRegistry;
   startedAt: Date;
   version: string;
   adminEnabled: boolean;

@@ -5,7 +5,9 @@
  *   loss could lose the last transactions. Its folder, file modes (0700/0600) and identity
  *   (a file deleted or replaced under the process) are store-file.ts's.
  * - `memory://`: in-process, for tests and `mapsync plan` dry runs against a copy.
- * Other keyv adapters (Redis, PostgreSQL) plug in here when a deployment needs them.
+ * - `postgresql://…` (or `postgres://…`): PostgreSQL through @keyv/postgres, for a fleet of
+ *   processes sharing one store of record (postgres-backend.ts).
+ * Every backend passes the same contract (test/store/contract.ts).
  *
  * Each namespace gets its own adapter because keyv iterates by the adapter's namespace, and
  * an adapter shared between namespaces would iterate the wrong one.
@@ -15,6 +17,7 @@ import KeyvSqlite from '@keyv/sqlite';
 import type { KeyvStoreAdapter } from 'keyv';
 import { ConfigError, StoreError } from '../errors.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
+import { assertPrefix, postgresBackend } from './postgres-backend.ts';
 import { StoreFile, type StoreFileOptions } from './store-file.ts';
 import type { StoreWrite } from './sync-state.ts';
 
@@ -24,6 +27,11 @@ export interface StoreBackend {
   namespace<V>(name: string): KeyvNamespace<V>;
   /** Several entries of several namespaces written together (see {@link StateBackend.writeMany}). */
   writeMany(writes: readonly StoreWrite[]): Promise<void>;
+  /**
+   * Delete every entry of every namespace whose name starts with `prefix` (which ends in
+   * `.`, e.g. a tenant's `tenant.acme.`); resolves with the number of entries deleted.
+   */
+  dropNamespaces(prefix: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -31,29 +39,83 @@ export function openStore(uri: string, cwd = process.cwd(), options: StoreFileOp
   if (uri === 'memory://' || uri === 'memory:') return memoryBackend();
   if (uri.startsWith('sqlite://'))
     return sqliteBackend(new StoreFile(resolve(cwd, uri.slice('sqlite://'.length)), options));
+  if (uri.startsWith('postgresql://') || uri.startsWith('postgres://')) return postgresBackend(uri);
   throw new ConfigError(
     'CFG_STORE_UNSUPPORTED',
-    `store "${uri.replace(/\/\/[^@/]*@/, '//***@')}" is not supported: use sqlite://PATH or memory://`,
+    `store "${uri.replace(/\/\/[^@/]*@/, '//***@')}" is not supported: use sqlite://PATH, postgresql://… or memory://`,
   );
 }
 
+/**
+ * A Map that refuses every call once its store is closed, as a closed database does, so
+ * that code under test on `memory://` meets the same failures as on SQLite or PostgreSQL.
+ */
+class ClosableMap extends Map<unknown, unknown> {
+  constructor(private readonly isClosed: () => boolean) {
+    super();
+  }
+  private check(): void {
+    if (this.isClosed()) throw new Error('the memory store is closed');
+  }
+  override get(key: unknown) {
+    this.check();
+    return super.get(key);
+  }
+  override set(key: unknown, value: unknown) {
+    this.check();
+    return super.set(key, value);
+  }
+  override delete(key: unknown) {
+    this.check();
+    return super.delete(key);
+  }
+  override entries() {
+    this.check();
+    return super.entries();
+  }
+  override [Symbol.iterator]() {
+    this.check();
+    return super[Symbol.iterator]();
+  }
+}
+
 function memoryBackend(): StoreBackend {
-  const namespaces = new Map<string, KeyvNamespace<unknown>>();
-  const namespace = <V>(name: string): KeyvNamespace<V> => {
-    let ns = namespaces.get(name);
-    if (!ns) {
-      ns = new KeyvNamespace<unknown>(name, new Map());
-      namespaces.set(name, ns);
+  let closed = false;
+  const namespaces = new Map<string, { ns: KeyvNamespace<unknown>; map: ClosableMap }>();
+  const open = (name: string) => {
+    let entry = namespaces.get(name);
+    if (!entry) {
+      const map = new ClosableMap(() => closed);
+      entry = { ns: new KeyvNamespace<unknown>(name, map), map };
+      namespaces.set(name, entry);
     }
-    return ns as KeyvNamespace<V>;
+    return entry;
   };
   return {
     description: 'memory',
-    namespace,
+    namespace: <V>(name: string) => open(name).ns as KeyvNamespace<V>,
+    /** Serialised first (the only step that can fail), then stored without a pause: all or none. */
     async writeMany(writes) {
-      for (const w of writes) await namespace(w.namespace).set(w.key, w.value);
+      const rows = await Promise.all(writes.map((w) => open(w.namespace).ns.row(w.key, w.value)));
+      if (closed) throw new StoreError('store write failed: the memory store is closed');
+      writes.forEach((w, i) => {
+        open(w.namespace).map.set(rows[i]![0], rows[i]![1]);
+      });
     },
-    async close() {},
+    async dropNamespaces(prefix) {
+      assertPrefix(prefix);
+      if (closed) throw new StoreError('store delete failed: the memory store is closed');
+      let count = 0;
+      for (const [name, { map }] of namespaces) {
+        if (!name.startsWith(prefix)) continue;
+        count += map.size;
+        map.clear();
+      }
+      return count;
+    },
+    async close() {
+      closed = true;
+    },
   };
 }
 
@@ -105,6 +167,27 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
         throw new StoreError(
           `store write failed for ${writes.map((w) => `${w.namespace}:${w.key}`).join(', ')}: ${error instanceof Error ? error.message : String(error)}`,
           { cause: error },
+        );
+      }
+    },
+    async dropNamespaces(prefix) {
+      assertPrefix(prefix);
+      check();
+      // Any open adapter reaches the one table; a fresh one when none is open yet.
+      const adapter = adapters[0] ?? open(`${prefix}drop`).adapter;
+      try {
+        const before = await adapter.query(
+          `SELECT COUNT(*) AS n FROM ${adapter.opts.table} WHERE key LIKE ?`,
+          `${prefix}%`,
+        );
+        await adapter.query(`DELETE FROM ${adapter.opts.table} WHERE key LIKE ?`, `${prefix}%`);
+        return Number((before as Array<{ n: number }>)[0]?.n ?? 0);
+      } catch (error) {
+        throw new StoreError(
+          `store delete failed for ${prefix}*: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            cause: error,
+          },
         );
       }
     },

@@ -38,6 +38,11 @@ export interface OpenProjectOptions {
   events?: EngineEvents;
   /** Store URI overriding mapsync.yaml's `store` (tests, demo). */
   store?: string;
+  /**
+   * An open store to use instead of opening one (a fleet: one shared store, each tenant's
+   * engine on its `tenantStore` view). It belongs to the caller: `close()` leaves it open.
+   */
+  storeBackend?: StoreBackend;
   concurrency?: number;
   /** Connectors are needed (sync/plan); `failed`/`links` only read the store. */
   connect?: boolean;
@@ -64,10 +69,12 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
     });
   const connectors = connect ? buildConnectors(project.systems, options.registry, runtime) : new Map();
   // Commands that only read the store (`failed`, `links`) never create its folder.
-  const store = openStore(options.store ?? options.env.MAPSYNC_STORE ?? config.store, config.dir, {
-    logger: runtime.logger,
-    createFolder: connect,
-  });
+  const store =
+    options.storeBackend ??
+    openStore(options.store ?? options.env.MAPSYNC_STORE ?? config.store, config.dir, {
+      logger: runtime.logger,
+      createFolder: connect,
+    });
   const pool = new EvaluatorPool({ logger: runtime.logger });
   const engine = new SyncEngine({
     mappings: project.mappings,
@@ -91,7 +98,7 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
     async close() {
       await pool.close();
       await Promise.allSettled([...connectors.values()].map((c) => c.close()));
-      await store.close();
+      if (!options.storeBackend) await store.close();
     },
   };
 }

@@ -12,7 +12,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 /** The `schemas/` folder shipped with mapsync (document schemas and entity schemas). */
 export const DEFAULT_SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
 
-export type DocumentKind = 'mapping' | 'mapping-test' | 'mapsync';
+export type DocumentKind = 'mapping' | 'mapping-test' | 'mapsync' | 'tenant';
 
 export class DocumentSchemas {
   // validateSchema off: checking a schema against the JSON Schema meta-schema compiles the

@@ -3,7 +3,8 @@
  * operations for in-process callers (tests, the conformance harness):
  *
  * - `POST /__admin/reset`: empty shop (keys and webhook secret stay).
- * - `POST /__admin/seed {count, seed, anchor?}`: reset, then generate a deterministic shop.
+ * - `POST /__admin/seed {count, seed, anchor?, …options}`: reset, then generate a
+ *   deterministic shop (options: seed.ts `SeedOptions`).
  * - `POST /__admin/records/<entity>`: insert raw records (one or an array), bypassing the
  *   API, its validation, its log and webhooks; missing fields get defaults, given ids and
  *   dates are kept (`*_gmt` or local alone is enough).
@@ -14,14 +15,17 @@
  * - `POST /__admin/webhooks/flush`: deliver pending webhooks now and wait for them.
  */
 import type { FastifyInstance } from 'fastify';
+import { registerShopAdmin } from './admin-shop.ts';
 import { buildCustomer, deleteCustomer, updateCustomer } from './customers.ts';
 import { formatLocal, formatUtc, parseNaive } from './dates.ts';
+import { renderRefund } from './order-render.ts';
 import { buildOrder, deleteOrder, updateOrder } from './orders.ts';
 import { buildProduct, deleteProduct, updateProduct } from './products.ts';
 import { render } from './routes.ts';
-import { seedShop } from './seed.ts';
+import { type SeedOptions, seedShop } from './seed.ts';
 import type { Shop } from './shop.ts';
 import { emptyData, type Rec } from './state.ts';
+import { rateView } from './taxes-api.ts';
 import type { Resource } from './validate.ts';
 import type { WebhookHub } from './webhooks.ts';
 import { WpError } from './wp-error.ts';
@@ -109,6 +113,11 @@ export function stateView(shop: Shop): Rec {
     products: d.products.map((r) => render(shop, 'product', r)),
     webhooks: d.webhooks,
     deliveries: d.deliveries,
+    refunds: d.refunds.map((r) => renderRefund(shop, r, undefined, true)),
+    coupons: d.coupons,
+    options: d.options,
+    taxRates: d.taxRates.map(rateView),
+    taxClasses: d.taxClasses,
   };
 }
 
@@ -130,12 +139,14 @@ export function registerAdmin(app: FastifyInstance, shop: Shop, hub: WebhookHub)
     return { ok: true };
   });
   app.post('/__admin/seed', async (request) => {
-    const body = (request.body ?? {}) as { count?: number; seed?: number; anchor?: string };
+    const body = (request.body ?? {}) as Omit<SeedOptions, 'anchor'> & { anchor?: string };
     shop.data = emptyData();
+    const { anchor, ...rest } = body;
     seedShop(shop, {
+      ...rest,
       count: body.count ?? 20,
       seed: body.seed ?? 1,
-      ...(body.anchor ? { anchor: new Date(body.anchor) } : {}),
+      ...(anchor ? { anchor: new Date(anchor) } : {}),
     });
     shop.onMutate();
     return stateView(shop).counts;
@@ -161,6 +172,7 @@ export function registerAdmin(app: FastifyInstance, shop: Shop, hub: WebhookHub)
     }, reply),
   );
   app.get('/__admin/state', async () => stateView(shop));
+  registerShopAdmin(app, shop);
   app.post('/__admin/webhooks/flush', async () => {
     const before = shop.data.deliveries.length;
     await hub.flush();

@@ -26,7 +26,7 @@ export interface ApiKey {
 export interface AuthRequest {
   method: string;
   https: boolean;
-  /** `scheme://host[:port]/path`, the URL OAuth signs (no query). */
+  /** The URL OAuth signs (no query): `signedUrl()` of the request, as WooCommerce builds it. */
   baseUrl: string;
   query: Record<string, string | string[]>;
   /** Form-encoded body params (signed by OAuth), if any. */

@@ -5,7 +5,8 @@
  * `customer_invalid_email` (the create route skips the schema's format check); a taken one
  * `registration-error-email-exists` (compared case-insensitively, like MySQL's default
  * collation); role is always `customer`; username generated from the e-mail when omitted.
- * Update: malformed e-mail is `rest_invalid_param`; an e-mail owned by another user
+ * Update: malformed e-mail is `rest_invalid_param`; an e-mail that exists (looked up
+ * case-insensitively, so also a case-only change of the customer's own address)
  * `woocommerce_rest_customer_invalid_email`; a changed username
  * `woocommerce_rest_customer_invalid_argument`; users whose role is not customer/subscriber
  * cannot change e-mail or password. Delete needs `force=true` (501 otherwise) and resets
@@ -155,10 +156,14 @@ export function updateCustomer(shop: Shop, id: number, body: Rec, batch = false)
     }
   }
   if (body.email !== undefined) {
-    const email = String(body.email).trim();
-    if (email.toLowerCase() !== String(record.email).toLowerCase() && emailTaken(shop, email, id)) {
+    // WooCommerce: `email_exists($email) && $email !== $customer->user_email`. The look-up is
+    // case-insensitive (and trims) and may find the customer itself, the comparison is exact:
+    // a case-only change of one's own address is refused like another user's address.
+    const raw = String(body.email);
+    if (raw !== '' && raw !== record.email && emailTaken(shop, raw)) {
       throw new WpError('woocommerce_rest_customer_invalid_email', 'Email address is invalid.', 400);
     }
+    const email = raw.trim();
     record.email = email;
     record.avatar_url = avatarUrl(email);
   }

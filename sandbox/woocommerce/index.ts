@@ -18,8 +18,9 @@ import { SlidingWindowLimit } from '../common/sliding-window.ts';
 import { registerAdmin } from './admin.ts';
 import { type ApiKey, Authenticator, generateKey } from './auth.ts';
 import type { Query } from './collection.ts';
+import { signedUrl } from './oauth.ts';
 import { render, route } from './routes.ts';
-import { seedShop } from './seed.ts';
+import { type SeedOptions, seedShop } from './seed.ts';
 import { Shop } from './shop.ts';
 import { loadData, saveData } from './state.ts';
 import { WebhookHub } from './webhooks.ts';
@@ -32,8 +33,8 @@ export interface WooSandboxOptions {
   host?: string;
   /** Serve HTTPS with this key/certificate (PEM). */
   https?: { key: string; cert: string };
-  /** Generate a deterministic shop at start (ignored when `persistFile` already holds data). */
-  seed?: { count: number; seed: number; anchor?: Date };
+  /** Generate a deterministic shop at start (ignored when `persistFile` already holds data); options in seed.ts. */
+  seed?: SeedOptions;
   faults?: FaultConfig;
   /** Load state from and save it to this JSON file. */
   persistFile?: string;
@@ -260,7 +261,8 @@ export async function startWooCommerceSandbox(options: WooSandboxOptions = {}): 
       const caller = auth.authenticate({
         method: request.method,
         https: scheme === 'https',
-        baseUrl: `${url.origin}${url.pathname}`,
+        // WooCommerce signs home_url(path): the site root is signed without its slash.
+        baseUrl: signedUrl(url.origin, url.pathname),
         query: query as Record<string, string | string[]>,
         form,
         ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),

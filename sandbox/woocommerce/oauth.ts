@@ -3,7 +3,7 @@
  * independently of the client library so the two can be tested against each other:
  * params (query + form body + Authorization header, minus `oauth_signature`) sorted by key
  * (byte order), each `key=value` RFC 3986-encoded and joined with `%26`; base string
- * `METHOD&enc(scheme://host/path)&<params>`; key `consumer_secret&`; HMAC-SHA1 or -SHA256.
+ * `METHOD&enc(signedUrl)&<params>`; key `consumer_secret&`; HMAC-SHA1 or -SHA256.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -23,6 +23,20 @@ export function rfc3986(value: string): string {
 }
 
 /** Parse `Authorization: OAuth k="v", …`. */
+/**
+ * The URL WooCommerce puts into the base string: `get_home_url(null, $path)`, where `$path`
+ * is the request path with the site's base (`<home path>/`) cut off, and `get_home_url`
+ * appends `'/' . $path` only when `$path` is not empty. So a plain-permalink request to
+ * `http://shop.example/?rest_route=…` is signed as `http://shop.example` — no trailing
+ * slash — while `/wp-json/wc/v3/x` is signed as `http://shop.example/wp-json/wc/v3/x`.
+ * `home` is the site URL without trailing slash, `path` the request path (no query).
+ */
+export function signedUrl(home: string, path: string): string {
+  const wpBase = `${new URL(home).pathname.replace(/\/+$/, '')}/`;
+  const rest = path.startsWith(wpBase) ? path.slice(wpBase.length) : path;
+  return rest === '' ? home : `${home}/${rest.replace(/^\/+/, '')}`;
+}
+
 export function parseOAuthHeader(value: string | undefined): Record<string, string> {
   if (!value || !/^OAuth\s/i.test(value)) return {};
   const out: Record<string, string> = {};

@@ -1,32 +1,32 @@
 /**
- * `/orders`. Totals are recomputed (totals.ts) on create, and on update only when billing,
- * shipping or any line list is sent, as WooCommerce does. Line items: `id` updates a line,
- * `{id, quantity: 0}` (or `product_id: null`) removes it, a line without `id` is added and
- * needs `product_id`/`variation_id`/`sku` (400 `woocommerce_rest_required_product_reference`);
- * a new line's `subtotal` and `total` each default to the product's price × quantity.
- * `customer_id` must be 0 or an existing user (400 `woocommerce_rest_invalid_customer_id`).
- * Unknown (plugin) statuses are accepted. `delete` without force moves to the trash.
+ * `/orders`. Totals are computed as WooCommerce's REST API computes them
+ * (`calculate_totals()`, tax/order-totals.ts) on create, and on update only when billing,
+ * shipping or any line list is sent; `coupon_lines` re-applies the order's coupons
+ * (order-coupons.ts). Items: order-items.ts. A new order takes `prices_include_tax` and
+ * `currency` from the shop's settings. Status changes run WooCommerce's transitions
+ * (order-status.ts: notes, paid/completed dates, stock, full refunds); `set_paid: true` runs
+ * `payment_complete()`. `customer_id` must be 0 or an existing user (400
+ * `woocommerce_rest_invalid_customer_id`). Unknown (plugin) statuses are accepted.
+ * `delete` without force moves to the trash.
  */
 import { randomBytes } from 'node:crypto';
 import { first, list, type ParamErrors, type Query } from './collection.ts';
 import { ADDRESS_KEYS, assignScalars, emptyAddress, mergeAddress, upsertMeta } from './common-fields.ts';
+import { asCouponLike, couponByCode, couponLine, validCoupon } from './coupons.ts';
 import { crudList } from './crud-list.ts';
+import { dec } from './money.ts';
+import { recalculateCoupons } from './order-coupons.ts';
+import { applyItemList, applyLineItems, lineProduct } from './order-items.ts';
+import { renderOrder } from './order-render.ts';
+import { CORE_STATUSES, needsProcessing, paymentComplete, setOrderStatus } from './order-status.ts';
 import type { Shop } from './shop.ts';
 import { WC_VERSION } from './shop.ts';
-import { clone, publicView, type Rec } from './state.ts';
-import { computeTotals, dec, money } from './totals.ts';
+import { clone, type Rec } from './state.ts';
+import { calculateTotals, type OrderEnv } from './tax/order-totals.ts';
 import { WpError } from './wp-error.ts';
 
-export const CORE_STATUSES = [
-  'pending',
-  'processing',
-  'on-hold',
-  'completed',
-  'cancelled',
-  'refunded',
-  'failed',
-];
-const PAID = ['processing', 'completed'];
+export { CORE_STATUSES, renderOrder };
+
 const EDITABLE = ['pending', 'on-hold', 'auto-draft', 'checkout-draft'];
 const TOTALS_TRIGGERS = ['billing', 'shipping', 'line_items', 'shipping_lines', 'fee_lines', 'coupon_lines'];
 
@@ -38,167 +38,46 @@ export function getOrder(shop: Shop, id: number): Rec {
   return record;
 }
 
-function productFor(shop: Shop, line: Rec): Rec | undefined {
-  if (typeof line.product_id === 'number' && line.product_id > 0)
-    return shop.find('product', line.product_id);
-  if (typeof line.sku === 'string' && line.sku !== '') {
-    return shop.data.products.find((p) => p.sku === line.sku && p.status !== 'trash');
-  }
-  return undefined;
+export function orderEnv(shop: Shop): OrderEnv {
+  return {
+    ctx: shop.tax(),
+    productOf: (line) => lineProduct(shop, line),
+    nextItemId: () => shop.nextId('item'),
+  };
 }
 
-function applyLineItems(shop: Shop, order: Rec, items: unknown): void {
-  if (!Array.isArray(items)) return;
-  const lines = order.line_items as Rec[];
-  for (const item of items as Rec[]) {
-    if (item.id !== undefined && item.id !== null) {
-      const index = lines.findIndex((l) => l.id === item.id);
-      if (index < 0) {
-        throw new WpError(
-          'woocommerce_rest_invalid_item_id',
-          'Order item ID provided is not associated with order.',
-          400,
-        );
-      }
-      if (item.quantity === 0 || item.product_id === null) {
-        lines.splice(index, 1);
-        continue;
-      }
-      const line = lines[index]!;
-      if (typeof item.product_id === 'number' && item.product_id !== line.product_id) {
-        const product = shop.find('product', item.product_id);
-        if (!product) throw new WpError('woocommerce_rest_invalid_product_id', 'Invalid product ID.', 400);
-        line.product_id = product.id;
-        if (item.name === undefined) line.name = product.name;
-      }
-      assignScalars(line, item, ['name', 'variation_id', 'quantity', 'tax_class', 'subtotal', 'total']);
-      upsertMeta(shop, line.meta_data as Rec[], item.meta_data);
-      continue;
-    }
-    const hasRef =
-      (typeof item.product_id === 'number' && item.product_id > 0) ||
-      (typeof item.variation_id === 'number' && item.variation_id > 0) ||
-      (typeof item.sku === 'string' && item.sku !== '');
-    if (!hasRef) {
-      throw new WpError('woocommerce_rest_required_product_reference', 'Product ID or SKU is required.', 400);
-    }
-    const product = productFor(shop, item);
-    if (!product) throw new WpError('woocommerce_rest_invalid_product_id', 'Invalid product ID.', 400);
-    const quantity = typeof item.quantity === 'number' ? item.quantity : 1;
-    const catalogue = money(dec(product.price).mul(quantity));
-    const line: Rec = {
-      id: shop.nextId('item'),
-      name: typeof item.name === 'string' ? item.name : product.name,
-      product_id: product.id,
-      variation_id: typeof item.variation_id === 'number' ? item.variation_id : 0,
-      quantity,
-      tax_class: typeof item.tax_class === 'string' ? item.tax_class : '',
-      subtotal: typeof item.subtotal === 'string' ? item.subtotal : catalogue,
-      subtotal_tax: '0.00',
-      total: typeof item.total === 'string' ? item.total : catalogue,
-      total_tax: '0.00',
-      taxes: [],
-      meta_data: [] as Rec[],
-      sku: product.sku,
-      price: 0,
-      image: { id: '', src: '' },
-      parent_name: null,
-    };
-    upsertMeta(shop, line.meta_data as Rec[], item.meta_data);
-    lines.push(line);
-  }
-}
-
-function applyItemList(
-  shop: Shop,
-  order: Rec,
-  field: 'shipping_lines' | 'fee_lines',
-  items: unknown,
-  fields: readonly string[],
-): void {
-  if (!Array.isArray(items)) return;
-  const lines = order[field] as Rec[];
-  for (const item of items as Rec[]) {
-    if (item.id !== undefined && item.id !== null) {
-      const index = lines.findIndex((l) => l.id === item.id);
-      if (index < 0) {
-        const code =
-          field === 'fee_lines'
-            ? 'woocommerce_rest_invalid_fee_item'
-            : 'woocommerce_rest_invalid_shipping_item';
-        throw new WpError(code, 'Order item ID provided is not associated with order.', 400);
-      }
-      const removing = field === 'fee_lines' ? item.name === null : item.method_id === null;
-      if (removing) {
-        lines.splice(index, 1);
-        continue;
-      }
-      assignScalars(lines[index]!, item, fields);
-      upsertMeta(shop, lines[index]!.meta_data as Rec[], item.meta_data);
-      continue;
-    }
-    if (field === 'shipping_lines' && (typeof item.method_id !== 'string' || item.method_id === '')) {
-      throw new WpError('woocommerce_rest_invalid_shipping_item', 'Shipping method ID is required.', 400);
-    }
-    if (field === 'fee_lines' && (typeof item.name !== 'string' || item.name === '')) {
-      throw new WpError('woocommerce_rest_invalid_fee_item', 'Fee name is required.', 400);
-    }
-    const line: Rec =
-      field === 'shipping_lines'
-        ? {
-            id: shop.nextId('item'),
-            method_title: '',
-            method_id: '',
-            instance_id: '',
-            total: '0',
-            total_tax: '0.00',
-            taxes: [],
-            meta_data: [],
-          }
-        : {
-            id: shop.nextId('item'),
-            name: '',
-            tax_class: '',
-            tax_status: 'taxable',
-            total: '0',
-            total_tax: '0.00',
-            taxes: [],
-            meta_data: [],
-          };
-    assignScalars(line, item, fields);
-    upsertMeta(shop, line.meta_data as Rec[], item.meta_data);
-    lines.push(line);
-  }
-}
-
-function applyStatus(shop: Shop, order: Rec, status: string): void {
-  if (status === order.status) return;
-  order.status = status;
-  const now = shop.now();
-  if (PAID.includes(status) && order.date_paid === null) Object.assign(order, shop.dates('date_paid', now));
-  if (status === 'completed') Object.assign(order, shop.dates('date_completed', now));
-  if (PAID.includes(status) && typeof order.customer_id === 'number' && order.customer_id > 0) {
-    const customer = shop.find('customer', order.customer_id);
-    if (customer) customer.is_paying_customer = true;
-  }
-}
-
-function refreshFlags(shop: Shop, order: Rec): void {
+export function refreshFlags(shop: Shop, order: Rec): void {
   order.is_editable = EDITABLE.includes(String(order.status));
   order.needs_payment = ['pending', 'failed'].includes(String(order.status)) && dec(order.total).gt(0);
-  order.needs_processing = (order.line_items as Rec[]).some((l) => {
-    const p = shop.find('product', l.product_id as number);
-    return p?.virtual !== true;
-  });
+  order.needs_processing = needsProcessing(shop, order);
   order.payment_url = `${shop.settings.siteUrl}/checkout/order-pay/${order.id}/?pay_for_order=true&key=${order.order_key}`;
 }
 
-function recompute(shop: Shop, order: Rec): void {
-  computeTotals(
-    order,
-    (line) => productFor(shop, { product_id: line.product_id })?.tax_status !== 'none',
-    () => shop.nextId('item'),
-  );
+/** `calculate_totals()`, then the order's coupons again when `coupon_lines` was written. */
+function recompute(shop: Shop, order: Rec, coupons: boolean): void {
+  const env = orderEnv(shop);
+  calculateTotals(env, order);
+  if (coupons && (order.coupon_lines as Rec[]).length > 0) {
+    recalculateCoupons(env, order, (code) => asCouponLike(couponByCode(shop, code)!));
+  }
+}
+
+/** V3 `calculate_coupons`: validate every code first, then replace all coupon lines. */
+function setCoupons(shop: Shop, order: Rec, lines: unknown): void {
+  if (!Array.isArray(lines)) return;
+  const current = (order.coupon_lines as Rec[]).map((c) => String(c.code));
+  const coupons = (lines as Rec[]).map((item) => {
+    if (item.id !== undefined && item.id !== null && item.id !== 0) {
+      throw new WpError('woocommerce_rest_coupon_item_id_readonly', 'Coupon item ID is readonly.', 400);
+    }
+    if (typeof item.code !== 'string' || item.code === '') {
+      throw new WpError('woocommerce_rest_invalid_coupon', 'Coupon code is required.', 400);
+    }
+    const known = couponByCode(shop, item.code);
+    return known && current.includes(String(known.code)) ? known : validCoupon(shop, item.code);
+  });
+  order.coupon_lines = coupons.map((c) => couponLine(shop, c));
+  for (const line of order.line_items as Rec[]) line.total = line.subtotal;
 }
 
 function applyOrderFields(shop: Shop, order: Rec, body: Rec, creating: boolean): void {
@@ -208,10 +87,6 @@ function applyOrderFields(shop: Shop, order: Rec, body: Rec, creating: boolean):
     !shop.find('customer', body.customer_id as number)
   ) {
     throw new WpError('woocommerce_rest_invalid_customer_id', 'Customer ID is invalid.', 400);
-  }
-  if (Array.isArray(body.coupon_lines) && body.coupon_lines.length > 0) {
-    const code = String((body.coupon_lines[0] as Rec).code ?? '');
-    throw new WpError('woocommerce_rest_invalid_coupon', `Coupon "${code}" does not exist!`, 400);
   }
   assignScalars(order, body, [
     'parent_id',
@@ -232,20 +107,14 @@ function applyOrderFields(shop: Shop, order: Rec, body: Rec, creating: boolean):
     'method_title',
     'method_id',
     'instance_id',
-    'total',
   ]);
-  applyItemList(shop, order, 'fee_lines', body.fee_lines, ['name', 'tax_class', 'tax_status', 'total']);
-  if (typeof body.status === 'string') applyStatus(shop, order, body.status);
-  if (body.set_paid === true && ['pending', 'failed', 'on-hold'].includes(String(order.status))) {
-    applyStatus(shop, order, 'processing');
-  }
+  applyItemList(shop, order, 'fee_lines', body.fee_lines, ['name', 'tax_class', 'tax_status']);
+  setCoupons(shop, order, body.coupon_lines);
 }
 
-/** A complete order record from raw input (API create, seed and admin inserts). */
-export function buildOrder(shop: Shop, input: Rec, created: Date = shop.now()): Rec {
-  const id = typeof input.id === 'number' ? input.id : shop.nextId('order');
-  if (id > shop.data.seq.order) shop.data.seq.order = id;
-  const order: Rec = {
+/** What a new order starts as. */
+export function blankOrder(shop: Shop, id: number, created: Date): Rec {
+  return {
     id,
     parent_id: 0,
     number: String(id),
@@ -256,14 +125,14 @@ export function buildOrder(shop: Shop, input: Rec, created: Date = shop.now()): 
     currency: shop.currency,
     ...shop.dates('date_created', created),
     ...shop.dates('date_modified', created),
-    discount_total: '0.00',
-    discount_tax: '0.00',
-    shipping_total: '0.00',
-    shipping_tax: '0.00',
-    cart_tax: '0.00',
-    total: '0.00',
-    total_tax: '0.00',
-    prices_include_tax: false,
+    discount_total: '0',
+    discount_tax: '0',
+    shipping_total: '0',
+    shipping_tax: '0',
+    cart_tax: '0',
+    total: '0',
+    total_tax: '0',
+    prices_include_tax: shop.tax().inclusive,
     customer_id: 0,
     customer_ip_address: '',
     customer_user_agent: '',
@@ -282,27 +151,40 @@ export function buildOrder(shop: Shop, input: Rec, created: Date = shop.now()): 
     shipping_lines: [] as Rec[],
     fee_lines: [] as Rec[],
     coupon_lines: [] as Rec[],
-    refunds: [] as Rec[],
     payment_url: '',
     is_editable: true,
     needs_payment: false,
     needs_processing: false,
   };
+}
+
+const DATE_FIELDS = [
+  'date_created',
+  'date_created_gmt',
+  'date_modified',
+  'date_modified_gmt',
+  'date_paid',
+  'date_paid_gmt',
+  'date_completed',
+  'date_completed_gmt',
+] as const;
+
+/**
+ * A complete order record from raw input (seed and admin inserts): fields and totals as the
+ * API computes them, but the status, dates, `prices_include_tax` and `created_via` are taken
+ * as given — no status transition runs (no notes, stock or refunds), as for data imported
+ * into a shop.
+ */
+export function buildOrder(shop: Shop, input: Rec, created: Date = shop.now()): Rec {
+  const id = typeof input.id === 'number' ? input.id : shop.nextId('order');
+  if (id > shop.data.seq.order) shop.data.seq.order = id;
+  const order = blankOrder(shop, id, created);
   if (typeof input.order_key === 'string') order.order_key = input.order_key;
+  if (typeof input.prices_include_tax === 'boolean') order.prices_include_tax = input.prices_include_tax;
   applyOrderFields(shop, order, input, true);
-  recompute(shop, order);
-  for (const key of [
-    'date_created',
-    'date_created_gmt',
-    'date_modified',
-    'date_modified_gmt',
-    'date_paid',
-    'date_paid_gmt',
-    'date_completed',
-    'date_completed_gmt',
-  ] as const) {
-    if (input[key] !== undefined) order[key] = input[key];
-  }
+  recompute(shop, order, true);
+  if (typeof input.status === 'string') order.status = input.status;
+  for (const key of DATE_FIELDS) if (input[key] !== undefined) order[key] = input[key];
   refreshFlags(shop, order);
   return order;
 }
@@ -311,10 +193,28 @@ export function createOrder(shop: Shop, body: Rec): Rec {
   if (body.id !== undefined)
     throw new WpError('woocommerce_rest_shop_order_exists', 'Cannot create existing shop_order.', 400);
   shop.validator.check('order', body);
-  const record = buildOrder(shop, body);
-  shop.data.orders.push(record);
-  shop.changed('order', 'created', record);
-  return renderOrder(shop, record);
+  const order = blankOrder(shop, shop.data.seq.order + 1, shop.now());
+  applyOrderFields(shop, order, body, true);
+  recompute(shop, order, true);
+  storeNewOrder(shop, order, body);
+  return renderOrder(shop, order);
+}
+
+/**
+ * Store a new (pending) order: then its status transition and `set_paid` (payment
+ * complete), as WooCommerce saves a new order; `order.created` fires.
+ */
+export function storeNewOrder(
+  shop: Shop,
+  order: Rec,
+  then: { status?: unknown; set_paid?: unknown; transaction_id?: unknown },
+): void {
+  shop.data.seq.order = order.id as number;
+  if (typeof then.status === 'string') setOrderStatus(shop, order, then.status);
+  if (then.set_paid === true) paymentComplete(shop, order, then.transaction_id);
+  refreshFlags(shop, order);
+  shop.data.orders.push(order);
+  shop.changed('order', 'created', order);
 }
 
 export function updateOrder(shop: Shop, id: number, body: Rec): Rec {
@@ -324,8 +224,14 @@ export function updateOrder(shop: Shop, id: number, body: Rec): Rec {
   const before = JSON.stringify(order);
   const working = clone(order);
   applyOrderFields(shop, working, body, false);
-  if (TOTALS_TRIGGERS.some((k) => body[k] !== undefined)) recompute(shop, working);
+  if (TOTALS_TRIGGERS.some((k) => body[k] !== undefined))
+    recompute(shop, working, body.coupon_lines !== undefined);
+  if (typeof body.status === 'string') setOrderStatus(shop, working, body.status);
   refreshFlags(shop, working);
+  if (body.set_paid === true && working.needs_payment === true) {
+    paymentComplete(shop, working, body.transaction_id);
+    refreshFlags(shop, working);
+  }
   Object.assign(order, working);
   if (shop.touchIfChanged(before, order)) shop.changed('order', 'updated', order);
   return renderOrder(shop, order);
@@ -346,16 +252,6 @@ export function deleteOrder(shop: Shop, id: number, force: boolean): Rec {
   }
   shop.changed('order', 'deleted', order);
   return previous;
-}
-
-/** The API view: line `sku` comes from the product as it is now (null once deleted). */
-export function renderOrder(shop: Shop, order: Rec): Rec {
-  const out = publicView(clone(order));
-  out.line_items = (out.line_items as Rec[]).map((line) => {
-    const product = shop.find('product', line.product_id as number);
-    return { ...line, sku: product ? product.sku : null };
-  });
-  return out;
 }
 
 export function listOrders(

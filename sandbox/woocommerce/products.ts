@@ -7,22 +7,21 @@
  * `product_invalid_sku`). `delete` without force moves to the trash (410 when already
  * there); missing products are 404 `woocommerce_rest_product_invalid_id`.
  */
-import { first, list, oneOf, type ParamErrors, type Query } from './collection.ts';
 import { assignScalars, upsertMeta } from './common-fields.ts';
-import { crudList } from './crud-list.ts';
+import { dec, formatDp } from './money.ts';
 import type { Shop } from './shop.ts';
+import { sanitizeTitle } from './slug.ts';
 import { clone, publicView, type Rec } from './state.ts';
-import { dec, money } from './totals.ts';
+import { syncVariable } from './variable-sync.ts';
+
+export { sanitizeTitle };
+
 import { WpError } from './wp-error.ts';
 
-const SCALARS = [
-  'name',
-  'type',
+/** Writable fields products and variations share (set as given when present). */
+export const SHARED_SCALARS = [
   'status',
-  'featured',
-  'catalog_visibility',
   'description',
-  'short_description',
   'global_unique_id',
   'regular_price',
   'sale_price',
@@ -35,8 +34,6 @@ const SCALARS = [
   'downloads',
   'download_limit',
   'download_expiry',
-  'external_url',
-  'button_text',
   'tax_status',
   'tax_class',
   'manage_stock',
@@ -44,9 +41,22 @@ const SCALARS = [
   'stock_status',
   'backorders',
   'low_stock_amount',
-  'sold_individually',
   'weight',
   'shipping_class',
+  'attributes',
+  'menu_order',
+] as const;
+
+const SCALARS = [
+  ...SHARED_SCALARS,
+  'name',
+  'type',
+  'featured',
+  'catalog_visibility',
+  'short_description',
+  'external_url',
+  'button_text',
+  'sold_individually',
   'reviews_allowed',
   'post_password',
   'upsell_ids',
@@ -54,35 +64,30 @@ const SCALARS = [
   'parent_id',
   'purchase_note',
   'images',
-  'attributes',
   'default_attributes',
   'grouped_products',
-  'menu_order',
 ] as const;
 
-const STATUSES = ['any', 'future', 'trash', 'draft', 'pending', 'private', 'publish'] as const;
 const UNCATEGORIZED = { id: 15, name: 'Uncategorized', slug: 'uncategorized' };
 
 const missing = () => new WpError('woocommerce_rest_product_invalid_id', 'Invalid ID.', 404);
 
+/** A product or a variation (`GET /products/<variation id>` answers the variation). */
 export function getProduct(shop: Shop, id: number): Rec {
   const record = shop.find('product', id);
   if (!record) throw missing();
   return record;
 }
 
-export function sanitizeTitle(value: string): string {
-  return (
-    value
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/ø/g, 'o')
-      .replace(/æ/g, 'ae')
-      .replace(/å/g, 'a')
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'product'
-  );
+/** `/products/<id>` may read a variation but not write or delete one. */
+function notAVariation(record: Rec): void {
+  if (record.type === 'variation') {
+    throw new WpError(
+      'woocommerce_rest_product_invalid_id',
+      'To manipulate product variations you should use the /products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.',
+      404,
+    );
+  }
 }
 
 function uniqueSlug(shop: Shop, base: string, id: number): string {
@@ -91,7 +96,7 @@ function uniqueSlug(shop: Shop, base: string, id: number): string {
   return slug;
 }
 
-function checkSku(shop: Shop, sku: unknown, id: number): void {
+export function checkSku(shop: Shop, sku: unknown, id: number): void {
   if (typeof sku !== 'string' || sku.trim() === '') return;
   const clash = shop.data.products.find((p) => p.id !== id && p.status !== 'trash' && p.sku === sku.trim());
   // WooCommerce names the product that holds the SKU in `data.resource_id`.
@@ -129,7 +134,7 @@ export function deriveProduct(shop: Shop, p: Rec): void {
   p.on_sale = sale !== '' && inWindow && (regular === '' || dec(sale).lt(dec(regular)));
   p.price = p.on_sale ? sale : regular;
   const amount = (v: string) =>
-    `<span class="woocommerce-Price-amount amount"><bdi>${money(dec(v))}&nbsp;<span class="woocommerce-Price-currencySymbol">kr</span></bdi></span>`;
+    `<span class="woocommerce-Price-amount amount"><bdi>${formatDp(dec(v), 2)}&nbsp;<span class="woocommerce-Price-currencySymbol">kr</span></bdi></span>`;
   p.price_html =
     p.price === ''
       ? ''
@@ -140,6 +145,7 @@ export function deriveProduct(shop: Shop, p: Rec): void {
   p.shipping_required = p.virtual !== true;
   p.shipping_taxable = p.tax_status === 'taxable' || p.tax_status === 'shipping';
   p.permalink = `${shop.settings.siteUrl}/product/${p.slug}/`;
+  syncVariable(shop, p);
 }
 
 /** A complete product record from raw input (API create, seed and admin inserts). */
@@ -267,6 +273,7 @@ export function createProduct(shop: Shop, body: Rec): Rec {
 export function updateProduct(shop: Shop, id: number, body: Rec): Rec {
   const record = shop.find('product', id);
   if (!record) throw new WpError('woocommerce_rest_product_invalid_id', 'Invalid ID.', 400);
+  notAVariation(record);
   shop.validator.check('product', body);
   checkSku(shop, body.sku, id);
   const before = JSON.stringify(record);
@@ -280,9 +287,12 @@ export function updateProduct(shop: Shop, id: number, body: Rec): Rec {
 
 export function deleteProduct(shop: Shop, id: number, force: boolean): Rec {
   const record = getProduct(shop, id);
+  notAVariation(record);
   const previous = publicView(clone(record));
   if (force) {
     shop.remove('product', id);
+    // Deleting a variable product for good deletes its variations too.
+    shop.data.products = shop.data.products.filter((p) => !(p.type === 'variation' && p.parent_id === id));
   } else {
     if (record.status === 'trash') {
       throw new WpError('woocommerce_rest_already_trashed', 'The product has already been deleted.', 410);
@@ -298,71 +308,4 @@ export function deleteProduct(shop: Shop, id: number, force: boolean): Rec {
 
 export function renderProduct(record: Rec): Rec {
   return publicView(record);
-}
-
-export function listProducts(
-  shop: Shop,
-  query: Query,
-  url: URL,
-): { items: Rec[]; headers: Record<string, string> } {
-  return crudList(shop.data.products, query, url, {
-    orderbys: [
-      'date',
-      'id',
-      'include',
-      'title',
-      'slug',
-      'modified',
-      'menu_order',
-      'price',
-      'popularity',
-      'rating',
-    ],
-    render: renderProduct,
-    sortKey: (orderby) =>
-      orderby === 'title'
-        ? (p) => String(p.name).toLowerCase()
-        : orderby === 'slug'
-          ? (p) => String(p.slug)
-          : orderby === 'menu_order'
-            ? (p) => p.menu_order as number
-            : orderby === 'price'
-              ? (p) => Number(p.price || 0)
-              : orderby === 'popularity'
-                ? (p) => p.total_sales as number
-                : undefined,
-    filter: (q: Query, errors: ParamErrors) => {
-      const status = oneOf(q, 'status', STATUSES, 'any', errors);
-      const type = oneOf(q, 'type', ['', 'simple', 'grouped', 'external', 'variable'] as const, '', errors);
-      const stock = oneOf(
-        q,
-        'stock_status',
-        ['', 'instock', 'outofstock', 'onbackorder'] as const,
-        '',
-        errors,
-      );
-      const skus = list(q, 'sku');
-      const slug = first(q, 'slug');
-      const search = (first(q, 'search') ?? '').toLowerCase();
-      const featured = first(q, 'featured');
-      const onSale = first(q, 'on_sale');
-      return (p) => {
-        if (status === 'any' ? p.status === 'trash' || p.status === 'auto-draft' : p.status !== status)
-          return false;
-        if (type && p.type !== type) return false;
-        if (stock && p.stock_status !== stock) return false;
-        if (skus && !skus.includes(String(p.sku))) return false;
-        if (slug && p.slug !== slug) return false;
-        if (featured !== undefined && String(p.featured) !== featured && !(featured === '1' && p.featured))
-          return false;
-        if (onSale !== undefined && String(p.on_sale) !== onSale && !(onSale === '1' && p.on_sale))
-          return false;
-        if (search) {
-          const hay = `${p.name} ${p.description} ${p.short_description}`.toLowerCase();
-          if (!hay.includes(search)) return false;
-        }
-        return true;
-      };
-    },
-  });
 }

@@ -3,18 +3,27 @@
  * `X-HTTP-Method-Override`/`_method`, checks the endpoint permission (anonymous → 401
  * `woocommerce_rest_cannot_*`), and runs the resource operations, batch included.
  */
-import { bool, first, ParamErrors, type Query } from './collection.ts';
+import { first, type Query } from './collection.ts';
 import { pick } from './crud-list.ts';
 import { createCustomer, deleteCustomer, getCustomer, listCustomers, updateCustomer } from './customers.ts';
 import { createOrder, deleteOrder, getOrder, listOrders, renderOrder, updateOrder } from './orders.ts';
+import { listProducts, renderAny } from './product-list.ts';
+import { createProduct, deleteProduct, getProduct, updateProduct } from './products.ts';
 import {
-  createProduct,
-  deleteProduct,
-  getProduct,
-  listProducts,
-  renderProduct,
-  updateProduct,
-} from './products.ts';
+  type Action,
+  type ApiRequest,
+  type ApiResult,
+  batchItems,
+  denied,
+  force,
+  objectBody,
+  type RouterContext,
+  type SubRouter,
+  WRITE,
+} from './route-kit.ts';
+import { orderChildRoutes } from './routes-orders.ts';
+import { taxRoutes } from './routes-tax.ts';
+import { variationRoutes } from './routes-variations.ts';
 import type { Shop } from './shop.ts';
 import { publicView, type Rec } from './state.ts';
 import type { Resource } from './validate.ts';
@@ -24,69 +33,23 @@ import {
   getWebhook,
   listWebhooks,
   updateWebhook,
-  type WebhookHub,
   webhookView,
 } from './webhooks.ts';
 import { noRoute, WpError } from './wp-error.ts';
 
-export interface ApiRequest {
-  method: string;
-  /** Route inside the REST API, e.g. `/wc/v3/customers/5`. */
-  route: string;
-  query: Query;
-  body: unknown;
-  authenticated: boolean;
-  url: URL;
-}
-
-export interface ApiResult {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface RouterContext {
-  shop: Shop;
-  hub: WebhookHub;
-  webhookSecret: string;
-}
+export type { ApiRequest, ApiResult, RouterContext };
 
 const COLLECTIONS: Record<string, Resource> = { customers: 'customer', orders: 'order', products: 'product' };
 const POST_TYPE: Record<Resource, string> = { customer: 'customer', order: 'shop_order', product: 'product' };
-const BATCH_LIMIT = 100;
-const WRITE = new Set(['POST', 'PUT', 'PATCH']);
 
-type Action = 'list' | 'view' | 'create' | 'edit' | 'delete' | 'batch';
-
-function denied(action: Action): WpError {
-  const messages: Record<Action, [string, string]> = {
-    list: ['woocommerce_rest_cannot_view', 'Sorry, you cannot list resources.'],
-    view: ['woocommerce_rest_cannot_view', 'Sorry, you cannot view this resource.'],
-    create: ['woocommerce_rest_cannot_create', 'Sorry, you are not allowed to create resources.'],
-    edit: ['woocommerce_rest_cannot_edit', 'Sorry, you are not allowed to edit this resource.'],
-    delete: ['woocommerce_rest_cannot_delete', 'Sorry, you are not allowed to delete this resource.'],
-    batch: ['woocommerce_rest_cannot_batch', 'Sorry, you are not allowed to batch manipulate this resource.'],
-  };
-  const [code, message] = messages[action];
-  return new WpError(code, message, 401);
-}
-
-function objectBody(body: unknown): Rec {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Rec) : {};
-}
-
-function force(query: Query, body: Rec): boolean {
-  const errors = new ParamErrors();
-  const fromQuery = bool(query, 'force', errors);
-  errors.throwIfAny();
-  return fromQuery ?? (body.force === true || body.force === 'true');
-}
+/** Extra route families, tried in order after the core resources. */
+const SUB_ROUTERS: SubRouter[] = [taxRoutes, orderChildRoutes, variationRoutes];
 
 export function render(shop: Shop, resource: Resource, record: Rec): Rec {
   return resource === 'order'
     ? renderOrder(shop, record)
     : resource === 'product'
-      ? renderProduct(record)
+      ? renderAny(shop, record)
       : publicView(record);
 }
 
@@ -110,7 +73,7 @@ function ops(shop: Shop, resource: Resource) {
       };
     case 'product':
       return {
-        get: (id: number) => renderProduct(getProduct(shop, id)),
+        get: (id: number) => renderAny(shop, getProduct(shop, id)),
         create: (body: Rec) => createProduct(shop, body),
         update: (id: number, body: Rec) => updateProduct(shop, id, body),
         remove: (id: number, f: boolean) => deleteProduct(shop, id, f),
@@ -205,61 +168,60 @@ export function route(ctx: RouterContext, request: ApiRequest): ApiResult {
       return { status: 200, body: deleteWebhook(shop, id, force(query, body)) };
     }
   }
+  for (const sub of SUB_ROUTERS) {
+    const result = sub(ctx, { ...request, route: path }, body);
+    if (result) return result;
+  }
   throw noRoute();
 }
 
 function batch(resource: Resource, o: ReturnType<typeof ops>, body: Rec): Rec {
-  const creates = Array.isArray(body.create) ? (body.create as unknown[]) : [];
-  const updates = Array.isArray(body.update) ? (body.update as unknown[]) : [];
-  const deletes = Array.isArray(body.delete) ? (body.delete as unknown[]) : [];
-  if (creates.length + updates.length + deletes.length > BATCH_LIMIT) {
-    throw new WpError(
-      'woocommerce_rest_request_entity_too_large',
-      `Unable to accept more than ${BATCH_LIMIT} items for this request.`,
-      413,
-    );
-  }
-  const attempt = (id: unknown, fn: () => Rec): Rec => {
-    try {
-      return fn();
-    } catch (error) {
-      if (error instanceof WpError) return { id: typeof id === 'number' ? id : 0, error: error.body() };
-      throw error;
-    }
-  };
-  const out: Rec = {};
-  if (body.create !== undefined)
-    out.create = creates.map((item) => attempt(0, () => o.create(objectBody(item), true)));
-  if (body.update !== undefined) {
-    out.update = updates.map((item) => {
-      const fields = objectBody(item);
-      const id = fields.id;
-      return attempt(id, () => {
-        if (typeof id !== 'number') {
-          throw new WpError(`woocommerce_rest_${POST_TYPE[resource]}_invalid_id`, 'Invalid ID.', 400);
-        }
-        const { id: _id, ...rest } = fields;
-        return o.update(id, rest, true);
-      });
-    });
-  }
-  if (body.delete !== undefined) {
+  return batchItems(body, {
+    create: (item) => o.create(item, true),
+    update: (id, item) => o.update(id, item, true),
     // Batch deletes are always forced: orders and products are deleted permanently.
-    out.delete = deletes.map((id) => attempt(Number(id), () => o.remove(Number(id), true, true)));
-  }
-  return out;
+    remove: (id) => o.remove(id, true, true),
+    invalidId: () => new WpError(`woocommerce_rest_${POST_TYPE[resource]}_invalid_id`, 'Invalid ID.', 400),
+  });
 }
 
-function index(url: URL): Rec {
-  const routes = ['customers', 'orders', 'products', 'webhooks'].flatMap((r) => [
+/** Every route the sandbox answers, as `GET /wp-json/wc/v3` lists them. */
+const ROUTES = [
+  ...['customers', 'orders', 'products'].flatMap((r) => [
     `/wc/v3/${r}`,
     `/wc/v3/${r}/(?P<id>[\\d]+)`,
-    ...(r === 'webhooks' ? [] : [`/wc/v3/${r}/batch`]),
-  ]);
+    `/wc/v3/${r}/batch`,
+  ]),
+  '/wc/v3/webhooks',
+  '/wc/v3/webhooks/(?P<id>[\\d]+)',
+  '/wc/v3/orders/(?P<order_id>[\\d]+)/refunds',
+  '/wc/v3/orders/(?P<order_id>[\\d]+)/refunds/(?P<id>[\\d]+)',
+  '/wc/v3/refunds',
+  '/wc/v3/orders/(?P<order_id>[\\d]+)/notes',
+  '/wc/v3/orders/(?P<order_id>[\\d]+)/notes/(?P<id>[\\d]+)',
+  '/wc/v3/products/(?P<product_id>[\\d]+)/variations',
+  '/wc/v3/products/(?P<product_id>[\\d]+)/variations/(?P<id>[\\d]+)',
+  '/wc/v3/products/(?P<product_id>[\\d]+)/variations/batch',
+  '/wc/v3/coupons',
+  '/wc/v3/coupons/(?P<id>[\\d]+)',
+  '/wc/v3/taxes',
+  '/wc/v3/taxes/(?P<id>[\\d]+)',
+  '/wc/v3/taxes/batch',
+  '/wc/v3/taxes/classes',
+  '/wc/v3/taxes/classes/(?P<slug>\\w[\\w\\s\\-]*)',
+  '/wc/v3/settings',
+  '/wc/v3/settings/(?P<group_id>[\\w-]+)',
+  '/wc/v3/settings/(?P<group_id>[\\w-]+)/batch',
+  '/wc/v3/settings/(?P<group_id>[\\w-]+)/(?P<id>[\\w-]+)',
+  '/wc/v3/payment_gateways',
+  '/wc/v3/data/currencies/current',
+];
+
+function index(url: URL): Rec {
   return {
     namespace: 'wc/v3',
     routes: Object.fromEntries(
-      routes.map((r) => [r, { namespace: 'wc/v3', _links: { self: `${url.origin}/wp-json${r}` } }]),
+      ROUTES.map((r) => [r, { namespace: 'wc/v3', _links: { self: `${url.origin}/wp-json${r}` } }]),
     ),
   };
 }

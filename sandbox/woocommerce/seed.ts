@@ -1,94 +1,73 @@
 /**
- * A deterministic demo shop: the same `seed` and `anchor` always give the same records
- * (ids, names, amounts, dates, keys). `count` N gives N customers (some non-ASCII names,
- * some without phone or address line 2, a few with mixed-case e-mails), N/4 products (a
- * few without SKU, some virtual/downloadable, some with managed stock, some on sale) and
- * N orders of 1–5 lines (some guests with only a billing e-mail, some discounted, with
- * shipping and fee lines, every core status), spread over the months before `anchor`.
+ * A deterministic demo shop: the same options, `seed` and `anchor` always give the same
+ * records (ids, names, amounts, dates, keys).
+ *
+ * By default (today's shop, which the shipped mappings and e2e tests are built on): prices
+ * without tax, one standard 25 % rate in use, NOK; `count` N gives N customers (some
+ * non-ASCII names, some without phone or address line 2, a few with mixed-case e-mails),
+ * N/4 products (a few without SKU, some virtual/downloadable, some with managed stock, some
+ * on sale) and N orders of 1–5 lines (some guests with only a billing e-mail, some with
+ * hand-set line discounts, with shipping and fee lines, every core status — a refunded
+ * order has its amount-only refund), spread over the months before `anchor`, all paid with
+ * Vipps.
+ *
+ * Opt-in options (seed-orders.ts) make it a shop with the settings and buyers real
+ * Norwegian shops have; any of them switches orders to the checkout path (checkout.ts).
+ * New draws come from a second random stream, so the default shop stays the same.
  */
 import { Random } from '../common/random.ts';
 import { buildCustomer } from './customers.ts';
 import { datePair, formatUtc } from './dates.ts';
-import { buildOrder, CORE_STATUSES } from './orders.ts';
+import { dec, formatDp } from './money.ts';
 import { buildProduct } from './products.ts';
+import { seedCatalogueExtras } from './seed-catalogue.ts';
+import { classicOrders } from './seed-classic.ts';
+import { ascii, CITIES, FIRST, LAST, PRODUCTS, STREETS } from './seed-data.ts';
+import { checkoutOrders, type SeedContext, usesCheckout } from './seed-orders.ts';
+import { setOption } from './settings-api.ts';
 import type { Shop } from './shop.ts';
 import type { Rec } from './state.ts';
-import { dec, money } from './totals.ts';
 
 export interface SeedOptions {
   count: number;
   seed: number;
   /** Dates lie before this moment (default: today 00:00 UTC, so a seed is stable all day). */
   anchor?: Date;
+  /** `woocommerce_prices_include_tax` (default false). */
+  pricesIncludeTax?: boolean;
+  /** `woocommerce_tax_round_at_subtotal` (default false: round per line). */
+  roundAtSubtotal?: boolean;
+  /** Spread products over the classes standard 25 % / reduced 15 % / low 12 % / zero 0 %. */
+  taxClasses?: boolean;
+  /** Coupons `10off` (10 %) and `fast100` (100 off the cart), used on some orders. */
+  coupons?: boolean;
+  /** Share of orders bought by companies: `billing.company` and an org number in meta. */
+  companies?: number;
+  /** Meta key of the organisation number (default `_billing_org_nr`, as Klarna/Dintero store it). */
+  orgNumberMetaKey?: string;
+  /** Share of company orders whose org number fails the mod-11 check. */
+  invalidOrgNumbers?: number;
+  /** Share of orders in EUR, priced and stamped by a currency plugin. */
+  foreignCurrency?: number;
+  /** Which plugin's exchange-rate meta (default `aelia`: `_base_currency_exchange_rate`). */
+  currencyPlugin?: 'aelia' | 'woocs';
+  /** NOK per EUR (default "11.50"). */
+  exchangeRate?: string;
+  /** Share of orders without VAT: half exported (buyer abroad), half VAT-exempt buyers. */
+  vatExempt?: number;
+  /** Some products become variable products with variations that orders buy. */
+  variations?: boolean;
+  /** Line-item refunds: refunded orders itemised, and partial refunds on some paid orders. */
+  refunds?: boolean;
+  /** Payment methods by status: paid by card/Vipps/Klarna with transaction ids, bank transfers on hold unpaid. */
+  payments?: boolean;
 }
 
-const FIRST = [
-  'Kari',
-  'Ola',
-  'Åse',
-  'Bjørn',
-  'Ingrid',
-  'Øystein',
-  'Marte',
-  'Jonas',
-  'Zoë',
-  'José',
-  'Siv',
-  'Håkon',
-  'Lena',
-  'Per',
-  'Ærlig',
-  'Mia',
-];
-const LAST = [
-  'Nordmann',
-  'Hansen',
-  'Ødegård',
-  'Johansen',
-  'Larsen',
-  'Müller',
-  'Berg',
-  'Haugen',
-  'Strøm',
-  'Dahl',
-  'Lie',
-  'Økland',
-  'Bakke',
-  'García',
-];
-const CITIES: Array<[string, string]> = [
-  ['Oslo', '0150'],
-  ['Bergen', '5003'],
-  ['Trondheim', '7010'],
-  ['Tromsø', '9008'],
-  ['Stavanger', '4006'],
-  ['Ålesund', '6002'],
-  ['Bodø', '8006'],
-];
-const STREETS = ['Storgata', 'Kirkegata', 'Strandveien', 'Bakkeveien', 'Fjordgata', 'Løkkeveien'];
-const PRODUCTS = [
-  'Ullgenser',
-  'Kaffekopp',
-  'Turbok',
-  'Strikkeoppskrift (PDF)',
-  'Ryggsekk',
-  'Termos',
-  'Lue',
-  'Votter',
-  'Kart',
-  'Gavekort',
-];
-
-const ascii = (s: string) =>
-  s
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/ø/gi, 'o')
-    .replace(/æ/gi, 'ae')
-    .replace(/å/gi, 'a')
-    .toLowerCase();
-
 export function seedShop(shop: Shop, options: SeedOptions): void {
+  if (options.pricesIncludeTax !== undefined)
+    setOption(shop, 'woocommerce_prices_include_tax', options.pricesIncludeTax ? 'yes' : 'no');
+  if (options.roundAtSubtotal !== undefined)
+    setOption(shop, 'woocommerce_tax_round_at_subtotal', options.roundAtSubtotal ? 'yes' : 'no');
   const rnd = new Random(options.seed);
   const anchor = options.anchor ?? new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
   const daysAgo = (max: number) => new Date(anchor.getTime() - rnd.int(1, max * 24 * 3600) * 1000);
@@ -154,7 +133,7 @@ export function seedShop(shop: Shop, options: SeedOptions): void {
         name,
         sku: i % 8 === 5 || rnd.chance(0.05) ? '' : `SKU-${1001 + i}`,
         regular_price: regular,
-        sale_price: rnd.chance(0.15) ? money(dec(regular).mul(0.8)) : '',
+        sale_price: rnd.chance(0.15) ? formatDp(dec(regular).mul(0.8), 2) : '',
         virtual,
         downloadable: virtual && rnd.chance(0.5),
         manage_stock: manage,
@@ -168,73 +147,17 @@ export function seedShop(shop: Shop, options: SeedOptions): void {
     shop.data.products.push(record);
   }
 
-  // Orders
-  for (let i = 0; i < n; i++) {
-    const guest = customers.length === 0 || rnd.chance(0.25);
-    const customer = guest ? undefined : rnd.pick(customers);
-    const lines = Array.from({ length: rnd.int(1, 5) }, () => {
-      const product = rnd.pick(products);
-      const quantity = rnd.int(1, 4);
-      const subtotal = dec(product.price).mul(quantity);
-      const discounted = rnd.chance(0.2);
-      return {
-        product_id: product.id,
-        quantity,
-        subtotal: money(subtotal),
-        total: money(discounted ? subtotal.mul(0.9) : subtotal),
-      };
-    });
-    const [city, postcode] = rnd.pick(CITIES);
-    const guestFirst = rnd.pick(FIRST);
-    const guestLast = rnd.pick(LAST);
-    const billing = customer
-      ? { ...(customer.billing as Rec) }
-      : {
-          first_name: guestFirst,
-          last_name: guestLast,
-          address_1: `${rnd.pick(STREETS)} ${rnd.int(1, 99)}`,
-          city,
-          postcode,
-          country: 'NO',
-          email: `${ascii(guestFirst)}.guest${i + 1}@example.com`,
-          phone: '',
-        };
-    const status = CORE_STATUSES[i % CORE_STATUSES.length]!;
-    const created = daysAgo(120);
-    const modified = new Date(
-      Math.min(anchor.getTime() - 1000, created.getTime() + rnd.int(0, 72) * 3_600_000),
-    );
-    const order = buildOrder(
-      shop,
-      {
-        order_key: `wc_order_${Math.floor(rnd.next() * 2 ** 52)
-          .toString(36)
-          .padStart(11, '0')
-          .slice(0, 13)}`,
-        customer_id: customer ? customer.id : 0,
-        created_via: 'checkout',
-        status,
-        payment_method: 'vipps',
-        payment_method_title: 'Vipps',
-        billing,
-        shipping: { ...billing, email: undefined, phone: '' },
-        line_items: lines,
-        shipping_lines: rnd.chance(0.6)
-          ? [{ method_id: 'flat_rate', method_title: 'Flat rate', instance_id: '1', total: '99.00' }]
-          : [],
-        fee_lines: rnd.chance(0.1)
-          ? [{ name: 'Gebyr', tax_status: rnd.chance(0.5) ? 'taxable' : 'none', total: '29.00' }]
-          : [],
-        customer_note: rnd.chance(0.1) ? 'Leveres på døra, takk!' : '',
-      },
-      created,
-    );
-    Object.assign(order, datePair('date_modified', modified, shop.offset));
-    const paid = ['processing', 'completed', 'refunded'].includes(status);
-    Object.assign(order, datePair('date_paid', paid ? created : null, shop.offset));
-    Object.assign(order, datePair('date_completed', status === 'completed' ? modified : null, shop.offset));
-    if (status === 'refunded')
-      order.refunds = [{ id: shop.nextId('item'), reason: 'Angrerett', total: `-${order.total}` }];
-    shop.data.orders.push(order);
-  }
+  const ctx: SeedContext = {
+    shop,
+    options,
+    rnd,
+    extra: new Random(options.seed ^ 0x5eed5eed),
+    anchor,
+    daysAgo,
+    customers,
+    products,
+  };
+  seedCatalogueExtras(ctx);
+  if (usesCheckout(options)) checkoutOrders(ctx, n);
+  else classicOrders(ctx, n);
 }

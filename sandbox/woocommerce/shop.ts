@@ -5,6 +5,7 @@
  */
 import { datePair } from './dates.ts';
 import { emptyData, publicView, type Rec, type ShopData } from './state.ts';
+import { type TaxContext, taxContext } from './tax/context.ts';
 import { BodyValidator, type Resource } from './validate.ts';
 
 export type ChangeEvent = 'created' | 'updated' | 'deleted' | 'restored';
@@ -14,8 +15,6 @@ export interface ShopSettings {
   siteUrl: string;
   /** Fixed offset of the site's timezone from UTC, in minutes (default 60). */
   utcOffsetMinutes?: number;
-  /** Shop currency (default NOK). */
-  currency?: string;
   now?: () => Date;
 }
 
@@ -27,7 +26,6 @@ export class Shop {
   data: ShopData = emptyData();
   readonly validator = new BodyValidator();
   readonly offset: number;
-  readonly currency: string;
   /** Called after every change made through the API or the admin edit helpers. */
   onChange: (resource: Resource, event: ChangeEvent, id: number, record: Rec) => void = () => {};
   /** Called after every mutation (persistence). */
@@ -35,7 +33,16 @@ export class Shop {
 
   constructor(readonly settings: ShopSettings) {
     this.offset = settings.utcOffsetMinutes ?? 60;
-    this.currency = settings.currency ?? 'NOK';
+  }
+
+  /** `woocommerce_currency`. */
+  get currency(): string {
+    return this.data.options.woocommerce_currency ?? 'NOK';
+  }
+
+  /** The tax settings as they are now (read per calculation, so settings API changes apply). */
+  tax(): TaxContext {
+    return taxContext(this.data);
   }
 
   now(): Date {

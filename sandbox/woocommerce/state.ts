@@ -1,9 +1,12 @@
 /**
- * The shop's data, in memory: records as the API returns them (plus a few hidden fields
- * prefixed `_` that are never rendered), id sequences per type, webhooks and the delivery
- * log. Serialisable as one JSON document for `persistFile` and `/__admin/state`.
+ * The shop's data, in memory: records as WooCommerce stores them (amounts unrounded, as
+ * `wc_format_decimal` keeps them; the API formats them on the way out), plus a few hidden
+ * fields prefixed `_` that are never rendered; id sequences per type, webhooks, the
+ * delivery log, options, tax classes and rates, coupons and refunds. Serialisable as one JSON document for `persistFile` and `/__admin/state`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { OPTION_DEFS, SANDBOX_OPTIONS } from './tax/options.ts';
+import { norwegianTaxes, type TaxClassRec, type TaxRateRec } from './tax/rates.ts';
 
 export type Rec = Record<string, unknown>;
 
@@ -36,28 +39,66 @@ export interface DeliveryLogEntry {
 }
 
 export interface ShopData {
-  seq: Record<'customer' | 'order' | 'product' | 'webhook' | 'item' | 'meta', number>;
+  seq: Record<
+    'customer' | 'order' | 'product' | 'webhook' | 'item' | 'meta' | 'taxRate' | 'coupon' | 'refund' | 'note',
+    number
+  >;
   customers: Rec[];
   orders: Rec[];
+  /** Products and variations (one id sequence, as WordPress posts); variations have `type: "variation"`. */
   products: Rec[];
+  /** Refunds (`shop_order_refund`), `parent_id` = the order. */
+  refunds: Rec[];
+  coupons: Rec[];
   webhooks: WebhookRec[];
   deliveries: DeliveryLogEntry[];
+  /** `get_option()` values the sandbox models (settings API, tax model). */
+  options: Record<string, string>;
+  taxRates: TaxRateRec[];
+  /** Additional tax classes, in order ("Standard" is implicit). */
+  taxClasses: TaxClassRec[];
 }
 
 export function emptyData(): ShopData {
+  const taxes = norwegianTaxes();
   return {
-    seq: { customer: 0, order: 0, product: 0, webhook: 0, item: 0, meta: 0 },
+    seq: {
+      customer: 0,
+      order: 0,
+      product: 0,
+      webhook: 0,
+      item: 0,
+      meta: 0,
+      taxRate: taxes.rates.length,
+      coupon: 0,
+      refund: 0,
+      note: 0,
+    },
     customers: [],
     orders: [],
     products: [],
+    refunds: [],
+    coupons: [],
     webhooks: [],
     deliveries: [],
+    options: defaultOptions(),
+    taxRates: taxes.rates,
+    taxClasses: taxes.classes,
   };
+}
+
+/** WooCommerce's defaults overlaid with the sandbox shop's values. */
+export function defaultOptions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const def of OPTION_DEFS) out[def.id] = def.default;
+  return { ...out, ...SANDBOX_OPTIONS };
 }
 
 export function loadData(file: string): ShopData | undefined {
   try {
-    return { ...emptyData(), ...(JSON.parse(readFileSync(file, 'utf8')) as ShopData) };
+    const loaded = JSON.parse(readFileSync(file, 'utf8')) as ShopData;
+    const empty = emptyData();
+    return { ...empty, ...loaded, seq: { ...empty.seq, ...loaded.seq } };
   } catch {
     return undefined;
   }

@@ -61,7 +61,7 @@ describe('memory connector', () => {
     const handed = kind.create({ [MEMORY_SYSTEM]: system }, createRuntime()) as MemoryConnector;
     expect(handed.system).toBe(system);
     expect(() => kind.create({ page_size: 0, pages: 3 }, createRuntime())).toThrow(
-      /memory connector config: .*unknown option "pages".*"page_size" must be >= 1/,
+      /memory connector config: .*unknown option "pages".*"page_size" must be an integer from 1 to 1000/,
     );
   });
 

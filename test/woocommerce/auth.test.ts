@@ -169,6 +169,57 @@ describe('authentication', () => {
     );
   });
 
+  it('OAuth signs home_url(path): the plain-permalink root without its slash, /wp-json paths as they are', async () => {
+    const s = await sandbox({ seed: { count: 2, seed: 1 } });
+    const now = String(Math.floor(Date.now() / 1000));
+    const signedFetch = (
+      signedBase: string,
+      requestBase: string,
+      extra: Record<string, string>,
+      nonce: string,
+    ) => {
+      const params = {
+        ...extra,
+        oauth_consumer_key: s.consumerKey,
+        oauth_nonce: nonce,
+        oauth_signature_method: 'HMAC-SHA256',
+        oauth_timestamp: now,
+      };
+      const sig = createHmac('sha256', `${s.consumerSecret}&`)
+        .update(baseString('GET', signedBase, params))
+        .digest('base64');
+      const query = Object.entries({ ...params, oauth_signature: sig })
+        .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
+        .join('&');
+      return fetch(`${requestBase}?${query}`);
+    };
+    const route = { rest_route: '/wc/v3/customers', role: 'all' };
+    // Plain permalinks: WooCommerce signs `http://host:port`, not `http://host:port/`.
+    expect((await signedFetch(s.url, `${s.url}/`, route, 'p1')).status).toBe(200);
+    const slash = await signedFetch(`${s.url}/`, `${s.url}/`, route, 'p2');
+    expect([slash.status, (await json(slash)).message]).toEqual([
+      401,
+      'Invalid signature - provided signature does not match.',
+    ]);
+    // Pretty permalinks: the path is part of the signed URL.
+    const pretty = `${s.apiUrl}/customers`;
+    expect((await signedFetch(pretty, pretty, { role: 'all' }, 'p3')).status).toBe(200);
+    expect((await signedFetch(s.url, pretty, { role: 'all' }, 'p4')).status).toBe(401);
+  });
+
+  it('the connector signs plain-permalink requests the way WooCommerce verifies them', async () => {
+    for (const plain of [true, false]) {
+      const { connector, sandbox: s } = await pair(
+        { seed: { count: 3, seed: 2 } },
+        { plain_permalinks: plain },
+      );
+      await connector.checkAuth();
+      const created = await connector.create('customer', { email: `signed.${plain}@example.no` });
+      expect(created.id).toBeDefined();
+      expect(s.log.list().every((r) => r.status < 300)).toBe(true);
+    }
+  });
+
   it('a retried OAuth request is signed again (no nonce replay after a 429)', async () => {
     const { sandbox: s, connector } = await pair({ seed: { count: 2, seed: 1 } });
     s.faults.configure({ rate429: 1 });

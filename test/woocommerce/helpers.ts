@@ -3,6 +3,7 @@
  * built through the registry factory, and a self-signed certificate made at test time.
  */
 import { generate } from 'selfsigned';
+import { afterEach } from 'vitest';
 import { connectors } from '../../engine/connectors/index.ts';
 import type { Connector } from '../../engine/connectors/types.ts';
 import { createRuntime } from '../../engine/runtime.ts';
@@ -80,4 +81,50 @@ export async function collect(
 
 export function basicAuth(sandbox: WooSandbox): string {
   return `Basic ${Buffer.from(`${sandbox.consumerKey}:${sandbox.consumerSecret}`).toString('base64')}`;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Sandboxes (and anything else) a test file starts, closed after each test: `start()` a
+ * sandbox, `track()` another closer.
+ */
+export function sandboxes(defaults: WooSandboxOptions = {}) {
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (closers.length > 0) await closers.pop()!();
+  });
+  return {
+    async start(options: WooSandboxOptions = {}): Promise<WooSandbox> {
+      const s = await startWooCommerceSandbox({ ...defaults, ...options });
+      closers.push(() => s.close());
+      return s;
+    },
+    track(close: () => Promise<void>): void {
+      closers.push(close);
+    },
+  };
+}
+
+/** A wc/v3 request with the sandbox's key (Basic), JSON in and out. */
+export async function api(s: WooSandbox, method: string, path: string, body?: unknown, auth = true) {
+  const r = await fetch(`${s.apiUrl}/${path}`, {
+    method,
+    headers: {
+      ...(auth ? { authorization: basicAuth(s) } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: r.status, headers: r.headers, body: (await r.json()) as Json & Json[] };
+}
+
+/** A `/__admin` request. */
+export async function adminApi(s: WooSandbox, path: string, body: unknown, method = 'POST') {
+  const r = await fetch(`${s.adminUrl}/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, body: (await r.json()) as Json };
 }

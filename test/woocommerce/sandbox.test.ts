@@ -131,7 +131,8 @@ describe('sandbox order arithmetic', () => {
       total_tax: '2.26',
       price: 9.02,
     });
-    expect(lines[1]!.taxes).toEqual([{ id: 1, total: '2.26', subtotal: '2.51' }]);
+    // taxes[] are stored unrounded (6 decimals); only the scalar fields are formatted.
+    expect(lines[1]!.taxes).toEqual([{ id: 1, total: '2.255', subtotal: '2.505' }]);
     // fee tax 0.025 rounds half-up to 0.03
     expect((o.fee_lines as Json[]).map((f) => f.total_tax)).toEqual(['0.03', '0.00']);
     expect(o).toMatchObject({
@@ -230,6 +231,20 @@ describe('sandbox errors match WooCommerce', () => {
     ]);
     const nullCity = await call(s, 'PUT', `customers/${c.id}`, { billing: { city: null } });
     expect((nullCity.body.data as Json).params).toEqual({ billing: 'billing[city] is not of type string.' });
+    // A case-only change of one's own e-mail: the case-insensitive look-up finds it, the exact
+    // comparison differs, so WooCommerce refuses it (as it refuses another user's address).
+    const caseOnly = await call(s, 'PUT', `customers/${c.id}`, { email: 'K@example.no' });
+    expect([caseOnly.status, caseOnly.body.code, caseOnly.body.message]).toEqual([
+      400,
+      'woocommerce_rest_customer_invalid_email',
+      'Email address is invalid.',
+    ]);
+    expect((await call(s, 'GET', `customers/${c.id}`)).body.email).toBe('k@example.no');
+    expect((await call(s, 'PUT', `customers/${c.id}`, { email: 'k@example.no' })).status).toBe(200);
+    const other = (await call(s, 'POST', 'customers', { email: 'other@example.no' })).body;
+    expect((await call(s, 'PUT', `customers/${other.id}`, { email: 'K@EXAMPLE.NO' })).body.code).toBe(
+      'woocommerce_rest_customer_invalid_email',
+    );
     expect((await call(s, 'PUT', `customers/${c.id}`, { username: 'other' })).body.code).toBe(
       'woocommerce_rest_customer_invalid_argument',
     );

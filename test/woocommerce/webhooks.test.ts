@@ -99,7 +99,7 @@ describe('webhooks.parse', () => {
 
 describe('sandbox webhook delivery', () => {
   it('pings on create, delivers signed coalesced payloads the connector verifies', async () => {
-    const { sandbox, connector } = await pair();
+    const { sandbox, connector } = await pair({ webhookDelayMs: 600_000 }); // delivered only by flush(): no timer races
     const hook = await receiver();
     const auth = `Basic ${Buffer.from(`${sandbox.consumerKey}:${sandbox.consumerSecret}`).toString('base64')}`;
     const r = await fetch(`${sandbox.apiUrl}/webhooks`, {
@@ -156,7 +156,7 @@ describe('sandbox webhook delivery', () => {
   });
 
   it('deleted payload is {"id": N}; admin edits fire webhooks too', async () => {
-    const { sandbox, connector } = await pair({ seed: { count: 4, seed: 1 } });
+    const { sandbox, connector } = await pair({ seed: { count: 4, seed: 1 }, webhookDelayMs: 600_000 });
     const hook = await receiver();
     const { createWebhook } = await import('../../sandbox/woocommerce/webhooks.ts');
     createWebhook(

@@ -12,6 +12,7 @@ import * as retry from './retry.ts';
 import * as sandbox from './sandbox.ts';
 import * as serve from './serve.ts';
 import * as sync from './sync.ts';
+import * as tenant from './tenant.ts';
 import * as test from './test.ts';
 import * as validate from './validate.ts';
 
@@ -26,4 +27,5 @@ export const commands: readonly CommandModule[] = [
   links,
   failed,
   retry,
+  tenant,
 ];

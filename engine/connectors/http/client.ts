@@ -13,7 +13,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import got, { type Got, type Hooks, type NormalizedOptions, RequestError } from 'got';
 import type { Runtime } from '../../runtime.ts';
 import { ConnectorError } from '../errors.ts';
-import type { RateLimiter } from './rate-limiter.ts';
+import { BUDGET_UNAVAILABLE, type RequestLimiter } from './limiter.ts';
 import { defaultRetrySettings, parseRetryAfter, type RetrySettings, retryDelay } from './retry-policy.ts';
 
 export const USER_AGENT = 'mapsync/0.1 (+https://github.com/mapsync/mapsync; two-way sync engine)';
@@ -27,7 +27,7 @@ export interface HttpClientOptions {
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   retry?: Partial<RetrySettings>;
-  limiter?: RateLimiter;
+  limiter?: RequestLimiter;
   /**
    * Runs before every attempt, before the rate limiter is asked for budget (so that a
    * token fetched here, itself a rate-limited call, never sits between the budget check and
@@ -69,7 +69,8 @@ export function createHttpClient(options: HttpClientOptions): Got {
         // `retryWithMergedOptions` from an afterResponse hook (e.g. a 401 that renewed the
         // token) surfaces here as a RetryError: got asks for an immediate retry.
         if (error.name === 'RetryError') return computedValue;
-        // A write cancelled before it was sent is not tried again.
+        // A write cancelled before it was sent, or a call the rate budget could not serve,
+        // is not tried again.
         if (isCancelled(error)) return 0;
         const status = error.response?.statusCode;
         const retryAfterMs =
@@ -182,7 +183,8 @@ const CANCELLED = 'mapsync-cancelled-before-send';
 
 function isCancelled(error: unknown): boolean {
   for (let e = error as { cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
-    if (e instanceof ConnectorError && e.vendorCode === CANCELLED) return true;
+    if (e instanceof ConnectorError && (e.vendorCode === CANCELLED || e.vendorCode === BUDGET_UNAVAILABLE))
+      return true;
     e = e.cause as { cause?: unknown } | undefined;
   }
   return false;

@@ -11,23 +11,11 @@
  */
 import { createHash } from 'node:crypto';
 import pThrottle from 'p-throttle';
+import type { LimiterRegistry, RateLimitOptions, RequestLimiter } from './limiter.ts';
 
-export interface RateLimitOptions {
-  /** Requests allowed per interval. */
-  limit: number;
-  /** Interval in milliseconds (default 1000). */
-  intervalMs?: number;
-  /**
-   * Extra milliseconds added to the interval so that requests that leave this process
-   * exactly one interval apart still arrive more than one interval apart (network jitter,
-   * event-loop stalls). Default 50.
-   */
-  marginMs?: number;
-  /** Called with the limiter's own clock reading each time it lets a call start. */
-  onStart?: (at: number) => void;
-}
+export type { RateLimitOptions } from './limiter.ts';
 
-export class RateLimiter {
+export class RateLimiter implements RequestLimiter {
   readonly limit: number;
   readonly intervalMs: number;
   /** The interval plus the margin: the window no `limit` + 1 starts may share. */
@@ -184,7 +172,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
  * Limiters keyed by credential. The key is hashed so that the secret itself is never kept
  * as a map key (or shown in a heap dump's key list).
  */
-export class RateLimiterRegistry {
+export class RateLimiterRegistry implements LimiterRegistry {
   private readonly limiters = new Map<string, RateLimiter>();
 
   /** The limiter for this system and credential, created on first use with `options`. */

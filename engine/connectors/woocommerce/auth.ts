@@ -7,8 +7,9 @@
  * - query: `consumer_key`/`consumer_secret` query parameters (HTTPS shops whose server strips
  *   the Authorization header).
  * - oauth1: one-legged OAuth 1.0a with HMAC-SHA256, parameters in the query string. The
- *   signature base string is `METHOD&enc(url without query)&enc(sorted, RFC 3986-encoded
- *   params)`, the key is `consumer_secret&`; the body is not signed.
+ *   signature base string is `METHOD&enc(signed URL)&enc(sorted, RFC 3986-encoded params)`,
+ *   the key is `consumer_secret&`; the body is not signed. The signed URL is what
+ *   WooCommerce rebuilds with `get_home_url(null, $path)` (see `oauthSignedUrl`).
  *
  * Credentials are added here, in the last step, so they never appear in the paths and
  * options the connector builds (and therefore never in its error messages).
@@ -33,6 +34,19 @@ export function rfc3986(value: string): string {
     /[!*'()]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
+}
+
+/**
+ * The URL WooCommerce's signature check uses: the request path relative to the site's base
+ * (`<home path>/`) appended to the home URL only when it is not empty. A plain-permalink
+ * request to `https://shop.example/?rest_route=/wc/v3/…` is therefore signed as
+ * `https://shop.example` (no trailing slash); `…/wp-json/wc/v3/x` as it is.
+ * `home` is the configured shop URL without trailing slash.
+ */
+export function oauthSignedUrl(home: string, url: URL): string {
+  const wpBase = `${new URL(home).pathname.replace(/\/+$/, '')}/`;
+  const rest = url.pathname.startsWith(wpBase) ? url.pathname.slice(wpBase.length) : url.pathname;
+  return rest === '' ? home : `${home}/${rest.replace(/^\/+/, '')}`;
 }
 
 /** Static headers for the mode (Basic), or none. */
@@ -69,7 +83,8 @@ export function authHook(
         oauth_signature_method: 'HMAC-SHA256',
         oauth_timestamp: Math.floor(now().getTime() / 1000),
       } as OAuth.Data;
-      const signature = oauth.getSignature({ url: url.href, method: options.method }, undefined, data);
+      const signed = `${oauthSignedUrl(config.baseUrl, url)}${url.search}`;
+      const signature = oauth.getSignature({ url: signed, method: options.method }, undefined, data);
       setParams(url, {
         oauth_consumer_key: data.oauth_consumer_key,
         oauth_nonce: data.oauth_nonce,

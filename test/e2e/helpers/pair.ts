@@ -12,6 +12,7 @@ import { connectors as registry } from '../../../engine/connectors/index.ts';
 import type { ConnectorRegistry } from '../../../engine/connectors/registry.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
 import { createRuntime } from '../../../engine/runtime.ts';
+import type { StoreBackend } from '../../../engine/store/open-store.ts';
 import { type OpenedProject, openProject } from '../../../engine/sync/compose.ts';
 import type { EngineEvents } from '../../../engine/sync/events.ts';
 import type { LoggedRequest } from '../../../sandbox/common/request-log.ts';
@@ -54,6 +55,8 @@ export interface Pair {
   open(options?: {
     events?: EngineEvents;
     store?: string;
+    /** An open store (e.g. a tenant's view of a shared one), left open by close(). */
+    backend?: StoreBackend;
     registry?: ConnectorRegistry;
   }): Promise<OpenedProject>;
   /** A sync run in a fresh project (like `mapsync sync`), returning the summary. */
@@ -96,7 +99,9 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
     MAPSYNC_STORE: storeUri,
   };
   const runtime = createRuntime({ logger: createLogger({ level: 'silent' }) });
-  const open = (o: { events?: EngineEvents; store?: string; registry?: ConnectorRegistry } = {}) =>
+  const open = (
+    o: { events?: EngineEvents; store?: string; backend?: StoreBackend; registry?: ConnectorRegistry } = {},
+  ) =>
     openProject({
       configPath,
       env,
@@ -104,6 +109,7 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
       registry: o.registry ?? registry,
       runtime,
       ...(o.store ? { store: o.store } : {}),
+      ...(o.backend ? { storeBackend: o.backend } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...((o.events ?? options.events) ? { events: o.events ?? options.events } : {}),
     });

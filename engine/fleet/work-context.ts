@@ -1,0 +1,32 @@
+/**
+ * What the work being done right now is, for code many calls below the job that started
+ * it: the priority its requests get from a shared rate budget. A worker runs each job inside
+ * `work.run({ priority }, …)`; the fleet's limiter reads `work.priority()` when a request
+ * asks for budget. Without it the connectors and the engine would have to pass a priority
+ * through every call they make.
+ *
+ * One `WorkContext` per process, made by the composition root and handed to the rate
+ * budget (no module-level instance): AsyncLocalStorage follows the job through every await.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Priority } from '../connectors/http/limiter.ts';
+
+export interface Work {
+  priority: Priority;
+}
+
+export class WorkContext {
+  private readonly storage = new AsyncLocalStorage<Work>();
+
+  constructor(private readonly fallback: Priority = 'reconcile') {}
+
+  /** Run `fn` (and everything it awaits) as `work`. */
+  run<T>(work: Work, fn: () => T): T {
+    return this.storage.run(work, fn);
+  }
+
+  /** The priority of the work running now; `reconcile` outside any job. */
+  priority(): Priority {
+    return this.storage.getStore()?.priority ?? this.fallback;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * WooCommerce's number handling, in decimal arithmetic (decimal.js):
+ *
+ * - `roundPhp(v, places, mode)`: PHP `round()` — half away from zero (`PHP_ROUND_HALF_UP`)
+ *   or half towards zero (`PHP_ROUND_HALF_DOWN`, WooCommerce's tax rounding mode when prices
+ *   are entered with tax, and its discount rounding mode).
+ * - `stored(v)`: what `wc_format_decimal($float)` stores for an unrounded amount: six
+ *   decimals (`wc_get_rounding_precision()`), trailing zeros trimmed (`"8.982"`, `"0"`).
+ * - `formatDp(v, dp)`: `wc_format_decimal($v, $dp)` = PHP `number_format` (half away from
+ *   zero), what the REST API shows for totals (`"8.98"`).
+ *
+ * PHP computes these amounts in doubles; the sandbox computes them exactly. The two agree
+ * except where float noise crosses a rounding boundary (see docs/woocommerce.md).
+ */
+import { Decimal } from 'decimal.js';
+
+export { Decimal };
+
+export type RoundingMode = 'half-up' | 'half-down';
+
+/** WooCommerce rounds unrounded amounts to this many decimals (`WC_ROUNDING_PRECISION`). */
+export const ROUNDING_PRECISION = 6;
+
+export const ZERO = new Decimal(0);
+
+/** A decimal from a WooCommerce amount (string, number, empty = 0). Garbage is 0, as PHP casts it. */
+export function dec(value: unknown): Decimal {
+  if (value instanceof Decimal) return value;
+  try {
+    const s = typeof value === 'number' ? String(value) : String(value ?? '').trim();
+    return new Decimal(s === '' ? 0 : s);
+  } catch {
+    return new Decimal(0);
+  }
+}
+
+export function roundPhp(value: Decimal, places: number, mode: RoundingMode = 'half-up'): Decimal {
+  return value.toDecimalPlaces(places, mode === 'half-up' ? Decimal.ROUND_HALF_UP : Decimal.ROUND_HALF_DOWN);
+}
+
+/** `wc_format_decimal($float)`: six decimals, trailing zeros trimmed, `"0"` for zero. */
+export function stored(value: Decimal): string {
+  const fixed = value.toDecimalPlaces(ROUNDING_PRECISION, Decimal.ROUND_HALF_UP).toFixed(ROUNDING_PRECISION);
+  const trimmed = fixed.replace(/\.?0+$/, '');
+  return trimmed === '-0' ? '0' : trimmed;
+}
+
+/** `wc_format_decimal($value, $dp)`: PHP `number_format`, half away from zero. */
+export function formatDp(value: unknown, dp: number): string {
+  const out = dec(value).toDecimalPlaces(dp, Decimal.ROUND_HALF_UP).toFixed(dp);
+  return /^-0\.?0*$/.test(out) ? out.slice(1) : out;
+}
+
+/** Sum of decimals. */
+export function sum(values: Iterable<Decimal>): Decimal {
+  let total = new Decimal(0);
+  for (const v of values) total = total.add(v);
+  return total;
+}
