@@ -55,8 +55,22 @@ export function buildRecord(values: Iterable<readonly [string, unknown]>): Recor
   return record;
 }
 
-/** Thrown by {@link coerce} when a value cannot be read as the requested type. */
-export class CoercionError extends Error {}
+/**
+ * Thrown by {@link coerce} when a value cannot be read as the requested type. The message
+ * names the type and the rule, never the value (it may be personal data and ends up in
+ * failure reasons and logs); `value` carries it for the failed record's details.
+ */
+export class CoercionError extends Error {
+  constructor(
+    message: string,
+    readonly value: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Significant digits a JSON number (an IEEE double) holds exactly. */
+export const EXACT_DIGITS = 15;
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -66,9 +80,36 @@ function numericText(value: unknown): string | undefined {
   return undefined;
 }
 
-const fail = (value: unknown, type: string): never => {
-  throw new CoercionError(`cannot convert ${JSON.stringify(value)} to ${type}`);
+const fail = (value: unknown, type: string, why?: string): never => {
+  throw new CoercionError(why ?? `cannot convert ${describeKind(value)} to ${type}`, value);
 };
+
+/** What a value is, without showing it: `a string of 12 characters`, `an object`. */
+function describeKind(value: unknown): string {
+  if (typeof value === 'string')
+    return `a string of ${value.length} character${value.length === 1 ? '' : 's'}`;
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A number the target can be sent: finite, and for decimals exactly what the text says
+ * (a JSON number is an IEEE double; "12345678901234567.89" would arrive as another value).
+ */
+function toNumber(value: unknown, type: string): number {
+  const text = numericText(value);
+  if (text === undefined) {
+    if (typeof value === 'number') fail(value, type, `${String(value)} is not a finite number`);
+    return fail(value, type);
+  }
+  const n = Number(text);
+  if (!Number.isFinite(n))
+    fail(value, type, `out of range: numbers must lie within ±${Number.MAX_VALUE.toExponential(3)}`);
+  if (type === 'decimal' && !new Decimal(text).eq(new Decimal(n)))
+    fail(value, type, `has more than ${EXACT_DIGITS} significant digits, more than a number holds exactly`);
+  return n;
+}
 
 /**
  * Convert `value` to `type`. `undefined` stays undefined, `null` stays null, and `""` is
@@ -92,7 +133,7 @@ export function coerce(value: unknown, type: string): unknown {
     }
     case 'number':
     case 'decimal':
-      return Number(numericText(value) ?? fail(value, type));
+      return toNumber(value, type);
     case 'boolean':
       if (typeof value === 'boolean') return value;
       if (value === 1 || value === 0) return value === 1;

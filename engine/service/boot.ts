@@ -135,7 +135,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     await checkCredentials(connectors, logger);
 
     const storeUri = sandboxes && !options.env.MAPSYNC_STORE ? sandboxes.store : config.store;
-    const store = openStore(storeUri, config.dir);
+    const store = openStore(storeUri, config.dir, { logger });
     cleanup.push(() => store.close());
     const probe = store.namespace<string>('mapsync.service');
     // Mapping expressions run in worker threads with a hard time limit, never on this

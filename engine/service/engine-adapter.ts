@@ -127,7 +127,7 @@ export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
           failedAt: f.at,
           firstFailedAt: f.firstAt,
           attempts: f.attempts,
-          nextRetryAt: f.nextAttemptAt,
+          ...(f.stoppedAt ? { stopped: true } : { nextRetryAt: f.nextAttemptAt }),
         });
       }
     }

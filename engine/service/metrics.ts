@@ -15,7 +15,14 @@ import type { RecordEvent, RunMode, WorkItem } from './ports.ts';
 import type { LastRun, MappingState, SchedulerObserver } from './scheduler.ts';
 import type { EnqueueResult, WorkQueueObserver } from './work-queue.ts';
 
-export type WebhookResult = EnqueueResult | 'ping' | 'ignored' | 'rejected' | 'too_large' | 'draining';
+export type WebhookResult =
+  | EnqueueResult
+  | 'ping'
+  | 'ignored'
+  | 'rejected'
+  | 'too_large'
+  | 'draining'
+  | 'duplicate';
 
 /** State the metrics read at scrape time; attached once the service is assembled. */
 export interface MetricSources {

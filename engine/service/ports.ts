@@ -64,7 +64,10 @@ export interface FailedRecordView {
   /** When the record first failed (its age); `failedAt` is the latest attempt. */
   firstFailedAt?: string;
   attempts?: number;
+  /** Absent when automatic retries stopped (`stopped`). */
   nextRetryAt?: string;
+  /** Automatic retries stopped after a bounded number of attempts: a person retries it. */
+  stopped?: boolean;
 }
 
 export interface ServiceEngine {

@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { ServiceContext } from './context.ts';
+import { hostCheck } from './host-check.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -12,7 +13,7 @@ import { statusRoutes } from './routes/status.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
-export function createServer(ctx: ServiceContext): FastifyInstance {
+export function createServer(ctx: ServiceContext, hosts: ReadonlySet<string>): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: 64 * 1024,
@@ -39,6 +40,8 @@ export function createServer(ctx: ServiceContext): FastifyInstance {
     return reply.code(500).send({ error: 'internal error' });
   });
 
+  // Before every route: only requests addressed to this service (host-check.ts).
+  hostCheck(app, hosts, ctx.logger);
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
   webhookRoutes(app, ctx);

@@ -10,6 +10,7 @@
  *   createService({engine, …}) ─> scheduler ─> engine.run / engine.syncRecord
  *                                 webhooks  ─> work queue ─> scheduler
  */
+
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { LimiterRegistry } from '../connectors/http/limiter.ts';
@@ -209,7 +210,9 @@ export function createService(options: ServiceOptions): Service {
     logger,
     isDraining,
   };
-  const app = createServer(context);
+  // Names the service answers for besides IP addresses and localhost (host-check.ts).
+  const hosts = new Set(settings.hosts);
+  const app = createServer(context, hosts);
 
   shutdown = new Shutdown(
     [

@@ -14,6 +14,7 @@
  *   stuck_after: 15m      # /readyz fails when a mapping makes no progress this long
  *   shutdown_timeout: 10s
  *   webhook_body_limit: 1048576
+ *   hosts: [sync.example.no]   # names the service answers for (besides IPs and localhost)
  * ```
  */
 import { ConfigError } from '../errors.ts';
@@ -40,6 +41,8 @@ export interface ServiceSettings {
   maxQueuedItems: number;
   /** How long a successful `checkAuth` is trusted by `/readyz` (PowerOffice budget is precious). */
   authCheckTtlMs: number;
+  /** Host names the service answers for besides IP addresses, localhost and its listen address. */
+  hosts: string[];
 }
 
 export const DEFAULT_SETTINGS: ServiceSettings = {
@@ -49,6 +52,7 @@ export const DEFAULT_SETTINGS: ServiceSettings = {
   webhookBodyLimit: 1024 * 1024,
   maxQueuedItems: 10_000,
   authCheckTtlMs: 60_000,
+  hosts: [],
 };
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -122,6 +126,9 @@ export function resolveSettings(
         ? section.max_queued_items
         : DEFAULT_SETTINGS.maxQueuedItems,
     authCheckTtlMs: duration('auth_check_ttl', DEFAULT_SETTINGS.authCheckTtlMs),
+    hosts: Array.isArray(section.hosts)
+      ? section.hosts.map((h) => String(h).trim().toLowerCase().replace(/\.$/, ''))
+      : DEFAULT_SETTINGS.hosts,
   };
   return { ...settings, ...overrides };
 }

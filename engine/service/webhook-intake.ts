@@ -7,9 +7,10 @@
  * repeated failures, so the answer must not depend on how busy PowerOffice is.
  *
  * Answers:
- * - 200 for a verified change (queued, coalesced or not relevant) and for the unsigned
- *   `webhook_id=N` ping (exactly 200, nothing queued: WooCommerce shows anything else as an
- *   error);
+ * - 200 for a verified change (queued, coalesced or not relevant), for a delivery id seen
+ *   in the last 15 minutes (`duplicate`, nothing queued: recent-deliveries.ts) and for the
+ *   unsigned `webhook_id=N` ping (exactly 200, nothing queued: WooCommerce shows anything
+ *   else as an error);
  * - 401 for a missing or wrong signature (nothing queued);
  * - 200 as well for a signed delivery the connector cannot use (an unsupported topic): a 4xx
  *   would only count towards WooCommerce disabling the webhook; 404 for an unknown system;
@@ -21,6 +22,7 @@ import { isConnectorError } from '../connectors/errors.ts';
 import type { WebhookReceiver } from '../connectors/types.ts';
 import type { WebhookResult } from './metrics.ts';
 import type { MappingInfo, WorkItem } from './ports.ts';
+import { RecentDeliveries } from './recent-deliveries.ts';
 import type { EnqueueResult } from './work-queue.ts';
 
 export interface WebhookSource {
@@ -38,6 +40,8 @@ export interface WebhookIntakeOptions {
   isDraining(): boolean;
   logger: Logger;
   onResult?(system: string, result: WebhookResult): void;
+  /** Delivery ids seen recently (default: 15 minutes, at most 10,000 ids). */
+  recentDeliveries?: RecentDeliveries;
 }
 
 export interface WebhookAnswer {
@@ -46,7 +50,11 @@ export interface WebhookAnswer {
 }
 
 export class WebhookIntake {
-  constructor(private readonly options: WebhookIntakeOptions) {}
+  private readonly recent: RecentDeliveries;
+
+  constructor(private readonly options: WebhookIntakeOptions) {
+    this.recent = options.recentDeliveries ?? new RecentDeliveries();
+  }
 
   /** The source for a path segment: a system name, or a kind that only one system has. */
   resolve(segment: string): WebhookSource | undefined {
@@ -95,6 +103,14 @@ export class WebhookIntake {
       report('ping');
       this.options.logger.debug({ system: source.name, webhookId: event.webhookId }, 'webhook ping received');
       return { status: 200, body: { ok: true } };
+    }
+    if (event.deliveryId !== undefined && this.recent.seenBefore(`${source.name}\n${event.deliveryId}`)) {
+      report('duplicate');
+      this.options.logger.debug(
+        { system: source.name, id: event.id },
+        'webhook delivery seen before: ignored',
+      );
+      return { status: 200, body: { ok: true, queued: 0, duplicate: true } };
     }
     const items = this.itemsFor(source.name, event.entity, event.id, event.event);
     if (items.length === 0) {

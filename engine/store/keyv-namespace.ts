@@ -15,6 +15,8 @@ export class KeyvNamespace<V> {
   constructor(
     readonly namespace: string,
     store: KeyvStoreAdapter | Map<unknown, unknown>,
+    /** Checked before every call; throws a `StoreError` when the store must not be used. */
+    private readonly beforeUse: () => void = () => {},
   ) {
     // keyv splits stored keys on the first ':' and SQLite's LIKE treats '_' and '%' as
     // wildcards, so namespaces are restricted to letters, digits, '.' and '-'.
@@ -60,6 +62,7 @@ export class KeyvNamespace<V> {
    * this way reads back through keyv like anything `set` wrote.
    */
   async row(key: string, value: V): Promise<[string, string]> {
+    this.beforeUse();
     const serialized = await this.keyv.serializeData({ value, expires: undefined });
     if (typeof serialized !== 'string')
       throw new StoreError(`store cannot serialize ${this.namespace}:${key}`);
@@ -68,6 +71,7 @@ export class KeyvNamespace<V> {
 
   /** Every entry of the namespace, in no particular order. */
   async *entries(): AsyncGenerator<[string, V]> {
+    this.beforeUse();
     if (!this.keyv.iterator) {
       throw new StoreError(`the store adapter cannot iterate namespace ${this.namespace}`);
     }
@@ -82,6 +86,7 @@ export class KeyvNamespace<V> {
   }
 
   private async guard<T>(what: string, key: string, fn: () => Promise<T>): Promise<T> {
+    this.beforeUse();
     try {
       return await fn();
     } catch (error) {

@@ -2,7 +2,8 @@
  * Opens the configured store. `MAPSYNC_STORE` (or `store:` in mapsync.yaml) is a URI:
  * - `sqlite://data/mapsync.sqlite` (default): a SQLite file, WAL journal. `synchronous=NORMAL`
  *   keeps every committed write across a process crash (SIGKILL); only an OS crash or power
- *   loss could lose the last transactions.
+ *   loss could lose the last transactions. Its folder, file modes (0700/0600) and identity
+ *   (a file deleted or replaced under the process) are store-file.ts's.
  * - `memory://`: in-process, for tests and `mapsync plan` dry runs against a copy.
  * - `postgresql://…` (or `postgres://…`): PostgreSQL through @keyv/postgres, for a fleet of
  *   processes sharing one store of record (postgres-backend.ts).
@@ -11,13 +12,13 @@
  * Each namespace gets its own adapter because keyv iterates by the adapter's namespace, and
  * an adapter shared between namespaces would iterate the wrong one.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import type { KeyvStoreAdapter } from 'keyv';
 import { ConfigError, StoreError } from '../errors.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
 import { assertPrefix, postgresBackend } from './postgres-backend.ts';
+import { StoreFile, type StoreFileOptions } from './store-file.ts';
 import type { StoreWrite } from './sync-state.ts';
 
 export interface StoreBackend {
@@ -34,9 +35,10 @@ export interface StoreBackend {
   close(): Promise<void>;
 }
 
-export function openStore(uri: string, cwd = process.cwd()): StoreBackend {
+export function openStore(uri: string, cwd = process.cwd(), options: StoreFileOptions = {}): StoreBackend {
   if (uri === 'memory://' || uri === 'memory:') return memoryBackend();
-  if (uri.startsWith('sqlite://')) return sqliteBackend(resolve(cwd, uri.slice('sqlite://'.length)));
+  if (uri.startsWith('sqlite://'))
+    return sqliteBackend(new StoreFile(resolve(cwd, uri.slice('sqlite://'.length)), options));
   if (uri.startsWith('postgresql://') || uri.startsWith('postgres://')) return postgresBackend(uri);
   throw new ConfigError(
     'CFG_STORE_UNSUPPORTED',
@@ -117,8 +119,10 @@ function memoryBackend(): StoreBackend {
   };
 }
 
-function sqliteBackend(file: string): StoreBackend {
-  mkdirSync(dirname(file), { recursive: true });
+function sqliteBackend(storeFile: StoreFile): StoreBackend {
+  const file = storeFile.path;
+  // Every call first checks that the file is still the one opened (store-file.ts).
+  const check = () => storeFile.check();
   const adapters: KeyvSqlite[] = [];
   const namespaces = new Map<string, { ns: KeyvNamespace<unknown>; adapter: KeyvSqlite }>();
   // One adapter (connection) per namespace, made once and reused by every run.
@@ -131,7 +135,10 @@ function sqliteBackend(file: string): StoreBackend {
       void adapter.query('PRAGMA journal_mode=WAL').catch(() => {});
       void adapter.query('PRAGMA synchronous=NORMAL').catch(() => {});
       adapters.push(adapter);
-      entry = { ns: new KeyvNamespace<unknown>(name, adapter as unknown as KeyvStoreAdapter), adapter };
+      entry = {
+        ns: new KeyvNamespace<unknown>(name, adapter as unknown as KeyvStoreAdapter, check),
+        adapter,
+      };
       namespaces.set(name, entry);
     }
     return entry;
@@ -148,6 +155,7 @@ function sqliteBackend(file: string): StoreBackend {
      */
     async writeMany(writes) {
       if (writes.length === 0) return;
+      check();
       const rows = await Promise.all(writes.map((w) => open(w.namespace).ns.row(w.key, w.value)));
       const { adapter } = open(writes[0]!.namespace);
       const sql =
@@ -164,6 +172,7 @@ function sqliteBackend(file: string): StoreBackend {
     },
     async dropNamespaces(prefix) {
       assertPrefix(prefix);
+      check();
       // Any open adapter reaches the one table; a fresh one when none is open yet.
       const adapter = adapters[0] ?? open(`${prefix}drop`).adapter;
       try {

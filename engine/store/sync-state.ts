@@ -132,6 +132,12 @@ export interface FailedRecord {
   at: string;
   attempts: number;
   nextAttemptAt: string;
+  /**
+   * Automatic retries stopped (after a bounded number of attempts of a failure that will not
+   * pass by itself, e.g. DEPENDENCY_GONE): only a person's retry, or a change of the record,
+   * tries it again. `nextAttemptAt` is then not acted on.
+   */
+  stoppedAt?: string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9.-]*$/;

@@ -34,3 +34,17 @@ export function backoffMs(attempts: number, retryAfterMs?: number, kind?: string
 export function nextAttemptAt(now: Date, attempts: number, retryAfterMs?: number, kind?: string): Date {
   return new Date(now.getTime() + backoffMs(attempts, retryAfterMs, kind));
 }
+
+/**
+ * Failures that will not pass by themselves get a bounded number of automatic attempts;
+ * after that the failed record is marked `stoppedAt` and only a person retries it
+ * (`mapsync retry`, the status page's retry button), or a change of the record itself
+ * brings it back. A dependency deleted in its system is one: waiting never links it.
+ */
+export const RETRY_LIMITS: Readonly<Record<string, number>> = { DEPENDENCY_GONE: 6 };
+
+/** Whether automatic retries stop with this (the `attempts`-th) failure of `code`. */
+export function retriesExhausted(code: string, attempts: number): boolean {
+  const limit = RETRY_LIMITS[code];
+  return limit !== undefined && attempts >= limit;
+}

@@ -68,8 +68,13 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
       }),
     });
   const connectors = connect ? buildConnectors(project.systems, options.registry, runtime) : new Map();
+  // Commands that only read the store (`failed`, `links`) never create its folder.
   const store =
-    options.storeBackend ?? openStore(options.store ?? options.env.MAPSYNC_STORE ?? config.store, config.dir);
+    options.storeBackend ??
+    openStore(options.store ?? options.env.MAPSYNC_STORE ?? config.store, config.dir, {
+      logger: runtime.logger,
+      createFolder: connect,
+    });
   const pool = new EvaluatorPool({ logger: runtime.logger });
   const engine = new SyncEngine({
     mappings: project.mappings,

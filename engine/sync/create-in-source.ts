@@ -11,6 +11,7 @@ import { RecordFailure } from './failures.ts';
 import { createOrDropIntent } from './guarded-create.ts';
 import { contentHash } from './hash.ts';
 import type { MappingRun, ProcessResult } from './mapping-run.ts';
+import { assertSourceFree } from './one-to-one.ts';
 import { syncPair } from './pair.ts';
 import { sourceViewOf, type TargetView } from './views.ts';
 
@@ -43,6 +44,12 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
   const entry = found.entries[0];
   if (entry) {
     if (!entry.projection) return { outcome: 'skipped', direction: 'none', properties: [] };
+    await assertSourceFree(
+      mr,
+      entry.id,
+      target.id,
+      `matched by ${found.via === 'guard' ? 'identity guard' : 'match key'}`,
+    );
     const link = emptyLink(entry.id, target.id, 'matched', run.now());
     index.markLinked(entry.id, target.id);
     const result = await syncPair(mr, link, entry.projection, target, { created: true });
@@ -66,6 +73,8 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
     ? await createOrDropIntent(mr, mr.source, intent, send, () => mr.state.deleteIntent('target', target.id))
     : await send();
   const origin: LinkOrigin = created.found ? 'recovered' : 'created-in-source';
+  if (created.found && intent)
+    await assertSourceFree(mr, created.id, target.id, `found by its identity guard ${intent.guard.field}`);
   const rc = recordContext(mr);
   const view = await sourceViewOf(run.evalr, mapping, created.id, created.record, rc.ctx);
   const link = emptyLink(created.id, target.id, origin, run.now());

@@ -23,6 +23,7 @@ import { RecordFailure } from './failures.ts';
 import { createOrDropIntent } from './guarded-create.ts';
 import { contentHash } from './hash.ts';
 import type { MappingRun, ProcessResult } from './mapping-run.ts';
+import { assertTargetFree } from './one-to-one.ts';
 import { syncPair } from './pair.ts';
 import { objectPathsOf } from './patch.ts';
 import { type SourceView, sourceViewOf, type TargetView, targetViewOf } from './views.ts';
@@ -89,10 +90,15 @@ export async function linkOrCreate(
         await mr.state.putLink(link);
         return { outcome: 'unchanged', direction: 'none', properties: [], partnerId: entry.id };
       }
+      const via = found.via === 'guard' ? 'identity guard' : describeRule(mapping, found.via);
+      // Claimed in the index before anything is awaited, so that no other record of this
+      // run can match it meanwhile; the index leaves out records it knew to be linked when
+      // it was built, but the store has the last word.
+      index.markLinked(entry.id, id);
+      await assertTargetFree(mr, id, entry.id, `matched by ${via}`);
       const target = entry.projection ?? (await fetchTargetView(mr, entry.id));
       if (!target) throw new RecordFailure('NOT_FOUND', 'not-found', `matched ${entry.id}, which is gone`);
       const link = emptyLink(id, entry.id, 'matched', run.now());
-      index.markLinked(entry.id, id);
       run.change({
         mapping: mapping.name,
         side: 'source',
@@ -101,9 +107,7 @@ export async function linkOrCreate(
         direction: 'to-target',
         partnerId: entry.id,
         diffs: [],
-        notes: [
-          `linked to existing ${mapping.target.entity} ${entry.id} by ${found.via === 'guard' ? 'identity guard' : describeRule(mapping, found.via)}`,
-        ],
+        notes: [`linked to existing ${mapping.target.entity} ${entry.id} by ${via}`],
       });
       const result = await syncPair(mr, link, view, target, { created: true });
       // An existing parent comes with its children: the child mappings adopt them now.
@@ -172,6 +176,12 @@ async function createInTarget(
     ? await createOrDropIntent(mr, mr.target, intent, send, () => mr.state.deleteIntent('source', id))
     : await send();
   const origin: LinkOrigin = created.found ? 'recovered' : 'created-in-target';
+  if (created.found && !options.virtual && intent) {
+    // An existing record carries our guard value: it is ours only if nobody else owns it.
+    // The intent stays: should our create have landed unseen (a lagging read), the next
+    // run's guard look-up finds two records and says so.
+    await assertTargetFree(mr, id, created.id, `found by its identity guard ${intent.guard.field}`);
+  }
 
   // The link (and the lines' link, for an order created with its lines) right after the
   // create, in one store write; the intent is obsolete from here on.

@@ -62,7 +62,7 @@ export async function deletesPhase(mr: MappingRun, options: { sourceComplete: bo
 }
 
 /** Ids whose lookup answers "not found" (lookups that fail are not confirmations). */
-async function confirmGone(binding: SideBinding, ids: string[]): Promise<Set<string>> {
+export async function confirmGone(binding: SideBinding, ids: string[]): Promise<Set<string>> {
   const gone = new Set<string>();
   for (const id of ids) {
     try {
@@ -90,6 +90,7 @@ export async function propagate(
   const id = goneSide === 'source' ? link.sourceId : link.targetId;
   if (policy === 'ignore') {
     await mr.state.deleteLink(link);
+    await forgetFailures(mr, link);
     return;
   }
   if (!partner.descriptor.removeModes.includes(policy)) {
@@ -103,6 +104,7 @@ export async function propagate(
   try {
     await run.remove(partner, partnerId, policy);
     await mr.state.deleteLink(link);
+    await forgetFailures(mr, link);
     run.change({
       mapping: mapping.name,
       side: goneSide,
@@ -131,4 +133,9 @@ export async function propagate(
       failure,
     });
   }
+}
+
+/** The pair is gone: a failure kept for it (under its source id) is resolved. */
+async function forgetFailures(mr: MappingRun, link: LinkRecord): Promise<void> {
+  if (mr.failed.delete(`source.${link.sourceId}`)) await mr.state.deleteFailed('source', link.sourceId);
 }

@@ -65,12 +65,21 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
       const existing = (await dep.linkCache.targetOf(sourceId)) ?? (await afterInFlight(mr, dep, sourceId));
       if (existing) return note(existing, dep.mapping.name, sourceId);
       if (policy !== 'create') {
-        missing.push(missingDependency(mappingName, sourceId, mr.mapping.name));
+        // Not linked: not synced yet, or deleted in its system (then waiting never ends).
+        missing.push(
+          (await dep.sourceGone(sourceId))
+            ? dependencyGone(dep, sourceId, mr.mapping.name)
+            : missingDependency(mappingName, sourceId, mr.mapping.name),
+        );
         return undefined;
       }
       const result = await dep.syncOnDemand(sourceId);
       if (!result.targetId) {
-        missing.push(dependencyFailed(mappingName, sourceId, mr.mapping.name, result.reason));
+        missing.push(
+          result.gone
+            ? dependencyGone(dep, sourceId, mr.mapping.name)
+            : dependencyFailed(mappingName, sourceId, mr.mapping.name, result.reason),
+        );
         return undefined;
       }
       return note(result.targetId, dep.mapping.name, sourceId);
@@ -115,6 +124,22 @@ export function isPlaceholder(id: string): boolean {
 export function assertResolved(context: RecordContext): void {
   const first = context.missing[0];
   if (first) throw first;
+}
+
+/**
+ * The dependency's record does not exist in its system any more (a lookup answered "not
+ * found"): it will never be linked, so the dependent record is not retried forever — its
+ * automatic retries stop after `RETRY_LIMITS.DEPENDENCY_GONE` attempts (backoff.ts), and a
+ * person retries it once the dependency is back or the record is changed.
+ */
+function dependencyGone(dep: MappingRun, key: string, dependent: string): RecordFailure {
+  const { system, entity } = dep.mapping.source;
+  return new RecordFailure(
+    'DEPENDENCY_GONE',
+    'not-found',
+    `${dependent} needs ${dep.mapping.name} record ${key}, which no longer exists in ${system} (${entity} ${key}: not found when looked up); restore it or change this record, then retry`,
+    { details: { mapping: dep.mapping.name, key } },
+  );
 }
 
 function dependencyFailed(mapping: string, key: string, dependent: string, reason?: string): RecordFailure {

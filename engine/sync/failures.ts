@@ -9,8 +9,19 @@ import { isConnectorError } from '../connectors/errors.ts';
 import type { EntityRecord } from '../connectors/types.ts';
 import { MappingRuntimeError, MapsyncError, StoreError } from '../errors.ts';
 import type { Side } from '../mapping/model.ts';
+import { NonFiniteNumberError } from '../mapping/plain.ts';
+import { CoercionError } from '../mapping/values.ts';
 import type { FailedRecord, FailedRequest, MappingState } from '../store/sync-state.ts';
-import { nextAttemptAt } from './backoff.ts';
+import { nextAttemptAt, retriesExhausted } from './backoff.ts';
+import {
+  boundJson,
+  boundText,
+  CANDIDATES_LIMIT,
+  DETAILS_LIMIT,
+  REQUEST_BODY_LIMIT,
+  redactQuoted,
+  withoutValue,
+} from './failure-bounds.ts';
 
 /** A record-level failure raised by the engine itself. */
 export class RecordFailure extends MapsyncError {
@@ -83,15 +94,22 @@ export function classify(error: unknown): ClassifiedFailure {
     };
   }
   if (isConnectorError(error)) {
+    // The system's own words may quote what was sent: quoted parts are left out of the
+    // reason (the full text goes to the details).
     const fields = error.fields
       ? ` (${Object.entries(error.fields)
-          .map(([k, v]) => `${k}: ${v}`)
+          .map(([k, v]) => `${k}: ${redactQuoted(v)}`)
           .join('; ')})`
       : '';
+    const reason = `${redactQuoted(error.message)}${fields}`;
+    const full = `${error.message}${error.fields ? ` ${JSON.stringify(error.fields)}` : ''}`;
     return {
       code: error.code,
       kind: error.kind,
-      reason: `${error.message}${fields}`,
+      reason,
+      ...(full !== reason
+        ? { details: { message: error.message, ...(error.fields ? { fields: error.fields } : {}) } }
+        : {}),
       request: {
         ...(error.method ? { method: error.method } : {}),
         ...(error.path ? { path: error.path } : {}),
@@ -101,11 +119,62 @@ export function classify(error: unknown): ClassifiedFailure {
     };
   }
   if (error instanceof MappingRuntimeError) {
-    return { code: error.code, kind: 'mapping', reason: error.message };
+    // The value that did not convert (or that JSONata quotes in its message) goes to the
+    // details, never into the reason.
+    const cause = error.cause;
+    const value =
+      cause instanceof NonFiniteNumberError
+        ? String(cause.value)
+        : cause instanceof CoercionError
+          ? cause.value
+          : (cause as { value?: unknown } | undefined)?.value;
+    return {
+      code: error.code,
+      kind: 'mapping',
+      reason: mappingReason(error, value),
+      ...(value !== undefined ? { details: { property: error.expression, value } } : {}),
+    };
   }
   if (error instanceof MapsyncError) return { code: error.code, kind: 'internal', reason: error.message };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL', kind: 'internal', reason: message };
+}
+
+/**
+ * The reason of an expression failure: where it happened (file, line, mapping, property),
+ * then JSONata's or a helper's words with what they quote left out (`Unable to cast value to
+ * a number: "…"`, `$divide: "…" is not a number`): quoted parts are record data.
+ */
+function mappingReason(error: MappingRuntimeError, value: unknown): string {
+  const message = withoutValue(error.message, value);
+  const label = error.expression ? `${error.expression}: ` : undefined;
+  const at = label ? message.indexOf(label) : -1;
+  if (at < 0) return message;
+  const head = message.slice(0, at + label!.length);
+  return `${head}${redactQuoted(message.slice(head.length))}`;
+}
+
+/** A failure as it may be kept (see failure-bounds.ts): bounded, request body included. */
+export function bounded(failure: ClassifiedFailure): ClassifiedFailure {
+  const { request, candidates, details, ...rest } = failure;
+  const body = request?.body !== undefined ? boundJson(request.body, REQUEST_BODY_LIMIT) : undefined;
+  return {
+    ...rest,
+    reason: boundText(failure.reason),
+    ...(request ? { request: { ...request, ...(body !== undefined ? { body } : {}) } } : {}),
+    ...(candidates
+      ? {
+          candidates:
+            candidates.length > CANDIDATES_LIMIT
+              ? [
+                  ...candidates.slice(0, CANDIDATES_LIMIT),
+                  `… and ${candidates.length - CANDIDATES_LIMIT} more`,
+                ]
+              : candidates,
+        }
+      : {}),
+    ...(details !== undefined ? { details: boundJson(details, DETAILS_LIMIT) } : {}),
+  };
 }
 
 /** Store (or update) the failed record; returns it. */
@@ -132,6 +201,7 @@ export async function storeFailure(
     at: now.toISOString(),
     attempts,
     nextAttemptAt: nextAttemptAt(now, attempts, failure.retryAfterMs, failure.kind).toISOString(),
+    ...(retriesExhausted(failure.code, attempts) ? { stoppedAt: now.toISOString() } : {}),
   };
   await state.setFailed(record);
   return record;

@@ -23,7 +23,6 @@ import type { PropertyDiff } from './events.ts';
 import { type ClassifiedFailure, classify } from './failures.ts';
 import type { KnownLinks, MappingRun, ProcessResult } from './mapping-run.ts';
 import { mergePair, type PropertyInput } from './merge.ts';
-import { formatDiffs } from './pair.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
 import { getPath } from './views.ts';
 
@@ -96,7 +95,7 @@ export async function processChildren(
       failure: {
         code: 'LOCKED',
         kind: 'locked',
-        reason: `${mapping.target.system} ${parentRun.mapping.target.entity} ${link.targetId} is locked (target.locked_when of ${parentRun.mapping.name}); not written: ${formatDiffs(diffs)}`,
+        reason: `${mapping.target.system} ${parentRun.mapping.target.entity} ${link.targetId} is locked (target.locked_when of ${parentRun.mapping.name}); not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
         details: { diffs },
       },
     };
@@ -131,6 +130,7 @@ export async function processChildren(
   }
   for (const c of plan.creates) {
     try {
+      run.deps.validator.check(mr.target.descriptor.schema, c.payload, `${mapping.name} line ${c.key}`);
       const { id, record: stored } = await run.create(mr.target, c.payload, { parentId });
       const storedValues = run.evalr.readTargetValues(mapping, stored);
       const base = {
@@ -309,10 +309,15 @@ async function adopt(
   for await (const page of mr.target.connector.list(mr.target.entity, { parentId: parentLink.targetId })) {
     existing.push(...page.records);
   }
+  // One existing child for one key: a child record is never adopted twice.
+  const adopted = new Set<EntityRecord>();
   for (const child of prepared) {
     const wanted = child.yields.get(guardPath);
-    const match = existing.find((r) => run.evalr.sameValue(getPath(r, guardPath), wanted, 'string'));
+    const match = existing.find(
+      (r) => !adopted.has(r) && run.evalr.sameValue(getPath(r, guardPath), wanted, 'string'),
+    );
     if (!match) continue;
+    adopted.add(match);
     const values = run.evalr.readTargetValues(mapping, match);
     link.children[child.key] = {
       targetId: mr.target.descriptor.idOf(match),

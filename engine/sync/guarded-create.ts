@@ -83,7 +83,7 @@ export async function sendGuardedCreate<T extends { id: string; record: EntityRe
     if (found.length === 1) {
       const record = found[0]!;
       mr.run.deps.runtime.logger.info(
-        { mapping: mr.mapping.name, guard: intent.guard.value, kind: error.kind, attempt },
+        { mapping: mr.mapping.name, guard: intent.guard.field, kind: error.kind, attempt },
         'create outcome resolved through the identity guard: the record exists, linking it',
       );
       return { id: binding.descriptor.idOf(record), record, found: true };
@@ -94,7 +94,7 @@ export async function sendGuardedCreate<T extends { id: string; record: EntityRe
         new RecordFailure(
           'AMBIGUOUS_GUARD',
           'ambiguous',
-          `${found.length} records carry ${intent.guard.field} = ${intent.guard.value}: ${ids.join(', ')}`,
+          `${found.length} records carry this record's identity guard ${intent.guard.field}: ${ids.join(', ')}`,
           { candidates: ids },
         ),
         true,
@@ -103,7 +103,7 @@ export async function sendGuardedCreate<T extends { id: string; record: EntityRe
     if (conflict) throw new GuardedCreateError(error, maybeApplied);
     if (attempt >= CREATE_ATTEMPTS) throw new GuardedCreateError(finalFailure(error, intent), maybeApplied);
     mr.run.deps.runtime.logger.info(
-      { mapping: mr.mapping.name, guard: intent.guard.value, kind: error.kind, attempt },
+      { mapping: mr.mapping.name, guard: intent.guard.field, kind: error.kind, attempt },
       `create failed (${error.code}) and its guard found nothing: sending it again`,
     );
     if (!(await pause(mr, CREATE_RETRY_PAUSE_MS[attempt - 1] ?? 800))) {
@@ -136,7 +136,7 @@ function finalFailure(error: unknown, intent: IntentRecord): unknown {
   return new RecordFailure(
     'CREATE_OUTCOME_UNKNOWN',
     'ambiguous',
-    `the create of ${intent.guard.field} = ${intent.guard.value} failed ${CREATE_ATTEMPTS} times without an answer (${error.message}); the intent is kept and resolved by guard on the next run`,
+    `the create failed ${CREATE_ATTEMPTS} times without an answer (${error.message}); the intent is kept and resolved by its identity guard ${intent.guard.field} on the next run`,
     { ...(error.method ? { request: { method: error.method, path: error.path } } : {}) },
   );
 }
@@ -152,7 +152,7 @@ async function ownRecordInConflict(
   if (!existing || String(pathOf(existing, intent.guard.field) ?? '') !== intent.guard.value)
     return undefined;
   mr.run.deps.runtime.logger.info(
-    { mapping: mr.mapping.name, guard: intent.guard.value, existingId },
+    { mapping: mr.mapping.name, guard: intent.guard.field, existingId },
     'create refused as a duplicate of our own record: linking it',
   );
   return { id: binding.descriptor.idOf(existing), record: existing, found: true };

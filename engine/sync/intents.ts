@@ -5,9 +5,12 @@
  * obsolete; otherwise the identity guard tells whether the create happened.
  */
 import type { Side } from '../mapping/model.ts';
+import type { IntentRecord } from '../store/sync-state.ts';
 import { emptyLink } from './create.ts';
+import { type ClassifiedFailure, classify } from './failures.ts';
 import { lookupGuard } from './guarded-create.ts';
 import type { MappingRun } from './mapping-run.ts';
+import { assertSourceFree, assertTargetFree } from './one-to-one.ts';
 import { objectPathsOf } from './patch.ts';
 
 /**
@@ -35,7 +38,11 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
       const foundId = binding.descriptor.idOf(record);
       const sourceId = from === 'source' ? id : foundId;
       const targetId = from === 'source' ? foundId : id;
-      if (!(await mr.state.getLink(sourceId))) {
+      const taken = intent.virtual ? undefined : await takenBy(mr, from, sourceId, targetId, intent);
+      if (taken) {
+        // The record carrying the guard is another record's partner: not ours to recover.
+        await mr.finish(from, id, { outcome: 'failed', direction: 'none', properties: [], failure: taken });
+      } else if (!(await mr.state.getLink(sourceId))) {
         const link = emptyLink(sourceId, targetId, 'recovered', run.now());
         if (intent.virtual) link.virtual = true;
         if (from === 'source') {
@@ -49,10 +56,11 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
         if (mr.failed.delete(`${from}.${id}`)) await mr.state.deleteFailed(from, id);
         if (from === 'source' && !intent.virtual) await adoptChildrenOf(mr, id);
       }
-      run.deps.runtime.logger.info(
-        { mapping: mapping.name, from, id, partner: foundId },
-        'recovered a create interrupted by a crash: linked by identity guard',
-      );
+      if (!taken)
+        run.deps.runtime.logger.info(
+          { mapping: mapping.name, from, id, partner: foundId },
+          'recovered a create interrupted by a crash: linked by identity guard',
+        );
     } else if (found.length > 1) {
       await mr.finish(from, id, {
         outcome: 'failed',
@@ -61,7 +69,7 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
         failure: {
           code: 'AMBIGUOUS_GUARD',
           kind: 'ambiguous',
-          reason: `${found.length} records carry ${intent.guard.field} = ${intent.guard.value}: ${found.map((r) => binding.descriptor.idOf(r)).join(', ')}`,
+          reason: `${found.length} records carry this record's identity guard ${intent.guard.field}: ${found.map((r) => binding.descriptor.idOf(r)).join(', ')}`,
           candidates: found.map((r) => binding.descriptor.idOf(r)),
         },
       });
@@ -69,6 +77,24 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
     await mr.state.deleteIntent(from, id);
   }
   mr.intents = [];
+}
+
+/** Why the record found by the guard cannot be linked (it is another record's partner). */
+async function takenBy(
+  mr: MappingRun,
+  from: Side,
+  sourceId: string,
+  targetId: string,
+  intent: IntentRecord,
+): Promise<ClassifiedFailure | undefined> {
+  const how = `found by its identity guard ${intent.guard.field}`;
+  try {
+    if (from === 'source') await assertTargetFree(mr, sourceId, targetId, how);
+    else await assertSourceFree(mr, sourceId, targetId, how);
+    return undefined;
+  } catch (error) {
+    return classify(error);
+  }
 }
 
 /**

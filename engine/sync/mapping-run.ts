@@ -13,7 +13,7 @@ import { linkOrCreate } from './create.ts';
 import { linkOrCreateInSource } from './create-in-source.ts';
 import { assertResolved, recordContext } from './dependencies.ts';
 import type { FlowDirection, RecordOutcome } from './events.ts';
-import { type ClassifiedFailure, classify, storeFailure } from './failures.ts';
+import { bounded, type ClassifiedFailure, classify, storeFailure } from './failures.ts';
 import { processChildren } from './fanout.ts';
 import { contentHash } from './hash.ts';
 import { IdSet } from './id-set.ts';
@@ -110,6 +110,7 @@ export class MappingRun {
   private targetIndexPromise: Promise<MatchIndex<TargetView>> | undefined;
   private sourceIndexPromise: Promise<MatchIndex<SourceView>> | undefined;
   private prepared: Promise<void> | undefined;
+  private readonly goneLookups = new Map<string, Promise<boolean>>();
 
   constructor(
     readonly run: RunContext,
@@ -426,16 +427,33 @@ export class MappingRun {
   }
 
   /** `$link` with policy `create`: the source record is synced through this mapping now. */
-  async syncOnDemand(sourceId: string): Promise<{ targetId?: string; reason?: string }> {
+  async syncOnDemand(sourceId: string): Promise<{ targetId?: string; reason?: string; gone?: boolean }> {
     const existing = await this.state.getLink(sourceId);
     if (existing) return { targetId: existing.targetId };
     const record = await this.source.connector.get(this.source.entity, sourceId);
-    if (!record) return { reason: `${this.mapping.source.entity} ${sourceId} does not exist` };
+    if (!record) return { reason: `${this.mapping.source.entity} ${sourceId} does not exist`, gone: true };
     const result = await this.processSource(record, 'change');
     const link = await this.state.getLink(sourceId);
     return link
       ? { targetId: link.targetId }
       : { reason: result.failure?.reason ?? `record was ${result.outcome}` };
+  }
+
+  /**
+   * Whether source record `sourceId` is confirmed gone (its lookup answers "not found"); a
+   * lookup that fails is not a confirmation. Asked when a dependent record finds it not
+   * linked; cached for the run (many orders may name one deleted product).
+   */
+  sourceGone(sourceId: string): Promise<boolean> {
+    let known = this.goneLookups.get(sourceId);
+    if (!known) {
+      known = this.source.connector.get(this.source.entity, sourceId).then(
+        (record) => record === null,
+        () => false,
+      );
+      this.goneLookups.set(sourceId, known);
+    }
+    return known;
   }
 
   /** `$link` with an object: a synthetic (virtual) source record, matched or created. */
@@ -479,8 +497,10 @@ export class MappingRun {
   }
 
   /** Store or clear the failed record, count the outcome and emit the event. */
-  async finish(side: Side, id: string, result: ProcessResult): Promise<void> {
+  async finish(side: Side, id: string, outcome: ProcessResult): Promise<void> {
     const key = `${side}.${id}`;
+    // What is kept, logged and reported is bounded (failure-bounds.ts).
+    const result = outcome.failure ? { ...outcome, failure: bounded(outcome.failure) } : outcome;
     if (result.failure) {
       const previous = this.failed.get(key) ?? (await this.state.getFailed(side, id));
       const stored = await storeFailure(this.state, side, id, result.failure, this.run.now(), previous);

@@ -94,7 +94,7 @@ export async function syncPair(
       failures.push({
         code: 'LOCKED',
         kind: 'locked',
-        reason: `${mapping.target.system} ${mapping.target.entity} ${link.targetId} is locked (target.locked_when); not written: ${formatDiffs(diffs)}`,
+        reason: `${mapping.target.system} ${mapping.target.entity} ${link.targetId} is locked (target.locked_when); not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
         details: { diffs },
       });
     } else {
@@ -210,13 +210,11 @@ export async function syncPair(
       source: c.desiredTarget,
       target: c.targetValue,
     }));
+    // The values are what a person needs to decide, and personal data: details only.
     failures.push({
       code: 'CONFLICT',
       kind: 'conflict',
-      reason: `changed on both sides (conflict: manual): ${details
-        .map((d) => `${d.path}: source ${show(d.source)} vs target ${show(d.target)} (was ${show(d.base)})`)
-        .join('; ')}`,
-      candidates: details.map((d) => `${d.path}: source ${show(d.source)} | target ${show(d.target)}`),
+      reason: `changed on both sides to different values (conflict: manual): ${details.map((d) => d.path).join(', ')}; make them equal in either system (the values are in the details: mapsync failed)`,
       details,
     });
   }
@@ -434,10 +432,6 @@ function sourceInvalid(mr: MappingRun, link: LinkRecord, source: SourceView): Cl
   } catch (error) {
     return classify(error);
   }
-}
-
-export function formatDiffs(diffs: readonly PropertyDiff[]): string {
-  return diffs.map((d) => `${d.path}: ${show(d.from)} → ${show(d.to)}`).join(', ');
 }
 
 export function show(value: unknown): string {

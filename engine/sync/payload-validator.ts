@@ -1,19 +1,39 @@
 /**
- * Validates create payloads against the target entity's JSON Schema (`schemas/<kind>/…`)
- * before anything is sent: a record JSONata silently mapped to nonsense (an undefined
- * field, an e-mail that is not one) becomes a failed record naming the JSON pointer,
- * instead of a vendor 400 or, worse, a half-right record in an accounting system.
+ * Validates what the engine writes against the entity's JSON Schema (`schemas/<kind>/…`)
+ * before anything is sent: create payloads whole, updates by the values they write. A
+ * record JSONata silently mapped to nonsense (an undefined field, an e-mail that is not one,
+ * a discount of 250 %, a price with more decimals than the target keeps) becomes a failed
+ * record naming the property and the limit, instead of a vendor 400 or, worse, a value the
+ * target silently rounds.
+ *
+ * The limits live in the entity schemas and nowhere else: standard keywords (`minimum`,
+ * `maximum`, `maxLength`, `enum`, `format`) plus one mapsync keyword, `x-decimals` (the most
+ * decimals a number may have), checked here in decimal arithmetic (a JSON Schema
+ * `multipleOf: 0.01` is evaluated in binary floating point: 19.99 would fail it). Values
+ * that no schema can hold — non-finite numbers, decimals beyond a double's precision — are
+ * refused earlier, by the mapping language (`engine/mapping/plain.ts`, `values.ts`).
+ *
+ * A failure's reason names the JSON pointer and the limit; the offending values go to the
+ * failed record's `details` (they may be personal data; see docs/sync-engine.md).
  * Schemas are compiled once per process and entity.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { Decimal } from 'decimal.js';
+import type { PatchOperation } from '../connectors/types.ts';
 import { RecordFailure } from './failures.ts';
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 const SCHEMAS = new URL('../../schemas/', import.meta.url);
+
+/** The mapsync keyword for "at most N decimals" (see the module comment). */
+export const DECIMALS_KEYWORD = 'x-decimals';
+
+/** Problems listed in a reason (all of them are in the details). */
+const SHOWN = 5;
 
 /** What the engine needs of a validator (tests may pass a permissive one). */
 export interface PayloadCheck {
@@ -25,6 +45,15 @@ export interface PayloadCheck {
    * stopped before it is copied anywhere.
    */
   checkValues?(schema: string, record: unknown, paths: readonly string[], what: string): void;
+  /** Checks the values an update writes (RFC 6902 `add`/`replace` ops) against the schema. */
+  checkPatch?(schema: string, ops: readonly PatchOperation[], what: string): void;
+}
+
+/** One value that does not fit, as kept in a failed record's details. */
+export interface Violation {
+  path: string;
+  rule: string;
+  value: unknown;
 }
 
 export class PayloadValidator implements PayloadCheck {
@@ -32,37 +61,68 @@ export class PayloadValidator implements PayloadCheck {
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(private readonly schemaRoot: URL = SCHEMAS) {
-    this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+    this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, verbose: true });
     addFormats(this.ajv);
+    this.ajv.addKeyword({
+      keyword: DECIMALS_KEYWORD,
+      type: 'number',
+      schemaType: 'number',
+      error: { message: (cxt) => `must have at most ${String(cxt.schemaValue)} decimals` },
+      validate: (max: number, data: number) => new Decimal(data).decimalPlaces() <= max,
+    });
   }
 
   /** Throws a `RecordFailure` (code `VALIDATION`) when `payload` does not fit `schema`. */
   check(schema: string, payload: unknown, what: string): void {
     const validate = this.validator(schema);
     if (validate(payload)) return;
-    const problems = (validate.errors ?? []).slice(0, 5).map(describe).join('; ');
-    throw new RecordFailure('VALIDATION', 'validation', `${what} does not fit ${schema}: ${problems}`, {
-      request: { body: payload },
-    });
+    throw this.failure(`${what} does not fit ${schema}`, validate.errors, { request: { body: payload } });
   }
 
   checkValues(schema: string, record: unknown, paths: readonly string[], what: string): void {
     const picked: Record<string, unknown> = {};
     for (const path of paths) {
       const value = valueAt(record, path);
-      if (value !== undefined) setAt(picked, path, value);
+      if (value !== undefined) setAt(picked, path.split('.'), value);
     }
     const validate = this.validator(schema, true);
     if (validate(picked)) return;
-    const problems = (validate.errors ?? []).slice(0, 5).map(describe).join('; ');
-    throw new RecordFailure(
-      'VALIDATION',
-      'validation',
-      `${what}: invalid at the source (${schema}): ${problems}`,
-      {
-        details: { values: picked },
-      },
-    );
+    throw this.failure(`${what}: invalid at the source (${schema})`, validate.errors, {});
+  }
+
+  checkPatch(schema: string, ops: readonly PatchOperation[], what: string): void {
+    const written: Record<string, unknown> = {};
+    let any = false;
+    for (const op of ops) {
+      if ((op.op !== 'add' && op.op !== 'replace') || op.value === undefined) continue;
+      const segments = op.path.split('/').slice(1).map(unescapePointer);
+      if (segments.length === 0 || segments.some((s) => /^\d+$|^-$/.test(s))) continue;
+      setAt(written, segments, op.value);
+      any = true;
+    }
+    if (!any) return;
+    const validate = this.validator(schema, true);
+    if (validate(written)) return;
+    throw this.failure(`${what} does not fit ${schema}`, validate.errors, { request: { body: ops } });
+  }
+
+  private failure(
+    prefix: string,
+    errors: ErrorObject[] | null | undefined,
+    extra: { request?: { body: unknown } },
+  ): RecordFailure {
+    const all = errors ?? [];
+    const problems = all.slice(0, SHOWN).map(describe).join('; ');
+    const more = all.length > SHOWN ? `; and ${all.length - SHOWN} more` : '';
+    const violations: Violation[] = all.map((e) => ({
+      path: e.instancePath || '/',
+      rule: e.message ?? 'is invalid',
+      value: e.data,
+    }));
+    return new RecordFailure('VALIDATION', 'validation', `${prefix}: ${problems}${more}`, {
+      ...extra,
+      details: { violations },
+    });
   }
 
   private validator(schema: string, partial = false): ValidateFunction {
@@ -83,9 +143,14 @@ export class PayloadValidator implements PayloadCheck {
   }
 }
 
+/** `/UnitPrice must be <= 100`: the place and the rule, never the value. */
 function describe(error: ErrorObject): string {
   const where = error.instancePath || '/';
-  return `${where} ${error.message ?? 'is invalid'}`;
+  const message = error.message ?? 'is invalid';
+  // Enum messages list the allowed values (schema facts, not data); keep them readable.
+  return error.keyword === 'enum'
+    ? `${where} ${message} (${(error.params as { allowedValues?: unknown[] }).allowedValues?.map((v) => JSON.stringify(v)).join(', ')})`
+    : `${where} ${message}`;
 }
 
 function withoutRequired(schema: unknown): unknown {
@@ -107,12 +172,15 @@ function valueAt(record: unknown, path: string): unknown {
   return node;
 }
 
-function setAt(root: Record<string, unknown>, path: string, value: unknown): void {
-  const segments = path.split('.');
+function setAt(root: Record<string, unknown>, segments: readonly string[], value: unknown): void {
   let node = root;
   for (const segment of segments.slice(0, -1)) {
     if (typeof node[segment] !== 'object' || node[segment] === null) node[segment] = {};
     node = node[segment] as Record<string, unknown>;
   }
   node[segments.at(-1)!] = value;
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }

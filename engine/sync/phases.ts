@@ -19,6 +19,7 @@ import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
 import { deletesPhase } from './deletes.ts';
 import { recordContext } from './dependencies.ts';
+import { expireGoneFailures } from './expire-failed.ts';
 import { IdSet } from './id-set.ts';
 import { resolveIntents } from './intents.ts';
 import type { KnownLinks, MappingRun } from './mapping-run.ts';
@@ -61,6 +62,7 @@ export async function runMapping(mr: MappingRun): Promise<void> {
       phase(mr, 'deletes');
       await deletesPhase(mr, { sourceComplete });
     }
+    await expireGoneFailures(mr, { sourceComplete });
     if (run.options.retryFailed !== false) {
       phase(mr, 'retry');
       await retryDue(mr);
@@ -262,7 +264,9 @@ async function retryDue(mr: MappingRun): Promise<void> {
     if (f.side === 'source' ? mr.processed.has(f.id) : mr.processedTargets.has(f.id)) return false;
     if (run.options.retryIds)
       return run.options.retryIds.has(f.id) || run.options.retryIds.has(`${f.mapping}:${f.id}`);
-    return run.options.retryAllNow === true || new Date(f.nextAttemptAt).getTime() <= now;
+    if (run.options.retryAllNow === true) return true;
+    // Stopped records wait for a person (retryIds / retryAllNow above).
+    return f.stoppedAt === undefined && new Date(f.nextAttemptAt).getTime() <= now;
   });
   const limit = run.limit;
   const results = await Promise.allSettled(

@@ -110,11 +110,25 @@ export function formatFailed(records: readonly FailedRecord[]): string {
   if (records.length === 0) return 'no failed records\n';
   const lines = records.map(
     (f) =>
-      `${f.mapping} ${f.side} ${f.id}  ${f.code}  attempts ${f.attempts}, next ${f.nextAttemptAt}\n    ${f.reason}${
+      `${f.mapping} ${f.side} ${f.id}  ${f.code}  attempts ${f.attempts}, ${
+        f.stoppedAt
+          ? `retries stopped (a person retries: mapsync retry ${f.mapping}:${f.id})`
+          : `next ${f.nextAttemptAt}`
+      }\n    ${f.reason}${
         f.candidates ? `\n    candidates: ${f.candidates.join(', ')}` : ''
-      }${f.request?.path ? `\n    request: ${f.request.method ?? ''} ${f.request.path}` : ''}`,
+      }${f.request?.path ? `\n    request: ${f.request.method ?? ''} ${f.request.path}` : ''}${
+        f.details !== undefined ? `\n    details: ${shortJson(f.details)}` : ''
+      }`,
   );
   return `${lines.join('\n')}\n${records.length} failed record(s)\n`;
+}
+
+/** Details on one line (the values a person needs; `--json` has them whole). */
+const DETAILS_SHOWN = 300;
+
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? '';
+  return text.length > DETAILS_SHOWN ? `${text.slice(0, DETAILS_SHOWN)}… (--json shows all)` : text;
 }
 
 export function formatLinks(

@@ -303,6 +303,8 @@ export class RunContext {
     options?: WriteOptions & { stillAsRead?: StillAsRead },
   ): Promise<EntityRecord | undefined> {
     this.assertHealthy();
+    // What an update writes must fit the entity's limits as a create would (plans too).
+    this.deps.validator.checkPatch?.(binding.descriptor.schema, ops, `${binding.entity} ${id} update`);
     if (this.dryRun || ops.length === 0) return undefined;
     const { stillAsRead, ...writeOptions } = options ?? {};
     const batch = binding.connector.batch;

@@ -94,13 +94,15 @@ describe('e2e 6: bad data becomes failed records, and retry completes them after
       method: 'POST',
       path: expect.stringMatching(/Products/i),
     });
-    expect(byId.get('salesorder:9003')).toMatchObject({ code: 'MISSING_DEPENDENCY', kind: 'dependency' });
-    expect(byId.get('salesorder:9003')!.reason).toMatch(/product record 9004/);
+    // The product was deleted in the shop: a lookup confirms it, and the reason says so.
+    expect(byId.get('salesorder:9003')).toMatchObject({ code: 'DEPENDENCY_GONE', kind: 'not-found' });
+    expect(byId.get('salesorder:9003')!.reason).toMatch(
+      /product record 9004, which no longer exists in woocommerce/,
+    );
     for (const f of failed) {
       expect(f.attempts).toBe(1);
-      // A missing dependency may be linked by the next run: it is due at once; bad data waits.
-      if (f.kind === 'dependency') expect(f.nextAttemptAt).toBe(f.at);
-      else expect(new Date(f.nextAttemptAt).getTime()).toBeGreaterThan(new Date(f.at).getTime());
+      // Bad data and a deleted dependency wait for the backoff.
+      expect(new Date(f.nextAttemptAt).getTime()).toBeGreaterThan(new Date(f.at).getTime());
     }
     // Everything else synced.
     const state = await snapshot(pair);

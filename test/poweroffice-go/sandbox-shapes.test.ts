@@ -24,6 +24,8 @@ const schemaOf = (e: Entity) =>
 
 const ajv = new Ajv({ strict: true, allErrors: true });
 addFormats(ajv);
+// mapsync's own keyword in the entity schemas (checked by engine/sync/payload-validator.ts).
+ajv.addKeyword('x-decimals');
 const validators = Object.fromEntries(
   (['customer', 'product', 'salesorder', 'salesorderline'] as const).map((e) => [
     e,

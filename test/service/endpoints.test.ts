@@ -58,7 +58,7 @@ describe('/metrics', () => {
     telemetry.request({ system: 'poweroffice-go', method: 'POST', status: 429, durationMs: 5 });
     telemetry.request({ system: 'woocommerce', method: 'GET', status: 'error', durationMs: 5000 });
     telemetry.rateLimitWait({ system: 'poweroffice-go', waitMs: 250 });
-    const { headers, payload } = delivery('customer.updated', { id: 1 });
+    const { headers, payload } = delivery('customer.updated', { id: 1, email: 'a@example.no' });
     await service.app.inject({ method: 'POST', url: '/webhooks/woocommerce', headers, payload });
     // The record's outcome is reported after its sync (a timer later than its start).
     await waitFor(() => engine.itemsDone === 1 && engine.runs.filter((r) => r.finishedAt).length === 2);
@@ -134,6 +134,28 @@ describe('/healthz and /readyz', () => {
     expect(after.statusCode).toBe(503);
     expect(after.json()).toMatchObject({ ready: false, store: { ok: false } });
     expect((await service.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('turns not ready, and stays so, when the store file is deleted under the service', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mapsync-ready-'));
+    dirs.push(dir);
+    const file = join(dir, 'state.sqlite');
+    const store = openStore(`sqlite://${file}`);
+    const probe = store.namespace<string>('mapsync.service');
+    const { service } = await setup({ probeStore: async () => void (await probe.get('probe')) });
+    expect((await service.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    const after = await service.app.inject({ method: 'GET', url: '/readyz' });
+    expect(after.statusCode).toBe(503);
+    expect(after.json()).toMatchObject({
+      ready: false,
+      store: {
+        ok: false,
+        error: expect.stringMatching(/store file .* was deleted while mapsync had it open/),
+      },
+    });
+    expect((await service.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+    await store.close();
   });
 
   it('turns not ready when a system refuses its credentials, and caches successful checks', async () => {
@@ -277,7 +299,7 @@ describe('status page', () => {
   it('reports mappings, the feed and the series as JSON', async () => {
     const { service, engine } = await setup();
     engine.links.set('customers', 12);
-    const { headers, payload } = delivery('customer.updated', { id: 4 });
+    const { headers, payload } = delivery('customer.updated', { id: 4, email: 'd@example.no' });
     await service.app.inject({ method: 'POST', url: '/webhooks/woocommerce', headers, payload });
     await waitFor(() => engine.itemsDone === 1);
     const status = (await service.app.inject({ method: 'GET', url: '/api/status' })).json();

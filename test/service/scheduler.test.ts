@@ -106,7 +106,7 @@ describe('scheduler', () => {
     });
     await clock.pass(1);
     expect(engine.runs).toHaveLength(1);
-    const { headers, payload } = delivery('customer.updated', { id: 77 });
+    const { headers, payload } = delivery('customer.updated', { id: 77, email: 'x@example.no' });
     await built.service.app.inject({ method: 'POST', url: '/webhooks/shop', headers, payload });
     await clock.pass(100);
     expect(engine.items).toHaveLength(0);

@@ -7,9 +7,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../engine/cli/program.ts';
 import { connectors } from '../../engine/connectors/index.ts';
 import { type Sandboxes, startAllSandboxes } from '../../sandbox/start-all.ts';
+import { runInProcess } from '../cli/helpers.ts';
 import { REPO } from './spawn-serve.ts';
 
 const dirs: string[] = [];
@@ -17,26 +17,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: Record<string, string | undefined>, cwd = REPO) {
-  let out = '';
-  let err = '';
-  let code = 0;
-  await runCli(args, {
-    registry: connectors,
-    env,
-    cwd,
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    now: () => new Date(),
-    setExitCode: (c) => {
-      code = c;
-    },
-  });
-  return { out, err, code };
+function cli(args: string[], env: Record<string, string | undefined>, cwd = REPO) {
+  return runInProcess(args, { env, cwd });
 }
 
 function project(): string {

@@ -109,7 +109,7 @@ describe('POST /webhooks/:system', () => {
 
   it('routes a change of a two-way target to the target side', async () => {
     const { service, engine } = await setup();
-    const { headers, payload } = delivery('product.updated', { id: 9 });
+    const { headers, payload } = delivery('product.updated', { id: 9, sku: 'MUG' });
     const response = await service.app.inject({ method: 'POST', url: '/webhooks/shop', headers, payload });
     expect(response.json()).toMatchObject({ queued: 1 });
     await waitFor(() => engine.items.length === 1);
@@ -135,10 +135,14 @@ describe('POST /webhooks/:system', () => {
   it('coalesces repeated deliveries for the same record while it waits', async () => {
     const { service, engine } = await setup({ start: false });
     for (let i = 0; i < 5; i++) {
-      const { headers, payload } = delivery('customer.updated', { id: 1, first_name: `v${i}` });
+      const { headers, payload } = delivery('customer.updated', {
+        id: 1,
+        email: 'a@example.no',
+        first_name: `v${i}`,
+      });
       await service.app.inject({ method: 'POST', url: '/webhooks/woocommerce', headers, payload });
     }
-    const other = delivery('customer.updated', { id: 2 });
+    const other = delivery('customer.updated', { id: 2, email: 'b@example.no' });
     await service.app.inject({
       method: 'POST',
       url: '/webhooks/woocommerce',
@@ -167,7 +171,7 @@ describe('POST /webhooks/:system', () => {
   it('queues a delivery again when it arrives while the same record is being synced', async () => {
     const { service, engine } = await setup();
     engine.itemDelayMs = 150;
-    const first = delivery('customer.updated', { id: 3 });
+    const first = delivery('customer.updated', { id: 3, email: 'c@example.no' });
     await service.app.inject({
       method: 'POST',
       url: '/webhooks/woocommerce',
@@ -175,7 +179,7 @@ describe('POST /webhooks/:system', () => {
       payload: first.payload,
     });
     await waitFor(() => engine.items.length === 1);
-    const second = delivery('customer.updated', { id: 3, last_name: 'changed' });
+    const second = delivery('customer.updated', { id: 3, email: 'c@example.no', last_name: 'changed' });
     const response = await service.app.inject({
       method: 'POST',
       url: '/webhooks/woocommerce',
@@ -188,7 +192,11 @@ describe('POST /webhooks/:system', () => {
 
   it('refuses bodies over the limit with 413 before verifying anything', async () => {
     const { service, engine } = await setup({ settings: { webhookBodyLimit: 1024 } });
-    const { headers, payload } = delivery('customer.updated', { id: 1, note: 'x'.repeat(2000) });
+    const { headers, payload } = delivery('customer.updated', {
+      id: 1,
+      email: 'a@example.no',
+      note: 'x'.repeat(2000),
+    });
     const response = await service.app.inject({
       method: 'POST',
       url: '/webhooks/woocommerce',
@@ -225,7 +233,7 @@ describe('POST /webhooks/:system', () => {
   it('answers 503 while shutting down', async () => {
     const { service } = await setup();
     const stopping = service.stop('test');
-    const { headers, payload } = delivery('customer.updated', { id: 1 });
+    const { headers, payload } = delivery('customer.updated', { id: 1, email: 'a@example.no' });
     const response = await service.app.inject({
       method: 'POST',
       url: '/webhooks/woocommerce',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../engine/connectors/errors.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { customerMapping, makeEngine, orderMappings, productMapping } from './helpers/setup.ts';
@@ -105,7 +106,9 @@ describe('orders with lines (fan-out)', () => {
     expect(locked.ok).toBe(false);
     const lineFailure = await new MappingState('salesorderline', store).getFailed('source', '5001');
     expect(lineFailure).toMatchObject({ code: 'LOCKED' });
-    expect(lineFailure!.reason).toMatch(/Quantity: 3 → 9/);
+    // The reason names the property; the values (3 → 9) are in the details only.
+    expect(lineFailure!.reason).toMatch(/not written: \[1\]\.Quantity \(the values are in the details\)/);
+    expect(lineFailure!.details).toEqual({ diffs: [{ path: '[1].Quantity', from: 3, to: 9 }] });
     const orderFailure = await new MappingState('salesorder', store).getFailed('source', '5001');
     expect(orderFailure).toMatchObject({ code: 'LOCKED' });
   });
@@ -150,18 +153,23 @@ describe('orders with lines (fan-out)', () => {
     expect(shop.system.writes).toHaveLength(0);
   });
 
-  it('a missing product (policy wait) fails the order with MISSING_DEPENDENCY; retry after the fix completes it', async () => {
+  it('a product not linked yet (policy wait) fails the order with MISSING_DEPENDENCY; retry after the fix completes it', async () => {
     const { engine, shop, erp, store } = setup();
     shop.system.seed('customer', [alice]);
-    shop.system.seed('product', [products[0]!]);
+    shop.system.seed('product', products);
     shop.system.seed('order', [order()]);
+    // Product 11 exists in the shop, but its create in the ERP is refused this time.
+    const refuse11 = (data: unknown) =>
+      (data as Record<string, unknown>).Code === products[1]!.sku
+        ? new ConnectorError('refused', { system: 'erp', kind: 'validation' })
+        : undefined;
+    for (const _ of products) erp.system.failNext('create', 'product', refuse11);
     const summary = await engine.run();
     expect(summary.ok).toBe(false);
     const failure = await new MappingState('salesorder', store).getFailed('source', '5001');
     expect(failure).toMatchObject({ code: 'MISSING_DEPENDENCY' });
-    expect(failure!.reason).toMatch(/product record 11/);
+    expect(failure!.reason).toMatch(/product record 11, which is not linked yet/);
     expect(erp.system.all('salesorder')).toHaveLength(0);
-    shop.system.seed('product', [products[1]!]);
     const retried = await engine.run({ retryAllNow: true });
     expect(retried.ok).toBe(true);
     expect(erp.system.all('salesorder')).toHaveLength(1);

@@ -7,7 +7,14 @@
  *   without any X-WC header and without a signature; it is the only unsigned delivery
  *   accepted (the receiver must answer exactly 200).
  * - Topic headers: `X-WC-Webhook-Topic` (`customer.updated`), `-Resource`, `-Event`,
- *   `-Delivery-ID`. A `deleted` body is only `{"id": N}`.
+ *   `-Delivery-ID`. They are NOT covered by the signature: a captured delivery replayed with
+ *   another topic still verifies. So they are trusted only as far as the signed body bears
+ *   them out: a `deleted` body is only `{"id": N}` while every other event carries the whole
+ *   record, so the body decides whether it is a delete; a whole record shows which resource
+ *   it is (an order has `line_items`, a product `sku`, a customer `email`), and a topic that
+ *   names another resource is refused. Only a delete's resource rests on the header: the
+ *   engine acts on a delete after its own lookup answers "not found", so a replay can at
+ *   worst make it look a record up.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ConnectorError } from '../errors.ts';
@@ -49,24 +56,31 @@ export function parseDelivery(headers: Headers, rawBody: Buffer, secret: string 
   const topic = get('x-wc-webhook-topic') ?? '';
   const [topicResource, topicEvent] = topic.split('.');
   const resource = get('x-wc-webhook-resource') ?? topicResource ?? '';
-  const event = get('x-wc-webhook-event') ?? topicEvent ?? '';
+  const headerEvent = get('x-wc-webhook-event') ?? topicEvent ?? '';
   const entity = RESOURCES[resource];
-  if (!entity || !EVENTS.has(event)) {
-    throw new ConnectorError(`${SYSTEM}: webhook topic "${topic}" is not supported`, {
-      system: SYSTEM,
-      kind: 'validation',
-    });
-  }
+  if (!entity || !EVENTS.has(headerEvent)) throw ignored(`webhook topic "${topic}" is not supported`);
   let body: unknown;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
   } catch {
-    throw new ConnectorError(`${SYSTEM}: webhook body is not JSON`, { system: SYSTEM, kind: 'validation' });
+    throw ignored('webhook body is not JSON');
   }
-  const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
-  if (typeof id !== 'number' && typeof id !== 'string') {
-    throw new ConnectorError(`${SYSTEM}: webhook body has no id`, { system: SYSTEM, kind: 'validation' });
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw ignored('webhook body has no id');
+  const record = body as Record<string, unknown>;
+  const id = record.id;
+  if (typeof id !== 'number' && typeof id !== 'string') throw ignored('webhook body has no id');
+  // What the signed body proves: `{"id": N}` alone is a delete, a whole record is not.
+  const deleted = Object.keys(record).length === 1;
+  const shown = deleted ? undefined : resourceOf(record);
+  if (!deleted && shown !== entity) {
+    throw ignored(
+      shown
+        ? `the topic header names a ${entity} but the signed body is a ${shown} (a delivery replayed with another topic?)`
+        : `the signed body does not show that it is a ${entity}`,
+    );
   }
+  const event = deleted ? 'deleted' : headerEvent === 'deleted' ? 'updated' : headerEvent;
   // The code sends X-WC-Webhook-Delivery-ID; WooCommerce's docs name it X-WC-Delivery-ID.
   const deliveryId = get('x-wc-webhook-delivery-id') ?? get('x-wc-delivery-id');
   return {
@@ -74,9 +88,26 @@ export function parseDelivery(headers: Headers, rawBody: Buffer, secret: string 
     entity,
     event: event as 'created' | 'updated' | 'deleted' | 'restored',
     id: String(id),
-    ...(event !== 'deleted' ? { record: body as Record<string, unknown> } : {}),
+    ...(deleted ? {} : { record }),
     ...(deliveryId !== undefined ? { deliveryId } : {}),
   };
+}
+
+/**
+ * The resource a whole record is (wc/v3 shapes): an order has `line_items`, a product
+ * `sku` (also "" when unset) and a customer `email` at the top level (an order's e-mail is
+ * under `billing`). Undefined when none fits.
+ */
+function resourceOf(record: Record<string, unknown>): string | undefined {
+  if ('line_items' in record || 'order_key' in record) return 'order';
+  if ('sku' in record) return 'product';
+  if ('email' in record) return 'customer';
+  return undefined;
+}
+
+/** Signed by the shop but not something to act on (answered 200, see webhook-intake.ts). */
+function ignored(reason: string): ConnectorError {
+  return new ConnectorError(`${SYSTEM}: ${reason}`, { system: SYSTEM, kind: 'validation' });
 }
 
 function lookup(headers: Headers, name: string): string | undefined {

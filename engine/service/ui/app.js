@@ -301,7 +301,10 @@ function updateMappingCard(card, m, now, adminEnabled) {
     (row, f) => {
       setText(part(row, 'record'), `${f.side === 'source' ? m.source.system : m.target.system} #${f.id}`);
       setText(part(row, 'reason'), f.reason);
-      setText(part(row, 'when'), `${ago(f.failedAt, now)}${f.attempts ? ` · ${f.attempts}×` : ''}`);
+      setText(
+        part(row, 'when'),
+        `${ago(f.failedAt, now)}${f.attempts ? ` · ${f.attempts}×` : ''}${f.stopped ? ' · retries stopped' : ''}`,
+      );
     },
   );
   for (const node of card.querySelectorAll('.admin-only')) node.hidden = !adminEnabled;

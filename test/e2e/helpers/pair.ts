@@ -4,11 +4,10 @@
  * the connector, so heavy tests stay fast; the 10 rps behaviour is proven elsewhere).
  * Writes are counted from the sandboxes' own request logs.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../../engine/cli/program.ts';
 import { connectors as registry } from '../../../engine/connectors/index.ts';
 import type { ConnectorRegistry } from '../../../engine/connectors/registry.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
@@ -23,6 +22,7 @@ import {
   startPowerOfficeSandbox,
 } from '../../../sandbox/poweroffice-go/index.ts';
 import { startWooCommerceSandbox, type WooSandbox } from '../../../sandbox/woocommerce/index.ts';
+import { ref, runInProcess, writeTestConfig } from '../../cli/helpers.ts';
 
 export const REPO = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -69,9 +69,6 @@ export interface Pair {
   close(): Promise<void>;
 }
 
-/** A `${VAR}` reference for mapsync.yaml (interpolated by the config loader, not here). */
-const ref = (name: string) => ['$', '{', name, '}'].join('');
-
 export async function startPair(options: PairOptions = {}): Promise<Pair> {
   const woo = await startWooCommerceSandbox({
     ...(options.shop ? { seed: options.shop } : {}),
@@ -80,31 +77,15 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
   const seed = typeof options.poweroffice === 'function' ? options.poweroffice(woo) : options.poweroffice;
   const po = await startPowerOfficeSandbox({ rateLimit: false, seed: seed === undefined ? {} : seed });
   const dir = mkdtempSync(join(tmpdir(), 'mapsync-e2e-'));
-  const configPath = join(dir, 'mapsync.yaml');
-  writeFileSync(
-    configPath,
-    [
-      'version: 1',
-      'systems:',
-      '  woocommerce:',
-      '    connector: woocommerce',
-      `    url: ${ref('WOOCOMMERCE_URL')}`,
-      `    consumer_key: ${ref('WOOCOMMERCE_CONSUMER_KEY')}`,
-      `    consumer_secret: ${ref('WOOCOMMERCE_CONSUMER_SECRET')}`,
-      `    webhook_secret: ${ref('WOOCOMMERCE_WEBHOOK_SECRET')}`,
-      ...(options.wooPageSize ? [`    page_size: ${options.wooPageSize}`] : []),
-      '  poweroffice-go:',
-      '    connector: poweroffice-go',
-      `    url: ${ref('POWEROFFICE_BASE_URL')}`,
-      `    application_key: ${ref('POWEROFFICE_APPLICATION_KEY')}`,
-      `    client_key: ${ref('POWEROFFICE_CLIENT_KEY')}`,
-      `    subscription_key: ${ref('POWEROFFICE_SUBSCRIPTION_KEY')}`,
-      `    rate_limit: ${options.rateLimit ?? 1000}`,
-      `store: ${ref('MAPSYNC_STORE')}`,
-      `mappings: ${options.mappingsDir ?? join(REPO, 'mappings')}`,
-      '',
-    ].join('\n'),
-  );
+  const configPath = writeTestConfig(dir, {
+    store: ref('MAPSYNC_STORE'),
+    mappings: options.mappingsDir ?? join(REPO, 'mappings'),
+    woocommerce: [
+      `webhook_secret: ${ref('WOOCOMMERCE_WEBHOOK_SECRET')}`,
+      ...(options.wooPageSize ? [`page_size: ${options.wooPageSize}`] : []),
+    ],
+    poweroffice: [`rate_limit: ${options.rateLimit ?? 1000}`],
+  });
   const storeUri = `sqlite://${join(dir, 'state.sqlite')}`;
   const env: Record<string, string> = {
     WOOCOMMERCE_URL: woo.url,
@@ -164,27 +145,12 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
           (r) => WRITES.has(r.method) && !r.path.startsWith('/__admin') && !/oauth\/token/i.test(r.path),
         ),
     }),
-    async cli(args) {
-      let out = '';
-      let err = '';
-      let code = 0;
-      await runCli(args, {
+    cli: (args) =>
+      runInProcess(args, {
         registry: options.registry ?? registry,
         env: { ...env, MAPSYNC_CONFIG: configPath, MAPSYNC_LOG_LEVEL: 'silent' },
         cwd: dir,
-        out: (t) => {
-          out += t;
-        },
-        err: (t) => {
-          err += t;
-        },
-        now: () => new Date(),
-        setExitCode: (c) => {
-          code = c;
-        },
-      });
-      return { code, out, err };
-    },
+      }),
     async close() {
       await Promise.allSettled([woo.close(), po.close()]);
       rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,42 @@
+/**
+ * A failed record is resolved when its record syncs (it is deleted then), leaves the
+ * mapping's `when`, or no longer exists. The last case is not seen by the retry phase when
+ * the record is not due, or when its retries have stopped (see backoff.ts): so after a
+ * complete, successful listing, the failed records of ids it did not contain are looked up,
+ * and those whose record is confirmed gone (`get` answers null) expire. Nothing else is
+ * needed for that: the listing was made anyway (full-scan entities every run, the others in
+ * full runs and reconciliations).
+ */
+import { confirmGone } from './deletes.ts';
+import type { MappingRun } from './mapping-run.ts';
+
+export async function expireGoneFailures(
+  mr: MappingRun,
+  options: { sourceComplete: boolean },
+): Promise<void> {
+  const { run } = mr;
+  if (run.dryRun) return;
+  const stale = [...mr.failed.values()].filter((f) =>
+    f.side === 'source'
+      ? options.sourceComplete && mr.seenSource !== undefined && !mr.seenSource.has(f.id)
+      : mr.seenTarget !== undefined && !mr.seenTarget.has(f.id),
+  );
+  if (stale.length === 0) return;
+  const goneSource = await confirmGone(
+    mr.source,
+    stale.filter((f) => f.side === 'source').map((f) => f.id),
+  );
+  const goneTarget = await confirmGone(
+    mr.target,
+    stale.filter((f) => f.side === 'target').map((f) => f.id),
+  );
+  for (const f of stale) {
+    if (!(f.side === 'source' ? goneSource : goneTarget).has(f.id)) continue;
+    await mr.state.deleteFailed(f.side, f.id);
+    mr.failed.delete(`${f.side}.${f.id}`);
+    run.deps.runtime.logger.info(
+      { mapping: mr.mapping.name, side: f.side, id: f.id, code: f.code },
+      'failed record expired: its record no longer exists',
+    );
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The limits in the shipped entity schemas, as the payload validator enforces them: ranges
+ * (`minimum`/`maximum`) and decimals (`x-decimals`, checked in decimal arithmetic, so 19.99
+ * fits 2 decimals although 19.99 / 0.01 is not an integer in binary floating point), for
+ * creates and for the values an update writes. Reasons name the property and the limit;
+ * the values are in the details only.
+ */
+import { describe, expect, it } from 'vitest';
+import { RecordFailure } from '../../engine/sync/failures.ts';
+import { PayloadValidator } from '../../engine/sync/payload-validator.ts';
+
+const PRODUCT = 'poweroffice-go/product.schema.json';
+const LINE = 'poweroffice-go/salesorderline.schema.json';
+
+function failure(fn: () => void): RecordFailure {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof RecordFailure) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('payload validator: limits from the entity schemas', () => {
+  const v = new PayloadValidator();
+
+  it('decimals: exact in decimal arithmetic', () => {
+    for (const price of [19.99, 0.07, 1234567.89, 0.1 + 0.7, 100]) {
+      expect(() => v.check(PRODUCT, { Name: 'x', UnitPrice: Number(price.toFixed(2)) }, 'p')).not.toThrow();
+    }
+    expect(() => v.check(LINE, { ProductUnitPrice: 123456789.123456, Quantity: 1 }, 'l')).not.toThrow();
+    const f = failure(() => v.check(PRODUCT, { Name: 'x', UnitPrice: 19.995 }, 'product 7 create payload'));
+    expect(f.code).toBe('VALIDATION');
+    expect(f.message).toBe(
+      `product 7 create payload does not fit ${PRODUCT}: /UnitPrice must have at most 2 decimals`,
+    );
+    expect(f.extra.details).toEqual({
+      violations: [{ path: '/UnitPrice', rule: 'must have at most 2 decimals', value: 19.995 }],
+    });
+    // 0.1 + 0.2 is 0.30000000000000004: not a 2-decimal amount.
+    expect(() => v.check(PRODUCT, { UnitPrice: 0.1 + 0.2 }, 'p')).toThrow(/at most 2 decimals/);
+    expect(() => v.check(LINE, { ProductUnitPrice: 1.0000001 }, 'l')).toThrow(/at most 6 decimals/);
+  });
+
+  it('ranges: a documented vendor range, and a 32-bit integer', () => {
+    const f = failure(() => v.check(LINE, { Allowance: 250, SortOrder: 2 ** 31 }, 'salesorderline line 14'));
+    expect(f.message).toContain('/Allowance must be <= 100');
+    expect(f.message).toContain('/SortOrder must be <= 2147483647');
+    expect(f.message).not.toContain('250');
+    expect(() => v.check(LINE, { Allowance: -1000, SortOrder: 0 }, 'l')).not.toThrow();
+  });
+
+  it('updates: the values an RFC 6902 patch writes are checked; removals and nulls pass', () => {
+    expect(() =>
+      v.checkPatch(
+        PRODUCT,
+        [
+          { op: 'replace', path: '/UnitPrice', value: 10.5 },
+          { op: 'remove', path: '/UnitCost' },
+          { op: 'replace', path: '/Name', value: null },
+        ],
+        'product 5000001 update',
+      ),
+    ).not.toThrow();
+    const f = failure(() =>
+      v.checkPatch(LINE, [{ op: 'replace', path: '/Allowance', value: 150.5 }], 'salesorderline 9 update'),
+    );
+    expect(f.message).toBe(`salesorderline 9 update does not fit ${LINE}: /Allowance must be <= 100`);
+    expect(f.extra.details).toEqual({
+      violations: [{ path: '/Allowance', rule: 'must be <= 100', value: 150.5 }],
+    });
+    // A nested object written whole is checked inside too (required properties are not asked for).
+    expect(() =>
+      v.checkPatch(
+        'poweroffice-go/customer.schema.json',
+        [{ op: 'add', path: '/Allowance', value: -1001 }],
+        'customer 1 update',
+      ),
+    ).toThrow(/Allowance must be >= -1000/);
+  });
+});
