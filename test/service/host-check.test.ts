@@ -115,6 +115,7 @@ describe('what the unauthenticated status API carries', () => {
         code: 'CONFLICT',
         reason: 'changed on both sides to different values (conflict: manual): EmailAddress',
         failedAt: '2026-01-01T00:00:00.000Z',
+        firstFailedAt: '2026-01-01T00:00:00.000Z',
         attempts: 1,
         nextRetryAt: '2026-01-01T00:01:00.000Z',
       },
