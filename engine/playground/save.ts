@@ -3,9 +3,10 @@
  *
  * - `text`: the whole edited text, written as is (every byte the person did not touch stays
  *   as it was; a file with CRLF line ends keeps them, since browsers hand text back with LF).
- * - `edits`: `[{ path, value }]` applied to the file on disk through the `yaml` library's
- *   Document API, which keeps comments, key order, quoting and block scalar styles: for a
- *   tool that changes one expression without holding the whole text.
+ * - `edits`: `[{ path, value }]`, text values set in the file on disk through the `yaml`
+ *   library's Document and CST APIs: only the tokens of those values are rewritten, comments,
+ *   layout and block scalar styles stay as they were — for a tool that changes one
+ *   expression without holding the whole text.
  *
  * A save names the version it edited: a file changed on disk since is refused (409), never
  * overwritten. The result is checked first as `validate` would check it; a save that leaves
@@ -16,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isScalar, parseDocument } from 'yaml';
+import { Composer, CST, isScalar, Parser } from 'yaml';
 import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts';
 import { PlaygroundError } from './errors.ts';
 import {
@@ -44,7 +45,7 @@ export interface SaveResult {
   diagnostics: Diagnostic[];
 }
 
-type Edit = { path: (string | number)[]; value: unknown };
+type Edit = { path: (string | number)[]; value: string };
 
 export async function saveMapping(workspace: PlaygroundWorkspace, request: SaveRequest): Promise<SaveResult> {
   const file = await mappingFileOf(workspace, request.file);
@@ -80,19 +81,33 @@ function nextText(current: string, request: SaveRequest): string {
   return applyEdits(current, editsOf(request.edits));
 }
 
-/** Change the values at `path`, keeping everything else of the document as written. */
+/**
+ * Set the string values at `path` by rewriting only their tokens in the file's concrete
+ * syntax tree (yaml's CST, reached through the Document's source tokens): every other byte —
+ * comments, folded descriptions, quoting, blank lines — is written back exactly as it was,
+ * and a `|` block stays a block.
+ */
 export function applyEdits(text: string, edits: readonly Edit[]): string {
-  const doc = parseDocument(text, { keepSourceTokens: true });
-  if (doc.errors.length > 0)
-    throw new PlaygroundError(422, 'the file on disk does not parse; edit its text instead');
-  for (const { path, value } of edits) {
-    if (!doc.hasIn(path)) throw new PlaygroundError(400, `the file has nothing at ${path.join('.')}`);
-    const node = doc.getIn(path, true);
-    // A scalar keeps its node (and so its style: a `|` block stays a block) with a new value.
-    if (isScalar(node) && (typeof value !== 'object' || value === null)) node.value = value;
-    else doc.setIn(path, value);
+  const tokens = [...new Parser().parse(text)];
+  const docs = [...new Composer({ keepSourceTokens: true }).compose(tokens)];
+  const doc = docs[0];
+  if (!doc || docs.length !== 1 || doc.errors.length > 0) {
+    throw new PlaygroundError(
+      422,
+      'the file on disk does not parse as one YAML document; send its text instead',
+    );
   }
-  return doc.toString({ lineWidth: 0 });
+  for (const { path, value } of edits) {
+    const node = doc.getIn(path, true);
+    if (!isScalar(node) || !node.srcToken || typeof value !== 'string') {
+      throw new PlaygroundError(
+        400,
+        `${path.join('.')}: only a text value that is there can be edited by path`,
+      );
+    }
+    CST.setScalarValue(node.srcToken, value, { afterKey: true });
+  }
+  return tokens.map((token) => CST.stringify(token)).join('');
 }
 
 function editsOf(value: unknown): Edit[] {
@@ -105,6 +120,7 @@ function editsOf(value: unknown): Edit[] {
         e !== null &&
         Array.isArray(e.path) &&
         e.path.length > 0 &&
+        typeof e.value === 'string' &&
         e.path.every((k: unknown) => typeof k === 'string' || (Number.isInteger(k) && (k as number) >= 0)),
     );
   if (!valid)
