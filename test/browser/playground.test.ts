@@ -72,7 +72,9 @@ describe('mapping playground', () => {
     expect(await page.getByTestId('mapping').inputValue()).toBe(PRODUCT);
     // The first test case is the sample; its payload is shown.
     await expect.poll(payload, WAIT).toContain('"Description": "Stor kopp i steintøy."');
-    await expect.poll(() => page.getByTestId('reverse').textContent(), WAIT).toContain('"regular_price": "149.00"');
+    await expect
+      .poll(() => page.getByTestId('reverse').textContent(), WAIT)
+      .toContain('"regular_price": "149.00"');
   });
 
   it('shows the payload change when an expression is edited, and writes nothing', async () => {
