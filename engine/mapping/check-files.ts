@@ -33,6 +33,7 @@ export async function checkFiles(
     mappings: new Map(loaded.mappings.map((m) => [m.name, m])),
     names: new Set(loaded.units.map((u) => u.name)),
     cascade,
+    ...(options.sources ? { sources: options.sources } : {}),
   });
   const diagnostics = [...loaded.diagnostics, ...tests.diagnostics];
   return {

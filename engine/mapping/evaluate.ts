@@ -1,7 +1,7 @@
 /**
  * The runtime API of a compiled mapping: what the sync engine calls for every record, what
- * `mapsync test` calls too (and, later, a browser playground), so a mapping test proves what
- * the engine will do. `mappingEvaluator(runner)` gives the API over a runner that decides
+ * `mapsync test` and the playground call too (map-record.ts), so a mapping test and what
+ * the playground shows prove what the engine will do. `mappingEvaluator(runner)` gives the API over a runner that decides
  * where expressions run (evaluator/runner.ts): the engine and `mapsync test` use the
  * worker pool with its hard time limit, unit tests may use `inProcessEvaluator`.
  *

@@ -12,7 +12,7 @@ import { DocumentSchemas } from '../yaml/document-schemas.ts';
 import { findPlainScalarHazards } from '../yaml/expression-hazards.ts';
 import { findYamlFiles } from '../yaml/find-files.ts';
 import { parseYaml } from '../yaml/parse-source.ts';
-import { readSource } from '../yaml/read-source.ts';
+import { readSourceOr, type SourceOverrides } from '../yaml/read-source.ts';
 import { checkSchema } from '../yaml/schema-check.ts';
 import { type CompileEnvironment, compileMapping, type MappingUnit, mappingNameOf } from './compile.ts';
 import { crossCheck } from './cross-checks.ts';
@@ -42,6 +42,11 @@ export interface LoadMappingsOptions {
    * absent the notes are part of the result's diagnostics.
    */
   cascade?: CascadeFold;
+  /**
+   * Texts (by absolute path) to check instead of those files' contents: the playground's
+   * unsaved edits, checked exactly as `validate` checks the files.
+   */
+  sources?: SourceOverrides;
 }
 
 export interface LoadMappingsResult {
@@ -79,7 +84,7 @@ export async function loadMappings(
   const cascade = options.cascade ?? new CascadeFold();
   const units: MappingUnit[] = [];
   for (const file of found.mappings) {
-    const text = await readSource(resolve(cwd, file), file);
+    const text = await readSourceOr(options.sources, resolve(cwd, file), file);
     if (!text.ok) {
       diagnostics.push(text.diagnostic);
       cascade.markBroken(mappingNameOf(file), file);

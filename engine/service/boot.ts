@@ -21,8 +21,9 @@ import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts';
 import { ConfigError } from '../errors.ts';
 import { mappingEvaluator } from '../mapping/evaluate.ts';
 import { defaultPoolSize, EvaluatorPool } from '../mapping/evaluator/pool.ts';
-import { loadProject } from '../mapping/project.ts';
+import { DEFAULT_SCHEMAS_DIR, loadProject } from '../mapping/project.ts';
 import { createLogger, type LoggerSettings } from '../observability/logger.ts';
+import { mountPlayground, servicePlayground } from '../playground/mount.ts';
 import { createRuntime } from '../runtime.ts';
 import { importSandbox } from '../sandbox-import.ts';
 import { openStore } from '../store/open-store.ts';
@@ -173,6 +174,16 @@ export async function bootService(options: BootOptions): Promise<RunningService 
         })
       : undefined;
 
+    // The mapping playground at /playground (admin token), reading records through these connectors.
+    const playground = servicePlayground({
+      cwd: options.cwd,
+      mappingsDir: config.mappingsDir,
+      systems: config.systems,
+      registry: options.registry,
+      schemasDir: DEFAULT_SCHEMAS_DIR,
+      connectors,
+    });
+    cleanup.push(() => playground.close());
     const service = createService({
       engine: port,
       telemetry,
@@ -194,6 +205,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
         // First, while connectors and the store are still open: deliver what is waiting.
         ...(alerts ? [{ name: 'deliver pending alerts', run: () => alerts.stop() }] : []),
         { name: 'stop the expression workers', run: () => pool.close() },
+        { name: 'stop the playground', run: () => playground.close() },
         {
           name: 'close connectors',
           run: async () => {
@@ -204,6 +216,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
         ...(sandboxes ? [{ name: 'stop the sandboxes', run: () => sandboxes!.close() }] : []),
       ],
     });
+    mountPlayground(service.app, playground, service.context.admin);
     const url = await service.start({ host: options.host, port: options.port });
     alerts?.start(url);
     logger.info(

@@ -86,6 +86,7 @@ export function sandboxBanner(
   return [
     '',
     `status page     ${serviceUrl}/${adminToken ? `#token=${adminToken}` : ''}`,
+    `playground      ${serviceUrl}/playground${adminToken ? `#token=${adminToken}` : ''}`,
     ...(adminToken ? [`admin token     ${adminToken}`] : []),
     '',
     'sandboxes (in this process; gone when the service stops):',

@@ -40,6 +40,37 @@ export async function readSource(path: string, file: string = path): Promise<Sou
   return decodeSource(bytes, file);
 }
 
+/**
+ * Text held in memory (an editor's unsaved buffer, the playground) checked as that file's
+ * bytes would be: the same size limit and the same "empty" rule, so an edited text gets the
+ * diagnostics `validate` would give once it is saved.
+ */
+export function sourceFromText(text: string, file: string): SourceText {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_SOURCE_BYTES) {
+    return fileProblem(
+      file,
+      'FILE_TOO_LARGE',
+      `file is ${size} bytes, over the limit of ${MAX_SOURCE_BYTES} bytes (1 MB)`,
+    );
+  }
+  if (text.trim() === '') return fileProblem(file, 'FILE_EMPTY', 'file is empty');
+  return { ok: true, text: text.replace(/^\uFEFF/, '') };
+}
+
+/** In-memory texts by absolute path, standing in for the files' contents. */
+export type SourceOverrides = ReadonlyMap<string, string>;
+
+/** The override of `path` when there is one, else the file. */
+export function readSourceOr(
+  overrides: SourceOverrides | undefined,
+  path: string,
+  file: string,
+): Promise<SourceText> {
+  const text = overrides?.get(path);
+  return text === undefined ? readSource(path, file) : Promise.resolve(sourceFromText(text, file));
+}
+
 /** Decode bytes as strict UTF-8 (a leading BOM is dropped) and reject empty content. */
 export function decodeSource(bytes: Uint8Array, file: string): SourceText {
   let text: string;

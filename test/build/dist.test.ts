@@ -87,6 +87,7 @@ describe('dist/', () => {
       'validate',
       'test',
       'docs',
+      'playground',
       'sandbox',
       'serve',
       'plan',

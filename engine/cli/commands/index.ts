@@ -8,6 +8,7 @@ import * as docs from './docs.ts';
 import * as failed from './failed.ts';
 import * as links from './links.ts';
 import * as plan from './plan.ts';
+import * as playground from './playground.ts';
 import * as retry from './retry.ts';
 import * as sandbox from './sandbox.ts';
 import * as serve from './serve.ts';
@@ -20,6 +21,7 @@ export const commands: readonly CommandModule[] = [
   validate,
   test,
   docs,
+  playground,
   sandbox,
   serve,
   plan,

@@ -3,10 +3,10 @@
  * computed property of it in one batch); a runner decides *where*:
  *
  * - {@link inProcessRunner}: here, on the calling thread. JSONata's step-based time limit
- *   applies, but one long built-in call cannot be interrupted. For unit tests and, later, a
- *   browser playground (which would give it a Web Worker of its own).
+ *   applies, but one long built-in call cannot be interrupted. For unit tests and tools
+ *   that evaluate a handful of trusted records.
  * - `EvaluatorPool` (pool.ts): in kill-able worker threads with a hard time limit. What the
- *   sync engine, `mapsync serve` and `mapsync test` use.
+ *   sync engine, `mapsync serve`, `mapsync test` and the playground use.
  *
  * Both evaluate the items of a batch in order and reject with the first failure, so a
  * record's `$link` calls happen in the same order whichever runner is used.

@@ -11,7 +11,7 @@ import { didYouMean } from '../../diagnostics/did-you-mean.ts';
 import type { DocumentSchemas } from '../../yaml/document-schemas.ts';
 import { locate } from '../../yaml/locate.ts';
 import { type Position, parseYaml, type YamlSource } from '../../yaml/parse-source.ts';
-import { readSource } from '../../yaml/read-source.ts';
+import { readSourceOr, type SourceOverrides } from '../../yaml/read-source.ts';
 import { checkSchema } from '../../yaml/schema-check.ts';
 import { arr, obj, str } from '../document.ts';
 import type { CompiledMapping } from '../model.ts';
@@ -48,6 +48,8 @@ export interface LoadTestsOptions {
   names: ReadonlySet<string>;
   /** Mappings whose file did not load: references to them are folded here, not reported. */
   cascade?: CascadeFold;
+  /** Texts (by absolute path) to check instead of those files' contents (the playground). */
+  sources?: SourceOverrides;
 }
 
 const EXPECTATIONS = ['equals', 'contains', 'skipped'] as const;
@@ -60,7 +62,7 @@ export async function loadTestFiles(
   const loaded: MappingTestFile[] = [];
   const validate = await options.documents.validator('mapping-test');
   for (const file of files) {
-    const text = await readSource(resolve(options.cwd, file), file);
+    const text = await readSourceOr(options.sources, resolve(options.cwd, file), file);
     if (!text.ok) {
       diagnostics.push(text.diagnostic);
       continue;

@@ -6,8 +6,9 @@
  * engine relies on re-running a record being harmless.
  */
 import type { Position } from '../../yaml/parse-source.ts';
-import { buildRecord, childContext, type MappingEvaluator } from '../evaluate.ts';
-import type { CompiledMapping, EvaluationContext } from '../model.ts';
+import type { MappingEvaluator } from '../evaluate.ts';
+import { mapRecord } from '../map-record.ts';
+import type { CompiledMapping } from '../model.ts';
 import { toPlain } from '../plain.ts';
 import { explainContains, explainEquals } from './compare.ts';
 import type { MappingTestCase, MappingTestFile } from './load-tests.ts';
@@ -33,31 +34,12 @@ export interface RunResult {
 }
 
 /** What a case's input becomes: the payload, or `{ skipped: true }` when `when` excludes it. */
-export async function caseOutput(
+export function caseOutput(
   evaluator: MappingEvaluator,
   mapping: CompiledMapping,
   testCase: MappingTestCase,
 ): Promise<unknown> {
-  const { createPayload, expandChildren, passesWhen, valuesForSource, valuesForTarget } = evaluator;
-  const ctx: EvaluationContext = {
-    link: async (name, key) => {
-      const id = typeof key === 'object' && key !== null ? (key as { id?: unknown }).id : key;
-      return testCase.links[name]?.[String(id)];
-    },
-    bindings: testCase.variables,
-  };
-  if (testCase.direction === 'to-source') {
-    return buildRecord(await valuesForSource(mapping, testCase.input, ctx));
-  }
-  if (!(await passesWhen(mapping, testCase.input, ctx))) return { skipped: true };
-  if (!mapping.fanOut) return createPayload(mapping, testCase.input, ctx);
-  const children = await expandChildren(mapping, testCase.input, ctx);
-  const payloads: Record<string, unknown>[] = [];
-  for (const { child, position } of children) {
-    const values = await valuesForTarget(mapping, child, childContext(ctx, testCase.input, position));
-    payloads.push(buildRecord([...Object.entries(mapping.target.where), ...values]));
-  }
-  return payloads;
+  return mapRecord(evaluator, mapping, testCase);
 }
 
 export async function runCase(

@@ -160,7 +160,18 @@ function createMappingCard(m) {
         el('p', { class: 'flow small', 'data-role': 'flow' }),
         el('p', { class: 'muted small description', 'data-role': 'description' }),
       ),
-      el('div', { class: 'actions admin-only' }, runNow, pause),
+      el(
+        'div',
+        { class: 'actions admin-only' },
+        el('a', {
+          href: `/playground?mapping=${encodeURIComponent(name)}`,
+          class: 'small',
+          text: 'Playground',
+          'data-role': 'playground',
+        }),
+        runNow,
+        pause,
+      ),
       el('span', { class: 'badge', 'data-role': 'state' }),
     ),
     el(

@@ -1,0 +1,57 @@
+/**
+ * What one record becomes through a mapping, with `$link` answered from stubs: the payload
+ * `mapsync test` compares and the playground shows. It calls the evaluator's operations the
+ * sync engine calls (evaluate.ts: `passesWhen`, `createPayload`, `expandChildren`,
+ * `valuesForTarget`, `valuesForSource`), so what a person sees is what the engine sends.
+ */
+import { buildRecord, childContext, type MappingEvaluator } from './evaluate.ts';
+import type { CompiledMapping, EvaluationContext } from './model.ts';
+
+export interface RecordToMap {
+  /** `to-target`: `input` is a source record; `to-source`: a target record flowing back. */
+  direction: 'to-target' | 'to-source';
+  input: unknown;
+  /** mapping → key → linked id (`$link` answers); a key without an answer is "not linked". */
+  links: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Extra variables bound for the evaluation. */
+  variables: Readonly<Record<string, unknown>>;
+}
+
+export interface MapRecordOptions {
+  /** Told of each `$link` that had no stubbed answer. */
+  onUnlinked?(mapping: string, key: string): void;
+}
+
+/**
+ * The payload: the target record to create (an array of them for fan-out), the source
+ * record for `to-source`, or `{ skipped: true }` when `when` excludes the record.
+ */
+export async function mapRecord(
+  evaluator: MappingEvaluator,
+  mapping: CompiledMapping,
+  record: RecordToMap,
+  options: MapRecordOptions = {},
+): Promise<unknown> {
+  const { createPayload, expandChildren, passesWhen, valuesForSource, valuesForTarget } = evaluator;
+  const ctx: EvaluationContext = {
+    link: async (name, key) => {
+      const id = typeof key === 'object' && key !== null ? (key as { id?: unknown }).id : key;
+      const answer = record.links[name]?.[String(id)];
+      if (answer === undefined) options.onUnlinked?.(name, String(id));
+      return answer;
+    },
+    bindings: { ...record.variables },
+  };
+  if (record.direction === 'to-source') {
+    return buildRecord(await valuesForSource(mapping, record.input, ctx));
+  }
+  if (!(await passesWhen(mapping, record.input, ctx))) return { skipped: true };
+  if (!mapping.fanOut) return createPayload(mapping, record.input, ctx);
+  const children = await expandChildren(mapping, record.input, ctx);
+  const payloads: Record<string, unknown>[] = [];
+  for (const { child, position } of children) {
+    const values = await valuesForTarget(mapping, child, childContext(ctx, record.input, position));
+    payloads.push(buildRecord([...Object.entries(mapping.target.where), ...values]));
+  }
+  return payloads;
+}
