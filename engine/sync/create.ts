@@ -15,6 +15,7 @@
  */
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
+import { targetPayload } from '../mapping/payload.ts';
 import { type IntentRecord, type LinkOrigin, type LinkRecord, writeAll } from '../store/sync-state.ts';
 import { childLinkOf, childrenCreated, type PreparedChild, prepareChildren } from './create-children.ts';
 import { assertResolved, isPlaceholder, recordContext } from './dependencies.ts';
@@ -131,7 +132,7 @@ async function createInTarget(
   notes: string[],
 ): Promise<ProcessResult> {
   const { run, mapping } = mr;
-  const payload = createPayload(mr, mapping, view.yields);
+  const payload = targetPayload(mapping, view.yields);
   const placeholders = notes.length > 0 || containsPlaceholder(payload);
 
   // Children created in the same call (sales order + lines = one SalesOrders/Complete).
@@ -271,19 +272,6 @@ async function createdLink(
   return link;
 }
 
-/** `target.where` values plus what the source yields, nested; empty values are left out. */
-export function createPayload(
-  mr: MappingRun,
-  mapping: CompiledMapping,
-  yields: ReadonlyMap<string, unknown>,
-): EntityRecord {
-  const values = new Map<string, unknown>(Object.entries(mapping.target.where));
-  for (const [path, value] of yields) {
-    if (value !== undefined && value !== null && value !== '') values.set(path, value);
-  }
-  return mr.run.evalr.buildRecord(values);
-}
-
 export function targetGuard(
   mapping: CompiledMapping,
   view: SourceView,
@@ -318,15 +306,6 @@ function containsPlaceholder(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(containsPlaceholder);
   if (value && typeof value === 'object') return Object.values(value).some(containsPlaceholder);
   return false;
-}
-
-export function pathOf(record: unknown, path: string): unknown {
-  let node: unknown = record;
-  for (const s of path.split('.')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[s];
-  }
-  return node;
 }
 
 export type { Side };

@@ -16,6 +16,7 @@
  * guard, so nothing is created twice.
  */
 import type { EntityRecord } from '../connectors/types.ts';
+import { getPath } from '../mapping/values.ts';
 import type { ChildLink, LinkRecord } from '../store/sync-state.ts';
 import { emptyLink } from './create.ts';
 import { prepareChildren } from './create-children.ts';
@@ -24,7 +25,6 @@ import { type ClassifiedFailure, classify } from './failures.ts';
 import type { KnownLinks, MappingRun, ProcessResult } from './mapping-run.ts';
 import { mergePair, type PropertyInput } from './merge.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
-import { getPath } from './views.ts';
 
 interface ChildPlan {
   creates: Array<Awaited<ReturnType<typeof prepareChildren>>[number]>;

@@ -1,13 +1,15 @@
 /**
  * The state of one mapping during one run, and the record-level entry points every phase
  * (and `$link`, retries and webhooks) goes through: `processSource` for a source record,
- * `processTarget` for a target record, `syncOnDemand`/`linkVirtual` for dependencies.
+ * `processTargetChange`/`processUnlinkedTarget` for a target record, `syncOnDemand`/`linkVirtual`
+ * for dependencies.
  *
  * Per record the engine holds a keyed mutex (`<mapping>:s:<id>`), so processing a record
  * twice at the same time is impossible and processing it twice in a row is harmless.
  */
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
+import { getPath } from '../mapping/values.ts';
 import { type FailedRecord, type IntentRecord, type LinkRecord, MappingState } from '../store/sync-state.ts';
 import { linkOrCreate } from './create.ts';
 import { linkOrCreateInSource } from './create-in-source.ts';
@@ -22,7 +24,6 @@ import { MatchIndex } from './match-index.ts';
 import { syncPair } from './pair.ts';
 import type { RunContext, SideBinding } from './run-context.ts';
 import {
-  getPath,
   matchesWhere,
   type SourceView,
   sourceFromBase,

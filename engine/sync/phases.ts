@@ -1,7 +1,7 @@
 /**
  * One run of one mapping, in phases:
  *
- * 0. resolve create intents a crashed run left behind (create.ts)
+ * 0. resolve create intents a crashed run left behind (intents.ts)
  * 1. collect target changes (listing since the target cursor; complete when there is none):
  *    linked records whose mapped values or lock differ from the snapshot, unlinked ones
  *    (for create.in_source), and — when the listing is complete — the match index

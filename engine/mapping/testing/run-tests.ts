@@ -1,13 +1,16 @@
 /**
  * Runs mapping test cases through the same runtime API the sync engine uses (evaluate.ts,
  * over the evaluator the caller passes: `mapsync test` gives it the worker pool the engine
- * uses, with its hard time limit), with `$link` answered from the case's stubs. Each case runs twice: a mapping whose output
- * differs between two runs on the same input is not deterministic and fails, because the
- * engine relies on re-running a record being harmless.
+ * uses, with its hard time limit), with `$link` answered from the case's stubs, and builds
+ * the output with the engine's own payload rule (payload.ts): a case specifies the record
+ * a create would send. Each case runs twice: a mapping whose output differs between two
+ * runs on the same input is not deterministic and fails, because the engine relies on
+ * re-running a record being harmless.
  */
 import type { Position } from '../../yaml/parse-source.ts';
-import { buildRecord, childContext, type MappingEvaluator } from '../evaluate.ts';
+import { childContext, type MappingEvaluator } from '../evaluate.ts';
 import type { CompiledMapping, EvaluationContext } from '../model.ts';
+import { sourcePayload, targetPayload } from '../payload.ts';
 import { toPlain } from '../plain.ts';
 import { explainContains, explainEquals } from './compare.ts';
 import type { MappingTestCase, MappingTestFile } from './load-tests.ts';
@@ -38,7 +41,7 @@ export async function caseOutput(
   mapping: CompiledMapping,
   testCase: MappingTestCase,
 ): Promise<unknown> {
-  const { createPayload, expandChildren, passesWhen, valuesForSource, valuesForTarget } = evaluator;
+  const { expandChildren, passesWhen, valuesForSource, valuesForTarget } = evaluator;
   const ctx: EvaluationContext = {
     link: async (name, key) => {
       const id = typeof key === 'object' && key !== null ? (key as { id?: unknown }).id : key;
@@ -47,15 +50,15 @@ export async function caseOutput(
     bindings: testCase.variables,
   };
   if (testCase.direction === 'to-source') {
-    return buildRecord(await valuesForSource(mapping, testCase.input, ctx));
+    return sourcePayload(await valuesForSource(mapping, testCase.input, ctx));
   }
   if (!(await passesWhen(mapping, testCase.input, ctx))) return { skipped: true };
-  if (!mapping.fanOut) return createPayload(mapping, testCase.input, ctx);
+  if (!mapping.fanOut) return targetPayload(mapping, await valuesForTarget(mapping, testCase.input, ctx));
   const children = await expandChildren(mapping, testCase.input, ctx);
   const payloads: Record<string, unknown>[] = [];
   for (const { child, position } of children) {
     const values = await valuesForTarget(mapping, child, childContext(ctx, testCase.input, position));
-    payloads.push(buildRecord([...Object.entries(mapping.target.where), ...values]));
+    payloads.push(targetPayload(mapping, values));
   }
   return payloads;
 }
