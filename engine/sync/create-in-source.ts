@@ -31,7 +31,7 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
   const keys = mapping.match.map((rule) =>
     run.evalr.matchKey(target.values.get(rule.target), rule.normalize),
   );
-  const index = await mr.sourceIndex();
+  const index = await mr.indexes.sourceIndex();
   const found = index.find(guard?.value, keys);
   if (found.entries.length > 1) {
     const ids = found.entries.map((e) => e.id);
@@ -86,7 +86,7 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
   }
   link.base.targetObjects = target.objects;
   link.base.sourceObjects = view.objects;
-  if (mr.sourceIsFullScan) link.sourceHash = mr.hashSource(created.record);
+  if (mr.sourceIsFullScan) link.sourceHash = contentHash(created.record);
   await mr.state.putLink(link);
   if (intent) mr.settleIntent('target', target.id);
   run.change({

@@ -27,6 +27,7 @@ import type { MappingRun, ProcessResult } from './mapping-run.ts';
 import { assertTargetFree } from './one-to-one.ts';
 import { syncPair } from './pair.ts';
 import { objectPathsOf } from './patch.ts';
+import { checkSourceValues } from './source-values.ts';
 import { type SourceView, sourceViewOf, type TargetView, targetViewOf } from './views.ts';
 
 export function emptyLink(sourceId: string, targetId: string, origin: LinkOrigin, now: Date): LinkRecord {
@@ -55,19 +56,19 @@ export async function linkOrCreate(
   const view = await sourceViewOf(run.evalr, mapping, id, record, rc.ctx, modifiedAt);
   assertResolved(rc);
   const guard = targetGuard(mapping, view);
-  const { keys } = mr.sourceKeys(record);
+  const { keys } = mr.indexes.sourceKeys(record);
   const lockKeys = [
     ...(guard ? [`${mapping.name}:g:${guard.value}`] : []),
     ...keys.flatMap((k, i) => (k ? [`${mapping.name}:k${i}:${k}`] : [])),
   ];
   return run.mutex.run(lockKeys, async () => {
     // Someone (a dependency resolved meanwhile) may have linked it while we waited — unless
-    // the page's preloaded "no link" is known to be current (see MappingRun.writtenSince:
+    // the page's preloaded "no link" is known to be current (see preload-marks.ts:
     // the check runs under the record's lock, so nothing can link it in between).
     const linked = options.knownUnlinked ? undefined : await mr.state.getLink(id);
     if (linked)
       return { outcome: 'unchanged', direction: 'none', properties: [], partnerId: linked.targetId };
-    const index = await mr.targetIndex();
+    const index = await mr.indexes.targetIndex();
     const found = index.find(guard?.value, keys, { includeLinked: options.virtual, self: id });
     if (found.entries.length > 1) {
       const ids = found.entries.map((e) => e.id);
@@ -143,7 +144,7 @@ async function createInTarget(
   let children: PreparedChild[] | undefined;
   if (childMapping) children = await prepareChildren(mr, childMapping, record);
 
-  if (!options.virtual) mr.checkSourceValues(record);
+  if (!options.virtual) checkSourceValues(mr, record);
   if (!(run.dryRun && placeholders)) {
     run.deps.validator.check(mr.target.descriptor.schema, payload, `${mapping.name} create payload`);
     if (children && childMapping) {
@@ -203,15 +204,15 @@ async function createInTarget(
   // A record found by its guard comes without its children: the child mappings adopt them.
   if (origin === 'recovered' && !options.virtual) await mr.syncChildren(id, record as EntityRecord, 'change');
 
-  if (mr.createdMayBeMatched()) {
+  if (mr.indexes.createdMayBeMatched()) {
     // A later guest of this run may match it by its keys (its guard is its own: not needed).
-    const index = await mr.targetIndex();
+    const index = await mr.indexes.targetIndex();
     index.add(
       options.virtual
         ? { id: created.id, projection: await fetchProjection(mr, created.id, created.record) }
         : { id: created.id, linkedTo: id },
       undefined,
-      mr.targetKeys(created.record).keys,
+      mr.indexes.targetKeys(created.record).keys,
     );
   }
 
@@ -268,7 +269,7 @@ async function createdLink(
     if (await run.evalr.isLocked(mapping, stored, rc.ctx)) link.locked = true;
   }
   if (!virtual && mr.sourceIsFullScan && view.record !== undefined)
-    link.sourceHash = mr.hashSource(view.record);
+    link.sourceHash = contentHash(view.record);
   return link;
 }
 

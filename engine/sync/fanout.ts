@@ -59,7 +59,7 @@ export async function processChildren(
   const parentRun = run.mappingRun(mapping.fanOut!.parent);
   // Links read ahead with the page are current unless this run wrote them since.
   const parentLink =
-    known?.parent && !parentRun.writtenSince(sourceId, known.parent.mark)
+    known?.parent && !parentRun.preload.writtenSince(sourceId, known.parent.mark)
       ? known.parent.link
       : await parentRun.state.getLink(sourceId);
   if (!parentLink || parentLink.virtual) {
@@ -67,7 +67,8 @@ export async function processChildren(
     return { outcome: 'skipped', direction: 'none', properties: [] };
   }
   const prepared = await prepareChildren(parentRun, mapping, record);
-  let link = known && !mr.writtenSince(sourceId, known.mark) ? known.link : await mr.state.getLink(sourceId);
+  let link =
+    known && !mr.preload.writtenSince(sourceId, known.mark) ? known.link : await mr.state.getLink(sourceId);
   if (!link || link.targetId !== parentLink.targetId) link = await adopt(mr, sourceId, parentLink, prepared);
 
   const plan = planChildren(mr, link, prepared);

@@ -93,7 +93,7 @@ describe('created records in the match index', () => {
     const mr = run.mappingRun('customer');
     await runMapping(mr);
     expect(erp.system.all('customer')).toHaveLength(20);
-    return (await mr.targetIndex()).size;
+    return (await mr.indexes.targetIndex()).size;
   }
 
   it('are not indexed when nothing later in the run can match them', async () => {
