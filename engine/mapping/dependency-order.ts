@@ -57,19 +57,31 @@ function orderCycle(component: string[], edges: ReadonlyMap<string, readonly str
   return order;
 }
 
-/** Names in run order: every mapping after the ones it depends on; ties and cycles by name. */
-export function dependencyOrder(edges: ReadonlyMap<string, readonly string[]>): string[] {
+/**
+ * Names in run order: every mapping after the ones it depends on. Stable: nodes and their
+ * edges are visited in the order given (the loader sorts them by name first, the engine keeps
+ * the mappings' order), and names that are not nodes are ignored. A cycle is passed to
+ * `onCycle` (as a → b → a) when given, else broken where it is found.
+ */
+export function dependencyOrder(
+  edges: ReadonlyMap<string, readonly string[]>,
+  onCycle?: (cycle: string[]) => void,
+): string[] {
   const done = new Set<string>();
-  const visiting = new Set<string>();
+  const visiting: string[] = [];
   const order: string[] = [];
   const visit = (node: string): void => {
-    if (done.has(node) || visiting.has(node)) return;
-    visiting.add(node);
-    for (const next of [...(edges.get(node) ?? [])].sort()) if (edges.has(next)) visit(next);
-    visiting.delete(node);
+    if (done.has(node)) return;
+    if (visiting.includes(node)) {
+      onCycle?.([...visiting.slice(visiting.indexOf(node)), node]);
+      return;
+    }
+    visiting.push(node);
+    for (const next of edges.get(node) ?? []) if (next !== node && edges.has(next)) visit(next);
+    visiting.pop();
     done.add(node);
     order.push(node);
   };
-  for (const node of [...edges.keys()].sort()) visit(node);
+  for (const node of edges.keys()) visit(node);
   return order;
 }

@@ -3,7 +3,8 @@
  * `mapsync test` and the playground call too (map-record.ts), so a mapping test and what
  * the playground shows prove what the engine will do. `mappingEvaluator(runner)` gives the API over a runner that decides
  * where expressions run (evaluator/runner.ts): the engine and `mapsync test` use the
- * worker pool with its hard time limit, unit tests may use `inProcessEvaluator`.
+ * worker pool with its hard time limit, unit tests may use `inProcessEvaluator`. What a
+ * create sends is built from these values by payload.ts, for both of them.
  *
  * - Each record-level operation evaluates all its expressions in one batch (one round trip
  *   to a worker, not one per property); properties that are plain paths are read here and
@@ -128,18 +129,6 @@ export interface MappingEvaluator {
    * yields one child, not the line itself), each with a stable key unique within the record.
    */
   expandChildren(mapping: CompiledMapping, source: unknown, ctx: EvaluationContext): Promise<ChildRecord[]>;
-  /** The record to create in the target: the `where` values plus every to-target/both value, nested. */
-  createPayload(
-    mapping: CompiledMapping,
-    input: unknown,
-    ctx: EvaluationContext,
-  ): Promise<Record<string, unknown>>;
-  /** The record to create in the source (two-way mappings with `create.in_source`). */
-  createSourcePayload(
-    mapping: CompiledMapping,
-    target: unknown,
-    ctx: EvaluationContext,
-  ): Promise<Record<string, unknown>>;
   /** Target path → value in the target record (comparison form), for to-target/both properties. */
   readTargetValues(mapping: CompiledMapping, target: unknown): Map<string, unknown>;
   /** Source path → value in the source record (or child), for to-source/both properties. */
@@ -228,13 +217,6 @@ export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEva
         return { key, child, position };
       });
     },
-    createPayload: async (mapping, input, ctx) =>
-      buildRecord([
-        ...Object.entries(mapping.target.where),
-        ...(await evaluator.valuesForTarget(mapping, input, ctx)),
-      ]),
-    createSourcePayload: async (mapping, target, ctx) =>
-      buildRecord(await evaluator.valuesForSource(mapping, target, ctx)),
     readTargetValues,
     readSourceValues,
     buildRecord: (entries) => buildRecord(entries),

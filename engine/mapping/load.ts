@@ -112,10 +112,11 @@ export async function loadMappings(
   diagnostics.push(...crossCheck(units, cascade));
   if (!options.cascade) diagnostics.push(...cascade.notes(diagnostics));
   const byName = new Map(units.filter((u) => u.compiled).map((u) => [u.name, u.compiled!] as const));
+  // By name, so the order does not depend on the order of the files.
   const edges = new Map(
-    [...byName.keys()].map((name) => {
+    [...byName.keys()].sort().map((name) => {
       const unit = units.find((u) => u.name === name)!;
-      return [name, unit.references.map((r) => r.mapping)] as const;
+      return [name, unit.references.map((r) => r.mapping).sort()] as const;
     }),
   );
   const mappings = dependencyOrder(edges).map((name) => byName.get(name)!);

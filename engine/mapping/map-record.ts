@@ -1,11 +1,13 @@
 /**
  * What one record becomes through a mapping, with `$link` answered from stubs: the payload
  * `mapsync test` compares and the playground shows. It calls the evaluator's operations the
- * sync engine calls (evaluate.ts: `passesWhen`, `createPayload`, `expandChildren`,
- * `valuesForTarget`, `valuesForSource`), so what a person sees is what the engine sends.
+ * sync engine calls (evaluate.ts: `passesWhen`, `expandChildren`, `valuesForTarget`,
+ * `valuesForSource`) and builds the record with the engine's one payload rule (payload.ts),
+ * so what a person sees is what the engine sends.
  */
-import { buildRecord, childContext, type MappingEvaluator } from './evaluate.ts';
+import { childContext, type MappingEvaluator } from './evaluate.ts';
 import type { CompiledMapping, EvaluationContext } from './model.ts';
+import { sourcePayload, targetPayload } from './payload.ts';
 
 export interface RecordToMap {
   /** `to-target`: `input` is a source record; `to-source`: a target record flowing back. */
@@ -32,7 +34,7 @@ export async function mapRecord(
   record: RecordToMap,
   options: MapRecordOptions = {},
 ): Promise<unknown> {
-  const { createPayload, expandChildren, passesWhen, valuesForSource, valuesForTarget } = evaluator;
+  const { expandChildren, passesWhen, valuesForSource, valuesForTarget } = evaluator;
   const ctx: EvaluationContext = {
     link: async (name, key) => {
       const id = typeof key === 'object' && key !== null ? (key as { id?: unknown }).id : key;
@@ -43,15 +45,15 @@ export async function mapRecord(
     bindings: { ...record.variables },
   };
   if (record.direction === 'to-source') {
-    return buildRecord(await valuesForSource(mapping, record.input, ctx));
+    return sourcePayload(await valuesForSource(mapping, record.input, ctx));
   }
   if (!(await passesWhen(mapping, record.input, ctx))) return { skipped: true };
-  if (!mapping.fanOut) return createPayload(mapping, record.input, ctx);
+  if (!mapping.fanOut) return targetPayload(mapping, await valuesForTarget(mapping, record.input, ctx));
   const children = await expandChildren(mapping, record.input, ctx);
   const payloads: Record<string, unknown>[] = [];
   for (const { child, position } of children) {
     const values = await valuesForTarget(mapping, child, childContext(ctx, record.input, position));
-    payloads.push(buildRecord([...Object.entries(mapping.target.where), ...values]));
+    payloads.push(targetPayload(mapping, values));
   }
   return payloads;
 }

@@ -1,5 +1,5 @@
 /**
- * The composition root shared by `mapsync plan|sync|failed|retry|links|demo` (and usable by
+ * The composition root shared by `mapsync plan|sync|failed|retry|links|tenant` (and by
  * the service and tests): load mapsync.yaml + mappings, build one connector per system
  * through the registry, open the store, and hand everything to a `SyncEngine`.
  */

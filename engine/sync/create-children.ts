@@ -6,8 +6,10 @@
  */
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping } from '../mapping/model.ts';
+import { targetPayload } from '../mapping/payload.ts';
+import { getPath } from '../mapping/values.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
-import { createPayload, emptyLink, pathOf } from './create.ts';
+import { emptyLink } from './create.ts';
 import { assertResolved, recordContext } from './dependencies.ts';
 import type { MappingRun } from './mapping-run.ts';
 import { objectPathsOf } from './patch.ts';
@@ -39,7 +41,7 @@ export async function prepareChildren(
     const raw = run.evalr.readSourceValues(childMapping, child.child);
     prepared.push({
       key: child.key,
-      payload: createPayload(cmr, childMapping, yields),
+      payload: targetPayload(childMapping, yields),
       yields,
       raw,
       objects: objectPathsOf(child.child, raw.keys()),
@@ -68,7 +70,7 @@ export function childLinkOf(
     let match: EntityRecord | undefined;
     if (guardPath) {
       const wanted = child.yields.get(guardPath);
-      match = [...unused].find((r) => run.evalr.sameValue(pathOf(r, guardPath), wanted, 'string'));
+      match = [...unused].find((r) => run.evalr.sameValue(getPath(r, guardPath), wanted, 'string'));
     }
     // Without a guard (or a dry run), children come back in the order they were sent.
     match ??= run.dryRun ? child.payload : returned[position];

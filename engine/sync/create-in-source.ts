@@ -4,6 +4,7 @@
  * in the target (intent before, link after, the guard resolving an unknown outcome).
  */
 import type { EntityRecord } from '../connectors/types.ts';
+import { sourcePayload } from '../mapping/payload.ts';
 import type { IntentRecord, LinkOrigin } from '../store/sync-state.ts';
 import { emptyLink } from './create.ts';
 import { recordContext } from './dependencies.ts';
@@ -30,7 +31,7 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
   const keys = mapping.match.map((rule) =>
     run.evalr.matchKey(target.values.get(rule.target), rule.normalize),
   );
-  const index = await mr.sourceIndex();
+  const index = await mr.indexes.sourceIndex();
   const found = index.find(guard?.value, keys);
   if (found.entries.length > 1) {
     const ids = found.entries.map((e) => e.id);
@@ -57,7 +58,7 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
   }
   if (!mapping.create.inSource) return { outcome: 'skipped', direction: 'none', properties: [] };
 
-  const payload = compact(run.evalr.buildRecord(target.desiredSource));
+  const payload = sourcePayload(target.desiredSource);
   if (!run.dryRun)
     run.deps.validator.check(
       mr.source.descriptor.schema,
@@ -85,7 +86,7 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
   }
   link.base.targetObjects = target.objects;
   link.base.sourceObjects = view.objects;
-  if (mr.sourceIsFullScan) link.sourceHash = mr.hashSource(created.record);
+  if (mr.sourceIsFullScan) link.sourceHash = contentHash(created.record);
   await mr.state.putLink(link);
   if (intent) mr.settleIntent('target', target.id);
   run.change({
@@ -103,10 +104,4 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
     properties: [...target.desiredSource.keys()],
     partnerId: created.id,
   };
-}
-
-function compact(record: EntityRecord): EntityRecord {
-  return Object.fromEntries(
-    Object.entries(record).filter(([, v]) => v !== undefined && v !== null && v !== ''),
-  ) as EntityRecord;
 }

@@ -15,6 +15,7 @@
  */
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
+import { targetPayload } from '../mapping/payload.ts';
 import { type IntentRecord, type LinkOrigin, type LinkRecord, writeAll } from '../store/sync-state.ts';
 import { childLinkOf, childrenCreated, type PreparedChild, prepareChildren } from './create-children.ts';
 import { assertResolved, isPlaceholder, recordContext } from './dependencies.ts';
@@ -26,6 +27,7 @@ import type { MappingRun, ProcessResult } from './mapping-run.ts';
 import { assertTargetFree } from './one-to-one.ts';
 import { syncPair } from './pair.ts';
 import { objectPathsOf } from './patch.ts';
+import { checkSourceValues } from './source-values.ts';
 import { type SourceView, sourceViewOf, type TargetView, targetViewOf } from './views.ts';
 
 export function emptyLink(sourceId: string, targetId: string, origin: LinkOrigin, now: Date): LinkRecord {
@@ -54,19 +56,19 @@ export async function linkOrCreate(
   const view = await sourceViewOf(run.evalr, mapping, id, record, rc.ctx, modifiedAt);
   assertResolved(rc);
   const guard = targetGuard(mapping, view);
-  const { keys } = mr.sourceKeys(record);
+  const { keys } = mr.indexes.sourceKeys(record);
   const lockKeys = [
     ...(guard ? [`${mapping.name}:g:${guard.value}`] : []),
     ...keys.flatMap((k, i) => (k ? [`${mapping.name}:k${i}:${k}`] : [])),
   ];
   return run.mutex.run(lockKeys, async () => {
     // Someone (a dependency resolved meanwhile) may have linked it while we waited — unless
-    // the page's preloaded "no link" is known to be current (see MappingRun.writtenSince:
+    // the page's preloaded "no link" is known to be current (see preload-marks.ts:
     // the check runs under the record's lock, so nothing can link it in between).
     const linked = options.knownUnlinked ? undefined : await mr.state.getLink(id);
     if (linked)
       return { outcome: 'unchanged', direction: 'none', properties: [], partnerId: linked.targetId };
-    const index = await mr.targetIndex();
+    const index = await mr.indexes.targetIndex();
     const found = index.find(guard?.value, keys, { includeLinked: options.virtual, self: id });
     if (found.entries.length > 1) {
       const ids = found.entries.map((e) => e.id);
@@ -131,7 +133,7 @@ async function createInTarget(
   notes: string[],
 ): Promise<ProcessResult> {
   const { run, mapping } = mr;
-  const payload = createPayload(mr, mapping, view.yields);
+  const payload = targetPayload(mapping, view.yields);
   const placeholders = notes.length > 0 || containsPlaceholder(payload);
 
   // Children created in the same call (sales order + lines = one SalesOrders/Complete).
@@ -142,7 +144,7 @@ async function createInTarget(
   let children: PreparedChild[] | undefined;
   if (childMapping) children = await prepareChildren(mr, childMapping, record);
 
-  if (!options.virtual) mr.checkSourceValues(record);
+  if (!options.virtual) checkSourceValues(mr, record);
   if (!(run.dryRun && placeholders)) {
     run.deps.validator.check(mr.target.descriptor.schema, payload, `${mapping.name} create payload`);
     if (children && childMapping) {
@@ -202,15 +204,15 @@ async function createInTarget(
   // A record found by its guard comes without its children: the child mappings adopt them.
   if (origin === 'recovered' && !options.virtual) await mr.syncChildren(id, record as EntityRecord, 'change');
 
-  if (mr.createdMayBeMatched()) {
+  if (mr.indexes.createdMayBeMatched()) {
     // A later guest of this run may match it by its keys (its guard is its own: not needed).
-    const index = await mr.targetIndex();
+    const index = await mr.indexes.targetIndex();
     index.add(
       options.virtual
         ? { id: created.id, projection: await fetchProjection(mr, created.id, created.record) }
         : { id: created.id, linkedTo: id },
       undefined,
-      mr.targetKeys(created.record).keys,
+      mr.indexes.targetKeys(created.record).keys,
     );
   }
 
@@ -267,21 +269,8 @@ async function createdLink(
     if (await run.evalr.isLocked(mapping, stored, rc.ctx)) link.locked = true;
   }
   if (!virtual && mr.sourceIsFullScan && view.record !== undefined)
-    link.sourceHash = mr.hashSource(view.record);
+    link.sourceHash = contentHash(view.record);
   return link;
-}
-
-/** `target.where` values plus what the source yields, nested; empty values are left out. */
-export function createPayload(
-  mr: MappingRun,
-  mapping: CompiledMapping,
-  yields: ReadonlyMap<string, unknown>,
-): EntityRecord {
-  const values = new Map<string, unknown>(Object.entries(mapping.target.where));
-  for (const [path, value] of yields) {
-    if (value !== undefined && value !== null && value !== '') values.set(path, value);
-  }
-  return mr.run.evalr.buildRecord(values);
 }
 
 export function targetGuard(
@@ -318,15 +307,6 @@ function containsPlaceholder(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(containsPlaceholder);
   if (value && typeof value === 'object') return Object.values(value).some(containsPlaceholder);
   return false;
-}
-
-export function pathOf(record: unknown, path: string): unknown {
-  let node: unknown = record;
-  for (const s of path.split('.')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[s];
-  }
-  return node;
 }
 
 export type { Side };

@@ -28,7 +28,7 @@ import { propagate } from './deletes.ts';
 import type { EngineEvents, RunSummary } from './events.ts';
 import type { MappingEval } from './mapping-eval.ts';
 import type { ProcessResult, WorkReason } from './mapping-run.ts';
-import { dependencyOrder, runLevels } from './order.ts';
+import { runLevels, runOrder } from './order.ts';
 import { type PayloadCheck, PayloadValidator } from './payload-validator.ts';
 import { runMapping } from './phases.ts';
 import { type EngineDeps, RunContext, type RunOptions } from './run-context.ts';
@@ -75,7 +75,7 @@ export class SyncEngine {
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
     this.deps = {
-      mappings: dependencyOrder(options.mappings),
+      mappings: runOrder(options.mappings),
       connectors: options.connectors,
       runtime: options.runtime,
       events: options.events ?? {},

@@ -16,6 +16,7 @@
  * guard, so nothing is created twice.
  */
 import type { EntityRecord } from '../connectors/types.ts';
+import { getPath } from '../mapping/values.ts';
 import type { ChildLink, LinkRecord } from '../store/sync-state.ts';
 import { emptyLink } from './create.ts';
 import { prepareChildren } from './create-children.ts';
@@ -24,7 +25,6 @@ import { type ClassifiedFailure, classify } from './failures.ts';
 import type { KnownLinks, MappingRun, ProcessResult } from './mapping-run.ts';
 import { mergePair, type PropertyInput } from './merge.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
-import { getPath } from './views.ts';
 
 interface ChildPlan {
   creates: Array<Awaited<ReturnType<typeof prepareChildren>>[number]>;
@@ -59,7 +59,7 @@ export async function processChildren(
   const parentRun = run.mappingRun(mapping.fanOut!.parent);
   // Links read ahead with the page are current unless this run wrote them since.
   const parentLink =
-    known?.parent && !parentRun.writtenSince(sourceId, known.parent.mark)
+    known?.parent && !parentRun.preload.writtenSince(sourceId, known.parent.mark)
       ? known.parent.link
       : await parentRun.state.getLink(sourceId);
   if (!parentLink || parentLink.virtual) {
@@ -67,7 +67,8 @@ export async function processChildren(
     return { outcome: 'skipped', direction: 'none', properties: [] };
   }
   const prepared = await prepareChildren(parentRun, mapping, record);
-  let link = known && !mr.writtenSince(sourceId, known.mark) ? known.link : await mr.state.getLink(sourceId);
+  let link =
+    known && !mr.preload.writtenSince(sourceId, known.mark) ? known.link : await mr.state.getLink(sourceId);
   if (!link || link.targetId !== parentLink.targetId) link = await adopt(mr, sourceId, parentLink, prepared);
 
   const plan = planChildren(mr, link, prepared);

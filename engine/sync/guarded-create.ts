@@ -20,6 +20,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isConnectorError } from '../connectors/errors.ts';
 import type { EntityRecord } from '../connectors/types.ts';
+import { getPath } from '../mapping/values.ts';
 import type { IntentRecord } from '../store/sync-state.ts';
 import { RecordFailure } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
@@ -149,7 +150,7 @@ async function ownRecordInConflict(
   existingId: string,
 ): Promise<{ id: string; record: EntityRecord; found: true } | undefined> {
   const existing = await binding.connector.get(binding.entity, existingId);
-  if (!existing || String(pathOf(existing, intent.guard.field) ?? '') !== intent.guard.value)
+  if (!existing || String(getPath(existing, intent.guard.field) ?? '') !== intent.guard.value)
     return undefined;
   mr.run.deps.runtime.logger.info(
     { mapping: mr.mapping.name, guard: intent.guard.field, existingId },
@@ -178,13 +179,4 @@ async function pause(mr: MappingRun, ms: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function pathOf(record: unknown, path: string): unknown {
-  let node: unknown = record;
-  for (const s of path.split('.')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[s];
-  }
-  return node;
 }

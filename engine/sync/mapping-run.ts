@@ -1,7 +1,11 @@
 /**
  * The state of one mapping during one run, and the record-level entry points every phase
  * (and `$link`, retries and webhooks) goes through: `processSource` for a source record,
- * `processTarget` for a target record, `syncOnDemand`/`linkVirtual` for dependencies.
+ * `processTargetChange` / `processUnlinkedTarget` for a target record, `retry` for a failed
+ * one, `syncOnDemand` / `linkVirtual` for dependencies. Each takes the record's lock, does
+ * the work elsewhere (source-record.ts, create.ts, create-in-source.ts, pair.ts) and ends in
+ * `finish`, which stores or clears the failed record and reports the outcome. The match
+ * indexes live in match-indexes.ts, the preload bookkeeping in preload-marks.ts.
  *
  * Per record the engine holds a keyed mutex (`<mapping>:s:<id>`), so processing a record
  * twice at the same time is impossible and processing it twice in a row is harmless.
@@ -11,26 +15,18 @@ import type { CompiledMapping, Side } from '../mapping/model.ts';
 import { type FailedRecord, type IntentRecord, type LinkRecord, MappingState } from '../store/sync-state.ts';
 import { linkOrCreate } from './create.ts';
 import { linkOrCreateInSource } from './create-in-source.ts';
-import { assertResolved, recordContext } from './dependencies.ts';
+import { recordContext } from './dependencies.ts';
 import type { FlowDirection, RecordOutcome } from './events.ts';
 import { bounded, type ClassifiedFailure, classify, storeFailure } from './failures.ts';
-import { processChildren } from './fanout.ts';
-import { contentHash } from './hash.ts';
 import { IdSet } from './id-set.ts';
 import { LinkCache } from './link-cache.ts';
-import { MatchIndex } from './match-index.ts';
+import { MatchIndexes } from './match-indexes.ts';
 import { syncPair } from './pair.ts';
+import { PreloadMarks } from './preload-marks.ts';
 import type { RunContext, SideBinding } from './run-context.ts';
-import {
-  getPath,
-  matchesWhere,
-  type SourceView,
-  sourceFromBase,
-  sourceViewOf,
-  type TargetView,
-  targetFromBase,
-  targetViewOf,
-} from './views.ts';
+import { syncSourceRecord } from './source-record.ts';
+import { copiedSourcePaths } from './source-values.ts';
+import { sourceFromBase, type TargetView, targetViewOf } from './views.ts';
 
 export type WorkReason = 'change' | 'retry' | 'webhook' | 'delete-check';
 
@@ -40,7 +36,7 @@ export type WorkReason = 'change' | 'retry' | 'webhook' | 'delete-check';
  */
 export interface KnownLinks {
   link: LinkRecord | undefined;
-  /** The mapping's preload mark (see `MappingRun.preloadStarted`). */
+  /** The mapping's preload mark (see preload-marks.ts). */
   mark: number;
   parent?: { link: LinkRecord | undefined; mark: number };
 }
@@ -52,14 +48,6 @@ export interface ProcessResult {
   partnerId?: string;
   failure?: ClassifiedFailure;
 }
-
-/**
- * A target update decided from a listing older than this re-reads the record first (one
- * GET) and merges again when it changed: systems such as PowerOffice Go take no
- * precondition on a PATCH, so an edit made there while the run worked would otherwise be
- * overwritten without a conflict ever being seen. Fresher decisions are sent as they are.
- */
-export const TARGET_REREAD_AFTER_MS = 2000;
 
 export class MappingRun {
   readonly state: MappingState;
@@ -95,20 +83,14 @@ export class MappingRun {
   private readonly working = new Map<string, Promise<unknown>>();
   /** `$link` lookups of this mapping's links (cached for the run, batched). */
   readonly linkCache: LinkCache;
-  /**
-   * Links read ahead with a page are trusted unless this run wrote that link after the read:
-   * link writes are numbered, and while a preload is open the ids written are remembered
-   * (only then, so this stays as small as the pages in flight).
-   */
-  private linkWriteSeq = 0;
-  private readonly openPreloads: number[] = [];
-  private readonly recentWrites = new Map<string, number>();
+  /** Which preloaded links are still current (preload-marks.ts). */
+  readonly preload = new PreloadMarks();
+  /** The target and source match indexes, built on first need (match-indexes.ts). */
+  readonly indexes: MatchIndexes;
+  /** The source paths whose values are checked before they are copied (source-values.ts). */
+  readonly copiedSourcePaths: string[];
   /** Intents whose links are stored, deleted together at the next drain (see `settleIntent`). */
   private settledIntents: Array<{ from: Side; id: string }> = [];
-  private sourcePaths: string[] | undefined;
-  private laterMatchers: boolean | undefined;
-  private targetIndexPromise: Promise<MatchIndex<TargetView>> | undefined;
-  private sourceIndexPromise: Promise<MatchIndex<SourceView>> | undefined;
   private prepared: Promise<void> | undefined;
   private readonly goneLookups = new Map<string, Promise<boolean>>();
 
@@ -120,11 +102,12 @@ export class MappingRun {
       reverseIndex: mapping.fanOut === undefined,
       onLinkChange: (id, link) => {
         this.linkCache.changed(id, link);
-        this.linkWriteSeq++;
-        if (this.openPreloads.length > 0) this.recentWrites.set(id, this.linkWriteSeq);
+        this.preload.linkWritten(id);
       },
     });
     this.linkCache = new LinkCache(this.state);
+    this.indexes = new MatchIndexes(this);
+    this.copiedSourcePaths = copiedSourcePaths(mapping);
     this.source = run.binding(mapping, 'source');
     this.target = run.binding(mapping, 'target');
     this.sourceIsFullScan = this.source.descriptor.changeDetection === 'full-scan';
@@ -138,29 +121,6 @@ export class MappingRun {
       this.failed = new Map(meta.failed.map((f) => [`${f.side}.${f.id}`, f]));
     })();
     return this.prepared;
-  }
-
-  /** A page's links are about to be read ahead; returns the mark to check them against. */
-  preloadStarted(): number {
-    this.openPreloads.push(this.linkWriteSeq);
-    return this.linkWriteSeq;
-  }
-
-  /** The page of the preload `mark` is done: its writes need no remembering any more. */
-  preloadDone(mark: number): void {
-    const i = this.openPreloads.indexOf(mark);
-    if (i >= 0) this.openPreloads.splice(i, 1);
-    if (this.openPreloads.length === 0) {
-      this.recentWrites.clear();
-      return;
-    }
-    const oldest = Math.min(...this.openPreloads);
-    for (const [id, seq] of this.recentWrites) if (seq <= oldest) this.recentWrites.delete(id);
-  }
-
-  /** Whether this run wrote the link of `sourceId` after the preload `mark` read it. */
-  writtenSince(sourceId: string, mark: number): boolean {
-    return (this.recentWrites.get(sourceId) ?? 0) > mark;
   }
 
   /**
@@ -177,30 +137,6 @@ export class MappingRun {
     const settled = this.settledIntents;
     this.settledIntents = [];
     await this.state.deleteIntents(settled);
-  }
-
-  hashSource(record: unknown): string {
-    return contentHash(record);
-  }
-
-  /** The source record's mapped values must fit the source schema before they are copied. */
-  checkSourceValues(record: unknown): void {
-    const check = this.run.deps.validator.checkValues;
-    if (!check || this.mapping.fanOut) return;
-    this.sourcePaths ??= [
-      ...new Set(
-        this.mapping.properties
-          .filter((p) => p.source !== undefined && p.direction !== 'to-source')
-          .map((p) => p.source!),
-      ),
-    ];
-    check.call(
-      this.run.deps.validator,
-      this.source.descriptor.schema,
-      record,
-      this.sourcePaths,
-      `${this.mapping.name} ${this.mapping.source.entity} ${this.source.descriptor.idOf(record as EntityRecord)}`,
-    );
   }
 
   // --- record entry points ----------------------------------------------------------------
@@ -245,63 +181,13 @@ export class MappingRun {
       this.processed.add(id);
       let result: ProcessResult;
       try {
-        result = await this.processSourceLocked(id, record, reason, known);
+        result = await syncSourceRecord(this, id, record, reason, known);
       } catch (error) {
         result = { outcome: 'failed', direction: 'none', properties: [], failure: classify(error) };
       }
       await this.finish('source', id, result);
       return result;
     });
-  }
-
-  private async processSourceLocked(
-    id: string,
-    record: EntityRecord,
-    reason: WorkReason,
-    known?: KnownLinks,
-  ): Promise<ProcessResult> {
-    const { mapping, run } = this;
-    const when = mapping.when ?? (mapping.fanOut ? run.mapping(mapping.fanOut.parent).when : undefined);
-    if (when) {
-      const rc = recordContext(this);
-      const passes = await run.evalr.passesWhen({ ...mapping, when }, record, rc.ctx);
-      if (!passes) return { outcome: 'skipped', direction: 'none', properties: [] };
-    }
-    if (mapping.fanOut) return processChildren(this, id, record, known);
-
-    // The page's preloaded link is stale only if this run wrote it since (a dependency
-    // created on demand, a repeat in a full scan): then it is read again.
-    const trusted = known !== undefined && !this.writtenSince(id, known.mark);
-    const link = trusted ? known.link : await this.state.getLink(id);
-    if (!link) return linkOrCreate(this, id, record, { virtual: false, knownUnlinked: trusted });
-
-    const changedTarget = this.targetChanges.get(id);
-    if (
-      this.sourceIsFullScan &&
-      !changedTarget &&
-      link.sourceHash !== undefined &&
-      link.sourceHash === this.hashSource(record) &&
-      !this.failed.has(`source.${id}`)
-    ) {
-      return { outcome: 'unchanged', direction: 'none', properties: [], partnerId: link.targetId };
-    }
-    const rc = recordContext(this);
-    const view = await sourceViewOf(
-      run.evalr,
-      mapping,
-      id,
-      record,
-      rc.ctx,
-      this.source.descriptor.modifiedAt(record),
-    );
-    assertResolved(rc);
-    // A record that failed before (or arrives by webhook/retry) is merged against the live
-    // target: a target change consumed by a failed write must not be lost.
-    const fresh = !changedTarget && (reason !== 'change' || this.failed.has(`source.${id}`));
-    const target = changedTarget ?? (fresh ? await this.liveTarget(link) : undefined) ?? targetFromBase(link);
-    const result = await syncPair(this, link, view, target);
-    this.targetChanges.delete(id);
-    return { ...result, partnerId: link.targetId };
   }
 
   /**
@@ -363,35 +249,6 @@ export class MappingRun {
       await cmr.processSource(record, reason);
       cmr.handledWithParent.add(sourceId);
     }
-  }
-
-  /**
-   * Whether a target view from this run's listing is too old to write over without a look
-   * at the record first (see {@link TARGET_REREAD_AFTER_MS}). Only for two-way mappings:
-   * there, an edit made in the target since the listing may have to win.
-   */
-  targetReadLongAgo(): boolean {
-    return (
-      this.mapping.direction === 'two-way' &&
-      this.targetListedAt !== undefined &&
-      this.run.now().getTime() - this.targetListedAt > TARGET_REREAD_AFTER_MS
-    );
-  }
-
-  /** The target record of a link as it is now, or undefined when it is gone. */
-  async liveTarget(link: LinkRecord): Promise<TargetView | undefined> {
-    if (link.targetId.startsWith('-9')) return undefined;
-    const record = await this.target.connector.get(this.target.entity, link.targetId);
-    if (!record) return undefined;
-    const rc = recordContext(this);
-    return targetViewOf(
-      this.run.evalr,
-      this.mapping,
-      link.targetId,
-      record,
-      rc.ctx,
-      this.target.descriptor.modifiedAt(record),
-    );
   }
 
   /** Phase 6 / `mapsync retry`: fetch the failed record and process it again. */
@@ -523,136 +380,5 @@ export class MappingRun {
       ...(result.partnerId ? { partnerId: result.partnerId } : {}),
       ...(result.failure ? { code: result.failure.code, reason: result.failure.reason } : {}),
     });
-  }
-
-  // --- match indexes ------------------------------------------------------------------------
-
-  /** Target match index from a complete listing (built once per run, on first need). */
-  targetIndex(): Promise<MatchIndex<TargetView>> {
-    this.targetIndexPromise ??= this.buildTargetIndex();
-    return this.targetIndexPromise;
-  }
-
-  /**
-   * Whether a record this mapping creates in the target may still be matched by a later
-   * record of the same run — only a guest's synthetic record can be (`$link` with an object,
-   * which matches customers already linked): so only when a mapping of this run may create
-   * through this one (`dependencies: {<this>: create}`). Otherwise created records are not
-   * added to the match index at all (a linked entry is never a candidate for anything else).
-   */
-  createdMayBeMatched(): boolean {
-    this.laterMatchers ??= this.run.deps.mappings.some(
-      (m) =>
-        m.name !== this.mapping.name &&
-        this.run.inRun(m.name) &&
-        m.dependencies.some((d) => d.mapping === this.mapping.name && d.onMissing === 'create'),
-    );
-    return this.laterMatchers;
-  }
-
-  /** Called by the target-change phase when its listing was complete anyway. */
-  adoptTargetIndex(index: MatchIndex<TargetView>): void {
-    this.targetIndexPromise ??= Promise.resolve(index);
-  }
-
-  newTargetIndex(): MatchIndex<TargetView> {
-    return new MatchIndex<TargetView>(this.mapping.match.length);
-  }
-
-  /** Index keys of a target record: its guard value and its normalised match keys. */
-  targetKeys(record: EntityRecord): { guard: string | undefined; keys: Array<string | undefined> } {
-    const guardPath = this.mapping.identity?.target;
-    const guardValue = guardPath ? getPath(record, guardPath) : undefined;
-    return {
-      guard: guardValue === undefined || guardValue === null ? undefined : String(guardValue),
-      keys: this.mapping.match.map((rule) =>
-        this.run.evalr.matchKey(getPath(record, rule.target), rule.normalize),
-      ),
-    };
-  }
-
-  private async buildTargetIndex(): Promise<MatchIndex<TargetView>> {
-    const index = this.newTargetIndex();
-    const { connector, entity, descriptor } = this.target;
-    for await (const page of connector.list(entity, {})) {
-      const records = page.records.filter(
-        (r) => matchesWhere(this.run.evalr, this.mapping, r) && !descriptor.isGone?.(r),
-      );
-      await this.indexTargets(index, records);
-    }
-    return index;
-  }
-
-  /** Add target records to an index (projections only for unlinked ones). */
-  async indexTargets(index: MatchIndex<TargetView>, records: EntityRecord[]): Promise<void> {
-    const ids = records.map((r) => this.target.descriptor.idOf(r));
-    const linked = await this.state.reverseMany(ids);
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      const id = ids[i]!;
-      const { guard, keys } = this.targetKeys(record);
-      const entry = linked[i];
-      if (entry && !entry.virtual) {
-        index.add({ id, linkedTo: entry.sourceId }, guard, keys);
-      } else {
-        const rc = recordContext(this);
-        const projection = await targetViewOf(
-          this.run.evalr,
-          this.mapping,
-          id,
-          record,
-          rc.ctx,
-          this.target.descriptor.modifiedAt(record),
-        );
-        index.add({ id, projection }, guard, keys);
-      }
-    }
-  }
-
-  /** Source match index for create.in_source (a complete source listing, once per run). */
-  sourceIndex(): Promise<MatchIndex<SourceView>> {
-    this.sourceIndexPromise ??= this.buildSourceIndex();
-    return this.sourceIndexPromise;
-  }
-
-  sourceKeys(record: unknown): { guard: string | undefined; keys: Array<string | undefined> } {
-    const guardPath = this.mapping.identity?.source;
-    const guardValue = guardPath ? getPath(record, guardPath) : undefined;
-    return {
-      guard: guardValue === undefined || guardValue === null ? undefined : String(guardValue),
-      keys: this.mapping.match.map((rule) =>
-        this.run.evalr.matchKey(getPath(record, rule.source), rule.normalize),
-      ),
-    };
-  }
-
-  private async buildSourceIndex(): Promise<MatchIndex<SourceView>> {
-    const index = new MatchIndex<SourceView>(this.mapping.match.length);
-    const { connector, entity, descriptor } = this.source;
-    for await (const page of connector.list(entity, {})) {
-      const records = page.records.filter((r) => !descriptor.isGone?.(r));
-      const ids = records.map((r) => descriptor.idOf(r));
-      const links = await this.state.getLinks(ids);
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i]!;
-        const { guard, keys } = this.sourceKeys(record);
-        const link = links[i];
-        if (link) {
-          index.add({ id: ids[i]!, linkedTo: link.targetId }, guard, keys);
-        } else {
-          const rc = recordContext(this);
-          const projection = await sourceViewOf(
-            this.run.evalr,
-            this.mapping,
-            ids[i]!,
-            record,
-            rc.ctx,
-            descriptor.modifiedAt(record),
-          );
-          index.add({ id: ids[i]!, projection }, guard, keys);
-        }
-      }
-    }
-    return index;
   }
 }

@@ -5,33 +5,22 @@
  * mappings without constraints keep their given order).
  */
 import { ConfigError } from '../errors.ts';
+import { dependencyOrder } from '../mapping/dependency-order.ts';
 import type { CompiledMapping } from '../mapping/model.ts';
 
-export function dependencyOrder(mappings: readonly CompiledMapping[]): CompiledMapping[] {
+/** The mappings in run order (the loader's `dependencyOrder`, keeping the given order for ties). */
+export function runOrder(mappings: readonly CompiledMapping[]): CompiledMapping[] {
   const byName = new Map(mappings.map((m) => [m.name, m]));
-  const done = new Set<string>();
-  const visiting = new Set<string>();
-  const order: CompiledMapping[] = [];
-  const visit = (m: CompiledMapping, path: string[]) => {
-    if (done.has(m.name)) return;
-    if (visiting.has(m.name)) {
-      throw new ConfigError(
-        'SYNC_DEPENDENCY_CYCLE',
-        `mapping dependency cycle: ${[...path, m.name].join(' → ')}`,
-      );
-    }
-    visiting.add(m.name);
-    const before = [...m.dependencies.map((d) => d.mapping), ...(m.fanOut ? [m.fanOut.parent] : [])];
-    for (const name of before) {
-      const dep = byName.get(name);
-      if (dep && dep !== m) visit(dep, [...path, m.name]);
-    }
-    visiting.delete(m.name);
-    done.add(m.name);
-    order.push(m);
-  };
-  for (const m of mappings) visit(m, []);
-  return order;
+  const edges = new Map(mappings.map((m) => [m.name, runsAfter(m)]));
+  const order = dependencyOrder(edges, (cycle) => {
+    throw new ConfigError('SYNC_DEPENDENCY_CYCLE', `mapping dependency cycle: ${cycle.join(' → ')}`);
+  });
+  return order.map((name) => byName.get(name)!);
+}
+
+/** What a mapping runs after: every mapping it depends on, and its fan-out parent. */
+function runsAfter(m: CompiledMapping): string[] {
+  return [...m.dependencies.map((d) => d.mapping), ...(m.fanOut ? [m.fanOut.parent] : [])];
 }
 
 /**
@@ -44,7 +33,7 @@ export function runLevels(selected: readonly CompiledMapping[]): CompiledMapping
   const level = new Map<string, number>();
   const levels: CompiledMapping[][] = [];
   for (const m of selected) {
-    const before = [...m.dependencies.map((d) => d.mapping), ...(m.fanOut ? [m.fanOut.parent] : [])];
+    const before = runsAfter(m);
     const own = Math.max(-1, ...before.map((name) => level.get(name) ?? -1)) + 1;
     level.set(m.name, own);
     const group = levels[own] ?? [];

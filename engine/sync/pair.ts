@@ -1,21 +1,29 @@
 /**
- * Sync one linked pair: merge property by property (merge.ts), write only the changed
- * paths to each side (one JSON Patch per side), advance the snapshot for what was written
- * or found equal, and leave it alone for what failed or is in conflict.
+ * Sync one linked pair: decide (pair-plan.ts: the merge and the patches, no side effects),
+ * then apply — write only the changed paths to each side (one JSON Patch per side), advance
+ * the snapshot for what was written or found equal, and leave it alone for what failed or
+ * is in conflict.
  *
  * The snapshot is advanced from what each system *stored* (the record its update returns),
  * so a system that normalises a value does not make it look changed next time.
+ *
+ * A pair is merged at most twice: again when the target, listed long ago, changed before
+ * anything was written; or when the source write was dropped because the source record
+ * changed since it was read (then with that record and the target as this sync left it).
  */
+
 import type { EntityRecord } from '../connectors/types.ts';
-import type { CompiledProperty, ConflictPolicy } from '../mapping/model.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
 import type { StillAsRead } from './batch-queue.ts';
 import { assertResolved, recordContext } from './dependencies.ts';
-import type { ConflictDecision, FlowDirection, PropertyDiff, RecordOutcome } from './events.ts';
+import type { FlowDirection, RecordOutcome } from './events.ts';
 import { ChangedSinceRead, type ClassifiedFailure, classify } from './failures.ts';
+import { contentHash } from './hash.ts';
+import { liveTarget, targetReadLongAgo } from './live-target.ts';
 import type { MappingRun } from './mapping-run.ts';
-import { mergePair, type PropertyInput, type PropertyOutcome } from './merge.ts';
-import { buildPatch, objectPathsOf } from './patch.ts';
+import { type PairPlan, planPair, setBase } from './pair-plan.ts';
+import { objectPathsOf } from './patch.ts';
+import { checkSourceValues } from './source-values.ts';
 import { type SourceView, sourceViewOf, type TargetView, targetDiffers } from './views.ts';
 
 export interface PairResult {
@@ -26,6 +34,21 @@ export interface PairResult {
   link: LinkRecord;
 }
 
+/** What one application of a plan did. */
+interface Applied {
+  wroteTarget: boolean;
+  wroteSource: boolean;
+  /** Paths written, in target terms. */
+  written: string[];
+  failures: ClassifiedFailure[];
+  /** The link as stored after this application. */
+  next: LinkRecord;
+  /** What the target holds now for the paths written to it (for a merge again). */
+  writtenTarget: Map<string, unknown>;
+  /** The source write was dropped: the record changed after it was read. */
+  changed?: ChangedSinceRead;
+}
+
 export async function syncPair(
   mr: MappingRun,
   link: LinkRecord,
@@ -33,148 +56,123 @@ export async function syncPair(
   target: TargetView,
   options: { created?: boolean; remerged?: boolean } = {},
 ): Promise<PairResult> {
-  const { mapping } = mr;
-  const evalr = mr.run.evalr;
+  let created = options.created === true;
+  let remerged = options.remerged === true;
+  let earlier: Applied | undefined;
+  // Bounded: each merge again sets `remerged`, and neither reason to merge again holds then.
+  for (;;) {
+    const plan = planPair(mr.mapping, link, source, target, mr.run.evalr.sameValue);
+    for (const decision of plan.decisions) mr.run.conflict(decision);
+    if (plan.toTarget.length > 0 && !remerged && !created && targetReadLongAgo(mr)) {
+      // Nothing is written yet: when the target changed since the listing, merge again with it.
+      const fresh = await liveTarget(mr, link);
+      if (fresh && changedSince(mr, link, target, fresh)) {
+        mr.run.deps.runtime.logger.info(
+          { mapping: mr.mapping.name, sourceId: link.sourceId, targetId: link.targetId },
+          'the target record changed since it was listed: merged again with the current record',
+        );
+        target = fresh;
+        remerged = true;
+        continue;
+      }
+    }
+    const applied = await applyPlan(mr, link, source, target, plan, { created, remerged });
+    if (applied.changed) {
+      // A newer edit reached the source while this record waited for its write: merge again
+      // with the record as it is now (the target as we left it), once.
+      const again = await afterSourceChanged(mr, applied, target);
+      if (again) {
+        earlier = applied;
+        link = applied.next;
+        source = again.source;
+        target = again.target;
+        created = false;
+        remerged = true;
+        continue;
+      }
+      applied.failures.push(classify(applied.changed));
+    }
+    const result = resultOf(applied, plan);
+    return earlier ? combine(earlier, result) : result;
+  }
+}
+
+/** Write the plan's patches, then store the link advanced for what was written or equal. */
+async function applyPlan(
+  mr: MappingRun,
+  link: LinkRecord,
+  source: SourceView,
+  target: TargetView,
+  plan: PairPlan,
+  options: { created: boolean; remerged: boolean },
+): Promise<Applied> {
+  const { mapping, run } = mr;
+  const evalr = run.evalr;
   const byTarget = new Map(mapping.properties.map((p) => [p.target, p]));
-  const inputs: PropertyInput[] = mapping.properties.map((p) =>
-    propertyInput(p, mapping.conflict, link, source, target),
-  );
-  const outcomes = mergePair(
-    {
-      properties: inputs,
-      firstSync: mapping.firstSync,
-      ...(source.modifiedAt ? { sourceModifiedAt: source.modifiedAt } : {}),
-      ...(target.modifiedAt ? { targetModifiedAt: target.modifiedAt } : {}),
-    },
-    evalr.sameValue,
-  );
-
-  reportConflicts(mr, link, inputs, outcomes, source, target);
-
-  const base = structuredClone(link.base);
-  base.yields ??= {};
-  const failures: ClassifiedFailure[] = [];
-  const written: string[] = [];
-  let wroteTarget = false;
-  let wroteSource = false;
+  const base = plan.base;
+  const applied: Applied = {
+    wroteTarget: false,
+    wroteSource: false,
+    written: [],
+    failures: [],
+    next: link,
+    writtenTarget: new Map(),
+  };
   let targetObjectsStored = false;
   let sourceObjectsStored = false;
-  /** What the target holds now for the paths written to it (for a merge again). */
-  const writtenTarget = new Map<string, unknown>();
-  /** The source write was dropped: the record changed after it was read. */
-  let changed: ChangedSinceRead | undefined;
 
-  for (const o of outcomes) {
-    if (o.action !== 'converge') continue;
-    const p = byTarget.get(o.path)!;
-    setBase(base, p, o.base);
-  }
-
-  // Target side: one patch with exactly the changed paths.
-  const toTarget = outcomes.filter((o) => o.action === 'to-target');
-  if (toTarget.length > 0 && !options.remerged && !options.created && mr.targetReadLongAgo()) {
-    // Nothing is written yet: when the target changed since the listing, merge again with it.
-    const fresh = await mr.liveTarget(link);
-    if (fresh && changedSince(mr, link, target, fresh)) {
-      mr.run.deps.runtime.logger.info(
-        { mapping: mapping.name, sourceId: link.sourceId, targetId: link.targetId },
-        'the target record changed since it was listed: merged again with the current record',
-      );
-      return syncPair(mr, link, source, fresh, { ...options, remerged: true });
-    }
-  }
-  if (toTarget.length > 0) {
-    const diffs: PropertyDiff[] = toTarget.map((o) => ({
-      path: o.path,
-      from: o.from,
-      to: o.value,
-      reason: o.reason,
-    }));
-    if (target.locked) {
-      failures.push({
-        code: 'LOCKED',
-        kind: 'locked',
-        reason: `${mapping.target.system} ${mapping.target.entity} ${link.targetId} is locked (target.locked_when); not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
-        details: { diffs },
-      });
+  if (plan.refused) applied.failures.push(plan.refused);
+  else if (plan.targetWrite) {
+    const invalid = sourceInvalid(mr, link, source);
+    if (invalid) {
+      applied.failures.push(invalid);
     } else {
-      const invalid = sourceInvalid(mr, link, source);
-      if (invalid) {
-        failures.push(invalid);
-      } else {
-        const ops = buildPatch(
-          target.values,
-          target.objects,
-          toTarget.map((o) => ({ path: o.path, value: o.value })),
-        );
-        try {
-          const stored = await mr.run.update(mr.target, link.targetId, ops);
-          const storedValues = stored ? evalr.readTargetValues(mapping, stored) : undefined;
-          for (const o of toTarget) {
-            const p = byTarget.get(o.path)!;
-            const now = storedValues?.has(o.path) ? storedValues.get(o.path) : o.value;
-            setBase(base, p, { yielded: o.value, source: o.sourceValue, target: now });
-            writtenTarget.set(o.path, now);
-          }
-          if (stored) {
-            base.targetObjects = objectPathsOf(
-              stored,
-              mapping.properties.map((p) => p.target),
-            );
-            targetObjectsStored = true;
-          }
-          wroteTarget = true;
-          written.push(...toTarget.map((o) => o.path));
-          mr.run.change({
-            mapping: mapping.name,
-            side: 'source',
-            id: link.sourceId,
-            action: 'update',
-            direction: 'to-target',
-            partnerId: link.targetId,
-            diffs,
-          });
-        } catch (error) {
-          failures.push(classify(error));
+      const { ops, diffs, outcomes } = plan.targetWrite;
+      try {
+        const stored = await run.update(mr.target, link.targetId, ops);
+        const storedValues = stored ? evalr.readTargetValues(mapping, stored) : undefined;
+        for (const o of outcomes) {
+          const now = storedValues?.has(o.path) ? storedValues.get(o.path) : o.value;
+          setBase(base, byTarget.get(o.path)!, { yielded: o.value, source: o.sourceValue, target: now });
+          applied.writtenTarget.set(o.path, now);
         }
+        if (stored) {
+          base.targetObjects = objectPathsOf(
+            stored,
+            mapping.properties.map((p) => p.target),
+          );
+          targetObjectsStored = true;
+        }
+        applied.wroteTarget = true;
+        applied.written.push(...outcomes.map((o) => o.path));
+        run.change({
+          mapping: mapping.name,
+          side: 'source',
+          id: link.sourceId,
+          action: 'update',
+          direction: 'to-target',
+          partnerId: link.targetId,
+          diffs,
+        });
+      } catch (error) {
+        applied.failures.push(classify(error));
       }
     }
   }
 
-  // Source side (two-way mappings): one patch over the source paths.
-  const toSource = outcomes.filter((o) => o.action === 'to-source');
-  if (toSource.length > 0 && !link.virtual) {
-    const changes = new Map<string, { value: unknown; outcomes: typeof toSource }>();
-    for (const o of toSource) {
-      const sourcePath = byTarget.get(o.path)!.source!;
-      const entry = changes.get(sourcePath) ?? { value: o.value, outcomes: [] };
-      entry.outcomes.push(o);
-      changes.set(sourcePath, entry);
-    }
-    const diffs: PropertyDiff[] = [...changes].map(([path, c]) => ({
-      path: c.outcomes[0]!.path,
-      sourcePath: path,
-      from: source.raw.get(path),
-      to: c.value,
-      reason: c.outcomes[0]!.reason,
-    }));
-    const ops = buildPatch(
-      source.raw,
-      source.objects,
-      [...changes].map(([path, c]) => ({ path, value: c.value })),
-    );
+  if (plan.sourceWrite) {
+    const { ops, diffs, outcomes, changes } = plan.sourceWrite;
     try {
-      const stored = await mr.run.update(mr.source, link.sourceId, ops, {
+      const stored = await run.update(mr.source, link.sourceId, ops, {
         stillAsRead: stillAsRead(mr, source),
       });
       const storedRaw = stored ? evalr.readSourceValues(mapping, stored) : undefined;
       const storedYields = stored ? await yieldsOf(mr, stored) : undefined;
-      for (const [path, c] of changes) {
+      for (const c of changes) {
         for (const o of c.outcomes) {
-          const p = byTarget.get(o.path)!;
-          setBase(base, p, {
+          setBase(base, byTarget.get(o.path)!, {
             yielded: storedYields?.has(o.path) ? storedYields.get(o.path) : o.targetValue,
-            source: storedRaw?.has(path) ? storedRaw.get(path) : c.value,
+            source: storedRaw?.has(c.sourcePath) ? storedRaw.get(c.sourcePath) : c.value,
             target: o.targetValue,
           });
         }
@@ -183,9 +181,9 @@ export async function syncPair(
         base.sourceObjects = objectPathsOf(stored, storedRaw?.keys() ?? []);
         sourceObjectsStored = true;
       }
-      wroteSource = true;
-      written.push(...toSource.map((o) => o.path));
-      mr.run.change({
+      applied.wroteSource = true;
+      applied.written.push(...outcomes.map((o) => o.path));
+      run.change({
         mapping: mapping.name,
         side: 'target',
         id: link.targetId,
@@ -195,55 +193,32 @@ export async function syncPair(
         diffs,
       });
     } catch (error) {
-      if (error instanceof ChangedSinceRead && !options.remerged) changed = error;
-      else failures.push(classify(error));
+      if (error instanceof ChangedSinceRead && !options.remerged) applied.changed = error;
+      else applied.failures.push(classify(error));
     }
   }
 
-  const conflicts = outcomes.filter(
-    (o): o is Extract<PropertyOutcome, { action: 'conflict' }> => o.action === 'conflict',
-  );
-  if (conflicts.length > 0) {
-    const details = conflicts.map((c) => ({
-      path: c.path,
-      base: c.base,
-      source: c.desiredTarget,
-      target: c.targetValue,
-    }));
-    // The values are what a person needs to decide, and personal data: details only.
-    failures.push({
-      code: 'CONFLICT',
-      kind: 'conflict',
-      reason: `changed on both sides to different values (conflict: manual): ${details.map((d) => d.path).join(', ')}; make them equal in either system (the values are in the details: mapsync failed)`,
-      details,
-    });
-  }
+  if (plan.conflict) applied.failures.push(plan.conflict);
 
   if (!target.fromBase && !targetObjectsStored) base.targetObjects = target.objects;
   if (!source.fromBase && !sourceObjectsStored) base.sourceObjects = source.objects;
 
-  const next: LinkRecord = {
-    ...link,
-    base,
-    locked: target.locked,
-    syncedAt: link.syncedAt,
-  };
+  const next: LinkRecord = { ...link, base, locked: target.locked, syncedAt: link.syncedAt };
   if (!target.locked) delete next.locked;
-  if (source.record !== undefined && mr.sourceIsFullScan && !wroteSource) {
-    next.sourceHash = mr.hashSource(source.record);
+  if (source.record !== undefined && mr.sourceIsFullScan && !applied.wroteSource) {
+    next.sourceHash = contentHash(source.record);
   }
   if (options.created || JSON.stringify(next) !== JSON.stringify(link)) {
-    next.syncedAt = mr.run.now().toISOString();
+    next.syncedAt = run.now().toISOString();
     await mr.state.putLink(next, options.created ? undefined : link);
   }
-  if (changed) {
-    // A newer edit reached the source while this record waited for its write: merge again
-    // with the record as it is now (the target as we left it), once.
-    const again = await remerge(mr, next, changed, target, writtenTarget, base);
-    if (again) return combine({ wroteTarget, wroteSource, written }, again);
-    failures.push(classify(changed));
-  }
+  applied.next = next;
+  return applied;
+}
 
+/** The outcome of one applied plan. */
+function resultOf(applied: Applied, plan: PairPlan): PairResult {
+  const { wroteTarget, wroteSource, written, failures } = applied;
   const direction: FlowDirection =
     wroteTarget && wroteSource ? 'both' : wroteTarget ? 'to-target' : wroteSource ? 'to-source' : 'none';
   const failure = failures[0]
@@ -260,9 +235,9 @@ export async function syncPair(
       ? 'updated'
       : 'unchanged';
   const properties = failure
-    ? [...written, ...toTarget.map((o) => o.path), ...conflicts.map((c) => c.path)].filter(unique)
+    ? [...written, ...plan.toTarget.map((o) => o.path), ...plan.conflicts.map((c) => c.path)].filter(unique)
     : written;
-  return { outcome, direction, properties, ...(failure ? { failure } : {}), link: next };
+  return { outcome, direction, properties, ...(failure ? { failure } : {}), link: applied.next };
 }
 
 /** Whether the target as read now differs from the view the merge was decided on. */
@@ -272,26 +247,24 @@ function changedSince(mr: MappingRun, link: LinkRecord, before: TargetView, now:
 }
 
 /**
- * Merge a pair again after its source write was dropped (the source record changed since
- * it was read), with the fresh source record and the target as this sync left it. Returns
- * undefined when the record is gone (the delete phase or the next run deals with it).
+ * The views to merge again with after a source write was dropped (the source record changed
+ * since it was read): the fresh source record and the target as this sync left it.
+ * Undefined when the record is gone (the delete phase or the next run deals with it).
  */
-async function remerge(
+async function afterSourceChanged(
   mr: MappingRun,
-  link: LinkRecord,
-  changed: ChangedSinceRead,
+  applied: Applied,
   target: TargetView,
-  writtenTarget: ReadonlyMap<string, unknown>,
-  base: LinkRecord['base'],
-): Promise<PairResult | undefined> {
-  const fresh = changed.fresh;
+): Promise<{ source: SourceView; target: TargetView } | undefined> {
+  const fresh = applied.changed?.fresh;
   if (!fresh) return undefined;
+  const link = applied.next;
   mr.run.deps.runtime.logger.info(
     { mapping: mr.mapping.name, sourceId: link.sourceId, targetId: link.targetId },
     'the source record changed while its write waited: not sent, merged again with the current record',
   );
   const rc = recordContext(mr);
-  const view = await sourceViewOf(
+  const source = await sourceViewOf(
     mr.run.evalr,
     mr.mapping,
     link.sourceId,
@@ -301,16 +274,12 @@ async function remerge(
   );
   assertResolved(rc);
   const values = new Map(target.values);
-  for (const [path, value] of writtenTarget) values.set(path, value);
-  const now: TargetView = { ...target, values, objects: base.targetObjects ?? target.objects };
-  return syncPair(mr, link, view, now, { remerged: true });
+  for (const [path, value] of applied.writtenTarget) values.set(path, value);
+  return { source, target: { ...target, values, objects: link.base.targetObjects ?? target.objects } };
 }
 
 /** The result of a first merge whose source write was dropped, followed by a second merge. */
-function combine(
-  first: { wroteTarget: boolean; wroteSource: boolean; written: string[] },
-  again: PairResult,
-): PairResult {
+function combine(first: Applied, again: PairResult): PairResult {
   const target = first.wroteTarget || again.direction === 'to-target' || again.direction === 'both';
   const source = first.wroteSource || again.direction === 'to-source' || again.direction === 'both';
   const direction: FlowDirection =
@@ -343,82 +312,6 @@ function stillAsRead(mr: MappingRun, source: SourceView): StillAsRead {
   };
 }
 
-const DECIDED_BY_POLICY = new Set(['newest-wins', 'source-wins', 'target-wins']);
-
-/** Every property changed in both systems to different values: what the policy decided. */
-function reportConflicts(
-  mr: MappingRun,
-  link: LinkRecord,
-  inputs: readonly PropertyInput[],
-  outcomes: readonly PropertyOutcome[],
-  source: SourceView,
-  target: TargetView,
-): void {
-  outcomes.forEach((o, i) => {
-    let winner: ConflictDecision['winner'];
-    if (o.action === 'conflict') winner = 'none';
-    else if ((o.action === 'to-target' || o.action === 'to-source') && DECIDED_BY_POLICY.has(o.reason))
-      winner = o.action === 'to-target' ? 'source' : 'target';
-    else return;
-    const input = inputs[i]!;
-    mr.run.conflict({
-      mapping: mr.mapping.name,
-      sourceId: link.sourceId,
-      targetId: link.targetId,
-      property: o.path,
-      sourceValue: input.sourceValue !== undefined ? input.sourceValue : input.desiredTarget,
-      targetValue: input.targetValue,
-      winner,
-      policy: input.conflict,
-      ...(source.modifiedAt ? { sourceModifiedAt: source.modifiedAt.toISOString() } : {}),
-      ...(target.modifiedAt ? { targetModifiedAt: target.modifiedAt.toISOString() } : {}),
-    });
-  });
-}
-
-function propertyInput(
-  p: CompiledProperty,
-  conflict: ConflictPolicy,
-  link: LinkRecord,
-  source: SourceView,
-  target: TargetView,
-): PropertyInput {
-  const b = link.base;
-  const hasBase = p.target in b.target;
-  return {
-    path: p.target,
-    type: p.type,
-    sourceType: p.sourceType ?? p.type,
-    direction: p.direction,
-    conflict: p.conflict ?? conflict,
-    sourceValue: p.source !== undefined ? source.raw.get(p.source) : undefined,
-    ...(p.direction !== 'to-source' ? { desiredTarget: source.yields.get(p.target) } : {}),
-    targetValue: target.values.get(p.target),
-    ...(p.direction !== 'to-target' && p.source !== undefined
-      ? { desiredSource: target.desiredSource.get(p.source) }
-      : {}),
-    ...(hasBase
-      ? {
-          base: {
-            yielded: b.yields?.[p.target],
-            source: p.source !== undefined ? b.source[p.source] : undefined,
-            target: b.target[p.target],
-          },
-        }
-      : {}),
-  };
-}
-
-function setBase(
-  base: LinkRecord['base'],
-  p: CompiledProperty,
-  value: { yielded?: unknown; source?: unknown; target: unknown },
-): void {
-  base.target[p.target] = value.target ?? null;
-  if (p.direction !== 'to-source') base.yields[p.target] = value.yielded ?? null;
-  if (p.source !== undefined) base.source[p.source] = value.source ?? null;
-}
-
 async function yieldsOf(mr: MappingRun, record: EntityRecord): Promise<Map<string, unknown>> {
   const context = recordContext(mr);
   return mr.run.evalr.valuesForTarget(mr.mapping, record, context.ctx);
@@ -427,17 +320,11 @@ async function yieldsOf(mr: MappingRun, record: EntityRecord): Promise<Map<strin
 function sourceInvalid(mr: MappingRun, link: LinkRecord, source: SourceView): ClassifiedFailure | undefined {
   if (link.virtual || source.record === undefined) return undefined;
   try {
-    mr.checkSourceValues(source.record);
+    checkSourceValues(mr, source.record);
     return undefined;
   } catch (error) {
     return classify(error);
   }
-}
-
-export function show(value: unknown): string {
-  if (value === undefined || value === null || value === '') return '∅';
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
 function unique<T>(value: T, index: number, all: T[]): boolean {

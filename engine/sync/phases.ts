@@ -1,7 +1,7 @@
 /**
  * One run of one mapping, in phases:
  *
- * 0. resolve create intents a crashed run left behind (create.ts)
+ * 0. resolve create intents a crashed run left behind (intents.ts)
  * 1. collect target changes (listing since the target cursor; complete when there is none):
  *    linked records whose mapped values or lock differ from the snapshot, unlinked ones
  *    (for create.in_source), and — when the listing is complete — the match index
@@ -95,7 +95,7 @@ async function collectTargetChanges(mr: MappingRun): Promise<void> {
   const { run, mapping, target } = mr;
   const cursor = run.options.mode === 'full' ? undefined : await mr.state.getCursor('target');
   const complete = cursor === undefined;
-  const index = complete ? mr.newTargetIndex() : undefined;
+  const index = complete ? mr.indexes.newTargetIndex() : undefined;
   const seen = complete ? new IdSet() : undefined;
   mr.targetListedAt = run.now().getTime();
   for await (const page of target.connector.list(target.entity, cursor ? { since: cursor } : {})) {
@@ -122,7 +122,7 @@ async function collectTargetChanges(mr: MappingRun): Promise<void> {
         rc.ctx,
         target.descriptor.modifiedAt(record),
       );
-      const { guard, keys } = mr.targetKeys(record);
+      const { guard, keys } = mr.indexes.targetKeys(record);
       if (link) {
         if (targetDiffers(run.evalr, mapping, link, view)) mr.targetChanges.set(link.sourceId, view);
         index?.add({ id, linkedTo: link.sourceId }, guard, keys);
@@ -134,7 +134,7 @@ async function collectTargetChanges(mr: MappingRun): Promise<void> {
     if (page.cursor !== undefined) mr.pendingTargetCursor = page.cursor;
     run.summary(mapping.name).seen += page.records.length;
   }
-  if (index) mr.adoptTargetIndex(index);
+  if (index) mr.indexes.adoptTargetIndex(index);
   if (seen) mr.seenTarget = seen;
 }
 
@@ -214,11 +214,11 @@ async function preloadLinks(
 ): Promise<{ known: (i: number) => KnownLinks; done: () => void }> {
   const parentName = mr.mapping.fanOut?.parent;
   const parentRun = parentName ? mr.run.mappingRun(parentName) : undefined;
-  const mark = mr.preloadStarted();
-  const parentMark = parentRun?.preloadStarted() ?? 0;
+  const mark = mr.preload.started();
+  const parentMark = parentRun?.preload.started() ?? 0;
   const done = () => {
-    mr.preloadDone(mark);
-    parentRun?.preloadDone(parentMark);
+    mr.preload.done(mark);
+    parentRun?.preload.done(parentMark);
   };
   try {
     const [links, parents] = await Promise.all([mr.state.getLinks(ids), parentRun?.state.getLinks(ids)]);

@@ -6,7 +6,6 @@
 import type { FailedRecord, LinkRecord } from '../store/sync-state.ts';
 import { isPlaceholder } from './dependencies.ts';
 import { OUTCOMES, type PlannedChange, type RunSummary } from './events.ts';
-import { show } from './pair.ts';
 
 const COLUMNS = OUTCOMES;
 
@@ -145,4 +144,11 @@ export function formatLinks(
     lines.push(`  ${l.sourceId} ↔ ${l.targetId}  (${flags}${children}; synced ${l.syncedAt})`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A value as the plan shows it: ∅ for no value, JSON cut at 80 characters. */
+export function show(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '∅';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }

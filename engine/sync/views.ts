@@ -12,6 +12,7 @@
  */
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping, EvaluationContext } from '../mapping/model.ts';
+import { getPath } from '../mapping/values.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
 import type { MappingEval } from './mapping-eval.ts';
 import { objectPathsOf } from './patch.ts';
@@ -135,16 +136,6 @@ export function targetDiffers(
         p.direction === 'to-source' ? (p.sourceType ?? p.type) : p.type,
       ),
   );
-}
-
-/** Dotted path lookup in a plain record. */
-export function getPath(record: unknown, path: string): unknown {
-  let node: unknown = record;
-  for (const segment of path.split('.')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[segment];
-  }
-  return node;
 }
 
 /** Whether a target record belongs to this mapping (`target.where`). */

@@ -17,17 +17,10 @@ import {
 } from '../../engine/mapping/evaluate.ts';
 import { loadMappings } from '../../engine/mapping/load.ts';
 import type { CompiledMapping, EvaluationContext } from '../../engine/mapping/model.ts';
+import { sourcePayload, targetPayload } from '../../engine/mapping/payload.ts';
 import { checkFixtures, checkWritten, probeMapping, registry, schemasDir } from './helpers.ts';
 
-const {
-  createPayload,
-  createSourcePayload,
-  expandChildren,
-  isLocked,
-  passesWhen,
-  valuesForSource,
-  valuesForTarget,
-} = inProcessEvaluator;
+const { expandChildren, isLocked, passesWhen, valuesForSource, valuesForTarget } = inProcessEvaluator;
 
 const noLinks: EvaluationContext = { link: async () => undefined };
 const links = (table: Record<string, Record<string, unknown>>): EvaluationContext => ({
@@ -78,18 +71,27 @@ describe('values in both directions', () => {
       ['billing.city', 'Oslo'],
       ['last_name', 'nordmann'],
     ]);
-    expect(await createSourcePayload(customer, { EmailAddress: 'a@b.no' }, noLinks)).toEqual({
+    // The create in the source sends the non-empty values only (payload.ts).
+    expect(sourcePayload(await valuesForSource(customer, { EmailAddress: 'a@b.no' }, noLinks))).toEqual({
       email: 'a@b.no',
     });
   });
 
-  it('the create payload nests paths and includes the where values', async () => {
+  it('the create payload nests paths, includes the where values and leaves empty values out', async () => {
     const customer = await fixture('customer');
-    expect(await createPayload(customer, { id: 7, billing: { city: 'Oslo' } }, noLinks)).toEqual({
+    const yields = await valuesForTarget(customer, { id: 7, email: '', billing: { city: 'Oslo' } }, noLinks);
+    expect(yields.get('EmailAddress')).toBe('');
+    expect(targetPayload(customer, yields)).toEqual({
       IsPerson: true,
       ExternalImportReference: '7',
       MailAddress: { City: 'Oslo' },
     });
+    expect(
+      targetPayload(customer, [
+        ['Name', null],
+        ['MailAddress.City', ''],
+      ]),
+    ).toEqual({ IsPerson: true });
   });
 
   it('reads what records hold at the property paths, in comparison form', async () => {

@@ -11,7 +11,7 @@ import { createRuntime } from '../../engine/runtime.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { IdSet } from '../../engine/sync/id-set.ts';
 import { MatchIndex } from '../../engine/sync/match-index.ts';
-import { dependencyOrder } from '../../engine/sync/order.ts';
+import { runOrder } from '../../engine/sync/order.ts';
 import { runMapping } from '../../engine/sync/phases.ts';
 import { RunContext } from '../../engine/sync/run-context.ts';
 import { customerMapping, orderMappings, productMapping, systems, testValidator } from './helpers/setup.ts';
@@ -63,7 +63,7 @@ describe('IdSet', () => {
 describe('created records in the match index', () => {
   async function backfill(mappings: string[]) {
     const { shop, erp } = systems();
-    const all = dependencyOrder([customerMapping(), productMapping(), ...orderMappings()]);
+    const all = runOrder([customerMapping(), productMapping(), ...orderMappings()]);
     const run = new RunContext(
       {
         mappings: all,
@@ -93,7 +93,7 @@ describe('created records in the match index', () => {
     const mr = run.mappingRun('customer');
     await runMapping(mr);
     expect(erp.system.all('customer')).toHaveLength(20);
-    return (await mr.targetIndex()).size;
+    return (await mr.indexes.targetIndex()).size;
   }
 
   it('are not indexed when nothing later in the run can match them', async () => {

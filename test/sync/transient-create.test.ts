@@ -12,7 +12,7 @@ import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { recordContext } from '../../engine/sync/dependencies.ts';
 import { CREATE_ATTEMPTS } from '../../engine/sync/guarded-create.ts';
-import { dependencyOrder } from '../../engine/sync/order.ts';
+import { runOrder } from '../../engine/sync/order.ts';
 import { RunContext } from '../../engine/sync/run-context.ts';
 import {
   customerMapping,
@@ -126,7 +126,7 @@ describe('a create answered by a transient failure', () => {
   it('a dependent record (policy wait) waits for the create of its dependency in flight instead of failing', async () => {
     const { shop, erp } = systems();
     const store = openStore('memory://');
-    const mappings = dependencyOrder([
+    const mappings = runOrder([
       customerMapping(),
       productMapping(),
       ...orderMappings({ customerPolicy: 'wait' }),

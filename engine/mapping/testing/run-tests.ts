@@ -1,9 +1,11 @@
 /**
  * Runs mapping test cases through the same runtime API the sync engine uses (evaluate.ts,
  * over the evaluator the caller passes: `mapsync test` gives it the worker pool the engine
- * uses, with its hard time limit), with `$link` answered from the case's stubs. Each case runs twice: a mapping whose output
- * differs between two runs on the same input is not deterministic and fails, because the
- * engine relies on re-running a record being harmless.
+ * uses, with its hard time limit), with `$link` answered from the case's stubs, and builds
+ * the output with the engine's own payload rule (payload.ts): a case specifies the record
+ * a create would send. Each case runs twice: a mapping whose output differs between two
+ * runs on the same input is not deterministic and fails, because the engine relies on
+ * re-running a record being harmless.
  */
 import type { Position } from '../../yaml/parse-source.ts';
 import type { MappingEvaluator } from '../evaluate.ts';

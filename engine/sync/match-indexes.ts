@@ -1,0 +1,152 @@
+/**
+ * The match indexes of one mapping during one run, built once on first need from a
+ * complete listing: the target index (unlinked source records look for their partner in
+ * it: by identity guard, then by match keys) and the source index (for `create.in_source`).
+ * Linked records are indexed without a projection: they are never a candidate for another
+ * record, but they tell a guest it matches a customer already linked.
+ */
+import type { EntityRecord } from '../connectors/types.ts';
+import { getPath } from '../mapping/values.ts';
+import { recordContext } from './dependencies.ts';
+import type { MappingRun } from './mapping-run.ts';
+import { MatchIndex } from './match-index.ts';
+import { matchesWhere, type SourceView, sourceViewOf, type TargetView, targetViewOf } from './views.ts';
+
+/** Index keys of a record: its guard value and its normalised match keys. */
+export interface IndexKeys {
+  guard: string | undefined;
+  keys: Array<string | undefined>;
+}
+
+export class MatchIndexes {
+  private target: Promise<MatchIndex<TargetView>> | undefined;
+  private source: Promise<MatchIndex<SourceView>> | undefined;
+  private laterMatchers: boolean | undefined;
+
+  constructor(private readonly mr: MappingRun) {}
+
+  /** Target match index from a complete listing (built once per run, on first need). */
+  targetIndex(): Promise<MatchIndex<TargetView>> {
+    this.target ??= this.buildTargetIndex();
+    return this.target;
+  }
+
+  /** Called by the target-change phase when its listing was complete anyway. */
+  adoptTargetIndex(index: MatchIndex<TargetView>): void {
+    this.target ??= Promise.resolve(index);
+  }
+
+  newTargetIndex(): MatchIndex<TargetView> {
+    return new MatchIndex<TargetView>(this.mr.mapping.match.length);
+  }
+
+  /**
+   * Whether a record this mapping creates in the target may still be matched by a later
+   * record of the same run — only a guest's synthetic record can be (`$link` with an object,
+   * which matches customers already linked): so only when a mapping of this run may create
+   * through this one (`dependencies: {<this>: create}`). Otherwise created records are not
+   * added to the match index at all (a linked entry is never a candidate for anything else).
+   */
+  createdMayBeMatched(): boolean {
+    const { run, mapping } = this.mr;
+    this.laterMatchers ??= run.deps.mappings.some(
+      (m) =>
+        m.name !== mapping.name &&
+        run.inRun(m.name) &&
+        m.dependencies.some((d) => d.mapping === mapping.name && d.onMissing === 'create'),
+    );
+    return this.laterMatchers;
+  }
+
+  /** Index keys of a target record. */
+  targetKeys(record: EntityRecord): IndexKeys {
+    return this.keysOf(record, 'target');
+  }
+
+  /** Index keys of a source record. */
+  sourceKeys(record: unknown): IndexKeys {
+    return this.keysOf(record, 'source');
+  }
+
+  private keysOf(record: unknown, side: 'source' | 'target'): IndexKeys {
+    const { mapping, run } = this.mr;
+    const guardPath = mapping.identity?.[side];
+    const guardValue = guardPath ? getPath(record, guardPath) : undefined;
+    return {
+      guard: guardValue === undefined || guardValue === null ? undefined : String(guardValue),
+      keys: mapping.match.map((rule) => run.evalr.matchKey(getPath(record, rule[side]), rule.normalize)),
+    };
+  }
+
+  /** Add target records to an index (projections only for unlinked ones). */
+  async indexTargets(index: MatchIndex<TargetView>, records: EntityRecord[]): Promise<void> {
+    const { mr } = this;
+    const ids = records.map((r) => mr.target.descriptor.idOf(r));
+    const linked = await mr.state.reverseMany(ids);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const id = ids[i]!;
+      const { guard, keys } = this.targetKeys(record);
+      const entry = linked[i];
+      if (entry && !entry.virtual) {
+        index.add({ id, linkedTo: entry.sourceId }, guard, keys);
+      } else {
+        const rc = recordContext(mr);
+        const modifiedAt = mr.target.descriptor.modifiedAt(record);
+        const projection = await targetViewOf(mr.run.evalr, mr.mapping, id, record, rc.ctx, modifiedAt);
+        index.add({ id, projection }, guard, keys);
+      }
+    }
+  }
+
+  /** Source match index for create.in_source (a complete source listing, once per run). */
+  sourceIndex(): Promise<MatchIndex<SourceView>> {
+    this.source ??= this.buildSourceIndex();
+    return this.source;
+  }
+
+  private async buildTargetIndex(): Promise<MatchIndex<TargetView>> {
+    const { mr } = this;
+    const index = this.newTargetIndex();
+    const { connector, entity, descriptor } = mr.target;
+    for await (const page of connector.list(entity, {})) {
+      const records = page.records.filter(
+        (r) => matchesWhere(mr.run.evalr, mr.mapping, r) && !descriptor.isGone?.(r),
+      );
+      await this.indexTargets(index, records);
+    }
+    return index;
+  }
+
+  private async buildSourceIndex(): Promise<MatchIndex<SourceView>> {
+    const { mr } = this;
+    const index = new MatchIndex<SourceView>(mr.mapping.match.length);
+    const { connector, entity, descriptor } = mr.source;
+    for await (const page of connector.list(entity, {})) {
+      const records = page.records.filter((r) => !descriptor.isGone?.(r));
+      const ids = records.map((r) => descriptor.idOf(r));
+      const links = await mr.state.getLinks(ids);
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        const { guard, keys } = this.sourceKeys(record);
+        const link = links[i];
+        if (link) {
+          index.add({ id: ids[i]!, linkedTo: link.targetId }, guard, keys);
+        } else {
+          const rc = recordContext(mr);
+          const modifiedAt = descriptor.modifiedAt(record);
+          const projection = await sourceViewOf(
+            mr.run.evalr,
+            mr.mapping,
+            ids[i]!,
+            record,
+            rc.ctx,
+            modifiedAt,
+          );
+          index.add({ id: ids[i]!, projection }, guard, keys);
+        }
+      }
+    }
+    return index;
+  }
+}
