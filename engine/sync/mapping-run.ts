@@ -110,6 +110,8 @@ export class MappingRun {
   private targetIndexPromise: Promise<MatchIndex<TargetView>> | undefined;
   private sourceIndexPromise: Promise<MatchIndex<SourceView>> | undefined;
   private prepared: Promise<void> | undefined;
+  /** `$source_settings` / `$target_settings` for this mapping's expressions (read in `prepare`). */
+  settingsBindings: Record<string, unknown> = {};
   private readonly goneLookups = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -136,6 +138,7 @@ export class MappingRun {
       const meta = await this.state.scanMeta();
       this.intents = meta.intents;
       this.failed = new Map(meta.failed.map((f) => [`${f.side}.${f.id}`, f]));
+      this.settingsBindings = await this.run.settings.bindingsFor(this.mapping);
     })();
     return this.prepared;
   }
