@@ -89,6 +89,13 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * validate` resolves mapping entities and their schemas through them.
    */
   readonly entities: Readonly<Record<string, EntityDescriptor>>;
+  /**
+   * Optional: the settings of the system that mappings may read as
+   * `$source_settings.<name>` / `$target_settings.<name>` (name → one line of help), read by
+   * the connector's `runSettings` capability once per run. Declared here so that `mapsync
+   * validate` knows the names without connecting.
+   */
+  readonly runSettings?: Readonly<Record<string, string>>;
   /** Build a connector from options already read (see options.ts#readOptions). */
   create(options: OptionsOf<S>, runtime: Runtime): Connector;
   /**

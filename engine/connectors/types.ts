@@ -144,6 +144,20 @@ export interface Connector {
   readonly webhooks?: WebhookReceiver;
   /** Optional: the system's own webhook registrations and their state (alerts). */
   readonly webhookSubscriptions?: WebhookSubscriptions;
+  /** Optional: settings mappings read as `$source_settings` / `$target_settings` (see RunSettings). */
+  readonly runSettings?: RunSettings;
+}
+
+/**
+ * Settings of the system that decide how values are carried (a shop's "prices entered with
+ * tax", its tax rates), read once per run by the engine and bound for the mappings whose
+ * expressions read them — a handful of requests per run, none per record. The names are
+ * those the kind's spec declares (`ConnectorSpec.runSettings`). A connector may keep them
+ * for a few minutes across runs; `refresh` (reconciliation runs) reads them anew. A read
+ * that fails throws a ConnectorError: the engine never guesses a setting.
+ */
+export interface RunSettings {
+  read(options?: { refresh?: boolean; signal?: AbortSignal }): Promise<Readonly<Record<string, unknown>>>;
 }
 
 /**

@@ -76,6 +76,13 @@ export async function compileMapping(
     await resolveSide(scope, 'source', doc.source, env),
     await resolveSide(scope, 'target', doc.target, env),
   ];
+  for (const side of [sourceSide, targetSide]) {
+    if (side?.runSettings)
+      scope.settings![side === sourceSide ? 'source' : 'target'] = {
+        kind: side.kind,
+        names: side.runSettings,
+      };
+  }
   if (targetSide?.descriptor.parent) {
     unit.targetParentEntity = targetSide.descriptor.parent;
     if (doc.parent === undefined) {

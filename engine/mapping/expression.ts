@@ -15,8 +15,9 @@ import { collectReferences, type FunctionCall, plainPathOf } from './ast-walk.ts
 import { type ExpressionLimits, evaluatePrepared, prepareExpression } from './evaluator/prepare.ts';
 import { JSONATA_BUILTINS } from './functions/builtins.ts';
 import { CONTEXT_BINDING, helpers } from './functions/index.ts';
-import type { CompiledExpression, EvaluationContext, SourcePosition } from './model.ts';
+import type { CompiledExpression, EvaluationContext, Side, SourcePosition } from './model.ts';
 import { unsupportedRegex } from './regex-engine.ts';
+import { SETTINGS_VARIABLE, settingReferences } from './settings-refs.ts';
 
 export { DEFAULT_LIMITS, type ExpressionLimits } from './evaluator/prepare.ts';
 
@@ -35,6 +36,17 @@ export interface ExpressionOptions {
   variables: Readonly<Record<string, unknown>>;
   /** Further variable names the engine binds (`parent`, `position`). */
   contextVariables: readonly string[];
+  /**
+   * Run settings per side (`$source_settings.<name>`): the connector kind and the names it
+   * declares. A side that is absent offers none (its variable is unknown).
+   */
+  settings?: Partial<Record<Side, RunSettingNames>>;
+}
+
+/** The run settings one side offers: its connector kind and their names. */
+export interface RunSettingNames {
+  kind: string;
+  names: readonly string[];
 }
 
 export interface CompileResult {
@@ -79,6 +91,7 @@ export function compileExpression(
     ...refs.bound,
     ...Object.keys(options.variables),
     ...options.contextVariables,
+    ...settingsVariables(options),
   ]);
   for (const call of refs.calls) {
     if (JSONATA_BUILTINS.has(call.name) || call.name in helpers || knownVariables.has(call.name)) continue;
@@ -93,7 +106,12 @@ export function compileExpression(
   }
   for (const variable of refs.variables) {
     if (knownVariables.has(variable.name)) continue;
-    const candidates = [...Object.keys(options.variables), ...options.contextVariables, ...refs.bound];
+    const candidates = [
+      ...Object.keys(options.variables),
+      ...options.contextVariables,
+      ...settingsVariables(options),
+      ...refs.bound,
+    ];
     report(
       variable.offset,
       'EXPR_UNKNOWN_VARIABLE',
@@ -101,6 +119,15 @@ export function compileExpression(
         `$${variable.name}`,
         candidates.map((n) => `$${n}`),
       )}`,
+    );
+  }
+  for (const ref of settingReferences(compiled.ast())) {
+    const offered = options.settings?.[ref.side];
+    if (!offered || offered.names.includes(ref.name)) continue; // no settings: reported as unknown variable
+    report(
+      ref.offset,
+      'MAP_UNKNOWN_SETTING',
+      `${site.label}: ${offered.kind} has no run setting "${ref.name}"${didYouMean(ref.name, offered.names)}; $${SETTINGS_VARIABLE[ref.side]} offers: ${offered.names.join(', ')}`,
     );
   }
   const calls = refs.calls.map((call) => ({ ...call, position: site.locate(call.offset) }));
@@ -124,6 +151,13 @@ export function compileExpression(
     failure: (error) => runtimeError(error, site),
   };
   return { expression, calls, diagnostics, locate: site.locate };
+}
+
+/** `source_settings` / `target_settings` for the sides whose connector offers run settings. */
+function settingsVariables(options: ExpressionOptions): string[] {
+  return (['source', 'target'] as const)
+    .filter((side) => options.settings?.[side] !== undefined)
+    .map((side) => SETTINGS_VARIABLE[side]);
 }
 
 /** JSONata error positions point past the offending token; report where it starts. */

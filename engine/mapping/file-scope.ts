@@ -8,10 +8,17 @@ import type { Diagnostic, Severity } from '../diagnostics/diagnostic.ts';
 import { findNode, locate, type PathSegment } from '../yaml/locate.ts';
 import type { Position, YamlSource } from '../yaml/parse-source.ts';
 import { scalarOffsetMapper } from '../yaml/scalar-offsets.ts';
-import { type CompileResult, compileExpression, type ExpressionLimits } from './expression.ts';
+import {
+  type CompileResult,
+  compileExpression,
+  type ExpressionLimits,
+  type ExpressionOptions,
+} from './expression.ts';
 
 export class FileScope {
   readonly diagnostics: Diagnostic[] = [];
+  /** Run settings the sides' connectors offer (set once the sides are resolved). */
+  settings: ExpressionOptions['settings'] = {};
 
   constructor(
     readonly source: YamlSource,
@@ -62,7 +69,7 @@ export class FileScope {
         label,
         locate: (offset) => ({ file: this.file, ...this.source.position(mapper(offset)) }),
       },
-      { limits: this.limits, variables: this.variables, contextVariables },
+      { limits: this.limits, variables: this.variables, contextVariables, settings: this.settings },
     );
     this.diagnostics.push(...result.diagnostics);
     return result;

@@ -25,6 +25,8 @@ export interface ResolvedSide {
   entity: string;
   label?: string;
   descriptor: EntityDescriptor;
+  /** Names of the run settings the kind offers (`$source_settings.<name>`); absent: none. */
+  runSettings?: readonly string[];
   /** Undefined when the schema file could not be read (reported). */
   schema?: JsonSchema;
 }
@@ -70,7 +72,14 @@ export async function resolveSide(
   }
   const loaded = await env.schemas.load(descriptor.schema);
   const label = str(doc?.label);
-  const resolved: ResolvedSide = { system, kind, entity, descriptor, ...(label ? { label } : {}) };
+  const resolved: ResolvedSide = {
+    system,
+    kind,
+    entity,
+    descriptor,
+    ...(label ? { label } : {}),
+    ...(factory.spec.runSettings ? { runSettings: Object.keys(factory.spec.runSettings) } : {}),
+  };
   if (loaded instanceof Error) {
     scope.report(
       [side, 'entity'],

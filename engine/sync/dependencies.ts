@@ -27,8 +27,10 @@ export interface RecordContext {
 export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>): RecordContext {
   const missing: RecordFailure[] = [];
   const notes: string[] = [];
+  const settings = mr.settingsBindings;
+  const all = Object.keys(settings).length > 0 ? { ...settings, ...bindings } : bindings;
   const ctx: EvaluationContext = {
-    ...(bindings ? { bindings } : {}),
+    ...(all ? { bindings: all } : {}),
     ...(mr.run.dryRun ? {} : { linkScope: mr.run.linkScope }),
     link: async (mappingName, key) => {
       if (key === undefined || key === null || key === '') return undefined;

@@ -92,6 +92,8 @@ export class MappingRun {
   /** Intents whose links are stored, deleted together at the next drain (see `settleIntent`). */
   private settledIntents: Array<{ from: Side; id: string }> = [];
   private prepared: Promise<void> | undefined;
+  /** `$source_settings` / `$target_settings` for this mapping's expressions (read in `prepare`). */
+  settingsBindings: Record<string, unknown> = {};
   private readonly goneLookups = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -119,6 +121,7 @@ export class MappingRun {
       const meta = await this.state.scanMeta();
       this.intents = meta.intents;
       this.failed = new Map(meta.failed.map((f) => [`${f.side}.${f.id}`, f]));
+      this.settingsBindings = await this.run.settings.bindingsFor(this.mapping);
     })();
     return this.prepared;
   }

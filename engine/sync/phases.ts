@@ -23,6 +23,7 @@ import { expireGoneFailures } from './expire-failed.ts';
 import { IdSet } from './id-set.ts';
 import { resolveIntents } from './intents.ts';
 import type { KnownLinks, MappingRun } from './mapping-run.ts';
+import { SettingsUnavailable } from './run-settings.ts';
 import { matchesWhere, targetDiffers, targetViewOf } from './views.ts';
 
 /** Source pages whose records may be in flight at once (see `sourcePass`). */
@@ -30,7 +31,14 @@ const PAGES_IN_FLIGHT = 2;
 
 export async function runMapping(mr: MappingRun): Promise<void> {
   const { run, mapping } = mr;
-  await mr.prepare();
+  try {
+    await mr.prepare();
+  } catch (error) {
+    if (!(error instanceof SettingsUnavailable)) throw error;
+    run.summary(mapping.name);
+    run.error(mapping.name, error.code, error.message);
+    return;
+  }
   run.summary(mapping.name);
   const fanOut = mapping.fanOut !== undefined;
   try {

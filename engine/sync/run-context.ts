@@ -33,6 +33,7 @@ import { KeyedMutex } from './keyed-mutex.ts';
 import type { MappingEval } from './mapping-eval.ts';
 import { MappingRun } from './mapping-run.ts';
 import type { PayloadCheck } from './payload-validator.ts';
+import { RunSettingsCache } from './run-settings.ts';
 
 /** Planned/made changes kept per mapping in the summary (the rest are counted only). */
 export const MAX_CHANGES_PER_MAPPING = 2_000;
@@ -87,6 +88,8 @@ export class RunContext {
   /** Set on the first store failure: from then on no write is sent, the run stops. */
   fatal: StoreError | undefined;
   private readonly runs = new Map<string, MappingRun>();
+  /** Each system's run settings, read once for this run (run-settings.ts). */
+  readonly settings = new RunSettingsCache(this);
   readonly startedAt: Date;
   /** Aborted on the first store failure: writes still waiting to be sent are cancelled. */
   private readonly storeDown = new AbortController();

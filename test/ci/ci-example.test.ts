@@ -39,7 +39,7 @@ describe('the GitHub Actions job of docs/ci.md', () => {
   it('passes on good mappings', { timeout: 180_000 }, async () => {
     const results = await runWorkflow(smallRepo());
     expect(results.map((r) => [r.name, r.code])).toEqual([['Validate and test mappings', 0]]);
-    expect(results[0]!.out).toBe('34 passed, 0 failed\n');
+    expect(results[0]!.out).toBe('43 passed, 0 failed\n');
   });
 
   it('fails at validation with an annotation on the broken line', { timeout: 180_000 }, async () => {
@@ -55,7 +55,12 @@ describe('the GitHub Actions job of docs/ci.md', () => {
 
   it('fails at the tests with an annotation on the failing case', { timeout: 180_000 }, async () => {
     const dir = smallRepo();
-    edit(dir, 'mappings/product.yaml', '$decimal(regular_price, 2)', '$decimal(regular_price, 0)');
+    edit(
+      dir,
+      'mappings/product.yaml',
+      '$net(regular_price, $rate, $source_settings.price_decimals)',
+      '$net(regular_price, $rate, 0)',
+    );
     const results = await runWorkflow(dir);
     expect(results.map((r) => r.code)).toEqual([1]);
     expect(results[0]!.out).toMatch(

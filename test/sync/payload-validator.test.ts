@@ -30,16 +30,19 @@ describe('payload validator: limits from the entity schemas', () => {
       expect(() => v.check(PRODUCT, { Name: 'x', UnitPrice: Number(price.toFixed(2)) }, 'p')).not.toThrow();
     }
     expect(() => v.check(LINE, { ProductUnitPrice: 123456789.123456, Quantity: 1 }, 'l')).not.toThrow();
-    const f = failure(() => v.check(PRODUCT, { Name: 'x', UnitPrice: 19.995 }, 'product 7 create payload'));
+    // A net price keeps the shop decimals + 2 (docs/tax-model.md): 4 decimals fit UnitPrice.
+    expect(() => v.check(PRODUCT, { Name: 'x', UnitPrice: 30.3478 }, 'p')).not.toThrow();
+    const f = failure(() => v.check(PRODUCT, { Name: 'x', UnitCost: 19.995 }, 'product 7 create payload'));
     expect(f.code).toBe('VALIDATION');
     expect(f.message).toBe(
-      `product 7 create payload does not fit ${PRODUCT}: /UnitPrice must have at most 2 decimals`,
+      `product 7 create payload does not fit ${PRODUCT}: /UnitCost must have at most 2 decimals`,
     );
     expect(f.extra.details).toEqual({
-      violations: [{ path: '/UnitPrice', rule: 'must have at most 2 decimals', value: 19.995 }],
+      violations: [{ path: '/UnitCost', rule: 'must have at most 2 decimals', value: 19.995 }],
     });
     // 0.1 + 0.2 is 0.30000000000000004: not a 2-decimal amount.
-    expect(() => v.check(PRODUCT, { UnitPrice: 0.1 + 0.2 }, 'p')).toThrow(/at most 2 decimals/);
+    expect(() => v.check(PRODUCT, { UnitCost: 0.1 + 0.2 }, 'p')).toThrow(/at most 2 decimals/);
+    expect(() => v.check(PRODUCT, { UnitPrice: 0.1 + 0.2 }, 'p')).toThrow(/at most 6 decimals/);
     expect(() => v.check(LINE, { ProductUnitPrice: 1.0000001 }, 'l')).toThrow(/at most 6 decimals/);
   });
 

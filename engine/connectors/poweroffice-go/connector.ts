@@ -6,6 +6,7 @@
  */
 import type { Runtime } from '../../runtime.ts';
 import { isConnectorError } from '../errors.ts';
+import { cachedRunSettings } from '../run-settings-cache.ts';
 import type {
   Connector,
   CreatedWithChildren,
@@ -17,6 +18,7 @@ import type {
   PatchOperation,
   RecordId,
   RemoveMode,
+  RunSettings,
   WriteOptions,
 } from '../types.ts';
 import { PowerOfficeApi } from './api.ts';
@@ -25,6 +27,7 @@ import { decodeCursor } from './cursor.ts';
 import { entities } from './entities.ts';
 import { SYSTEM, usageError } from './errors.ts';
 import { listPages } from './listing.ts';
+import { readSalesAccounts } from './sales-accounts.ts';
 import { fromDate, minusMs } from './timestamps.ts';
 
 type Entity = 'customer' | 'product' | 'salesorder' | 'salesorderline';
@@ -51,6 +54,8 @@ export class PowerOfficeGoConnector implements Connector {
   readonly kind = SYSTEM;
   readonly entities = entities;
   readonly withChildren: CreateWithChildren;
+  /** The client's sales accounts with their VAT rates (sales-accounts.ts), kept 5 minutes across runs. */
+  readonly runSettings: RunSettings;
   /** Exposed for tests and diagnostics (token request count). */
   readonly api: PowerOfficeApi;
 
@@ -59,6 +64,7 @@ export class PowerOfficeGoConnector implements Connector {
     private readonly runtime: Runtime,
   ) {
     this.api = new PowerOfficeApi(config, runtime);
+    this.runSettings = cachedRunSettings((signal) => readSalesAccounts(this.api, signal), runtime.now);
     this.withChildren = {
       children: { salesorder: ['salesorderline'] },
       createWithChildren: (entity, data, childEntity, children, options) =>

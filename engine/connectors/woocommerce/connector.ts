@@ -4,6 +4,7 @@
  */
 import type { Runtime } from '../../runtime.ts';
 import { ConnectorError, isConnectorError } from '../errors.ts';
+import { cachedRunSettings } from '../run-settings-cache.ts';
 import type {
   BatchItemResult,
   BatchUpdateItem,
@@ -17,6 +18,7 @@ import type {
   PatchOperation,
   RecordId,
   RemoveMode,
+  RunSettings,
   WebhookReceiver,
   WebhookSubscriptions,
   WriteOptions,
@@ -28,6 +30,7 @@ import { fromWpError, isWpError, SYSTEM } from './errors.ts';
 import { listByModified, listFullScan } from './listing.ts';
 import { opsToPartial, type SchemaNode } from './patch.ts';
 import { schemas } from './schemas.ts';
+import { readTaxSettings } from './tax-settings.ts';
 import { listWebhookSubscriptions } from './webhook-status.ts';
 import { webhookReceiver } from './webhooks.ts';
 
@@ -45,6 +48,8 @@ export class WooCommerceConnector implements Connector {
   readonly batch: BatchWrites;
   readonly webhooks: WebhookReceiver;
   readonly webhookSubscriptions: WebhookSubscriptions;
+  /** The shop's tax settings (tax-settings.ts), kept 5 minutes across runs. */
+  readonly runSettings: RunSettings;
   private readonly api: WooApi;
 
   constructor(
@@ -54,6 +59,7 @@ export class WooCommerceConnector implements Connector {
     this.api = new WooApi(config, runtime);
     this.webhooks = webhookReceiver(config.webhookSecret);
     this.webhookSubscriptions = { list: (options) => listWebhookSubscriptions(this.api, options) };
+    this.runSettings = cachedRunSettings((signal) => readTaxSettings(this.api, signal), runtime.now);
     this.batch = {
       maxItems: BATCH_LIMIT,
       updateMany: (entity, items, options) => this.updateMany(entity, items, options),

@@ -8,6 +8,7 @@ import type jsonata from 'jsonata';
 import type { EvaluationContext } from '../model.ts';
 import { dateTimeOffset, gmtDateTime, utcDate, utcDateTime, zonedDate } from './dates.ts';
 import { decimal, decimalString, divide, exclVat, inclVat, percentOff } from './money.ts';
+import { gross, net } from './prices.ts';
 import { htmlToText } from './text.ts';
 
 /** Name of the hidden binding that carries the EvaluationContext into `$link`. */
@@ -70,6 +71,18 @@ export const helpers: Readonly<Record<string, HelperFunction>> = {
     summary:
       'An amount excluding VAT with the VAT added: amount × (1 + rate/100), rounded half-up (default 2).',
     implementation: plain((a, r, n) => inclVat(a, r, n)),
+  },
+  net: {
+    signature: '<(snl)x(sn)?:n>',
+    summary:
+      "A price including VAT as the price without VAT: price / (1 + rate/100), rounded half-up to the shop's decimals + 2 (default 2 + 2), so that $gross gives the price back exactly. Rate 0 = the price itself.",
+    implementation: plain((p, r, d) => net(p, r, d)),
+  },
+  gross: {
+    signature: '<(snl)x(sn)?:n>',
+    summary:
+      "A price without VAT as the price with VAT: price × (1 + rate/100), rounded half-up to the shop's decimals (default 2). The inverse of $net.",
+    implementation: plain((p, r, d) => gross(p, r, d)),
   },
   htmlToText: {
     signature: '<(sl):s>',
