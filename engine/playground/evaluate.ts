@@ -33,6 +33,12 @@ export interface EvaluateRequest {
   direction?: unknown;
   /** `$link` answers for a pasted or live record: mapping → key → id. */
   links?: unknown;
+  /**
+   * Variables for a pasted or live record (the shop and PowerOffice settings a mapping reads,
+   * e.g. `$source_settings`); absent: those of the mapping's first test case that has any,
+   * so a mapping that reads run settings evaluates offline as its tests do.
+   */
+  variables?: unknown;
 }
 
 export interface EvaluateResult {
@@ -117,9 +123,10 @@ async function recordOf(
   }
   const direction = directionOf(request.direction);
   const links = linksOf(request.links);
+  const variables = variablesOf(request.variables, mapping, tests);
   if (request.record !== undefined) {
     if (!isRecord(request.record)) throw new PlaygroundError(400, '"record" must be a JSON object');
-    return { direction, input: request.record, links, variables: {} };
+    return { direction, input: request.record, links, variables };
   }
   const id = isRecord(request.live) ? request.live.id : undefined;
   if ((typeof id !== 'string' && typeof id !== 'number') || String(id) === '') {
@@ -140,7 +147,22 @@ async function recordOf(
     );
   }
   if (!isRecord(input)) throw new PlaygroundError(404, `${side.system} has no ${side.entity} ${String(id)}`);
-  return { direction, input, links, variables: {} };
+  return { direction, input, links, variables };
+}
+
+/** The variables a pasted or live record is evaluated with (see `EvaluateRequest.variables`). */
+function variablesOf(
+  given: unknown,
+  mapping: CompiledMapping,
+  tests: readonly MappingTestFile[],
+): Record<string, unknown> {
+  if (given !== undefined) {
+    if (!isRecord(given)) throw new PlaygroundError(400, '"variables" must be a JSON object');
+    return given;
+  }
+  const cases = tests.filter((t) => t.mapping === mapping.name).flatMap((t) => t.cases);
+  const withVariables = cases.find((c) => Object.keys(c.variables).length > 0);
+  return withVariables ? { ...withVariables.variables } : {};
 }
 
 /** A two-way mapping's payload travels back like a target record does (not fan-out, not skipped). */

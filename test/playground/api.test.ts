@@ -82,6 +82,8 @@ describe('evaluation', () => {
       StockOnHand: 12,
       Gtin: '7090012345678',
       ProductType: 'Product',
+      // The sales account of the standard tax class, from the case's variables.
+      StandardSalesAccountId: 4103000,
     });
     // The way back: 149 becomes "149.00" again ($decimalString), Description does not flow back.
     expect(result.reverse).toEqual({
