@@ -83,6 +83,14 @@ async function run(ctx: BenchContext): Promise<void> {
       kind: 'equal',
       note: `reads are list pages only: PowerOffice ${po.listPages} pages, WooCommerce ${woo.listPages} pages`,
     });
+    ctx.figures.add(B, {
+      name: 'run-settings reads during the backfill (both systems)',
+      measured: po.settings + woo.settings,
+      limit: 6,
+      unit: '',
+      kind: 'max',
+      note: `shop tax settings and rates (${woo.settings}), sales accounts and VAT codes (${po.settings}): once per run, none per record`,
+    });
     // WooCommerce receives PowerOffice's own products (FRAKT, GEBYR) only if the product
     // mapping creates in the shop (create.in_source).
     const project = await env.open();

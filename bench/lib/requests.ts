@@ -12,6 +12,8 @@ export interface RequestCounts {
   recordGets: number;
   /** GETs that are neither a page nor a record: identity-guard and match look-ups. */
   lookups: number;
+  /** Reads of a system's run settings (tax settings, rates, accounts, VAT codes): a few per run. */
+  settings: number;
   writes: number;
   byMethod: Record<string, number>;
   token: number;
@@ -29,12 +31,16 @@ const PAGING = ['PageNumber', 'PageSize', 'per_page', 'page', 'offset'];
 const ID_SEGMENT = /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export type RequestKind = 'token' | 'list' | 'get' | 'lookup' | 'write' | 'other';
+export type RequestKind = 'token' | 'list' | 'get' | 'lookup' | 'settings' | 'write' | 'other';
+
+/** What the connectors' run settings read (docs/tax-model.md): once per run, never per record. */
+const SETTINGS_PATH = /\/wc\/v3\/(settings|taxes)(\/|$)|\/(GeneralLedgerAccounts|VatCodes)$/i;
 
 export function kindOf(r: LoggedRequest): RequestKind {
   if (/oauth\/token$/i.test(r.path)) return 'token';
   if (WRITES.has(r.method)) return 'write';
   if (r.method !== 'GET') return 'other';
+  if (SETTINGS_PATH.test(r.path)) return 'settings';
   if (PAGING.some((p) => r.query[p] !== undefined)) return 'list';
   const last = r.path.split('/').filter(Boolean).pop() ?? '';
   if (ID_SEGMENT.test(last)) return 'get';
@@ -55,6 +61,7 @@ export function count(requests: readonly LoggedRequest[]): RequestCounts {
     listPages: 0,
     recordGets: 0,
     lookups: 0,
+    settings: 0,
     writes: 0,
     byMethod: {},
     token: 0,
@@ -70,6 +77,7 @@ export function count(requests: readonly LoggedRequest[]): RequestCounts {
     else if (kind === 'list') c.listPages++;
     else if (kind === 'get') c.recordGets++;
     else if (kind === 'lookup') c.lookups++;
+    else if (kind === 'settings') c.settings++;
     else if (kind === 'write') {
       c.writes++;
       c.byMethod[r.method] = (c.byMethod[r.method] ?? 0) + 1;
@@ -97,7 +105,7 @@ export function describeCounts(c: RequestCounts): string {
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
   return (
-    `${c.total} requests: ${c.listPages} list pages, ${c.recordGets} record GETs, ${c.lookups} look-ups, ` +
+    `${c.total} requests: ${c.listPages} list pages, ${c.recordGets} record GETs, ${c.lookups} look-ups, ${c.settings} settings reads, ` +
     `${c.writes} writes${methods ? ` (${methods})` : ''}, ${c.token} token, ${c.status429} × 429` +
     (faults ? `; faults injected: ${faults}` : '')
   );

@@ -95,7 +95,9 @@ describe('e2e 1: backfill', () => {
       expect(
         await mismatches(byName.get('customer-person')!, opened.store, wooCustomers, poCustomers),
       ).toEqual([]);
-      expect(await mismatches(byName.get('product')!, opened.store, wooProducts, poProducts)).toEqual([]);
+      expect(
+        await mismatches(byName.get('product')!, opened.store, wooProducts, poProducts, opened.connectors),
+      ).toEqual([]);
       expect(await mismatches(byName.get('salesorder')!, opened.store, wooOrders, poOrders)).toEqual([]);
       const lines = await childMismatches(
         byName.get('salesorderline')!,

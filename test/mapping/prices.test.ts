@@ -40,6 +40,7 @@ describe('$net and $gross', () => {
     expect(net('', 25)).toBeUndefined();
     expect(net(null, 25)).toBeUndefined();
     expect(gross(undefined, 25)).toBeUndefined();
+    expect(net('', undefined)).toBeUndefined(); // a variable product of a class without a rate
   });
 
   it('names the argument that is wrong', () => {

@@ -87,9 +87,9 @@ const factor = (r: Dec): Dec => r.dividedBy(100).plus(1);
  */
 export function net(gross: unknown, ratePercent: unknown, decimals?: unknown): number | undefined {
   const d = shopDecimals('net', decimals);
-  const r = rate('net', ratePercent);
   const g = price('net', gross);
-  if (g === undefined) return undefined;
+  if (g === undefined) return undefined; // no price: no rate needed (a variable product)
+  const r = rate('net', ratePercent);
   return g
     .dividedBy(factor(r))
     .toDecimalPlaces(d + NET_EXTRA_DECIMALS)
@@ -102,8 +102,8 @@ export function net(gross: unknown, ratePercent: unknown, decimals?: unknown): n
  */
 export function gross(netPrice: unknown, ratePercent: unknown, decimals?: unknown): number | undefined {
   const d = shopDecimals('gross', decimals);
-  const r = rate('gross', ratePercent);
   const n = price('gross', netPrice);
   if (n === undefined) return undefined;
+  const r = rate('gross', ratePercent);
   return n.times(factor(r)).toDecimalPlaces(d).toNumber();
 }

@@ -42,6 +42,19 @@ export async function links(store: StateBackend, mapping: string): Promise<LinkR
   return out;
 }
 
+/** `$source_settings` / `$target_settings` as the engine binds them, read from the connectors. */
+export async function settingsBindings(
+  mapping: CompiledMapping,
+  connectors: ReadonlyMap<string, Connector>,
+): Promise<Rec> {
+  const out: Rec = {};
+  for (const side of ['source', 'target'] as const) {
+    const capability = connectors.get(mapping[side].system)?.runSettings;
+    if (capability) out[`${side}_settings`] = await capability.read();
+  }
+  return out;
+}
+
 function linkContext(store: StateBackend, bindings?: Rec): EvaluationContext {
   return {
     ...(bindings ? { bindings } : {}),
@@ -63,8 +76,11 @@ export async function mismatches(
   store: StateBackend,
   sources: Map<string, Rec>,
   targets: Map<string, Rec>,
+  /** The project's connectors, for mappings that read run settings (`$source_settings`). */
+  connectors?: ReadonlyMap<string, Connector>,
 ): Promise<string[]> {
   const out: string[] = [];
+  const settings = connectors ? await settingsBindings(mapping, connectors) : undefined;
   for (const link of await links(store, mapping.name)) {
     if (link.virtual) continue;
     const source = sources.get(link.sourceId);
@@ -74,7 +90,7 @@ export async function mismatches(
       continue;
     }
     const fromTarget = link.origin === 'created-in-source';
-    const want = await inProcessEvaluator.valuesForTarget(mapping, source, linkContext(store));
+    const want = await inProcessEvaluator.valuesForTarget(mapping, source, linkContext(store, settings));
     const have = inProcessEvaluator.readTargetValues(mapping, target);
     for (const p of mapping.properties) {
       if (p.direction === 'to-source' || (fromTarget && p.direction !== 'both')) continue;
@@ -85,7 +101,7 @@ export async function mismatches(
       }
     }
     if (mapping.direction === 'two-way' && fromTarget) {
-      const back = await inProcessEvaluator.valuesForSource(mapping, target, linkContext(store));
+      const back = await inProcessEvaluator.valuesForSource(mapping, target, linkContext(store, settings));
       const held = inProcessEvaluator.readSourceValues(mapping, source);
       for (const p of mapping.properties) {
         if (p.direction === 'to-target' || !p.source) continue;
