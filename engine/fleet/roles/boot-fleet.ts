@@ -61,6 +61,8 @@ export interface FleetSettings {
   concurrency: number;
   lockTtlMs: number;
   stallMs: number;
+  /** The least margin of every rate budget of a worker (0: the connector's own, 50 ms). */
+  budgetMarginMs: number;
 }
 
 /** The fleet's settings from the environment; a ConfigError naming what is missing. */
@@ -93,6 +95,7 @@ export function fleetSettings(role: FleetRole, env: FleetBootOptions['env']): Fl
     concurrency: number('MAPSYNC_WORKER_CONCURRENCY', 4, 1),
     lockTtlMs: number('MAPSYNC_LOCK_TTL_MS', 30_000, 1000),
     stallMs: number('MAPSYNC_JOB_STALL_MS', 30_000, 1000),
+    budgetMarginMs: number('MAPSYNC_BUDGET_MARGIN_MS', 0, 0),
   };
 }
 
@@ -183,7 +186,13 @@ export async function bootFleetRole(
     } else {
       const work = new WorkContext();
       const redisPrefix = `${fleet.queue.prefix}:`;
-      const hub = new RateBudgetHub({ redis: fleet.queue.redis, prefix: redisPrefix, work, logger });
+      const hub = new RateBudgetHub({
+        redis: fleet.queue.redis,
+        prefix: redisPrefix,
+        work,
+        logger,
+        marginMs: fleet.budgetMarginMs,
+      });
       closers.push(() => hub.close());
       const locks = new Locks({ redis: fleet.queue.redis, prefix: redisPrefix, ttlMs: fleet.lockTtlMs });
       closers.push(() => locks.close());
