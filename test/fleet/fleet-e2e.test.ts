@@ -4,7 +4,7 @@
  *
  * 1. only the web role runs: the shops' webhooks (customer edits) are answered 200 and their
  *    jobs are in Redis, with no worker anywhere;
- * 2. a scheduler keeps one poll and one reconcile schedule per tenant and mapping;
+ * 2. two schedulers keep one poll and one reconcile schedule per tenant and mapping;
  * 3. two workers start: the waiting webhooks are processed, and both tenants' backfills run;
  *    one worker is SIGKILLed in the middle of a backfill;
  * 4. nothing is lost (every record linked, the edits in PowerOffice, a clean run afterwards
@@ -29,7 +29,7 @@ import { type RoleProcess, spawnRole } from './spawn-role.ts';
 const missing = (await postgresMissing()) ?? (await redisMissing());
 const UNITS = ['customer-person', 'product', 'salesorder'];
 
-describe.skipIf(missing !== undefined)('e2e: a fleet of web, scheduler and two workers', () => {
+describe.skipIf(missing !== undefined)('e2e: a fleet of web, two schedulers and two workers', () => {
   const location = postgresStoreUri();
   const prefix = uniqueName('mapsync-fleet');
   const masterKey = newMasterKey('k1');
@@ -162,8 +162,9 @@ describe.skipIf(missing !== undefined)('e2e: a fleet of web, scheduler and two w
       expect(job?.data).toMatchObject({ kind: 'record', tenant, id });
     }
 
-    // 2. A scheduler: one poll and one reconcile schedule per tenant and mapping.
-    await start('scheduler');
+    // 2. Two schedulers (leader-free): one poll and one reconcile schedule per tenant and
+    // mapping, not two.
+    await Promise.all([start('scheduler'), start('scheduler')]);
     await expect
       .poll(async () => (await queue.queue.getJobSchedulers(0, -1)).length, { timeout: 30_000 })
       .toBe(2 * 2 * UNITS.length);
