@@ -10,9 +10,12 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Priority } from '../connectors/http/limiter.ts';
+import type { Fence } from '../store/fencing.ts';
 
 export interface Work {
   priority: Priority;
+  /** The fencing tokens of the locks the job holds: its store writes carry them (fencing.ts). */
+  fences?: readonly Fence[];
 }
 
 export class WorkContext {
@@ -28,5 +31,10 @@ export class WorkContext {
   /** The priority of the work running now; `reconcile` outside any job. */
   priority(): Priority {
     return this.storage.getStore()?.priority ?? this.fallback;
+  }
+
+  /** The fences of the job running now; undefined outside a job. */
+  fences(): readonly Fence[] | undefined {
+    return this.storage.getStore()?.fences;
   }
 }

@@ -16,6 +16,7 @@ import { resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import type { KeyvStoreAdapter } from 'keyv';
 import { ConfigError, StoreError } from '../errors.ts';
+import { type Fence, type FencedOp, FenceTable, isDelete } from './fencing.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
 import { assertPrefix, postgresBackend } from './postgres-backend.ts';
 import { StoreFile, type StoreFileOptions } from './store-file.ts';
@@ -32,6 +33,11 @@ export interface StoreBackend {
    * `.`, e.g. a tenant's `tenant.acme.`); resolves with the number of entries deleted.
    */
   dropNamespaces(prefix: string): Promise<number>;
+  /**
+   * Writes and deletes applied together only while every fence is the newest its key has
+   * written with (fencing.ts; the fleet's workers). Memory and SQLite check in-process.
+   */
+  writeFenced?(ops: readonly FencedOp[], fences: readonly Fence[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -81,6 +87,7 @@ class ClosableMap extends Map<unknown, unknown> {
 
 function memoryBackend(): StoreBackend {
   let closed = false;
+  const fences = new FenceTable();
   const namespaces = new Map<string, { ns: KeyvNamespace<unknown>; map: ClosableMap }>();
   const open = (name: string) => {
     let entry = namespaces.get(name);
@@ -100,6 +107,19 @@ function memoryBackend(): StoreBackend {
       if (closed) throw new StoreError('store write failed: the memory store is closed');
       writes.forEach((w, i) => {
         open(w.namespace).map.set(rows[i]![0], rows[i]![1]);
+      });
+    },
+    /** Serialised first, then checked and applied without a pause (one thread): all or none. */
+    async writeFenced(ops, held) {
+      const rows = await Promise.all(
+        ops.map((op) => (isDelete(op) ? undefined : open(op.namespace).ns.row(op.key, op.value))),
+      );
+      if (closed) throw new StoreError('store write failed: the memory store is closed');
+      fences.admit(held);
+      ops.forEach((op, i) => {
+        const { map } = open(op.namespace);
+        if (isDelete(op)) map.delete(`${op.namespace}:${op.key}`);
+        else map.set(rows[i]![0], rows[i]![1]);
       });
     },
     async dropNamespaces(prefix) {
@@ -124,6 +144,8 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
   // Every call first checks that the file is still the one opened (store-file.ts).
   const check = () => storeFile.check();
   const adapters: KeyvSqlite[] = [];
+  const fences = new FenceTable();
+  let fencedTail: Promise<unknown> = Promise.resolve();
   const namespaces = new Map<string, { ns: KeyvNamespace<unknown>; adapter: KeyvSqlite }>();
   // One adapter (connection) per namespace, made once and reused by every run.
   const open = (name: string) => {
@@ -169,6 +191,25 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
           { cause: error },
         );
       }
+    },
+    /**
+     * Fenced writes of this process run one after another (a chain), each checking its fences
+     * and then writing: a stale holder can never slip its write in after a newer one's. The
+     * engine never mixes writes and deletes in one call; a mixed call is applied in order.
+     */
+    writeFenced(ops, held) {
+      const step = fencedTail.then(async () => {
+        check();
+        fences.admit(held);
+        const writes = ops.filter((op) => !isDelete(op)) as StoreWrite[];
+        if (writes.length === ops.length) return this.writeMany(writes);
+        for (const op of ops) {
+          if (isDelete(op)) await open(op.namespace).ns.delete(op.key);
+          else await open(op.namespace).ns.set(op.key, op.value);
+        }
+      });
+      fencedTail = step.catch(() => {});
+      return step;
     },
     async dropNamespaces(prefix) {
       assertPrefix(prefix);

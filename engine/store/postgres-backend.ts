@@ -19,6 +19,7 @@ import KeyvPostgres from '@keyv/postgres';
 import type { KeyvStoreAdapter } from 'keyv';
 import pg from 'pg';
 import { ConfigError, StoreError } from '../errors.ts';
+import { isDelete, StaleFenceError } from './fencing.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
 import type { StoreBackend } from './open-store.ts';
 import type { StoreWrite } from './sync-state.ts';
@@ -116,6 +117,7 @@ export function postgresBackend(uri: string): StoreBackend {
   // unhandled, that event would end the process. The next query gets a fresh connection.
   pool.on('error', () => {});
   const table = `${quote(location.schema)}.${quote(location.table)}`;
+  const fenceTable = `${quote(location.schema)}.${quote(fencesTableOf(location))}`;
   let created: Promise<void> | undefined;
   // Schema and table are made once per store; a failure is not remembered, so a store
   // opened while PostgreSQL is down works once it is back.
@@ -176,6 +178,59 @@ export function postgresBackend(uri: string): StoreBackend {
         );
       }
     },
+    /**
+     * One transaction: each fence (in key order, so two writers never deadlock) raises its
+     * row's token or finds a higher one — then nothing is written (StaleFenceError); the row
+     * lock it takes keeps a newer holder out until this commits. Then the rows, then deletes.
+     */
+    async writeFenced(ops, fences) {
+      if (ops.length === 0) return;
+      const rows = new Map<string, string>();
+      const deletes: string[] = [];
+      for (const op of ops) {
+        if (isDelete(op)) {
+          const key = `${op.namespace}:${op.key}`;
+          rows.delete(key);
+          deletes.push(key);
+        } else {
+          const [key, value] = await namespace(op.namespace).row(op.key, op.value);
+          rows.delete(key);
+          rows.set(key, value);
+        }
+      }
+      const what = () => ops.map((op) => `${op.namespace}:${op.key}`).join(', ');
+      let client: pg.PoolClient | undefined;
+      try {
+        await ready();
+        client = await pool.connect();
+        await client.query('BEGIN');
+        for (const fence of [...fences].sort((a, b) => a.key.localeCompare(b.key))) {
+          const raised = await client.query(
+            `INSERT INTO ${fenceTable} (key, token) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE ` +
+              `SET token = excluded.token WHERE ${fenceTable}.token <= excluded.token RETURNING token`,
+            [fence.key, fence.token],
+          );
+          if (raised.rowCount === 0) throw new StaleFenceError(fence);
+        }
+        // A key deleted and then written again is a write; one written then deleted, a delete.
+        const gone = deletes.filter((key) => !rows.has(key));
+        if (gone.length > 0) await client.query(`DELETE FROM ${table} WHERE key = ANY($1::text[])`, [gone]);
+        if (rows.size > 0) {
+          await client.query(
+            `INSERT INTO ${table} (key, value) SELECT * FROM UNNEST($1::text[], $2::text[]) ` +
+              'ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+            [[...rows.keys()], [...rows.values()]],
+          );
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client?.query('ROLLBACK').catch(() => {});
+        if (error instanceof StaleFenceError) throw error;
+        throw fail(`store write failed for ${what()}`, error);
+      } finally {
+        client?.release();
+      }
+    },
     async dropNamespaces(prefix: string) {
       assertPrefix(prefix);
       try {
@@ -201,6 +256,8 @@ async function createTable(pool: pg.Pool, location: PostgresLocation): Promise<v
   const sql = [
     `CREATE SCHEMA IF NOT EXISTS ${schema}`,
     `CREATE TABLE IF NOT EXISTS ${schema}.${quote(location.table)} (key VARCHAR(${KEY_SIZE}) PRIMARY KEY, value TEXT)`,
+    // The newest fencing token that wrote, per lock (fencing.ts); never read by keyv.
+    `CREATE TABLE IF NOT EXISTS ${schema}.${quote(fencesTableOf(location))} (key VARCHAR(${KEY_SIZE}) PRIMARY KEY, token BIGINT NOT NULL)`,
   ];
   for (let attempt = 1; ; attempt++) {
     try {
@@ -217,6 +274,11 @@ async function createTable(pool: pg.Pool, location: PostgresLocation): Promise<v
 /** Namespace prefixes use the namespace alphabet, so they are never LIKE wildcards. */
 export function assertPrefix(prefix: string): void {
   if (!/^[a-z0-9][a-z0-9.-]*\.$/.test(prefix)) throw new Error(`invalid store namespace prefix "${prefix}"`);
+}
+
+/** The fences table beside the keyv table (`keyv_fences`). */
+function fencesTableOf(location: PostgresLocation): string {
+  return `${location.table.slice(0, 56)}_fences`;
 }
 
 function quote(identifier: string): string {

@@ -27,6 +27,16 @@ export function tenantStore(backend: StoreBackend, tenantId: string): StoreBacke
     writeMany: (writes) =>
       backend.writeMany(writes.map((w) => ({ ...w, namespace: `${prefix}${w.namespace}` }))),
     dropNamespaces: (inner) => backend.dropNamespaces(`${prefix}${inner}`),
+    // Fence keys name their tenant already (the lock keys, engine/fleet/locks).
+    ...(backend.writeFenced
+      ? {
+          writeFenced: (ops, fences) =>
+            backend.writeFenced!(
+              ops.map((op) => ({ ...op, namespace: `${prefix}${op.namespace}` })),
+              fences,
+            ),
+        }
+      : {}),
     async close() {},
   };
 }

@@ -22,6 +22,7 @@ interface ServeOptions {
   keepData?: boolean;
   dataDir: string;
   logLevel: string;
+  role: 'all' | 'web' | 'worker' | 'scheduler';
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -54,9 +55,19 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--keep-data', 'with --sandbox: keep the sandboxes and the store of the previous start')
     .option('--data-dir <dir>', 'with --sandbox: folder of its store and kept sandbox data', 'data')
     .addOption(new Option('--log-level <level>', 'log level').choices(LEVELS).default('info'))
+    .addOption(
+      new Option(
+        '--role <role>',
+        'fleet role (docs/operations.md): web (webhooks into Redis), worker (runs jobs), scheduler (keeps schedules); all = one process',
+      )
+        .choices(['all', 'web', 'worker', 'scheduler'])
+        .default('all'),
+    )
     .addHelpText(
       'after',
       '\nEnvironment: the variables mapsync.yaml names; MAPSYNC_ADMIN_TOKEN enables retry/pause/resume.\n' +
+        'Roles other than all need MAPSYNC_STORE=postgresql://… and MAPSYNC_REDIS=redis://…; web and\n' +
+        "worker also MAPSYNC_MASTER_KEY (the tenants' sealed secrets).\n" +
         'Exit status: 0 after a clean shutdown, 1 when the shutdown did not finish in time,\n' +
         '2 for configuration problems.',
     )
@@ -97,6 +108,7 @@ async function run(
   pending: () => NodeJS.Signals | undefined,
   setHandler: (handler: (signal: NodeJS.Signals) => void) => void,
 ): Promise<void> {
+  if (options.role !== 'all') return runRole(deps, { ...options, role: options.role }, pending, setHandler);
   // Loaded on use: the other commands need none of the service (or the engine) to start.
   const { bootService } = await import('../../service/boot.ts');
   const booted = await bootService({
@@ -151,6 +163,57 @@ async function run(
         deps.setExitCode(outcome.ok ? 0 : 1);
         // Everything is closed; should a stray handle keep the loop alive, end anyway.
         setTimeout(() => process.exit(outcome.ok ? 0 : 1), 2000).unref();
+        resolveDone();
+      });
+    };
+    setHandler(stop);
+    const early = pending();
+    if (early) stop(early);
+  });
+}
+
+/** `--role web|worker|scheduler`: one process of a fleet (engine/fleet/roles/boot-fleet.ts). */
+async function runRole(
+  deps: CliDeps,
+  options: ServeOptions & { role: 'web' | 'worker' | 'scheduler' },
+  pending: () => NodeJS.Signals | undefined,
+  setHandler: (handler: (signal: NodeJS.Signals) => void) => void,
+): Promise<void> {
+  if (options.sandbox) {
+    deps.err('mapsync serve: --sandbox runs one process: use it without --role (or with --role all)\n');
+    deps.setExitCode(EXIT_CONFIG);
+    return;
+  }
+  const { bootFleetRole } = await import('../../fleet/roles/boot-fleet.ts');
+  const booted = await bootFleetRole({
+    role: options.role,
+    configPath: options.config,
+    cwd: deps.cwd,
+    env: deps.env,
+    registry: await registryOf(deps),
+    host: options.host,
+    port: options.port,
+    logLevel: options.logLevel as 'info',
+  });
+  if (!booted.ok) {
+    const { sortDiagnostics } = await import('../../diagnostics/diagnostic.ts');
+    const { printDiagnostics, summary } = await import('../print.ts');
+    if (booted.diagnostics) {
+      const diagnostics = sortDiagnostics(booted.diagnostics);
+      printDiagnostics(deps, diagnostics, false);
+      deps.err(`mapsync serve: not starting: ${summary(diagnostics)}\n`);
+    } else if (booted.error) {
+      deps.err(`mapsync serve: not starting: ${booted.error.code}: ${booted.error.message}\n`);
+    }
+    deps.setExitCode(EXIT_CONFIG);
+    return;
+  }
+  deps.out(`mapsync serve: role ${booted.role} running${booted.url ? ` on ${booted.url}` : ''}\n`);
+  await new Promise<void>((resolveDone) => {
+    const stop = (signal: NodeJS.Signals) => {
+      booted.logger.info({ signal }, 'stopping');
+      void booted.stop().then(() => {
+        setTimeout(() => process.exit(0), 2000).unref();
         resolveDone();
       });
     };

@@ -17,6 +17,7 @@
  *
  * Owned by a composition root (`mapsync serve`, `sync`, `test`, a test) and closed by it.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -49,6 +50,12 @@ interface Job {
   answers: Map<string, [unknown, boolean]>;
   resolve(values: unknown[]): void;
   reject(error: unknown): void;
+  /**
+   * Runs `fn` in the async context of the caller of `evaluate`: a `$link` answer (which may
+   * write the store) keeps the caller's AsyncLocalStorage (a fleet job's fencing tokens),
+   * not that of the worker's message event.
+   */
+  inCallerContext<T>(fn: () => T): T;
 }
 
 interface Slot {
@@ -96,7 +103,8 @@ export class EvaluatorPool implements ExpressionRunner {
       this.answersByResolver.set(ctx.link, answers);
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ items, ctx, from: 0, values: [], answers, resolve, reject });
+      const inCallerContext = AsyncResource.bind(<T>(fn: () => T): T => fn());
+      this.queue.push({ items, ctx, from: 0, values: [], answers, resolve, reject, inCallerContext });
       this.pump();
     });
   }
@@ -255,7 +263,7 @@ export class EvaluatorPool implements ExpressionRunner {
       return;
     }
     try {
-      const answer = await job.ctx.link(mapping, key);
+      const answer = await job.inCallerContext(() => job.ctx.link(mapping, key));
       // Only ids are kept for the run: "not linked" is asked again (it may be linked later).
       const keep =
         job.ctx.linkScope !== undefined && answer !== undefined && answer !== null && answer !== '';

@@ -1,0 +1,149 @@
+/**
+ * A worker's engines, one per tenant, built on first use and dropped when idle (docs/fleet.md,
+ * "How part 2 plugs in"): the tenant's systems from the registry (secrets opened, and given
+ * to that tenant's logger to scrub), connectors whose rate limiters are the fleet's shared
+ * budget for this tenant, the tenant's mappings (the fleet's shared set unless the tenant
+ * names its own folder), and its view of the shared store — fenced: every write carries the
+ * fencing tokens of the locks the running job holds.
+ */
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { ConnectorRegistry } from '../../connectors/registry.ts';
+import type { Connector } from '../../connectors/types.ts';
+import { hasErrors } from '../../diagnostics/diagnostic.ts';
+import { ConfigError } from '../../errors.ts';
+import { mappingEvaluator } from '../../mapping/evaluate.ts';
+import type { EvaluatorPool } from '../../mapping/evaluator/pool.ts';
+import { loadMappings } from '../../mapping/load.ts';
+import type { CompiledMapping } from '../../mapping/model.ts';
+import { createLogger, type LoggerSettings } from '../../observability/logger.ts';
+import { createRuntime } from '../../runtime.ts';
+import { engineAdapter, planUnits } from '../../service/engine-adapter.ts';
+import type { ServiceEngine } from '../../service/ports.ts';
+import { type FencingBackend, fencedView } from '../../store/fencing.ts';
+import type { StoreBackend } from '../../store/open-store.ts';
+import { tenantStore } from '../../store/tenant-scope.ts';
+import { buildConnectors } from '../../sync/compose.ts';
+import { SyncEngine } from '../../sync/engine.ts';
+import type { TenantRegistry } from '../../tenants/tenant-registry.ts';
+import type { RateBudgetHub } from '../rate-budget/hub.ts';
+import type { WorkContext } from '../work-context.ts';
+
+export interface TenantEngine {
+  tenant: string;
+  port: ServiceEngine;
+  units: ReturnType<typeof planUnits>;
+  connectors: Map<string, Connector>;
+  lastUsed: number;
+  close(): Promise<void>;
+}
+
+export interface TenantEnginesOptions {
+  tenants: TenantRegistry;
+  registry: ConnectorRegistry;
+  /** The fleet's shared mappings (compiled from mapsync.yaml's mappings folder). */
+  mappings: readonly CompiledMapping[];
+  /** Where a tenant's own `mappings` folder is relative to (mapsync.yaml's folder). */
+  configDir: string;
+  schemasDir: string;
+  store: StoreBackend;
+  hub: RateBudgetHub;
+  work: WorkContext;
+  pool: EvaluatorPool;
+  logLevel: NonNullable<LoggerSettings['level']>;
+  logDestination?: LoggerSettings['destination'];
+  /** A tenant's engine unused this long is closed (default 10 minutes). */
+  idleMs?: number;
+}
+
+export class TenantEngines {
+  private readonly open = new Map<string, Promise<TenantEngine>>();
+
+  constructor(private readonly options: TenantEnginesOptions) {}
+
+  async get(tenant: string): Promise<TenantEngine> {
+    let entry = this.open.get(tenant);
+    if (!entry) {
+      entry = this.build(tenant);
+      this.open.set(tenant, entry);
+      // A failed build (unknown tenant, bad key) is not kept: the next job tries again.
+      entry.catch(() => this.open.delete(tenant));
+    }
+    const engine = await entry;
+    engine.lastUsed = Date.now();
+    return engine;
+  }
+
+  /** Close the engines of tenants idle for `idleMs` (memory stays flat with many tenants). */
+  async dropIdle(now = Date.now()): Promise<number> {
+    const idleMs = this.options.idleMs ?? 10 * 60_000;
+    let dropped = 0;
+    for (const [tenant, entry] of this.open) {
+      const engine = await entry.catch(() => undefined);
+      if (!engine || now - engine.lastUsed < idleMs) continue;
+      this.open.delete(tenant);
+      await engine.close();
+      dropped++;
+    }
+    return dropped;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    await Promise.allSettled(all.map(async (entry) => (await entry).close()));
+  }
+
+  private async build(tenant: string): Promise<TenantEngine> {
+    const o = this.options;
+    const record = await o.tenants.get(tenant);
+    if (!record) throw new ConfigError('TENANT_UNKNOWN', `no tenant "${tenant}"`);
+    const { systems, secrets } = await o.tenants.systems(tenant);
+    const logger: Logger = createLogger({
+      level: o.logLevel,
+      secrets,
+      ...(o.logDestination ? { destination: o.logDestination } : {}),
+    }).child({ tenant });
+    const runtime = createRuntime({ logger, limiters: o.hub.registryFor(tenant) });
+    const mappings = record.mappings ? await this.ownMappings(tenant, record.mappings, systems) : o.mappings;
+    const connectors = buildConnectors(systems, o.registry, runtime);
+    const backend = tenantStore(o.store, tenant);
+    if (!backend.writeFenced)
+      throw new ConfigError('FLEET_STORE_REQUIRED', 'the fleet store cannot fence writes');
+    const engine = new SyncEngine({
+      mappings: [...mappings],
+      connectors,
+      store: fencedView(backend as FencingBackend, () => o.work.fences()),
+      runtime,
+      evaluator: mappingEvaluator(o.pool),
+    });
+    const systemKinds = Object.fromEntries(Object.entries(systems).map(([n, s]) => [n, s.connector]));
+    return {
+      tenant,
+      port: engineAdapter({ engine, mappings, store: backend, systemKinds }),
+      units: planUnits(mappings),
+      connectors,
+      lastUsed: Date.now(),
+      async close() {
+        await Promise.allSettled([...connectors.values()].map((c) => c.close()));
+      },
+    };
+  }
+
+  private async ownMappings(
+    tenant: string,
+    folder: string,
+    systems: Awaited<ReturnType<TenantRegistry['systems']>>['systems'],
+  ): Promise<CompiledMapping[]> {
+    const loaded = await loadMappings([resolve(this.options.configDir, folder)], {
+      registry: this.options.registry,
+      schemasDir: this.options.schemasDir,
+      systems,
+      cwd: this.options.configDir,
+    });
+    if (hasErrors(loaded.diagnostics)) {
+      throw new ConfigError('TENANT_MAPPINGS_INVALID', `tenant "${tenant}": its mappings do not validate`);
+    }
+    return loaded.mappings;
+  }
+}

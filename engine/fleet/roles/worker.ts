@@ -1,0 +1,140 @@
+/**
+ * The worker role: runs the fleet's jobs for any tenant. For each job it takes the locks
+ * (its mapping's lock set — the same units today's single process locks together, so runs
+ * and record work of one mapping never overlap and two never create the same record — plus,
+ * for a record job, the record's own lock), runs the job inside `work.run` with the job's
+ * priority and the locks' fencing tokens, and releases them.
+ *
+ * SIGKILL-safe: BullMQ keeps a job active only while its worker renews the job's lock; a
+ * killed worker's jobs are found stalled by the others and run again. The engine's creates
+ * are crash-safe (intent before the call, resolved through the identity guard), so the
+ * rerun creates nothing twice. A job whose locks are busy is moved back to the delayed set
+ * without using up an attempt.
+ */
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { ConfigError } from '../../errors.ts';
+import type { RunResult } from '../../service/ports.ts';
+import { type FleetJob, parseJob, priorityOf } from '../jobs/job.ts';
+import { bullConnection, QUEUE_NAME, type QueueLocation } from '../jobs/queue.ts';
+import { LockBusyError, type Locks } from '../locks/locks.ts';
+import type { WorkContext } from '../work-context.ts';
+import type { TenantEngine, TenantEngines } from './tenant-engines.ts';
+
+export interface WorkerRoleOptions {
+  queue: QueueLocation;
+  engines: TenantEngines;
+  locks: Locks;
+  work: WorkContext;
+  logger: Logger;
+  /** Jobs run at once by this process (default 4). */
+  concurrency?: number;
+  /** How long BullMQ keeps a job of a silent worker before another takes it (default 30 s). */
+  stallMs?: number;
+  /** How long a job waits for busy locks before it is delayed (default 2 s). */
+  lockWaitMs?: number;
+  /** Called after each job (tests, metrics). */
+  onJob?(job: FleetJob, outcome: 'done' | 'delayed' | 'failed', detail?: string): void;
+}
+
+/** Lock names: one per unit of the tenant, one per record (fence keys name the tenant). */
+export function lockNamesOf(job: FleetJob, engine: Pick<TenantEngine, 'units'>): string[] {
+  const unit = engine.units.find((u) => u.name === job.mapping);
+  if (!unit) throw new UnrecoverableError(`tenant ${job.tenant} has no mapping ${job.mapping}`);
+  const names = [unit.name, ...unit.locksWith].map((u) => `${job.tenant}/${u}`);
+  if (job.kind === 'record')
+    names.push(`${job.tenant}/${job.mapping}/${job.side}/${encodeURIComponent(job.id)}`);
+  return names;
+}
+
+export function startWorkerRole(options: WorkerRoleOptions): { worker: Worker; close(): Promise<void> } {
+  const stallMs = options.stallMs ?? 30_000;
+  const worker = new Worker(QUEUE_NAME, (job, token) => processJob(options, job, token), {
+    connection: bullConnection(options.queue.redis),
+    prefix: options.queue.prefix ?? 'mapsync',
+    concurrency: options.concurrency ?? 4,
+    lockDuration: stallMs,
+    stalledInterval: Math.max(1000, Math.floor(stallMs / 2)),
+    // A job that kills its worker again and again stops after a few tries.
+    maxStalledCount: 5,
+  });
+  worker.on('error', (error) => options.logger.warn({ err: error }, 'job queue: Redis error'));
+  worker.on('stalled', (id) =>
+    options.logger.warn({ job: id }, 'job stalled (its worker stopped): running it again'),
+  );
+  const idle = setInterval(() => void options.engines.dropIdle().catch(() => {}), 60_000);
+  idle.unref();
+  return {
+    worker,
+    async close() {
+      clearInterval(idle);
+      // Waits for running jobs; a job cut short by a kill is taken by another worker.
+      await worker.close();
+    },
+  };
+}
+
+async function processJob(options: WorkerRoleOptions, raw: Job, token: string | undefined): Promise<void> {
+  let job: FleetJob;
+  try {
+    job = parseJob(raw.data);
+  } catch (error) {
+    throw new UnrecoverableError((error as Error).message);
+  }
+  let engine: TenantEngine;
+  try {
+    engine = await options.engines.get(job.tenant);
+  } catch (error) {
+    // A removed tenant or a master key that cannot open its secrets will not heal by retrying.
+    if (error instanceof ConfigError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+    throw error;
+  }
+  let lease: Awaited<ReturnType<Locks['acquire']>>;
+  try {
+    lease = await options.locks.acquire(lockNamesOf(job, engine), { waitMs: options.lockWaitMs ?? 2000 });
+  } catch (error) {
+    if (!(error instanceof LockBusyError) || !token) throw error;
+    options.onJob?.(job, 'delayed');
+    await raw.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 1000), token);
+    throw new DelayedError();
+  }
+  try {
+    await options.work.run({ priority: priorityOf(job), fences: lease.fences }, () =>
+      execute(engine, job, lease.lost),
+    );
+    options.onJob?.(job, 'done');
+  } catch (error) {
+    options.onJob?.(job, 'failed', (error as Error).message);
+    throw error;
+  } finally {
+    await lease.release();
+  }
+}
+
+async function execute(engine: TenantEngine, job: FleetJob, signal: AbortSignal): Promise<void> {
+  const port = engine.port;
+  let result: RunResult | undefined;
+  switch (job.kind) {
+    case 'record':
+      await port.syncRecord(
+        { mapping: job.mapping, side: job.side, id: job.id, reason: 'webhook', event: job.event },
+        signal,
+      );
+      return;
+    case 'poll':
+      result = await port.run({ mapping: job.mapping, mode: 'incremental', signal });
+      break;
+    case 'reconcile':
+    case 'backfill':
+      result = await port.run({ mapping: job.mapping, mode: 'full', signal });
+      break;
+    case 'retry':
+      await port.retryFailed(job.mapping, job.id, signal);
+      return;
+  }
+  // A run the store stopped (down, or a write refused because the lock was lost) is run
+  // again by BullMQ; record failures are the engine's own (failed records, retried later).
+  if (result.errors?.some((e) => e.code === 'STORE_UNAVAILABLE') || result.status === 'aborted') {
+    throw new Error(`run of ${job.mapping} stopped: ${result.error ?? result.status}`);
+  }
+}
