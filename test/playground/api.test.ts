@@ -152,6 +152,17 @@ describe('evaluation', () => {
     expect(linked.payload).toMatchObject({ CustomerId: 777 });
   });
 
+  it('gives a fan-out mapping its child records as an array', async () => {
+    const result = await evaluate({
+      file: 'mappings/salesorderline.yaml',
+      case: 'order with product lines, a shipping line and a fee line',
+    });
+    expect(errorsOf(result)).toEqual([]);
+    expect(Array.isArray(result.payload)).toBe(true);
+    expect((result.payload as unknown[]).length).toBeGreaterThan(2);
+    expect(result.reverse).toBeUndefined();
+  });
+
   it('maps a target record back to the source for direction to-source', async () => {
     const result = await evaluate({
       file: PRODUCT,
