@@ -248,7 +248,8 @@ async function save() {
     state.current.version = answer.version;
     const errors = answer.diagnostics.filter((d) => d.severity === 'error').length;
     $('save-result').textContent =
-      `saved ${answer.file}; validate: ${errors === 0 ? 'no errors' : `${errors} errors`}`;
+      `saved ${answer.file}; validate: ${errors === 0 ? 'no errors' : `${errors} errors`}` +
+      (answer.note ? ` (${answer.note})` : '');
     $('save-result').dataset.outcome = errors === 0 ? 'valid' : 'invalid';
     showDiagnostics(answer.diagnostics);
   } else {
