@@ -125,6 +125,18 @@ describe('evaluation', () => {
     expect(errors[0]!.line).toBe(positionOf(broken, '$htmlToText(short_description').line);
   });
 
+  it('reports a YAML error at its line, folds what follows from it into one note, and maps nothing', async () => {
+    const broken = text.replace('direction: two-way', 'direction: [two-way');
+    const result = await evaluate({ file: PRODUCT, text: broken, case: 'normal product' });
+    const errors = errorsOf(result);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((d) => d.file === PRODUCT && d.code === 'YAML_SYNTAX')).toBe(true);
+    expect(errors[0]!.line).toBeGreaterThanOrEqual(positionOf(broken, 'direction: [').line);
+    // The test file's references to the broken mapping are one note, not a cascade of errors.
+    expect(result.diagnostics.filter((d) => d.file !== PRODUCT && d.severity === 'error')).toEqual([]);
+    expect(result.payload).toBeUndefined();
+  });
+
   it('gives a runtime failure as a diagnostic at its position inside the expression', async () => {
     const broken = edited(`${DESCRIPTION} & $decimal("abc")`);
     const result = await evaluate({ file: PRODUCT, text: broken, case: 'normal product' });
