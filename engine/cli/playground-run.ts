@@ -4,6 +4,7 @@
  * until SIGINT/SIGTERM.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import { ConfigError } from '../errors.ts';
 import type { FetchRecord } from '../playground/evaluate.ts';
@@ -31,6 +32,8 @@ export async function runPlayground(deps: CliDeps, options: PlaygroundRunOptions
     closers.push(connected.close);
   }
   const { startPlaygroundServer } = await import('../playground/server.ts');
+  // A session token in the printed address keeps other local users and processes out.
+  const token = randomBytes(18).toString('base64url');
   const server = await startPlaygroundServer({
     workspace: {
       root: deps.cwd,
@@ -42,9 +45,10 @@ export async function runPlayground(deps: CliDeps, options: PlaygroundRunOptions
     host: '127.0.0.1',
     port: options.port,
     logger,
+    token,
     ...(fetchRecord ? { fetchRecord } : {}),
   });
-  deps.out(`mapsync playground: ${server.url}/playground\n`);
+  deps.out(`mapsync playground: ${server.url}/playground#token=${token}\n`);
   deps.err(
     `mapsync playground: ${fetchRecord ? 'connected (records by id, read-only)' : 'not connected'}; Ctrl-C stops it\n`,
   );

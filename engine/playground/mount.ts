@@ -35,6 +35,9 @@ export function servicePlayground(options: ServicePlaygroundOptions): Playground
       if (!connector) throw new Error(`no system "${system}"`);
       return connector.get(entity, id);
     },
+    // The service compiled its mappings at start; a saved file is what the next start runs.
+    saveNote:
+      'the running service goes on with the mappings it started with: restart it to run the saved file',
   });
 }
 

@@ -13,12 +13,15 @@ export interface PlaygroundOptions {
   /** Live records by id (read-only); absent: records are pasted or taken from test cases. */
   fetchRecord?: FetchRecord;
   evaluator?: PlaygroundEvaluatorOptions;
+  /** Said with every save: in `serve`, the running service keeps its mappings until restarted. */
+  saveNote?: string;
 }
 
 export class Playground {
   readonly workspace: PlaygroundWorkspace;
   private readonly evaluator: PlaygroundEvaluator;
   private readonly fetchRecord: FetchRecord | undefined;
+  private readonly saveNote: string | undefined;
   /** Saves one at a time: each compares the version on disk with the one it edited. */
   private saves: Promise<unknown> = Promise.resolve();
 
@@ -26,6 +29,7 @@ export class Playground {
     this.workspace = options.workspace;
     this.evaluator = new PlaygroundEvaluator(options.evaluator);
     this.fetchRecord = options.fetchRecord;
+    this.saveNote = options.saveNote;
   }
 
   /** Whether records can be fetched live by id. */
@@ -48,8 +52,12 @@ export class Playground {
     );
   }
 
-  save(request: SaveRequest): Promise<SaveResult> {
-    const saved = this.saves.then(() => saveMapping(this.workspace, request));
+  save(request: SaveRequest): Promise<SaveResult & { note?: string }> {
+    const note = this.saveNote;
+    const saved = this.saves.then(async () => ({
+      ...(await saveMapping(this.workspace, request)),
+      ...(note ? { note } : {}),
+    }));
     this.saves = saved.catch(() => undefined);
     return saved;
   }

@@ -1,10 +1,14 @@
 /**
  * `mapsync playground`: the playground alone, on its own small Fastify server — no store, no
- * schedules, no credentials. The same Host check as `mapsync serve` (421 for a name that is
- * not an address of this machine: DNS rebinding) and the routes' own guards; nothing else.
+ * schedules, no system credentials. The same Host check as `mapsync serve` (421 for a name
+ * that is not an address of this machine: DNS rebinding), the routes' own guards, and, when
+ * given, a session token (the CLI makes one per start and prints it in the address, as
+ * Jupyter does): 127.0.0.1 is reachable by every local user and process, and the API writes
+ * mapping files with the rights of whoever started it.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AdminAuth } from '../service/admin-auth.ts';
 import { hostCheck } from '../service/host-check.ts';
 import { Playground, type PlaygroundOptions } from './playground.ts';
 import { playgroundRoutes } from './routes.ts';
@@ -15,6 +19,8 @@ export interface PlaygroundServerOptions extends PlaygroundOptions {
   logger: Logger;
   /** Host names answered besides IP addresses and localhost. */
   hosts?: readonly string[];
+  /** Required as `Authorization: Bearer <token>` on the API; absent: none (tests, embedding). */
+  token?: string;
 }
 
 export interface PlaygroundServer {
@@ -38,7 +44,11 @@ export async function startPlaygroundServer(options: PlaygroundServerOptions): P
   });
   hostCheck(app, new Set(options.hosts ?? []), options.logger);
   app.get('/', async (_request, reply) => reply.redirect('/playground'));
-  playgroundRoutes(app, { playground });
+  const auth = options.token ? new AdminAuth(options.token) : undefined;
+  playgroundRoutes(app, {
+    playground,
+    ...(auth ? { authorize: (request) => auth.check(request.headers.authorization) } : {}),
+  });
   try {
     const address = new URL(await app.listen({ host: options.host, port: options.port }));
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;

@@ -124,6 +124,8 @@ describe('mapping playground', () => {
     await page.getByTestId('save').click();
     await page.waitForSelector('[data-testid="save-result"][data-outcome="valid"]');
     expect(readFileSync(join(project, PRODUCT), 'utf8')).toBe(text);
+    // The running service keeps the mappings it started with, and says so.
+    expect(await page.getByTestId('save-result').textContent()).toContain('restart it');
     const validate = await promisify(execFile)(process.execPath, [join(REPO, 'bin/mapsync.js'), 'validate'], {
       cwd: project,
     });

@@ -127,6 +127,18 @@ describe('evaluation', () => {
     expect(errors[0]!.line).toBe(positionOf(broken, '$htmlToText(short_description').line);
   });
 
+  it('reports a YAML error at its line, folds what follows from it into one note, and maps nothing', async () => {
+    const broken = text.replace('direction: two-way', 'direction: [two-way');
+    const result = await evaluate({ file: PRODUCT, text: broken, case: 'normal product' });
+    const errors = errorsOf(result);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((d) => d.file === PRODUCT && d.code === 'YAML_SYNTAX')).toBe(true);
+    expect(errors[0]!.line).toBeGreaterThanOrEqual(positionOf(broken, 'direction: [').line);
+    // The test file's references to the broken mapping are one note, not a cascade of errors.
+    expect(result.diagnostics.filter((d) => d.file !== PRODUCT && d.severity === 'error')).toEqual([]);
+    expect(result.payload).toBeUndefined();
+  });
+
   it('gives a runtime failure as a diagnostic at its position inside the expression', async () => {
     const broken = edited(`${DESCRIPTION} & $decimal("abc")`);
     const result = await evaluate({ file: PRODUCT, text: broken, case: 'normal product' });
@@ -152,6 +164,17 @@ describe('evaluation', () => {
     });
     expect(linked.unlinked).toEqual([]);
     expect(linked.payload).toMatchObject({ CustomerId: 777 });
+  });
+
+  it('gives a fan-out mapping its child records as an array', async () => {
+    const result = await evaluate({
+      file: 'mappings/salesorderline.yaml',
+      case: 'order with product lines, a shipping line and a fee line',
+    });
+    expect(errorsOf(result)).toEqual([]);
+    expect(Array.isArray(result.payload)).toBe(true);
+    expect((result.payload as unknown[]).length).toBeGreaterThan(2);
+    expect(result.reverse).toBeUndefined();
   });
 
   it('maps a target record back to the source for direction to-source', async () => {

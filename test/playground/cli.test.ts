@@ -28,7 +28,7 @@ function bareEnv(): NodeJS.ProcessEnv {
 }
 
 describe('mapsync playground', () => {
-  it('serves the mappings of --project on 127.0.0.1 without credentials, until SIGTERM', async () => {
+  it('serves the mappings of --project on 127.0.0.1 without system credentials, behind a session token, until SIGTERM', async () => {
     const project = copyProject();
     projects.push(project);
     const child = spawn(process.execPath, [BIN, 'playground', '--port', '0', '--project', project.dir], {
@@ -47,20 +47,24 @@ describe('mapsync playground', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     await expect
       .poll(() => out, { timeout: 60_000 })
-      .toMatch(/^mapsync playground: http:\/\/127\.0\.0\.1:\d+\/playground$/m);
+      .toMatch(/^mapsync playground: http:\/\/127\.0\.0\.1:\d+\/playground#token=[\w-]{24}$/m);
     expect(err).toContain('not connected');
-    const url = /(http:\/\/127\.0\.0\.1:\d+)\/playground/.exec(out)![1]!;
+    const [, url, token] = /(http:\/\/127\.0\.0\.1:\d+)\/playground#token=(\S+)/.exec(out)!;
+    // Another local process that did not see the address is refused.
+    expect((await send(url!, 'GET', '/playground/api/mappings')).status).toBe(401);
+    const authorization = `Bearer ${token}`;
     const list = await send<{ mappings: { name: string }[]; connected: boolean }>(
-      url,
+      url!,
       'GET',
       '/playground/api/mappings',
+      { headers: { authorization } },
     );
     expect(list.status).toBe(200);
     expect(list.body.connected).toBe(false);
     expect(list.body.mappings.map((m) => m.name)).toContain('product');
-    const live = await send(url, 'POST', '/playground/api/evaluate', {
+    const live = await send(url!, 'POST', '/playground/api/evaluate', {
       body: { file: 'mappings/product.yaml', live: { id: '1' } },
-      headers: { origin: url },
+      headers: { origin: url!, authorization },
     });
     expect(live.status).toBe(400);
     expect(String(live.body.error)).toContain('not connected');

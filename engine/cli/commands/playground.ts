@@ -27,13 +27,14 @@ export function register(program: Command, deps: CliDeps): void {
     .command('playground')
     .summary('try mappings in the browser: edit, see the payload and diagnostics, save')
     .description(
-      'Serve the mapping playground on 127.0.0.1: pick a mapping, paste a record or pick one of\n' +
-        "its test cases, edit the mapping's text and see at once the target payload, the reverse\n" +
-        'direction of two-way mappings and every diagnostic (underlined in the editor), with\n' +
-        'expressions run under the same guards as the engine. Nothing is written unless you press\n' +
-        '"Save to file", which writes the file back and runs validate. No credentials are needed;\n' +
-        'with --connect it also fetches records by id from the systems (read-only). Ctrl-C stops it.\n' +
-        'See docs/playground.md.',
+      'Serve the mapping playground on 127.0.0.1: pick a mapping, paste a record or pick one of ' +
+        "its test cases, edit the mapping's text and see at once the target payload, the reverse " +
+        'direction of two-way mappings and every diagnostic (underlined in the editor), with ' +
+        'expressions run under the same guards as the engine. Nothing is written unless you press ' +
+        '"Save to file", which writes the file back and runs validate. No system credentials are ' +
+        'needed; with --connect it also fetches records by id from the systems (read-only). The ' +
+        'printed address carries a session token that keeps other local users out. Ctrl-C stops ' +
+        'it. See docs/playground.md.',
     )
     .option('-p, --port <port>', 'port on 127.0.0.1 (0 = any free port)', port, 8081)
     .option('--project <dir>', 'project folder (mapsync.yaml and mappings/)', '.')

@@ -43,7 +43,8 @@ export function register(program: Command, deps: CliDeps): void {
     .description(
       'Run every mapping as a long-lived service: polls and reconciles each mapping on its schedule\n' +
         '(service.schedule in mapsync.yaml), takes WooCommerce webhooks on POST /webhooks/<system>,\n' +
-        'serves GET /healthz, /readyz, /metrics (Prometheus) and a status page on GET /.\n' +
+        'serves GET /healthz, /readyz, /metrics (Prometheus), a status page on GET / and the\n' +
+        'mapping playground on GET /playground (docs/playground.md).\n' +
         'Refuses to start on any validation error or missing environment variable.\n' +
         'Stops gracefully on SIGTERM/SIGINT. See docs/operations.md.',
     )
@@ -65,9 +66,9 @@ export function register(program: Command, deps: CliDeps): void {
     )
     .addHelpText(
       'after',
-      '\nEnvironment: the variables mapsync.yaml names; MAPSYNC_ADMIN_TOKEN enables retry/pause/resume.\n' +
-        'Roles other than all need MAPSYNC_STORE=postgresql://… and MAPSYNC_REDIS=redis://…; web and\n' +
-        "worker also MAPSYNC_MASTER_KEY (the tenants' sealed secrets).\n" +
+      '\nEnvironment: the variables mapsync.yaml names; MAPSYNC_ADMIN_TOKEN enables retry/pause/resume\n' +
+        'and the playground. Roles other than all need MAPSYNC_STORE=postgresql://… and\n' +
+        "MAPSYNC_REDIS=redis://…; web and worker also MAPSYNC_MASTER_KEY (the tenants' sealed secrets).\n" +
         'Exit status: 0 after a clean shutdown, 1 when the shutdown did not finish in time,\n' +
         '2 for configuration problems.',
     )

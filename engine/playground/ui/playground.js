@@ -8,7 +8,8 @@ const DEBOUNCE_MS = 250;
 const TOKEN_KEY = 'mapsync-admin-token';
 const $ = (id) => document.getElementById(id);
 
-// A token handed over in the fragment (printed by `serve --sandbox`) moves to session storage.
+// A token handed over in the fragment (printed by `mapsync playground` and `serve --sandbox`)
+// moves to session storage and out of the address bar; fragments never reach the server.
 const fragment = new URLSearchParams(location.hash.slice(1));
 if (fragment.get('token')) {
   sessionStorage.setItem(TOKEN_KEY, fragment.get('token'));
@@ -247,7 +248,8 @@ async function save() {
     state.current.version = answer.version;
     const errors = answer.diagnostics.filter((d) => d.severity === 'error').length;
     $('save-result').textContent =
-      `saved ${answer.file}; validate: ${errors === 0 ? 'no errors' : `${errors} errors`}`;
+      `saved ${answer.file}; validate: ${errors === 0 ? 'no errors' : `${errors} errors`}` +
+      (answer.note ? ` (${answer.note})` : '');
     $('save-result').dataset.outcome = errors === 0 ? 'valid' : 'invalid';
     showDiagnostics(answer.diagnostics);
   } else {
