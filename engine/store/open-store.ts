@@ -18,22 +18,10 @@ import type { KeyvStoreAdapter } from 'keyv';
 import { ConfigError, StoreError } from '../errors.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
 import { assertPrefix, postgresBackend } from './postgres-backend.ts';
+import type { StoreBackend } from './store-backend.ts';
 import { StoreFile, type StoreFileOptions } from './store-file.ts';
-import type { StoreWrite } from './sync-state.ts';
 
-export interface StoreBackend {
-  /** A short description for logs and `mapsync links` (never contains credentials). */
-  readonly description: string;
-  namespace<V>(name: string): KeyvNamespace<V>;
-  /** Several entries of several namespaces written together (see {@link StateBackend.writeMany}). */
-  writeMany(writes: readonly StoreWrite[]): Promise<void>;
-  /**
-   * Delete every entry of every namespace whose name starts with `prefix` (which ends in
-   * `.`, e.g. a tenant's `tenant.acme.`); resolves with the number of entries deleted.
-   */
-  dropNamespaces(prefix: string): Promise<number>;
-  close(): Promise<void>;
-}
+export type { StoreBackend } from './store-backend.ts';
 
 export function openStore(uri: string, cwd = process.cwd(), options: StoreFileOptions = {}): StoreBackend {
   if (uri === 'memory://' || uri === 'memory:') return memoryBackend();

@@ -20,7 +20,7 @@ import type { KeyvStoreAdapter } from 'keyv';
 import pg from 'pg';
 import { ConfigError, StoreError } from '../errors.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
-import type { StoreBackend } from './open-store.ts';
+import type { StoreBackend } from './store-backend.ts';
 import type { StoreWrite } from './sync-state.ts';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
