@@ -10,7 +10,7 @@
  *   source's vocabulary for properties that flow to the source.
  * - A property `path` is dot-separated (`billing.city`, `MailAddress.City`).
  */
-import type { ExpressionSpec } from './evaluator/prepare.ts';
+import type { ExpressionSpec } from './evaluator/spec.ts';
 
 export type PairDirection = 'two-way' | 'one-way';
 export type PropertyDirection = 'both' | 'to-target' | 'to-source';

@@ -16,30 +16,14 @@ import { resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import type { KeyvStoreAdapter } from 'keyv';
 import { ConfigError, StoreError } from '../errors.ts';
-import { type Fence, type FencedOp, FenceTable, isDelete } from './fencing.ts';
+import { FenceTable, isDelete } from './fencing.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
 import { assertPrefix, postgresBackend } from './postgres-backend.ts';
+import type { StoreBackend } from './store-backend.ts';
 import { StoreFile, type StoreFileOptions } from './store-file.ts';
 import type { StoreWrite } from './sync-state.ts';
 
-export interface StoreBackend {
-  /** A short description for logs and `mapsync links` (never contains credentials). */
-  readonly description: string;
-  namespace<V>(name: string): KeyvNamespace<V>;
-  /** Several entries of several namespaces written together (see {@link StateBackend.writeMany}). */
-  writeMany(writes: readonly StoreWrite[]): Promise<void>;
-  /**
-   * Delete every entry of every namespace whose name starts with `prefix` (which ends in
-   * `.`, e.g. a tenant's `tenant.acme.`); resolves with the number of entries deleted.
-   */
-  dropNamespaces(prefix: string): Promise<number>;
-  /**
-   * Writes and deletes applied together only while every fence is the newest its key has
-   * written with (fencing.ts; the fleet's workers). Memory and SQLite check in-process.
-   */
-  writeFenced?(ops: readonly FencedOp[], fences: readonly Fence[]): Promise<void>;
-  close(): Promise<void>;
-}
+export type { StoreBackend } from './store-backend.ts';
 
 export function openStore(uri: string, cwd = process.cwd(), options: StoreFileOptions = {}): StoreBackend {
   if (uri === 'memory://' || uri === 'memory:') return memoryBackend();

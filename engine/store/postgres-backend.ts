@@ -21,7 +21,7 @@ import pg from 'pg';
 import { ConfigError, StoreError } from '../errors.ts';
 import { isDelete, StaleFenceError } from './fencing.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
-import type { StoreBackend } from './open-store.ts';
+import type { StoreBackend } from './store-backend.ts';
 import type { StoreWrite } from './sync-state.ts';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;

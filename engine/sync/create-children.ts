@@ -9,8 +9,8 @@ import type { CompiledMapping } from '../mapping/model.ts';
 import { targetPayload } from '../mapping/payload.ts';
 import { getPath } from '../mapping/values.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
-import { emptyLink } from './create.ts';
 import { assertResolved, recordContext } from './dependencies.ts';
+import { emptyLink } from './empty-link.ts';
 import type { MappingRun } from './mapping-run.ts';
 import { objectPathsOf } from './patch.ts';
 

@@ -6,8 +6,8 @@
 import type { EntityRecord } from '../connectors/types.ts';
 import { sourcePayload } from '../mapping/payload.ts';
 import type { IntentRecord, LinkOrigin } from '../store/sync-state.ts';
-import { emptyLink } from './create.ts';
 import { recordContext } from './dependencies.ts';
+import { emptyLink } from './empty-link.ts';
 import { RecordFailure } from './failures.ts';
 import { createOrDropIntent } from './guarded-create.ts';
 import { contentHash } from './hash.ts';

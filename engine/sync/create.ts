@@ -19,6 +19,7 @@ import { targetPayload } from '../mapping/payload.ts';
 import { type IntentRecord, type LinkOrigin, type LinkRecord, writeAll } from '../store/sync-state.ts';
 import { childLinkOf, childrenCreated, type PreparedChild, prepareChildren } from './create-children.ts';
 import { assertResolved, isPlaceholder, recordContext } from './dependencies.ts';
+import { emptyLink } from './empty-link.ts';
 import type { PropertyDiff } from './events.ts';
 import { RecordFailure } from './failures.ts';
 import { createOrDropIntent } from './guarded-create.ts';
@@ -29,19 +30,6 @@ import { syncPair } from './pair.ts';
 import { objectPathsOf } from './patch.ts';
 import { checkSourceValues } from './source-values.ts';
 import { type SourceView, sourceViewOf, type TargetView, targetViewOf } from './views.ts';
-
-export function emptyLink(sourceId: string, targetId: string, origin: LinkOrigin, now: Date): LinkRecord {
-  const at = now.toISOString();
-  return {
-    v: 1,
-    sourceId,
-    targetId,
-    base: { source: {}, target: {}, yields: {} },
-    origin,
-    linkedAt: at,
-    syncedAt: at,
-  };
-}
 
 /** An unlinked source record (or a virtual one from `$link`): match, else create in the target. */
 export async function linkOrCreate(

@@ -18,8 +18,8 @@
 import type { EntityRecord } from '../connectors/types.ts';
 import { getPath } from '../mapping/values.ts';
 import type { ChildLink, LinkRecord } from '../store/sync-state.ts';
-import { emptyLink } from './create.ts';
 import { prepareChildren } from './create-children.ts';
+import { emptyLink } from './empty-link.ts';
 import type { PropertyDiff } from './events.ts';
 import { type ClassifiedFailure, classify } from './failures.ts';
 import type { KnownLinks, MappingRun, ProcessResult } from './mapping-run.ts';

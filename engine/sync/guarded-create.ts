@@ -113,7 +113,7 @@ export async function sendGuardedCreate<T extends { id: string; record: EntityRe
   }
 }
 
-/** Send a guarded create (see guarded-create.ts); drop the intent when nothing was created. */
+/** Send a guarded create (see the top of this file); drop the intent when nothing was created. */
 export async function createOrDropIntent<T extends { id: string; record: EntityRecord }>(
   mr: MappingRun,
   binding: SideBinding,

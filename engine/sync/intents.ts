@@ -6,7 +6,7 @@
  */
 import type { Side } from '../mapping/model.ts';
 import type { IntentRecord } from '../store/sync-state.ts';
-import { emptyLink } from './create.ts';
+import { emptyLink } from './empty-link.ts';
 import { type ClassifiedFailure, classify } from './failures.ts';
 import { lookupGuard } from './guarded-create.ts';
 import type { MappingRun } from './mapping-run.ts';

@@ -2,9 +2,17 @@
  * A source record's mapped values must fit the source schema before they are copied to the
  * target (a value the source itself should never hold is a failed record, not a write).
  */
-import type { EntityRecord } from '../connectors/types.ts';
+import type { EntityDescriptor, EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping } from '../mapping/model.ts';
-import type { MappingRun } from './mapping-run.ts';
+import type { PayloadCheck } from './payload-validator.ts';
+
+/** What the check needs of a mapping's run (a MappingRun is one). */
+export interface SourceCheckScope {
+  readonly mapping: CompiledMapping;
+  readonly copiedSourcePaths: readonly string[];
+  readonly run: { readonly deps: { readonly validator: PayloadCheck } };
+  readonly source: { readonly descriptor: EntityDescriptor };
+}
 
 /** The source paths whose values flow to the target (checked before a write). */
 export function copiedSourcePaths(mapping: CompiledMapping): string[] {
@@ -18,7 +26,7 @@ export function copiedSourcePaths(mapping: CompiledMapping): string[] {
 }
 
 /** Throws (a validation failure) when the record's copied values do not fit the source schema. */
-export function checkSourceValues(mr: MappingRun, record: unknown): void {
+export function checkSourceValues(mr: SourceCheckScope, record: unknown): void {
   const validator = mr.run.deps.validator;
   if (!validator.checkValues || mr.mapping.fanOut) return;
   validator.checkValues(

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
-import { emptyLink } from '../../engine/sync/create.ts';
+import { emptyLink } from '../../engine/sync/empty-link.ts';
 import { writeTestConfig } from './helpers.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

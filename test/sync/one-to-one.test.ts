@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState, type NamespaceStore, type StateBackend } from '../../engine/store/sync-state.ts';
-import { emptyLink } from '../../engine/sync/create.ts';
+import { emptyLink } from '../../engine/sync/empty-link.ts';
 import { customerMapping, makeEngine } from './helpers/setup.ts';
 
 /** A store whose reverse index reads in bulk (what the match index is built from) find nothing. */

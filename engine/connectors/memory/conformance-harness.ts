@@ -5,7 +5,8 @@
  * transport behaviour have nothing to act on in-process and are waived, each with why.
  */
 import type { ConformanceHarness, RunningSandbox } from '../../../test/conformance/harness.ts';
-import { contactEntities, MEMORY_SYSTEM, MemorySystem } from './index.ts';
+import { contactEntities, MEMORY_SYSTEM } from './contacts.ts';
+import { MemorySystem } from './system.ts';
 
 const harness: ConformanceHarness = {
   kind: 'memory',

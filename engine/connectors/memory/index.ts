@@ -10,25 +10,13 @@
  * the config: no YAML can write it, and the options reader passes it through untouched.
  */
 import { defineConnector } from '../spec.ts';
-import type { EntityRecord } from '../types.ts';
 import { MemoryConnector } from './connector.ts';
-import { type MemoryEntity, MemorySystem } from './system.ts';
+import { contactEntities, MEMORY_SYSTEM } from './contacts.ts';
+import { MemorySystem } from './system.ts';
 
 export { MemoryConnector } from './connector.ts';
+export { contactEntities, MEMORY_SYSTEM } from './contacts.ts';
 export { type MemoryEntity, MemorySystem, type MemorySystemOptions } from './system.ts';
-
-/** Config key (a Symbol) of the in-process system a memory connector works on. */
-export const MEMORY_SYSTEM = Symbol('mapsync.memory.system');
-
-/** The entities of a registered memory system: contacts, found by e-mail. */
-export const contactEntities: Readonly<Record<string, MemoryEntity>> = {
-  contact: {
-    schema: new URL('./contact.schema.json', import.meta.url).href,
-    guardFields: ['email'],
-    invalid: (r: EntityRecord) =>
-      typeof r.email === 'string' && r.email.includes('@') ? undefined : '/email must be an e-mail address',
-  },
-};
 
 export const memory = defineConnector({
   kind: 'memory',

@@ -8,24 +8,11 @@ import jsonata from 'jsonata';
 import { registerHelpers } from '../functions/index.ts';
 import { toPlain } from '../plain.ts';
 import { linearRegexEngine } from '../regex-engine.ts';
+import type { ExpressionLimits, ExpressionSpec } from './spec.ts';
 
-/** Guardrails for every evaluation. */
-export interface ExpressionLimits {
-  /** JSONata's time limit of one evaluation in milliseconds, checked between steps. */
-  timeoutMs: number;
-  /** Maximum JSONata evaluation depth (recursion). */
-  maxDepth: number;
-}
+export type { ExpressionLimits, ExpressionSpec } from './spec.ts';
 
 export const DEFAULT_LIMITS: ExpressionLimits = { timeoutMs: 1000, maxDepth: 500 };
-
-/** Everything needed to compile an expression again elsewhere (plain data, sent to workers). */
-export interface ExpressionSpec {
-  readonly text: string;
-  readonly limits: ExpressionLimits;
-  /** Mapping variables, bound as `$name` in every evaluation. */
-  readonly variables: Readonly<Record<string, unknown>>;
-}
 
 /** Compile with helpers and guardrails; throws JSONata's syntax error (with `position`). */
 export function prepareExpression(spec: ExpressionSpec): jsonata.Expression {
