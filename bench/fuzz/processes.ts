@@ -149,7 +149,12 @@ export async function startService(sandboxes: Sandboxes, options: { pollSeconds:
     // Info: the logs of a normal day, so the personal-data check sees what an operator keeps.
     MAPSYNC_LOG_LEVEL: 'info',
   };
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath, '--port', '0'], {
+  // FUZZ_CPU_PROFILE=dir: a V8 CPU profile of the service, to find what blocks its loop
+  // (bench/fuzz/blocking.ts reads it).
+  const profile = process.env.FUZZ_CPU_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FUZZ_CPU_PROFILE}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, BIN, 'serve', '--config', configPath, '--port', '0'], {
     cwd: dir,
     env: { ...process.env, FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
