@@ -6,6 +6,8 @@
  * scrape), so a slow health answer can be told apart: the service's loop was blocked (its
  * own delay is high) or the machine starved the process (its own delay is low).
  */
+import { spawn } from 'node:child_process';
+
 export interface ProbeReport {
   probes: number;
   maxMs: number;
@@ -16,12 +18,18 @@ export interface ProbeReport {
   failures: string[];
   loopDelayMaxMs: number;
   loopSamples: number;
+  /**
+   * The event-loop delay max of an idle canary process (it does nothing but measure): how
+   * long any process on this machine waited for a CPU, i.e. the part of a delay that comes
+   * from outside the service (other processes on a loaded machine).
+   */
+  canaryDelayMaxMs: number;
 }
 
 export interface Probe {
   stop(): Promise<ProbeReport>;
   /** The largest health latency so far (for progress lines). */
-  current(): { maxMs: number; loopMaxMs: number };
+  current(): { maxMs: number; loopMaxMs: number; canaryMaxMs: number };
 }
 
 export function startProbe(serviceUrl: string): Probe {
@@ -32,6 +40,19 @@ export function startProbe(serviceUrl: string): Probe {
   let running = true;
   let loopMax = 0;
   let loopSamples = 0;
+  let canaryMax = 0;
+  const canary = spawn(
+    process.execPath,
+    [
+      '-e',
+      "const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 }); h.enable();" +
+        'setInterval(() => { console.log(h.max / 1e6); h.reset(); }, 1000);',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  canary.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) if (line.trim()) canaryMax = Math.max(canaryMax, Number(line));
+  });
 
   const health = (async () => {
     while (running) {
@@ -73,10 +94,15 @@ export function startProbe(serviceUrl: string): Probe {
   })();
 
   return {
-    current: () => ({ maxMs: Math.max(0, ...latencies.slice(-5000)), loopMaxMs: loopMax }),
+    current: () => ({
+      maxMs: Math.max(0, ...latencies.slice(-5000)),
+      loopMaxMs: loopMax,
+      canaryMaxMs: canaryMax,
+    }),
     async stop() {
       running = false;
       await Promise.all([health, metrics]);
+      canary.kill();
       const sorted = [...latencies].sort((a, b) => a - b);
       return {
         probes: latencies.length,
@@ -87,6 +113,7 @@ export function startProbe(serviceUrl: string): Probe {
         failures,
         loopDelayMaxMs: loopMax,
         loopSamples,
+        canaryDelayMaxMs: canaryMax,
       };
     },
   };

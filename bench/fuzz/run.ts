@@ -68,7 +68,7 @@ try {
     );
     const now = probe.current();
     log(
-      `  round ${round + 1}/${SIZE.rounds}: shop has ${shop.customers.length} customers, ${shop.products.length} products, ${shop.orders.length} orders (${((Date.now() - t) / 1000).toFixed(1)} s; health max so far ${now.maxMs.toFixed(0)} ms, service loop delay max ${now.loopMaxMs.toFixed(0)} ms)`,
+      `  round ${round + 1}/${SIZE.rounds}: shop has ${shop.customers.length} customers, ${shop.products.length} products, ${shop.orders.length} orders (${((Date.now() - t) / 1000).toFixed(1)} s; health max so far ${now.maxMs.toFixed(0)} ms, service loop delay max ${now.loopMaxMs.toFixed(0)} ms, idle canary's ${now.canaryMaxMs.toFixed(0)} ms)`,
     );
   }
 
@@ -118,7 +118,7 @@ const add = (name: string, ok: boolean, figure: string, details: string[] = []) 
 add(
   'service responsive (health within 1 s throughout)',
   health.over1s === 0 && health.failures.length === 0 && health.probes > 0,
-  `max ${health.maxMs.toFixed(0)} ms = ${(health.maxMs / HEALTH_LIMIT_MS).toFixed(2)} × the 1 s limit, p99 ${health.p99Ms.toFixed(0)} ms, ${health.over1s} of ${health.probes} probes over 1 s; the service's own event-loop delay max ${health.loopDelayMaxMs.toFixed(0)} ms (${health.loopSamples} scrapes)`,
+  `max ${health.maxMs.toFixed(0)} ms = ${(health.maxMs / HEALTH_LIMIT_MS).toFixed(2)} × the 1 s limit, p99 ${health.p99Ms.toFixed(0)} ms, ${health.over1s} of ${health.probes} probes over 1 s; the service's own event-loop delay max ${health.loopDelayMaxMs.toFixed(0)} ms (${health.loopSamples} scrapes); an idle canary process's loop delay max ${health.canaryDelayMaxMs.toFixed(0)} ms (CPU starvation from outside)`,
   [
     ...health.failures.slice(0, 5),
     ...(health.over1s > 0
