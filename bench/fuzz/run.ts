@@ -124,6 +124,11 @@ add(
     ...(health.over1s > 0
       ? [`slowest: ${health.slowest.map((s) => `${s.ms} ms at ${s.atMs} ms`).join(', ')}`]
       : []),
+    ...(health.over1s > 0 && health.canaryDelayMaxMs > 250
+      ? [
+          `an idle process waited up to ${health.canaryDelayMaxMs.toFixed(0)} ms for a CPU (load average ${load()}): much of the delay is the machine's; FUZZ_CPU_PROFILE=dir and bench/fuzz/blocking.ts show the service's own longest stretches in CPU samples`,
+        ]
+      : []),
   ],
 );
 add('graceful stop (SIGTERM → exit 0)', serviceExit === 0, `exit ${serviceExit} after ${stopMs} ms`);
