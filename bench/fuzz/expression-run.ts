@@ -30,7 +30,9 @@ export interface ExpressionReport {
   violations: string[];
 }
 
-const GRACE_MS = 3000;
+// Beyond the hard limit: a queue behind a killed worker and a fresh worker starting on a loaded
+// machine. An evaluation that outlasts this has hung.
+const GRACE_MS = 10_000;
 
 export async function runExpressions(
   texts: string[],
