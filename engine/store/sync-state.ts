@@ -14,6 +14,9 @@ import type { Side } from '../mapping/model.ts';
 export const STORE_LAYOUT_VERSION = 1;
 
 /** The subset of `KeyvNamespace` the engine uses; the dry-run overlay implements it too. */
+/** Links read at once at most (MappingState.getLinks). */
+export const LINK_SLICE = 100;
+
 export interface NamespaceStore<V> {
   get(key: string): Promise<V | undefined>;
   getMany(keys: readonly string[]): Promise<Array<V | undefined>>;
@@ -195,8 +198,20 @@ export class MappingState {
     return this.links.get(sourceId);
   }
 
-  getLinks(sourceIds: readonly string[]): Promise<Array<LinkRecord | undefined>> {
-    return this.links.getMany(sourceIds);
+  /**
+   * Links are read LINK_SLICE at a time, with a turn of the event loop between slices: each
+   * is parsed from its stored JSON, and with hostile records (snapshots of hundreds of kB)
+   * the links of a listing page of 1,000 parsed in one go kept the service from answering
+   * anything for seconds (`npm run fuzz`).
+   */
+  async getLinks(sourceIds: readonly string[]): Promise<Array<LinkRecord | undefined>> {
+    if (sourceIds.length <= LINK_SLICE) return this.links.getMany(sourceIds);
+    const out: Array<LinkRecord | undefined> = [];
+    for (let i = 0; i < sourceIds.length; i += LINK_SLICE) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      out.push(...(await this.links.getMany(sourceIds.slice(i, i + LINK_SLICE))));
+    }
+    return out;
   }
 
   /** Who a target id is linked to (see {@link ReverseEntry}). */

@@ -5,7 +5,6 @@
  * the keyed mutex and the summaries. One RunContext per `run()` or `syncRecord()` call.
  */
 
-import pLimit, { type LimitFunction } from 'p-limit';
 import type {
   BatchWrites,
   Connector,
@@ -34,6 +33,7 @@ import type { MappingEval } from './mapping-eval.ts';
 import { MappingRun } from './mapping-run.ts';
 import type { PayloadCheck } from './payload-validator.ts';
 import { RunSettingsCache } from './run-settings.ts';
+import { type RecordLimit, yieldingLimit } from './yielding-limit.ts';
 
 /** Planned/made changes kept per mapping in the summary (the rest are counted only). */
 export const MAX_CHANGES_PER_MAPPING = 2_000;
@@ -79,7 +79,7 @@ export class RunContext {
    * The run's workers: records in flight at once, over every mapping and phase of the run
    * (mappings that do not depend on each other run side by side and share them).
    */
-  readonly limit: LimitFunction;
+  readonly limit: RecordLimit;
   readonly summaries = new Map<string, MappingSummary>();
   private readonly queues = new Map<string, BatchQueue>();
   private readonly started = new Map<string, number>();
@@ -103,7 +103,7 @@ export class RunContext {
     readonly options: RunOptions,
   ) {
     this.startedAt = deps.runtime.now();
-    this.limit = pLimit(deps.concurrency);
+    this.limit = yieldingLimit(deps.concurrency);
     this.store = watchedBackend(deps.store, (error) => this.noteFailure(error));
     this.stopSignal = options.signal
       ? AbortSignal.any([options.signal, this.storeDown.signal])

@@ -51,6 +51,12 @@ export interface WooSandboxOptions {
   utcOffsetMinutes?: number;
   /** Delay before a webhook job runs; changes within it coalesce (default 250 ms). */
   webhookDelayMs?: number;
+  /**
+   * Largest REST request body in bytes (default 1 MiB: nginx's `client_max_body_size`
+   * default, the limit most shops run with; PHP's own `post_max_size` is 8M). A larger one
+   * is answered 413 with nginx's page, as in front of a real shop.
+   */
+  bodyLimit?: number;
   /** Accept HTTP Basic over plain HTTP like WooCommerce test set-ups (default true). */
   basicOverHttp?: boolean;
   /** Clock (tests). */
@@ -99,9 +105,20 @@ export function renderFault(kind: StatusFault, reply: FastifyReply): FastifyRepl
         additional_errors: [],
       });
   }
-  const title = kind === '502' ? '502 Bad Gateway' : '503 Service Temporarily Unavailable';
+  return nginxPage(reply, Number(kind));
+}
+
+const NGINX_TITLES: Record<number, string> = {
+  413: '413 Request Entity Too Large',
+  502: '502 Bad Gateway',
+  503: '503 Service Temporarily Unavailable',
+};
+
+/** The HTML page nginx (in front of PHP) answers with. */
+function nginxPage(reply: FastifyReply, status: number): FastifyReply {
+  const title = NGINX_TITLES[status] ?? String(status);
   return reply
-    .code(Number(kind))
+    .code(status)
     .type('text/html')
     .send(
       `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
@@ -137,6 +154,8 @@ export function phpQuery(search: string): Query {
   }
   return out;
 }
+
+export const API_BODY_LIMIT = 1024 * 1024;
 
 export async function startWooCommerceSandbox(options: WooSandboxOptions = {}): Promise<WooSandbox> {
   const { app, faults, log } = createSandboxApp({
@@ -211,6 +230,8 @@ export async function startWooCommerceSandbox(options: WooSandboxOptions = {}): 
     },
   );
   app.setErrorHandler((error, _request, reply) => {
+    // A body over the front server's limit never reaches PHP: nginx answers it.
+    if ((error as { statusCode?: number }).statusCode === 413) return nginxPage(reply, 413);
     const wp =
       error instanceof WpError
         ? error
@@ -284,9 +305,10 @@ export async function startWooCommerceSandbox(options: WooSandboxOptions = {}): 
     }
   };
   const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-  app.route({ method: [...methods], url: '/wp-json', handler: handle });
-  app.route({ method: [...methods], url: '/wp-json/*', handler: handle });
-  app.route({ method: [...methods], url: '/', handler: handle });
+  const bodyLimit = options.bodyLimit ?? API_BODY_LIMIT;
+  app.route({ method: [...methods], url: '/wp-json', handler: handle, bodyLimit });
+  app.route({ method: [...methods], url: '/wp-json/*', handler: handle, bodyLimit });
+  app.route({ method: [...methods], url: '/', handler: handle, bodyLimit });
   registerAdmin(app, shop, hub);
 
   const url = (await listenLoopback(app, options.port ?? 0, options.host ?? '127.0.0.1')).replace(/\/$/, '');

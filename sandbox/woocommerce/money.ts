@@ -23,15 +23,43 @@ export const ROUNDING_PRECISION = 6;
 
 export const ZERO = new Decimal(0);
 
+/**
+ * PHP computes amounts in doubles: a magnitude beyond the largest double is INF, one below the
+ * smallest subnormal is 0. Decimals are clamped the same way, which also keeps a client's
+ * "1e999999999" from becoming a billion-digit string when formatted (the sandbox ran out of
+ * memory on it).
+ */
+const DBL_MAX = new Decimal('1.7976931348623157e308');
+const DBL_TINY = new Decimal('4.9e-324');
+
+function asDouble(d: Decimal): Decimal {
+  if (!d.isFinite() || d.isZero()) return d;
+  if (d.abs().gt(DBL_MAX)) return new Decimal(d.isNegative() ? -Infinity : Infinity);
+  if (d.abs().lt(DBL_TINY)) return new Decimal(0);
+  return d;
+}
+
 /** A decimal from a WooCommerce amount (string, number, empty = 0). Garbage is 0, as PHP casts it. */
 export function dec(value: unknown): Decimal {
-  if (value instanceof Decimal) return value;
+  if (value instanceof Decimal) return asDouble(value);
   try {
     const s = typeof value === 'number' ? String(value) : String(value ?? '').trim();
-    return new Decimal(s === '' ? 0 : s);
+    // What `stored` wrote for an infinite amount reads back as one (PHP would read "INF" as
+    // 0 on the next load; keeping it shows a client what it sent instead of hiding it).
+    const infinite = /^([+-]?)inf(inity)?$/i.exec(s);
+    if (infinite) return new Decimal(infinite[1] === '-' ? -Infinity : Infinity);
+    return asDouble(new Decimal(s === '' ? 0 : s));
   } catch {
     return new Decimal(0);
   }
+}
+
+/** PHP's rendering of a non-finite float: `(string)INF` is "INF", `number_format(INF)` "inf". */
+function nonFinite(value: Decimal, lower: boolean): string | undefined {
+  const d = asDouble(value);
+  if (d.isFinite()) return undefined;
+  const text = d.isNaN() ? 'NAN' : d.isNegative() ? '-INF' : 'INF';
+  return lower ? text.toLowerCase() : text;
 }
 
 export function roundPhp(value: Decimal, places: number, mode: RoundingMode = 'half-up'): Decimal {
@@ -40,6 +68,8 @@ export function roundPhp(value: Decimal, places: number, mode: RoundingMode = 'h
 
 /** `wc_format_decimal($float)`: six decimals, trailing zeros trimmed, `"0"` for zero. */
 export function stored(value: Decimal): string {
+  const infinite = nonFinite(value, false);
+  if (infinite) return infinite;
   const fixed = value.toDecimalPlaces(ROUNDING_PRECISION, Decimal.ROUND_HALF_UP).toFixed(ROUNDING_PRECISION);
   const trimmed = fixed.replace(/\.?0+$/, '');
   return trimmed === '-0' ? '0' : trimmed;
@@ -47,6 +77,8 @@ export function stored(value: Decimal): string {
 
 /** `wc_format_decimal($value, $dp)`: PHP `number_format`, half away from zero. */
 export function formatDp(value: unknown, dp: number): string {
+  const infinite = nonFinite(dec(value), true);
+  if (infinite) return infinite;
   const out = dec(value).toDecimalPlaces(dp, Decimal.ROUND_HALF_UP).toFixed(dp);
   return /^-0\.?0*$/.test(out) ? out.slice(1) : out;
 }

@@ -65,6 +65,22 @@ describe('decimal money', () => {
     expect(percentOff('100', '100')).toBe(0);
   });
 
+  it('refuses values and results beyond the largest double clearly, never Infinity (npm run fuzz)', () => {
+    expect(() => decimal('1e309')).toThrow(
+      /\$decimal: the value 1e\+309 is beyond the largest number allowed/,
+    );
+    expect(() => decimalString('1e999999999')).toThrow(/\$decimalString: the value .* is beyond the largest/);
+    expect(() => decimal(Number.POSITIVE_INFINITY)).toThrow(
+      /\$decimal: the value Infinity is not a finite number/,
+    );
+    expect(() => divide('1e308', '1e-300')).toThrow(/\$divide: the result .* is beyond the largest/);
+    expect(() => exclVat('10', '-100')).toThrow(/\$exclVat: the result/);
+    expect(() => inclVat('1.7e308', '25')).toThrow(/\$inclVat: the result/);
+    expect(decimal('1e308')).toBe(1e308);
+    expect(decimal('1e-999999999')).toBe(0);
+    expect(decimalString('-1e-999999999')).toBe('0.00');
+  });
+
   it('converts between prices excluding and including VAT', () => {
     expect(exclVat('125.00', 25)).toBe(100);
     expect(inclVat('100.00', 25)).toBe(125);

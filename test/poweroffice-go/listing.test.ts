@@ -55,6 +55,30 @@ describe('PowerOffice Go listing', () => {
     expect(ps.map((p) => newest(p.cursor))).toEqual([stamps[2], stamps[5], stamps[6]]);
   });
 
+  it('halves the page size after a page of more than 4 MiB of JSON, and still lists every record once', async () => {
+    // Found by `npm run fuzz`: every customer listed on every scan, some with names of
+    // hundreds of kB, made one page tens of MB parsed in one go on the service's event loop.
+    fx = await start({ seed: false });
+    for (let i = 0; i < 12; i++) {
+      const res = await insert(fx, 'product', [
+        { Code: `BIG${i}`, Name: `Big ${i}`, Description: 'x'.repeat(1_000_000) },
+      ]);
+      expect(res.status).toBeLessThan(300);
+    }
+    await insert(fx, 'product', [{ Code: 'SMALL', Name: 'small' }]);
+    const c = fx.connect({ page_size: 8 });
+    const listed = ids(await pages(c.list('product')));
+    expect(listed).toHaveLength(13);
+    expect(new Set(listed).size).toBe(13);
+    const queries = fx.sb.log
+      .list()
+      .filter((r) => r.path === '/v2/Products')
+      .map((r) => `${r.query.PageSize}:${r.query.PageNumber}`);
+    // 8 records (8 MB) → 4 per page from record 9 on (page 3 of size 4: 4 MB, under the
+    // bound, so the size stays) → records 13 on (page 4 of size 4: the short last page).
+    expect(queries).toEqual(['8:1', '4:3', '4:4']);
+  });
+
   it('stops on X-Pagination without an extra request', async () => {
     fx = await start({ seed: false });
     await insert(fx, 'product', [

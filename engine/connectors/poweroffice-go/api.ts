@@ -28,6 +28,8 @@ export interface ApiResponse {
   /** Parsed JSON; undefined for empty bodies (204, DELETE). */
   body: unknown;
   headers: Record<string, string | string[] | undefined>;
+  /** Length of the body as received, in characters (what parsing it cost). */
+  size: number;
 }
 
 export class PowerOfficeApi {
@@ -135,9 +137,10 @@ export class PowerOfficeApi {
       );
     }
     const text = response.body;
-    if (text === '' || text === undefined) return { status, body: undefined, headers: response.headers };
+    if (text === '' || text === undefined)
+      return { status, body: undefined, headers: response.headers, size: 0 };
     try {
-      return { status, body: JSON.parse(text), headers: response.headers };
+      return { status, body: JSON.parse(text), headers: response.headers, size: text.length };
     } catch {
       // A truncated or garbled 2xx body: a write may have been applied, a read can be retried.
       const kind = method === 'POST' || method === 'PATCH' ? 'ambiguous' : 'transport';

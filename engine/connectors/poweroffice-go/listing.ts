@@ -48,6 +48,9 @@ export interface ListingPlan {
   signal?: AbortSignal;
 }
 
+/** A listing page longer than this (characters of JSON) halves the page size (see listPages). */
+export const PAGE_CHARS = 4 * 1024 * 1024;
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** The timestamp a record's change is judged by. */
@@ -99,9 +102,16 @@ export async function* listPages(
   let emitted = false;
   const seen = new Set<string>();
   const querySince = plan.querySince;
-  for (let pageNumber = 1; ; pageNumber++) {
+  // Pages are bounded in bytes too: the body of one page is read and parsed in one go on the
+  // event loop, and records with huge values (a shop's 400 kB names, every customer listed on
+  // every scan) made that a stretch of seconds in which the service answered nothing (`npm
+  // run fuzz`). After a page over PAGE_CHARS the page size is halved (to a size that divides
+  // the offset reached, so page numbers stay exact).
+  let pageSize = plan.pageSize;
+  let offset = 0;
+  for (;;) {
     const response = await api.call('GET', plan.path, {
-      searchParams: { ...search, PageNumber: pageNumber },
+      searchParams: { ...search, PageSize: pageSize, PageNumber: offset / pageSize + 1 },
       ...(plan.signal ? { signal: plan.signal } : {}),
     });
     if (response.body !== undefined && !Array.isArray(response.body)) {
@@ -140,7 +150,14 @@ export async function* listPages(
       if (!window.delivered(id, stamp)) out.push(record);
       window.add(id, stamp);
     }
-    const last = records.length < plan.pageSize || paginationSaysLast(response.headers);
+    const last = records.length < pageSize || paginationSaysLast(response.headers);
+    offset += pageSize;
+    if (response.size > PAGE_CHARS && pageSize > 1) {
+      // The largest size up to half that divides the offset, so page numbers stay exact.
+      let next = Math.floor(pageSize / 2);
+      while (offset % next !== 0) next--;
+      pageSize = next;
+    }
     if (plan.timestamped && (last || (ordered && !scan))) cursor = window.cursor() ?? cursor;
     if (records.length === 0 && emitted && !plan.timestamped) break;
     yield { records: out, ...(plan.timestamped && cursor !== undefined ? { cursor } : {}) };

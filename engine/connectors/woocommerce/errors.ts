@@ -83,6 +83,14 @@ export function errorFromResponse(response: ResponseLike, method: string, path: 
     ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
   };
   if (!isWpError(parsed)) {
+    // The front server (nginx, PHP's post_max_size) refused the body before WordPress saw it:
+    // the same record would be refused again, so it fails as invalid rather than being retried.
+    if (status === 413) {
+      return new ConnectorError(
+        `${SYSTEM}: ${method} ${path} answered 413: the request body is larger than the shop's web server accepts (nginx client_max_body_size, PHP post_max_size)`,
+        { ...base, kind: 'validation' },
+      );
+    }
     const kind: ConnectorErrorKind =
       status === 429 ? 'rate-limited' : status === 401 || status === 403 ? 'auth' : 'transport';
     const what = status < 300 ? 'an unparsable body' : `${status} with a non-WordPress body`;

@@ -12,6 +12,31 @@ type Dec = InstanceType<typeof D>;
 
 const MAX_DECIMALS = 12;
 
+/**
+ * The largest number a JSON body (a double) can carry. Decimal.js goes far beyond it, so a
+ * value or result past it would become Infinity and vanish from the request: refused instead.
+ */
+const LARGEST = new D('1.7976931348623157e308');
+
+const shown = (value: unknown) => {
+  const text = String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}… (${text.length} characters)` : text;
+};
+
+function inRange(d: Dec, fn: string, what: string): Dec {
+  if (!d.isFinite() || d.abs().gt(LARGEST)) {
+    throw new Error(
+      `$${fn}: ${what} ${shown(d.toString())} is beyond the largest number allowed (1.7976931348623157e308)`,
+    );
+  }
+  return d;
+}
+
+/** A result as a number, refused when it would not fit a double (never Infinity). */
+function toNumber(d: Dec, fn: string): number {
+  return inRange(d, fn, 'the result').toNumber();
+}
+
 /** Parse a money value; empty input (undefined, null, "") is `undefined`. */
 export function toDecimal(value: unknown, fn = 'decimal'): Dec | undefined {
   if (value === undefined || value === null) return undefined;
@@ -19,12 +44,13 @@ export function toDecimal(value: unknown, fn = 'decimal'): Dec | undefined {
     const text = value.trim();
     if (text === '') return undefined;
     if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-      throw new Error(`$${fn}: "${value}" is not a number`);
+      throw new Error(`$${fn}: "${shown(value)}" is not a number`);
     }
-    return new D(text);
+    return inRange(new D(text), fn, 'the value');
   }
   if (typeof value === 'number' && Number.isFinite(value)) return new D(value);
-  if (value instanceof D) return value;
+  if (value instanceof D) return inRange(value, fn, 'the value');
+  if (typeof value === 'number') throw new Error(`$${fn}: the value ${value} is not a finite number`);
   throw new Error(`$${fn}: expected a number or a numeric string, got ${typeof value}`);
 }
 
@@ -44,13 +70,16 @@ function places(decimals: unknown, fallback: number, fn: string): number {
 /** `$decimal(value, decimals = 2)`: the value rounded half-up, as a number. */
 export function decimal(value: unknown, decimals?: unknown): number | undefined {
   const d = toDecimal(value, 'decimal');
-  return d?.toDecimalPlaces(places(decimals, 2, 'decimal')).toNumber();
+  return d === undefined ? undefined : toNumber(d.toDecimalPlaces(places(decimals, 2, 'decimal')), 'decimal');
 }
 
 /** `$decimalString(value, decimals = 2)`: rounded half-up, as a string with exactly that many decimals. */
 export function decimalString(value: unknown, decimals?: unknown): string | undefined {
-  const d = toDecimal(value, 'decimalString');
-  return d?.toFixed(places(decimals, 2, 'decimalString'));
+  const d = toDecimal(value, 'decimalString')?.toDecimalPlaces(places(decimals, 2, 'decimalString'));
+  // A negative amount that rounds to zero is "0.00", not decimal.js's "-0.00".
+  return d?.isZero()
+    ? d.abs().toFixed(places(decimals, 2, 'decimalString'))
+    : d?.toFixed(places(decimals, 2, 'decimalString'));
 }
 
 /** `$divide(dividend, divisor, decimals = 2)`: exact division rounded half-up; nothing when the divisor is 0. */
@@ -58,10 +87,7 @@ export function divide(dividend: unknown, divisor: unknown, decimals?: unknown):
   const a = toDecimal(dividend, 'divide');
   const b = toDecimal(divisor, 'divide');
   if (a === undefined || b === undefined || b.isZero()) return undefined;
-  return a
-    .dividedBy(b)
-    .toDecimalPlaces(places(decimals, 2, 'divide'))
-    .toNumber();
+  return toNumber(a.dividedBy(b).toDecimalPlaces(places(decimals, 2, 'divide')), 'divide');
 }
 
 /**
@@ -73,12 +99,14 @@ export function percentOff(before: unknown, after: unknown, decimals?: unknown):
   const b = toDecimal(after, 'percentOff');
   if (a === undefined || b === undefined) return undefined;
   if (a.isZero()) return 0;
-  return a
-    .minus(b)
-    .dividedBy(a)
-    .times(100)
-    .toDecimalPlaces(places(decimals, 2, 'percentOff'))
-    .toNumber();
+  return toNumber(
+    a
+      .minus(b)
+      .dividedBy(a)
+      .times(100)
+      .toDecimalPlaces(places(decimals, 2, 'percentOff')),
+    'percentOff',
+  );
 }
 
 /** `$exclVat(amount, ratePercent, decimals = 2)`: a VAT-inclusive amount without VAT. */
@@ -86,10 +114,10 @@ export function exclVat(amount: unknown, ratePercent: unknown, decimals?: unknow
   const a = toDecimal(amount, 'exclVat');
   const r = toDecimal(ratePercent, 'exclVat');
   if (a === undefined || r === undefined) return undefined;
-  return a
-    .dividedBy(r.dividedBy(100).plus(1))
-    .toDecimalPlaces(places(decimals, 2, 'exclVat'))
-    .toNumber();
+  return toNumber(
+    a.dividedBy(r.dividedBy(100).plus(1)).toDecimalPlaces(places(decimals, 2, 'exclVat')),
+    'exclVat',
+  );
 }
 
 /** `$inclVat(amount, ratePercent, decimals = 2)`: a VAT-exclusive amount with VAT added. */
@@ -97,8 +125,8 @@ export function inclVat(amount: unknown, ratePercent: unknown, decimals?: unknow
   const a = toDecimal(amount, 'inclVat');
   const r = toDecimal(ratePercent, 'inclVat');
   if (a === undefined || r === undefined) return undefined;
-  return a
-    .times(r.dividedBy(100).plus(1))
-    .toDecimalPlaces(places(decimals, 2, 'inclVat'))
-    .toNumber();
+  return toNumber(
+    a.times(r.dividedBy(100).plus(1)).toDecimalPlaces(places(decimals, 2, 'inclVat')),
+    'inclVat',
+  );
 }
