@@ -94,6 +94,11 @@ export interface CompiledProperty {
   readonly toSource?: CompiledExpression;
   /** Overrides the mapping's conflict policy for this property. */
   readonly conflict?: ConflictPolicy;
+  /**
+   * Values equal after this normalisation are the same value (no change, nothing written):
+   * `email` for addresses a system compares case-insensitively. Absent = `exact`.
+   */
+  readonly normalize?: MatchNormalization;
   /** Free text from the mapping file, for generated docs. */
   readonly description?: string;
   readonly position: SourcePosition;

@@ -338,7 +338,12 @@ function stillAsRead(mr: MappingRun, source: SourceView): StillAsRead {
       (p) =>
         p.source === undefined ||
         !source.raw.has(p.source) ||
-        mr.run.evalr.sameValue(values.get(p.source), source.raw.get(p.source), p.sourceType ?? p.type),
+        mr.run.evalr.sameValue(
+          values.get(p.source),
+          source.raw.get(p.source),
+          p.sourceType ?? p.type,
+          p.normalize,
+        ),
     );
   };
 }
@@ -391,6 +396,7 @@ function propertyInput(
     sourceType: p.sourceType ?? p.type,
     direction: p.direction,
     conflict: p.conflict ?? conflict,
+    ...(p.normalize ? { normalize: p.normalize } : {}),
     sourceValue: p.source !== undefined ? source.raw.get(p.source) : undefined,
     ...(p.direction !== 'to-source' ? { desiredTarget: source.yields.get(p.target) } : {}),
     targetValue: target.values.get(p.target),
