@@ -105,7 +105,11 @@ export interface CompiledProperty {
 }
 
 export interface MatchRule {
-  readonly source: string;
+  /**
+   * Path in the source record. Absent: the source record's key is what the mapping's
+   * property for `target` yields (an organisation number read from a meta list).
+   */
+  readonly source?: string;
   readonly target: string;
   readonly normalize: MatchNormalization;
 }

@@ -620,13 +620,24 @@ export class MappingRun {
     return this.sourceIndexPromise;
   }
 
-  sourceKeys(record: unknown): { guard: string | undefined; keys: Array<string | undefined> } {
+  /**
+   * A source record's guard and match keys. A rule without a source path takes what the
+   * record yields for the rule's target (`yields`); without them (the source index of
+   * create.in_source) such a rule has no key and never matches.
+   */
+  sourceKeys(
+    record: unknown,
+    yields?: ReadonlyMap<string, unknown>,
+  ): { guard: string | undefined; keys: Array<string | undefined> } {
     const guardPath = this.mapping.identity?.source;
     const guardValue = guardPath ? getPath(record, guardPath) : undefined;
     return {
       guard: guardValue === undefined || guardValue === null ? undefined : String(guardValue),
       keys: this.mapping.match.map((rule) =>
-        this.run.evalr.matchKey(getPath(record, rule.source), rule.normalize),
+        this.run.evalr.matchKey(
+          rule.source !== undefined ? getPath(record, rule.source) : yields?.get(rule.target),
+          rule.normalize,
+        ),
       ),
     };
   }

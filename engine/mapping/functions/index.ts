@@ -8,6 +8,7 @@ import type jsonata from 'jsonata';
 import type { EvaluationContext } from '../model.ts';
 import { dateTimeOffset, gmtDateTime, utcDate, utcDateTime, zonedDate } from './dates.ts';
 import { decimal, decimalString, divide, exclVat, inclVat, percentOff } from './money.ts';
+import { orgNumber } from './org-number.ts';
 import { htmlToText } from './text.ts';
 
 /** Name of the hidden binding that carries the EvaluationContext into `$link`. */
@@ -70,6 +71,12 @@ export const helpers: Readonly<Record<string, HelperFunction>> = {
     summary:
       'An amount excluding VAT with the VAT added: amount × (1 + rate/100), rounded half-up (default 2).',
     implementation: plain((a, r, n) => inclVat(a, r, n)),
+  },
+  orgNumber: {
+    signature: '<(snl):s>',
+    summary:
+      'A Norwegian organisation number as 9 digits (spaces removed), checked with its mod-11 check digit; nothing when empty; an invalid one fails the record.',
+    implementation: plain((v) => orgNumber(v)),
   },
   htmlToText: {
     signature: '<(sl):s>',
