@@ -15,17 +15,26 @@ export function compileMatch(
   doc: MappingDocument,
   sourceSide: ResolvedSide | undefined,
   targetSide: ResolvedSide | undefined,
+  properties: CompiledMapping['properties'],
 ): MatchRule[] {
   const rules: MatchRule[] = [];
   for (const [i, raw] of arr(doc.match).entries()) {
     const rule = obj(raw);
     const source = str(rule?.source);
     const target = str(rule?.target);
-    if (!source || !target) continue;
-    checkPath(scope, sourceSide, source, ['match', i, 'source']);
+    if (!target) continue;
+    if (source) checkPath(scope, sourceSide, source, ['match', i, 'source']);
     checkPath(scope, targetSide, target, ['match', i, 'target']);
+    // Without a source path the key is what the property for `target` yields.
+    if (!source && !properties.some((p) => p.target === target && p.direction !== 'to-source')) {
+      scope.report(
+        ['match', i, 'target'],
+        'MAP_MATCH_NOT_MAPPED',
+        `match rule ${i + 1} has no source path, so its key is what the property for "${target}" yields, but no property flows to "${target}"`,
+      );
+    }
     const normalize = oneOf(rule?.normalize, ['email', 'trim', 'exact'] as MatchNormalization[], 'exact');
-    rules.push({ source, target, normalize });
+    rules.push({ ...(source ? { source } : {}), target, normalize });
   }
   return rules;
 }

@@ -132,6 +132,7 @@ export function compileProperties(scope: FileScope, list: unknown, ctx: Property
     );
 
     const conflict = str(doc.conflict);
+    const normalize = str(doc.normalize);
     const description = str(doc.description);
     properties.push({
       ...(source !== undefined ? { source } : {}),
@@ -142,6 +143,7 @@ export function compileProperties(scope: FileScope, list: unknown, ctx: Property
       ...(toTarget?.expression ? { toTarget: toTarget.expression } : {}),
       ...(toSource?.expression ? { toSource: toSource.expression } : {}),
       ...(CONFLICTS.includes(conflict as ConflictPolicy) ? { conflict: conflict as ConflictPolicy } : {}),
+      ...(normalize === 'email' || normalize === 'trim' ? { normalize } : {}),
       ...(description ? { description } : {}),
       position: { file: scope.file, ...scope.position(['properties', i]) },
     });

@@ -113,7 +113,7 @@ export async function compileMapping(
   links(when, false);
   links(lockedWhen, false);
 
-  const match = compileMatch(scope, doc, sourceSide, targetSide);
+  const match = compileMatch(scope, doc, sourceSide, targetSide, compiledProperties.properties);
   const create = {
     inTarget: typeof doc.create?.in_target === 'boolean' ? doc.create.in_target : true,
     inSource: typeof doc.create?.in_source === 'boolean' ? doc.create.in_source : false,

@@ -23,6 +23,7 @@ export interface PropertyDocument {
   to_target?: unknown;
   to_source?: unknown;
   conflict?: unknown;
+  normalize?: unknown;
   description?: unknown;
 }
 

@@ -136,7 +136,7 @@ export interface MappingEvaluator {
   /** Nest dotted paths into a record. */
   buildRecord(values: Iterable<readonly [string, unknown]>): Record<string, unknown>;
   /** Canonical equality (null = missing = ""; decimals by value). The only equality the engine uses. */
-  sameValue(a: unknown, b: unknown, type?: string): boolean;
+  sameValue(a: unknown, b: unknown, type?: string, normalize?: MatchNormalization): boolean;
   /** Normalised match key, or undefined when the value cannot match anything (empty). */
   matchKey(value: unknown, normalize: MatchNormalization): string | undefined;
 }
@@ -220,7 +220,7 @@ export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEva
     readTargetValues,
     readSourceValues,
     buildRecord: (entries) => buildRecord(entries),
-    sameValue: (a, b, type) => sameValue(a, b, type),
+    sameValue: (a, b, type, normalize) => sameValue(a, b, type, normalize),
     matchKey,
   };
   return evaluator;

@@ -94,13 +94,22 @@ export interface CompiledProperty {
   readonly toSource?: CompiledExpression;
   /** Overrides the mapping's conflict policy for this property. */
   readonly conflict?: ConflictPolicy;
+  /**
+   * Values equal after this normalisation are the same value (no change, nothing written):
+   * `email` for addresses a system compares case-insensitively. Absent = `exact`.
+   */
+  readonly normalize?: MatchNormalization;
   /** Free text from the mapping file, for generated docs. */
   readonly description?: string;
   readonly position: SourcePosition;
 }
 
 export interface MatchRule {
-  readonly source: string;
+  /**
+   * Path in the source record. Absent: the source record's key is what the mapping's
+   * property for `target` yields (an organisation number read from a meta list).
+   */
+  readonly source?: string;
   readonly target: string;
   readonly normalize: MatchNormalization;
 }

@@ -173,9 +173,15 @@ function readInstant(value: unknown, type: string): Date {
   }
 }
 
-/** Canonical equality under a property type (see the module comment). */
-export function sameValue(a: unknown, b: unknown, type?: string): boolean {
+/**
+ * Canonical equality under a property type (see the module comment). With `normalize`
+ * (a property's `normalize: email|trim`), two texts are compared in that normal form.
+ */
+export function sameValue(a: unknown, b: unknown, type?: string, normalize?: MatchNormalization): boolean {
   if (isEmpty(a) || isEmpty(b)) return isEmpty(a) && isEmpty(b);
+  if (normalize && normalize !== 'exact' && typeof a === 'string' && typeof b === 'string') {
+    return matchKey(a, normalize) === matchKey(b, normalize);
+  }
   switch (type) {
     case 'integer':
     case 'number':

@@ -43,6 +43,22 @@ export function nextAttemptAt(now: Date, attempts: number, retryAfterMs?: number
  */
 export const RETRY_LIMITS: Readonly<Record<string, number>> = { DEPENDENCY_GONE: 6 };
 
+/**
+ * Whether a failed record is to be tried in this run: named by `mapsync retry ID`, or all
+ * of them (`--all`), or its next attempt has come and its retries have not stopped.
+ */
+export function isDue(
+  failure: { id: string; mapping: string; nextAttemptAt: string; stoppedAt?: string },
+  now: number,
+  options: { retryIds?: ReadonlySet<string>; retryAllNow?: boolean },
+): boolean {
+  if (options.retryIds)
+    return options.retryIds.has(failure.id) || options.retryIds.has(`${failure.mapping}:${failure.id}`);
+  if (options.retryAllNow === true) return true;
+  // Stopped records wait for a person (retryIds / retryAllNow above).
+  return failure.stoppedAt === undefined && new Date(failure.nextAttemptAt).getTime() <= now;
+}
+
 /** Whether automatic retries stop with this (the `attempts`-th) failure of `code`. */
 export function retriesExhausted(code: string, attempts: number): boolean {
   const limit = RETRY_LIMITS[code];

@@ -44,7 +44,7 @@ export async function linkOrCreate(
   const view = await sourceViewOf(run.evalr, mapping, id, record, rc.ctx, modifiedAt);
   assertResolved(rc);
   const guard = targetGuard(mapping, view);
-  const { keys } = mr.indexes.sourceKeys(record);
+  const { keys } = mr.indexes.sourceKeys(record, view.yields);
   const lockKeys = [
     ...(guard ? [`${mapping.name}:g:${guard.value}`] : []),
     ...keys.flatMap((k, i) => (k ? [`${mapping.name}:k${i}:${k}`] : [])),
@@ -286,7 +286,7 @@ async function fetchProjection(mr: MappingRun, id: string, record: EntityRecord)
 function describeRule(mapping: CompiledMapping, via: string): string {
   const i = Number(via.split(':')[1]);
   const rule = mapping.match[i];
-  return rule ? `${rule.source} = ${rule.target} (${rule.normalize})` : via;
+  return rule ? `${rule.source ?? '(yielded)'} = ${rule.target} (${rule.normalize})` : via;
 }
 
 function containsPlaceholder(value: unknown): boolean {

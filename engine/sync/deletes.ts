@@ -8,10 +8,14 @@
  * breaker counts the confirmed deletions: above `delete_limit` × links the run removes
  * nothing and reports DELETE_LIMIT_EXCEEDED.
  *
- * Links made in this run, and virtual links (guests), are never delete candidates.
+ * Links made in this run, and virtual links (guests), are never delete candidates. A delete
+ * the partner's system refused (PowerOffice Go will not archive a customer who owes money)
+ * is a failed record under the gone record's id and the link stays; it is tried again only
+ * when that failed record is due (backoff.ts), not on every run that lists the side in full.
  */
 import type { DeletePolicy, Side } from '../mapping/model.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
+import { isDue } from './backoff.ts';
 import { checkDeleteLimit, describeBreaker } from './breaker.ts';
 import { classify } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
@@ -26,6 +30,12 @@ export async function deletesPhase(mr: MappingRun, options: { sourceComplete: bo
   if (!checkSource && !checkTarget) return;
 
   const runStart = run.startedAt.getTime();
+  const now = run.now().getTime();
+  // A refused delete waits for its failed record's next attempt.
+  const waiting = (side: Side, id: string) => {
+    const failure = mr.failed.get(`${side}.${id}`);
+    return failure !== undefined && !isDue(failure, now, run.options);
+  };
   let links = 0;
   const goneSource: LinkRecord[] = [];
   const goneTarget: LinkRecord[] = [];
@@ -33,8 +43,11 @@ export async function deletesPhase(mr: MappingRun, options: { sourceComplete: bo
     if (link.virtual) continue;
     links++;
     if (new Date(link.linkedAt).getTime() >= runStart) continue;
-    if (checkSource && !mr.seenSource!.has(link.sourceId)) goneSource.push(link);
-    else if (checkTarget && !mr.seenTarget!.has(link.targetId)) goneTarget.push(link);
+    if (checkSource && !mr.seenSource!.has(link.sourceId)) {
+      if (!waiting('source', link.sourceId)) goneSource.push(link);
+    } else if (checkTarget && !mr.seenTarget!.has(link.targetId)) {
+      if (!waiting('target', link.targetId)) goneTarget.push(link);
+    }
   }
   if (goneSource.length === 0 && goneTarget.length === 0) return;
 

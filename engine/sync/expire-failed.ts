@@ -5,8 +5,11 @@
  * complete, successful listing, the failed records of ids it did not contain are looked up,
  * and those whose record is confirmed gone (`get` answers null) expire. Nothing else is
  * needed for that: the listing was made anyway (full-scan entities every run, the others in
- * full runs and reconciliations).
+ * full runs and reconciliations). A failed record whose id is still linked is kept: its
+ * record is gone but the delete it should cause was refused (deletes.ts owns it).
  */
+
+import type { Side } from '../mapping/model.ts';
 import { confirmGone } from './deletes.ts';
 import type { MappingRun } from './mapping-run.ts';
 
@@ -32,6 +35,7 @@ export async function expireGoneFailures(
   );
   for (const f of stale) {
     if (!(f.side === 'source' ? goneSource : goneTarget).has(f.id)) continue;
+    if (await stillLinked(mr, f.side, f.id)) continue;
     await mr.state.deleteFailed(f.side, f.id);
     mr.failed.delete(`${f.side}.${f.id}`);
     run.deps.runtime.logger.info(
@@ -39,4 +43,11 @@ export async function expireGoneFailures(
       'failed record expired: its record no longer exists',
     );
   }
+}
+
+/** Whether `id` of `side` is still linked (its delete has not reached the partner yet). */
+async function stillLinked(mr: MappingRun, side: Side, id: string): Promise<boolean> {
+  if (side === 'source') return (await mr.state.getLink(id)) !== undefined;
+  const reverse = await mr.state.reverse(id);
+  return reverse !== undefined && !reverse.virtual;
 }

@@ -220,6 +220,7 @@ function planChildren(
           type: p.type,
           direction: 'to-target' as const,
           conflict: p.conflict ?? mapping.conflict,
+          ...(p.normalize ? { normalize: p.normalize } : {}),
           sourceValue: p.source !== undefined ? child.raw.get(p.source) : undefined,
           desiredTarget: child.yields.get(p.target),
           // Children are not listed back: the target holds what we last wrote.

@@ -259,8 +259,13 @@ export class MappingRun {
     const binding = side === 'source' ? this.source : this.target;
     const record = await binding.connector.get(binding.entity, id);
     if (!record) {
-      // Gone meanwhile: nothing left to retry (a delete is handled by the delete phase).
-      await this.finish(side, id, { outcome: 'skipped', direction: 'none', properties: [] });
+      // Gone: a delete is the delete phase's (which ran before this one and kept the failed
+      // record if the partner refused it again); otherwise nothing is left to retry.
+      const linked =
+        side === 'source'
+          ? (await this.state.getLink(id)) !== undefined
+          : (await this.state.reverse(id))?.virtual === false;
+      if (!linked) await this.finish(side, id, { outcome: 'skipped', direction: 'none', properties: [] });
       return;
     }
     if (side === 'source') {

@@ -64,17 +64,30 @@ export class MatchIndexes {
   }
 
   /** Index keys of a source record. */
-  sourceKeys(record: unknown): IndexKeys {
-    return this.keysOf(record, 'source');
+  /**
+   * A source record's guard and match keys. A rule without a source path takes what the
+   * record yields for the rule's target (`yields`); without them (the source index of
+   * create.in_source) such a rule has no key and never matches.
+   */
+  sourceKeys(record: unknown, yields?: ReadonlyMap<string, unknown>): IndexKeys {
+    return this.keysOf(record, 'source', yields);
   }
 
-  private keysOf(record: unknown, side: 'source' | 'target'): IndexKeys {
+  private keysOf(
+    record: unknown,
+    side: 'source' | 'target',
+    yields?: ReadonlyMap<string, unknown>,
+  ): IndexKeys {
     const { mapping, run } = this.mr;
     const guardPath = mapping.identity?.[side];
     const guardValue = guardPath ? getPath(record, guardPath) : undefined;
     return {
       guard: guardValue === undefined || guardValue === null ? undefined : String(guardValue),
-      keys: mapping.match.map((rule) => run.evalr.matchKey(getPath(record, rule[side]), rule.normalize)),
+      keys: mapping.match.map((rule) => {
+        const path = rule[side];
+        const value = path !== undefined ? getPath(record, path) : yields?.get(rule.target);
+        return run.evalr.matchKey(value, rule.normalize);
+      }),
     };
   }
 

@@ -25,10 +25,10 @@
  * side's converges silently (the base advances, nothing is written). Equality is the
  * caller's canonical `same` (null = missing = "", decimals by value) and nothing else.
  */
-import type { ConflictPolicy, PropertyDirection } from '../mapping/model.ts';
+import type { ConflictPolicy, MatchNormalization, PropertyDirection } from '../mapping/model.ts';
 import type { FlowReason } from './events.ts';
 
-export type Same = (a: unknown, b: unknown, type: string) => boolean;
+export type Same = (a: unknown, b: unknown, type: string, normalize?: MatchNormalization) => boolean;
 
 export interface PropertyInput {
   /** Target path: the property's identity within the mapping. */
@@ -40,6 +40,8 @@ export interface PropertyInput {
   direction: PropertyDirection;
   /** The property's own policy, or the mapping's. */
   conflict: ConflictPolicy;
+  /** The property's comparison (`email`: case-insensitive); absent = exact. */
+  normalize?: MatchNormalization;
   /** The source record's raw value at the property's source path now. */
   sourceValue: unknown;
   /** The target value the source yields now (to-target/both). */
@@ -113,8 +115,8 @@ export function mergePair(input: PairInput, same: Same): PropertyOutcome[] {
 }
 
 function mergeProperty(p: PropertyInput, pair: PairInput, same: Same): PropertyOutcome {
-  const eq = (a: unknown, b: unknown) => same(a, b, p.type);
-  const eqSource = (a: unknown, b: unknown) => same(a, b, p.sourceType ?? p.type);
+  const eq = (a: unknown, b: unknown) => same(a, b, p.type, p.normalize);
+  const eqSource = (a: unknown, b: unknown) => same(a, b, p.sourceType ?? p.type, p.normalize);
   const eqTargetSide = p.direction === 'to-source' ? eqSource : eq;
   const toTarget = (reason: FlowReason): PropertyOutcome =>
     eq(p.desiredTarget, p.targetValue)

@@ -199,6 +199,7 @@ function propertyInput(
     sourceType: p.sourceType ?? p.type,
     direction: p.direction,
     conflict: p.conflict ?? conflict,
+    ...(p.normalize ? { normalize: p.normalize } : {}),
     sourceValue: p.source !== undefined ? source.raw.get(p.source) : undefined,
     ...(p.direction !== 'to-source' ? { desiredTarget: source.yields.get(p.target) } : {}),
     targetValue: target.values.get(p.target),

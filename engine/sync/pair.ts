@@ -307,7 +307,12 @@ function stillAsRead(mr: MappingRun, source: SourceView): StillAsRead {
       (p) =>
         p.source === undefined ||
         !source.raw.has(p.source) ||
-        mr.run.evalr.sameValue(values.get(p.source), source.raw.get(p.source), p.sourceType ?? p.type),
+        mr.run.evalr.sameValue(
+          values.get(p.source),
+          source.raw.get(p.source),
+          p.sourceType ?? p.type,
+          p.normalize,
+        ),
     );
   };
 }

@@ -17,6 +17,7 @@
 import { isConnectorError } from '../connectors/errors.ts';
 import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
+import { isDue } from './backoff.ts';
 import { deletesPhase } from './deletes.ts';
 import { recordContext } from './dependencies.ts';
 import { expireGoneFailures } from './expire-failed.ts';
@@ -270,11 +271,7 @@ async function retryDue(mr: MappingRun): Promise<void> {
   const now = run.now().getTime();
   const due = [...mr.failed.values()].filter((f) => {
     if (f.side === 'source' ? mr.processed.has(f.id) : mr.processedTargets.has(f.id)) return false;
-    if (run.options.retryIds)
-      return run.options.retryIds.has(f.id) || run.options.retryIds.has(`${f.mapping}:${f.id}`);
-    if (run.options.retryAllNow === true) return true;
-    // Stopped records wait for a person (retryIds / retryAllNow above).
-    return f.stoppedAt === undefined && new Date(f.nextAttemptAt).getTime() <= now;
+    return isDue(f, now, run.options);
   });
   const limit = run.limit;
   const results = await Promise.allSettled(

@@ -134,6 +134,7 @@ export function targetDiffers(
         view.values.get(p.target),
         link.base.target[p.target],
         p.direction === 'to-source' ? (p.sourceType ?? p.type) : p.type,
+        p.normalize,
       ),
   );
 }

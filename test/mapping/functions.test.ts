@@ -145,6 +145,9 @@ describe('registration in JSONata', () => {
     expect(await run('$zonedDate("2024-04-30T22:30:00", "Europe/Oslo")')).toBe('2024-05-01');
     expect(await run('$htmlToText("<b>x</b>")')).toBe('x');
     expect(await run("$link('customer', 5)")).toBe('7');
+    expect(
+      await run('$orgNumber(meta[key = "org"].value)', { meta: [{ key: 'org', value: '974 760 673' }] }),
+    ).toBe('974760673');
     expect(Object.keys(helpers).sort()).toEqual(
       [
         'dateTimeOffset',
@@ -158,6 +161,7 @@ describe('registration in JSONata', () => {
         'inclVat',
         'link',
         'net',
+        'orgNumber',
         'percentOff',
         'utcDate',
         'utcDateTime',

@@ -20,7 +20,7 @@ import { rstProblems } from './rst-check.ts';
 const { valuesForTarget } = inProcessEvaluator;
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MAPPINGS = ['customer-person', 'product', 'salesorder', 'salesorderline'];
+const MAPPINGS = ['customer-company', 'customer-person', 'product', 'salesorder', 'salesorderline'];
 let project: Project;
 
 beforeAll(async () => {
@@ -37,6 +37,7 @@ describe('the shipped mappings', () => {
   it('validate with the real registry and schemas: no error, no warning', () => {
     expect(project.diagnostics).toEqual([]);
     expect(project.mappings.map((m) => m.name)).toEqual([
+      'customer-company',
       'customer-person',
       'product',
       'salesorder',
@@ -112,6 +113,7 @@ describe('the dataflow documents in docs/', () => {
     const titles = text.split('\n').filter((_, i, lines) => /^-{3,}$/.test(lines[i + 1] ?? ''));
     expect(titles).toEqual([
       'Introduction',
+      'Woocommerce Customer to Powerofficego Customers company',
       'Woocommerce Customer to Powerofficego Customers person',
       'Woocommerce Order to Powerofficego Salesorderlines',
       'Woocommerce Order to Powerofficego Salesorders',

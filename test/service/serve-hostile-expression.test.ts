@@ -24,9 +24,8 @@ import {
   waitIdle,
 } from './spawn-serve.ts';
 
-const PLAIN_FIRST_NAME = `  - source: first_name
-    target: FirstName
-`;
+/** The shipped FirstName property: the pair and its expressions, up to the next property. */
+const FIRST_NAME_PROPERTY = / {2}- source: first_name\n {4}target: FirstName\n(?: {4,}.*\n)*/;
 const HOSTILE_FIRST_NAME = `  - source: first_name
     target: FirstName
     to_target: |
@@ -73,8 +72,8 @@ beforeAll(async () => {
   cpSync(join(REPO, 'mapsync.yaml'), join(dir, 'mapsync.yaml'));
   const customerFile = join(dir, 'mappings', 'customer-person.yaml');
   const original = readFileSync(customerFile, 'utf8');
-  expect(original).toContain(PLAIN_FIRST_NAME);
-  writeFileSync(customerFile, original.replace(PLAIN_FIRST_NAME, HOSTILE_FIRST_NAME));
+  expect(original).toMatch(FIRST_NAME_PROPERTY);
+  writeFileSync(customerFile, original.replace(FIRST_NAME_PROPERTY, HOSTILE_FIRST_NAME));
   serve = await spawnServe({
     args: [
       '--sandbox',

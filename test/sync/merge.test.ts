@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sameValue } from '../../engine/mapping/values.ts';
 import { mergePair, type PropertyInput, type Same } from '../../engine/sync/merge.ts';
 
 const blank = (v: unknown) => v === null || v === undefined || v === '';
@@ -205,5 +206,53 @@ describe('first-time link (no base)', () => {
       same,
     );
     expect(out.map((o) => o.action)).toEqual(['none', 'to-target']);
+  });
+});
+
+describe('a property compared with normalize: email', () => {
+  const mail = (over: Partial<PropertyInput>) =>
+    mergePair(
+      { firstSync: 'source-wins', properties: [prop({ normalize: 'email', ...kari, ...over })] },
+      sameValue,
+    )[0]!;
+  const base = { yielded: 'kari@example.no', source: 'kari@example.no', target: 'kari@example.no' };
+  const kari = {
+    sourceValue: 'kari@example.no',
+    desiredTarget: 'kari@example.no',
+    targetValue: 'kari@example.no',
+    desiredSource: 'kari@example.no',
+  };
+
+  it('a case-only edit on either side is no change, so nothing is written', () => {
+    const shop = mail({ base, sourceValue: 'Kari@Example.no', desiredTarget: 'Kari@Example.no' });
+    expect(shop.action).toBe('none');
+    const po = mail({ base, targetValue: 'KARI@EXAMPLE.NO', desiredSource: 'KARI@EXAMPLE.NO' });
+    expect(po.action).toBe('none');
+    const exact = mergePair(
+      {
+        firstSync: 'source-wins',
+        properties: [
+          prop({ ...kari, base, targetValue: 'KARI@EXAMPLE.NO', desiredSource: 'KARI@EXAMPLE.NO' }),
+        ],
+      },
+      sameValue,
+    )[0]!;
+    expect(exact.action).toBe('to-source');
+  });
+
+  it('the first link of two records whose addresses differ in case writes nothing', () => {
+    const out = mail({
+      base: undefined,
+      sourceValue: 'Kari@Example.no',
+      desiredTarget: 'Kari@Example.no',
+      targetValue: 'kari@example.no',
+      desiredSource: 'kari@example.no',
+    });
+    expect(out.action).toBe('converge');
+  });
+
+  it('a real change still flows', () => {
+    const out = mail({ base, targetValue: 'kari@nordmann.no', desiredSource: 'kari@nordmann.no' });
+    expect(out).toMatchObject({ action: 'to-source', value: 'kari@nordmann.no' });
   });
 });

@@ -89,7 +89,7 @@ function section(flow: Flow): string {
   if (!flow.reverse && mapping.when) facts.push(`Records take part when ${literal(mapping.when.text)}.`);
   if (mapping.match.length > 0) {
     facts.push(
-      `The first time, records are matched on ${mapping.match.map((m) => `${literal(m.source)} = ${literal(m.target)}`).join(' and ')}.`,
+      `The first time, records are matched on ${mapping.match.map((m) => (m.source ? `${literal(m.source)} = ${literal(m.target)}` : `the value given to ${literal(m.target)}`)).join(', then on ')}.`,
     );
   }
   if (mapping.fanOut)

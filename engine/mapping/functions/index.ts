@@ -8,6 +8,7 @@ import type jsonata from 'jsonata';
 import type { EvaluationContext } from '../model.ts';
 import { dateTimeOffset, gmtDateTime, utcDate, utcDateTime, zonedDate } from './dates.ts';
 import { decimal, decimalString, divide, exclVat, inclVat, percentOff } from './money.ts';
+import { orgNumber } from './org-number.ts';
 import { gross, net } from './prices.ts';
 import { htmlToText } from './text.ts';
 
@@ -83,6 +84,12 @@ export const helpers: Readonly<Record<string, HelperFunction>> = {
     summary:
       "A price without VAT as the price with VAT: price × (1 + rate/100), rounded half-up to the shop's decimals (default 2). The inverse of $net.",
     implementation: plain((p, r, d) => gross(p, r, d)),
+  },
+  orgNumber: {
+    signature: '<(snl):s>',
+    summary:
+      'A Norwegian organisation number as 9 digits (spaces removed), checked with its mod-11 check digit; nothing when empty; an invalid one fails the record.',
+    implementation: plain((v) => orgNumber(v)),
   },
   htmlToText: {
     signature: '<(sl):s>',

@@ -94,7 +94,7 @@ export async function mismatches(
     const have = inProcessEvaluator.readTargetValues(mapping, target);
     for (const p of mapping.properties) {
       if (p.direction === 'to-source' || (fromTarget && p.direction !== 'both')) continue;
-      if (!inProcessEvaluator.sameValue(want.get(p.target), have.get(p.target), p.type)) {
+      if (!inProcessEvaluator.sameValue(want.get(p.target), have.get(p.target), p.type, p.normalize)) {
         out.push(
           `${mapping.name} ${link.sourceId}↔${link.targetId} ${p.target}: want ${JSON.stringify(want.get(p.target))}, have ${JSON.stringify(have.get(p.target))}`,
         );
@@ -105,7 +105,9 @@ export async function mismatches(
       const held = inProcessEvaluator.readSourceValues(mapping, source);
       for (const p of mapping.properties) {
         if (p.direction === 'to-target' || !p.source) continue;
-        if (!inProcessEvaluator.sameValue(back.get(p.source), held.get(p.source), p.sourceType)) {
+        if (
+          !inProcessEvaluator.sameValue(back.get(p.source), held.get(p.source), p.sourceType, p.normalize)
+        ) {
           out.push(
             `${mapping.name} ${link.sourceId}↔${link.targetId} ${p.source} (source): want ${JSON.stringify(back.get(p.source))}, have ${JSON.stringify(held.get(p.source))}`,
           );
@@ -151,7 +153,7 @@ export async function childMismatches(
         // ProductId and the other way round.
         const w = want.get(p.target);
         if (w === undefined || w === null || w === '') continue;
-        if (!inProcessEvaluator.sameValue(want.get(p.target), have.get(p.target), p.type)) {
+        if (!inProcessEvaluator.sameValue(want.get(p.target), have.get(p.target), p.type, p.normalize)) {
           out.push(
             `${mapping.name} ${link.sourceId}[${child.key}] ${p.target}: want ${JSON.stringify(want.get(p.target))}, have ${JSON.stringify(have.get(p.target))}`,
           );
