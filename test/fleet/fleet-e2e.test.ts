@@ -27,7 +27,7 @@ import { postgresMissing, postgresStoreUri, REDIS_URL, redisMissing, uniqueName 
 import { type RoleProcess, spawnRole } from './spawn-role.ts';
 
 const missing = (await postgresMissing()) ?? (await redisMissing());
-const UNITS = ['customer-person', 'product', 'salesorder'];
+const UNITS = ['customer-person', 'customer-company', 'product', 'salesorder'];
 
 describe.skipIf(missing !== undefined)('e2e: a fleet of web, two schedulers and two workers', () => {
   const location = postgresStoreUri();

@@ -50,6 +50,7 @@ describe('listing', () => {
     expect(status).toBe(200);
     expect(body.connected).toBe(false);
     expect(body.mappings.map((m) => m.name)).toEqual([
+      'customer-company',
       'customer-person',
       'product',
       'salesorder',
