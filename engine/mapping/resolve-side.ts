@@ -4,6 +4,7 @@
  * schema file. Every failed step is a diagnostic at the line that names the thing.
  */
 import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { OperationDeclaration } from '../connectors/spec.ts';
 import type { EntityDescriptor } from '../connectors/types.ts';
 import { didYouMean } from '../diagnostics/did-you-mean.ts';
 import { type MappingSideDocument, obj, str } from './document.ts';
@@ -25,6 +26,8 @@ export interface ResolvedSide {
   entity: string;
   label?: string;
   descriptor: EntityDescriptor;
+  /** The record operations the kind declares (for `actions:`). */
+  operations?: Readonly<Record<string, OperationDeclaration>>;
   /** Undefined when the schema file could not be read (reported). */
   schema?: JsonSchema;
 }
@@ -70,7 +73,14 @@ export async function resolveSide(
   }
   const loaded = await env.schemas.load(descriptor.schema);
   const label = str(doc?.label);
-  const resolved: ResolvedSide = { system, kind, entity, descriptor, ...(label ? { label } : {}) };
+  const resolved: ResolvedSide = {
+    system,
+    kind,
+    entity,
+    descriptor,
+    ...(factory.spec.operations ? { operations: factory.spec.operations } : {}),
+    ...(label ? { label } : {}),
+  };
   if (loaded instanceof Error) {
     scope.report(
       [side, 'entity'],

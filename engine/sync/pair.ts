@@ -9,6 +9,7 @@
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledProperty, ConflictPolicy } from '../mapping/model.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
+import { ACTION_LOCKED, describeLock, lockingAction } from './actions.ts';
 import type { StillAsRead } from './batch-queue.ts';
 import { assertResolved, recordContext } from './dependencies.ts';
 import type { ConflictDecision, FlowDirection, PropertyDiff, RecordOutcome } from './events.ts';
@@ -90,11 +91,13 @@ export async function syncPair(
       to: o.value,
       reason: o.reason,
     }));
-    if (target.locked) {
+    const lock = lockingAction(link);
+    if (target.locked || lock) {
+      const why = lock ? `locked: action ${describeLock(lock)} was done` : 'locked (target.locked_when)';
       failures.push({
-        code: 'LOCKED',
+        code: lock ? ACTION_LOCKED : 'LOCKED',
         kind: 'locked',
-        reason: `${mapping.target.system} ${mapping.target.entity} ${link.targetId} is locked (target.locked_when); not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
+        reason: `${mapping.target.system} ${mapping.target.entity} ${link.targetId} is ${why}; not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
         details: { diffs },
       });
     } else {

@@ -34,7 +34,12 @@ describe('e2e 2: edits on either side', () => {
     (await snapshot(pair)).po[entity].find((r) => String(r.Id) === id)!;
 
   beforeAll(async () => {
-    pair = await startPair({ shop: { count: 24, seed: 5, anchor: new Date('2026-01-15T00:00:00Z') } });
+    pair = await startPair({
+      shop: { count: 24, seed: 5, anchor: new Date('2026-01-15T00:00:00Z') },
+      // Invoicing moves PowerOffice Go's stock (the next run carries it to the shop): this
+      // test is about edits counted request by request, so it runs the shipped mappings without their invoice action.
+      actions: false,
+    });
     expect((await pair.sync()).ok).toBe(true);
     opened = await pair.open();
     po = opened.connectors.get('poweroffice-go')!;

@@ -16,6 +16,7 @@ import type {
   Page,
   PatchOperation,
   RecordId,
+  RecordOperations,
   RemoveMode,
   WriteOptions,
 } from '../types.ts';
@@ -24,6 +25,7 @@ import type { ResolvedConfig } from './config.ts';
 import { decodeCursor } from './cursor.ts';
 import { entities } from './entities.ts';
 import { SYSTEM, usageError } from './errors.ts';
+import { invoiceSalesOrder } from './invoice.ts';
 import { listPages } from './listing.ts';
 import { fromDate, minusMs } from './timestamps.ts';
 
@@ -51,6 +53,7 @@ export class PowerOfficeGoConnector implements Connector {
   readonly kind = SYSTEM;
   readonly entities = entities;
   readonly withChildren: CreateWithChildren;
+  readonly operations: RecordOperations;
   /** Exposed for tests and diagnostics (token request count). */
   readonly api: PowerOfficeApi;
 
@@ -59,6 +62,17 @@ export class PowerOfficeGoConnector implements Connector {
     private readonly runtime: Runtime,
   ) {
     this.api = new PowerOfficeApi(config, runtime);
+    this.operations = {
+      perform: async (request, options) => {
+        if (
+          request.operation !== 'invoice' ||
+          this.entity(request.entity) !== 'salesorder' ||
+          !UUID.test(request.id)
+        )
+          throw usageError(`no operation "${request.operation}" on ${request.entity} ${request.id}`);
+        return invoiceSalesOrder(this.api, request.id, request, options);
+      },
+    };
     this.withChildren = {
       children: { salesorder: ['salesorderline'] },
       createWithChildren: (entity, data, childEntity, children, options) =>

@@ -7,6 +7,7 @@ import { defineConnector } from '../spec.ts';
 import { check, options, resolve } from './config.ts';
 import { PowerOfficeGoConnector } from './connector.ts';
 import { entities } from './entities.ts';
+import { invoiceOperation } from './invoice.ts';
 
 export const powerofficeGo = defineConnector({
   kind: 'poweroffice-go',
@@ -15,6 +16,7 @@ export const powerofficeGo = defineConnector({
   options,
   check,
   entities,
+  operations: { invoice: invoiceOperation },
   create: (o, runtime) => new PowerOfficeGoConnector(resolve(o), runtime),
   devSandbox: () => import('../../../sandbox/poweroffice-go/dev-sandbox.ts').then((m) => m.devSandbox),
   conformance: () => import('../../../sandbox/poweroffice-go/conformance-harness.ts'),

@@ -16,6 +16,7 @@ import type {
   Page,
   PatchOperation,
   RecordId,
+  RecordOperations,
   RemoveMode,
   WebhookReceiver,
   WebhookSubscriptions,
@@ -26,6 +27,7 @@ import type { ResolvedConfig } from './config.ts';
 import { entities } from './entities.ts';
 import { fromWpError, isWpError, SYSTEM } from './errors.ts';
 import { listByModified, listFullScan } from './listing.ts';
+import { addOrderNote, setOrderMeta } from './order-operations.ts';
 import { opsToPartial, type SchemaNode } from './patch.ts';
 import { schemas } from './schemas.ts';
 import { listWebhookSubscriptions } from './webhook-status.ts';
@@ -45,6 +47,7 @@ export class WooCommerceConnector implements Connector {
   readonly batch: BatchWrites;
   readonly webhooks: WebhookReceiver;
   readonly webhookSubscriptions: WebhookSubscriptions;
+  readonly operations: RecordOperations;
   private readonly api: WooApi;
 
   constructor(
@@ -54,6 +57,27 @@ export class WooCommerceConnector implements Connector {
     this.api = new WooApi(config, runtime);
     this.webhooks = webhookReceiver(config.webhookSecret);
     this.webhookSubscriptions = { list: (options) => listWebhookSubscriptions(this.api, options) };
+    this.operations = {
+      perform: async (request, options) => {
+        this.descriptor(request.entity);
+        if (request.entity === 'order' && request.operation === 'set-meta')
+          return setOrderMeta(this.api, request.id, String(request.options.key), request.value, options);
+        if (request.entity === 'order' && request.operation === 'add-note') {
+          const customerNote = request.options.customer_note === true;
+          return addOrderNote(
+            this.api,
+            request.id,
+            request.value,
+            { customerNote, resume: request.resume },
+            options,
+          );
+        }
+        throw new ConnectorError(`${SYSTEM}: no operation "${request.operation}" on ${request.entity}`, {
+          system: SYSTEM,
+          kind: 'validation',
+        });
+      },
+    };
     this.batch = {
       maxItems: BATCH_LIMIT,
       updateMany: (entity, items, options) => this.updateMany(entity, items, options),

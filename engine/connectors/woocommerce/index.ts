@@ -6,6 +6,7 @@ import { defineConnector } from '../spec.ts';
 import { check, options, resolve } from './config.ts';
 import { WooCommerceConnector } from './connector.ts';
 import { entities } from './entities.ts';
+import { addNoteOperation, setMetaOperation } from './order-operations.ts';
 
 export const woocommerce = defineConnector({
   kind: 'woocommerce',
@@ -14,6 +15,7 @@ export const woocommerce = defineConnector({
   options,
   check,
   entities,
+  operations: { 'set-meta': setMetaOperation, 'add-note': addNoteOperation },
   create: (o, runtime) => new WooCommerceConnector(resolve(o), runtime),
   devSandbox: () => import('../../../sandbox/woocommerce/dev-sandbox.ts').then((m) => m.devSandbox),
   conformance: () => import('../../../sandbox/woocommerce/conformance-harness.ts'),
