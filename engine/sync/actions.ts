@@ -177,11 +177,14 @@ async function perform(
       });
     }
     step = 'write-back';
-    if (action.writeBack.length > 0) {
-      if (!record)
-        throw new Error(
-          `${mapping.source.entity} ${link.sourceId} no longer exists in ${mapping.source.system}`,
-        );
+    if (action.writeBack.length > 0 && !record) {
+      // The source record is gone: there is nothing to write back to (the action itself is
+      // done and recorded); the intent is settled so no later run tries again.
+      logger.warn(
+        { mapping: mapping.name, sourceId: link.sourceId, action: action.name },
+        'the source record no longer exists: the write-back is skipped',
+      );
+    } else if (action.writeBack.length > 0 && record) {
       // A write-back after an earlier attempt may find its step done already: resume.
       const resume = how.state !== undefined || how.resume;
       const rc = recordContext(mr, { result: state.result });
