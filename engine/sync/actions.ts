@@ -104,7 +104,12 @@ async function ready(
 ): Promise<boolean> {
   const failed = mr.failed.get(`source.${sourceId}`);
   if (failed && failed.code !== ACTION_FAILED) return false;
-  if (failed && !mr.run.options.retryAllNow && new Date(failed.nextAttemptAt) > mr.run.now()) return false;
+  const { retryAllNow, retryIds } = mr.run.options;
+  const asked =
+    retryAllNow === true ||
+    retryIds?.has(sourceId) === true ||
+    retryIds?.has(`${mr.mapping.name}:${sourceId}`) === true;
+  if (failed && !asked && new Date(failed.nextAttemptAt) > mr.run.now()) return false;
   for (const child of mr.run.childrenOf(mr.mapping.name)) {
     const childRun = mr.run.mappingRun(child.name);
     await childRun.prepare();
