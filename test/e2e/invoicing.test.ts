@@ -199,6 +199,28 @@ describe('e2e: invoicing completed orders', () => {
     expect((await orderLink(id))!.actions?.invoice?.writtenBackAt).toBeDefined();
   }, 120_000);
 
+  it('a completed order synced by webhook (syncRecord) is invoiced right away, once', async () => {
+    const processing = (await snapshot(pair)).woo.orders.find((o: Rec) => o.status === 'processing')!;
+    const id = String(processing.id);
+    await api('PUT', `orders/${id}`, { status: 'completed' });
+    const opened = await pair.open();
+    try {
+      const item = { mapping: 'salesorder', side: 'source' as const, id, reason: 'webhook' as const };
+      expect((await opened.engine.syncRecord(item)).outcome).not.toBe('failed');
+      const invoice = await invoicesOf(id);
+      expect(invoice).toHaveLength(1);
+      expect(metaOf((await api('GET', `orders/${id}`)) as Rec)).toEqual([String(invoice[0]!.InvoiceNo)]);
+      // The meta write fires order.updated: that delivery syncs the order again, to nothing.
+      const mark = pair.mark();
+      await opened.engine.syncRecord(item);
+      expect(pair.writes(mark)).toEqual({ woo: [], po: [] });
+    } finally {
+      await opened.close();
+    }
+    expect(await invoicesOf(id)).toHaveLength(1);
+    expect(await notesOf(id)).toHaveLength(1);
+  }, 120_000);
+
   it('a shop edit of an invoiced order is reported, never written; retries stop after 3', async () => {
     const order = (await snapshot(pair)).woo.orders.find(
       (o: Rec) => o.status === 'completed' && metaOf(o).length === 1,
