@@ -96,6 +96,11 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * validate` knows the names without connecting.
    */
   readonly runSettings?: Readonly<Record<string, string>>;
+  /**
+   * Optional: the record operations the kind's connector performs (`Connector.operations`),
+   * by name. Mapping `actions:` name them; `mapsync validate` checks entity and options.
+   */
+  readonly operations?: Readonly<Record<string, OperationDeclaration>>;
   /** Build a connector from options already read (see options.ts#readOptions). */
   create(options: OptionsOf<S>, runtime: Runtime): Connector;
   /**
@@ -108,6 +113,20 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * default export is a `ConformanceHarness`. Loaded by the suite only.
    */
   readonly conformance: () => Promise<unknown>;
+}
+
+/** A record operation a kind offers (see `ConnectorSpec.operations`). */
+export interface OperationDeclaration {
+  /** The entity whose records it applies to. */
+  readonly entity: string;
+  /** One line for docs and diagnostics. */
+  readonly description: string;
+  /** Its options, same flat subset as the kind's options (types, ranges, enums, defaults). */
+  readonly options: OptionsSchema;
+  /** Whether it takes a computed `value` (a note's text, a meta field's value). */
+  readonly value: 'required' | 'none';
+  /** Fields of its result, bound as `$result` in the write-backs that follow it. */
+  readonly result: readonly string[];
 }
 
 /** Declare a spec with its options' type inferred from the fragment. */

@@ -146,6 +146,12 @@ export interface Connector {
   readonly webhookSubscriptions?: WebhookSubscriptions;
   /** Optional: settings mappings read as `$source_settings` / `$target_settings` (see RunSettings). */
   readonly runSettings?: RunSettings;
+  /**
+   * Optional: named operations on one record beyond create/update (PowerOffice `invoice`,
+   * WooCommerce `add-note`), declared statically in the spec's `operations` so that
+   * mapping `actions:` are checked without a connection.
+   */
+  readonly operations?: RecordOperations;
 }
 
 /**
@@ -158,6 +164,36 @@ export interface Connector {
  */
 export interface RunSettings {
   read(options?: { refresh?: boolean; signal?: AbortSignal }): Promise<Readonly<Record<string, unknown>>>;
+}
+
+/** One operation on one record, as a mapping action asks for it. */
+export interface OperationRequest {
+  /** A name declared in the spec's `operations`. */
+  operation: string;
+  entity: string;
+  id: RecordId;
+  /** The declared options, checked and defaulted at compile time. */
+  options: Readonly<Record<string, unknown>>;
+  /** The value the action computed (`value:` of a write-back), when the operation takes one. */
+  value?: unknown;
+  /**
+   * True when an earlier attempt may have reached the system (the engine found its intent
+   * after a crash, or the attempt's outcome is unknown). The connector then first finds out
+   * what that attempt did and never repeats its effect (an invoice sent twice, a note added
+   * twice).
+   */
+  resume: boolean;
+}
+
+export interface OperationResult {
+  /** What the operation produced (`InvoiceNo`, …): bound as `$result` in write-backs. */
+  result: Record<string, unknown>;
+  /** One line for people (logs, the live feed), without personal data. */
+  summary: string;
+}
+
+export interface RecordOperations {
+  perform(request: OperationRequest, options?: WriteOptions): Promise<OperationResult>;
 }
 
 /**

@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { Position, YamlSource } from '../yaml/parse-source.ts';
+import { compileActions } from './compile-actions.ts';
 import { checkIdentity, compileDelete, compileMatch } from './compile-policies.ts';
 import { compileProperties } from './compile-properties.ts';
 import { collectLinks, compileFanOut } from './compile-references.ts';
@@ -113,6 +114,12 @@ export async function compileMapping(
   links(when, false);
   links(lockedWhen, false);
 
+  const actions = compileActions(
+    scope,
+    doc,
+    { ...(sourceSide ? { source: sourceSide } : {}), ...(targetSide ? { target: targetSide } : {}) },
+    (result) => links(result, false),
+  );
   const match = compileMatch(scope, doc, sourceSide, targetSide, compiledProperties.properties);
   const create = {
     inTarget: typeof doc.create?.in_target === 'boolean' ? doc.create.in_target : true,
@@ -173,6 +180,7 @@ export async function compileMapping(
       ...(fanOut.fanOut ? { fanOut: fanOut.fanOut } : {}),
       properties: compiledProperties.properties,
       variables,
+      ...(actions.length > 0 ? { actions } : {}),
     };
   }
   unit.diagnostics = scope.diagnostics;

@@ -48,6 +48,7 @@ export interface MappingDocument {
   key?: unknown;
   variables?: unknown;
   properties?: unknown;
+  actions?: unknown;
 }
 
 /** Narrowing helpers for reading a possibly invalid document. */

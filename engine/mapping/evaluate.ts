@@ -120,6 +120,8 @@ export interface MappingEvaluator {
     target: unknown,
     ctx: EvaluationContext,
   ): Promise<Map<string, unknown>>;
+  /** One expression of the mapping (an action's `when` or write-back value) on `input`. */
+  evaluate(expression: CompiledMappingExpression, input: unknown, ctx: EvaluationContext): Promise<unknown>;
   /** Does this source record take part (`when`)? True when the mapping has no `when`. */
   passesWhen(mapping: CompiledMapping, source: unknown, ctx: EvaluationContext): Promise<boolean>;
   /** Is this target record locked (`target.locked_when`)? The engine then never writes to it. */
@@ -188,6 +190,7 @@ export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEva
         ctx,
         'source',
       ),
+    evaluate: (expression, input, ctx) => one(expression, input, ctx),
     passesWhen: async (mapping, source, ctx) =>
       mapping.when ? truthy(await one(mapping.when, source, ctx)) : true,
     isLocked: async (mapping, target, ctx) =>

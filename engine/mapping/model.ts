@@ -124,6 +124,30 @@ export interface FanOut {
   readonly key: CompiledExpression;
 }
 
+/** One step of an action's write-back: an operation on the source record. */
+export interface CompiledWriteBack {
+  readonly operation: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** On the source record, with `$result` bound to the action's result. */
+  readonly value?: CompiledExpression;
+}
+
+/**
+ * An action (`actions:`): a connector operation on the target record, run once per linked
+ * pair when `when` holds on the source record, crash-safely (engine/sync/actions.ts).
+ */
+export interface CompiledAction {
+  readonly name: string;
+  readonly description?: string;
+  readonly when?: CompiledExpression;
+  readonly operation: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Once done, the engine never writes the target record (or its children) again. */
+  readonly locksTarget: boolean;
+  readonly writeBack: readonly CompiledWriteBack[];
+  readonly position: SourcePosition;
+}
+
 export interface CompiledMapping {
   readonly name: string;
   readonly file: string;
@@ -163,4 +187,6 @@ export interface CompiledMapping {
   readonly properties: readonly CompiledProperty[];
   /** Constants bound as JSONata variables (`$shipping_product_code`). */
   readonly variables: Readonly<Record<string, unknown>>;
+  /** Operations run once the record is synced and their condition holds (empty: none). */
+  readonly actions?: readonly CompiledAction[];
 }

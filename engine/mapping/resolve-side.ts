@@ -4,6 +4,7 @@
  * schema file. Every failed step is a diagnostic at the line that names the thing.
  */
 import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { OperationDeclaration } from '../connectors/spec.ts';
 import type { EntityDescriptor } from '../connectors/types.ts';
 import { didYouMean } from '../diagnostics/did-you-mean.ts';
 import { type MappingSideDocument, obj, str } from './document.ts';
@@ -27,6 +28,8 @@ export interface ResolvedSide {
   descriptor: EntityDescriptor;
   /** Names of the run settings the kind offers (`$source_settings.<name>`); absent: none. */
   runSettings?: readonly string[];
+  /** The record operations the kind declares (for `actions:`). */
+  operations?: Readonly<Record<string, OperationDeclaration>>;
   /** Undefined when the schema file could not be read (reported). */
   schema?: JsonSchema;
 }
@@ -77,6 +80,7 @@ export async function resolveSide(
     kind,
     entity,
     descriptor,
+    ...(factory.spec.operations ? { operations: factory.spec.operations } : {}),
     ...(label ? { label } : {}),
     ...(factory.spec.runSettings ? { runSettings: Object.keys(factory.spec.runSettings) } : {}),
   };

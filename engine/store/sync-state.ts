@@ -4,7 +4,8 @@
  *
  * - `mapsync.v1.<mapping>.links`   source id → {@link LinkRecord} (ids, merge base, hashes)
  * - `mapsync.v1.<mapping>.targets` target id → source id (the reverse index)
- * - `mapsync.v1.<mapping>.meta`    `cursor.<side>`, `intent.<side>.<id>`, `failed.<side>.<id>`
+ * - `mapsync.v1.<mapping>.meta`    `cursor.<side>`, `intent.<side>.<id>`, `failed.<side>.<id>`,
+ *                                   `action.<action>.<sourceId>` (action intents)
  *
  * Every method either succeeds or throws a `StoreError`; "not found" is `undefined`, never
  * an error swallowed into `undefined`.
@@ -92,6 +93,32 @@ export interface LinkRecord {
   syncedAt: string;
   /** Fan-out mappings: the children under the parent's target record, by child key. */
   children?: Record<string, ChildLink>;
+  /** Mapping actions done on this pair, by action name (engine/sync/actions.ts). */
+  actions?: Record<string, ActionState>;
+}
+
+/** An action done on a linked pair: what its operation returned, and whether it was written back. */
+export interface ActionState {
+  /** When the operation succeeded (ISO). */
+  doneAt: string;
+  /** What it returned (`InvoiceNo`, …). */
+  result: Record<string, unknown>;
+  /** The target is locked from then on (`locks_target`). */
+  locks: boolean;
+  /** When every write-back step succeeded (ISO); absent while one is outstanding. */
+  writtenBackAt?: string;
+}
+
+/**
+ * Written before an action's operation is sent, deleted once it and its write-back are done:
+ * found after a crash, it means "an attempt may have reached the system": the next run
+ * resumes the action with `resume` (the connector checks first), whatever the record's state.
+ */
+export interface ActionIntent {
+  action: string;
+  sourceId: string;
+  targetId: string;
+  at: string;
 }
 
 export interface IntentRecord {
@@ -151,7 +178,7 @@ export function namespaceFor(mapping: string, part: 'links' | 'targets' | 'meta'
   return ns;
 }
 
-type MetaValue = string | IntentRecord | FailedRecord;
+type MetaValue = string | IntentRecord | FailedRecord | ActionIntent;
 
 /** A reverse-index entry: the source id owning a target id, or a virtual link's (`~id`). */
 export interface ReverseEntry {
@@ -324,13 +351,27 @@ export class MappingState {
     return this.meta.delete(`failed.${side}.${id}`);
   }
 
+  getActionIntent(action: string, sourceId: string): Promise<ActionIntent | undefined> {
+    return this.meta.get(`action.${action}.${sourceId}`) as Promise<ActionIntent | undefined>;
+  }
+
+  setActionIntent(intent: ActionIntent): Promise<void> {
+    return this.meta.set(`action.${intent.action}.${intent.sourceId}`, intent);
+  }
+
+  deleteActionIntent(action: string, sourceId: string): Promise<void> {
+    return this.meta.delete(`action.${action}.${sourceId}`);
+  }
+
   /** Pending intents and failed records, read in one pass over the meta namespace. */
   async scanMeta(): Promise<{
     intents: Array<{ from: Side; id: string; intent: IntentRecord }>;
     failed: FailedRecord[];
+    actionIntents: ActionIntent[];
   }> {
     const intents: Array<{ from: Side; id: string; intent: IntentRecord }> = [];
     const failed: FailedRecord[] = [];
+    const actionIntents: ActionIntent[] = [];
     for await (const [key, value] of this.meta.entries()) {
       if (key.startsWith('intent.')) {
         const rest = key.slice('intent.'.length);
@@ -342,8 +383,10 @@ export class MappingState {
         });
       } else if (key.startsWith('failed.')) {
         failed.push(value as FailedRecord);
+      } else if (key.startsWith('action.')) {
+        actionIntents.push(value as ActionIntent);
       }
     }
-    return { intents, failed };
+    return { intents, failed, actionIntents };
   }
 }

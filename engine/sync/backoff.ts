@@ -41,7 +41,13 @@ export function nextAttemptAt(now: Date, attempts: number, retryAfterMs?: number
  * (`mapsync retry`, the status page's retry button), or a change of the record itself
  * brings it back. A dependency deleted in its system is one: waiting never links it.
  */
-export const RETRY_LIMITS: Readonly<Record<string, number>> = { DEPENDENCY_GONE: 6 };
+export const RETRY_LIMITS: Readonly<Record<string, number>> = {
+  DEPENDENCY_GONE: 6,
+  // A target locked for good (an invoiced order, by our action or by a person in the
+  // target system): a shop change cannot be written; it is reported a few times, then left.
+  ACTION_LOCKED: 3,
+  CONNECTOR_LOCKED: 3,
+};
 
 /**
  * Whether a failed record is to be tried in this run: named by `mapsync retry ID`, or all

@@ -24,6 +24,7 @@ import type { CompiledMapping, Side } from '../mapping/model.ts';
 import type { Runtime } from '../runtime.ts';
 import { overlayBackend } from '../store/overlay.ts';
 import type { StateBackend } from '../store/sync-state.ts';
+import { runActionPass } from './actions.ts';
 import { propagate } from './deletes.ts';
 import type { EngineEvents, RunSummary } from './events.ts';
 import type { MappingEval } from './mapping-eval.ts';
@@ -149,6 +150,15 @@ export class SyncEngine {
       if (ctx.aborted() || storeError || ctx.fatal) break;
       await Promise.all(level.map(runOne));
     }
+    // Mapping actions (invoice a completed order) once every mapping, children included, is done.
+    if (!ctx.aborted() && !storeError && !ctx.fatal) {
+      try {
+        await runActionPass(selected.map((m) => ctx.mappingRun(m.name)));
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        storeError ??= `store unavailable: ${error.message}`;
+      }
+    }
     const mappings = selected.map((m) => ctx.finishSummary(m.name));
     const aborted = ctx.aborted();
     const summary: RunSummary = {
@@ -205,6 +215,8 @@ export class SyncEngine {
       for (const child of ctx.childrenOf(item.mapping)) {
         await ctx.mappingRun(child.name).processSource(record, 'webhook');
       }
+      await ctx.drainWrites();
+      await runActionPass([mr]);
     } else {
       const reverse = await mr.state.reverse(item.id);
       await mr.retry('target', item.id);

@@ -79,7 +79,9 @@ export interface PlannedChange {
   mapping: string;
   side: Side;
   id: string;
-  action: 'create' | 'update' | 'delete' | 'archive' | 'link';
+  action: 'create' | 'update' | 'delete' | 'archive' | 'link' | 'operation';
+  /** For `operation`: the mapping action's name (`invoice`). */
+  operation?: string;
   /** `to-target`: the target record is written; `to-source`: the source record. */
   direction: 'to-target' | 'to-source';
   partnerId?: string;

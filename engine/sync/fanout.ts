@@ -15,9 +15,11 @@
  * after a crash, or matched), the existing children are adopted first by their identity
  * guard, so nothing is created twice.
  */
+
 import type { EntityRecord } from '../connectors/types.ts';
 import { getPath } from '../mapping/values.ts';
 import type { ChildLink, LinkRecord } from '../store/sync-state.ts';
+import { ACTION_LOCKED, describeLock, lockingAction } from './actions.ts';
 import { prepareChildren } from './create-children.ts';
 import { emptyLink } from './empty-link.ts';
 import type { PropertyDiff } from './events.ts';
@@ -86,17 +88,21 @@ export async function processChildren(
     await saveIfChanged(mr, link, { ...link, children });
     return { outcome: 'unchanged', direction: 'none', properties: [], partnerId: link.targetId };
   }
-  if (parentLink.locked) {
+  const lock = lockingAction(parentLink);
+  if (parentLink.locked || lock) {
     await saveIfChanged(mr, link, { ...link, children });
+    const why = lock
+      ? `locked: action ${describeLock(lock)} of ${parentRun.mapping.name} was done`
+      : `locked (target.locked_when of ${parentRun.mapping.name})`;
     return {
       outcome: 'failed',
       direction: 'none',
       properties: diffs.map((d) => d.path),
       partnerId: link.targetId,
       failure: {
-        code: 'LOCKED',
+        code: lock ? ACTION_LOCKED : 'LOCKED',
         kind: 'locked',
-        reason: `${mapping.target.system} ${parentRun.mapping.target.entity} ${link.targetId} is locked (target.locked_when of ${parentRun.mapping.name}); not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
+        reason: `${mapping.target.system} ${parentRun.mapping.target.entity} ${link.targetId} is ${why}; not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
         details: { diffs },
       },
     };

@@ -12,7 +12,14 @@
  */
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
-import { type FailedRecord, type IntentRecord, type LinkRecord, MappingState } from '../store/sync-state.ts';
+import {
+  type ActionIntent,
+  type FailedRecord,
+  type IntentRecord,
+  type LinkRecord,
+  MappingState,
+} from '../store/sync-state.ts';
+import { ACTION_FAILED } from './actions.ts';
 import { linkOrCreate } from './create.ts';
 import { linkOrCreateInSource } from './create-in-source.ts';
 import { recordContext } from './dependencies.ts';
@@ -74,6 +81,13 @@ export class MappingRun {
   /** Failed records of this mapping, by `<side>.<id>`. */
   failed = new Map<string, FailedRecord>();
   intents: Array<{ from: Side; id: string; intent: IntentRecord }> = [];
+  /** Action intents found at the start of the run (a crash, or an unknown outcome). */
+  actionIntents: ActionIntent[] = [];
+  /**
+   * Source records synced without failure in this run, for the mapping's actions (run once
+   * the whole run, fan-out children included, is done: actions.ts).
+   */
+  readonly actionCandidates = new Map<string, EntityRecord>();
   /** Cursor of this run's target listing, persisted when the mapping's run completes. */
   pendingTargetCursor: string | undefined;
   /** Ids seen in complete, successful listings (for delete detection). */
@@ -121,6 +135,7 @@ export class MappingRun {
       const meta = await this.state.scanMeta();
       this.intents = meta.intents;
       this.failed = new Map(meta.failed.map((f) => [`${f.side}.${f.id}`, f]));
+      this.actionIntents = meta.actionIntents;
       this.settingsBindings = await this.run.settings.bindingsFor(this.mapping);
     })();
     return this.prepared;
@@ -189,6 +204,8 @@ export class MappingRun {
         result = { outcome: 'failed', direction: 'none', properties: [], failure: classify(error) };
       }
       await this.finish('source', id, result);
+      if (this.mapping.actions && ['created', 'updated', 'unchanged'].includes(result.outcome))
+        this.actionCandidates.set(id, record);
       return result;
     });
   }
@@ -374,7 +391,11 @@ export class MappingRun {
         { mapping: this.mapping.name, side, id, code: stored.code },
         `record failed: ${stored.reason}`,
       );
-    } else if (this.failed.has(key)) {
+    } else if (
+      this.failed.has(key) &&
+      !(this.failed.get(key)!.code === ACTION_FAILED && result.outcome === 'unchanged')
+    ) {
+      // An action's failure is the action pass's to clear (the pair itself was fine).
       await this.state.deleteFailed(side, id);
       this.failed.delete(key);
     }

@@ -10,6 +10,7 @@
 import type { Operation } from 'fast-json-patch';
 import type { CompiledMapping, CompiledProperty, ConflictPolicy } from '../mapping/model.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
+import { ACTION_LOCKED, describeLock, lockingAction } from './actions.ts';
 import type { ConflictDecision, PropertyDiff } from './events.ts';
 import type { ClassifiedFailure } from './failures.ts';
 import { mergePair, type PropertyInput, type PropertyOutcome, type Same } from './merge.ts';
@@ -86,11 +87,14 @@ export function planPair(
       to: o.value,
       reason: o.reason,
     }));
-    if (target.locked) {
+    // A done locking action (an invoiced order) locks the target as locked_when does.
+    const lock = lockingAction(link);
+    if (target.locked || lock) {
+      const why = lock ? `locked: action ${describeLock(lock)} was done` : 'locked (target.locked_when)';
       plan.refused = {
-        code: 'LOCKED',
+        code: lock ? ACTION_LOCKED : 'LOCKED',
         kind: 'locked',
-        reason: `${mapping.target.system} ${mapping.target.entity} ${link.targetId} is locked (target.locked_when); not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
+        reason: `${mapping.target.system} ${mapping.target.entity} ${link.targetId} is ${why}; not written: ${diffs.map((d) => d.path).join(', ')} (the values are in the details)`,
         details: { diffs },
       };
     } else {

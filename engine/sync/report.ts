@@ -74,7 +74,8 @@ export function formatPlan(summary: RunSummary): string {
     const c = m.counts;
     lines.push(
       `${m.mapping}: ${c.created} to create, ${c.updated} to update, ${c.unchanged} unchanged, ` +
-        `${c.deleted + c.archived} to delete/archive, ${c.failed + c.conflict} failing, ${c.skipped} skipped`,
+        `${c.deleted + c.archived} to delete/archive, ${c.failed + c.conflict} failing, ${c.skipped} skipped` +
+        actionCounts(m.changes),
     );
     for (const change of m.changes) lines.push(...formatChange(change).map((l) => `  ${l}`));
     if (m.changesDropped > 0)
@@ -86,15 +87,28 @@ export function formatPlan(summary: RunSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** ", 3 actions (invoice 3)" when the plan would run mapping actions; "" otherwise. */
+function actionCounts(changes: readonly PlannedChange[]): string {
+  const by = new Map<string, number>();
+  for (const c of changes)
+    if (c.action === 'operation') by.set(c.operation ?? '?', (by.get(c.operation ?? '?') ?? 0) + 1);
+  if (by.size === 0) return '';
+  const total = [...by.values()].reduce((a, b) => a + b, 0);
+  return `, ${total} action(s) to run (${[...by].map(([name, n]) => `${name} ${n}`).join(', ')})`;
+}
+
 export function formatChange(change: PlannedChange): string[] {
-  const sign = { create: '+', update: '~', delete: '-', archive: '-', link: '=' }[change.action];
+  const sign = { create: '+', update: '~', delete: '-', archive: '-', link: '=', operation: '!' }[
+    change.action
+  ];
+  const what = change.action === 'operation' ? `action ${change.operation ?? ''}` : change.action;
   const arrow = change.direction === 'to-target' ? '→ target' : '→ source';
   const partner = change.partnerId
     ? isPlaceholder(change.partnerId)
       ? ' (new record)'
       : ` (partner ${change.partnerId})`
     : '';
-  const out = [`${sign} ${change.action} ${change.side} ${change.id}${partner} ${arrow}`];
+  const out = [`${sign} ${what} ${change.side} ${change.id}${partner} ${arrow}`];
   for (const d of change.diffs) {
     const path = d.sourcePath && d.sourcePath !== d.path ? `${d.sourcePath} (${d.path})` : d.path;
     const why =

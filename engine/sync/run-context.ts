@@ -10,6 +10,8 @@ import type {
   Connector,
   EntityDescriptor,
   EntityRecord,
+  OperationRequest,
+  OperationResult,
   PatchOperation,
   RemoveMode,
   WriteOptions,
@@ -368,6 +370,17 @@ export class RunContext {
 
   private assertHealthy(): void {
     if (this.fatal) throw this.fatal;
+  }
+
+  /**
+   * A record operation of a connector (mapping actions, engine/sync/actions.ts): never in a
+   * dry run (the caller plans instead), carrying the run's store signal like every write.
+   */
+  async perform(binding: SideBinding, request: OperationRequest): Promise<OperationResult> {
+    this.assertHealthy();
+    const operations = binding.connector.operations;
+    if (!operations) throw new Error(`${binding.system} has no record operations`);
+    return this.write(() => operations.perform(request, this.withSignal()));
   }
 
   /** Send every queued batch update and wait for them; then delete the settled intents. */

@@ -127,6 +127,25 @@ describe('connector conformance', () => {
         expect(factory.entities[harness.entity], `entity ${harness.entity}`).toBeDefined();
       });
 
+      it('declares its record operations on its own entities, and implements them', async () => {
+        const declared = Object.entries(factory.spec.operations ?? {});
+        for (const [name, op] of declared) {
+          expect(name, 'operation names are kebab-case').toMatch(/^[a-z][a-z0-9-]*$/);
+          expect(factory.entities[op.entity], `${name}: entity ${op.entity}`).toBeDefined();
+          expect(op.options.type).toBe('object');
+          for (const key of op.options.required ?? [])
+            expect(op.options.properties[key], `${name}.${key}`).toBeDefined();
+          expect(['required', 'none']).toContain(op.value);
+        }
+        if (declared.length === 0) return;
+        const s = await setup(await harnessOf(), factory);
+        try {
+          expect(typeof s.connector.operations?.perform, 'Connector.operations.perform').toBe('function');
+        } finally {
+          await s.close();
+        }
+      });
+
       const defined = new Set<ConformanceCheck>();
       const check = (
         name: ConformanceCheck,

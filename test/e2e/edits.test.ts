@@ -34,7 +34,9 @@ describe('e2e 2: edits on either side', () => {
     (await snapshot(pair)).po[entity].find((r) => String(r.Id) === id)!;
 
   beforeAll(async () => {
-    pair = await startPair({ shop: { count: 24, seed: 5, anchor: new Date('2026-01-15T00:00:00Z') } });
+    pair = await startPair({
+      shop: { count: 24, seed: 5, anchor: new Date('2026-01-15T00:00:00Z') },
+    });
     expect((await pair.sync()).ok).toBe(true);
     opened = await pair.open();
     po = opened.connectors.get('poweroffice-go')!;

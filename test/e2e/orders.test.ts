@@ -28,7 +28,11 @@ describe('e2e 3: order changes, Draft and Confirmed', () => {
   };
 
   beforeAll(async () => {
-    pair = await startPair({ shop: { count: 40, seed: 9, anchor: new Date('2026-01-15T00:00:00Z') } });
+    // Orders that stay Drafts while the shop edits them: the shipped mappings as they are
+    // (invoicing off: completed orders would be invoiced, and locked, otherwise).
+    pair = await startPair({
+      shop: { count: 40, seed: 9, anchor: new Date('2026-01-15T00:00:00Z') },
+    });
     expect((await pair.sync()).ok).toBe(true);
     opened = await pair.open();
     po = opened.connectors.get('poweroffice-go')!;

@@ -20,7 +20,9 @@ describe.skipIf(missing !== undefined)('e2e: the link store on PostgreSQL', () =
   let shared: StoreBackend;
 
   beforeAll(async () => {
-    pair = await startPair({ shop: { count: 24, seed: 5, anchor: new Date('2026-01-15T00:00:00Z') } });
+    pair = await startPair({
+      shop: { count: 24, seed: 5, anchor: new Date('2026-01-15T00:00:00Z') },
+    });
     other = await startPair({ shop: { count: 12, seed: 9, anchor: new Date('2026-01-15T00:00:00Z') } });
     shared = openStore(location.uri);
   }, 60_000);

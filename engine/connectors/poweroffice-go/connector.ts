@@ -17,6 +17,7 @@ import type {
   Page,
   PatchOperation,
   RecordId,
+  RecordOperations,
   RemoveMode,
   RunSettings,
   WriteOptions,
@@ -26,6 +27,7 @@ import type { ResolvedConfig } from './config.ts';
 import { decodeCursor } from './cursor.ts';
 import { entities } from './entities.ts';
 import { SYSTEM, usageError } from './errors.ts';
+import { invoiceSalesOrder } from './invoice.ts';
 import { listPages } from './listing.ts';
 import { readSalesAccounts } from './sales-accounts.ts';
 import { fromDate, minusMs } from './timestamps.ts';
@@ -56,6 +58,7 @@ export class PowerOfficeGoConnector implements Connector {
   readonly withChildren: CreateWithChildren;
   /** The client's sales accounts with their VAT rates (sales-accounts.ts), kept 5 minutes across runs. */
   readonly runSettings: RunSettings;
+  readonly operations: RecordOperations;
   /** Exposed for tests and diagnostics (token request count). */
   readonly api: PowerOfficeApi;
 
@@ -65,6 +68,17 @@ export class PowerOfficeGoConnector implements Connector {
   ) {
     this.api = new PowerOfficeApi(config, runtime);
     this.runSettings = cachedRunSettings((signal) => readSalesAccounts(this.api, signal), runtime.now);
+    this.operations = {
+      perform: async (request, options) => {
+        if (
+          request.operation !== 'invoice' ||
+          this.entity(request.entity) !== 'salesorder' ||
+          !UUID.test(request.id)
+        )
+          throw usageError(`no operation "${request.operation}" on ${request.entity} ${request.id}`);
+        return invoiceSalesOrder(this.api, request.id, request, options);
+      },
+    };
     this.withChildren = {
       children: { salesorder: ['salesorderline'] },
       createWithChildren: (entity, data, childEntity, children, options) =>

@@ -7,6 +7,7 @@ import { defineConnector } from '../spec.ts';
 import { check, options, resolve } from './config.ts';
 import { PowerOfficeGoConnector } from './connector.ts';
 import { entities } from './entities.ts';
+import { invoiceOperation } from './invoice.ts';
 import { PO_RUN_SETTINGS } from './sales-accounts.ts';
 
 export const powerofficeGo = defineConnector({
@@ -17,6 +18,7 @@ export const powerofficeGo = defineConnector({
   check,
   entities,
   runSettings: PO_RUN_SETTINGS,
+  operations: { invoice: invoiceOperation },
   create: (o, runtime) => new PowerOfficeGoConnector(resolve(o), runtime),
   devSandbox: () => import('../../../sandbox/poweroffice-go/dev-sandbox.ts').then((m) => m.devSandbox),
   conformance: () => import('../../../sandbox/poweroffice-go/conformance-harness.ts'),

@@ -17,6 +17,7 @@ import type {
   Page,
   PatchOperation,
   RecordId,
+  RecordOperations,
   RemoveMode,
   RunSettings,
   WebhookReceiver,
@@ -28,6 +29,7 @@ import type { ResolvedConfig } from './config.ts';
 import { entities } from './entities.ts';
 import { fromWpError, isWpError, SYSTEM } from './errors.ts';
 import { listByModified, listFullScan } from './listing.ts';
+import { addOrderNote, setOrderMeta } from './order-operations.ts';
 import { opsToPartial, type SchemaNode } from './patch.ts';
 import { schemas } from './schemas.ts';
 import { readTaxSettings } from './tax-settings.ts';
@@ -50,6 +52,7 @@ export class WooCommerceConnector implements Connector {
   readonly webhookSubscriptions: WebhookSubscriptions;
   /** The shop's tax settings (tax-settings.ts), kept 5 minutes across runs. */
   readonly runSettings: RunSettings;
+  readonly operations: RecordOperations;
   private readonly api: WooApi;
 
   constructor(
@@ -60,6 +63,27 @@ export class WooCommerceConnector implements Connector {
     this.webhooks = webhookReceiver(config.webhookSecret);
     this.webhookSubscriptions = { list: (options) => listWebhookSubscriptions(this.api, options) };
     this.runSettings = cachedRunSettings((signal) => readTaxSettings(this.api, signal), runtime.now);
+    this.operations = {
+      perform: async (request, options) => {
+        this.descriptor(request.entity);
+        if (request.entity === 'order' && request.operation === 'set-meta')
+          return setOrderMeta(this.api, request.id, String(request.options.key), request.value, options);
+        if (request.entity === 'order' && request.operation === 'add-note') {
+          const customerNote = request.options.customer_note === true;
+          return addOrderNote(
+            this.api,
+            request.id,
+            request.value,
+            { customerNote, resume: request.resume },
+            options,
+          );
+        }
+        throw new ConnectorError(`${SYSTEM}: no operation "${request.operation}" on ${request.entity}`, {
+          system: SYSTEM,
+          kind: 'validation',
+        });
+      },
+    };
     this.batch = {
       maxItems: BATCH_LIMIT,
       updateMany: (entity, items, options) => this.updateMany(entity, items, options),

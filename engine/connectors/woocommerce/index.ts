@@ -6,6 +6,7 @@ import { defineConnector } from '../spec.ts';
 import { check, options, resolve } from './config.ts';
 import { WooCommerceConnector } from './connector.ts';
 import { entities } from './entities.ts';
+import { addNoteOperation, setMetaOperation } from './order-operations.ts';
 import { WOO_RUN_SETTINGS } from './tax-settings.ts';
 
 export const woocommerce = defineConnector({
@@ -16,6 +17,7 @@ export const woocommerce = defineConnector({
   check,
   entities,
   runSettings: WOO_RUN_SETTINGS,
+  operations: { 'set-meta': setMetaOperation, 'add-note': addNoteOperation },
   create: (o, runtime) => new WooCommerceConnector(resolve(o), runtime),
   devSandbox: () => import('../../../sandbox/woocommerce/dev-sandbox.ts').then((m) => m.devSandbox),
   conformance: () => import('../../../sandbox/woocommerce/conformance-harness.ts'),

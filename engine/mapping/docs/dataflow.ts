@@ -6,7 +6,7 @@
  * source: the committed documents are checked for staleness by a test.
  */
 import { basename } from 'node:path';
-import type { CompiledMapping, CompiledProperty } from '../model.ts';
+import type { CompiledAction, CompiledMapping, CompiledProperty } from '../model.ts';
 import { heading, listTable, literal, text } from './rst.ts';
 
 export interface DataflowDocument {
@@ -97,6 +97,7 @@ function section(flow: Flow): string {
       `One record per child of ${literal(mapping.fanOut.each.text)}, under the record of mapping ${literal(mapping.fanOut.parent)}.`,
     );
   if (mapping.description) facts.push(`Description: ${text(mapping.description)}`);
+  if (!flow.reverse) for (const action of mapping.actions ?? []) facts.push(actionFact(mapping, action));
   parts.push(`${facts.join(' ')}\n`);
   parts.push(
     listTable(
@@ -109,6 +110,28 @@ function section(flow: Flow): string {
     ),
   );
   return parts.join('\n');
+}
+
+/** One sentence per action: when, what on which record, what is written back, the lock. */
+function actionFact(mapping: CompiledMapping, action: CompiledAction): string {
+  const options = (o: Readonly<Record<string, unknown>>) => {
+    const list = Object.entries(o).map(([k, v]) => `${k} = ${String(v)}`);
+    return list.length > 0 ? ` (${list.join(', ')})` : '';
+  };
+  const when = action.when ? `when ${literal(action.when.text.trim())}` : 'once the record is linked';
+  const back = action.writeBack.map(
+    (w) =>
+      `${literal(w.operation)}${options(w.options)}${w.value ? ` with ${literal(w.value.text.trim())}` : ''}`,
+  );
+  return (
+    `Action ${literal(action.name)}: ${when}, once per record, ${literal(action.operation)}${options(action.options)} on the ${systemTitle(mapping.target.system)} record` +
+    (back.length > 0
+      ? `; then on the ${systemTitle(mapping.source.system)} record: ${back.join(', ')}`
+      : '') +
+    (action.locksTarget
+      ? `; the ${systemTitle(mapping.target.system)} record is not written again afterwards.`
+      : '.')
+  );
 }
 
 /** Format a generation time as `YYYY-MM-DD HH:MM:SS` (UTC). */

@@ -4,10 +4,11 @@
  * the connector, so heavy tests stay fast; the 10 rps behaviour is proven elsewhere).
  * Writes are counted from the sandboxes' own request logs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
 import { connectors as registry } from '../../../engine/connectors/index.ts';
 import type { ConnectorRegistry } from '../../../engine/connectors/registry.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
@@ -36,6 +37,16 @@ export interface PairOptions {
   wooPageSize?: number;
   /** Mappings folder (default: the shipped mappings/). */
   mappingsDir?: string;
+  /**
+   * `false`: the shipped mappings without their `actions:` at all. Default: as shipped (whose
+   * invoice action is off: `invoicing_enabled: false`).
+   */
+  actions?: false;
+  /**
+   * `true`: the shipped mappings with invoicing turned on (salesorder's variable
+   * `invoicing_enabled: true`, as docs/order-to-cash.md tells a user to). Default: off.
+   */
+  invoicing?: true;
   /** Connector-side PowerOffice rate limit (default 1000). */
   rateLimit?: number;
   concurrency?: number;
@@ -69,6 +80,27 @@ export interface Pair {
   close(): Promise<void>;
 }
 
+/**
+ * A copy of a mappings folder (returns the copy's path): without `actions:`, or with the
+ * salesorder mapping's `invoicing_enabled` variable set to true.
+ */
+function copyMappings(from: string, to: string, change: { actions?: false; invoicing?: true }): string {
+  mkdirSync(to);
+  for (const name of readdirSync(from)) {
+    const text = readFileSync(join(from, name), 'utf8');
+    if (!name.endsWith('.yaml') || name.endsWith('.test.yaml')) {
+      writeFileSync(join(to, name), text);
+      continue;
+    }
+    const doc = parseDocument(text);
+    if (change.actions === false) doc.delete('actions');
+    if (change.invoicing && doc.hasIn(['variables', 'invoicing_enabled']))
+      doc.setIn(['variables', 'invoicing_enabled'], true);
+    writeFileSync(join(to, name), doc.toString());
+  }
+  return to;
+}
+
 export async function startPair(options: PairOptions = {}): Promise<Pair> {
   const woo = await startWooCommerceSandbox({
     ...(options.shop ? { seed: options.shop } : {}),
@@ -77,9 +109,16 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
   const seed = typeof options.poweroffice === 'function' ? options.poweroffice(woo) : options.poweroffice;
   const po = await startPowerOfficeSandbox({ rateLimit: false, seed: seed === undefined ? {} : seed });
   const dir = mkdtempSync(join(tmpdir(), 'mapsync-e2e-'));
+  const shipped = options.mappingsDir ?? join(REPO, 'mappings');
   const configPath = writeTestConfig(dir, {
     store: ref('MAPSYNC_STORE'),
-    mappings: options.mappingsDir ?? join(REPO, 'mappings'),
+    mappings:
+      options.actions === false || options.invoicing
+        ? copyMappings(shipped, join(dir, 'mappings'), {
+            ...(options.actions === false ? { actions: false as const } : {}),
+            ...(options.invoicing ? { invoicing: true as const } : {}),
+          })
+        : shipped,
     woocommerce: [
       `webhook_secret: ${ref('WOOCOMMERCE_WEBHOOK_SECRET')}`,
       ...(options.wooPageSize ? [`page_size: ${options.wooPageSize}`] : []),
