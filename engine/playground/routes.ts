@@ -11,9 +11,11 @@
  * host (403: no other page the browser has open may post here) and a JSON content type
  * (415: HTML forms cannot send one); then the body limit (413) and the file guard (400).
  */
+
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CSP } from '../service/routes/ui.ts';
 import { PlaygroundError } from './errors.ts';
 import type { Playground } from './playground.ts';
 
@@ -37,17 +39,6 @@ const ASSETS: Record<string, { path: string; type: string }> = {
   'editor.js': { path: here('editor.js'), type: 'text/javascript; charset=utf-8' },
   'playground.css': { path: here('playground.css'), type: 'text/css; charset=utf-8' },
 };
-
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 /** Does the request come from a page of this very host (or from no browser page at all)? */
 export function sameOrigin(request: FastifyRequest): boolean {

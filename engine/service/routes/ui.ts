@@ -27,7 +27,8 @@ const FILES: Record<string, { path: string; type: string }> = {
   },
 };
 
-const CSP = [
+/** The status page's and the playground's Content-Security-Policy: own scripts and styles only. */
+export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
