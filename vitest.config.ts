@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The default run (`npm test`) stays fast: long crash loops, chaos runs and the
@@ -11,6 +12,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // At least two files at a time: vitest's default is one worker fewer than the cores, so a
+    // 2-core machine ran one file at a time while most files wait on sandboxes, child
+    // processes and timers (docs/ci.md, "Where the time goes").
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // Tests that spawn bin/mapsync.js run dist/: built from this tree before the first test.
     globalSetup: ['test/global-setup.ts'],
   },

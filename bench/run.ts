@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { ciExample } from './ci-example.ts';
 import { engineCost } from './engine-cost.ts';
 import { fairness } from './fairness.ts';
+import { fleetMemory } from './fleet-memory.ts';
 import { latency } from './latency.ts';
 import { type Benchmark, startRun } from './lib/context.ts';
 import { rerender, writeRunDocument } from './lib/document.ts';
@@ -35,6 +36,7 @@ const ALL: Benchmark[] = [
   latency,
   startup,
   fairness,
+  fleetMemory,
   ciExample,
 ];
 

@@ -14,8 +14,9 @@
  * state has converged (re-runs of `mapsync sync`, then `mapsync retry` for records whose
  * retry is not due yet), against the same bound.
  */
+
+import type { OpenedProject } from '../engine/compose.ts';
 import { MappingState } from '../engine/store/sync-state.ts';
-import type { OpenedProject } from '../engine/sync/compose.ts';
 import type { RunSummary } from '../engine/sync/events.ts';
 import type { BenchContext, Benchmark } from './lib/context.ts';
 import { fillShop } from './lib/dataset.ts';

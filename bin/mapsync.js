@@ -2,6 +2,12 @@
 // Entry point of the `mapsync` command: runs the compiled engine in dist/, which
 // `npm run build` makes (`npm ci` runs it). tsx is for development only (`npm run dev -- …`).
 import { existsSync } from 'node:fs';
+import module from 'node:module';
+
+// Node ≥ 22.1 (the container image runs Node 24) keeps the compiled code of the modules on
+// disk across starts (in the OS temp folder), so a start compiles only what changed. Node 20
+// has no such cache: there this is skipped. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+module.enableCompileCache?.();
 
 const main = new URL('../dist/engine/cli/main.js', import.meta.url);
 if (!existsSync(main)) {

@@ -3,7 +3,7 @@
  * fault, no kill and no rate limit, normalised (chaos/lib.ts). Cached per size and seed.
  */
 import { fillShop } from '../lib/dataset.ts';
-import { startEnv, syncOnce } from '../lib/env.ts';
+import { editCustomer, startEnv, syncOnce } from '../lib/env.ts';
 import { type Both, normalised, stateOf } from './lib.ts';
 
 export interface ShopSize {
@@ -15,8 +15,17 @@ export interface ShopSize {
 
 const cache = new Map<string, Promise<{ normal: Record<string, unknown>; state: Both }>>();
 
-export function cleanRun(size: ShopSize): Promise<{ normal: Record<string, unknown>; state: Both }> {
-  const key = JSON.stringify(size);
+/** A shop edit made before the clean run syncs (the fleet runs edit customers mid-run). */
+export interface ShopEdit {
+  customer: number;
+  body: Record<string, unknown>;
+}
+
+export function cleanRun(
+  size: ShopSize,
+  edits: readonly ShopEdit[] = [],
+): Promise<{ normal: Record<string, unknown>; state: Both }> {
+  const key = JSON.stringify([size, edits]);
   let hit = cache.get(key);
   if (!hit) {
     hit = (async () => {
@@ -26,6 +35,7 @@ export function cleanRun(size: ShopSize): Promise<{ normal: Record<string, unkno
         connectorRateLimit: 1000,
       });
       try {
+        for (const edit of edits) await editCustomer(env, edit.customer, edit.body);
         const summary = await syncOnce(env);
         if (!summary.ok)
           throw new Error(

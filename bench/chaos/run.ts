@@ -5,7 +5,9 @@
  *
  *   npm run chaos                          all runs, full size (about 7 minutes)
  *   npm run chaos -- --quick               the small CI variant; writes bench/out/performance.md
- *   npm run chaos -- --only sigkill,faults  a subset (sigkill, faults, store, concurrent)
+ *   npm run chaos -- --only sigkill,faults  a subset (sigkill, faults, store, concurrent,
+ *                                          fleet-sigkill, fleet-redis, fleet-postgres: these
+ *                                          need PostgreSQL and Redis)
  *
  * Exit status 1 when a run could not complete; with `--strict` also when any figure fails
  * (a duplicate, a missing record, something left pending, a final state unlike a clean run's).
@@ -17,6 +19,7 @@ import { writeRunDocument } from '../lib/document.ts';
 import { REPO } from '../lib/env.ts';
 import { concurrentEdits } from './concurrent-edits.ts';
 import { faults } from './faults.ts';
+import { fleetPostgres, fleetRedis, fleetSigkill } from './fleet.ts';
 import { type ChaosResult, describe } from './lib.ts';
 import { sigkill } from './sigkill.ts';
 import { storeOutage } from './store-outage.ts';
@@ -32,6 +35,9 @@ const ALL: ChaosRun[] = [
   { name: 'faults', title: 'chaos 2. 20 % faults', run: faults },
   { name: 'store', title: 'chaos 3. store outage', run: storeOutage },
   { name: 'concurrent', title: 'chaos 4. concurrent edits', run: concurrentEdits },
+  { name: 'fleet-sigkill', title: 'chaos 5. fleet: SIGKILL workers', run: fleetSigkill },
+  { name: 'fleet-redis', title: 'chaos 6. fleet: Redis restarted', run: fleetRedis },
+  { name: 'fleet-postgres', title: 'chaos 7. fleet: PostgreSQL unavailable', run: fleetPostgres },
 ];
 
 function figures(ctx: BenchContext, title: string, r: ChaosResult): void {

@@ -14,6 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { buildConnectors } from '../../engine/compose.ts';
 import { connectors as registry } from '../../engine/connectors/index.ts';
 import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import type { CompiledMapping } from '../../engine/mapping/model.ts';
@@ -22,7 +23,6 @@ import { SETTINGS_VARIABLE } from '../../engine/mapping/settings-refs.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import type { FailedRecord, LinkRecord } from '../../engine/store/sync-state.ts';
-import { buildConnectors } from '../../engine/sync/compose.ts';
 import { settingsSidesOf } from '../../engine/sync/run-settings.ts';
 import { REPO } from '../lib/env.ts';
 import type { Shop } from './drive.ts';
@@ -48,7 +48,9 @@ async function cli(service: Service, args: string[]): Promise<{ code: number | n
   const chunks: string[] = [];
   child.stdout.setEncoding('utf8').on('data', (c: string) => chunks.push(c));
   child.stderr.resume();
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  // 'close', not 'exit': the exit can come before the last of stdout is read (an empty or
+  // cut JSON answer, "Unexpected end of JSON input", seen with seed 20261205).
+  const code = await new Promise<number | null>((r) => child.once('close', r));
   return { code, out: chunks.join('') };
 }
 
@@ -76,12 +78,15 @@ export async function checkInvariants(
     personalInLogs: [],
     counts: { synced: 0, failed: 0, failedCodes: {}, checkedValues: 0 },
   };
-  const [{ woo, po }, linksRun, failedRun, checkRun] = await Promise.all([
-    state(sandboxes),
+  // The store first, the systems after: a record the service links while this reads is then
+  // in PowerOffice's state too (read together, a fresh link could name a record that the
+  // earlier state read did not have yet: a false "dropped").
+  const [linksRun, failedRun, checkRun] = await Promise.all([
     cli(service, ['links', '--json']),
     cli(service, ['failed', '--json']),
     cli(service, ['links', '--check', '--json']),
   ]);
+  const { woo, po } = await state(sandboxes);
   const links = new Map<string, Map<string, LinkRecord>>();
   for (const m of (JSON.parse(linksRun.out) as { mappings: Array<{ mapping: string; links: LinkRecord[] }> })
     .mappings) {

@@ -12,10 +12,10 @@
  * personal data in logs" invariant.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from '../lib/env.ts';
+import { REPO, systemsEnv, writeConfig } from '../lib/env.ts';
 
 const BIN = join(REPO, 'bin/mapsync.js');
 
@@ -104,46 +104,19 @@ export async function startSandboxes(): Promise<Sandboxes> {
 
 export async function startService(sandboxes: Sandboxes, options: { pollSeconds: number }): Promise<Service> {
   const dir = mkdtempSync(join(tmpdir(), 'mapsync-fuzz-'));
-  const configPath = join(dir, 'mapsync.yaml');
-  const v = (name: string) => `\${${name}}`;
-  writeFileSync(
-    configPath,
-    [
-      'version: 1',
-      'systems:',
-      '  woocommerce:',
-      '    connector: woocommerce',
-      `    url: ${v('WOOCOMMERCE_URL')}`,
-      `    consumer_key: ${v('WOOCOMMERCE_CONSUMER_KEY')}`,
-      `    consumer_secret: ${v('WOOCOMMERCE_CONSUMER_SECRET')}`,
-      `    webhook_secret: ${v('WOOCOMMERCE_WEBHOOK_SECRET')}`,
-      '  poweroffice-go:',
-      '    connector: poweroffice-go',
-      `    url: ${v('POWEROFFICE_BASE_URL')}`,
-      `    token_url: ${v('POWEROFFICE_TOKEN_URL')}`,
-      `    application_key: ${v('POWEROFFICE_APPLICATION_KEY')}`,
-      `    client_key: ${v('POWEROFFICE_CLIENT_KEY')}`,
-      `    subscription_key: ${v('POWEROFFICE_SUBSCRIPTION_KEY')}`,
-      '    rate_limit: 200',
-      `store: ${v('MAPSYNC_STORE')}`,
-      `mappings: ${join(REPO, 'mappings')}`,
+  // The sandbox process enforces no rate limit (startSandboxes), and names its token URL.
+  const configPath = writeConfig(dir, {
+    connectorRateLimit: 200,
+    tokenUrl: true,
+    tail: [
       'service:',
       '  schedule:',
       `    poll: ${options.pollSeconds}s`,
       `    reconcile: ${options.pollSeconds * 6}s`,
-      '',
-    ].join('\n'),
-  );
+    ],
+  });
   const env: Record<string, string> = {
-    WOOCOMMERCE_URL: sandboxes.woo.url,
-    WOOCOMMERCE_CONSUMER_KEY: sandboxes.woo.consumerKey,
-    WOOCOMMERCE_CONSUMER_SECRET: sandboxes.woo.consumerSecret,
-    WOOCOMMERCE_WEBHOOK_SECRET: sandboxes.woo.webhookSecret,
-    POWEROFFICE_BASE_URL: sandboxes.po.url,
-    POWEROFFICE_TOKEN_URL: sandboxes.po.tokenUrl,
-    POWEROFFICE_APPLICATION_KEY: sandboxes.po.applicationKey,
-    POWEROFFICE_CLIENT_KEY: sandboxes.po.clientKey,
-    POWEROFFICE_SUBSCRIPTION_KEY: sandboxes.po.subscriptionKey,
+    ...systemsEnv(sandboxes.woo, sandboxes.po),
     MAPSYNC_STORE: `sqlite://${join(dir, 'state.sqlite')}`,
     MAPSYNC_CONFIG: configPath,
     // Info: the logs of a normal day, so the personal-data check sees what an operator keeps.

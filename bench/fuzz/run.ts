@@ -8,7 +8,9 @@
  *
  * Prints each invariant with its measured figure; exit status 1 on any violation.
  */
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { emptyShop, fillBatch } from './drive.ts';
 import { runExpressions } from './expression-run.ts';
 import { randomExpressions } from './expressions.ts';
@@ -106,6 +108,9 @@ const health = await probe.stop();
 const stopT = Date.now();
 const serviceExit = await service.stop();
 const stopMs = Date.now() - stopT;
+// The service's whole output and its store stay in the run's folder, to find out afterwards
+// why a record did not settle (`mapsync failed`/`links` with that folder's mapsync.yaml).
+writeFileSync(join(service.dir, 'service.log'), service.output());
 await sandboxes.stop();
 const loadAtEnd = load();
 
@@ -186,6 +191,7 @@ if (expressionReport) {
 const refused = Object.entries(shop.refused)
   .map(([k, n]) => `${k} ×${n}`)
   .join(', ');
+log(`   the service's log and store: ${service.dir} (service.log, state.sqlite)`);
 log(
   `\n== fuzz summary (seed ${seed}, ${((Date.now() - started) / 1000).toFixed(0)} s, load average ${loadAtStart} → ${loadAtEnd})`,
 );

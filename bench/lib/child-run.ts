@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
+import { openProject } from '../../engine/compose.ts';
 import { connectors as registry } from '../../engine/connectors/index.ts';
-import { openProject } from '../../engine/sync/compose.ts';
 
 export interface ChildRequest {
   mappings?: string[];

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type OpenedProject, openProject } from '../../engine/compose.ts';
 import { connectors as registry } from '../../engine/connectors/index.ts';
 import type { ConnectorRegistry } from '../../engine/connectors/registry.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime, type Runtime } from '../../engine/runtime.ts';
-import { type OpenedProject, openProject } from '../../engine/sync/compose.ts';
 import type { EngineEvents } from '../../engine/sync/events.ts';
 import type { FaultConfig } from '../../sandbox/common/faults.ts';
 import {
@@ -32,7 +32,7 @@ export interface EnvOptions {
   connectorRateLimit?: number;
   poFaults?: FaultConfig;
   wooFaults?: FaultConfig;
-  /** PowerOffice's starting data (default: FRAKT and GEBYR only). */
+  /** PowerOffice's starting data (default: only its service products FRAKT, GEBYR, AVRUNDING per VAT rate). */
   poSeed?: PowerOfficeSeed | false;
   /** WooCommerce webhook delay (default 60 s: benchmarks drive syncs themselves). */
   webhookDelayMs?: number;
@@ -62,9 +62,21 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
+/**
+ * `<dir>/mapsync.yaml`: both systems from the environment's variables (systemsEnv), the
+ * store from MAPSYNC_STORE, the shipped mappings; `tail` lines end the file (a `service:`
+ * section).
+ */
 export function writeConfig(
   dir: string,
-  options: { connectorRateLimit?: number; poConfig?: string[]; wooConfig?: string[] } = {},
+  options: {
+    connectorRateLimit?: number;
+    poConfig?: string[];
+    wooConfig?: string[];
+    /** PowerOffice's token endpoint from POWEROFFICE_TOKEN_URL (default: derived from its url). */
+    tokenUrl?: boolean;
+    tail?: string[];
+  } = {},
 ): string {
   const configPath = join(dir, 'mapsync.yaml');
   // `${NAME}`: interpolated by mapsync from the environment when it loads the file.
@@ -84,6 +96,7 @@ export function writeConfig(
       '  poweroffice-go:',
       '    connector: poweroffice-go',
       `    url: ${v('POWEROFFICE_BASE_URL')}`,
+      ...(options.tokenUrl ? [`    token_url: ${v('POWEROFFICE_TOKEN_URL')}`] : []),
       `    application_key: ${v('POWEROFFICE_APPLICATION_KEY')}`,
       `    client_key: ${v('POWEROFFICE_CLIENT_KEY')}`,
       `    subscription_key: ${v('POWEROFFICE_SUBSCRIPTION_KEY')}`,
@@ -91,10 +104,29 @@ export function writeConfig(
       ...(options.poConfig ?? []).map((l) => `    ${l}`),
       `store: ${v('MAPSYNC_STORE')}`,
       `mappings: ${join(REPO, 'mappings')}`,
+      ...(options.tail ?? []),
       '',
     ].join('\n'),
   );
   return configPath;
+}
+
+/** The variables writeConfig's mapsync.yaml names for the systems, for sandboxes at these addresses. */
+export function systemsEnv(
+  woo: { url: string; consumerKey: string; consumerSecret: string; webhookSecret: string },
+  po: { url: string; tokenUrl: string; applicationKey: string; clientKey: string; subscriptionKey: string },
+): Record<string, string> {
+  return {
+    WOOCOMMERCE_URL: woo.url,
+    WOOCOMMERCE_CONSUMER_KEY: woo.consumerKey,
+    WOOCOMMERCE_CONSUMER_SECRET: woo.consumerSecret,
+    WOOCOMMERCE_WEBHOOK_SECRET: woo.webhookSecret,
+    POWEROFFICE_BASE_URL: po.url,
+    POWEROFFICE_TOKEN_URL: po.tokenUrl,
+    POWEROFFICE_APPLICATION_KEY: po.applicationKey,
+    POWEROFFICE_CLIENT_KEY: po.clientKey,
+    POWEROFFICE_SUBSCRIPTION_KEY: po.subscriptionKey,
+  };
 }
 
 export async function startEnv(options: EnvOptions = {}): Promise<BenchEnv> {
@@ -112,14 +144,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<BenchEnv> {
   const configPath = writeConfig(dir, options);
   const storePath = join(dir, 'state.sqlite');
   const env: Record<string, string> = {
-    WOOCOMMERCE_URL: woo.url,
-    WOOCOMMERCE_CONSUMER_KEY: woo.consumerKey,
-    WOOCOMMERCE_CONSUMER_SECRET: woo.consumerSecret,
-    WOOCOMMERCE_WEBHOOK_SECRET: woo.webhookSecret,
-    POWEROFFICE_BASE_URL: po.url,
-    POWEROFFICE_APPLICATION_KEY: po.applicationKey,
-    POWEROFFICE_CLIENT_KEY: po.clientKey,
-    POWEROFFICE_SUBSCRIPTION_KEY: po.subscriptionKey,
+    ...systemsEnv(woo, po),
     MAPSYNC_STORE: `sqlite://${storePath}`,
     MAPSYNC_CONFIG: configPath,
     MAPSYNC_LOG_LEVEL: options.logLevel ?? 'error',
@@ -163,4 +188,15 @@ export async function syncOnce(
   } finally {
     await opened.close();
   }
+}
+
+/** Edit a shop customer through the REST API (so its webhook fires). */
+export async function editCustomer(env: BenchEnv, id: number, body: Record<string, unknown>): Promise<void> {
+  const auth = Buffer.from(`${env.woo.consumerKey}:${env.woo.consumerSecret}`).toString('base64');
+  const response = await fetch(`${env.woo.apiUrl}/customers/${id}`, {
+    method: 'PUT',
+    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`PUT customers/${id}: ${response.status}`);
 }

@@ -14,7 +14,7 @@
  *         from: mapsync@example.com, to: [ops@example.com] }
  * ```
  */
-import { parseDuration } from '../service/settings.ts';
+import { parseDuration } from '../config/duration.ts';
 
 export type ChannelSettings =
   | { type: 'webhook'; name: string; url: string; secret: string }

@@ -82,7 +82,7 @@ async function connect(
   }
   const { createLogger } = await import('../observability/logger.ts');
   const { createRuntime } = await import('../runtime.ts');
-  const { buildConnectors } = await import('../sync/compose.ts');
+  const { buildConnectors } = await import('../compose.ts');
   const logger = createLogger({ level: 'warn', secrets: project.config.secrets });
   const connectors = buildConnectors(project.config.systems, registry, createRuntime({ logger }));
   return {

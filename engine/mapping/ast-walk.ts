@@ -96,7 +96,7 @@ export function collectReferences(ast: jsonata.ExprNode): ExpressionReferences {
 /**
  * The field names of an expression that is nothing but a path of plain names (`ref`,
  * `line.product_id`): no filters, no variables, no functions. Such an expression can be read
- * without JSONata (see evaluator/plain-path.ts); undefined for anything else.
+ * without JSONata (see evaluator/local.ts); undefined for anything else.
  */
 export function plainPathOf(ast: jsonata.ExprNode): string[] | undefined {
   const node = ast as Node;

@@ -2,8 +2,9 @@
  * `actions:` of a mapping: each names an operation the target system's connector declares
  * (`ConnectorSpec.operations`) on the target entity, with options checked against that
  * declaration (unknown keys, types, enums, ranges; defaults filled in), and write-back steps
- * naming operations of the source system's connector on the source entity. Everything is
- * reported at once, at the line that says it.
+ * naming operations of the source system's connector on the source entity; `each` + `key`
+ * make it a per-item action, `value` is the operation's value. Everything is reported at
+ * once, at the line that says it.
  */
 import type { OperationDeclaration, OptionSchema } from '../connectors/spec.ts';
 import { didYouMean } from '../diagnostics/did-you-mean.ts';
@@ -18,7 +19,8 @@ export function compileActions(
   scope: FileScope,
   doc: MappingDocument,
   sides: { source?: ResolvedSide; target?: ResolvedSide },
-  onExpression: (result: CompileResult | undefined) => void,
+  /** `linksAllowed`: the operation's value, which may resolve `$link` (a credit note's products). */
+  onExpression: (result: CompileResult | undefined, linksAllowed?: boolean) => void,
 ): CompiledAction[] {
   const actions: CompiledAction[] = [];
   const raw = arr(doc.actions);
@@ -43,15 +45,28 @@ export function compileActions(
     names.add(name);
     const declared = operationOf(scope, sides.target, operation, ['actions', i, 'operation']);
     const options = declared ? checkOptions(scope, declared, a.options, ['actions', i]) : {};
-    if (declared?.value === 'required') {
+    if (declared?.value === 'required' && a.value === undefined) {
+      scope.report(['actions', i, 'operation'], 'MAP_ACTION_VALUE', `operation "${operation}" needs a value`);
+    }
+    if (declared?.value === 'none' && a.value !== undefined) {
+      scope.report(['actions', i, 'value'], 'MAP_ACTION_VALUE', `operation "${operation}" takes no value`);
+    }
+    if ((a.each === undefined) !== (a.key === undefined)) {
       scope.report(
-        ['actions', i, 'operation'],
-        'MAP_ACTION_VALUE',
-        `operation "${operation}" takes a value: use it as a write_back step`,
+        ['actions', i, a.each === undefined ? 'key' : 'each'],
+        'MAP_ACTION_EACH',
+        `action "${name}": \`each\` and \`key\` go together (the items, and each item's identity)`,
+        { at: 'key' },
       );
     }
-    const when = scope.expression(['actions', i, 'when'], `action "${name}" when`, []);
+    const when = scope.expression(['actions', i, 'when'], `action "${name}" when`, ['actions']);
     onExpression(when);
+    const each = scope.expression(['actions', i, 'each'], `action "${name}" each`, ['actions']);
+    onExpression(each);
+    const key = scope.expression(['actions', i, 'key'], `action "${name}" key`, ['parent']);
+    onExpression(key);
+    const value = scope.expression(['actions', i, 'value'], `action "${name}" value`, ['item', 'actions']);
+    onExpression(value, true);
     const writeBack: CompiledWriteBack[] = [];
     for (const [j, stepRaw] of arr(a.write_back).entries()) {
       const step = obj(stepRaw);
@@ -60,8 +75,12 @@ export function compileActions(
       const at: PathSegment[] = ['actions', i, 'write_back', j];
       const stepDeclared = operationOf(scope, sides.source, stepOperation, [...at, 'operation']);
       const stepOptions = stepDeclared ? checkOptions(scope, stepDeclared, step.options, at) : {};
-      const value = scope.expression([...at, 'value'], `action "${name}" write_back ${j} value`, ['result']);
-      onExpression(value);
+      const stepValue = scope.expression([...at, 'value'], `action "${name}" write_back ${j} value`, [
+        'result',
+        'item',
+        'actions',
+      ]);
+      onExpression(stepValue);
       if (stepDeclared?.value === 'required' && step.value === undefined) {
         scope.report([...at, 'operation'], 'MAP_ACTION_VALUE', `operation "${stepOperation}" needs a value`);
       }
@@ -71,7 +90,7 @@ export function compileActions(
       writeBack.push({
         operation: stepOperation,
         options: stepOptions,
-        ...(value?.expression ? { value: value.expression } : {}),
+        ...(stepValue?.expression ? { value: stepValue.expression } : {}),
       });
     }
     const position = scope.position(['actions', i]);
@@ -81,6 +100,8 @@ export function compileActions(
       ...(when?.expression ? { when: when.expression } : {}),
       operation,
       options,
+      ...(each?.expression && key?.expression ? { each: each.expression, key: key.expression } : {}),
+      ...(value?.expression ? { value: value.expression } : {}),
       locksTarget: a.locks_target !== false,
       writeBack,
       position: { file: scope.file, line: position.line, col: position.col },

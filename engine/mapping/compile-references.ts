@@ -4,13 +4,13 @@
  * fan-out's own checks (each, key, the children's schema when `each` is a plain path).
  */
 import { stringStart } from './ast-walk.ts';
-import type { MappingUnit } from './compile.ts';
 import { type MappingDocument, str } from './document.ts';
 import { itemSchema, type JsonSchema } from './entity-schema.ts';
 import type { CompileResult } from './expression.ts';
 import type { FileScope } from './file-scope.ts';
 import type { FanOut } from './model.ts';
 import type { ResolvedSide } from './resolve-side.ts';
+import type { MappingUnit } from './unit.ts';
 
 const PATH = /^[A-Za-z_$][A-Za-z0-9_$-]*(\.[A-Za-z_$][A-Za-z0-9_$-]*)*$/;
 
@@ -35,7 +35,7 @@ export function collectLinks(
     if (!allowed) {
       report(
         'EXPR_LINK_NOT_ALLOWED',
-        '$link resolves source keys to target ids: it can only be used in to_target',
+        "$link resolves source keys to target ids: it can only be used in to_target and in an action's value",
       );
       continue;
     }

@@ -5,42 +5,25 @@
  * property) is checked by cross-checks.ts from the `references` and `targetWrites` kept here.
  */
 import { basename } from 'node:path';
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import type { Position, YamlSource } from '../yaml/parse-source.ts';
+import type { YamlSource } from '../yaml/parse-source.ts';
 import { compileActions } from './compile-actions.ts';
 import { checkIdentity, compileDelete, compileMatch } from './compile-policies.ts';
 import { compileProperties } from './compile-properties.ts';
 import { collectLinks, compileFanOut } from './compile-references.ts';
+import { compileScans } from './compile-scans.ts';
 import { type MappingDocument, obj, oneOf, str } from './document.ts';
 import type { CompileResult, ExpressionLimits } from './expression.ts';
 import { FileScope } from './file-scope.ts';
-import type { CompiledMapping, ConflictPolicy, DependencyPolicy } from './model.ts';
+import type { ConflictPolicy, DependencyPolicy } from './model.ts';
 import { type ResolveEnvironment, resolveSide } from './resolve-side.ts';
 import { checkTargetSubset } from './target-subset.ts';
+import type { MappingUnit } from './unit.ts';
 
 export interface CompileEnvironment extends ResolveEnvironment {
   limits: ExpressionLimits;
 }
 
-/** A place in a mapping file that names another mapping. */
-export interface MappingReference {
-  mapping: string;
-  kind: 'link' | 'parent' | 'dependency';
-  position: Position;
-}
-
-/** Everything the loader keeps about one mapping file. */
-export interface MappingUnit {
-  file: string;
-  source: YamlSource;
-  name: string;
-  compiled?: CompiledMapping;
-  references: MappingReference[];
-  targetWrites: { path: string; position: Position }[];
-  /** The entity the target entity lives under, per its connector (`salesorder` for lines). */
-  targetParentEntity?: string;
-  diagnostics: Diagnostic[];
-}
+export type { MappingReference, MappingUnit } from './unit.ts';
 
 export function mappingNameOf(file: string): string {
   return basename(file).replace(/\.ya?ml$/i, '');
@@ -113,13 +96,23 @@ export async function compileMapping(
   const lockedWhen = scope.expression(['target', 'locked_when'], 'target.locked_when', []);
   links(when, false);
   links(lockedWhen, false);
+  const report = scope.expression(
+    ['report'],
+    'report',
+    doc.each !== undefined || doc.parent !== undefined ? ['parent', 'position'] : [],
+  );
+  links(report, false);
 
   const actions = compileActions(
     scope,
     doc,
     { ...(sourceSide ? { source: sourceSide } : {}), ...(targetSide ? { target: targetSide } : {}) },
-    (result) => links(result, false),
+    (result, linksAllowed) => links(result, linksAllowed === true),
   );
+  const scans = compileScans(scope, doc, compiledProperties.properties, {
+    ...(sourceSide ? { source: sourceSide } : {}),
+    ...(targetSide ? { target: targetSide } : {}),
+  });
   const match = compileMatch(scope, doc, sourceSide, targetSide, compiledProperties.properties);
   const create = {
     inTarget: typeof doc.create?.in_target === 'boolean' ? doc.create.in_target : true,
@@ -168,6 +161,7 @@ export async function compileMapping(
       match,
       ...(identity ? { identity } : {}),
       ...(when?.expression ? { when: when.expression } : {}),
+      ...(report?.expression ? { report: report.expression } : {}),
       conflict: oneOf(
         doc.conflict,
         ['newest-wins', 'source-wins', 'target-wins', 'manual'] as ConflictPolicy[],
@@ -181,6 +175,7 @@ export async function compileMapping(
       properties: compiledProperties.properties,
       variables,
       ...(actions.length > 0 ? { actions } : {}),
+      ...(scans.length > 0 ? { scans } : {}),
     };
   }
   unit.diagnostics = scope.diagnostics;

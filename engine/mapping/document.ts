@@ -38,6 +38,7 @@ export interface MappingDocument {
   match?: unknown;
   identity?: { target?: unknown; source?: unknown };
   when?: unknown;
+  report?: unknown;
   conflict?: unknown;
   first_sync?: unknown;
   delete?: unknown;
@@ -49,6 +50,7 @@ export interface MappingDocument {
   variables?: unknown;
   properties?: unknown;
   actions?: unknown;
+  scans?: unknown;
 }
 
 /** Narrowing helpers for reading a possibly invalid document. */

@@ -20,7 +20,7 @@
  *   file and line; errors raised by `context.link` pass through unchanged.
  */
 import { MappingRuntimeError } from '../errors.ts';
-import { withPlainPaths } from './evaluator/plain-path.ts';
+import { withLocalEvaluation } from './evaluator/local.ts';
 import { type EvalItem, type ExpressionRunner, inProcessRunner } from './evaluator/runner.ts';
 import type { CompiledMapping, CompiledProperty, EvaluationContext, MatchNormalization } from './model.ts';
 import { buildRecord, CoercionError, coerce, getPath, matchKey, sameValue } from './values.ts';
@@ -144,7 +144,7 @@ export interface MappingEvaluator {
 }
 
 export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEvaluator {
-  const runner = withPlainPaths(expressionRunner);
+  const runner = withLocalEvaluation(expressionRunner);
   /** Evaluate the computed ones in one batch; read the plain ones here. */
   async function values(
     mapping: CompiledMapping,

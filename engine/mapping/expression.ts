@@ -12,6 +12,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { didYouMean } from '../diagnostics/did-you-mean.ts';
 import { MappingRuntimeError, MapsyncError } from '../errors.ts';
 import { collectReferences, type FunctionCall, plainPathOf } from './ast-walk.ts';
+import { isBounded, literalOf } from './evaluator/bounded.ts';
 import { type ExpressionLimits, evaluatePrepared, prepareExpression } from './evaluator/prepare.ts';
 import { JSONATA_BUILTINS } from './functions/builtins.ts';
 import { CONTEXT_BINDING, helpers } from './functions/index.ts';
@@ -131,7 +132,13 @@ export function compileExpression(
     );
   }
   const calls = refs.calls.map((call) => ({ ...call, position: site.locate(call.offset) }));
-  const plainPath = plainPathOf(compiled.ast());
+  const ast = compiled.ast();
+  const plainPath = plainPathOf(ast);
+  const constant = literalOf(ast);
+  // Values that are the same whatever the record: they weigh nothing in bounded.ts.
+  const fixed = new Set(['position', ...Object.keys(options.variables), ...settingsVariables(options)]);
+  const bounded = isBounded(ast, fixed);
+  const callsLink = refs.calls.some((call) => call.name === 'link');
   const expression: CompiledExpression = {
     text,
     position: site.locate(0),
@@ -147,6 +154,9 @@ export function compileExpression(
       ),
     ],
     ...(plainPath ? { plainPath } : {}),
+    ...(constant ? { constant } : {}),
+    ...(bounded ? { bounded } : {}),
+    ...(callsLink ? { callsLink } : {}),
     evaluate: (input, context) => evaluateGuarded(compiled, input, context, site, options.variables),
     failure: (error) => runtimeError(error, site),
   };

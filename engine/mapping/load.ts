@@ -22,7 +22,15 @@ import { DEFAULT_LIMITS, type ExpressionLimits } from './expression.ts';
 import type { CompiledMapping } from './model.ts';
 
 /** Keys whose values are JSONata expressions (for the plain-scalar hazard lint). */
-export const EXPRESSION_KEYS = ['to_target', 'to_source', 'when', 'locked_when', 'each', 'key'] as const;
+export const EXPRESSION_KEYS = [
+  'to_target',
+  'to_source',
+  'when',
+  'locked_when',
+  'each',
+  'key',
+  'report',
+] as const;
 
 export interface LoadMappingsOptions {
   registry: ConnectorRegistry;

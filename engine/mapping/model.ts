@@ -65,6 +65,15 @@ export interface CompiledExpression {
   readonly links: readonly string[];
   /** Set when the expression is only a path of names (`line.product_id`): read without JSONata. */
   readonly plainPath?: readonly string[];
+  /** Set when the expression is only a literal (`"Draft"`): its value, folded at compile time. */
+  readonly constant?: { readonly value: unknown };
+  /**
+   * Set when the expression cannot run long (evaluator/bounded.ts: straight-line, linear in
+   * its input): it is evaluated on the calling thread, not in a worker with a time limit.
+   */
+  readonly bounded?: boolean;
+  /** Whether it calls `$link` (which may write the store): such calls keep their order. */
+  readonly callsLink?: boolean;
   /**
    * Evaluate against `input` here, on this thread. Rejects with a `MappingRuntimeError`
    * (code `MAP_EVAL_ERROR`, `MAP_EVAL_TIMEOUT`, `MAP_EVAL_DEPTH`) naming file and line.
@@ -142,9 +151,34 @@ export interface CompiledAction {
   readonly when?: CompiledExpression;
   readonly operation: string;
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * Per-item actions: `each` lists items of the source record (refunds), `key` names each
+   * item's identity; the operation runs once per item (engine/sync/action-items.ts).
+   */
+  readonly each?: CompiledExpression;
+  readonly key?: CompiledExpression;
+  /** The operation's value (operations that take one): JSONata on the source record, `$item` bound. */
+  readonly value?: CompiledExpression;
   /** Once done, the engine never writes the target record (or its children) again. */
   readonly locksTarget: boolean;
   readonly writeBack: readonly CompiledWriteBack[];
+  readonly position: SourcePosition;
+}
+
+/**
+ * A scan (`scans:`): one side listed completely, every `everyMs`, with only `fields`, for
+ * values whose changes move no modification time (PowerOffice Go stock) — engine/sync/scan.ts.
+ */
+export interface CompiledScan {
+  readonly name: string;
+  readonly description?: string;
+  /** The side listed; the properties flow from it to the other side only. */
+  readonly side: Side;
+  readonly everyMs: number;
+  /** Targets (`target` path) of the properties scanned. */
+  readonly properties: readonly string[];
+  /** The fields of the scanned side those properties read. */
+  readonly fields: readonly string[];
   readonly position: SourcePosition;
 }
 
@@ -175,6 +209,11 @@ export interface CompiledMapping {
   readonly identity?: { readonly target?: string; readonly source?: string };
   /** Source records take part only when this is true. */
   readonly when?: CompiledExpression;
+  /**
+   * A line for the run summary about a record whose target this run creates or updates
+   * (each child, for fan-out mappings): a non-empty string is listed, anything else not.
+   */
+  readonly report?: CompiledExpression;
   readonly conflict: ConflictPolicy;
   /** Which side wins when two existing records are linked for the first time. */
   readonly firstSync: 'source-wins' | 'target-wins';
@@ -189,4 +228,6 @@ export interface CompiledMapping {
   readonly variables: Readonly<Record<string, unknown>>;
   /** Operations run once the record is synced and their condition holds (empty: none). */
   readonly actions?: readonly CompiledAction[];
+  /** Periodic scans for changes that move no modification time (empty: none). */
+  readonly scans?: readonly CompiledScan[];
 }

@@ -69,6 +69,8 @@ export class CoercionError extends Error {
   }
 }
 
+const OUT_OF_SAFE_RANGE = `out of range: whole numbers must lie within ±${Number.MAX_SAFE_INTEGER}, where a number holds every integer exactly`;
+
 /** Significant digits a JSON number (an IEEE double) holds exactly. */
 export const EXACT_DIGITS = 15;
 
@@ -108,6 +110,10 @@ function toNumber(value: unknown, type: string): number {
     fail(value, type, `out of range: numbers must lie within ±${Number.MAX_VALUE.toExponential(3)}`);
   if (type === 'decimal' && !new Decimal(text).eq(new Decimal(n)))
     fail(value, type, `has more than ${EXACT_DIGITS} significant digits, more than a number holds exactly`);
+  // Beyond 2^53 a double no longer holds every integer: the shop's stock 9007199254740993
+  // arrives as ...992 (JSON.parse rounds it before anyone sees it), and sending that on
+  // would change the figure without a word.
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) fail(value, type, OUT_OF_SAFE_RANGE);
   return n;
 }
 
@@ -128,7 +134,8 @@ export function coerce(value: unknown, type: string): unknown {
     case 'integer': {
       const text = numericText(value) ?? fail(value, type);
       const d = new Decimal(text);
-      if (!d.isInteger() || !Number.isSafeInteger(d.toNumber())) fail(value, type);
+      if (!d.isInteger()) fail(value, type);
+      if (!Number.isSafeInteger(d.toNumber())) fail(value, type, OUT_OF_SAFE_RANGE);
       return d.toNumber();
     }
     case 'number':

@@ -37,6 +37,11 @@ const ASSETS: Record<string, { path: string; type: string }> = {
   'index.html': { path: here('index.html'), type: 'text/html; charset=utf-8' },
   'playground.js': { path: here('playground.js'), type: 'text/javascript; charset=utf-8' },
   'editor.js': { path: here('editor.js'), type: 'text/javascript; charset=utf-8' },
+  // The status page's base stylesheet, the very file (one base for both pages).
+  'base.css': {
+    path: fileURLToPath(new URL('../service/ui/base.css', import.meta.url)),
+    type: 'text/css; charset=utf-8',
+  },
   'playground.css': { path: here('playground.css'), type: 'text/css; charset=utf-8' },
 };
 

@@ -14,23 +14,22 @@ import type { Logger } from 'pino';
 import { createAlerting } from '../alerts/index.ts';
 import type { AlertMonitor } from '../alerts/monitor.ts';
 import { resolveAlertSettings } from '../alerts/settings.ts';
+import { buildConnectors } from '../compose.ts';
 import { isConnectorError } from '../connectors/errors.ts';
-import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Connector } from '../connectors/types.ts';
-import { type Diagnostic, hasErrors } from '../diagnostics/diagnostic.ts';
+import { hasErrors } from '../diagnostics/diagnostic.ts';
 import { ConfigError } from '../errors.ts';
 import { mappingEvaluator } from '../mapping/evaluate.ts';
 import { defaultPoolSize, EvaluatorPool } from '../mapping/evaluator/pool.ts';
 import { DEFAULT_SCHEMAS_DIR, loadProject } from '../mapping/project.ts';
-import { createLogger, type LoggerSettings } from '../observability/logger.ts';
 import { mountPlayground, servicePlayground } from '../playground/mount.ts';
 import { createRuntime } from '../runtime.ts';
 import { importSandbox } from '../sandbox-import.ts';
 import { openStore } from '../store/open-store.ts';
-import { buildConnectors } from '../sync/compose.ts';
 import { SyncEngine } from '../sync/engine.ts';
 import { MIN_TOKEN_LENGTH } from './admin-auth.ts';
 import { bridgeEvents, engineAdapter } from './engine-adapter.ts';
+import { type BootFailure, type ProcessBootOptions, processLogger } from './process-boot.ts';
 import type { RunningSandboxes } from './sandbox-mode.ts';
 import type { LastRun } from './scheduler.ts';
 import { createService, createServiceTelemetry, type Service } from './service.ts';
@@ -41,26 +40,11 @@ import type { WebhookSource } from './webhook-intake.ts';
 /** Schedule of `--sandbox` when mapsync.yaml has none. */
 export const SANDBOX_SCHEDULE = { schedule: { poll: '10s', reconcile: '10m' } };
 
-export interface BootOptions {
-  configPath: string;
-  cwd: string;
-  env: Readonly<Record<string, string | undefined>>;
-  registry: ConnectorRegistry;
-  host: string;
-  port: number;
-  logLevel: NonNullable<LoggerSettings['level']>;
-  /** Where log lines go (default: stderr, pretty on a terminal). */
-  logDestination?: LoggerSettings['destination'];
+export interface BootOptions extends ProcessBootOptions {
   version: string;
   sandbox?: { seed: number; keepData: boolean; dataDir: string };
   /** Override settings from mapsync.yaml (tests). */
   settings?: Partial<ServiceSettings>;
-}
-
-export interface BootFailure {
-  ok: false;
-  diagnostics?: Diagnostic[];
-  error?: ConfigError;
 }
 
 export interface RunningService {
@@ -120,11 +104,11 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     }
     if (!adminToken && sandboxes) adminToken = randomBytes(18).toString('base64url');
 
-    const logger = createLogger({
-      level: options.logLevel,
-      secrets: [...config.secrets, ...sandboxSecrets, ...(adminToken ? [adminToken] : [])],
-      ...(options.logDestination ? { destination: options.logDestination } : {}),
-    });
+    const logger = processLogger(options, [
+      ...config.secrets,
+      ...sandboxSecrets,
+      ...(adminToken ? [adminToken] : []),
+    ]);
     const telemetry = createServiceTelemetry();
     const runtime = createRuntime({ logger, telemetry: telemetry.telemetry });
 

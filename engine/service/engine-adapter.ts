@@ -108,31 +108,49 @@ export function bridgeEvents(events: ServiceEvents): EngineEvents {
   };
 }
 
+/**
+ * What the link store alone answers about a tenant's units: their failed records and link
+ * counts (the service's port below, and the fleet's web role, which runs no engine).
+ */
+export function storeReads(
+  units: ReadonlyArray<Pick<MappingInfo, 'name'> & { members: string[] }>,
+  store: StateBackend,
+): Pick<ServiceEngine, 'failedRecords' | 'linkCount'> {
+  const membersOf = (unit: string) => units.find((u) => u.name === unit)?.members ?? [unit];
+  return {
+    async failedRecords(unit) {
+      const all: FailedRecordView[] = [];
+      for (const member of membersOf(unit)) {
+        const { failed } = await new MappingState(member, store).scanMeta();
+        for (const f of failed) {
+          all.push({
+            mapping: f.mapping,
+            side: f.side,
+            id: f.id,
+            reason: f.reason,
+            code: f.code,
+            failedAt: f.at,
+            firstFailedAt: f.firstAt,
+            attempts: f.attempts,
+            ...(f.stoppedAt ? { stopped: true } : { nextRetryAt: f.nextAttemptAt }),
+          });
+        }
+      }
+      return all.sort((a, b) => b.failedAt.localeCompare(a.failedAt));
+    },
+    async linkCount(unit) {
+      let count = 0;
+      for await (const link of new MappingState(unit, store).allLinks()) if (!link.virtual) count++;
+      return count;
+    },
+  };
+}
+
 export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
   const { engine, store } = options;
   const units = planUnits(options.mappings);
-  const membersOf = (unit: string) => units.find((u) => u.name === unit)?.members ?? [unit];
-
-  const failedOf = async (unit: string): Promise<FailedRecordView[]> => {
-    const all: FailedRecordView[] = [];
-    for (const member of membersOf(unit)) {
-      const { failed } = await new MappingState(member, store).scanMeta();
-      for (const f of failed) {
-        all.push({
-          mapping: f.mapping,
-          side: f.side,
-          id: f.id,
-          reason: f.reason,
-          code: f.code,
-          failedAt: f.at,
-          firstFailedAt: f.firstAt,
-          attempts: f.attempts,
-          ...(f.stoppedAt ? { stopped: true } : { nextRetryAt: f.nextAttemptAt }),
-        });
-      }
-    }
-    return all.sort((a, b) => b.failedAt.localeCompare(a.failedAt));
-  };
+  const reads = storeReads(units, store);
+  const failedOf = reads.failedRecords;
 
   const toResult = (unit: string, summary: RunSummary): RunResult => {
     const counts: Record<string, number> = {};
@@ -207,10 +225,6 @@ export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
       return { retried: chosen.length, succeeded };
     },
 
-    async linkCount(unit) {
-      let count = 0;
-      for await (const link of new MappingState(unit, store).allLinks()) if (!link.virtual) count++;
-      return count;
-    },
+    linkCount: reads.linkCount,
   };
 }

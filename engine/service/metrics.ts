@@ -12,7 +12,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { LimiterRegistry } from '../connectors/http/limiter.ts';
 import type { RateLimitWaitEvent, RequestEvent, Telemetry } from '../runtime.ts';
 import type { RecordEvent, RunMode, WorkItem } from './ports.ts';
-import type { LastRun, MappingState, SchedulerObserver } from './scheduler.ts';
+import type { LastRun, ScheduledMapping, SchedulerObserver } from './scheduler.ts';
 import type { EnqueueResult, WorkQueueObserver } from './work-queue.ts';
 
 export type WebhookResult =
@@ -27,7 +27,7 @@ export type WebhookResult =
 /** State the metrics read at scrape time; attached once the service is assembled. */
 export interface MetricSources {
   limiters: LimiterRegistry;
-  states(): MappingState[];
+  states(): ScheduledMapping[];
   failedCounts(): Promise<Record<string, number>>;
   queueDepth(): number;
   startedAt: Date;

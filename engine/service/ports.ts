@@ -43,7 +43,7 @@ export interface RunResult {
   authFailedSystem?: string;
 }
 
-/** One record to sync now (a webhook delivery); same shape as the engine's unit of work. */
+/** One record to sync now (a webhook delivery); what the service queues; the engine takes it as a SyncRequest. */
 export interface WorkItem {
   mapping: string;
   side: Side;

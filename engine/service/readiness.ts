@@ -9,7 +9,7 @@
  * backfill that makes progress is not stuck), or no successful run for that long (plus one
  * poll interval) while the mapping is not paused.
  */
-import type { MappingState } from './scheduler.ts';
+import type { ScheduledMapping } from './scheduler.ts';
 
 export interface AuthTarget {
   /** System name in mapsync.yaml. */
@@ -21,7 +21,7 @@ export interface ReadinessOptions {
   /** Probe the store (a read); rejects when it is unreachable or closed. */
   probeStore(): Promise<void>;
   systems: readonly AuthTarget[];
-  states(): MappingState[];
+  states(): ScheduledMapping[];
   /** When the mapping last finished a record (ms), if known. */
   progressAt?(mapping: string): number | undefined;
   startedAt: Date;

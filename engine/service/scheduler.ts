@@ -31,7 +31,8 @@ export interface LastRun {
   authFailedSystem?: string;
 }
 
-export interface MappingState {
+/** What the scheduler keeps about one mapping (not the link store's MappingState). */
+export interface ScheduledMapping {
   name: string;
   paused: boolean;
   /** What the worker is doing now. */
@@ -109,11 +110,11 @@ export class Scheduler {
     return this.workers.has(mapping);
   }
 
-  states(): MappingState[] {
+  states(): ScheduledMapping[] {
     return [...this.workers.values()].map((w) => w.snapshot());
   }
 
-  state(mapping: string): MappingState {
+  state(mapping: string): ScheduledMapping {
     return this.worker(mapping).snapshot();
   }
 
@@ -131,7 +132,7 @@ export class Scheduler {
 }
 
 class MappingWorker {
-  private readonly state: MappingState;
+  private readonly state: ScheduledMapping;
   private readonly lockSet: string[];
   private requested: RunMode | undefined;
   private stopped = false;
@@ -177,7 +178,7 @@ class MappingWorker {
     })();
   }
 
-  snapshot(): MappingState {
+  snapshot(): ScheduledMapping {
     return { ...this.state, current: this.state.current ? { ...this.state.current } : undefined };
   }
 

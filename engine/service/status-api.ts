@@ -7,7 +7,7 @@
 import type { LimiterRegistry } from '../connectors/http/limiter.ts';
 import type { Activity } from './activity.ts';
 import type { FailedRecordView, MappingInfo, ServiceEngine } from './ports.ts';
-import type { LastRun, MappingState, Scheduler } from './scheduler.ts';
+import type { LastRun, ScheduledMapping, Scheduler } from './scheduler.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 export interface StatusSources {
@@ -34,7 +34,7 @@ export interface MappingStatus {
   direction: MappingInfo['direction'];
   children?: MappingInfo['children'];
   paused: boolean;
-  activity: MappingState['activity'];
+  activity: ScheduledMapping['activity'];
   current?: { kind: string; mode?: string; startedAt: string };
   lastRun?: Omit<LastRun, 'startedAt' | 'finishedAt'> & { startedAt: string; finishedAt: string };
   lastSuccessAt?: string;
@@ -115,7 +115,7 @@ export class StatusApi {
     return out;
   }
 
-  private async mapping(info: MappingInfo, state: MappingState): Promise<MappingStatus> {
+  private async mapping(info: MappingInfo, state: ScheduledMapping): Promise<MappingStatus> {
     let error: string | undefined;
     const [linked, failed] = await Promise.all([
       // Counting links walks the store: reuse the count longer (runs invalidate it).

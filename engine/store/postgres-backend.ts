@@ -200,9 +200,17 @@ export function postgresBackend(uri: string): StoreBackend {
       }
       const what = () => ops.map((op) => `${op.namespace}:${op.key}`).join(', ');
       let client: pg.PoolClient | undefined;
+      // A checked-out client whose connection drops between two queries emits 'error' with no
+      // query to reject: unheard, it would end the process (a worker lost to a database blip).
+      // The next query fails instead, and the client is discarded, not pooled again.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+      };
       try {
         await ready();
         client = await pool.connect();
+        client.on('error', onError);
         await client.query('BEGIN');
         for (const fence of [...fences].sort((a, b) => a.key.localeCompare(b.key))) {
           const raised = await client.query(
@@ -224,11 +232,13 @@ export function postgresBackend(uri: string): StoreBackend {
         }
         await client.query('COMMIT');
       } catch (error) {
+        broken ??= error instanceof StaleFenceError ? undefined : (error as Error);
         await client?.query('ROLLBACK').catch(() => {});
         if (error instanceof StaleFenceError) throw error;
         throw fail(`store write failed for ${what()}`, error);
       } finally {
-        client?.release();
+        client?.removeListener('error', onError);
+        client?.release(broken);
       }
     },
     async dropNamespaces(prefix: string) {

@@ -17,16 +17,21 @@
  *    what that attempt did (PowerOffice: the order's `sentState`) instead of repeating it;
  * 3. a refusal (validation, auth, locked…) drops the intent: nothing happened.
  * A failure is a failed record `ACTION_FAILED` of the source record, retried with backoff.
+ *
+ * Records no longer selected by the mapping's `when` (a cancelled order) are candidates too,
+ * when linked. `$actions` (done actions by name → result) is bound in `when`, `value` and
+ * write-backs; per-item actions (`each` + `key`: a credit note per refund) run through
+ * action-items.ts, one stored action per item.
  */
 import type { EntityRecord } from '../connectors/types.ts';
 import { truthy } from '../mapping/evaluate.ts';
 import type { CompiledAction } from '../mapping/model.ts';
 import type { ActionIntent, ActionState, LinkRecord } from '../store/sync-state.ts';
-import { recordContext } from './dependencies.ts';
-import { classify } from './failures.ts';
+import { actOnItems, doneActions, type ItemSteps } from './action-items.ts';
+import { assertResolved, recordContext } from './dependencies.ts';
+import { ACTION_FAILED, classify } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
 
-export const ACTION_FAILED = 'ACTION_FAILED';
 export const ACTION_LOCKED = 'ACTION_LOCKED';
 
 /** Failure kinds that mean the system refused the operation: nothing happened. */
@@ -46,83 +51,108 @@ export function describeLock(lock: { name: string; state: ActionState }): string
 
 /** Run the actions of every mapping of the run that has some (after all mappings ran). */
 export async function runActionPass(runs: readonly MappingRun[]): Promise<void> {
-  for (const mr of runs) {
-    if (!mr.mapping.actions?.length || mr.run.aborted() || mr.run.fatal) continue;
-    await mr.prepare();
+  for (const mappingRun of runs) {
+    if (!mappingRun.mapping.actions?.length || mappingRun.run.stopping()) continue;
+    await mappingRun.prepare();
     const resumed = new Map<string, ActionIntent[]>();
-    for (const intent of mr.actionIntents) {
+    for (const intent of mappingRun.actionIntents) {
       resumed.set(intent.sourceId, [...(resumed.get(intent.sourceId) ?? []), intent]);
     }
-    const ids = new Set([...mr.actionCandidates.keys(), ...resumed.keys()]);
+    const ids = new Set([...mappingRun.actionCandidates.keys(), ...resumed.keys()]);
     await Promise.all(
       [...ids].map((id) =>
-        mr.run.limit(async () => {
-          if (mr.run.aborted() || mr.run.fatal) return;
-          let record: EntityRecord | null | undefined = mr.actionCandidates.get(id);
-          record ??= await mr.source.connector.get(mr.source.entity, id);
-          await actOn(mr, id, record ?? undefined, resumed.get(id) ?? []);
+        mappingRun.run.limit(async () => {
+          if (mappingRun.run.stopping()) return;
+          let record: EntityRecord | null | undefined = mappingRun.actionCandidates.get(id);
+          record ??= await mappingRun.source.connector.get(mappingRun.source.entity, id);
+          await actOn(mappingRun, id, record ?? undefined, resumed.get(id) ?? []);
         }),
       ),
     );
-    mr.actionCandidates.clear();
-    mr.actionIntents = [];
+    mappingRun.actionCandidates.clear();
+    mappingRun.actionIntentsResumed();
   }
 }
 
 /** The actions of one source record (`record` absent: gone in the source; only intents resume). */
 export async function actOn(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   sourceId: string,
   record: EntityRecord | undefined,
   intents: readonly ActionIntent[],
 ): Promise<void> {
-  await mr.run.mutex.run([`${mr.mapping.name}:s:${sourceId}`], async () => {
-    let link = await mr.state.getLink(sourceId);
+  await mappingRun.run.mutex.run([`${mappingRun.mapping.name}:s:${sourceId}`], async () => {
+    let link = await mappingRun.state.getLink(sourceId);
     if (!link || link.virtual) return;
-    for (const action of mr.mapping.actions ?? []) {
+    for (const action of mappingRun.mapping.actions ?? []) {
+      if (action.each) {
+        const next = await actOnItems(
+          mappingRun,
+          link,
+          record,
+          action,
+          intents,
+          itemSteps(mappingRun, record),
+        );
+        if (!next) return; // failed: later actions wait for it
+        link = next;
+        continue;
+      }
       const state = link.actions?.[action.name];
       if (state?.writtenBackAt) continue;
       const intent = intents.find((i) => i.action === action.name);
-      if (!state && !intent && !(record && (await ready(mr, sourceId, record, action)))) continue;
-      if (mr.run.dryRun) {
-        plan(mr, link, action);
+      if (!state && !intent && !(record && (await ready(mappingRun, link, record, action)))) continue;
+      if (mappingRun.run.dryRun) {
+        plan(mappingRun, link, action);
         continue;
       }
-      const next = await perform(mr, link, record, action, { state, resume: intent !== undefined });
+      const next = await perform(mappingRun, link, record, action, { state, resume: intent !== undefined });
       if (!next) return; // failed: later actions wait for it
       link = next;
     }
   });
 }
 
+/** The item loop's steps (action-items.ts), bound to this module's functions. */
+function itemSteps(mappingRun: MappingRun, record: EntityRecord | undefined): ItemSteps {
+  return {
+    ready: (link, action) => (record ? ready(mappingRun, link, record, action) : Promise.resolve(false)),
+    run: (link, action, how) => perform(mappingRun, link, record, action, how),
+    fail: (link, action, error) => reportFailure(mappingRun, link, action, 'operation', error),
+    plan: (link, action) => plan(mappingRun, link, action),
+  };
+}
+
 /** Whether a not yet started action should start now. */
 async function ready(
-  mr: MappingRun,
-  sourceId: string,
+  mappingRun: MappingRun,
+  link: LinkRecord,
   record: EntityRecord,
   action: CompiledAction,
 ): Promise<boolean> {
-  const failed = mr.failed.get(`source.${sourceId}`);
+  const sourceId = link.sourceId;
+  const failed = mappingRun.failed.get(`source.${sourceId}`);
   if (failed && failed.code !== ACTION_FAILED) return false;
-  const { retryAllNow, retryIds } = mr.run.options;
+  const { retryAllNow, retryIds } = mappingRun.run.options;
   const asked =
     retryAllNow === true ||
     retryIds?.has(sourceId) === true ||
-    retryIds?.has(`${mr.mapping.name}:${sourceId}`) === true;
-  if (failed && !asked && new Date(failed.nextAttemptAt) > mr.run.now()) return false;
-  for (const child of mr.run.childrenOf(mr.mapping.name)) {
-    const childRun = mr.run.mappingRun(child.name);
+    retryIds?.has(`${mappingRun.mapping.name}:${sourceId}`) === true;
+  if (failed && !asked && new Date(failed.nextAttemptAt) > mappingRun.run.now()) return false;
+  for (const child of mappingRun.run.childrenOf(mappingRun.mapping.name)) {
+    const childRun = mappingRun.runs.get(child.name);
     await childRun.prepare();
     if (childRun.failed.has(`source.${sourceId}`)) return false;
   }
-  if (!action.when) return true;
-  const rc = recordContext(mr);
-  return truthy(await mr.run.evalr.evaluate(action.when, record, rc.ctx));
+  const when = action.when;
+  if (!when) return true;
+  const evaluation = recordContext(mappingRun, { actions: doneActions(link) });
+  return truthy(await mappingRun.run.evaluator.evaluate(when, record, evaluation.ctx));
 }
 
-function plan(mr: MappingRun, link: LinkRecord, action: CompiledAction): void {
-  mr.run.change({
-    mapping: mr.mapping.name,
+function plan(mappingRun: MappingRun, link: LinkRecord, action: CompiledAction): void {
+  mappingRun.run.reporter.change({
+    mapping: mappingRun.mapping.name,
     side: 'source',
     id: link.sourceId,
     action: 'operation',
@@ -131,9 +161,9 @@ function plan(mr: MappingRun, link: LinkRecord, action: CompiledAction): void {
     partnerId: link.targetId,
     diffs: [],
     notes: [
-      `${action.operation} ${mr.mapping.target.system} ${mr.mapping.target.entity} ${link.targetId}` +
+      `${action.operation} ${mappingRun.mapping.target.system} ${mappingRun.mapping.target.entity} ${link.targetId}` +
         (action.writeBack.length > 0
-          ? `, then ${action.writeBack.map((w) => w.operation).join(', ')} on ${mr.mapping.source.entity} ${link.sourceId}`
+          ? `, then ${action.writeBack.map((w) => w.operation).join(', ')} on ${mappingRun.mapping.source.entity} ${link.sourceId}`
           : ''),
     ],
   });
@@ -141,36 +171,39 @@ function plan(mr: MappingRun, link: LinkRecord, action: CompiledAction): void {
 
 /** Operation (unless done), then write-back; returns the link as stored, undefined on failure. */
 async function perform(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   link: LinkRecord,
   record: EntityRecord | undefined,
   action: CompiledAction,
-  how: { state: ActionState | undefined; resume: boolean },
+  how: { state: ActionState | undefined; resume: boolean; item?: unknown },
 ): Promise<LinkRecord | undefined> {
-  const { mapping, run } = mr;
+  const { mapping, run } = mappingRun;
   const logger = run.deps.runtime.logger;
   let state = how.state;
   let current = link;
-  let step = 'operation';
+  let step: 'operation' | 'write-back' = 'operation';
+  const bindings = { actions: doneActions(link), ...('item' in how ? { item: how.item } : {}) };
   try {
     if (!state) {
-      await mr.state.setActionIntent({
+      const value = await operationValue(mappingRun, record, action, bindings);
+      await mappingRun.state.setActionIntent({
         action: action.name,
         sourceId: link.sourceId,
         targetId: link.targetId,
         at: run.now().toISOString(),
       });
-      const done = await run.perform(mr.target, {
+      const done = await run.writer.perform(mappingRun.target, {
         operation: action.operation,
         entity: mapping.target.entity,
         id: link.targetId,
         options: action.options,
+        ...(value !== undefined ? { value } : {}),
         resume: how.resume,
       });
       state = { doneAt: run.now().toISOString(), result: done.result, locks: action.locksTarget };
-      current = await save(mr, current, action.name, state);
+      current = await save(mappingRun, current, action.name, state);
       logger.info({ mapping: mapping.name, sourceId: link.sourceId, action: action.name }, done.summary);
-      run.change({
+      run.reporter.change({
         mapping: mapping.name,
         side: 'source',
         id: link.sourceId,
@@ -192,10 +225,10 @@ async function perform(
     } else if (action.writeBack.length > 0 && record) {
       // A write-back after an earlier attempt may find its step done already: resume.
       const resume = how.state !== undefined || how.resume;
-      const rc = recordContext(mr, { result: state.result });
+      const evaluation = recordContext(mappingRun, { ...bindings, result: state.result });
       for (const wb of action.writeBack) {
-        const value = wb.value ? await run.evalr.evaluate(wb.value, record, rc.ctx) : undefined;
-        await run.perform(mr.source, {
+        const value = wb.value ? await run.evaluator.evaluate(wb.value, record, evaluation.ctx) : undefined;
+        await run.writer.perform(mappingRun.source, {
           operation: wb.operation,
           entity: mapping.source.entity,
           id: link.sourceId,
@@ -205,34 +238,69 @@ async function perform(
         });
       }
     }
-    current = await save(mr, current, action.name, { ...state, writtenBackAt: run.now().toISOString() });
-    await mr.state.deleteActionIntent(action.name, link.sourceId);
+    current = await save(mappingRun, current, action.name, {
+      ...state,
+      writtenBackAt: run.now().toISOString(),
+    });
+    await mappingRun.state.deleteActionIntent(action.name, link.sourceId);
     const key = `source.${link.sourceId}`;
-    if (mr.failed.get(key)?.code === ACTION_FAILED) {
-      await mr.state.deleteFailed('source', link.sourceId);
-      mr.failed.delete(key);
+    if (mappingRun.failed.get(key)?.code === ACTION_FAILED) {
+      await mappingRun.state.deleteFailed('source', link.sourceId);
+      mappingRun.failed.delete(key);
     }
     return current;
   } catch (error) {
-    const failure = classify(error);
-    if (!state && REFUSED.has(failure.kind)) await mr.state.deleteActionIntent(action.name, link.sourceId);
-    await mr.finish('source', link.sourceId, {
-      outcome: 'failed',
-      direction: 'none',
-      properties: [],
-      partnerId: link.targetId,
-      failure: {
-        ...failure,
-        code: ACTION_FAILED,
-        reason: `action "${action.name}" (${step === 'operation' ? `${action.operation} on ${mapping.target.system} ${mapping.target.entity} ${link.targetId}` : `write-back to ${mapping.source.system} ${mapping.source.entity} ${link.sourceId}`}) failed: ${failure.reason}`,
-      },
-    });
+    if (!state && REFUSED.has(classify(error).kind))
+      await mappingRun.state.deleteActionIntent(action.name, link.sourceId);
+    await reportFailure(mappingRun, link, action, step, error);
     return undefined;
   }
 }
 
-async function save(mr: MappingRun, link: LinkRecord, name: string, state: ActionState): Promise<LinkRecord> {
+/** The operation's `value` (with `$item`, `$actions`), or undefined when it takes none. */
+async function operationValue(
+  mappingRun: MappingRun,
+  record: EntityRecord | undefined,
+  action: CompiledAction,
+  bindings: Record<string, unknown>,
+): Promise<unknown> {
+  if (!action.value || !record) return undefined;
+  const evaluation = recordContext(mappingRun, bindings);
+  const value = await mappingRun.run.evaluator.evaluate(action.value, record, evaluation.ctx);
+  assertResolved(evaluation);
+  return value;
+}
+
+/** The action's failure as the source record's failed record `ACTION_FAILED`. */
+async function reportFailure(
+  mappingRun: MappingRun,
+  link: LinkRecord,
+  action: CompiledAction,
+  step: 'operation' | 'write-back',
+  error: unknown,
+): Promise<void> {
+  const { mapping } = mappingRun;
+  const failure = classify(error);
+  await mappingRun.finish('source', link.sourceId, {
+    outcome: 'failed',
+    direction: 'none',
+    properties: [],
+    partnerId: link.targetId,
+    failure: {
+      ...failure,
+      code: ACTION_FAILED,
+      reason: `action "${action.name}" (${step === 'operation' ? `${action.operation} on ${mapping.target.system} ${mapping.target.entity} ${link.targetId}` : `write-back to ${mapping.source.system} ${mapping.source.entity} ${link.sourceId}`}) failed: ${failure.reason}`,
+    },
+  });
+}
+
+async function save(
+  mappingRun: MappingRun,
+  link: LinkRecord,
+  name: string,
+  state: ActionState,
+): Promise<LinkRecord> {
   const next: LinkRecord = { ...link, actions: { ...link.actions, [name]: state } };
-  await mr.state.putLink(next, link);
+  await mappingRun.state.putLink(next, link);
   return next;
 }

@@ -13,6 +13,7 @@ import { assertResolved, recordContext } from './dependencies.ts';
 import { emptyLink } from './empty-link.ts';
 import type { MappingRun } from './mapping-run.ts';
 import { objectPathsOf } from './patch.ts';
+import { reportLine, reportWritten } from './report-lines.ts';
 
 export interface PreparedChild {
   key: string;
@@ -20,6 +21,8 @@ export interface PreparedChild {
   yields: Map<string, unknown>;
   raw: Map<string, unknown>;
   objects: string[];
+  /** The mapping's `report` line for this child, listed if the child is written. */
+  report?: string;
 }
 
 /** Expand and map the children of a source record for a fan-out mapping. */
@@ -29,22 +32,27 @@ export async function prepareChildren(
   record: unknown,
 ): Promise<PreparedChild[]> {
   const run = parentRun.run;
-  const cmr = run.mappingRun(childMapping.name);
-  const rc = recordContext(cmr);
-  const expanded = await run.evalr.expandChildren(childMapping, record, rc.ctx);
-  assertResolved(rc);
+  const childRun = parentRun.runs.get(childMapping.name);
+  // The child mapping runs after its parent: its run settings ($source_settings, …) are read
+  // now, or its expressions would see none while its children are created with the parent.
+  await childRun.prepare();
+  const evaluation = recordContext(childRun);
+  const expanded = await run.evaluator.expandChildren(childMapping, record, evaluation.ctx);
+  assertResolved(evaluation);
   const prepared: PreparedChild[] = [];
   for (const child of expanded) {
-    const crc = recordContext(cmr, { parent: record, position: child.position });
-    const yields = await run.evalr.valuesForTarget(childMapping, child.child, crc.ctx);
+    const crc = recordContext(childRun, { parent: record, position: child.position });
+    const yields = await run.evaluator.valuesForTarget(childMapping, child.child, crc.ctx);
     assertResolved(crc);
-    const raw = run.evalr.readSourceValues(childMapping, child.child);
+    const raw = run.evaluator.readSourceValues(childMapping, child.child);
+    const report = await reportLine(childRun, child.child, crc.ctx);
     prepared.push({
       key: child.key,
       payload: targetPayload(childMapping, yields),
       yields,
       raw,
       objects: objectPathsOf(child.child, raw.keys()),
+      ...(report ? { report } : {}),
     });
   }
   return prepared;
@@ -60,8 +68,8 @@ export function childLinkOf(
   returned: EntityRecord[],
 ): LinkRecord {
   const run = parentRun.run;
-  const cmr = run.mappingRun(childMapping.name);
-  const descriptor = cmr.target.descriptor;
+  const childRun = parentRun.runs.get(childMapping.name);
+  const descriptor = childRun.target.descriptor;
   const guardPath = childMapping.identity?.target;
   const link = emptyLink(sourceId, parentTargetId, 'created-in-target', run.now());
   link.children = {};
@@ -70,13 +78,13 @@ export function childLinkOf(
     let match: EntityRecord | undefined;
     if (guardPath) {
       const wanted = child.yields.get(guardPath);
-      match = [...unused].find((r) => run.evalr.sameValue(getPath(r, guardPath), wanted, 'string'));
+      match = [...unused].find((r) => run.evaluator.sameValue(getPath(r, guardPath), wanted, 'string'));
     }
     // Without a guard (or a dry run), children come back in the order they were sent.
     match ??= run.dryRun ? child.payload : returned[position];
     if (!match) return;
     unused.delete(match);
-    const storedValues = run.evalr.readTargetValues(childMapping, match);
+    const storedValues = run.evaluator.readTargetValues(childMapping, match);
     const base = {
       source: {} as Record<string, unknown>,
       target: {} as Record<string, unknown>,
@@ -88,7 +96,7 @@ export function childLinkOf(
       base.yields[p.target] = child.yields.get(p.target) ?? null;
       if (p.source !== undefined) base.source[p.source] = child.raw.get(p.source) ?? null;
     }
-    const childId = run.dryRun ? run.nextPlaceholder() : descriptor.idOf(match);
+    const childId = run.dryRun ? run.writer.nextPlaceholder() : descriptor.idOf(match);
     link.children![child.key] = {
       targetId: childId,
       base: {
@@ -109,10 +117,12 @@ export function childrenCreated(
   parentRun: MappingRun,
   childMapping: CompiledMapping,
   link: LinkRecord,
+  children: readonly PreparedChild[],
 ): void {
   const run = parentRun.run;
-  run.mappingRun(childMapping.name).handledWithParent.add(link.sourceId);
-  run.record({
+  parentRun.runs.get(childMapping.name).handledWithParent.add(link.sourceId);
+  reportWritten(run.reporter, childMapping.name, children, Object.keys(link.children ?? {}));
+  run.reporter.record({
     mapping: childMapping.name,
     side: 'source',
     id: link.sourceId,

@@ -11,15 +11,21 @@ import { emptyLink } from './empty-link.ts';
 import { RecordFailure } from './failures.ts';
 import { createOrDropIntent } from './guarded-create.ts';
 import { contentHash } from './hash.ts';
-import type { MappingRun, ProcessResult } from './mapping-run.ts';
+import type { MappingRun } from './mapping-run.ts';
 import { assertSourceFree } from './one-to-one.ts';
 import { syncPair } from './pair.ts';
-import { sourceViewOf, type TargetView } from './views.ts';
+import type { ProcessResult } from './run-types.ts';
+import { readable, sourceViewOf, type TargetView } from './views.ts';
 
 /** An unlinked target record with create.in_source: match a source record, else create one. */
-export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): Promise<ProcessResult> {
-  const { run, mapping } = mr;
-  const reverse = await mr.state.reverse(target.id);
+export async function linkOrCreateInSource(
+  mappingRun: MappingRun,
+  target: TargetView,
+): Promise<ProcessResult> {
+  const { run, mapping } = mappingRun;
+  // What it would create or match comes from what the mapping yields for it: none without.
+  readable(target);
+  const reverse = await mappingRun.state.reverse(target.id);
   if (reverse)
     return { outcome: 'unchanged', direction: 'none', properties: [], partnerId: reverse.sourceId };
   const guardPath = mapping.identity?.source;
@@ -29,9 +35,9 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
       ? { field: guardPath, value: String(guardValue) }
       : undefined;
   const keys = mapping.match.map((rule) =>
-    run.evalr.matchKey(target.values.get(rule.target), rule.normalize),
+    run.evaluator.matchKey(target.values.get(rule.target), rule.normalize),
   );
-  const index = await mr.indexes.sourceIndex();
+  const index = await mappingRun.indexes.sourceIndex();
   const found = index.find(guard?.value, keys);
   if (found.entries.length > 1) {
     const ids = found.entries.map((e) => e.id);
@@ -46,14 +52,14 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
   if (entry) {
     if (!entry.projection) return { outcome: 'skipped', direction: 'none', properties: [] };
     await assertSourceFree(
-      mr,
+      mappingRun,
       entry.id,
       target.id,
       `matched by ${found.via === 'guard' ? 'identity guard' : 'match key'}`,
     );
     const link = emptyLink(entry.id, target.id, 'matched', run.now());
     index.markLinked(entry.id, target.id);
-    const result = await syncPair(mr, link, entry.projection, target, { created: true });
+    const result = await syncPair(mappingRun, link, entry.projection, target, { created: true });
     return { ...result, partnerId: entry.id };
   }
   if (!mapping.create.inSource) return { outcome: 'skipped', direction: 'none', properties: [] };
@@ -61,23 +67,30 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
   const payload = sourcePayload(target.desiredSource);
   if (!run.dryRun)
     run.deps.validator.check(
-      mr.source.descriptor.schema,
+      mappingRun.source.descriptor.schema,
       payload,
       `${mapping.name} create payload (in source)`,
     );
   const intent: IntentRecord | undefined = guard
     ? { guard, side: 'source', at: run.now().toISOString(), payloadHash: contentHash(payload) }
     : undefined;
-  if (intent) await mr.state.setIntent('target', target.id, intent);
-  const send = () => run.create(mr.source, payload);
+  if (intent) await mappingRun.state.setIntent('target', target.id, intent);
+  const send = () => run.writer.create(mappingRun.source, payload);
   const created: { id: string; record: EntityRecord; found?: boolean } = intent
-    ? await createOrDropIntent(mr, mr.source, intent, send, () => mr.state.deleteIntent('target', target.id))
+    ? await createOrDropIntent(mappingRun, mappingRun.source, intent, send, () =>
+        mappingRun.state.deleteIntent('target', target.id),
+      )
     : await send();
   const origin: LinkOrigin = created.found ? 'recovered' : 'created-in-source';
   if (created.found && intent)
-    await assertSourceFree(mr, created.id, target.id, `found by its identity guard ${intent.guard.field}`);
-  const rc = recordContext(mr);
-  const view = await sourceViewOf(run.evalr, mapping, created.id, created.record, rc.ctx);
+    await assertSourceFree(
+      mappingRun,
+      created.id,
+      target.id,
+      `found by its identity guard ${intent.guard.field}`,
+    );
+  const evaluation = recordContext(mappingRun);
+  const view = await sourceViewOf(run.evaluator, mapping, created.id, created.record, evaluation.ctx);
   const link = emptyLink(created.id, target.id, origin, run.now());
   for (const p of mapping.properties) {
     link.base.target[p.target] = target.values.get(p.target) ?? null;
@@ -86,10 +99,10 @@ export async function linkOrCreateInSource(mr: MappingRun, target: TargetView): 
   }
   link.base.targetObjects = target.objects;
   link.base.sourceObjects = view.objects;
-  if (mr.sourceIsFullScan) link.sourceHash = contentHash(created.record);
-  await mr.state.putLink(link);
-  if (intent) mr.settleIntent('target', target.id);
-  run.change({
+  if (mappingRun.sourceIsFullScan) link.sourceHash = contentHash(created.record);
+  await mappingRun.state.putLink(link);
+  if (intent) mappingRun.settleIntent('target', target.id);
+  run.reporter.change({
     mapping: mapping.name,
     side: 'target',
     id: target.id,

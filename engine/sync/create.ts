@@ -24,27 +24,30 @@ import type { PropertyDiff } from './events.ts';
 import { RecordFailure } from './failures.ts';
 import { createOrDropIntent } from './guarded-create.ts';
 import { contentHash } from './hash.ts';
-import type { MappingRun, ProcessResult } from './mapping-run.ts';
+import type { MappingRun } from './mapping-run.ts';
 import { assertTargetFree } from './one-to-one.ts';
 import { syncPair } from './pair.ts';
 import { objectPathsOf } from './patch.ts';
+import type { ProcessResult } from './run-types.ts';
 import { checkSourceValues } from './source-values.ts';
 import { type SourceView, sourceViewOf, type TargetView, targetViewOf } from './views.ts';
 
 /** An unlinked source record (or a virtual one from `$link`): match, else create in the target. */
 export async function linkOrCreate(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   id: string,
   record: unknown,
   options: { virtual: boolean; knownUnlinked?: boolean },
 ): Promise<ProcessResult> {
-  const { run, mapping } = mr;
-  const rc = recordContext(mr);
-  const modifiedAt = options.virtual ? undefined : mr.source.descriptor.modifiedAt(record as EntityRecord);
-  const view = await sourceViewOf(run.evalr, mapping, id, record, rc.ctx, modifiedAt);
-  assertResolved(rc);
+  const { run, mapping } = mappingRun;
+  const evaluation = recordContext(mappingRun);
+  const modifiedAt = options.virtual
+    ? undefined
+    : mappingRun.source.descriptor.modifiedAt(record as EntityRecord);
+  const view = await sourceViewOf(run.evaluator, mapping, id, record, evaluation.ctx, modifiedAt);
+  assertResolved(evaluation);
   const guard = targetGuard(mapping, view);
-  const { keys } = mr.indexes.sourceKeys(record, view.yields);
+  const { keys } = mappingRun.indexes.sourceKeys(record, view.yields);
   const lockKeys = [
     ...(guard ? [`${mapping.name}:g:${guard.value}`] : []),
     ...keys.flatMap((k, i) => (k ? [`${mapping.name}:k${i}:${k}`] : [])),
@@ -53,10 +56,10 @@ export async function linkOrCreate(
     // Someone (a dependency resolved meanwhile) may have linked it while we waited — unless
     // the page's preloaded "no link" is known to be current (see preload-marks.ts:
     // the check runs under the record's lock, so nothing can link it in between).
-    const linked = options.knownUnlinked ? undefined : await mr.state.getLink(id);
+    const linked = options.knownUnlinked ? undefined : await mappingRun.state.getLink(id);
     if (linked)
       return { outcome: 'unchanged', direction: 'none', properties: [], partnerId: linked.targetId };
-    const index = await mr.indexes.targetIndex();
+    const index = await mappingRun.indexes.targetIndex();
     const found = index.find(guard?.value, keys, { includeLinked: options.virtual, self: id });
     if (found.entries.length > 1) {
       const ids = found.entries.map((e) => e.id);
@@ -77,7 +80,7 @@ export async function linkOrCreate(
           virtual: true,
           base: { source: Object.fromEntries(view.raw), target: {}, yields: Object.fromEntries(view.yields) },
         };
-        await mr.state.putLink(link);
+        await mappingRun.state.putLink(link);
         return { outcome: 'unchanged', direction: 'none', properties: [], partnerId: entry.id };
       }
       const via = found.via === 'guard' ? 'identity guard' : describeRule(mapping, found.via);
@@ -85,11 +88,11 @@ export async function linkOrCreate(
       // run can match it meanwhile; the index leaves out records it knew to be linked when
       // it was built, but the store has the last word.
       index.markLinked(entry.id, id);
-      await assertTargetFree(mr, id, entry.id, `matched by ${via}`);
-      const target = entry.projection ?? (await fetchTargetView(mr, entry.id));
+      await assertTargetFree(mappingRun, id, entry.id, `matched by ${via}`);
+      const target = entry.projection ?? (await fetchTargetView(mappingRun, entry.id));
       if (!target) throw new RecordFailure('NOT_FOUND', 'not-found', `matched ${entry.id}, which is gone`);
       const link = emptyLink(id, entry.id, 'matched', run.now());
-      run.change({
+      run.reporter.change({
         mapping: mapping.name,
         side: 'source',
         id,
@@ -99,20 +102,20 @@ export async function linkOrCreate(
         diffs: [],
         notes: [`linked to existing ${mapping.target.entity} ${entry.id} by ${via}`],
       });
-      const result = await syncPair(mr, link, view, target, { created: true });
+      const result = await syncPair(mappingRun, link, view, target, { created: true });
       // An existing parent comes with its children: the child mappings adopt them now.
-      await mr.syncChildren(id, record as EntityRecord, 'change');
+      await mappingRun.syncChildren(id, record as EntityRecord, 'change');
       return { ...result, partnerId: entry.id };
     }
     if (!mapping.create.inTarget) {
       return { outcome: 'skipped', direction: 'none', properties: [] };
     }
-    return createInTarget(mr, id, record, view, guard, options, rc.notes);
+    return createInTarget(mappingRun, id, record, view, guard, options, evaluation.notes);
   });
 }
 
 async function createInTarget(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   id: string,
   record: unknown,
   view: SourceView,
@@ -120,21 +123,21 @@ async function createInTarget(
   options: { virtual: boolean },
   notes: string[],
 ): Promise<ProcessResult> {
-  const { run, mapping } = mr;
+  const { run, mapping } = mappingRun;
   const payload = targetPayload(mapping, view.yields);
   const placeholders = notes.length > 0 || containsPlaceholder(payload);
 
   // Children created in the same call (sales order + lines = one SalesOrders/Complete).
-  const withChildren = mr.target.connector.withChildren;
+  const withChildren = mappingRun.target.connector.withChildren;
   const childMapping = run
     .childrenOf(mapping.name)
     .find((c) => withChildren?.children[mapping.target.entity]?.includes(c.target.entity));
   let children: PreparedChild[] | undefined;
-  if (childMapping) children = await prepareChildren(mr, childMapping, record);
+  if (childMapping) children = await prepareChildren(mappingRun, childMapping, record);
 
-  if (!options.virtual) checkSourceValues(mr, record);
+  if (!options.virtual) checkSourceValues(mappingRun, record);
   if (!(run.dryRun && placeholders)) {
-    run.deps.validator.check(mr.target.descriptor.schema, payload, `${mapping.name} create payload`);
+    run.deps.validator.check(mappingRun.target.descriptor.schema, payload, `${mapping.name} create payload`);
     if (children && childMapping) {
       const childSchema = run.binding(childMapping, 'target').descriptor.schema;
       for (const child of children)
@@ -151,63 +154,69 @@ async function createInTarget(
         ...(options.virtual ? { virtual: true } : {}),
       }
     : undefined;
-  if (intent) await mr.state.setIntent('source', id, intent);
+  if (intent) await mappingRun.state.setIntent('source', id, intent);
 
   const send = () =>
     children && childMapping
-      ? run.createWithChildren(
-          mr.target,
+      ? run.writer.createWithChildren(
+          mappingRun.target,
           payload,
           childMapping.target.entity,
           children.map((c) => c.payload),
         )
-      : run.create(mr.target, payload);
+      : run.writer.create(mappingRun.target, payload);
   const created: { id: string; record: EntityRecord; children?: EntityRecord[]; found?: boolean } = intent
-    ? await createOrDropIntent(mr, mr.target, intent, send, () => mr.state.deleteIntent('source', id))
+    ? await createOrDropIntent(mappingRun, mappingRun.target, intent, send, () =>
+        mappingRun.state.deleteIntent('source', id),
+      )
     : await send();
   const origin: LinkOrigin = created.found ? 'recovered' : 'created-in-target';
   if (created.found && !options.virtual && intent) {
     // An existing record carries our guard value: it is ours only if nobody else owns it.
     // The intent stays: should our create have landed unseen (a lagging read), the next
     // run's guard look-up finds two records and says so.
-    await assertTargetFree(mr, id, created.id, `found by its identity guard ${intent.guard.field}`);
+    await assertTargetFree(mappingRun, id, created.id, `found by its identity guard ${intent.guard.field}`);
   }
 
   // The link (and the lines' link, for an order created with its lines) right after the
   // create, in one store write; the intent is obsolete from here on.
-  const link = await createdLink(mr, id, view, created.record, created.id, origin, options.virtual);
+  const link = await createdLink(mappingRun, id, view, created.record, created.id, origin, options.virtual);
   const childLink =
     childMapping && children && created.children
-      ? childLinkOf(mr, childMapping, id, created.id, children, created.children)
+      ? childLinkOf(mappingRun, childMapping, id, created.id, children, created.children)
       : undefined;
-  if (!childLink) await mr.state.putLink(link);
+  if (!childLink) await mappingRun.state.putLink(link);
   else {
-    const cmr = run.mappingRun(childMapping!.name);
-    await writeAll(run.store, [...mr.state.linkWrites(link), ...cmr.state.linkWrites(childLink)]);
-    mr.state.linkWritten(link);
-    cmr.state.linkWritten(childLink);
-    childrenCreated(mr, childMapping!, childLink);
+    const childRun = mappingRun.runs.get(childMapping!.name);
+    await writeAll(run.store, [
+      ...mappingRun.state.linkWrites(link),
+      ...childRun.state.linkWrites(childLink),
+    ]);
+    mappingRun.state.linkWritten(link);
+    childRun.state.linkWritten(childLink);
+    childrenCreated(mappingRun, childMapping!, childLink, children!);
   }
-  if (intent) mr.settleIntent('source', id);
+  if (intent) mappingRun.settleIntent('source', id);
   // A record found by its guard comes without its children: the child mappings adopt them.
-  if (origin === 'recovered' && !options.virtual) await mr.syncChildren(id, record as EntityRecord, 'change');
+  if (origin === 'recovered' && !options.virtual)
+    await mappingRun.syncChildren(id, record as EntityRecord, 'change');
 
-  if (mr.indexes.createdMayBeMatched()) {
+  if (mappingRun.indexes.createdMayBeMatched()) {
     // A later guest of this run may match it by its keys (its guard is its own: not needed).
-    const index = await mr.indexes.targetIndex();
+    const index = await mappingRun.indexes.targetIndex();
     index.add(
       options.virtual
-        ? { id: created.id, projection: await fetchProjection(mr, created.id, created.record) }
+        ? { id: created.id, projection: await fetchProjection(mappingRun, created.id, created.record) }
         : { id: created.id, linkedTo: id },
       undefined,
-      mr.indexes.targetKeys(created.record).keys,
+      mappingRun.indexes.targetKeys(created.record).keys,
     );
   }
 
   const diffs: PropertyDiff[] = [...view.yields]
     .filter(([, to]) => to !== undefined && to !== null && to !== '')
     .map(([path, to]) => ({ path, from: undefined, to }));
-  run.change({
+  run.reporter.change({
     mapping: mapping.name,
     side: 'source',
     id,
@@ -228,7 +237,7 @@ async function createInTarget(
 
 /** The link of a record just created (or recovered) in the target (not stored yet). */
 async function createdLink(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   sourceId: string,
   view: SourceView,
   stored: EntityRecord,
@@ -236,8 +245,8 @@ async function createdLink(
   origin: LinkOrigin,
   virtual: boolean,
 ): Promise<LinkRecord> {
-  const { run, mapping } = mr;
-  const storedValues = run.evalr.readTargetValues(mapping, stored);
+  const { run, mapping } = mappingRun;
+  const storedValues = run.evaluator.readTargetValues(mapping, stored);
   const link = emptyLink(sourceId, targetId, origin, run.now());
   if (virtual) link.virtual = true;
   for (const p of mapping.properties) {
@@ -253,10 +262,10 @@ async function createdLink(
   );
   link.base.sourceObjects = view.objects;
   if (mapping.target.lockedWhen) {
-    const rc = recordContext(mr);
-    if (await run.evalr.isLocked(mapping, stored, rc.ctx)) link.locked = true;
+    const evaluation = recordContext(mappingRun);
+    if (await run.evaluator.isLocked(mapping, stored, evaluation.ctx)) link.locked = true;
   }
-  if (!virtual && mr.sourceIsFullScan && view.record !== undefined)
+  if (!virtual && mappingRun.sourceIsFullScan && view.record !== undefined)
     link.sourceHash = contentHash(view.record);
   return link;
 }
@@ -272,15 +281,26 @@ export function targetGuard(
   return { field: path, value: String(value) };
 }
 
-async function fetchTargetView(mr: MappingRun, id: string): Promise<TargetView | undefined> {
-  const record = await mr.target.connector.get(mr.target.entity, id);
+async function fetchTargetView(mappingRun: MappingRun, id: string): Promise<TargetView | undefined> {
+  const record = await mappingRun.target.connector.get(mappingRun.target.entity, id);
   if (!record) return undefined;
-  return fetchProjection(mr, id, record);
+  return fetchProjection(mappingRun, id, record);
 }
 
-async function fetchProjection(mr: MappingRun, id: string, record: EntityRecord): Promise<TargetView> {
-  const rc = recordContext(mr);
-  return targetViewOf(mr.run.evalr, mr.mapping, id, record, rc.ctx, mr.target.descriptor.modifiedAt(record));
+async function fetchProjection(
+  mappingRun: MappingRun,
+  id: string,
+  record: EntityRecord,
+): Promise<TargetView> {
+  const evaluation = recordContext(mappingRun);
+  return targetViewOf(
+    mappingRun.run.evaluator,
+    mappingRun.mapping,
+    id,
+    record,
+    evaluation.ctx,
+    mappingRun.target.descriptor.modifiedAt(record),
+  );
 }
 
 function describeRule(mapping: CompiledMapping, via: string): string {

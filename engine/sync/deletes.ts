@@ -19,58 +19,63 @@ import { isDue } from './backoff.ts';
 import { checkDeleteLimit, describeBreaker } from './breaker.ts';
 import { classify } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
-import type { SideBinding } from './run-context.ts';
+import type { SideBinding } from './run-types.ts';
 
-export async function deletesPhase(mr: MappingRun, options: { sourceComplete: boolean }): Promise<void> {
-  const { mapping, run } = mr;
+export async function deletesPhase(
+  mappingRun: MappingRun,
+  options: { sourceComplete: boolean },
+): Promise<void> {
+  const { mapping, run } = mappingRun;
   const checkSource =
-    mapping.delete.toTarget !== 'ignore' && options.sourceComplete && mr.seenSource !== undefined;
+    mapping.delete.toTarget !== 'ignore' && options.sourceComplete && mappingRun.seenSource !== undefined;
   const checkTarget =
-    mapping.direction === 'two-way' && mapping.delete.toSource !== 'ignore' && mr.seenTarget !== undefined;
+    mapping.direction === 'two-way' &&
+    mapping.delete.toSource !== 'ignore' &&
+    mappingRun.seenTarget !== undefined;
   if (!checkSource && !checkTarget) return;
 
   const runStart = run.startedAt.getTime();
   const now = run.now().getTime();
   // A refused delete waits for its failed record's next attempt.
   const waiting = (side: Side, id: string) => {
-    const failure = mr.failed.get(`${side}.${id}`);
+    const failure = mappingRun.failed.get(`${side}.${id}`);
     return failure !== undefined && !isDue(failure, now, run.options);
   };
   let links = 0;
   const goneSource: LinkRecord[] = [];
   const goneTarget: LinkRecord[] = [];
-  for await (const link of mr.state.allLinks()) {
+  for await (const link of mappingRun.state.allLinks()) {
     if (link.virtual) continue;
     links++;
     if (new Date(link.linkedAt).getTime() >= runStart) continue;
-    if (checkSource && !mr.seenSource!.has(link.sourceId)) {
+    if (checkSource && !mappingRun.seenSource!.has(link.sourceId)) {
       if (!waiting('source', link.sourceId)) goneSource.push(link);
-    } else if (checkTarget && !mr.seenTarget!.has(link.targetId)) {
+    } else if (checkTarget && !mappingRun.seenTarget!.has(link.targetId)) {
       if (!waiting('target', link.targetId)) goneTarget.push(link);
     }
   }
   if (goneSource.length === 0 && goneTarget.length === 0) return;
 
   const confirmedSource = await confirmGone(
-    mr.source,
+    mappingRun.source,
     goneSource.map((l) => l.sourceId),
   );
   const confirmedTarget = await confirmGone(
-    mr.target,
+    mappingRun.target,
     goneTarget.map((l) => l.targetId),
   );
   const sourceLinks = goneSource.filter((l) => confirmedSource.has(l.sourceId));
   const targetLinks = goneTarget.filter((l) => confirmedTarget.has(l.targetId));
   const verdict = checkDeleteLimit(sourceLinks.length + targetLinks.length, links, mapping.deleteLimit);
   if (verdict.tripped) {
-    run.error(mapping.name, 'DELETE_LIMIT_EXCEEDED', describeBreaker(mapping.name, verdict));
+    run.reporter.error(mapping.name, 'DELETE_LIMIT_EXCEEDED', describeBreaker(mapping.name, verdict));
     return;
   }
   for (const link of sourceLinks) {
-    await propagate(mr, link, 'source', mapping.delete.toTarget);
+    await propagate(mappingRun, link, 'source', mapping.delete.toTarget);
   }
   for (const link of targetLinks) {
-    await propagate(mr, link, 'target', mapping.delete.toSource);
+    await propagate(mappingRun, link, 'target', mapping.delete.toSource);
   }
 }
 
@@ -92,22 +97,22 @@ export async function confirmGone(binding: SideBinding, ids: string[]): Promise<
  * and drop the link. Also used for signed delete webhooks (`SyncEngine.syncRecord`).
  */
 export async function propagate(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   link: LinkRecord,
   goneSide: Side,
   policy: DeletePolicy,
 ): Promise<void> {
-  const { run, mapping } = mr;
-  const partner = goneSide === 'source' ? mr.target : mr.source;
+  const { run, mapping } = mappingRun;
+  const partner = goneSide === 'source' ? mappingRun.target : mappingRun.source;
   const partnerId = goneSide === 'source' ? link.targetId : link.sourceId;
   const id = goneSide === 'source' ? link.sourceId : link.targetId;
   if (policy === 'ignore') {
-    await mr.state.deleteLink(link);
-    await forgetFailures(mr, link);
+    await mappingRun.state.deleteLink(link);
+    await forgetFailures(mappingRun, link);
     return;
   }
   if (!partner.descriptor.removeModes.includes(policy)) {
-    run.error(
+    run.reporter.error(
       mapping.name,
       'DELETE_MODE_UNSUPPORTED',
       `${mapping.name}: ${partner.system} ${partner.entity} cannot be removed by "${policy}" (supported: ${partner.descriptor.removeModes.join(', ')})`,
@@ -115,10 +120,10 @@ export async function propagate(
     return;
   }
   try {
-    await run.remove(partner, partnerId, policy);
-    await mr.state.deleteLink(link);
-    await forgetFailures(mr, link);
-    run.change({
+    await run.writer.remove(partner, partnerId, policy);
+    await mappingRun.state.deleteLink(link);
+    await forgetFailures(mappingRun, link);
+    run.reporter.change({
       mapping: mapping.name,
       side: goneSide,
       id,
@@ -127,7 +132,7 @@ export async function propagate(
       partnerId,
       diffs: [],
     });
-    run.record({
+    run.reporter.record({
       mapping: mapping.name,
       side: goneSide,
       id,
@@ -138,7 +143,7 @@ export async function propagate(
     });
   } catch (error) {
     const failure = classify(error);
-    await mr.finish(goneSide, id, {
+    await mappingRun.finish(goneSide, id, {
       outcome: 'failed',
       direction: 'none',
       properties: [],
@@ -149,6 +154,7 @@ export async function propagate(
 }
 
 /** The pair is gone: a failure kept for it (under its source id) is resolved. */
-async function forgetFailures(mr: MappingRun, link: LinkRecord): Promise<void> {
-  if (mr.failed.delete(`source.${link.sourceId}`)) await mr.state.deleteFailed('source', link.sourceId);
+async function forgetFailures(mappingRun: MappingRun, link: LinkRecord): Promise<void> {
+  if (mappingRun.failed.delete(`source.${link.sourceId}`))
+    await mappingRun.state.deleteFailed('source', link.sourceId);
 }

@@ -24,18 +24,19 @@ export interface RecordContext {
   notes: string[];
 }
 
-export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>): RecordContext {
+export function recordContext(mappingRun: MappingRun, bindings?: Record<string, unknown>): RecordContext {
   const missing: RecordFailure[] = [];
   const notes: string[] = [];
-  const settings = mr.settingsBindings;
+  const settings = mappingRun.settingsBindings;
   const all = Object.keys(settings).length > 0 ? { ...settings, ...bindings } : bindings;
   const ctx: EvaluationContext = {
     ...(all ? { bindings: all } : {}),
-    ...(mr.run.dryRun ? {} : { linkScope: mr.run.linkScope }),
+    ...(mappingRun.run.dryRun ? {} : { linkScope: mappingRun.runs.linkScope }),
     link: async (mappingName, key) => {
       if (key === undefined || key === null || key === '') return undefined;
-      const dep = mr.run.mappingRun(mappingName);
-      const policy = mr.mapping.dependencies.find((d) => d.mapping === mappingName)?.onMissing ?? 'wait';
+      const dep = mappingRun.runs.get(mappingName);
+      const policy =
+        mappingRun.mapping.dependencies.find((d) => d.mapping === mappingName)?.onMissing ?? 'wait';
       if (typeof key === 'object') {
         const object = key as Record<string, unknown>;
         const id = object.id;
@@ -53,25 +54,26 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
         const existing = await dep.linkCache.targetOf(sourceId);
         if (existing) return note(existing, dep.mapping.name, sourceId);
         if (policy !== 'create') {
-          missing.push(missingDependency(mappingName, sourceId, mr.mapping.name));
+          missing.push(missingDependency(mappingName, sourceId, mappingRun.mapping.name));
           return undefined;
         }
         const result = await dep.linkVirtual(sourceId, object);
         if (!result.targetId) {
-          missing.push(dependencyFailed(mappingName, sourceId, mr.mapping.name, result.reason));
+          missing.push(dependencyFailed(mappingName, sourceId, mappingRun.mapping.name, result.reason));
           return undefined;
         }
         return note(result.targetId, dep.mapping.name, sourceId);
       }
       const sourceId = String(key);
-      const existing = (await dep.linkCache.targetOf(sourceId)) ?? (await afterInFlight(mr, dep, sourceId));
+      const existing =
+        (await dep.linkCache.targetOf(sourceId)) ?? (await afterInFlight(mappingRun, dep, sourceId));
       if (existing) return note(existing, dep.mapping.name, sourceId);
       if (policy !== 'create') {
         // Not linked: not synced yet, or deleted in its system (then waiting never ends).
         missing.push(
           (await dep.sourceGone(sourceId))
-            ? dependencyGone(dep, sourceId, mr.mapping.name)
-            : missingDependency(mappingName, sourceId, mr.mapping.name),
+            ? dependencyGone(dep, sourceId, mappingRun.mapping.name)
+            : missingDependency(mappingName, sourceId, mappingRun.mapping.name),
         );
         return undefined;
       }
@@ -79,8 +81,8 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
       if (!result.targetId) {
         missing.push(
           result.gone
-            ? dependencyGone(dep, sourceId, mr.mapping.name)
-            : dependencyFailed(mappingName, sourceId, mr.mapping.name, result.reason),
+            ? dependencyGone(dep, sourceId, mappingRun.mapping.name)
+            : dependencyFailed(mappingName, sourceId, mappingRun.mapping.name, result.reason),
         );
         return undefined;
       }
@@ -106,8 +108,12 @@ export function recordContext(mr: MappingRun, bindings?: Record<string, unknown>
  * one: the mapping's own records and its fan-out parent's (children run inside the parent's
  * processing); other cycles are excluded by the dependency order.
  */
-async function afterInFlight(mr: MappingRun, dep: MappingRun, sourceId: string): Promise<string | undefined> {
-  if (dep === mr || dep.mapping.name === mr.mapping.fanOut?.parent) return undefined;
+async function afterInFlight(
+  mappingRun: MappingRun,
+  dep: MappingRun,
+  sourceId: string,
+): Promise<string | undefined> {
+  if (dep === mappingRun || dep.mapping.name === mappingRun.mapping.fanOut?.parent) return undefined;
   const pending = dep.inFlight(sourceId);
   if (!pending) return undefined;
   await pending.catch(() => {});

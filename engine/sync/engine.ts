@@ -28,14 +28,18 @@ import { runActionPass } from './actions.ts';
 import { propagate } from './deletes.ts';
 import type { EngineEvents, RunSummary } from './events.ts';
 import type { MappingEval } from './mapping-eval.ts';
-import type { ProcessResult, WorkReason } from './mapping-run.ts';
+import { MappingRuns } from './mapping-run.ts';
 import { runLevels, runOrder } from './order.ts';
 import { type PayloadCheck, PayloadValidator } from './payload-validator.ts';
 import { runMapping } from './phases.ts';
-import { type EngineDeps, RunContext, type RunOptions } from './run-context.ts';
+import { recordWork } from './record-work.ts';
+import { RunContext } from './run-context.ts';
+import type { RunReporter } from './run-reporter.ts';
+import type { EngineDeps, ProcessResult, RunOptions, WorkReason } from './run-types.ts';
+import { runScanPass } from './scan.ts';
 
-/** One unit of work: serialisable, idempotent. */
-export interface WorkItem {
+/** One record to sync now (`syncRecord`): serialisable, idempotent. */
+export interface SyncRequest {
   mapping: string;
   side: Side;
   id: string;
@@ -80,7 +84,7 @@ export class SyncEngine {
       connectors: options.connectors,
       runtime: options.runtime,
       events: options.events ?? {},
-      evalr: options.evaluator,
+      evaluator: options.evaluator,
       validator: options.validator ?? new PayloadValidator(),
       concurrency: options.concurrency ?? 6,
     };
@@ -117,9 +121,22 @@ export class SyncEngine {
       ...(options.retryOnly ? { retryOnly: true } : {}),
     };
     const selected = this.select(options.mappings);
-    const ctx = this.context({ ...runOptions, mappings: selected.map((m) => m.name) });
+    const runs = this.context({ ...runOptions, mappings: selected.map((m) => m.name) });
+    // Schemas compiled up front, a turn each, not in the middle of a page of records.
+    await this.deps.validator.prepare?.(
+      selected.flatMap((m) => {
+        const { source, target } = runs.get(m.name);
+        return [
+          { schema: target.descriptor.schema, partial: false },
+          { schema: target.descriptor.schema, partial: true },
+          { schema: source.descriptor.schema, partial: true },
+        ];
+      }),
+    );
+    const ctx = runs.run;
+    const report = ctx.reporter;
     const startedAt = ctx.now();
-    ctx.emit(() =>
+    report.emit(() =>
       this.deps.events.runStarted?.({
         mappings: selected.map((m) => m.name),
         mode: runOptions.mode,
@@ -127,39 +144,44 @@ export class SyncEngine {
       }),
     );
     let storeError: string | undefined;
-    const runOne = async (mapping: CompiledMapping): Promise<void> => {
-      const mr = ctx.mappingRun(mapping.name);
-      ctx.startSummary(mapping.name);
+    // A pass of one mapping that throws stops that mapping (reported), never the run.
+    const guarded = async (mapping: string, pass: () => Promise<void>): Promise<void> => {
       try {
-        await runMapping(mr);
+        await pass();
       } catch (error) {
         if (error instanceof StoreError) {
           storeError ??= `store unavailable: ${error.message}`;
-          ctx.error(mapping.name, error.code, `store unavailable: ${error.message}`);
+          report.error(mapping, error.code, `store unavailable: ${error.message}`);
         } else {
           const message = error instanceof Error ? error.message : String(error);
-          ctx.error(mapping.name, 'INTERNAL', `${mapping.name}: stopped by an internal error: ${message}`);
-          this.deps.runtime.logger.error({ err: error, mapping: mapping.name }, 'mapping run failed');
+          report.error(mapping, 'INTERNAL', `${mapping}: stopped by an internal error: ${message}`);
+          this.deps.runtime.logger.error({ err: error, mapping }, 'mapping run failed');
         }
       }
-      this.finishMapping(ctx, mapping.name);
+    };
+    const runOne = async (mapping: CompiledMapping): Promise<void> => {
+      report.startSummary(mapping.name);
+      await guarded(mapping.name, () => runMapping(runs.get(mapping.name)));
+      this.finishMapping(report, mapping.name);
     };
     // Mappings that do not depend on each other run side by side (sharing the run's workers
     // and the connectors' rate limits); a mapping starts once everything it depends on is done.
     for (const level of runLevels(selected)) {
-      if (ctx.aborted() || storeError || ctx.fatal) break;
+      if (ctx.stopping() || storeError) break;
       await Promise.all(level.map(runOne));
     }
-    // Mapping actions (invoice a completed order) once every mapping, children included, is done.
-    if (!ctx.aborted() && !storeError && !ctx.fatal) {
-      try {
-        await runActionPass(selected.map((m) => ctx.mappingRun(m.name)));
-      } catch (error) {
-        if (!(error instanceof StoreError)) throw error;
-        storeError ??= `store unavailable: ${error.message}`;
+    // Mapping actions (invoice a completed order) once every mapping, children included, is
+    // done; scans last, so that what the actions changed (stock an invoice took out) is
+    // carried at once. A mapping stopped in its run (settings unreadable, an internal error)
+    // has neither: its error stands once, and nothing runs on state it could not read.
+    const healthy = selected.filter((m) => report.summary(m.name).errors.length === 0);
+    for (const pass of [runActionPass, runScanPass]) {
+      for (const mapping of healthy) {
+        if (ctx.stopping() || storeError) break;
+        await guarded(mapping.name, () => pass([runs.get(mapping.name)]));
       }
     }
-    const mappings = selected.map((m) => ctx.finishSummary(m.name));
+    const mappings = selected.map((m) => report.finishSummary(m.name));
     const aborted = ctx.aborted();
     const summary: RunSummary = {
       startedAt: startedAt.toISOString(),
@@ -174,7 +196,7 @@ export class SyncEngine {
         !aborted &&
         mappings.every((m) => m.errors.length === 0 && m.counts.failed === 0 && m.counts.conflict === 0),
     };
-    ctx.emit(() => this.deps.events.runFinished?.(summary));
+    report.emit(() => this.deps.events.runFinished?.(summary));
     return summary;
   }
 
@@ -183,24 +205,25 @@ export class SyncEngine {
    * A delete (webhook `deleted`, or `reason: 'delete-check'`) is applied only after a lookup
    * confirms the record is gone.
    */
-  async syncRecord(item: WorkItem): Promise<ProcessResult> {
-    const ctx = this.context({ mode: 'incremental', dryRun: false });
-    const mr = ctx.mappingRun(item.mapping);
-    await mr.prepare();
-    const binding = item.side === 'source' ? mr.source : mr.target;
+  async syncRecord(item: SyncRequest): Promise<ProcessResult> {
+    const runs = this.context({ mode: 'incremental', dryRun: false });
+    const mappingRun = runs.get(item.mapping);
+    await mappingRun.prepare();
+    const binding = item.side === 'source' ? mappingRun.source : mappingRun.target;
     const record = await binding.connector.get(binding.entity, item.id);
     let result: ProcessResult;
     if (!record) {
       const link =
         item.side === 'source'
-          ? await mr.state.getLink(item.id)
+          ? await mappingRun.state.getLink(item.id)
           : await (async () => {
-              const reverse = await mr.state.reverse(item.id);
-              return reverse && !reverse.virtual ? mr.state.getLink(reverse.sourceId) : undefined;
+              const reverse = await mappingRun.state.reverse(item.id);
+              return reverse && !reverse.virtual ? mappingRun.state.getLink(reverse.sourceId) : undefined;
             })();
       if (link && !link.virtual) {
-        const policy = item.side === 'source' ? mr.mapping.delete.toTarget : mr.mapping.delete.toSource;
-        await propagate(mr, link, item.side, policy);
+        const policy =
+          item.side === 'source' ? mappingRun.mapping.delete.toTarget : mappingRun.mapping.delete.toSource;
+        await propagate(mappingRun, link, item.side, policy);
         result = {
           outcome: policy === 'archive' ? 'archived' : policy === 'delete' ? 'deleted' : 'unchanged',
           direction: item.side === 'source' ? 'to-target' : 'to-source',
@@ -211,15 +234,15 @@ export class SyncEngine {
         result = { outcome: 'skipped', direction: 'none', properties: [] };
       }
     } else if (item.side === 'source') {
-      result = await mr.processSource(record, item.reason === 'change' ? 'webhook' : item.reason);
-      for (const child of ctx.childrenOf(item.mapping)) {
-        await ctx.mappingRun(child.name).processSource(record, 'webhook');
+      result = await mappingRun.processSource(record, item.reason === 'change' ? 'webhook' : item.reason);
+      for (const child of runs.run.childrenOf(item.mapping)) {
+        await runs.get(child.name).processSource(record, 'webhook');
       }
-      await ctx.drainWrites();
-      await runActionPass([mr]);
+      await runs.drainWrites();
+      await runActionPass([mappingRun]);
     } else {
-      const reverse = await mr.state.reverse(item.id);
-      await mr.retry('target', item.id);
+      const reverse = await mappingRun.state.reverse(item.id);
+      await mappingRun.retry('target', item.id);
       result = {
         outcome: 'updated',
         direction: 'none',
@@ -227,19 +250,20 @@ export class SyncEngine {
         ...(reverse ? { partnerId: reverse.sourceId } : {}),
       };
     }
-    await ctx.drainWrites();
+    await runs.drainWrites();
     return result;
   }
 
-  private finishMapping(ctx: RunContext, mapping: string): void {
+  private finishMapping(report: RunReporter, mapping: string): void {
     // Computed outside the optional call: `f?.(x)` would not evaluate `x` without listener.
-    const finished = ctx.finishSummary(mapping);
-    ctx.emit(() => this.deps.events.mappingFinished?.(finished));
+    const finished = report.finishSummary(mapping);
+    report.emit(() => this.deps.events.mappingFinished?.(finished));
   }
 
-  private context(options: RunOptions): RunContext {
+  /** The run's context and its mapping runs, whose record work is record-work.ts's. */
+  private context(options: RunOptions): MappingRuns {
     const store = options.dryRun ? overlayBackend(this.store) : this.store;
-    return new RunContext({ ...this.deps, store }, options);
+    return new MappingRuns(new RunContext({ ...this.deps, store }, options), recordWork);
   }
 
   private select(names?: readonly string[]): CompiledMapping[] {

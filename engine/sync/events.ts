@@ -104,6 +104,8 @@ export interface MappingSummary {
   changesDropped: number;
   /** Conflicts decided (or, in a plan, that would be); capped like `changes`. */
   conflicts: ConflictDecision[];
+  /** The mapping's `report` lines for the records it created or updated (capped like `changes`). */
+  reports?: string[];
   durationMs: number;
 }
 

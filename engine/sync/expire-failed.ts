@@ -14,40 +14,40 @@ import { confirmGone } from './deletes.ts';
 import type { MappingRun } from './mapping-run.ts';
 
 export async function expireGoneFailures(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   options: { sourceComplete: boolean },
 ): Promise<void> {
-  const { run } = mr;
+  const { run } = mappingRun;
   if (run.dryRun) return;
-  const stale = [...mr.failed.values()].filter((f) =>
+  const stale = [...mappingRun.failed.values()].filter((f) =>
     f.side === 'source'
-      ? options.sourceComplete && mr.seenSource !== undefined && !mr.seenSource.has(f.id)
-      : mr.seenTarget !== undefined && !mr.seenTarget.has(f.id),
+      ? options.sourceComplete && mappingRun.seenSource !== undefined && !mappingRun.seenSource.has(f.id)
+      : mappingRun.seenTarget !== undefined && !mappingRun.seenTarget.has(f.id),
   );
   if (stale.length === 0) return;
   const goneSource = await confirmGone(
-    mr.source,
+    mappingRun.source,
     stale.filter((f) => f.side === 'source').map((f) => f.id),
   );
   const goneTarget = await confirmGone(
-    mr.target,
+    mappingRun.target,
     stale.filter((f) => f.side === 'target').map((f) => f.id),
   );
   for (const f of stale) {
     if (!(f.side === 'source' ? goneSource : goneTarget).has(f.id)) continue;
-    if (await stillLinked(mr, f.side, f.id)) continue;
-    await mr.state.deleteFailed(f.side, f.id);
-    mr.failed.delete(`${f.side}.${f.id}`);
+    if (await stillLinked(mappingRun, f.side, f.id)) continue;
+    await mappingRun.state.deleteFailed(f.side, f.id);
+    mappingRun.failed.delete(`${f.side}.${f.id}`);
     run.deps.runtime.logger.info(
-      { mapping: mr.mapping.name, side: f.side, id: f.id, code: f.code },
+      { mapping: mappingRun.mapping.name, side: f.side, id: f.id, code: f.code },
       'failed record expired: its record no longer exists',
     );
   }
 }
 
 /** Whether `id` of `side` is still linked (its delete has not reached the partner yet). */
-async function stillLinked(mr: MappingRun, side: Side, id: string): Promise<boolean> {
-  if (side === 'source') return (await mr.state.getLink(id)) !== undefined;
-  const reverse = await mr.state.reverse(id);
+async function stillLinked(mappingRun: MappingRun, side: Side, id: string): Promise<boolean> {
+  if (side === 'source') return (await mappingRun.state.getLink(id)) !== undefined;
+  const reverse = await mappingRun.state.reverse(id);
   return reverse !== undefined && !reverse.virtual;
 }

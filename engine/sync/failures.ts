@@ -23,6 +23,9 @@ import {
   withoutValue,
 } from './failure-bounds.ts';
 
+/** The failed record of a source record whose mapping action failed (actions.ts). */
+export const ACTION_FAILED = 'ACTION_FAILED';
+
 /** A record-level failure raised by the engine itself. */
 export class RecordFailure extends MapsyncError {
   constructor(

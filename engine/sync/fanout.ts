@@ -24,9 +24,11 @@ import { prepareChildren } from './create-children.ts';
 import { emptyLink } from './empty-link.ts';
 import type { PropertyDiff } from './events.ts';
 import { type ClassifiedFailure, classify } from './failures.ts';
-import type { KnownLinks, MappingRun, ProcessResult } from './mapping-run.ts';
+import type { MappingRun } from './mapping-run.ts';
 import { mergePair, type PropertyInput } from './merge.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
+import { reportWritten } from './report-lines.ts';
+import type { KnownLinks, ProcessResult } from './run-types.ts';
 
 interface ChildPlan {
   creates: Array<Awaited<ReturnType<typeof prepareChildren>>[number]>;
@@ -52,13 +54,13 @@ interface ChildPlan {
 }
 
 export async function processChildren(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   sourceId: string,
   record: EntityRecord,
   known?: KnownLinks,
 ): Promise<ProcessResult> {
-  const { run, mapping } = mr;
-  const parentRun = run.mappingRun(mapping.fanOut!.parent);
+  const { run, mapping } = mappingRun;
+  const parentRun = mappingRun.runs.get(mapping.fanOut!.parent);
   // Links read ahead with the page are current unless this run wrote them since.
   const parentLink =
     known?.parent && !parentRun.preload.writtenSince(sourceId, known.parent.mark)
@@ -70,10 +72,13 @@ export async function processChildren(
   }
   const prepared = await prepareChildren(parentRun, mapping, record);
   let link =
-    known && !mr.preload.writtenSince(sourceId, known.mark) ? known.link : await mr.state.getLink(sourceId);
-  if (!link || link.targetId !== parentLink.targetId) link = await adopt(mr, sourceId, parentLink, prepared);
+    known && !mappingRun.preload.writtenSince(sourceId, known.mark)
+      ? known.link
+      : await mappingRun.state.getLink(sourceId);
+  if (!link || link.targetId !== parentLink.targetId)
+    link = await adopt(mappingRun, sourceId, parentLink, prepared);
 
-  const plan = planChildren(mr, link, prepared);
+  const plan = planChildren(mappingRun, link, prepared);
   const diffs = describePlan(plan);
   const children = { ...(link.children ?? {}) };
   for (const u of plan.updates) {
@@ -85,12 +90,12 @@ export async function processChildren(
     plan.creates.length + plan.deletes.length + plan.updates.filter((u) => u.changes.length > 0).length ===
     0
   ) {
-    await saveIfChanged(mr, link, { ...link, children });
+    await saveIfChanged(mappingRun, link, { ...link, children });
     return { outcome: 'unchanged', direction: 'none', properties: [], partnerId: link.targetId };
   }
   const lock = lockingAction(parentLink);
   if (parentLink.locked || lock) {
-    await saveIfChanged(mr, link, { ...link, children });
+    await saveIfChanged(mappingRun, link, { ...link, children });
     const why = lock
       ? `locked: action ${describeLock(lock)} of ${parentRun.mapping.name} was done`
       : `locked (target.locked_when of ${parentRun.mapping.name})`;
@@ -119,8 +124,8 @@ export async function processChildren(
       u.changes.map((c) => ({ path: c.path, value: c.value })),
     );
     try {
-      const stored = await run.update(mr.target, u.child.targetId, ops, { parentId });
-      const storedValues = stored ? run.evalr.readTargetValues(mapping, stored) : undefined;
+      const stored = await run.writer.update(mappingRun.target, u.child.targetId, ops, { parentId });
+      const storedValues = stored ? run.evaluator.readTargetValues(mapping, stored) : undefined;
       const base = structuredClone(u.child.base);
       for (const c of u.changes) {
         base.target[c.path] = storedValues?.has(c.path)
@@ -137,9 +142,13 @@ export async function processChildren(
   }
   for (const c of plan.creates) {
     try {
-      run.deps.validator.check(mr.target.descriptor.schema, c.payload, `${mapping.name} line ${c.key}`);
-      const { id, record: stored } = await run.create(mr.target, c.payload, { parentId });
-      const storedValues = run.evalr.readTargetValues(mapping, stored);
+      run.deps.validator.check(
+        mappingRun.target.descriptor.schema,
+        c.payload,
+        `${mapping.name} line ${c.key}`,
+      );
+      const { id, record: stored } = await run.writer.create(mappingRun.target, c.payload, { parentId });
+      const storedValues = run.evaluator.readTargetValues(mapping, stored);
       const base = {
         source: {} as Record<string, unknown>,
         target: {} as Record<string, unknown>,
@@ -164,23 +173,24 @@ export async function processChildren(
       };
       touched.push(c.key);
       // Persist at once: a crash now must not lose the new child's id.
-      await mr.state.putLink({ ...link, children });
+      await mappingRun.state.putLink({ ...link, children });
     } catch (error) {
       failures.push(classify(error));
     }
   }
   for (const d of plan.deletes) {
     try {
-      await run.remove(mr.target, d.child.targetId, 'delete', { parentId });
+      await run.writer.remove(mappingRun.target, d.child.targetId, 'delete', { parentId });
       delete children[d.key];
       touched.push(d.key);
     } catch (error) {
       failures.push(classify(error));
     }
   }
-  await saveIfChanged(mr, link, { ...link, children, syncedAt: run.now().toISOString() });
+  await saveIfChanged(mappingRun, link, { ...link, children, syncedAt: run.now().toISOString() });
+  reportWritten(run.reporter, mapping.name, prepared, touched);
   if (touched.length > 0) {
-    run.change({
+    run.reporter.change({
       mapping: mapping.name,
       side: 'source',
       id: sourceId,
@@ -201,11 +211,11 @@ export async function processChildren(
 }
 
 function planChildren(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   link: LinkRecord,
   prepared: Awaited<ReturnType<typeof prepareChildren>>,
 ): ChildPlan {
-  const { mapping, run } = mr;
+  const { mapping, run } = mappingRun;
   const existing = link.children ?? {};
   const plan: ChildPlan = { creates: [], updates: [], deletes: [] };
   const keys = new Set<string>();
@@ -242,7 +252,7 @@ function planChildren(
             : {}),
         };
       });
-    const outcomes = mergePair({ properties: inputs, firstSync: mapping.firstSync }, run.evalr.sameValue);
+    const outcomes = mergePair({ properties: inputs, firstSync: mapping.firstSync }, run.evaluator.sameValue);
     const byTarget = new Map(mapping.properties.map((p) => [p.target, p]));
     const changes: ChildPlan['updates'][number]['changes'] = [];
     const converged: ChildPlan['updates'][number]['converged'] = [];
@@ -302,19 +312,21 @@ function describePlan(plan: ChildPlan): PropertyDiff[] {
  * ours and are left alone.
  */
 async function adopt(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   sourceId: string,
   parentLink: LinkRecord,
   prepared: Awaited<ReturnType<typeof prepareChildren>>,
 ): Promise<LinkRecord> {
-  const { run, mapping } = mr;
+  const { run, mapping } = mappingRun;
   const link = emptyLink(sourceId, parentLink.targetId, parentLink.origin, run.now());
   link.children = {};
   const guardPath = mapping.identity?.target;
   if (!guardPath || run.dryRun) return link;
   if (parentLink.targetId.startsWith('-9')) return link;
   const existing: EntityRecord[] = [];
-  for await (const page of mr.target.connector.list(mr.target.entity, { parentId: parentLink.targetId })) {
+  for await (const page of mappingRun.target.connector.list(mappingRun.target.entity, {
+    parentId: parentLink.targetId,
+  })) {
     existing.push(...page.records);
   }
   // One existing child for one key: a child record is never adopted twice.
@@ -322,13 +334,13 @@ async function adopt(
   for (const child of prepared) {
     const wanted = child.yields.get(guardPath);
     const match = existing.find(
-      (r) => !adopted.has(r) && run.evalr.sameValue(getPath(r, guardPath), wanted, 'string'),
+      (r) => !adopted.has(r) && run.evaluator.sameValue(getPath(r, guardPath), wanted, 'string'),
     );
     if (!match) continue;
     adopted.add(match);
-    const values = run.evalr.readTargetValues(mapping, match);
+    const values = run.evaluator.readTargetValues(mapping, match);
     link.children[child.key] = {
-      targetId: mr.target.descriptor.idOf(match),
+      targetId: mappingRun.target.descriptor.idOf(match),
       base: {
         source: {},
         target: Object.fromEntries([...values].map(([k, v]) => [k, v ?? null])),
@@ -337,13 +349,13 @@ async function adopt(
       },
     };
   }
-  await mr.state.putLink(link);
+  await mappingRun.state.putLink(link);
   return link;
 }
 
-async function saveIfChanged(mr: MappingRun, before: LinkRecord, after: LinkRecord): Promise<void> {
+async function saveIfChanged(mappingRun: MappingRun, before: LinkRecord, after: LinkRecord): Promise<void> {
   const { syncedAt: _a, ...a } = before;
   const { syncedAt: _b, ...b } = after;
   if (JSON.stringify(a) !== JSON.stringify(b))
-    await mr.state.putLink({ ...after, syncedAt: mr.run.now().toISOString() });
+    await mappingRun.state.putLink({ ...after, syncedAt: mappingRun.run.now().toISOString() });
 }

@@ -24,7 +24,7 @@ import { getPath } from '../mapping/values.ts';
 import type { IntentRecord } from '../store/sync-state.ts';
 import { RecordFailure } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
-import type { SideBinding } from './run-context.ts';
+import type { SideBinding } from './run-types.ts';
 
 /** Sends of one create within a run, the first included. */
 export const CREATE_ATTEMPTS = 3;
@@ -51,7 +51,7 @@ export class GuardedCreateError extends Error {
 }
 
 export async function sendGuardedCreate<T extends { id: string; record: EntityRecord }>(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   binding: SideBinding,
   intent: IntentRecord,
   send: () => Promise<T>,
@@ -67,7 +67,7 @@ export async function sendGuardedCreate<T extends { id: string; record: EntityRe
     if (!isConnectorError(error)) throw new GuardedCreateError(error, maybeApplied);
     const conflict = error.kind === 'conflict';
     if (conflict && error.existingId !== undefined) {
-      const existing = await ownRecordInConflict(mr, binding, intent, error.existingId);
+      const existing = await ownRecordInConflict(mappingRun, binding, intent, error.existingId);
       if (existing) return existing;
       throw new GuardedCreateError(error, maybeApplied);
     }
@@ -83,8 +83,8 @@ export async function sendGuardedCreate<T extends { id: string; record: EntityRe
     }
     if (found.length === 1) {
       const record = found[0]!;
-      mr.run.deps.runtime.logger.info(
-        { mapping: mr.mapping.name, guard: intent.guard.field, kind: error.kind, attempt },
+      mappingRun.run.deps.runtime.logger.info(
+        { mapping: mappingRun.mapping.name, guard: intent.guard.field, kind: error.kind, attempt },
         'create outcome resolved through the identity guard: the record exists, linking it',
       );
       return { id: binding.descriptor.idOf(record), record, found: true };
@@ -103,11 +103,11 @@ export async function sendGuardedCreate<T extends { id: string; record: EntityRe
     }
     if (conflict) throw new GuardedCreateError(error, maybeApplied);
     if (attempt >= CREATE_ATTEMPTS) throw new GuardedCreateError(finalFailure(error, intent), maybeApplied);
-    mr.run.deps.runtime.logger.info(
-      { mapping: mr.mapping.name, guard: intent.guard.field, kind: error.kind, attempt },
+    mappingRun.run.deps.runtime.logger.info(
+      { mapping: mappingRun.mapping.name, guard: intent.guard.field, kind: error.kind, attempt },
       `create failed (${error.code}) and its guard found nothing: sending it again`,
     );
-    if (!(await pause(mr, CREATE_RETRY_PAUSE_MS[attempt - 1] ?? 800))) {
+    if (!(await pause(mappingRun, CREATE_RETRY_PAUSE_MS[attempt - 1] ?? 800))) {
       throw new GuardedCreateError(error, maybeApplied);
     }
   }
@@ -115,14 +115,14 @@ export async function sendGuardedCreate<T extends { id: string; record: EntityRe
 
 /** Send a guarded create (see the top of this file); drop the intent when nothing was created. */
 export async function createOrDropIntent<T extends { id: string; record: EntityRecord }>(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   binding: SideBinding,
   intent: IntentRecord,
   send: () => Promise<T>,
   dropIntent: () => Promise<void>,
 ): Promise<GuardedCreated<T>> {
   try {
-    return await sendGuardedCreate(mr, binding, intent, send);
+    return await sendGuardedCreate(mappingRun, binding, intent, send);
   } catch (error) {
     if (!(error instanceof GuardedCreateError)) throw error;
     // Refused outright (4xx, a 5xx answer, connection refused): nothing was created.
@@ -144,7 +144,7 @@ function finalFailure(error: unknown, intent: IntentRecord): unknown {
 
 /** "… is already in use … Id = N": N when it carries our guard (it is our record). */
 async function ownRecordInConflict(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   binding: SideBinding,
   intent: IntentRecord,
   existingId: string,
@@ -152,8 +152,8 @@ async function ownRecordInConflict(
   const existing = await binding.connector.get(binding.entity, existingId);
   if (!existing || String(getPath(existing, intent.guard.field) ?? '') !== intent.guard.value)
     return undefined;
-  mr.run.deps.runtime.logger.info(
-    { mapping: mr.mapping.name, guard: intent.guard.field, existingId },
+  mappingRun.run.deps.runtime.logger.info(
+    { mapping: mappingRun.mapping.name, guard: intent.guard.field, existingId },
     'create refused as a duplicate of our own record: linking it',
   );
   return { id: binding.descriptor.idOf(existing), record: existing, found: true };
@@ -170,8 +170,8 @@ export async function lookupGuard(binding: SideBinding, intent: IntentRecord): P
 }
 
 /** Wait `ms` unless the run stops meanwhile; false when it did (no further attempt then). */
-async function pause(mr: MappingRun, ms: number): Promise<boolean> {
-  const signal = mr.run.stopSignal;
+async function pause(mappingRun: MappingRun, ms: number): Promise<boolean> {
+  const signal = mappingRun.run.stopSignal;
   if (signal.aborted) return false;
   try {
     await sleep(ms, undefined, { signal });

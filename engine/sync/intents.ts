@@ -18,18 +18,18 @@ import { objectPathsOf } from './patch.ts';
  * record carries the guard → link it (`recovered`); none → the create never happened,
  * drop the intent so the record is created normally; several → a failed record.
  */
-export async function resolveIntents(mr: MappingRun): Promise<void> {
-  const { run, mapping } = mr;
-  const stale = await linkedAlready(mr);
-  if (stale.length > 0) await mr.state.deleteIntents(stale);
+export async function resolveIntents(mappingRun: MappingRun): Promise<void> {
+  const { run, mapping } = mappingRun;
+  const stale = await linkedAlready(mappingRun);
+  if (stale.length > 0) await mappingRun.state.deleteIntents(stale);
   const settled = new Set(stale.map((i) => `${i.from}.${i.id}`));
-  for (const { from, id, intent } of mr.intents) {
+  for (const { from, id, intent } of mappingRun.intents) {
     if (run.aborted()) return;
     if (settled.has(`${from}.${id}`)) continue;
-    const binding = from === 'source' ? mr.target : mr.source;
+    const binding = from === 'source' ? mappingRun.target : mappingRun.source;
     if (intent.childKey !== undefined) {
       // Child creates are re-checked by the child pass, which adopts existing children by guard.
-      if (!run.dryRun) await mr.state.deleteIntent(from, id);
+      if (!run.dryRun) await mappingRun.state.deleteIntent(from, id);
       continue;
     }
     const found = await lookupGuard(binding, intent);
@@ -38,23 +38,28 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
       const foundId = binding.descriptor.idOf(record);
       const sourceId = from === 'source' ? id : foundId;
       const targetId = from === 'source' ? foundId : id;
-      const taken = intent.virtual ? undefined : await takenBy(mr, from, sourceId, targetId, intent);
+      const taken = intent.virtual ? undefined : await takenBy(mappingRun, from, sourceId, targetId, intent);
       if (taken) {
         // The record carrying the guard is another record's partner: not ours to recover.
-        await mr.finish(from, id, { outcome: 'failed', direction: 'none', properties: [], failure: taken });
-      } else if (!(await mr.state.getLink(sourceId))) {
+        await mappingRun.finish(from, id, {
+          outcome: 'failed',
+          direction: 'none',
+          properties: [],
+          failure: taken,
+        });
+      } else if (!(await mappingRun.state.getLink(sourceId))) {
         const link = emptyLink(sourceId, targetId, 'recovered', run.now());
         if (intent.virtual) link.virtual = true;
         if (from === 'source') {
           // The target values are known; the source values flow on the record's next sync.
-          const values = run.evalr.readTargetValues(mapping, record);
+          const values = run.evaluator.readTargetValues(mapping, record);
           for (const p of mapping.properties) link.base.target[p.target] = values.get(p.target) ?? null;
           link.base.targetObjects = objectPathsOf(record, values.keys());
         }
-        await mr.state.putLink(link);
+        await mappingRun.state.putLink(link);
         // A failure stored while the create's outcome was unknown is obsolete now.
-        if (mr.failed.delete(`${from}.${id}`)) await mr.state.deleteFailed(from, id);
-        if (from === 'source' && !intent.virtual) await adoptChildrenOf(mr, id);
+        if (mappingRun.failed.delete(`${from}.${id}`)) await mappingRun.state.deleteFailed(from, id);
+        if (from === 'source' && !intent.virtual) await adoptChildrenOf(mappingRun, id);
       }
       if (!taken)
         run.deps.runtime.logger.info(
@@ -62,7 +67,7 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
           'recovered a create interrupted by a crash: linked by identity guard',
         );
     } else if (found.length > 1) {
-      await mr.finish(from, id, {
+      await mappingRun.finish(from, id, {
         outcome: 'failed',
         direction: 'none',
         properties: [],
@@ -74,14 +79,14 @@ export async function resolveIntents(mr: MappingRun): Promise<void> {
         },
       });
     }
-    await mr.state.deleteIntent(from, id);
+    await mappingRun.state.deleteIntent(from, id);
   }
-  mr.intents = [];
+  mappingRun.intentsResolved();
 }
 
 /** Why the record found by the guard cannot be linked (it is another record's partner). */
 async function takenBy(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   from: Side,
   sourceId: string,
   targetId: string,
@@ -89,8 +94,8 @@ async function takenBy(
 ): Promise<ClassifiedFailure | undefined> {
   const how = `found by its identity guard ${intent.guard.field}`;
   try {
-    if (from === 'source') await assertTargetFree(mr, sourceId, targetId, how);
-    else await assertSourceFree(mr, sourceId, targetId, how);
+    if (from === 'source') await assertTargetFree(mappingRun, sourceId, targetId, how);
+    else await assertSourceFree(mappingRun, sourceId, targetId, how);
     return undefined;
   } catch (error) {
     return classify(error);
@@ -102,12 +107,12 @@ async function takenBy(
  * only the intent's deletion (batched per page) did not happen before the process stopped.
  * They are dropped without a guard look-up (which would cost a request to the system each).
  */
-async function linkedAlready(mr: MappingRun): Promise<Array<{ from: Side; id: string }>> {
-  const bySource = mr.intents.filter((i) => i.from === 'source' && i.intent.childKey === undefined);
-  const byTarget = mr.intents.filter((i) => i.from === 'target');
+async function linkedAlready(mappingRun: MappingRun): Promise<Array<{ from: Side; id: string }>> {
+  const bySource = mappingRun.intents.filter((i) => i.from === 'source' && i.intent.childKey === undefined);
+  const byTarget = mappingRun.intents.filter((i) => i.from === 'target');
   const [links, reverse] = await Promise.all([
-    bySource.length > 0 ? mr.state.getLinks(bySource.map((i) => i.id)) : [],
-    byTarget.length > 0 ? mr.state.reverseMany(byTarget.map((i) => i.id)) : [],
+    bySource.length > 0 ? mappingRun.state.getLinks(bySource.map((i) => i.id)) : [],
+    byTarget.length > 0 ? mappingRun.state.reverseMany(byTarget.map((i) => i.id)) : [],
   ]);
   return [
     ...bySource.filter((_, k) => links[k] !== undefined),
@@ -116,8 +121,8 @@ async function linkedAlready(mr: MappingRun): Promise<Array<{ from: Side; id: st
 }
 
 /** After a recovery in phase 0: the parent's children already exist; let the child mappings link them. */
-async function adoptChildrenOf(mr: MappingRun, sourceId: string): Promise<void> {
-  if (mr.run.childrenOf(mr.mapping.name).length === 0) return;
-  const record = await mr.source.connector.get(mr.source.entity, sourceId);
-  if (record) await mr.syncChildren(sourceId, record, 'retry');
+async function adoptChildrenOf(mappingRun: MappingRun, sourceId: string): Promise<void> {
+  if (mappingRun.run.childrenOf(mappingRun.mapping.name).length === 0) return;
+  const record = await mappingRun.source.connector.get(mappingRun.source.entity, sourceId);
+  if (record) await mappingRun.syncChildren(sourceId, record, 'retry');
 }

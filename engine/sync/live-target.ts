@@ -20,27 +20,27 @@ export const TARGET_REREAD_AFTER_MS = 2000;
  * the record first. Only for two-way mappings: there, an edit made in the target since the
  * listing may have to win.
  */
-export function targetReadLongAgo(mr: MappingRun): boolean {
+export function targetReadLongAgo(mappingRun: MappingRun): boolean {
   return (
-    mr.mapping.direction === 'two-way' &&
-    mr.targetListedAt !== undefined &&
-    mr.run.now().getTime() - mr.targetListedAt > TARGET_REREAD_AFTER_MS
+    mappingRun.mapping.direction === 'two-way' &&
+    mappingRun.targetListedAt !== undefined &&
+    mappingRun.run.now().getTime() - mappingRun.targetListedAt > TARGET_REREAD_AFTER_MS
   );
 }
 
 /** The target record of a link as it is now, or undefined when it is gone. */
-export async function liveTarget(mr: MappingRun, link: LinkRecord): Promise<TargetView | undefined> {
+export async function liveTarget(mappingRun: MappingRun, link: LinkRecord): Promise<TargetView | undefined> {
   // A dry run's placeholder id (`-9…`) names no record.
   if (link.targetId.startsWith('-9')) return undefined;
-  const record = await mr.target.connector.get(mr.target.entity, link.targetId);
+  const record = await mappingRun.target.connector.get(mappingRun.target.entity, link.targetId);
   if (!record) return undefined;
-  const rc = recordContext(mr);
+  const evaluation = recordContext(mappingRun);
   return targetViewOf(
-    mr.run.evalr,
-    mr.mapping,
+    mappingRun.run.evaluator,
+    mappingRun.mapping,
     link.targetId,
     record,
-    rc.ctx,
-    mr.target.descriptor.modifiedAt(record),
+    evaluation.ctx,
+    mappingRun.target.descriptor.modifiedAt(record),
   );
 }

@@ -11,6 +11,12 @@
  * (nearly all of them: keys are meant to be unique) is that id string, not a Set; a linked
  * record is held as its partner's id alone; only unlinked records keep a projection.
  */
+/** Index keys of a record: its guard value and its normalised match keys. */
+export interface IndexKeys {
+  guard: string | undefined;
+  keys: Array<string | undefined>;
+}
+
 export interface IndexEntry<P> {
   id: string;
   /** The partner's id when this record is already linked (known from the reverse index). */

@@ -8,22 +8,16 @@
 import type { EntityRecord } from '../connectors/types.ts';
 import { getPath } from '../mapping/values.ts';
 import { recordContext } from './dependencies.ts';
-import type { MappingRun } from './mapping-run.ts';
-import { MatchIndex } from './match-index.ts';
-import { matchesWhere, type SourceView, sourceViewOf, type TargetView, targetViewOf } from './views.ts';
+import type { MappingRun, MatchLookup } from './mapping-run.ts';
+import { type IndexKeys, MatchIndex } from './match-index.ts';
+import { listedTargetViewOf, matchesWhere, type SourceView, sourceViewOf, type TargetView } from './views.ts';
 
-/** Index keys of a record: its guard value and its normalised match keys. */
-export interface IndexKeys {
-  guard: string | undefined;
-  keys: Array<string | undefined>;
-}
-
-export class MatchIndexes {
+export class MatchIndexes implements MatchLookup {
   private target: Promise<MatchIndex<TargetView>> | undefined;
   private source: Promise<MatchIndex<SourceView>> | undefined;
   private laterMatchers: boolean | undefined;
 
-  constructor(private readonly mr: MappingRun) {}
+  constructor(private readonly mappingRun: MappingRun) {}
 
   /** Target match index from a complete listing (built once per run, on first need). */
   targetIndex(): Promise<MatchIndex<TargetView>> {
@@ -37,7 +31,7 @@ export class MatchIndexes {
   }
 
   newTargetIndex(): MatchIndex<TargetView> {
-    return new MatchIndex<TargetView>(this.mr.mapping.match.length);
+    return new MatchIndex<TargetView>(this.mappingRun.mapping.match.length);
   }
 
   /**
@@ -48,7 +42,7 @@ export class MatchIndexes {
    * added to the match index at all (a linked entry is never a candidate for anything else).
    */
   createdMayBeMatched(): boolean {
-    const { run, mapping } = this.mr;
+    const { run, mapping } = this.mappingRun;
     this.laterMatchers ??= run.deps.mappings.some(
       (m) =>
         m.name !== mapping.name &&
@@ -78,7 +72,7 @@ export class MatchIndexes {
     side: 'source' | 'target',
     yields?: ReadonlyMap<string, unknown>,
   ): IndexKeys {
-    const { mapping, run } = this.mr;
+    const { mapping, run } = this.mappingRun;
     const guardPath = mapping.identity?.[side];
     const guardValue = guardPath ? getPath(record, guardPath) : undefined;
     return {
@@ -86,16 +80,16 @@ export class MatchIndexes {
       keys: mapping.match.map((rule) => {
         const path = rule[side];
         const value = path !== undefined ? getPath(record, path) : yields?.get(rule.target);
-        return run.evalr.matchKey(value, rule.normalize);
+        return run.evaluator.matchKey(value, rule.normalize);
       }),
     };
   }
 
   /** Add target records to an index (projections only for unlinked ones). */
   async indexTargets(index: MatchIndex<TargetView>, records: EntityRecord[]): Promise<void> {
-    const { mr } = this;
-    const ids = records.map((r) => mr.target.descriptor.idOf(r));
-    const linked = await mr.state.reverseMany(ids);
+    const { mappingRun } = this;
+    const ids = records.map((r) => mappingRun.target.descriptor.idOf(r));
+    const linked = await mappingRun.state.reverseMany(ids);
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const id = ids[i]!;
@@ -104,9 +98,16 @@ export class MatchIndexes {
       if (entry && !entry.virtual) {
         index.add({ id, linkedTo: entry.sourceId }, guard, keys);
       } else {
-        const rc = recordContext(mr);
-        const modifiedAt = mr.target.descriptor.modifiedAt(record);
-        const projection = await targetViewOf(mr.run.evalr, mr.mapping, id, record, rc.ctx, modifiedAt);
+        const evaluation = recordContext(mappingRun);
+        const modifiedAt = mappingRun.target.descriptor.modifiedAt(record);
+        const projection = await listedTargetViewOf(
+          mappingRun.run.evaluator,
+          mappingRun.mapping,
+          id,
+          record,
+          evaluation.ctx,
+          modifiedAt,
+        );
         index.add({ id, projection }, guard, keys);
       }
     }
@@ -119,12 +120,12 @@ export class MatchIndexes {
   }
 
   private async buildTargetIndex(): Promise<MatchIndex<TargetView>> {
-    const { mr } = this;
+    const { mappingRun } = this;
     const index = this.newTargetIndex();
-    const { connector, entity, descriptor } = mr.target;
+    const { connector, entity, descriptor } = mappingRun.target;
     for await (const page of connector.list(entity, {})) {
       const records = page.records.filter(
-        (r) => matchesWhere(mr.run.evalr, mr.mapping, r) && !descriptor.isGone?.(r),
+        (r) => matchesWhere(mappingRun.run.evaluator, mappingRun.mapping, r) && !descriptor.isGone?.(r),
       );
       await this.indexTargets(index, records);
     }
@@ -132,13 +133,13 @@ export class MatchIndexes {
   }
 
   private async buildSourceIndex(): Promise<MatchIndex<SourceView>> {
-    const { mr } = this;
-    const index = new MatchIndex<SourceView>(mr.mapping.match.length);
-    const { connector, entity, descriptor } = mr.source;
+    const { mappingRun } = this;
+    const index = new MatchIndex<SourceView>(mappingRun.mapping.match.length);
+    const { connector, entity, descriptor } = mappingRun.source;
     for await (const page of connector.list(entity, {})) {
       const records = page.records.filter((r) => !descriptor.isGone?.(r));
       const ids = records.map((r) => descriptor.idOf(r));
-      const links = await mr.state.getLinks(ids);
+      const links = await mappingRun.state.getLinks(ids);
       for (let i = 0; i < records.length; i++) {
         const record = records[i]!;
         const { guard, keys } = this.sourceKeys(record);
@@ -146,14 +147,14 @@ export class MatchIndexes {
         if (link) {
           index.add({ id: ids[i]!, linkedTo: link.targetId }, guard, keys);
         } else {
-          const rc = recordContext(mr);
+          const evaluation = recordContext(mappingRun);
           const modifiedAt = descriptor.modifiedAt(record);
           const projection = await sourceViewOf(
-            mr.run.evalr,
-            mr.mapping,
+            mappingRun.run.evaluator,
+            mappingRun.mapping,
             ids[i]!,
             record,
-            rc.ctx,
+            evaluation.ctx,
             modifiedAt,
           );
           index.add({ id: ids[i]!, projection }, guard, keys);

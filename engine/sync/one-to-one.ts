@@ -16,27 +16,27 @@ import type { MappingRun } from './mapping-run.ts';
 
 /** `sourceId` may take target record `targetId`: no other (real) source record owns it. */
 export async function assertTargetFree(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   sourceId: string,
   targetId: string,
   how: string,
 ): Promise<void> {
-  if (mr.mapping.fanOut) return;
-  const owner = await mr.state.reverse(targetId);
+  if (mappingRun.mapping.fanOut) return;
+  const owner = await mappingRun.state.reverse(targetId);
   if (!owner || owner.virtual || owner.sourceId === sourceId) return;
-  throw linkTaken(mr, { sourceId, targetId, other: owner.sourceId, side: 'target', how });
+  throw linkTaken(mappingRun, { sourceId, targetId, other: owner.sourceId, side: 'target', how });
 }
 
 /** Target record `targetId` may take source record `sourceId`: it is not linked elsewhere. */
 export async function assertSourceFree(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   sourceId: string,
   targetId: string,
   how: string,
 ): Promise<void> {
-  const link = await mr.state.getLink(sourceId);
+  const link = await mappingRun.state.getLink(sourceId);
   if (!link || link.virtual || link.targetId === targetId) return;
-  throw linkTaken(mr, { sourceId, targetId, other: link.targetId, side: 'source', how });
+  throw linkTaken(mappingRun, { sourceId, targetId, other: link.targetId, side: 'source', how });
 }
 
 /**
@@ -44,10 +44,10 @@ export async function assertSourceFree(
  * the way the partner was found (the identity guard's field, a match rule), never values.
  */
 function linkTaken(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   f: { sourceId: string; targetId: string; other: string; side: 'source' | 'target'; how: string },
 ): RecordFailure {
-  const { mapping } = mr;
+  const { mapping } = mappingRun;
   const src = `${mapping.source.system} ${mapping.source.entity}`;
   const tgt = `${mapping.target.system} ${mapping.target.entity}`;
   const message =

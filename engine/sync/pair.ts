@@ -24,7 +24,7 @@ import type { MappingRun } from './mapping-run.ts';
 import { type PairPlan, planPair, setBase } from './pair-plan.ts';
 import { objectPathsOf } from './patch.ts';
 import { checkSourceValues } from './source-values.ts';
-import { type SourceView, sourceViewOf, type TargetView, targetDiffers } from './views.ts';
+import { readable, type SourceView, sourceViewOf, type TargetView, targetDiffers } from './views.ts';
 
 export interface PairResult {
   outcome: RecordOutcome;
@@ -50,25 +50,27 @@ interface Applied {
 }
 
 export async function syncPair(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   link: LinkRecord,
   source: SourceView,
   target: TargetView,
   options: { created?: boolean; remerged?: boolean } = {},
 ): Promise<PairResult> {
+  // A target record the mapping fails on (listed-views) fails this pair, and only this one.
+  readable(target);
   let created = options.created === true;
   let remerged = options.remerged === true;
   let earlier: Applied | undefined;
   // Bounded: each merge again sets `remerged`, and neither reason to merge again holds then.
   for (;;) {
-    const plan = planPair(mr.mapping, link, source, target, mr.run.evalr.sameValue);
-    for (const decision of plan.decisions) mr.run.conflict(decision);
-    if (plan.toTarget.length > 0 && !remerged && !created && targetReadLongAgo(mr)) {
+    const plan = planPair(mappingRun.mapping, link, source, target, mappingRun.run.evaluator.sameValue);
+    for (const decision of plan.decisions) mappingRun.run.reporter.conflict(decision);
+    if (plan.toTarget.length > 0 && !remerged && !created && targetReadLongAgo(mappingRun)) {
       // Nothing is written yet: when the target changed since the listing, merge again with it.
-      const fresh = await liveTarget(mr, link);
-      if (fresh && changedSince(mr, link, target, fresh)) {
-        mr.run.deps.runtime.logger.info(
-          { mapping: mr.mapping.name, sourceId: link.sourceId, targetId: link.targetId },
+      const fresh = await liveTarget(mappingRun, link);
+      if (fresh && changedSince(mappingRun, link, target, fresh)) {
+        mappingRun.run.deps.runtime.logger.info(
+          { mapping: mappingRun.mapping.name, sourceId: link.sourceId, targetId: link.targetId },
           'the target record changed since it was listed: merged again with the current record',
         );
         target = fresh;
@@ -76,11 +78,11 @@ export async function syncPair(
         continue;
       }
     }
-    const applied = await applyPlan(mr, link, source, target, plan, { created, remerged });
+    const applied = await applyPlan(mappingRun, link, source, target, plan, { created, remerged });
     if (applied.changed) {
       // A newer edit reached the source while this record waited for its write: merge again
       // with the record as it is now (the target as we left it), once.
-      const again = await afterSourceChanged(mr, applied, target);
+      const again = await afterSourceChanged(mappingRun, applied, target);
       if (again) {
         earlier = applied;
         link = applied.next;
@@ -99,15 +101,15 @@ export async function syncPair(
 
 /** Write the plan's patches, then store the link advanced for what was written or equal. */
 async function applyPlan(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   link: LinkRecord,
   source: SourceView,
   target: TargetView,
   plan: PairPlan,
   options: { created: boolean; remerged: boolean },
 ): Promise<Applied> {
-  const { mapping, run } = mr;
-  const evalr = run.evalr;
+  const { mapping, run } = mappingRun;
+  const evaluator = run.evaluator;
   const byTarget = new Map(mapping.properties.map((p) => [p.target, p]));
   const base = plan.base;
   const applied: Applied = {
@@ -123,14 +125,14 @@ async function applyPlan(
 
   if (plan.refused) applied.failures.push(plan.refused);
   else if (plan.targetWrite) {
-    const invalid = sourceInvalid(mr, link, source);
+    const invalid = sourceInvalid(mappingRun, link, source);
     if (invalid) {
       applied.failures.push(invalid);
     } else {
       const { ops, diffs, outcomes } = plan.targetWrite;
       try {
-        const stored = await run.update(mr.target, link.targetId, ops);
-        const storedValues = stored ? evalr.readTargetValues(mapping, stored) : undefined;
+        const stored = await run.writer.update(mappingRun.target, link.targetId, ops);
+        const storedValues = stored ? evaluator.readTargetValues(mapping, stored) : undefined;
         for (const o of outcomes) {
           const now = storedValues?.has(o.path) ? storedValues.get(o.path) : o.value;
           setBase(base, byTarget.get(o.path)!, { yielded: o.value, source: o.sourceValue, target: now });
@@ -145,7 +147,7 @@ async function applyPlan(
         }
         applied.wroteTarget = true;
         applied.written.push(...outcomes.map((o) => o.path));
-        run.change({
+        run.reporter.change({
           mapping: mapping.name,
           side: 'source',
           id: link.sourceId,
@@ -163,11 +165,11 @@ async function applyPlan(
   if (plan.sourceWrite) {
     const { ops, diffs, outcomes, changes } = plan.sourceWrite;
     try {
-      const stored = await run.update(mr.source, link.sourceId, ops, {
-        stillAsRead: stillAsRead(mr, source),
+      const stored = await run.writer.update(mappingRun.source, link.sourceId, ops, {
+        stillAsRead: stillAsRead(mappingRun, source),
       });
-      const storedRaw = stored ? evalr.readSourceValues(mapping, stored) : undefined;
-      const storedYields = stored ? await yieldsOf(mr, stored) : undefined;
+      const storedRaw = stored ? evaluator.readSourceValues(mapping, stored) : undefined;
+      const storedYields = stored ? await yieldsOf(mappingRun, stored) : undefined;
       for (const c of changes) {
         for (const o of c.outcomes) {
           setBase(base, byTarget.get(o.path)!, {
@@ -183,7 +185,7 @@ async function applyPlan(
       }
       applied.wroteSource = true;
       applied.written.push(...outcomes.map((o) => o.path));
-      run.change({
+      run.reporter.change({
         mapping: mapping.name,
         side: 'target',
         id: link.targetId,
@@ -205,12 +207,12 @@ async function applyPlan(
 
   const next: LinkRecord = { ...link, base, locked: target.locked, syncedAt: link.syncedAt };
   if (!target.locked) delete next.locked;
-  if (source.record !== undefined && mr.sourceIsFullScan && !applied.wroteSource) {
+  if (source.record !== undefined && mappingRun.sourceIsFullScan && !applied.wroteSource) {
     next.sourceHash = contentHash(source.record);
   }
   if (options.created || JSON.stringify(next) !== JSON.stringify(link)) {
     next.syncedAt = run.now().toISOString();
-    await mr.state.putLink(next, options.created ? undefined : link);
+    await mappingRun.state.putLink(next, options.created ? undefined : link);
   }
   applied.next = next;
   return applied;
@@ -241,9 +243,14 @@ function resultOf(applied: Applied, plan: PairPlan): PairResult {
 }
 
 /** Whether the target as read now differs from the view the merge was decided on. */
-function changedSince(mr: MappingRun, link: LinkRecord, before: TargetView, now: TargetView): boolean {
+function changedSince(
+  mappingRun: MappingRun,
+  link: LinkRecord,
+  before: TargetView,
+  now: TargetView,
+): boolean {
   if (before.modifiedAt && now.modifiedAt) return now.modifiedAt.getTime() > before.modifiedAt.getTime();
-  return targetDiffers(mr.run.evalr, mr.mapping, link, now);
+  return targetDiffers(mappingRun.run.evaluator, mappingRun.mapping, link, now);
 }
 
 /**
@@ -252,27 +259,27 @@ function changedSince(mr: MappingRun, link: LinkRecord, before: TargetView, now:
  * Undefined when the record is gone (the delete phase or the next run deals with it).
  */
 async function afterSourceChanged(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   applied: Applied,
   target: TargetView,
 ): Promise<{ source: SourceView; target: TargetView } | undefined> {
   const fresh = applied.changed?.fresh;
   if (!fresh) return undefined;
   const link = applied.next;
-  mr.run.deps.runtime.logger.info(
-    { mapping: mr.mapping.name, sourceId: link.sourceId, targetId: link.targetId },
+  mappingRun.run.deps.runtime.logger.info(
+    { mapping: mappingRun.mapping.name, sourceId: link.sourceId, targetId: link.targetId },
     'the source record changed while its write waited: not sent, merged again with the current record',
   );
-  const rc = recordContext(mr);
+  const evaluation = recordContext(mappingRun);
   const source = await sourceViewOf(
-    mr.run.evalr,
-    mr.mapping,
+    mappingRun.run.evaluator,
+    mappingRun.mapping,
     link.sourceId,
     fresh,
-    rc.ctx,
-    mr.source.descriptor.modifiedAt(fresh),
+    evaluation.ctx,
+    mappingRun.source.descriptor.modifiedAt(fresh),
   );
-  assertResolved(rc);
+  assertResolved(evaluation);
   const values = new Map(target.values);
   for (const [path, value] of applied.writtenTarget) values.set(path, value);
   return { source, target: { ...target, values, objects: link.base.targetObjects ?? target.objects } };
@@ -297,17 +304,17 @@ function combine(first: Applied, again: PairResult): PairResult {
  * now still the one this merge read? By modification time when both are known (a later
  * time means an edit since); otherwise by the mapped values.
  */
-function stillAsRead(mr: MappingRun, source: SourceView): StillAsRead {
+function stillAsRead(mappingRun: MappingRun, source: SourceView): StillAsRead {
   return (fresh) => {
     if (!fresh) return false;
-    const now = mr.source.descriptor.modifiedAt(fresh);
+    const now = mappingRun.source.descriptor.modifiedAt(fresh);
     if (source.modifiedAt && now) return now.getTime() <= source.modifiedAt.getTime();
-    const values = mr.run.evalr.readSourceValues(mr.mapping, fresh);
-    return mr.mapping.properties.every(
+    const values = mappingRun.run.evaluator.readSourceValues(mappingRun.mapping, fresh);
+    return mappingRun.mapping.properties.every(
       (p) =>
         p.source === undefined ||
         !source.raw.has(p.source) ||
-        mr.run.evalr.sameValue(
+        mappingRun.run.evaluator.sameValue(
           values.get(p.source),
           source.raw.get(p.source),
           p.sourceType ?? p.type,
@@ -317,15 +324,19 @@ function stillAsRead(mr: MappingRun, source: SourceView): StillAsRead {
   };
 }
 
-async function yieldsOf(mr: MappingRun, record: EntityRecord): Promise<Map<string, unknown>> {
-  const context = recordContext(mr);
-  return mr.run.evalr.valuesForTarget(mr.mapping, record, context.ctx);
+async function yieldsOf(mappingRun: MappingRun, record: EntityRecord): Promise<Map<string, unknown>> {
+  const context = recordContext(mappingRun);
+  return mappingRun.run.evaluator.valuesForTarget(mappingRun.mapping, record, context.ctx);
 }
 
-function sourceInvalid(mr: MappingRun, link: LinkRecord, source: SourceView): ClassifiedFailure | undefined {
+function sourceInvalid(
+  mappingRun: MappingRun,
+  link: LinkRecord,
+  source: SourceView,
+): ClassifiedFailure | undefined {
   if (link.virtual || source.record === undefined) return undefined;
   try {
-    checkSourceValues(mr, source.record);
+    checkSourceValues(mappingRun, source.record);
     return undefined;
   } catch (error) {
     return classify(error);

@@ -47,6 +47,13 @@ export interface PayloadCheck {
   checkValues?(schema: string, record: unknown, paths: readonly string[], what: string): void;
   /** Checks the values an update writes (RFC 6902 `add`/`replace` ops) against the schema. */
   checkPatch?(schema: string, ops: readonly PatchOperation[], what: string): void;
+  /**
+   * Compiles the validators a run will need, one per event-loop turn, before the run's
+   * records: compiling an entity schema takes tens of ms of CPU (hundreds of wall ms on a
+   * loaded machine), which in the middle of a page of creates held the event loop (the
+   * fuzz run's longest busy stretch: health probes waited behind it).
+   */
+  prepare?(schemas: ReadonlyArray<{ schema: string; partial: boolean }>): Promise<void>;
 }
 
 /** One value that does not fit, as kept in a failed record's details. */
@@ -106,6 +113,23 @@ export class PayloadValidator implements PayloadCheck {
     throw this.failure(`${what} does not fit ${schema}`, validate.errors, { request: { body: ops } });
   }
 
+  async prepare(schemas: ReadonlyArray<{ schema: string; partial: boolean }>): Promise<void> {
+    for (const { schema, partial } of schemas) {
+      if (this.compiled.has(keyOf(schema, partial))) continue;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      try {
+        this.validator(schema, partial);
+      } catch {
+        // Left to the record that needs it, where the failure was reported before.
+      }
+    }
+  }
+
+  /** The validators compiled so far (`partial:` prefixed for value checks). */
+  compiledKeys(): string[] {
+    return [...this.compiled.keys()];
+  }
+
   private failure(
     prefix: string,
     errors: ErrorObject[] | null | undefined,
@@ -126,7 +150,7 @@ export class PayloadValidator implements PayloadCheck {
   }
 
   private validator(schema: string, partial = false): ValidateFunction {
-    const key = `${partial ? 'partial:' : ''}${schema}`;
+    const key = keyOf(schema, partial);
     let fn = this.compiled.get(key);
     if (!fn) {
       const json = JSON.parse(readFileSync(new URL(schema, this.schemaRoot), 'utf8')) as Record<
@@ -142,6 +166,8 @@ export class PayloadValidator implements PayloadCheck {
     return fn;
   }
 }
+
+const keyOf = (schema: string, partial: boolean) => `${partial ? 'partial:' : ''}${schema}`;
 
 /** `/UnitPrice must be <= 100`: the place and the rule, never the value. */
 function describe(error: ErrorObject): string {

@@ -23,69 +23,70 @@ import { recordContext } from './dependencies.ts';
 import { expireGoneFailures } from './expire-failed.ts';
 import { IdSet } from './id-set.ts';
 import { resolveIntents } from './intents.ts';
-import type { KnownLinks, MappingRun } from './mapping-run.ts';
+import type { MappingRun } from './mapping-run.ts';
 import { SettingsUnavailable } from './run-settings.ts';
-import { matchesWhere, targetDiffers, targetViewOf } from './views.ts';
+import type { KnownLinks } from './run-types.ts';
+import { listedTargetViewOf, matchesWhere, targetDiffers } from './views.ts';
 
 /** Source pages whose records may be in flight at once (see `sourcePass`). */
 const PAGES_IN_FLIGHT = 2;
 
-export async function runMapping(mr: MappingRun): Promise<void> {
-  const { run, mapping } = mr;
+export async function runMapping(mappingRun: MappingRun): Promise<void> {
+  const { run, mapping } = mappingRun;
   try {
-    await mr.prepare();
+    await mappingRun.prepare();
   } catch (error) {
     if (!(error instanceof SettingsUnavailable)) throw error;
-    run.summary(mapping.name);
-    run.error(mapping.name, error.code, error.message);
+    run.reporter.summary(mapping.name);
+    run.reporter.error(mapping.name, error.code, error.message);
     return;
   }
-  run.summary(mapping.name);
+  run.reporter.summary(mapping.name);
   const fanOut = mapping.fanOut !== undefined;
   try {
-    phase(mr, 'recover');
-    await resolveIntents(mr);
+    phase(mappingRun, 'recover');
+    await resolveIntents(mappingRun);
     if (run.options.retryOnly) {
-      phase(mr, 'retry');
-      await retryDue(mr);
-      await run.drainWrites();
+      phase(mappingRun, 'retry');
+      await retryDue(mappingRun);
+      await mappingRun.runs.drainWrites();
       return;
     }
     if (!fanOut) {
-      phase(mr, 'target changes');
-      await collectTargetChanges(mr);
+      phase(mappingRun, 'target changes');
+      await collectTargetChanges(mappingRun);
     }
-    phase(mr, 'source');
-    const sourceComplete = await sourcePass(mr);
+    phase(mappingRun, 'source');
+    const sourceComplete = await sourcePass(mappingRun);
     // Aborted: what is in flight has finished; its batched writes and settled intents land.
-    if (run.aborted()) return await run.drainWrites();
-    phase(mr, 'target → source');
-    await remainingTargetChanges(mr);
+    if (run.aborted()) return await mappingRun.runs.drainWrites();
+    phase(mappingRun, 'target → source');
+    await remainingTargetChanges(mappingRun);
     if (mapping.create.inSource && !fanOut) {
-      phase(mr, 'new in target');
-      await unlinkedTargets(mr);
+      phase(mappingRun, 'new in target');
+      await unlinkedTargets(mappingRun);
     }
-    await run.drainWrites();
+    await mappingRun.runs.drainWrites();
     if (run.aborted()) return;
     if (!fanOut) {
-      phase(mr, 'deletes');
-      await deletesPhase(mr, { sourceComplete });
+      phase(mappingRun, 'deletes');
+      await deletesPhase(mappingRun, { sourceComplete });
     }
-    await expireGoneFailures(mr, { sourceComplete });
+    await expireGoneFailures(mappingRun, { sourceComplete });
     if (run.options.retryFailed !== false) {
-      phase(mr, 'retry');
-      await retryDue(mr);
+      phase(mappingRun, 'retry');
+      await retryDue(mappingRun);
     }
-    await run.drainWrites();
-    if (!run.aborted() && !run.dryRun && mr.pendingTargetCursor !== undefined) {
-      await mr.state.setCursor('target', mr.pendingTargetCursor);
+    await mappingRun.runs.drainWrites();
+    if (!run.aborted() && !run.dryRun && mappingRun.pendingTargetCursor !== undefined) {
+      await mappingRun.state.setCursor('target', mappingRun.pendingTargetCursor);
     }
   } catch (error) {
-    await run.drainWrites().catch(() => {});
+    await mappingRun.runs.drainWrites().catch(() => {});
     if (error instanceof StoreError) throw error;
     if (isConnectorError(error)) {
       // The message starts with the system's kind (the service keys on it for auth failures).
-      run.error(
+      run.reporter.error(
         mapping.name,
         error.code,
         `${error.message} (mapping ${mapping.name} stopped${error.kind === 'auth' ? '; check the credentials' : ''})`,
@@ -96,55 +97,58 @@ export async function runMapping(mr: MappingRun): Promise<void> {
   }
 }
 
-function phase(mr: MappingRun, name: string): void {
-  mr.run.emit(() => mr.run.deps.events.mappingStarted?.({ mapping: mr.mapping.name, phase: name }));
+function phase(mappingRun: MappingRun, name: string): void {
+  mappingRun.run.reporter.emit(() =>
+    mappingRun.run.deps.events.mappingStarted?.({ mapping: mappingRun.mapping.name, phase: name }),
+  );
 }
 
-async function collectTargetChanges(mr: MappingRun): Promise<void> {
-  const { run, mapping, target } = mr;
-  const cursor = run.options.mode === 'full' ? undefined : await mr.state.getCursor('target');
+async function collectTargetChanges(mappingRun: MappingRun): Promise<void> {
+  const { run, mapping, target } = mappingRun;
+  const cursor = run.options.mode === 'full' ? undefined : await mappingRun.state.getCursor('target');
   const complete = cursor === undefined;
-  const index = complete ? mr.indexes.newTargetIndex() : undefined;
+  const index = complete ? mappingRun.indexes.newTargetIndex() : undefined;
   const seen = complete ? new IdSet() : undefined;
-  mr.targetListedAt = run.now().getTime();
+  mappingRun.targetListingStarted();
   for await (const page of target.connector.list(target.entity, cursor ? { since: cursor } : {})) {
     const records = page.records.filter(
-      (r) => matchesWhere(run.evalr, mapping, r) && !target.descriptor.isGone?.(r),
+      (r) => matchesWhere(run.evaluator, mapping, r) && !target.descriptor.isGone?.(r),
     );
     const ids = records.map((r) => target.descriptor.idOf(r));
     for (const id of ids) seen?.add(id);
-    const reverse = await mr.state.reverseMany(ids);
+    const reverse = await mappingRun.state.reverseMany(ids);
     const linkedIds = reverse.map((r) => (r && !r.virtual ? r.sourceId : undefined));
-    const links = await mr.state.getLinks(linkedIds.filter((id): id is string => id !== undefined));
+    const links = await mappingRun.state.getLinks(linkedIds.filter((id): id is string => id !== undefined));
     const linkById = new Map(links.filter((l) => l !== undefined).map((l) => [l!.sourceId, l!]));
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const id = ids[i]!;
       const entry = reverse[i];
       const link = entry && !entry.virtual ? linkById.get(entry.sourceId) : undefined;
-      const rc = recordContext(mr);
-      const view = await targetViewOf(
-        run.evalr,
+      const evaluation = recordContext(mappingRun);
+      const view = await listedTargetViewOf(
+        run.evaluator,
         mapping,
         id,
         record,
-        rc.ctx,
+        evaluation.ctx,
         target.descriptor.modifiedAt(record),
       );
-      const { guard, keys } = mr.indexes.targetKeys(record);
+      const { guard, keys } = mappingRun.indexes.targetKeys(record);
       if (link) {
-        if (targetDiffers(run.evalr, mapping, link, view)) mr.targetChanges.set(link.sourceId, view);
+        if (targetDiffers(run.evaluator, mapping, link, view))
+          mappingRun.targetChanges.set(link.sourceId, view);
         index?.add({ id, linkedTo: link.sourceId }, guard, keys);
       } else {
         index?.add({ id, projection: view }, guard, keys);
-        if (!entry && mapping.create.inSource) mr.unlinkedTargets.set(id, view);
+        if (!entry && mapping.create.inSource) mappingRun.unlinkedTargets.set(id, view);
       }
     }
-    if (page.cursor !== undefined) mr.pendingTargetCursor = page.cursor;
-    run.summary(mapping.name).seen += page.records.length;
+    mappingRun.targetPageListed(page.cursor);
+    run.reporter.summary(mapping.name).seen += page.records.length;
   }
-  if (index) mr.indexes.adoptTargetIndex(index);
-  if (seen) mr.seenTarget = seen;
+  if (index) mappingRun.indexes.adoptTargetIndex(index);
+  if (seen) mappingRun.listingComplete('target', seen);
 }
 
 /**
@@ -156,10 +160,10 @@ async function collectTargetChanges(mr: MappingRun): Promise<void> {
  * {@link PAGES_IN_FLIGHT} pages are open; a page's cursor is stored only once it and every
  * page before it are done (and their batched source writes have landed).
  */
-async function sourcePass(mr: MappingRun): Promise<boolean> {
-  const { run, mapping, source } = mr;
-  const useCursor = run.options.mode !== 'full' && !mr.sourceIsFullScan;
-  const cursor = useCursor ? await mr.state.getCursor('source') : undefined;
+async function sourcePass(mappingRun: MappingRun): Promise<boolean> {
+  const { run, mapping, source } = mappingRun;
+  const useCursor = run.options.mode !== 'full' && !mappingRun.sourceIsFullScan;
+  const cursor = useCursor ? await mappingRun.state.getCursor('source') : undefined;
   const complete = cursor === undefined;
   const seen = complete ? new IdSet() : undefined;
   const limit = run.limit;
@@ -169,12 +173,12 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
   const settleOldest = async (): Promise<boolean> => {
     const { page, results } = open.shift()!;
     rethrowFirst(await results);
-    run.summary(mapping.name).seen += page.records.length;
+    run.reporter.summary(mapping.name).seen += page.records.length;
     if (run.aborted()) return false;
     // Batched source writes of this page land before the cursor moves past it.
-    await run.drainWrites();
-    if (page.cursor !== undefined && !mr.sourceIsFullScan && !run.dryRun) {
-      await mr.state.setCursor('source', page.cursor);
+    await mappingRun.runs.drainWrites();
+    if (page.cursor !== undefined && !mappingRun.sourceIsFullScan && !run.dryRun) {
+      await mappingRun.state.setCursor('source', page.cursor);
     }
     return true;
   };
@@ -186,15 +190,17 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
       const live = page.records.filter((r) => !source.descriptor.isGone?.(r));
       const ids = live.map((r) => source.descriptor.idOf(r));
       for (const id of ids) seen?.add(id);
-      const preload = await preloadLinks(mr, ids);
+      const preload = await preloadLinks(mappingRun, ids);
       const results = Promise.allSettled(
         live.map((record, i) =>
           limit(() =>
             guarded(run, async () => {
-              await mr.processSource(record, 'change', preload.known(i));
+              await mappingRun.processSource(record, 'change', preload.known(i));
             }).then(() => {
               done++;
-              run.emit(() => run.deps.events.progress?.({ mapping: mapping.name, phase: 'source', done }));
+              run.reporter.emit(() =>
+                run.deps.events.progress?.({ mapping: mapping.name, phase: 'source', done }),
+              );
             }),
           ),
         ),
@@ -209,7 +215,7 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
     // Never leave records in flight behind (an error, an abort): wait for every open page.
     await Promise.allSettled(open.map((o) => o.results));
   }
-  if (seen) mr.seenSource = seen;
+  if (seen) mappingRun.listingComplete('source', seen);
   return complete;
 }
 
@@ -218,19 +224,22 @@ async function sourcePass(mr: MappingRun): Promise<boolean> {
  * own, and for a fan-out mapping its parent's too. `done()` when the page is settled.
  */
 async function preloadLinks(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   ids: readonly string[],
 ): Promise<{ known: (i: number) => KnownLinks; done: () => void }> {
-  const parentName = mr.mapping.fanOut?.parent;
-  const parentRun = parentName ? mr.run.mappingRun(parentName) : undefined;
-  const mark = mr.preload.started();
+  const parentName = mappingRun.mapping.fanOut?.parent;
+  const parentRun = parentName ? mappingRun.runs.get(parentName) : undefined;
+  const mark = mappingRun.preload.started();
   const parentMark = parentRun?.preload.started() ?? 0;
   const done = () => {
-    mr.preload.done(mark);
+    mappingRun.preload.done(mark);
     parentRun?.preload.done(parentMark);
   };
   try {
-    const [links, parents] = await Promise.all([mr.state.getLinks(ids), parentRun?.state.getLinks(ids)]);
+    const [links, parents] = await Promise.all([
+      mappingRun.state.getLinks(ids),
+      parentRun?.state.getLinks(ids),
+    ]);
     return {
       known: (i) => ({
         link: links[i],
@@ -245,48 +254,51 @@ async function preloadLinks(
   }
 }
 
-async function remainingTargetChanges(mr: MappingRun): Promise<void> {
-  const limit = mr.run.limit;
-  const pending = [...mr.targetChanges].filter(([sourceId]) => !mr.processed.has(sourceId));
+async function remainingTargetChanges(mappingRun: MappingRun): Promise<void> {
+  const limit = mappingRun.run.limit;
+  const pending = [...mappingRun.targetChanges].filter(([sourceId]) => !mappingRun.processed.has(sourceId));
   const results = await Promise.allSettled(
     pending.map(([sourceId, view]) =>
-      limit(() => guarded(mr.run, () => mr.processTargetChange(sourceId, view))),
+      limit(() => guarded(mappingRun.run, () => mappingRun.processTargetChange(sourceId, view))),
     ),
   );
   rethrowFirst(results);
 }
 
-async function unlinkedTargets(mr: MappingRun): Promise<void> {
-  const limit = mr.run.limit;
-  const pending = [...mr.unlinkedTargets.values()].filter((v) => !mr.processedTargets.has(v.id));
+async function unlinkedTargets(mappingRun: MappingRun): Promise<void> {
+  const limit = mappingRun.run.limit;
+  const pending = [...mappingRun.unlinkedTargets.values()].filter(
+    (v) => !mappingRun.processedTargets.has(v.id),
+  );
   const results = await Promise.allSettled(
-    pending.map((view) => limit(() => guarded(mr.run, () => mr.processUnlinkedTarget(view)))),
+    pending.map((view) => limit(() => guarded(mappingRun.run, () => mappingRun.processUnlinkedTarget(view)))),
   );
   rethrowFirst(results);
 }
 
 /** Phase 6: failed records whose next attempt is due (or all, for `mapsync retry`). */
-async function retryDue(mr: MappingRun): Promise<void> {
-  const { run } = mr;
+async function retryDue(mappingRun: MappingRun): Promise<void> {
+  const { run } = mappingRun;
   const now = run.now().getTime();
-  const due = [...mr.failed.values()].filter((f) => {
-    if (f.side === 'source' ? mr.processed.has(f.id) : mr.processedTargets.has(f.id)) return false;
+  const due = [...mappingRun.failed.values()].filter((f) => {
+    if (f.side === 'source' ? mappingRun.processed.has(f.id) : mappingRun.processedTargets.has(f.id))
+      return false;
     return isDue(f, now, run.options);
   });
   const limit = run.limit;
   const results = await Promise.allSettled(
-    due.map((f) => limit(() => guarded(run, () => mr.retry(f.side, f.id)))),
+    due.map((f) => limit(() => guarded(run, () => mappingRun.retry(f.side, f.id)))),
   );
   rethrowFirst(results);
 }
 
 /** Run one record's work; a store failure marks the run so that no further write is sent. */
 async function guarded(run: MappingRun['run'], fn: () => Promise<unknown>): Promise<void> {
-  if (run.aborted() || run.fatal) return;
+  if (run.stopping()) return;
   try {
     await fn();
   } catch (error) {
-    run.noteFailure(error);
+    run.writer.noteFailure(error);
     throw error;
   }
 }

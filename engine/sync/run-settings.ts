@@ -9,10 +9,12 @@
  * A failing read stops the mapping with SETTINGS_UNAVAILABLE naming the system and the
  * cause: no record of it is synced with a guessed setting.
  */
+
+import type { Connector } from '../connectors/types.ts';
 import { MapsyncError } from '../errors.ts';
 import type { CompiledExpression, CompiledMapping, Side } from '../mapping/model.ts';
 import { SETTINGS_VARIABLE } from '../mapping/settings-refs.ts';
-import type { RunContext } from './run-context.ts';
+import type { RunOptions } from './run-types.ts';
 
 export class SettingsUnavailable extends MapsyncError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -24,6 +26,7 @@ function expressionsOf(mapping: CompiledMapping): CompiledExpression[] {
   return [
     ...mapping.properties.flatMap((p) => [p.toTarget, p.toSource]),
     mapping.when,
+    mapping.report,
     mapping.target.lockedWhen,
     mapping.fanOut?.each,
     mapping.fanOut?.key,
@@ -40,7 +43,10 @@ export function settingsSidesOf(mapping: CompiledMapping): Side[] {
 export class RunSettingsCache {
   private readonly bySystem = new Map<string, Promise<Readonly<Record<string, unknown>>>>();
 
-  constructor(private readonly run: RunContext) {}
+  constructor(
+    private readonly connectors: ReadonlyMap<string, Connector>,
+    private readonly options: Pick<RunOptions, 'mode' | 'signal'>,
+  ) {}
 
   /** The bindings (`source_settings`, `target_settings`) a mapping's expressions read. */
   async bindingsFor(mapping: CompiledMapping): Promise<Record<string, unknown>> {
@@ -55,12 +61,12 @@ export class RunSettingsCache {
   private of(system: string, mapping: string, side: Side): Promise<Readonly<Record<string, unknown>>> {
     let known = this.bySystem.get(system);
     if (!known) {
-      const connector = this.run.deps.connectors.get(system);
+      const connector = this.connectors.get(system);
       const capability = connector?.runSettings;
       known = capability
         ? capability.read({
-            refresh: this.run.options.mode === 'full',
-            ...(this.run.options.signal ? { signal: this.run.options.signal } : {}),
+            refresh: this.options.mode === 'full',
+            ...(this.options.signal ? { signal: this.options.signal } : {}),
           })
         : Promise.resolve({});
       this.bySystem.set(system, known);

@@ -26,13 +26,13 @@ export function copiedSourcePaths(mapping: CompiledMapping): string[] {
 }
 
 /** Throws (a validation failure) when the record's copied values do not fit the source schema. */
-export function checkSourceValues(mr: SourceCheckScope, record: unknown): void {
-  const validator = mr.run.deps.validator;
-  if (!validator.checkValues || mr.mapping.fanOut) return;
+export function checkSourceValues(mappingRun: SourceCheckScope, record: unknown): void {
+  const validator = mappingRun.run.deps.validator;
+  if (!validator.checkValues || mappingRun.mapping.fanOut) return;
   validator.checkValues(
-    mr.source.descriptor.schema,
+    mappingRun.source.descriptor.schema,
     record,
-    mr.copiedSourcePaths,
-    `${mr.mapping.name} ${mr.mapping.source.entity} ${mr.source.descriptor.idOf(record as EntityRecord)}`,
+    mappingRun.copiedSourcePaths,
+    `${mappingRun.mapping.name} ${mappingRun.mapping.source.entity} ${mappingRun.source.descriptor.idOf(record as EntityRecord)}`,
   );
 }

@@ -11,9 +11,11 @@
  * no per-record GET is ever needed to merge.
  */
 import type { EntityRecord } from '../connectors/types.ts';
+import { MappingRuntimeError } from '../errors.ts';
 import type { CompiledMapping, EvaluationContext } from '../mapping/model.ts';
 import { getPath } from '../mapping/values.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
+import { RecordFailure } from './failures.ts';
 import type { MappingEval } from './mapping-eval.ts';
 import { objectPathsOf } from './patch.ts';
 
@@ -40,18 +42,24 @@ export interface TargetView {
   modifiedAt?: Date;
   locked: boolean;
   fromBase: boolean;
+  /**
+   * Set when the mapping fails on this target record (a value the source side cannot take,
+   * a to_source expression that fails): `desiredSource` is then empty, and whoever merges or
+   * adopts the record fails that one record with this error ({@link readable}).
+   */
+  unreadable?: MappingRuntimeError | RecordFailure;
 }
 
 export async function sourceViewOf(
-  evalr: MappingEval,
+  evaluator: MappingEval,
   mapping: CompiledMapping,
   id: string,
   record: unknown,
   ctx: EvaluationContext,
   modifiedAt?: Date,
 ): Promise<SourceView> {
-  const yields = await evalr.valuesForTarget(mapping, record, ctx);
-  const raw = evalr.readSourceValues(mapping, record);
+  const yields = await evaluator.valuesForTarget(mapping, record, ctx);
+  const raw = evaluator.readSourceValues(mapping, record);
   return {
     id,
     record,
@@ -64,17 +72,17 @@ export async function sourceViewOf(
 }
 
 export async function targetViewOf(
-  evalr: MappingEval,
+  evaluator: MappingEval,
   mapping: CompiledMapping,
   id: string,
   record: EntityRecord,
   ctx: EvaluationContext,
   modifiedAt?: Date,
 ): Promise<TargetView> {
-  const values = evalr.readTargetValues(mapping, record);
+  const values = evaluator.readTargetValues(mapping, record);
   const twoWay = mapping.properties.some((p) => p.direction !== 'to-target');
   const desiredSource = twoWay
-    ? await evalr.valuesForSource(mapping, record, ctx)
+    ? await evaluator.valuesForSource(mapping, record, ctx)
     : new Map<string, unknown>();
   // A to-source property reads the target only through its expression: its "target
   // value" (what a change is detected on) is what it yields, in the source's vocabulary.
@@ -91,9 +99,50 @@ export async function targetViewOf(
       mapping.properties.filter((p) => p.direction !== 'to-source').map((p) => p.target),
     ),
     ...(modifiedAt ? { modifiedAt } : {}),
-    locked: mapping.target.lockedWhen ? await evalr.isLocked(mapping, record, ctx) : false,
+    locked: mapping.target.lockedWhen ? await evaluator.isLocked(mapping, record, ctx) : false,
     fromBase: false,
   };
+}
+
+/**
+ * {@link targetViewOf} for a record of a listing (the target pass, a match index): one
+ * record the mapping fails on must not stop the listing of all the others — before, a
+ * PowerOffice stock figure the shop's integer could not take stopped every run of the
+ * mapping for good. The view carries the error instead, with the raw values (what change
+ * detection compares), and fails only the record that merges or adopts it.
+ */
+export async function listedTargetViewOf(
+  evalr: MappingEval,
+  mapping: CompiledMapping,
+  id: string,
+  record: EntityRecord,
+  ctx: EvaluationContext,
+  modifiedAt?: Date,
+): Promise<TargetView> {
+  try {
+    return await targetViewOf(evalr, mapping, id, record, ctx, modifiedAt);
+  } catch (error) {
+    if (!(error instanceof MappingRuntimeError || error instanceof RecordFailure)) throw error;
+    return {
+      id,
+      values: evalr.readTargetValues(mapping, record),
+      desiredSource: new Map(),
+      objects: objectPathsOf(
+        record,
+        mapping.properties.filter((p) => p.direction !== 'to-source').map((p) => p.target),
+      ),
+      ...(modifiedAt ? { modifiedAt } : {}),
+      locked: false,
+      fromBase: false,
+      unreadable: error,
+    };
+  }
+}
+
+/** The view, or the error of a target record the mapping fails on (see `unreadable`). */
+export function readable(view: TargetView): TargetView {
+  if (view.unreadable) throw view.unreadable;
+  return view;
 }
 
 /** The source as it was at the last sync (it has not changed since). */
@@ -121,7 +170,7 @@ export function targetFromBase(link: LinkRecord): TargetView {
 
 /** Whether a target view differs from the link's snapshot (values or lock). */
 export function targetDiffers(
-  evalr: MappingEval,
+  evaluator: MappingEval,
   mapping: CompiledMapping,
   link: LinkRecord,
   view: TargetView,
@@ -130,7 +179,7 @@ export function targetDiffers(
   return mapping.properties.some(
     (p) =>
       !(p.target in link.base.target) ||
-      !evalr.sameValue(
+      !evaluator.sameValue(
         view.values.get(p.target),
         link.base.target[p.target],
         p.direction === 'to-source' ? (p.sourceType ?? p.type) : p.type,
@@ -140,8 +189,12 @@ export function targetDiffers(
 }
 
 /** Whether a target record belongs to this mapping (`target.where`). */
-export function matchesWhere(evalr: MappingEval, mapping: CompiledMapping, record: EntityRecord): boolean {
+export function matchesWhere(
+  evaluator: MappingEval,
+  mapping: CompiledMapping,
+  record: EntityRecord,
+): boolean {
   return Object.entries(mapping.target.where).every(([path, value]) =>
-    evalr.sameValue(getPath(record, path), value, typeof value === 'boolean' ? 'boolean' : 'string'),
+    evaluator.sameValue(getPath(record, path), value, typeof value === 'boolean' ? 'boolean' : 'string'),
   );
 }

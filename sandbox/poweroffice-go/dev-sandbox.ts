@@ -57,7 +57,7 @@ export const devSandbox: DevSandbox = {
         `    application key ${po.applicationKey}`,
         `    client key ${po.clientKey}`,
         `    subscription key ${po.subscriptionKey}`,
-        '    data: the service products FRAKT and GEBYR',
+        '    data: the service products FRAKT, GEBYR and AVRUNDING (one per VAT rate: FRAKT15, …, AVRUNDING0)',
         '    try: see what arrived',
         `      curl -s ${po.adminUrl}/state | grep -o '"FirstName":"Edited"[^}]*'`,
       ],

@@ -7,10 +7,12 @@
  * entry (and settles what it settles, ledger.ts), and stock items leave the stock (credit
  * notes bring them back) without moving the products' LastChangedDateTimeOffset.
  *
- * An order whose lines sum to less than zero becomes a credit note (OutgoingCreditNote).
+ * An order whose lines sum to less than zero becomes a credit note (OutgoingCreditNote); one
+ * with a RelatedInvoiceNo is applied to that invoice's open balance (credit-notes.ts).
  */
 import { Decimal } from 'decimal.js';
 import { posted, sum } from './amounts.ts';
+import { applyCreditNote } from './credit-notes.ts';
 import { addDays } from './dates.ts';
 import { isNumber } from './domain.ts';
 import { postEntry } from './ledger.ts';
@@ -91,6 +93,7 @@ export function postInvoice(state: PowerOfficeState, orderId: string, request: P
     IsCreatedByCurrentIntegration: invoice.IsCreatedByCurrentIntegration as boolean,
   });
   state.invoices.set(String(invoice.Id), invoice);
+  applyCreditNote(state, invoice);
   takeFromStock(state, lines);
   state.orders.set(orderId, {
     ...order,

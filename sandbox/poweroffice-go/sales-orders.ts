@@ -9,8 +9,8 @@
  * knows; CurrencyExchangeRate is 1 for NOK and as sent (or null) for other currencies.
  * CustomerReferenceContactPersonId must be a contact person of the order's customer and
  * sets CustomerReference to that person's name. RelatedInvoiceNo may only be set on a
- * credit note draft (lines summing to less than zero) and must name an invoice of the
- * same customer.
+ * credit note draft (lines summing to less than zero), must name an invoice of the
+ * same customer and may credit at most what is left of it (credit-notes.ts).
  *
  * Locking: a Confirmed order refuses every change except setting SalesOrderStatus back to
  * Draft; an order being invoiced or invoiced refuses every change (400 naming the lock —
@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { sum } from './amounts.ts';
 import { CLIENT_CURRENCY } from './client-setup.ts';
+import { checkCreditLimit, invoiceByNo } from './credit-notes.ts';
 import { checkCurrency } from './currencies.ts';
 import { after } from './customers.ts';
 import {
@@ -90,19 +91,21 @@ export function orderTotal(
 export function checkRelatedInvoice(state: PowerOfficeState, order: Rec, lines?: Rec[]): void {
   const no = order.RelatedInvoiceNo;
   if (no === null || no === undefined) return;
-  if (orderTotal(state, order, lines) >= 0) {
+  const total = orderTotal(state, order, lines);
+  if (total >= 0) {
     throw invalid(
       'salesorder',
       'RelatedInvoiceNo can only be set on credit note drafts (lines summing to less than zero).',
     );
   }
-  const invoice = [...state.invoices.holders('InvoiceNo', no)].map((id) => state.invoices.get(id)!)[0];
+  const invoice = invoiceByNo(state, no);
   if (invoice?.VoucherType !== 'OutgoingInvoice' || String(invoice.CustomerId) !== String(order.CustomerId)) {
     throw invalid(
       'salesorder',
       `RelatedInvoiceNo ${String(no)} is not an invoice of customer ${String(order.CustomerId)}.`,
     );
   }
+  checkCreditLimit(state, invoice, total);
 }
 
 export function createOrder(state: PowerOfficeState, input: unknown, options: { admin?: boolean } = {}): Rec {

@@ -106,14 +106,20 @@ export function product(random: Random, i: number, vatMix: boolean): Rec {
   };
 }
 
-/** FRAKT15, FRAKT12, FRAKT0, GEBYR15, …: one service product per reduced or zero rate. */
+/**
+ * FRAKT15, FRAKT12, FRAKT0, GEBYR15, …: one service product per reduced or zero rate (FRAKT and
+ * GEBYR at 25 % are the default service products); AVRUNDING, AVRUNDING15, AVRUNDING12 and
+ * AVRUNDING0 at every rate, for the rounding lines of orders whose totals PowerOffice Go's
+ * per-line VAT cannot reproduce (mappings/salesorderline.yaml).
+ */
 export function vatServiceProducts(): Rec[] {
   const out: Rec[] = [];
-  for (const [code, name] of [
-    ['FRAKT', 'Frakt'],
-    ['GEBYR', 'Gebyr'],
+  for (const [code, name, rates] of [
+    ['FRAKT', 'Frakt', RATE_ACCOUNTS.slice(1)],
+    ['GEBYR', 'Gebyr', RATE_ACCOUNTS.slice(1)],
+    ['AVRUNDING', 'Øreavrunding', RATE_ACCOUNTS],
   ] as const) {
-    for (const [suffix, account, rate] of RATE_ACCOUNTS.slice(1)) {
+    for (const [suffix, account, rate] of rates) {
       out.push({
         Code: `${code}${suffix}`,
         Name: `${name} ${Math.round(rate * 100)} % mva`,

@@ -1,8 +1,9 @@
 /**
  * Data a fresh sandbox starts with (besides the client setup of client-setup.ts: VAT codes,
  * accounts, currencies). Always (unless turned off) the service products a web shop
- * integration needs for shipping and fees (`FRAKT`, `GEBYR`, 25 % through the client's
- * default sales account); optionally one such product per reduced and zero rate, and
+ * integration needs for shipping, fees and rounding lines (`FRAKT`, `GEBYR`, 25 % through
+ * the client's default sales account; FRAKT15/12/0, GEBYR15/12/0 and AVRUNDING at every
+ * rate), and
  * customers (persons and companies with contact persons), products and invoiced orders that
  * "already exist" in the accounting client, given explicitly or generated reproducibly.
  */
@@ -17,10 +18,12 @@ import { company, person, product, vatServiceProducts } from './seed-data.ts';
 import type { PowerOfficeState, Rec } from './state.ts';
 
 export interface SeedOptions {
-  /** The FRAKT/GEBYR service products (default true). */
+  /**
+   * The service products shipping, fee and rounding lines need (default true): FRAKT and GEBYR
+   * (25 % through the client's default account), FRAKT15/12/0, GEBYR15/12/0 and AVRUNDING,
+   * AVRUNDING15/12/0 (seed-data.ts).
+   */
   services?: boolean;
-  /** Also FRAKT15/FRAKT12/FRAKT0 and GEBYR15/GEBYR12/GEBYR0 (default false). */
-  vatServices?: boolean;
   /** Pre-existing customers (persons): records (any writable or read-only fields) or a number to generate. */
   customers?: number | Rec[];
   /** Generated companies with valid organisation numbers and one or two contact persons each. */
@@ -60,10 +63,7 @@ export function applySeed(state: PowerOfficeState, options: SeedOptions | false 
   if (options === false) return;
   const random = new Random(options?.seed ?? 1);
   if (options?.services !== false) {
-    for (const p of SERVICE_PRODUCTS) createProduct(state, p, { admin: true });
-  }
-  if (options?.vatServices === true) {
-    for (const p of vatServiceProducts()) createProduct(state, p, { admin: true });
+    for (const p of [...SERVICE_PRODUCTS, ...vatServiceProducts()]) createProduct(state, p, { admin: true });
   }
   const customers = options?.customers;
   const customerRecords =

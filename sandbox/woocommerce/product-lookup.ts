@@ -28,3 +28,11 @@ export function effectiveTaxClass(shop: Shop, product: Rec): string {
 export function variationsOf(shop: Shop, parentId: number): Rec[] {
   return shop.data.products.filter((p) => p.type === 'variation' && p.parent_id === parentId);
 }
+
+/** A variation's title: the parent's name and the attribute values ("Genser - Blå, L"). */
+export function variationName(parent: Rec, variation: Rec): string {
+  const values = ((variation.attributes as Rec[]) ?? [])
+    .map((a) => String(a.option ?? ''))
+    .filter((o) => o !== '');
+  return `${String(parent.name)}${values.length > 0 ? ` - ${values.join(', ')}` : ''}`;
+}

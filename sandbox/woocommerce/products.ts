@@ -79,11 +79,15 @@ export function getProduct(shop: Shop, id: number): Rec {
   return record;
 }
 
-/** `/products/<id>` may read a variation but not write or delete one. */
+/**
+ * `/products/<id>` may read a variation but not write or delete one: WooCommerce answers
+ * `woocommerce_rest_invalid_{post_type}_id` (note the word order, unlike a missing id's
+ * `woocommerce_rest_product_invalid_id`).
+ */
 function notAVariation(record: Rec): void {
   if (record.type === 'variation') {
     throw new WpError(
-      'woocommerce_rest_product_invalid_id',
+      'woocommerce_rest_invalid_product_id',
       'To manipulate product variations you should use the /products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.',
       404,
     );
@@ -259,9 +263,22 @@ function applyProductFields(shop: Shop, p: Rec, body: Rec): void {
   }
 }
 
+/**
+ * Our schema's `type` also names `variation` (what `/products/<variation id>` reads); a
+ * product is never written as one (WordPress: not one of the product types).
+ */
+function checkType(body: Rec): void {
+  if (body.type === 'variation') {
+    throw new WpError('rest_invalid_param', 'Invalid parameter(s): type', 400, {
+      params: { type: 'type is not one of simple, grouped, external, and variable.' },
+    });
+  }
+}
+
 export function createProduct(shop: Shop, body: Rec): Rec {
   if (body.id !== undefined)
     throw new WpError('woocommerce_rest_product_exists', 'Cannot create existing product.', 400);
+  checkType(body);
   shop.validator.check('product', body);
   checkSku(shop, body.sku, 0);
   const record = buildProduct(shop, body);
@@ -274,6 +291,7 @@ export function updateProduct(shop: Shop, id: number, body: Rec): Rec {
   const record = shop.find('product', id);
   if (!record) throw new WpError('woocommerce_rest_product_invalid_id', 'Invalid ID.', 400);
   notAVariation(record);
+  checkType(body);
   shop.validator.check('product', body);
   checkSku(shop, body.sku, id);
   const before = JSON.stringify(record);

@@ -3,16 +3,19 @@
  * of its (non-trashed) variations, its `price` (the lowest active variation price; its own
  * regular/sale prices are always blank), `on_sale`, `purchasable`, and, when it does not
  * manage stock itself, a `stock_status` of `instock` if any variation is in stock, else
- * `onbackorder` if any is, else `outofstock`. A variation whose `manage_stock` is off while
+ * `onbackorder` if any is, else `outofstock`; its variations' titles follow its name. A variation whose `manage_stock` is off while
  * its parent manages stock shows `manage_stock: "parent"` and the parent's quantity.
  */
 import { dec } from './money.ts';
-import { parentOf, variationsOf } from './product-lookup.ts';
+import { parentOf, variationName, variationsOf } from './product-lookup.ts';
 import type { Shop } from './shop.ts';
 import type { Rec } from './state.ts';
 
 export function syncVariable(shop: Shop, parent: Rec): void {
   if (parent.type !== 'variable') return;
+  // `sync_variation_names`: a renamed parent renames its variations with one SQL UPDATE of
+  // their titles, which moves neither their `date_modified` nor fires a webhook.
+  for (const v of variationsOf(shop, parent.id as number)) v.name = variationName(parent, v);
   const children = variationsOf(shop, parent.id as number).filter((v) => v.status !== 'trash');
   parent.variations = children.map((v) => v.id);
   const prices = children.map((v) => String(v.price ?? '')).filter((p) => p !== '');

@@ -19,7 +19,7 @@
 import { first, type ParamErrors, type Query } from './collection.ts';
 import { assignScalars, upsertMeta } from './common-fields.ts';
 import { crudList } from './crud-list.ts';
-import { parentOf, variationsOf } from './product-lookup.ts';
+import { effectiveTaxClass, parentOf, variationName, variationsOf } from './product-lookup.ts';
 import { checkSku, deriveProduct, SHARED_SCALARS, sanitizeTitle } from './products.ts';
 import type { Shop } from './shop.ts';
 import { clone, publicView, type Rec } from './state.ts';
@@ -53,10 +53,7 @@ function deriveVariation(shop: Shop, v: Rec): void {
     option: String(a.option ?? ''),
   }));
   v.attributes = attributes;
-  const values = attributes.map((a) => a.option).filter((o) => o !== '');
-  v.name = parent
-    ? `${parent.name}${values.length > 0 ? ` - ${values.join(', ')}` : ''}`
-    : String(v.name ?? '');
+  v.name = parent ? variationName(parent, v) : String(v.name ?? '');
   v.slug = sanitizeTitle(String(v.name));
   deriveProduct(shop, v);
   const query = attributes
@@ -135,10 +132,14 @@ function applyFields(shop: Shop, v: Rec, body: Rec): void {
   upsertMeta(shop, v.meta_data as Rec[], body.meta_data);
 }
 
-/** The variation as the API shows it (stock fields as `managing_stock()` reports them). */
+/**
+ * The variation as the API shows it (view context): stock fields as `managing_stock()`
+ * reports them, and a `tax_class` stored as `parent` reported as the parent's class
+ * (`WC_Product_Variation::get_tax_class`); writes still take `parent`.
+ */
 export function renderVariation(shop: Shop, v: Rec): Rec {
   const { slug: _slug, ...rest } = publicView(v);
-  return { ...rest, ...viewStock(shop, v) };
+  return { ...rest, tax_class: effectiveTaxClass(shop, v), ...viewStock(shop, v) };
 }
 
 /** Re-sync the parent; stamp and announce it only when what it shows changed. */

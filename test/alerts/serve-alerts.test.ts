@@ -14,13 +14,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../engine/alerts/conditions.ts';
 import { failedRecords } from '../../engine/cli/commands/failed.ts';
+import { openProject } from '../../engine/compose.ts';
 import { connectors } from '../../engine/connectors/index.ts';
 import type { Connector } from '../../engine/connectors/types.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import { bootService, type RunningService } from '../../engine/service/boot.ts';
 import type { LastRun } from '../../engine/service/scheduler.ts';
-import { openProject } from '../../engine/sync/compose.ts';
 import { type Pair, REPO, startPair } from '../e2e/helpers/pair.ts';
 import { type HttpReceiver, type SmtpSink, startHttpReceiver, startSmtpSink } from './receivers.ts';
 

@@ -20,7 +20,7 @@ import { type Browser, launchChromium } from './browser.ts';
 
 const ARTIFACTS = join(REPO, 'test-results');
 const PRODUCT = 'mappings/product.yaml';
-const DESCRIPTION = '$htmlToText(short_description)';
+const DESCRIPTION = '$htmlToText(type = "variation" ? description : short_description)';
 
 let project: string;
 let serve: ServeProcess;

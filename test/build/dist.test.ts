@@ -186,10 +186,12 @@ export async function resolve(specifier, context, next) {
     ]);
   });
 
-  it('mapsync validate loads neither the sync engine, the service nor the sandboxes', async () => {
+  it('mapsync validate loads neither the sync engine, the service, the HTTP stack nor the sandboxes', async () => {
     const { packages, dist } = await modulesLoadedBy(['validate', 'mappings']);
     expect(packages).toContain('ajv');
     for (const heavy of [
+      // The connectors' HTTP client loads got on its first request (http/client.ts).
+      'got',
       'fastify',
       'pino',
       'prom-client',

@@ -29,7 +29,7 @@ beforeAll(async () => {
   for (let i = 1; i <= 3000; i++)
     await state.putLink(emptyLink(String(i), String(100000 + i), 'matched', at));
   await store.close();
-}, 60_000);
+});
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -9,10 +9,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openProject } from '../../engine/compose.ts';
 import { connectors } from '../../engine/connectors/index.ts';
 import { MEMORY_SYSTEM, type MemoryConnector, MemorySystem } from '../../engine/connectors/memory/index.ts';
 import { createRuntime } from '../../engine/runtime.ts';
-import { openProject } from '../../engine/sync/compose.ts';
 
 function project(config: string, mappings: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'mapsync-memory-'));

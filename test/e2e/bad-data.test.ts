@@ -74,7 +74,7 @@ describe('e2e 6: bad data becomes failed records, and retry completes them after
       ],
     });
     await admin('DELETE', 'product/9004?force=true', undefined);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pair?.close();

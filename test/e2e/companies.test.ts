@@ -94,7 +94,7 @@ describe('e2e: company buyers become PowerOffice Go companies', () => {
     await order(9313, 0, { first_name: 'Per', last_name: 'Feil', company: 'Feil AS', email: 'per@feil.no' }, [
       { key: '_billing_org_nr', value: '974760674' },
     ]);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pair?.close();

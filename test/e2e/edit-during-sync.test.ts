@@ -58,7 +58,7 @@ describe('e2e: a shop edit made while the run works on that record', () => {
         order.findIndex((m) => m.name === 'customer-person'),
       )
       .filter((m) => m.source.system === 'woocommerce' && m.source.entity === 'customer').length;
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pair?.close();

@@ -5,8 +5,8 @@
  * edited on both sides is decided by the policy (newest-wins); a further run sends nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenedProject } from '../../engine/compose.ts';
 import type { Connector } from '../../engine/connectors/types.ts';
-import type { OpenedProject } from '../../engine/sync/compose.ts';
 import { links, snapshot } from './helpers/checks.ts';
 import { type Pair, startPair } from './helpers/pair.ts';
 
@@ -44,7 +44,7 @@ describe('e2e 2: edits on either side', () => {
     customer = { wooId: c.sourceId, poId: c.targetId };
     const p = (await links(opened.store, 'product')).find((l) => l.origin === 'created-in-target')!;
     product = { wooId: p.sourceId, poId: p.targetId };
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await opened?.close();

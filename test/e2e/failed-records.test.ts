@@ -84,7 +84,7 @@ describe('e2e: failed records are bounded and carry no values in reasons or logs
     } finally {
       await opened.close();
     }
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pair?.close();

@@ -4,9 +4,9 @@
  * never written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenedProject } from '../../engine/compose.ts';
 import type { Connector } from '../../engine/connectors/types.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
-import type { OpenedProject } from '../../engine/sync/compose.ts';
 import { links, snapshot } from './helpers/checks.ts';
 import { type Pair, startPair } from './helpers/pair.ts';
 
@@ -46,7 +46,7 @@ describe('e2e 3: order changes, Draft and Confirmed', () => {
       poId: candidate.link.targetId,
       lines: candidate.woo.line_items as Rec[],
     };
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await opened?.close();

@@ -58,7 +58,7 @@ describe('e2e: customers with a one-word name become PowerOffice persons', () =>
         },
       ],
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pair?.close();

@@ -24,7 +24,7 @@ describe('mapsync plan', () => {
         ],
       }),
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pair?.close();

@@ -25,7 +25,7 @@ describe.skipIf(missing !== undefined)('e2e: the link store on PostgreSQL', () =
     });
     other = await startPair({ shop: { count: 12, seed: 9, anchor: new Date('2026-01-15T00:00:00Z') } });
     shared = openStore(location.uri);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await shared?.close();

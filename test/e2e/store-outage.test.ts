@@ -78,7 +78,7 @@ describe('e2e: the store fails mid-run', () => {
     } finally {
       await opened.close();
     }
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pair?.close();
@@ -91,7 +91,11 @@ describe('e2e: the store fails mid-run', () => {
     const writes = pair.writes();
     const all = [...writes.po, ...writes.woo];
     expect(all.length).toBeGreaterThan(0);
-    const late = all.filter((r) => startOf(r) > store.failedAt! + 2);
+    // A request the client sent just before the failure can reach the sandbox (same process)
+    // some milliseconds later on a busy machine; what the rate limiter would release after
+    // it comes one slot (100 ms at 10/s) after another, so a write that was not cancelled
+    // shows up beyond the first slot.
+    const late = all.filter((r) => startOf(r) > store.failedAt! + 100);
     expect(late.map((r) => `${r.method} ${r.path} +${startOf(r) - store.failedAt!} ms`)).toEqual([]);
   });
 

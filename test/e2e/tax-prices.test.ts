@@ -8,8 +8,8 @@
  * cannot be read stops the mapping instead of guessing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenedProject } from '../../engine/compose.ts';
 import type { Connector } from '../../engine/connectors/types.ts';
-import type { OpenedProject } from '../../engine/sync/compose.ts';
 import { editThrough, links, snapshot } from './helpers/checks.ts';
 import { type Pair, startPair } from './helpers/pair.ts';
 
@@ -78,7 +78,7 @@ describe.each([
     pair = await shopPair(c.pricesIncludeTax);
     opened = await pair.open();
     po = opened.connectors.get('poweroffice-go')!;
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await opened?.close();
@@ -131,7 +131,7 @@ describe('e2e: a shop whose settings cannot be read', () => {
 
   beforeAll(async () => {
     pair = await shopPair(true);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pair?.close();

@@ -51,8 +51,8 @@ describe.skipIf(missing !== undefined)('e2e: a fleet of web, two schedulers and 
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status}`);
     return response.json() as Promise<Record<string, unknown>>;
   };
-  const start = async (role: 'web' | 'worker' | 'scheduler') => {
-    const started = await spawnRole(role, { config: a.configPath, cwd: a.dir, env });
+  const start = async (role: 'web' | 'worker' | 'scheduler', extra: Record<string, string> = {}) => {
+    const started = await spawnRole(role, { config: a.configPath, cwd: a.dir, env: { ...env, ...extra } });
     processes.push(started);
     return started;
   };
@@ -171,7 +171,8 @@ describe.skipIf(missing !== undefined)('e2e: a fleet of web, two schedulers and 
 
     // 3. Two workers; both tenants' backfills are asked for.
     const mark = a.mark();
-    const [w1] = [await start('worker'), await start('worker')];
+    // The second worker serves its metrics (MAPSYNC_METRICS_PORT): checked at the end.
+    const [w1, w2] = [await start('worker'), await start('worker', { MAPSYNC_METRICS_PORT: '0' })];
     for (const tenant of ['shop-a', 'shop-b'])
       for (const mapping of UNITS) await queue.add({ v: 1, kind: 'backfill', tenant, mapping });
     // SIGKILL one worker while shop-a's backfill writes to PowerOffice.
@@ -238,6 +239,28 @@ describe.skipIf(missing !== undefined)('e2e: a fleet of web, two schedulers and 
       }
       expect(pair.writes(after)).toEqual({ woo: [], po: [] });
     }
+
+    // Observability: the surviving worker counted shop-a's jobs, records and requests by
+    // tenant; the web's tenant page shows the links and the workers' last jobs.
+    const scraped = await (await fetch(`${w2!.url}/metrics`)).text();
+    expect(scraped).toMatch(/^mapsync_jobs_total\{tenant="shop-a",kind="\w+",outcome="done"\} [1-9]/m);
+    expect(scraped).toMatch(
+      /^mapsync_records_total\{tenant="shop-a",mapping="[\w-]+",outcome="\w+"\} [1-9]/m,
+    );
+    expect(scraped).toMatch(/^mapsync_requests_total\{tenant="shop-a",system="poweroffice-go",/m);
+    expect(scraped).toMatch(/^mapsync_tenant_engines_open [12]$/m);
+    await expect
+      .poll(
+        async () => {
+          const page = (await (await fetch(`${web.url}/api/status/tenants/shop-a`)).json()) as {
+            mappings: Array<{ name: string; linked: number; lastJobs: Record<string, unknown> }>;
+          };
+          const customers = page.mappings.find((m) => m.name === 'customer-person')!;
+          return { linked: customers.linked, backfill: customers.lastJobs.backfill !== undefined };
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toEqual({ linked: a.woo.state.data.customers.length, backfill: true });
     console.log(
       `fleet e2e: shop-a ${a.woo.state.data.customers.length} customers, ${taking(a)} orders; ` +
         `worker killed after ${killedAt} PowerOffice writes; ${a.writes(mark).po.length} writes in all`,

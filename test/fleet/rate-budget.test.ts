@@ -8,12 +8,13 @@
  * the moment Redis granted its slot, so no window of `interval` ms can hold more than
  * `limit` starts (docs/fleet.md, "Why the window holds").
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectorError } from '../../engine/connectors/errors.ts';
 import { BUDGET_UNAVAILABLE, type Priority } from '../../engine/connectors/http/limiter.ts';
 import type { RateBudgetHub } from '../../engine/fleet/rate-budget/hub.ts';
 import { WorkContext } from '../../engine/fleet/work-context.ts';
-import { redisMissing } from '../services.ts';
+import { REDIS_URL, redisMissing } from '../services.ts';
 import { dropPrefix, makeHub, maxInWindow, testPrefix } from './budget-helpers.ts';
 
 const missing = await redisMissing();
@@ -40,6 +41,29 @@ afterAll(async () => {
 });
 
 const FAST = { limit: 4, intervalMs: 300, marginMs: 50 };
+
+/** Until Redis holds a 429 pause for a budget under `prefix`. */
+async function pauseInRedis(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    await vi.waitUntil(
+      async () => {
+        const keys: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}rb:*meta`, 'COUNT', 1000);
+          cursor = next;
+          keys.push(...found);
+        } while (cursor !== '0');
+        const paused = await Promise.all(keys.map((k) => redis.hget(k, 'pausedUntil')));
+        return paused.some((until) => Number(until ?? 0) > 0);
+      },
+      { timeout: 30_000, interval: 5 },
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** `count` calls of `tenant` at `priority` through `h`; resolves with their start times. */
 function burst(
@@ -173,8 +197,9 @@ describe.skipIf(missing !== undefined)('shared rate budget (Redis)', () => {
     await burst(a, 'a', 'interactive', 1, starts);
     const pausedAt = Date.now();
     a.registryFor('a').forCredential('poweroffice-go', 'key-1', FAST).pause(800);
-    // The pause travels through Redis; a call made right after it is held back there.
-    await new Promise((r) => setTimeout(r, 50));
+    // The pause travels through Redis (one command the hub does not wait for); a call made
+    // once Redis holds it is held back there. Waiting a fixed time instead would race it.
+    await pauseInRedis(p);
     await burst(b, 'b', 'interactive', 2, starts);
     expect(starts[1]!.at - pausedAt).toBeGreaterThanOrEqual(790);
     expect(starts[2]!.at - pausedAt).toBeGreaterThanOrEqual(790);

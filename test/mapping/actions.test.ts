@@ -52,9 +52,11 @@ describe('mapping actions', () => {
       options: { delivery_type: 'PdfPrintForDownload', max_wait_seconds: 60 },
       locksTarget: true,
     });
-    // Off as shipped (stock would be counted twice): the mapping variable switches it on.
-    expect(action!.when!.text.trim()).toBe('$invoicing_enabled = true and status = "completed"');
-    expect(salesorder.variables.invoicing_enabled).toBe(false);
+    // On as shipped (stock is one-way, product.yaml): the mapping variable switches it off.
+    expect(action!.when!.text.trim()).toBe(
+      '$invoicing_enabled = true and status = "completed" and $not($exists($actions.`delete-draft`))',
+    );
+    expect(salesorder.variables.invoicing_enabled).toBe(true);
     expect(action!.writeBack.map((w) => [w.operation, w.options])).toEqual([
       ['set-meta', { key: 'poweroffice_invoice_no' }],
       ['add-note', { customer_note: false }],
@@ -97,6 +99,48 @@ describe('mapping actions', () => {
     ).toBe(true);
     const unknown = project.diagnostics.find((d) => at(d).startsWith('add-notes'))!;
     expect(unknown.message).toContain('did you mean "add-note"');
+  });
+
+  it('the shipped credit-note action runs per refund (each + key) with a value; delete-draft takes none', async () => {
+    const project = await loadProject({
+      configPath: 'mapsync.yaml',
+      env: {},
+      requireEnv: false,
+      registry: connectors,
+      cwd: REPO,
+    });
+    const actions = project.mappings.find((m) => m.name === 'salesorder')!.actions!;
+    expect(actions.map((a) => [a.name, a.operation, !!a.each, !!a.key, !!a.value, a.locksTarget])).toEqual([
+      ['invoice', 'invoice', false, false, false, true],
+      ['credit-note', 'credit-note', true, true, true, false],
+      ['delete-draft', 'delete-draft', false, false, false, true],
+    ]);
+  });
+
+  it('each needs key (and the other way round); a value where the operation needs one, none where it takes none', async () => {
+    const { project, at } = await withActions(`actions:
+  - name: credit
+    each: refund_details
+    operation: credit-note
+  - name: drop
+    key: id
+    operation: delete-draft
+    value: '"x"'
+  - name: link-ok
+    each: refund_details
+    key: id
+    operation: credit-note
+    value: |
+      { "SalesOrderLines": [{ "ProductId": $link('product', $item.id) }] }
+`);
+    const found = project.diagnostics.map((d) => [d.code, at(d).split('\n')[0]!.trim()]);
+    // In file order; the third action ($link in a value) is fine.
+    expect(found).toEqual([
+      ['MAP_ACTION_EACH', 'each: refund_details'],
+      ['MAP_ACTION_VALUE', 'credit-note'],
+      ['MAP_ACTION_EACH', 'key: id'],
+      ['MAP_ACTION_VALUE', `'"x"'`],
+    ]);
   });
 
   it('the schema refuses unknown keys in an action', async () => {

@@ -255,6 +255,17 @@ describe('canonical values', () => {
     expect(() => coerce({}, 'number')).toThrow('cannot convert');
   });
 
+  it('a whole number beyond 2^53 is refused: the double no longer holds what the system holds', () => {
+    // JSON.parse('9007199254740993') is 9007199254740992: sending that on changes the figure.
+    expect(coerce(Number.MAX_SAFE_INTEGER, 'number')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(coerce(-Number.MAX_SAFE_INTEGER, 'number')).toBe(-Number.MAX_SAFE_INTEGER);
+    for (const value of [2 ** 53, -(2 ** 53), 1e21, '9007199254740993']) {
+      expect(() => coerce(value, 'number')).toThrow(/whole numbers must lie within ±9007199254740991/);
+    }
+    expect(coerce(1.5e10, 'number')).toBe(1.5e10);
+    expect(coerce(0.1, 'number')).toBe(0.1);
+  });
+
   it('sameValue: "" = null = missing, decimals by value, instants by time', () => {
     expect(sameValue('', null)).toBe(true);
     expect(sameValue(undefined, '')).toBe(true);

@@ -13,6 +13,7 @@ import { runCli } from '../../engine/cli/program.ts';
 import { MappingRuntimeError, StoreError } from '../../engine/errors.ts';
 import { type MappingEvaluator, mappingEvaluator } from '../../engine/mapping/evaluate.ts';
 import { EvaluatorPool } from '../../engine/mapping/evaluator/pool.ts';
+import type { ExpressionRunner } from '../../engine/mapping/evaluator/runner.ts';
 import { loadMappings } from '../../engine/mapping/load.ts';
 import type { CompiledMapping, EvaluationContext } from '../../engine/mapping/model.ts';
 import { checkWritten, probeMapping, registry, schemasDir, where } from './helpers.ts';
@@ -41,6 +42,12 @@ async function compile(text: string): Promise<CompiledMapping> {
   expect(loaded.diagnostics).toEqual([]);
   return loaded.mappings.find((m) => m.name === 'probe')!;
 }
+
+/**
+ * A `~>` chain is not bounded (engine/mapping/evaluator/bounded.ts), so the expression is
+ * evaluated in a worker: what the tests of the worker's own `$link` protocol need.
+ */
+const inWorker = (expression: string): string => `(${expression}) ~> $string()`;
 
 /** Grows with the data: O(n²) comparisons inside one call of JSONata's built-in $distinct. */
 const QUADRATIC = '$string($count($distinct([1..$number(first_name)])))';
@@ -126,9 +133,28 @@ describe('the hard time limit', () => {
   });
 });
 
+describe('hostile HTML', () => {
+  it('fails a record whose HTML is nested too deep with the depth and the limit, the same every time', async () => {
+    const mapping = await compile(probe('$htmlToText(first_name)'));
+    const deep = { first_name: `${'<div>'.repeat(20_000)}deep${'</div>'.repeat(20_000)}`, last_name: 'N' };
+    for (let i = 0; i < 3; i++) {
+      const error = (await evaluator
+        .valuesForTarget(mapping, deep, noLinks)
+        .catch((e: unknown) => e)) as Error;
+      expect(error).toMatchObject({ code: 'MAP_EVAL_ERROR', mapping: 'probe' });
+      expect(error.message).toContain('probe.yaml:9:');
+      expect(error.message).toContain('nested 20000 elements deep, more than the limit of 256');
+    }
+    const fine = await evaluator.valuesForTarget(mapping, { first_name: '<div><b>ok</b></div>' }, noLinks);
+    expect(fine.get('FirstName')).toBe('ok');
+  });
+});
+
 describe('$link from a worker', () => {
   const linking = probe(
-    '$link("customer", id) & "/" & $link("customer", id) & "/" & $string($link("customer", {"id": "guest-" & $string(id)}))',
+    inWorker(
+      '$link("customer", id) & "/" & $link("customer", id) & "/" & $string($link("customer", {"id": "guest-" & $string(id)}))',
+    ),
   );
 
   it('is answered on the main thread, once per key and record, including object keys', async () => {
@@ -149,7 +175,7 @@ describe('$link from a worker', () => {
   });
 
   it("keeps answers for the run while the linked mapping's links do not change", async () => {
-    const mapping = await compile(probe('$link("customer", id)'));
+    const mapping = await compile(probe(inWorker('$link("customer", id)')));
     let generation = 0;
     const linkScope = { generation: () => generation };
     const asked: unknown[] = [];
@@ -204,7 +230,7 @@ describe('$link from a worker', () => {
 });
 
 describe('the pool', () => {
-  it('sends nothing to a worker for plain properties and expressions that are only a path', async () => {
+  it('sends nothing to a worker for literals, plain paths and bounded expressions', async () => {
     // A closed pool rejects everything that reaches it.
     const closed = new EvaluatorPool({ size: 1 });
     await closed.close();
@@ -219,14 +245,71 @@ describe('the pool', () => {
       ['FirstName', 'Kari'],
       ['LastName', 'N'],
     ]);
-    // Over an array JSONata maps the path: that goes to the runner.
-    await expect(
-      evaluator.valuesForTarget(pathOnly, { billing: [{ first_name: 'Kari' }] }, noLinks),
-    ).rejects.toMatchObject({ code: 'EVAL_CLOSED' });
-    const computed = await compile(probe('$uppercase(first_name)'));
-    await expect(evaluator.valuesForTarget(computed, { first_name: 'x' }, noLinks)).rejects.toMatchObject({
+    // Over an array JSONata maps the path (bounded: on this thread too).
+    expect(
+      (await evaluator.valuesForTarget(pathOnly, { billing: [{ first_name: 'Kari' }] }, noLinks)).get(
+        'FirstName',
+      ),
+    ).toBe('Kari');
+    const computed = await compile(
+      probe(
+        '(\n        $n := $trim(first_name);\n        $n = "" ? "-" : $uppercase($n) & " " & $string($count(tags))\n      )',
+      ),
+    );
+    expect(
+      (await evaluator.valuesForTarget(computed, { first_name: ' x ', tags: ['a', 'b'] }, noLinks)).get(
+        'FirstName',
+      ),
+    ).toBe('X 2');
+    const literal = await compile(probe('"Draft"'));
+    expect((await evaluator.valuesForTarget(literal, {}, noLinks)).get('FirstName')).toBe('Draft');
+    // A lambda (it could recurse) is not bounded: it goes to the worker pool.
+    const unbounded = await compile(probe('($f := function($s) { $uppercase($s) }; $f(first_name))'));
+    await expect(evaluator.valuesForTarget(unbounded, { first_name: 'x' }, noLinks)).rejects.toMatchObject({
       code: 'EVAL_CLOSED',
     });
+  });
+
+  it('sends the rest of a record to the runner in one call, after the local items, in order', async () => {
+    const batches: string[][] = [];
+    const counting: ExpressionRunner = {
+      evaluate(items, ctx) {
+        batches.push(items.map((item) => item.expression.label));
+        return pool.evaluate(items, ctx);
+      },
+    };
+    const evaluator = mappingEvaluator(counting);
+    const mixed = await compile(
+      probeMapping(
+        inWorker('$uppercase(first_name)'),
+        [
+          '  - target: LastName',
+          '    to_target: |',
+          '      $lowercase(last_name)',
+          '  - target: Kind',
+          '    to_target: |',
+          `      ${inWorker('first_name & " " & last_name')}`,
+          '',
+        ].join('\n'),
+      ),
+    );
+    const values = await evaluator.valuesForTarget(mixed, { first_name: 'Kari', last_name: 'NORD' }, noLinks);
+    expect([...values]).toEqual([
+      ['FirstName', 'KARI'],
+      ['LastName', 'nord'],
+      ['Kind', 'Kari NORD'],
+    ]);
+    expect(batches).toEqual([['property "FirstName" to_target', 'property "Kind" to_target']]);
+    // A local item that fails: nothing after it goes to the runner, the first failure wins.
+    batches.length = 0;
+    const failing = await compile(
+      probeMapping(
+        '$error("first")',
+        ['  - target: LastName', '    to_target: |', `      ${inWorker('$error("second")')}`, ''].join('\n'),
+      ),
+    );
+    await expect(evaluator.valuesForTarget(failing, {}, noLinks)).rejects.toThrow(/first/);
+    expect(batches).toEqual([]);
   });
 });
 

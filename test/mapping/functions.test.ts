@@ -16,9 +16,11 @@ import {
   divide,
   exclVat,
   inclVat,
+  multiply,
   percentOff,
+  sumDecimal,
 } from '../../engine/mapping/functions/money.ts';
-import { htmlToText } from '../../engine/mapping/functions/text.ts';
+import { htmlToText, MAX_HTML_DEPTH } from '../../engine/mapping/functions/text.ts';
 
 describe('decimal money', () => {
   it('parses WooCommerce string amounts and rounds half-up', () => {
@@ -63,6 +65,21 @@ describe('decimal money', () => {
     expect(percentOff('3', '2', 6)).toBe(33.333333);
     expect(percentOff('0', '0')).toBe(0);
     expect(percentOff('100', '100')).toBe(0);
+  });
+
+  it('multiplies and sums exactly (the VAT of a line, a total of string amounts)', () => {
+    expect(multiply('89.13', 0.12)).toBe(10.7); // 10.6956
+    expect(multiply('0.10', 0.25)).toBe(0.03); // 0.025, half-up
+    expect(multiply('-0.10', 0.25)).toBe(-0.03); // away from zero
+    expect(multiply(undefined, 2)).toBeUndefined();
+    expect(sumDecimal(['0.10', '0.20'])).toBe(0.3);
+    expect(sumDecimal([0.1, 0.2, -0.3])).toBe(0);
+    expect(sumDecimal(['35.93', '143.86', '', null, 79])).toBe(258.79);
+    expect(sumDecimal([])).toBe(0);
+    expect(sumDecimal(undefined)).toBe(0);
+    expect(sumDecimal(['1.005'])).toBe(1.01);
+    expect(sumDecimal(['1.0049'], 3)).toBe(1.005);
+    expect(() => sumDecimal(['x'])).toThrow(/\$sumDecimal: "x" is not a number/);
   });
 
   it('refuses values and results beyond the largest double clearly, never Infinity (npm run fuzz)', () => {
@@ -130,6 +147,34 @@ describe('HTML to plain text', () => {
     expect(htmlToText('<ul><li>En</li><li>To</li></ul>')).toBe('- En\n- To');
     expect(htmlToText('')).toBeUndefined();
   });
+
+  const nested = (open: string, close: string, n: number, text = 'deep') =>
+    open.repeat(n) + text + close.repeat(n);
+
+  it('refuses HTML nested deeper than the limit, naming the depth and the limit (never a stack overflow)', () => {
+    // 20,000 nested <div>s (fuzz products 8 and 63) overflowed html-to-text's recursive walk,
+    // or not, depending on the stack the caller had already used.
+    for (let i = 0; i < 3; i++) {
+      expect(() => htmlToText(nested('<div>', '</div>', 20_000))).toThrow(
+        '$htmlToText: the HTML is nested 20000 elements deep, more than the limit of 256',
+      );
+    }
+    // Implied closes count as the parser's tree has them: unclosed <div>s nest, <p>s do not.
+    expect(() => htmlToText(`${'<div>'.repeat(MAX_HTML_DEPTH + 1)}x`)).toThrow('nested 257 elements deep');
+    expect(htmlToText(`${'<p>x'.repeat(20_000)}`)).toContain('x');
+  });
+
+  it('converts HTML nested up to the limit, lists and tables too', () => {
+    expect(htmlToText(nested('<div>', '</div>', MAX_HTML_DEPTH))).toBe('deep');
+    expect(htmlToText(nested('<ul><li>', '</li></ul>', MAX_HTML_DEPTH / 2))).toMatch(/- deep$/);
+    expect(htmlToText(nested('<table><tr><td>', '</td></tr></table>', Math.floor(MAX_HTML_DEPTH / 3)))).toBe(
+      'deep',
+    );
+  });
+
+  it('never truncates long input (html-to-text cut it at 16 MiB with only a console warning)', () => {
+    expect(htmlToText(`<!--${'x'.repeat(2 ** 24)}-->the end`)).toBe('the end');
+  });
 });
 
 describe('registration in JSONata', () => {
@@ -144,6 +189,9 @@ describe('registration in JSONata', () => {
     expect(await run('$decimalString(19.9)')).toBe('19.90');
     expect(await run('$zonedDate("2024-04-30T22:30:00", "Europe/Oslo")')).toBe('2024-05-01');
     expect(await run('$htmlToText("<b>x</b>")')).toBe('x');
+    expect(await run('$sumDecimal(a)', { a: ['0.10', '0.20'] })).toBe(0.3);
+    expect(await run('$sumDecimal(a, 0)', { a: [1.5] })).toBe(2);
+    expect(await run('$multiply("89.13", 12 / 100)')).toBe(10.7);
     expect(await run("$link('customer', 5)")).toBe('7');
     expect(
       await run('$orgNumber(meta[key = "org"].value)', { meta: [{ key: 'org', value: '974 760 673' }] }),
@@ -160,9 +208,11 @@ describe('registration in JSONata', () => {
         'htmlToText',
         'inclVat',
         'link',
+        'multiply',
         'net',
         'orgNumber',
         'percentOff',
+        'sumDecimal',
         'utcDate',
         'utcDateTime',
         'zonedDate',

@@ -120,6 +120,19 @@ describe('guards', () => {
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect((await send(server.url, 'GET', '/playground/ui/nothing.js')).status).toBe(404);
   });
+
+  it('serves every stylesheet and script the page links, the base shared with the status page first', async () => {
+    const page = String((await send(server.url, 'GET', '/playground')).body);
+    const links = [...page.matchAll(/(?:href|src)="(\/playground\/ui\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(links.slice(0, 2)).toEqual(['/playground/ui/base.css', '/playground/ui/playground.css']);
+    for (const link of links) {
+      const answer = await send(server.url, 'GET', link);
+      expect(answer.status, link).toBe(200);
+      expect(String(answer.body).length, link).toBeGreaterThan(0);
+    }
+    const base = String((await send(server.url, 'GET', '/playground/ui/base.css')).body);
+    expect(base).toContain('--accent');
+  });
 });
 
 describe('inside mapsync serve', () => {

@@ -14,7 +14,7 @@ import type { PlaygroundServer } from '../../engine/playground/server.ts';
 import { copyProject, post, read, send, startServer, workspaceOf } from './helpers.ts';
 
 const PRODUCT = 'mappings/product.yaml';
-const DESCRIPTION = '$htmlToText(short_description)';
+const DESCRIPTION = '$htmlToText(type = "variation" ? description : short_description)';
 
 let project: ReturnType<typeof copyProject>;
 let server: PlaygroundServer;

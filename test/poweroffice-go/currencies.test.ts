@@ -4,6 +4,7 @@
  * CurrencyExchangeRate 1 for NOK and as sent otherwise.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../engine/connectors/errors.ts';
 import type { EntityRecord } from '../../engine/connectors/types.ts';
 import { addDays, osloToday } from '../../sandbox/poweroffice-go/dates.ts';
 import { type Fixture, raw, start } from './helpers.ts';
@@ -122,5 +123,59 @@ describe('PowerOffice Go sandbox: currencies', () => {
     );
     await admin(fx, 'POST', 'records/currency', { Code: 'GBP', IsActive: true });
     expect((await raw(fx.sb, 'POST', 'SalesOrders/Complete', order)).status).toBe(201);
+  });
+});
+
+describe('PowerOffice Go connector: the currency of what it writes (issue 9, item 3)', () => {
+  const posted = (f: Fixture) =>
+    f.sb.log
+      .list()
+      .filter((r) => (r.method === 'POST' || r.method === 'PATCH') && r.path.includes('SalesOrders'));
+
+  it('never sends a sales order in a currency the client has not active: a validation failure naming it and the active ones', async () => {
+    fx = await start({ rateLimit: false });
+    const c = fx.connect();
+    const customer = await c.create('customer', { Name: 'K AS', EmailAddress: 'k@k.no' });
+    const order = (CurrencyCode: unknown) =>
+      c.withChildren!.createWithChildren(
+        'salesorder',
+        { CustomerId: customer.Id, CurrencyCode },
+        'salesorderline',
+        [{ ProductCode: 'FRAKT', Quantity: 1, ProductUnitPrice: 99 }],
+      );
+    const refused = (await order('GBP').catch((e: unknown) => e)) as ConnectorError;
+    expect(refused).toBeInstanceOf(ConnectorError);
+    expect(refused).toMatchObject({ kind: 'validation', code: 'CONNECTOR_VALIDATION' });
+    expect(refused.message).toBe(
+      'poweroffice-go: salesorder currency "GBP" is not active on the PowerOffice Go client (active: DKK, EUR, NOK, SEK, USD); activate it in PowerOffice Go, then retry the record',
+    );
+    const unknown = (await order(`X${'Y'.repeat(5000)}`).catch((e: unknown) => e)) as ConnectorError;
+    expect(unknown.message).toBe(
+      'poweroffice-go: salesorder currency "XYYYYYYYYYYY…" is not a currency PowerOffice Go knows (active: DKK, EUR, NOK, SEK, USD)',
+    );
+    expect(posted(fx)).toEqual([]);
+    // Active ones (any case, as Go reads them) and none at all (the customer's) are sent.
+    expect((await order('eur')).record).toMatchObject({ CurrencyCode: 'EUR' });
+    const nok = await order(undefined);
+    expect(nok.record).toMatchObject({ CurrencyCode: 'NOK' });
+    // An update to an inactive currency is refused the same way, before any PATCH.
+    const before = posted(fx).length;
+    const patch = await c
+      .update('salesorder', String(nok.record.Id), [{ op: 'replace', path: '/CurrencyCode', value: 'CHF' }])
+      .catch((e: unknown) => e);
+    expect((patch as Error).message).toContain('currency "CHF" is not active');
+    expect(posted(fx)).toHaveLength(before);
+    // The client's list is read once, not per write.
+    expect(fx.sb.log.list().filter((r) => r.path === '/v2/Currencies')).toHaveLength(1);
+  });
+
+  it('with `currencies: known`, sends any currency Go knows and still refuses unknown ones before sending', async () => {
+    fx = await start({ rateLimit: false });
+    const c = fx.connect({ currencies: 'known' });
+    const customer = await c.create('customer', { Name: 'K AS', EmailAddress: 'k@k.no' });
+    const create = (CurrencyCode: string) =>
+      c.create('salesorder', { CustomerId: customer.Id, CurrencyCode, CurrencyExchangeRate: 13.5 });
+    expect(await create('GBP')).toMatchObject({ CurrencyCode: 'GBP' });
+    await expect(create('XYZ')).rejects.toThrow('currency "XYZ" is not a currency PowerOffice Go knows');
   });
 });

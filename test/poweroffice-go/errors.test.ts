@@ -179,7 +179,7 @@ describe('PowerOffice Go error mapping (against the sandbox)', () => {
     expect(write.requestBody).toEqual({ Name: 'x' });
     fx.sb.faults.configure({ rate502: 0.5, seed: 4 });
     expect(await c.get('product', String([...fx.sb.state.products.keys()][0]))).not.toBeNull();
-  }, 20_000);
+  });
 
   it('reports a truncated 2xx body on a write as ambiguous (it was applied)', async () => {
     fx = await start();
@@ -227,5 +227,5 @@ describe('PowerOffice Go error mapping (against the sandbox)', () => {
       }
       for (const secret of [...secrets, ...tokens, 'wrong-app-key-123']) expect(text).not.toContain(secret);
     }
-  }, 30_000);
+  });
 });

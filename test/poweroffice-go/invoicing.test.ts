@@ -298,8 +298,10 @@ describe('PowerOffice Go sandbox: createAndSendInvoice', () => {
       InvoiceNo: 10002,
       RelatedInvoiceNo: 10001,
       TotalAmount: -4990,
-      Balance: -4990,
+      Balance: 0,
     });
+    // Applied to the invoice it credits (credit-notes.test.ts): half of it is left open.
+    expect(((await raw(fx.sb, 'GET', `OutgoingInvoices/${o.Id}`)).json as Json).Balance).toBe(4990);
     expect(((await raw(fx.sb, 'GET', `Products/${bike.Id}`)).json as Json).StockOnHand).toBe(9);
     const notes = (await raw(fx.sb, 'GET', 'OutgoingInvoices?invoiceNos=10002-')).json as Json[];
     expect(notes.map((n) => n.InvoiceNo)).toEqual([10002]);

@@ -126,7 +126,7 @@ describe('PowerOffice Go sandbox: bank vouchers', () => {
     expect(invoice.Balance).toBe(0);
   });
 
-  it('settles an invoice and its credit note together by reference, and a later refund payment', async () => {
+  it('applies a partial credit note to its invoice; a payment of the rest settles it', async () => {
     fx = await start({ rateLimit: false });
     const { customer, invoice } = await invoiced(fx, 1000, '9');
     // Partial refund as a credit note with the same reference: 200 credited, 800 left.
@@ -142,11 +142,11 @@ describe('PowerOffice Go sandbox: bank vouchers', () => {
       DeliveryType: 'PdfPrintForDownload',
     });
     await fetch(`${fx.sb.adminUrl}/invoicing/settle`, { method: 'POST' });
-    // Neither alone is the opposite of the other: both open.
+    // The credit note is applied to the invoice it credits: 800 left to pay.
     expect(((await raw(fx.sb, 'GET', `OutgoingInvoices/${String(invoice.Id)}`)).json as Json).Balance).toBe(
-      1000,
+      800,
     );
-    // The customer pays the rest: invoice, credit note and payment settle together.
+    // The customer pays the rest: the invoice is settled by the payment.
     await raw(
       fx.sb,
       'POST',
@@ -158,7 +158,7 @@ describe('PowerOffice Go sandbox: bank vouchers', () => {
       ['OutgoingInvoice', 0],
       ['OutgoingCreditNote', 0],
     ]);
-    expect(new Set(all.map((i) => i.MatchId)).size).toBe(1);
+    expect(all[0]!.MatchId).toEqual(expect.any(Number));
   });
 
   it('refuses vouchers the service refuses', async () => {

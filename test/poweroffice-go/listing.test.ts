@@ -218,11 +218,13 @@ describe('PowerOffice Go listing', () => {
     expect(fields.status).toBe(400);
     const big = await raw(fx.sb, 'GET', 'Products?PageSize=20001');
     expect(big.status).toBe(400);
-    const lower = await raw(fx.sb, 'GET', 'products?pagesize=1&pagenumber=2&orderby=Code%20desc');
-    expect((lower.json as EntityRecord[]).map((p) => p.Code)).toEqual(['FRAKT']);
+    // The seed holds 12 service products (FRAKT, GEBYR and AVRUNDING at each VAT rate): the last page
+    // of one, ordered by code descending, is the lowest code.
+    const lower = await raw(fx.sb, 'GET', 'products?pagesize=1&pagenumber=12&orderby=Code%20desc');
+    expect((lower.json as EntityRecord[]).map((p) => p.Code)).toEqual(['AVRUNDING']);
     expect(JSON.parse(lower.headers.get('x-pagination')!)).toMatchObject({
-      totalCount: 2,
-      currentPage: 2,
+      totalCount: 12,
+      currentPage: 12,
       nextPageLink: null,
     });
     const unencodedPlus = await raw(

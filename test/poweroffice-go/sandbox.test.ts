@@ -132,13 +132,14 @@ describe('PowerOffice Go sandbox: gateway and OAuth', () => {
 });
 
 describe('PowerOffice Go sandbox: data rules', () => {
-  it('seeds the FRAKT and GEBYR service products unless told not to', async () => {
+  it('seeds the FRAKT, GEBYR and AVRUNDING service products, one per VAT rate, unless told not to', async () => {
     fx = await start();
     const products = (await raw(fx.sb, 'GET', 'Products?type=service')).json as EntityRecord[];
-    expect(products.map((p) => [p.Code, p.ProductType])).toEqual([
-      ['FRAKT', 'Service'],
-      ['GEBYR', 'Service'],
-    ]);
+    const perRate = (code: string) => [code, `${code}15`, `${code}12`, `${code}0`];
+    expect(products.map((p) => p.Code).sort()).toEqual(
+      [...perRate('FRAKT'), ...perRate('GEBYR'), ...perRate('AVRUNDING')].sort(),
+    );
+    expect(new Set(products.map((p) => p.ProductType))).toEqual(new Set(['Service']));
     await fx.close();
     fx = await start({ seed: false });
     expect((await raw(fx.sb, 'GET', 'Products')).status).toBe(204);
@@ -242,7 +243,7 @@ describe('PowerOffice Go sandbox: data rules', () => {
       try {
         const customers = [...second.state.customers.values()];
         expect(customers.map((c) => c.Name)).toEqual(['Persisted AS']);
-        expect(second.state.products.size).toBe(2); // seeded once, not again
+        expect(second.state.products.size).toBe(12); // seeded once, not again
         const next = second.state.clock.next();
         expect(next > String(customers[0]!.LastChangedDateTimeOffset)).toBe(true);
       } finally {

@@ -20,7 +20,6 @@ afterEach(async () => {
 
 type Json = EntityRecord;
 const SEED = {
-  vatServices: true,
   customers: 2,
   companies: 3,
   products: 8,
@@ -50,6 +49,10 @@ describe('PowerOffice Go sandbox: seed', () => {
       ['GEBYR15', 3030],
       ['GEBYR12', 3020],
       ['GEBYR0', 3100],
+      ['AVRUNDING', 3000],
+      ['AVRUNDING15', 3030],
+      ['AVRUNDING12', 3020],
+      ['AVRUNDING0', 3100],
     ]);
     const goods = (await raw(fx.sb, 'GET', 'Products?type=Product')).json as Json[];
     expect(new Set(goods.map((p) => p.StandardSalesAccount))).toEqual(new Set([3000, 3030, 3020, 3100]));

@@ -190,13 +190,18 @@ describe('/healthz and /readyz', () => {
   });
 
   it('turns not ready when a mapping is stuck in a run', async () => {
+    // On a fake clock: with real timers, a machine stalled for the run's 5 s would end the
+    // run before /readyz is asked, and the test would pass or fail by luck.
+    const clock = fakeClock();
     const { service, engine } = await setup({ runAtStart: true, settings: { stuckAfterMs: 100 } });
     engine.runDelayMs = 5_000;
-    await waitFor(() => engine.runs.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await clock.pass(1);
+    expect(engine.runs).toHaveLength(1);
+    await clock.pass(150);
     const response = await service.app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.json().mappings.customers).toMatchObject({ ok: false });
+    vi.useRealTimers();
   });
 
   it('stays ready during a long run that keeps finishing records', async () => {
@@ -289,7 +294,14 @@ describe('status page', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    for (const file of ['app.js', 'charts.js', 'style.css', 'vendor/uPlot.esm.js', 'vendor/uPlot.min.css']) {
+    for (const file of [
+      'app.js',
+      'charts.js',
+      'base.css',
+      'style.css',
+      'vendor/uPlot.esm.js',
+      'vendor/uPlot.min.css',
+    ]) {
       const response = await service.app.inject({ method: 'GET', url: `/ui/${file}` });
       expect(response.statusCode, file).toBe(200);
     }

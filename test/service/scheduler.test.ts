@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseDuration, resolveSettings } from '../../engine/service/settings.ts';
+import { parseDuration } from '../../engine/config/duration.ts';
+import { resolveSettings } from '../../engine/service/settings.ts';
 import { KeyedMutex } from '../../engine/sync/keyed-mutex.ts';
 import {
   buildService,

@@ -44,7 +44,7 @@ beforeAll(async () => {
   env = Object.fromEntries(
     sandboxes.env().map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
   );
-}, 60_000);
+});
 
 afterAll(async () => {
   await sandboxes?.close();

@@ -6,12 +6,12 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { formatSummary } from '../../engine/cli/report.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { Activity } from '../../engine/service/activity.ts';
 import { bridgeEvents } from '../../engine/service/engine-adapter.ts';
 import type { ConflictEvent } from '../../engine/service/ports.ts';
 import type { ConflictDecision } from '../../engine/sync/events.ts';
-import { formatSummary } from '../../engine/sync/report.ts';
 import { customerMapping, makeEngine } from './helpers/setup.ts';
 
 const alice = { id: '1', email: 'alice@example.com', first_name: 'Alice', last_name: 'A', billing: {} };

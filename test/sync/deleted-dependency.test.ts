@@ -6,11 +6,11 @@
  * again — and completes it once the product is back.
  */
 import { describe, expect, it } from 'vitest';
+import { formatFailed } from '../../engine/cli/report.ts';
 import { engineAdapter } from '../../engine/service/engine-adapter.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { RETRY_LIMITS } from '../../engine/sync/backoff.ts';
-import { formatFailed } from '../../engine/sync/report.ts';
 import { customerMapping, makeEngine, orderMappings, productMapping } from './helpers/setup.ts';
 
 const alice = { id: '1', email: 'alice@example.com', first_name: 'Alice', last_name: 'A', billing: {} };

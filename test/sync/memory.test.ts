@@ -10,9 +10,11 @@ import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { IdSet } from '../../engine/sync/id-set.ts';
+import { MappingRuns } from '../../engine/sync/mapping-run.ts';
 import { MatchIndex } from '../../engine/sync/match-index.ts';
 import { runOrder } from '../../engine/sync/order.ts';
 import { runMapping } from '../../engine/sync/phases.ts';
+import { recordWork } from '../../engine/sync/record-work.ts';
 import { RunContext } from '../../engine/sync/run-context.ts';
 import { customerMapping, orderMappings, productMapping, systems, testValidator } from './helpers/setup.ts';
 
@@ -64,21 +66,24 @@ describe('created records in the match index', () => {
   async function backfill(mappings: string[]) {
     const { shop, erp } = systems();
     const all = runOrder([customerMapping(), productMapping(), ...orderMappings()]);
-    const run = new RunContext(
-      {
-        mappings: all,
-        connectors: new Map([
-          ['shop', shop],
-          ['erp', erp],
-        ]),
-        store: openStore('memory://'),
-        runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
-        events: {},
-        evalr: inProcessEvaluator,
-        validator: testValidator,
-        concurrency: 4,
-      },
-      { mode: 'incremental', dryRun: false, mappings },
+    const run = new MappingRuns(
+      new RunContext(
+        {
+          mappings: all,
+          connectors: new Map([
+            ['shop', shop],
+            ['erp', erp],
+          ]),
+          store: openStore('memory://'),
+          runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
+          events: {},
+          evaluator: inProcessEvaluator,
+          validator: testValidator,
+          concurrency: 4,
+        },
+        { mode: 'incremental', dryRun: false, mappings },
+      ),
+      recordWork,
     );
     shop.system.seed(
       'customer',
@@ -90,7 +95,7 @@ describe('created records in the match index', () => {
         billing: {},
       })),
     );
-    const mr = run.mappingRun('customer');
+    const mr = run.get('customer');
     await runMapping(mr);
     expect(erp.system.all('customer')).toHaveLength(20);
     return (await mr.indexes.targetIndex()).size;

@@ -83,3 +83,28 @@ describe('payload validator: limits from the entity schemas', () => {
     ).toThrow(/Allowance must be >= -1000/);
   });
 });
+
+describe('payload validator: schemas compiled before a run, a turn each', () => {
+  it('prepare compiles each schema in an event-loop turn of its own, so the run compiles nothing', async () => {
+    const v = new PayloadValidator();
+    const seen: number[] = [];
+    let done = false;
+    const tick = () => {
+      seen.push(v.compiledKeys().length);
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await v.prepare([
+      { schema: PRODUCT, partial: false },
+      { schema: PRODUCT, partial: true },
+      { schema: LINE, partial: false },
+    ]);
+    done = true;
+    expect(v.compiledKeys()).toEqual([PRODUCT, `partial:${PRODUCT}`, LINE]);
+    // Another callback ran between compilations: the loop saw 1 and 2 compiled, never a jump.
+    expect(seen).toContain(1);
+    expect(seen).toContain(2);
+    await v.prepare([{ schema: PRODUCT, partial: false }]);
+    expect(v.compiledKeys()).toHaveLength(3);
+  });
+});

@@ -12,7 +12,9 @@ import { openStore } from '../../engine/store/open-store.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { recordContext } from '../../engine/sync/dependencies.ts';
 import { CREATE_ATTEMPTS } from '../../engine/sync/guarded-create.ts';
+import { MappingRuns } from '../../engine/sync/mapping-run.ts';
 import { runOrder } from '../../engine/sync/order.ts';
+import { recordWork } from '../../engine/sync/record-work.ts';
 import { RunContext } from '../../engine/sync/run-context.ts';
 import {
   customerMapping,
@@ -131,21 +133,24 @@ describe('a create answered by a transient failure', () => {
       productMapping(),
       ...orderMappings({ customerPolicy: 'wait' }),
     ]);
-    const run = new RunContext(
-      {
-        mappings,
-        connectors: new Map([
-          ['shop', shop],
-          ['erp', erp],
-        ]),
-        store,
-        runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
-        events: {},
-        evalr: inProcessEvaluator,
-        validator: testValidator,
-        concurrency: 2,
-      },
-      { mode: 'incremental', dryRun: false },
+    const run = new MappingRuns(
+      new RunContext(
+        {
+          mappings,
+          connectors: new Map([
+            ['shop', shop],
+            ['erp', erp],
+          ]),
+          store,
+          runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
+          events: {},
+          evaluator: inProcessEvaluator,
+          validator: testValidator,
+          concurrency: 2,
+        },
+        { mode: 'incremental', dryRun: false },
+      ),
+      recordWork,
     );
     const [record] = shop.system.seed('customer', [alice]);
     // The customer's create is held at the server until released.
@@ -158,9 +163,9 @@ describe('a create answered by a transient failure', () => {
       await held;
       return create(...args);
     };
-    const creating = run.mappingRun('customer').processSource(record!, 'change');
+    const creating = run.get('customer').processSource(record!, 'change');
     await new Promise((resolve) => setTimeout(resolve, 10));
-    const dependent = recordContext(run.mappingRun('salesorder'));
+    const dependent = recordContext(run.get('salesorder'));
     const linking = dependent.ctx.link('customer', '1');
     release();
     const [created, targetId] = await Promise.all([creating, linking]);

@@ -1,13 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { Agent } from 'node:https';
 import wooRestApi from '@woocommerce/woocommerce-rest-api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isConnectorError } from '../../engine/connectors/errors.ts';
 import { connectors } from '../../engine/connectors/index.ts';
 import { createRuntime } from '../../engine/runtime.ts';
-import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocommerce/index.ts';
 import { baseString, rfc3986 } from '../../sandbox/woocommerce/oauth.ts';
-import { basicAuth, type Pair, selfSignedCert, startPair } from './helpers.ts';
+import { basicAuth, sandboxes, selfSignedCert } from './helpers.ts';
 
 // The package is CommonJS with `exports.default`: Node's ESM import gives the exports object.
 const WooCommerceRestApi = ((wooRestApi as unknown as { default?: unknown }).default ??
@@ -16,20 +15,7 @@ const WooCommerceRestApi = ((wooRestApi as unknown as { default?: unknown }).def
 const json = async (r: Response): Promise<Record<string, unknown>> =>
   (await r.json()) as Record<string, unknown>;
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
-async function pair(...args: Parameters<typeof startPair>): Promise<Pair> {
-  const p = await startPair(...args);
-  closers.push(() => p.close());
-  return p;
-}
-async function sandbox(...args: Parameters<typeof startWooCommerceSandbox>): Promise<WooSandbox> {
-  const s = await startWooCommerceSandbox(...args);
-  closers.push(() => s.close());
-  return s;
-}
+const { pair, start: sandbox } = sandboxes();
 
 describe('authentication', () => {
   it('auto over http signs with OAuth 1.0a (HMAC-SHA256), credentials only as OAuth params', async () => {

@@ -78,7 +78,7 @@ describe('mapsync sandbox', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.lines).toHaveLength(1);
-  }, 60_000);
+  });
 
   it('without --json prints a summary with the environment lines; SIGINT exits 0', async () => {
     const run = start(['--seed', '0', '--rate-limit', '5']);
@@ -91,7 +91,7 @@ describe('mapsync sandbox', () => {
     expect(text).toMatch(/^WOOCOMMERCE_CONSUMER_KEY=ck_[0-9a-f]{40}$/m);
     expect(text).toMatch(/^POWEROFFICE_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/v2$/m);
     expect(text).toContain('data: empty shop');
-  }, 60_000);
+  });
 
   it('starts only the kinds named, on the --port given per kind', async () => {
     const free = await new Promise<number>((resolve) => {
@@ -106,7 +106,7 @@ describe('mapsync sandbox', () => {
     expect(info.woocommerce!.url).toBe(`http://127.0.0.1:${free}`);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
-  }, 60_000);
+  });
 
   it('refuses a kind without a sandbox and a malformed --port', () => {
     for (const [args, message] of [
@@ -120,5 +120,5 @@ describe('mapsync sandbox', () => {
       expect(run.status, run.stderr).toBe(2);
       expect(run.stderr).toContain(message);
     }
-  }, 60_000);
+  });
 });

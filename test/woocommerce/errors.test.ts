@@ -1,17 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ConnectorError, isConnectorError } from '../../engine/connectors/errors.ts';
 import { errorFromResponse } from '../../engine/connectors/woocommerce/errors.ts';
-import { type Pair, startPair } from './helpers.ts';
+import { sandboxes } from './helpers.ts';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
-async function pair(...args: Parameters<typeof startPair>): Promise<Pair> {
-  const p = await startPair(...args);
-  closers.push(() => p.close());
-  return p;
-}
+const { pair } = sandboxes();
 const fail = (p: Promise<unknown>) => p.then(() => undefined).catch((e: unknown) => e as ConnectorError);
 
 describe('error mapping', () => {
@@ -95,7 +87,7 @@ describe('error mapping', () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => connector.get('customer', '2')));
     expect(results.every((r) => r !== null)).toBe(true);
     expect(sandbox.log.list().some((r) => r.status === 429)).toBe(true);
-  }, 30_000);
+  });
 
   it('never puts credentials into error messages or serialised errors', async () => {
     const { sandbox } = await pair();

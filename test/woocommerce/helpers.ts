@@ -87,7 +87,8 @@ type Json = Record<string, unknown>;
 
 /**
  * Sandboxes (and anything else) a test file starts, closed after each test: `start()` a
- * sandbox, `track()` another closer.
+ * sandbox, `pair()` a sandbox with its connector (startPair), `track()` another closer.
+ * Call once at the top of a test file (it registers the file's afterEach).
  */
 export function sandboxes(defaults: WooSandboxOptions = {}) {
   const closers: Array<() => Promise<void>> = [];
@@ -99,6 +100,11 @@ export function sandboxes(defaults: WooSandboxOptions = {}) {
       const s = await startWooCommerceSandbox({ ...defaults, ...options });
       closers.push(() => s.close());
       return s;
+    },
+    async pair(...args: Parameters<typeof startPair>): Promise<Pair> {
+      const p = await startPair(...args);
+      closers.push(() => p.close());
+      return p;
     },
     track(close: () => Promise<void>): void {
       closers.push(close);

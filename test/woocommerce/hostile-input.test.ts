@@ -4,19 +4,11 @@
  * body over the shop's limit came back as a 500 instead of nginx's 413 — which the
  * connector must then turn into a clear failure of that record, not a retry.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ConnectorError, isConnectorError } from '../../engine/connectors/errors.ts';
-import { type Pair, startPair } from './helpers.ts';
+import { sandboxes } from './helpers.ts';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
-async function pair(...args: Parameters<typeof startPair>): Promise<Pair> {
-  const p = await startPair(...args);
-  closers.push(() => p.close());
-  return p;
-}
+const { pair } = sandboxes();
 
 describe('hostile input at the shop', () => {
   it('amounts beyond a double are INF, as PHP has them, and never a billion-digit string', async () => {

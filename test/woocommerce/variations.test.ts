@@ -49,7 +49,7 @@ describe('variations', () => {
       name: 'Genser - Blå',
       sku: 'GENSER-BLA',
       price: '499.00',
-      tax_class: 'parent',
+      tax_class: 'reduced-rate', // stored as "parent", shown as the parent's class
       manage_stock: true,
       stock_quantity: 5,
       stock_status: 'instock',
@@ -90,14 +90,17 @@ describe('variations', () => {
       const refused = await api(s, method, `products/${blue.id}`, body);
       expect([refused.status, refused.body.code, refused.body.message]).toEqual([
         404,
-        'woocommerce_rest_product_invalid_id',
+        'woocommerce_rest_invalid_product_id',
         'To manipulate product variations you should use the /products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.',
       ]);
     }
     const batch = await api(s, 'POST', 'products/batch', { update: [{ id: blue.id, name: 'x' }] });
     expect(((batch.body.update as Json[])[0]!.error as Json).code).toBe(
-      'woocommerce_rest_product_invalid_id',
+      'woocommerce_rest_invalid_product_id',
     );
+    // A product is never written as a variation.
+    const typed = await api(s, 'POST', 'products', { name: 'x', type: 'variation' });
+    expect([typed.status, typed.body.code]).toEqual([400, 'rest_invalid_param']);
     // A plain listing has no variations; a SKU look-up finds them.
     expect((await api(s, 'GET', 'products?per_page=100')).body.map((p) => p.id)).toEqual([parent.id]);
     expect((await api(s, 'GET', 'products?sku=GENSER-BLA')).body.map((p) => p.id)).toEqual([blue.id]);
@@ -111,6 +114,22 @@ describe('variations', () => {
     });
     expect((vb.body.create as Json[])[0]).toMatchObject({ sku: 'GENSER-GRONN', name: 'Genser - Grønn' });
     expect((vb.body.update as Json[])[0]).toMatchObject({ stock_quantity: 2 });
+  });
+
+  it('a renamed parent renames its variations without moving their date_modified', async () => {
+    const s = await shop();
+    const { parent, blue } = await genser(s);
+    await api(s, 'PUT', `products/${parent.id}`, { name: 'Strikkegenser' });
+    const after = (await api(s, 'GET', `products/${parent.id}/variations/${blue.id}`)).body;
+    expect([after.name, after.date_modified_gmt]).toEqual(['Strikkegenser - Blå', blue.date_modified_gmt]);
+    expect(after.tax_class).toBe('reduced-rate');
+    // A variation with a class of its own keeps it; "parent" may be written back.
+    const own = await api(s, 'PUT', `products/${parent.id}/variations/${blue.id}`, {
+      tax_class: 'zero-rate',
+    });
+    expect(own.body.tax_class).toBe('zero-rate');
+    const back = await api(s, 'PUT', `products/${parent.id}/variations/${blue.id}`, { tax_class: 'parent' });
+    expect(back.body.tax_class).toBe('reduced-rate');
   });
 
   it('order lines with variation_id: parent in product_id, variation tax class and SKU, stock of the variation', async () => {

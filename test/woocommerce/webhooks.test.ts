@@ -1,25 +1,17 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isConnectorError } from '../../engine/connectors/errors.ts';
 import type { WebhookEvent } from '../../engine/connectors/types.ts';
-import { type Pair, startPair } from './helpers.ts';
+import { sandboxes } from './helpers.ts';
 
 interface Delivery {
   headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
-async function pair(...args: Parameters<typeof startPair>): Promise<Pair> {
-  const p = await startPair(...args);
-  closers.push(() => p.close());
-  return p;
-}
+const { pair, track } = sandboxes();
 
 /** A receiver on loopback answering `status()` to every delivery. */
 async function receiver(status: () => number = () => 200) {
@@ -34,7 +26,7 @@ async function receiver(status: () => number = () => 200) {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  track(() => new Promise((resolve) => server.close(() => resolve())));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, deliveries };
 }
 

@@ -1,17 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ConnectorError, isConnectorError } from '../../engine/connectors/errors.ts';
 import { insertRecords } from '../../sandbox/woocommerce/admin.ts';
-import { type Pair, startPair } from './helpers.ts';
+import { sandboxes } from './helpers.ts';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
-async function pair(...args: Parameters<typeof startPair>): Promise<Pair> {
-  const p = await startPair(...args);
-  closers.push(() => p.close());
-  return p;
-}
+const { pair } = sandboxes();
 
 describe('writes', () => {
   it('create (201) → get round trip; get of a missing id is null', async () => {

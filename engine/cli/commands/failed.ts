@@ -16,8 +16,8 @@ export function register(program: Command, deps: CliDeps): void {
     .option('-c, --config <file>', 'mapsync.yaml (default: $MAPSYNC_CONFIG or ./mapsync.yaml)')
     .option('--json', 'print JSON')
     .action(async (mapping: string | undefined, options: { config?: string; json?: boolean }) => {
-      const { configPathOf, openProject } = await import('../../sync/compose.ts');
-      const { formatFailed } = await import('../../sync/report.ts');
+      const { configPathOf, openProject } = await import('../../compose.ts');
+      const { formatFailed } = await import('../report.ts');
       const opened = await openProject({
         configPath: configPathOf(deps.cwd, deps.env, options.config),
         env: deps.env,

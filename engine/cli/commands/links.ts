@@ -5,10 +5,10 @@
  * target records linked from more than one source record instead (links are one-to-one).
  */
 import type { Command } from 'commander';
+import type { OpenedProject } from '../../compose.ts';
 import { ConfigError } from '../../errors.ts';
 import type { SharedTarget } from '../../store/link-check.ts';
 import type { LinkRecord } from '../../store/sync-state.ts';
-import type { OpenedProject } from '../../sync/compose.ts';
 import { type CliDeps, registryOf } from '../deps.ts';
 import { EXIT_FAILED } from '../exit-codes.ts';
 
@@ -38,7 +38,7 @@ export function register(program: Command, deps: CliDeps): void {
         'LINK_TAKEN when the record it would take belongs to another one).',
     )
     .action(async (mapping: string | undefined, options: Options) => {
-      const { configPathOf, openProject } = await import('../../sync/compose.ts');
+      const { configPathOf, openProject } = await import('../../compose.ts');
       const opened = await openProject({
         configPath: configPathOf(deps.cwd, deps.env, options.config),
         env: deps.env,
@@ -66,7 +66,7 @@ export function register(program: Command, deps: CliDeps): void {
 
 async function list(deps: CliDeps, opened: OpenedProject, names: readonly string[], json: boolean) {
   const { MappingState } = await import('../../store/sync-state.ts');
-  const { formatLinks } = await import('../../sync/report.ts');
+  const { formatLinks } = await import('../report.ts');
   const out: Array<{ mapping: string; cursors: Record<string, string | undefined>; links: LinkRecord[] }> =
     [];
   for (const name of names) {

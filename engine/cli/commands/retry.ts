@@ -30,8 +30,8 @@ export function register(program: Command, deps: CliDeps): void {
     .addHelpText('after', '\nExit status: 0 all retried records synced, 1 some failed again, 2 usage errors.')
     .action(async (id: string | undefined, options: Options) => {
       if (!id && !options.all) throw new ConfigError('CLI_USAGE', 'give a record id or --all');
-      const { configPathOf, openProject } = await import('../../sync/compose.ts');
-      const { formatFailed, formatSummary } = await import('../../sync/report.ts');
+      const { configPathOf, openProject } = await import('../../compose.ts');
+      const { formatFailed, formatSummary } = await import('../report.ts');
       const opened = await openProject({
         configPath: configPathOf(deps.cwd, deps.env, options.config),
         env: deps.env,

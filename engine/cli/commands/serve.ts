@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { BootFailure, ProcessBootOptions } from '../../service/process-boot.ts';
 import { VERSION } from '../../version.ts';
 import { type CliDeps, registryOf } from '../deps.ts';
 import { EXIT_CONFIG } from '../exit-codes.ts';
@@ -113,13 +114,7 @@ async function run(
   // Loaded on use: the other commands need none of the service (or the engine) to start.
   const { bootService } = await import('../../service/boot.ts');
   const booted = await bootService({
-    configPath: options.config,
-    cwd: deps.cwd,
-    env: deps.env,
-    registry: await registryOf(deps),
-    host: options.host,
-    port: options.port,
-    logLevel: options.logLevel as 'info',
+    ...(await processOptions(deps, options)),
     version: VERSION,
     ...(options.sandbox
       ? {
@@ -131,19 +126,7 @@ async function run(
         }
       : {}),
   });
-  if (!booted.ok) {
-    const { sortDiagnostics } = await import('../../diagnostics/diagnostic.ts');
-    const { printDiagnostics, summary } = await import('../print.ts');
-    if (booted.diagnostics) {
-      const diagnostics = sortDiagnostics(booted.diagnostics);
-      printDiagnostics(deps, diagnostics, false);
-      deps.err(`mapsync serve: not starting: ${summary(diagnostics)}\n`);
-    } else if (booted.error) {
-      deps.err(`mapsync serve: not starting: ${booted.error.message}\n`);
-    }
-    deps.setExitCode(EXIT_CONFIG);
-    return;
-  }
+  if (!booted.ok) return notStarting(deps, booted);
 
   deps.out(`mapsync serve: listening on ${booted.url}\n`);
   if (booted.sandboxes) {
@@ -173,6 +156,36 @@ async function run(
   });
 }
 
+/** What the single process and every role are booted with, from the command line. */
+async function processOptions(deps: CliDeps, options: ServeOptions): Promise<ProcessBootOptions> {
+  return {
+    configPath: options.config,
+    cwd: deps.cwd,
+    env: deps.env,
+    registry: await registryOf(deps),
+    host: options.host,
+    port: options.port,
+    logLevel: options.logLevel as 'info',
+  };
+}
+
+/**
+ * A refusal to start, the same for the single process and every role: the project's
+ * diagnostics as `mapsync validate` prints them, or the configuration error with its code.
+ */
+async function notStarting(deps: CliDeps, failure: BootFailure): Promise<void> {
+  if (failure.diagnostics) {
+    const { sortDiagnostics } = await import('../../diagnostics/diagnostic.ts');
+    const { printDiagnostics, summary } = await import('../print.ts');
+    const diagnostics = sortDiagnostics(failure.diagnostics);
+    printDiagnostics(deps, diagnostics, false);
+    deps.err(`mapsync serve: not starting: ${summary(diagnostics)}\n`);
+  } else if (failure.error) {
+    deps.err(`mapsync serve: not starting: ${failure.error.code}: ${failure.error.message}\n`);
+  }
+  deps.setExitCode(EXIT_CONFIG);
+}
+
 /** `--role web|worker|scheduler`: one process of a fleet (engine/fleet/roles/boot-fleet.ts). */
 async function runRole(
   deps: CliDeps,
@@ -186,29 +199,8 @@ async function runRole(
     return;
   }
   const { bootFleetRole } = await import('../../fleet/roles/boot-fleet.ts');
-  const booted = await bootFleetRole({
-    role: options.role,
-    configPath: options.config,
-    cwd: deps.cwd,
-    env: deps.env,
-    registry: await registryOf(deps),
-    host: options.host,
-    port: options.port,
-    logLevel: options.logLevel as 'info',
-  });
-  if (!booted.ok) {
-    const { sortDiagnostics } = await import('../../diagnostics/diagnostic.ts');
-    const { printDiagnostics, summary } = await import('../print.ts');
-    if (booted.diagnostics) {
-      const diagnostics = sortDiagnostics(booted.diagnostics);
-      printDiagnostics(deps, diagnostics, false);
-      deps.err(`mapsync serve: not starting: ${summary(diagnostics)}\n`);
-    } else if (booted.error) {
-      deps.err(`mapsync serve: not starting: ${booted.error.code}: ${booted.error.message}\n`);
-    }
-    deps.setExitCode(EXIT_CONFIG);
-    return;
-  }
+  const booted = await bootFleetRole({ ...(await processOptions(deps, options)), role: options.role });
+  if (!booted.ok) return notStarting(deps, booted);
   deps.out(`mapsync serve: role ${booted.role} running${booted.url ? ` on ${booted.url}` : ''}\n`);
   await new Promise<void>((resolveDone) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -37,9 +37,9 @@ export function register(program: Command, deps: CliDeps): void {
 
 /** Shared by `sync` and `plan`. Returns the exit code. */
 export async function runSync(deps: CliDeps, options: Options, dryRun: boolean): Promise<number> {
-  const { configPathOf, openProject } = await import('../../sync/compose.ts');
-  const { combineEvents, progressReporter } = await import('../../sync/progress.ts');
-  const { formatPlan, formatSummary } = await import('../../sync/report.ts');
+  const { configPathOf, openProject } = await import('../../compose.ts');
+  const { combineEvents, progressReporter } = await import('../progress.ts');
+  const { formatPlan, formatSummary } = await import('../report.ts');
   const tty = !options.json && process.stderr.isTTY === true && deps.env.CI === undefined;
   const progress = progressReporter({ tty, write: deps.err, stream: process.stderr });
   const opened = await openProject({

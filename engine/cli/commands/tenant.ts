@@ -142,7 +142,7 @@ export function register(program: Command, deps: CliDeps): void {
 /** The tenant registry on the configured store (and mapsync.yaml, when there is one). */
 async function openTenants(deps: CliDeps, options: Common) {
   const { loadConfig, DEFAULT_STORE } = await import('../../config/load-config.ts');
-  const { configPathOf } = await import('../../sync/compose.ts');
+  const { configPathOf } = await import('../../compose.ts');
   const { openStore } = await import('../../store/open-store.ts');
   const { TenantRegistry } = await import('../../tenants/tenant-registry.ts');
   const { KeyRing } = await import('../../tenants/sealing.ts');

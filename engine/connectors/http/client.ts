@@ -7,10 +7,21 @@
  * maps each non-2xx response to a typed `ConnectorError` with `toConnectorError`, because
  * only it knows its vendor's error bodies. Transport failures that survive the retries are
  * mapped here.
+ *
+ * got (about fifty modules) is imported on the first request, not when a connector is
+ * built: commands that never call a system (`validate`, `test`, `--help`) never load it.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import got, { type Got, type Hooks, type NormalizedOptions, RequestError } from 'got';
+import type {
+  ExtendOptions,
+  Got,
+  Hooks,
+  NormalizedOptions,
+  OptionsOfTextResponseBody,
+  RequestError,
+  Response,
+} from 'got';
 import type { Runtime } from '../../runtime.ts';
 import { ConnectorError } from '../errors.ts';
 import { BUDGET_UNAVAILABLE, type RequestLimiter } from './limiter.ts';
@@ -44,11 +55,63 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
 }
 
-export function createHttpClient(options: HttpClientOptions): Got {
+/** What connectors call: got's request functions and `extend`, got loaded on first use. */
+export interface HttpClient {
+  (url: string, options?: OptionsOfTextResponseBody): Promise<Response<string>>;
+  get(url: string, options?: OptionsOfTextResponseBody): Promise<Response<string>>;
+  post(url: string, options?: OptionsOfTextResponseBody): Promise<Response<string>>;
+  /** A client with these options on top (sharing the connections). */
+  extend(options: ExtendOptions): HttpClient;
+  /** Close the kept-alive connections. */
+  close(): void;
+}
+
+let gotModule: Promise<typeof import('got')> | undefined;
+/** got's RequestError, known once got is loaded (no request failed before that). */
+let requestError: typeof RequestError | undefined;
+
+function loadGot(): Promise<typeof import('got')> {
+  gotModule ??= import('got').then((module) => {
+    requestError = module.RequestError;
+    return module;
+  });
+  return gotModule;
+}
+
+function lazyClient(make: () => Promise<Got>, agents: { destroy(): void }[]): HttpClient {
+  let instance: Promise<Got> | undefined;
+  const got = () => {
+    instance ??= make();
+    return instance;
+  };
+  const client = (async (url: string, options?: OptionsOfTextResponseBody) =>
+    (await got())(url, options)) as HttpClient;
+  client.get = async (url, options) => (await got()).get(url, options);
+  client.post = async (url, options) => (await got()).post(url, options);
+  client.extend = (more) => lazyClient(async () => (await got()).extend(more), agents);
+  client.close = () => {
+    for (const agent of agents) agent.destroy();
+  };
+  return client;
+}
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const http = new HttpAgent({ keepAlive: true, maxSockets: 16 });
+  const https = new HttpsAgent({ keepAlive: true, maxSockets: 16 });
+  return lazyClient(
+    async () => (await loadGot()).default.extend(gotOptions(options, { http, https })),
+    [http, https],
+  );
+}
+
+function gotOptions(
+  options: HttpClientOptions,
+  agent: { http: HttpAgent; https: HttpsAgent },
+): ExtendOptions {
   const { system, runtime, limiter } = options;
   const settings: RetrySettings = { ...defaultRetrySettings, ...options.retry };
   const started = new WeakMap<object, number>();
-  return got.extend({
+  return {
     prefixUrl: options.prefixUrl,
     throwHttpErrors: false,
     responseType: 'text',
@@ -57,10 +120,7 @@ export function createHttpClient(options: HttpClientOptions): Got {
       connect: options.connectTimeoutMs ?? 5_000,
       request: options.requestTimeoutMs ?? 30_000,
     },
-    agent: {
-      http: new HttpAgent({ keepAlive: true, maxSockets: 16 }),
-      https: new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
-    },
+    agent,
     retry: {
       limit: settings.limit,
       methods: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST', 'PATCH'],
@@ -141,7 +201,7 @@ export function createHttpClient(options: HttpClientOptions): Got {
       ],
       beforeRetry: [...(options.hooks?.beforeRetry ?? [])],
     },
-  });
+  };
 }
 
 /** What `context.sendSignal` of a request carries (see {@link abortOptions}). */
@@ -207,7 +267,7 @@ export function transportError(
     if (cause instanceof ConnectorError) return cause;
     cause = (cause as { cause?: unknown }).cause;
   }
-  const request = error instanceof RequestError ? error : undefined;
+  const request = requestError && error instanceof requestError ? error : undefined;
   const method = request?.options.method ?? 'GET';
   const path = request?.options.url instanceof URL ? request.options.url.pathname : undefined;
   const code = request?.code ?? 'UNKNOWN';

@@ -4,10 +4,10 @@
  * the rate limiter grants budget), one renew-and-retry on a 401, and the process-wide
  * limiter of this subscription key (token calls count against it too).
  */
-import type { Got, NormalizedOptions, Response } from 'got';
+import type { NormalizedOptions, Response } from 'got';
 import type { Runtime } from '../../runtime.ts';
 import { ConnectorError } from '../errors.ts';
-import { abortOptions, createHttpClient, transportError } from '../http/client.ts';
+import { abortOptions, createHttpClient, type HttpClient, transportError } from '../http/client.ts';
 import { parseRetryAfter } from '../http/retry-policy.ts';
 import type { PatchOperation } from '../types.ts';
 import type { ResolvedConfig } from './config.ts';
@@ -34,8 +34,8 @@ export interface ApiResponse {
 
 export class PowerOfficeApi {
   readonly tokens: TokenProvider;
-  private readonly http: Got;
-  private readonly tokenHttp: Got;
+  private readonly http: HttpClient;
+  private readonly tokenHttp: HttpClient;
   private readonly base: URL;
 
   constructor(config: ResolvedConfig, runtime: Runtime) {
@@ -158,14 +158,8 @@ export class PowerOfficeApi {
   }
 
   close(): void {
-    for (const client of [this.http, this.tokenHttp]) {
-      const agents = client.defaults.options.agent as {
-        http?: { destroy(): void };
-        https?: { destroy(): void };
-      };
-      agents.http?.destroy();
-      agents.https?.destroy();
-    }
+    this.http.close();
+    this.tokenHttp.close();
   }
 }
 

@@ -103,6 +103,15 @@ export const options = {
         '`scan` (default): list every customer and keep those changed past the cursor, including address-only changes; `filter`: trust the server-side lastChanged filter alone (cheaper).',
       examples: ['scan'],
     },
+    currencies: {
+      type: 'string',
+      enum: ['active', 'known'],
+      default: 'active',
+      title: 'Currencies written',
+      description:
+        "`active` (default): a sales order or customer whose CurrencyCode is not active on the client fails with the code and the active ones, and is not sent; `known`: any currency PowerOffice Go knows (the API accepts inactive ones; only Go's GUI is limited to active ones).",
+      examples: ['active'],
+    },
   },
 } as const;
 
@@ -129,6 +138,7 @@ export interface ResolvedConfig {
   connectTimeoutMs: number;
   overlapMs: number;
   customerChanges: 'scan' | 'filter';
+  currencies: 'active' | 'known';
 }
 
 /** What the connector works with, derived from checked options. */
@@ -146,6 +156,7 @@ export function resolve(o: PowerOfficeGoOptions): ResolvedConfig {
     connectTimeoutMs: o.connect_timeout_ms,
     overlapMs: o.overlap_seconds * 1000,
     customerChanges: o.customer_changes,
+    currencies: o.currencies,
   };
 }
 

@@ -24,6 +24,8 @@ import type {
 } from '../types.ts';
 import { PowerOfficeApi } from './api.ts';
 import type { ResolvedConfig } from './config.ts';
+import { creditSalesOrder, deleteDraft } from './credit-note.ts';
+import { CurrencyCheck } from './currencies.ts';
 import { decodeCursor } from './cursor.ts';
 import { entities } from './entities.ts';
 import { SYSTEM, usageError } from './errors.ts';
@@ -61,22 +63,26 @@ export class PowerOfficeGoConnector implements Connector {
   readonly operations: RecordOperations;
   /** Exposed for tests and diagnostics (token request count). */
   readonly api: PowerOfficeApi;
+  /** Currencies a written record may have (currencies.ts). */
+  private readonly currencies: CurrencyCheck;
 
   constructor(
     private readonly config: ResolvedConfig,
     private readonly runtime: Runtime,
   ) {
     this.api = new PowerOfficeApi(config, runtime);
+    this.currencies = new CurrencyCheck(this.api, runtime.now, config.currencies);
     this.runSettings = cachedRunSettings((signal) => readSalesAccounts(this.api, signal), runtime.now);
     this.operations = {
       perform: async (request, options) => {
-        if (
-          request.operation !== 'invoice' ||
-          this.entity(request.entity) !== 'salesorder' ||
-          !UUID.test(request.id)
-        )
-          throw usageError(`no operation "${request.operation}" on ${request.entity} ${request.id}`);
-        return invoiceSalesOrder(this.api, request.id, request, options);
+        const onOrder = this.entity(request.entity) === 'salesorder' && UUID.test(request.id);
+        if (onOrder && request.operation === 'invoice')
+          return invoiceSalesOrder(this.api, request.id, request, options);
+        if (onOrder && request.operation === 'credit-note')
+          return creditSalesOrder(this.api, request.id, request, options);
+        if (onOrder && request.operation === 'delete-draft')
+          return deleteDraft(this.api, request.id, options);
+        throw usageError(`no operation "${request.operation}" on ${request.entity} ${request.id}`);
       },
     };
     this.withChildren = {
@@ -146,6 +152,7 @@ export class PowerOfficeGoConnector implements Connector {
         : e === 'salesorder'
           ? 'SalesOrders/Complete'
           : COLLECTION[e];
+    await this.currencies.checkCreate(e, data, options.signal);
     const response = await this.api.call('POST', path, {
       json: data,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -185,6 +192,7 @@ export class PowerOfficeGoConnector implements Connector {
       if (!current) throw usageError(`${entity} ${id} does not exist`);
       return current;
     }
+    await this.currencies.checkUpdate(e, ops, options.signal);
     const response = await this.api.call('PATCH', path, {
       patch: ops,
       ...(options.signal ? { signal: options.signal } : {}),

@@ -6,6 +6,7 @@
 import { defineConnector } from '../spec.ts';
 import { check, options, resolve } from './config.ts';
 import { PowerOfficeGoConnector } from './connector.ts';
+import { creditNoteOperation, deleteDraftOperation } from './credit-note.ts';
 import { entities } from './entities.ts';
 import { invoiceOperation } from './invoice.ts';
 import { PO_RUN_SETTINGS } from './sales-accounts.ts';
@@ -18,7 +19,11 @@ export const powerofficeGo = defineConnector({
   check,
   entities,
   runSettings: PO_RUN_SETTINGS,
-  operations: { invoice: invoiceOperation },
+  operations: {
+    invoice: invoiceOperation,
+    'credit-note': creditNoteOperation,
+    'delete-draft': deleteDraftOperation,
+  },
   create: (o, runtime) => new PowerOfficeGoConnector(resolve(o), runtime),
   devSandbox: () => import('../../../sandbox/poweroffice-go/dev-sandbox.ts').then((m) => m.devSandbox),
   conformance: () => import('../../../sandbox/poweroffice-go/conformance-harness.ts'),

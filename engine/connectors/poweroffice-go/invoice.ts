@@ -117,7 +117,7 @@ export async function invoiceSalesOrder(
 }
 
 /** The order's send request, or undefined when none was ever made (200 [] or 204). */
-async function sentState(
+export async function sentState(
   api: PowerOfficeApi,
   id: string,
   signal: AbortSignal | undefined,

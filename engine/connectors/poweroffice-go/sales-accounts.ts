@@ -17,7 +17,13 @@ export const PO_RUN_SETTINGS = {
 
 type Rec = Record<string, unknown>;
 
-async function all(api: PowerOfficeApi, path: string, filters: Record<string, string>, signal?: AbortSignal) {
+/** Every record of a listing, 1000 a page (at most 100 pages). */
+export async function listAll(
+  api: PowerOfficeApi,
+  path: string,
+  filters: Record<string, string>,
+  signal?: AbortSignal,
+) {
   const pageSize = 1000;
   const out: Rec[] = [];
   for (let page = 1; page <= 100; page++) {
@@ -36,8 +42,8 @@ export async function readSalesAccounts(
   api: PowerOfficeApi,
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  const accounts = await all(api, 'GeneralLedgerAccounts', { accountNos: '3000-3999' }, signal);
-  const vatCodes = await all(api, 'VatCodes', { includeExpired: 'false' }, signal);
+  const accounts = await listAll(api, 'GeneralLedgerAccounts', { accountNos: '3000-3999' }, signal);
+  const vatCodes = await listAll(api, 'VatCodes', { includeExpired: 'false' }, signal);
   const codeById = new Map(vatCodes.map((v) => [String(v.Id), v]));
   const salesAccounts: Record<string, { id: number; vat_code: string | null; vat_rate: number | null }> = {};
   const rates: Record<string, number | null> = {};

@@ -11,13 +11,12 @@
  * - The token call goes through the same per-subscription-key rate limiter as API calls.
  * - Neither keys nor tokens appear in errors or logs.
  */
-import type { Got } from 'got';
-import { transportError } from '../http/client.ts';
+import { type HttpClient, transportError } from '../http/client.ts';
 import { SYSTEM, tokenError } from './errors.ts';
 
 export interface TokenProviderOptions {
   /** A got instance for the token endpoint (rate-limited, side-effect-free retries). */
-  http: Got;
+  http: HttpClient;
   tokenUrl: string;
   applicationKey: string;
   clientKey: string;

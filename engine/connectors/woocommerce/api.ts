@@ -4,9 +4,8 @@
  * retries, rate limiter, telemetry), authenticates every attempt, and turns every failure
  * into a `ConnectorError` naming method and route only.
  */
-import type { Got } from 'got';
 import type { Runtime } from '../../runtime.ts';
-import { abortOptions, createHttpClient, transportError } from '../http/client.ts';
+import { abortOptions, createHttpClient, type HttpClient, transportError } from '../http/client.ts';
 import { authHeaders, authHook, rfc3986 } from './auth.ts';
 import type { ResolvedConfig } from './config.ts';
 import { errorFromResponse, header, SYSTEM } from './errors.ts';
@@ -22,7 +21,7 @@ export interface ApiResponse<T> {
 }
 
 export class WooApi {
-  private readonly client: Got;
+  private readonly client: HttpClient;
 
   constructor(
     private readonly config: ResolvedConfig,

@@ -107,6 +107,16 @@ export const options = {
       description: 'Optional limit in requests per second (WooCommerce itself has none).',
       examples: [5],
     },
+    max_body_bytes: {
+      type: 'integer',
+      minimum: 4096,
+      maximum: 1_073_741_824,
+      default: 1_048_576,
+      title: 'Largest request body',
+      description:
+        "Largest request body the shop's web server accepts, in bytes (default 1048576: nginx's client_max_body_size default of 1 MiB). Batched updates are split to stay under it; one record's update over it fails alone, naming its size.",
+      examples: [1048576],
+    },
     tls_ca: {
       type: 'string',
       title: 'Extra CA certificate',
@@ -141,6 +151,8 @@ export interface ResolvedConfig {
   maxRps?: number;
   tlsCa?: string;
   methodOverride: boolean;
+  /** Largest request body in bytes (batches are split to fit). */
+  maxBodyBytes: number;
 }
 
 /** What the connector works with, derived from checked options. */
@@ -158,6 +170,7 @@ export function resolve(o: WooCommerceOptions): ResolvedConfig {
     overlapMs: o.overlap_seconds * 1000,
     plainPermalinks: o.plain_permalinks,
     methodOverride: o.method_override,
+    maxBodyBytes: o.max_body_bytes,
     ...(o.max_rps !== undefined ? { maxRps: o.max_rps } : {}),
     ...(o.tls_ca !== undefined ? { tlsCa: o.tls_ca } : {}),
   };

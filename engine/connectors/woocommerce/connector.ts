@@ -1,6 +1,8 @@
 /**
  * The WooCommerce wc/v3 connector: the `Connector` contract on top of `WooApi`.
- * Routes: `customers`, `orders`, `products` (+ `/<id>`, `/batch`).
+ * Routes: `customers`, `orders`, `products` (+ `/<id>`, `/batch`); the `product` entity
+ * also holds the variations of variable products (products.ts, variations.ts); an order
+ * with refunds also `orders/<id>/refunds` (refund-details.ts).
  */
 import type { Runtime } from '../../runtime.ts';
 import { ConnectorError, isConnectorError } from '../errors.ts';
@@ -25,12 +27,15 @@ import type {
   WriteOptions,
 } from '../types.ts';
 import { type Query, WooApi } from './api.ts';
+import { BATCH_LIMIT, updateMany } from './batch-update.ts';
 import type { ResolvedConfig } from './config.ts';
 import { entities } from './entities.ts';
-import { fromWpError, isWpError, SYSTEM } from './errors.ts';
+import { SYSTEM } from './errors.ts';
 import { listByModified, listFullScan } from './listing.ts';
 import { addOrderNote, setOrderMeta } from './order-operations.ts';
 import { opsToPartial, type SchemaNode } from './patch.ts';
+import { ProductRoutes } from './products.ts';
+import { withRefundDetails } from './refund-details.ts';
 import { schemas } from './schemas.ts';
 import { readTaxSettings } from './tax-settings.ts';
 import { listWebhookSubscriptions } from './webhook-status.ts';
@@ -41,8 +46,6 @@ const ROUTES: Readonly<Record<string, string>> = {
   order: 'orders',
   product: 'products',
 };
-/** WooCommerce accepts at most 100 items per batch call (create + update + delete). */
-const BATCH_LIMIT = 100;
 
 export class WooCommerceConnector implements Connector {
   readonly kind = SYSTEM;
@@ -54,12 +57,14 @@ export class WooCommerceConnector implements Connector {
   readonly runSettings: RunSettings;
   readonly operations: RecordOperations;
   private readonly api: WooApi;
+  private readonly products: ProductRoutes;
 
   constructor(
     private readonly config: ResolvedConfig,
     runtime: Runtime,
   ) {
     this.api = new WooApi(config, runtime);
+    this.products = new ProductRoutes(this.api, config.maxBodyBytes);
     this.webhooks = webhookReceiver(config.webhookSecret);
     this.webhookSubscriptions = { list: (options) => listWebhookSubscriptions(this.api, options) };
     this.runSettings = cachedRunSettings((signal) => readTaxSettings(this.api, signal), runtime.now);
@@ -102,7 +107,17 @@ export class WooCommerceConnector implements Connector {
       yield* listFullScan(fetch, route, { role: 'all' }, settings, options.signal);
       return;
     }
-    yield* listByModified(fetch, route, { status: 'any' }, settings, options.since, options.signal);
+    if (entity === 'product') {
+      yield* this.products.list(fetch, settings, options.since, options.signal);
+      return;
+    }
+    const pages = listByModified(fetch, route, { status: 'any' }, settings, options.since, options.signal);
+    if (entity !== 'order') {
+      yield* pages;
+      return;
+    }
+    for await (const page of pages)
+      yield { ...page, records: await withRefundDetails(this.api, page.records, options.signal) };
   }
 
   async get(entity: string, id: RecordId, options: WriteOptions = {}): Promise<EntityRecord | null> {
@@ -113,7 +128,9 @@ export class WooCommerceConnector implements Connector {
         `${ROUTES[entity]}/${encodeId(id)}`,
         signal(options),
       );
-      return descriptor.isGone?.(body) ? null : body;
+      if (descriptor.isGone?.(body)) return null;
+      if (entity === 'order') return (await withRefundDetails(this.api, [body], options.signal))[0]!;
+      return entity === 'product' ? await this.products.read(body, options.signal) : body;
     } catch (error) {
       if (isConnectorError(error, 'not-found')) return null;
       throw error;
@@ -145,7 +162,8 @@ export class WooCommerceConnector implements Connector {
         }
       }
     }
-    return out;
+    if (entity === 'order') return withRefundDetails(this.api, out, options.signal);
+    return entity === 'product' ? this.products.getMany(out, wanted, options.signal) : out;
   }
 
   async create(entity: string, data: EntityRecord, options: WriteOptions = {}): Promise<EntityRecord> {
@@ -164,6 +182,7 @@ export class WooCommerceConnector implements Connector {
     options: WriteOptions = {},
   ): Promise<EntityRecord> {
     this.descriptor(entity);
+    if (entity === 'product') return this.products.update(encodeId(id), ops, options.signal);
     const route = `${ROUTES[entity]}/${encodeId(id)}`;
     const body = opsToPartial(ops, schemas[entity] as SchemaNode, `/wp-json/wc/v3/${route}`);
     // PUT: a partial update is idempotent, so the shared retry policy may repeat it safely.
@@ -183,6 +202,7 @@ export class WooCommerceConnector implements Connector {
     // trash (force=false), where a shop admin can still restore them.
     const force = entity === 'customer';
     try {
+      if (entity === 'product') return await this.products.remove(encodeId(id), options.signal);
       await this.api.request('DELETE', `${ROUTES[entity]}/${encodeId(id)}`, {
         query: { force },
         ...signal(options),
@@ -217,11 +237,13 @@ export class WooCommerceConnector implements Connector {
       throw error;
     }
     const wanted = entity === 'customer' ? value.toLowerCase() : value;
-    return (Array.isArray(records) ? records : []).filter((record) => {
+    const found = (Array.isArray(records) ? records : []).filter((record) => {
       const field = record[lookup.field];
       if (typeof field !== 'string' || descriptor.isGone?.(record)) return false;
       return entity === 'customer' ? field.trim().toLowerCase() === wanted : field === wanted;
     });
+    // `?sku=` finds variations too (as products of this entity).
+    return entity === 'product' ? this.products.bySku(found) : found;
   }
 
   async checkAuth(): Promise<void> {
@@ -231,51 +253,21 @@ export class WooCommerceConnector implements Connector {
 
   async close(): Promise<void> {}
 
-  private async updateMany(
+  private updateMany(
     entity: string,
     items: BatchUpdateItem[],
     options: WriteOptions = {},
   ): Promise<BatchItemResult[]> {
     this.descriptor(entity);
-    const route = `${ROUTES[entity]}/batch`;
-    const path = `/wp-json/wc/v3/${route}`;
-    const results: BatchItemResult[] = [];
-    for (let start = 0; start < items.length; start += BATCH_LIMIT) {
-      const chunk = items.slice(start, start + BATCH_LIMIT);
-      const update: EntityRecord[] = [];
-      const chunkResults: Array<BatchItemResult | undefined> = chunk.map(() => undefined);
-      chunk.forEach((item, i) => {
-        try {
-          update.push({
-            ...opsToPartial(item.ops, schemas[entity] as SchemaNode, path),
-            id: toWooId(item.id),
-          });
-        } catch (error) {
-          chunkResults[i] = { id: item.id, error: error as Error };
-        }
-      });
-      const sent = chunk.filter((_, i) => chunkResults[i] === undefined);
-      if (sent.length > 0) {
-        try {
-          const { body } = await this.api.request<{ update?: unknown[] }>('PUT', route, {
-            body: { update },
-            ...signal(options),
-          });
-          const answers = Array.isArray(body.update) ? body.update : [];
-          let k = 0;
-          chunk.forEach((item, i) => {
-            if (chunkResults[i] !== undefined) return;
-            chunkResults[i] = batchItemResult(item.id, answers[k++], path);
-          });
-        } catch (error) {
-          chunk.forEach((item, i) => {
-            if (chunkResults[i] === undefined) chunkResults[i] = { id: item.id, error: error as Error };
-          });
-        }
-      }
-      results.push(...(chunkResults as BatchItemResult[]));
-    }
-    return results;
+    if (entity === 'product') return this.products.updateMany(items, options.signal);
+    return updateMany(
+      this.api,
+      `${ROUTES[entity]}/batch`,
+      schemas[entity] as SchemaNode,
+      items,
+      this.config.maxBodyBytes,
+      options.signal,
+    );
   }
 
   private descriptor(entity: string): EntityDescriptor {
@@ -288,28 +280,6 @@ export class WooCommerceConnector implements Connector {
     }
     return descriptor;
   }
-}
-
-function batchItemResult(id: RecordId, answer: unknown, path: string): BatchItemResult {
-  if (typeof answer !== 'object' || answer === null) {
-    return {
-      id,
-      error: new ConnectorError(`${SYSTEM}: PUT ${path}: no answer for item ${id}`, {
-        system: SYSTEM,
-        kind: 'ambiguous',
-        method: 'PUT',
-        path,
-      }),
-    };
-  }
-  const error = (answer as { error?: unknown }).error;
-  if (isWpError(error)) return { id, error: fromWpError(error, 400, 'PUT', path) };
-  return { id, record: answer as EntityRecord };
-}
-
-function toWooId(id: RecordId): number {
-  const n = Number(id);
-  return Number.isInteger(n) ? n : (id as unknown as number);
 }
 
 function encodeId(id: RecordId): string {

@@ -35,3 +35,23 @@ export function laterCursor(a: Cursor | undefined, b: Cursor): Cursor {
   if (b.modifiedGmt !== a.modifiedGmt) return b.modifiedGmt > a.modifiedGmt ? b : a;
   return Number(b.id) > Number(a.id) ? b : a;
 }
+
+/**
+ * The product listing's cursor: `<products cursor>|<variations cursor>`, either part empty
+ * when nothing was read yet (variations: see variations.ts). A bare `v1;…` cursor, written
+ * before variations were listed, is the products part alone.
+ */
+export function splitProductCursor(value: string | undefined): [string | undefined, string | undefined] {
+  if (value === undefined) return [undefined, undefined];
+  const [products, variations] = value.split('|');
+  return [products || undefined, variations || undefined];
+}
+
+export function joinProductCursor(
+  products: string | undefined,
+  variations: string | undefined,
+): string | undefined {
+  return products === undefined && variations === undefined
+    ? undefined
+    : `${products ?? ''}|${variations ?? ''}`;
+}

@@ -85,6 +85,15 @@ export class FleetQueue {
     return 'queued';
   }
 
+  /** Whether the job (or its follow-up) is queued or running: not finished yet. */
+  async pending(job: FleetJob): Promise<boolean> {
+    for (const id of [jobIdOf(job), followUpIdOf(job)]) {
+      const state = await this.queue.getJobState(id);
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return true;
+    }
+    return false;
+  }
+
   /**
    * A repeatable job (the scheduler role): one BullMQ job scheduler per id, so several
    * schedulers upserting the same schedule keep one.
@@ -106,6 +115,14 @@ export class FleetQueue {
       if (await this.queue.removeJobScheduler(id)) removed++;
     }
     return removed;
+  }
+
+  /**
+   * Calls `fn` each time the connection to Redis is ready again after it was lost: a Redis
+   * that restarted may have come back empty (it keeps nothing on disk here).
+   */
+  onReconnect(fn: () => void): void {
+    this.queue.client.then((client) => client.on('ready', fn)).catch(() => {});
   }
 
   async close(): Promise<void> {

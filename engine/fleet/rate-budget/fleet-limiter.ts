@@ -7,13 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { LimiterRegistry, RateLimitOptions, RequestLimiter } from '../../connectors/http/limiter.ts';
-import type { Budget, RateBudgetHub } from './hub.ts';
+import type { Budget, BudgetHub } from './budget.ts';
 
 export class FleetLimiter implements RequestLimiter {
   private waiting = 0;
 
   constructor(
-    private readonly hub: RateBudgetHub,
+    private readonly hub: BudgetHub,
     private readonly budget: Budget,
     readonly tenant: string,
   ) {}
@@ -62,7 +62,7 @@ export class FleetLimiterRegistry implements LimiterRegistry {
   private readonly limiters = new Map<string, FleetLimiter>();
 
   constructor(
-    private readonly hub: RateBudgetHub,
+    private readonly hub: BudgetHub,
     readonly tenant: string,
   ) {}
 

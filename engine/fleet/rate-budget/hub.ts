@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import { ConnectorError } from '../../connectors/errors.ts';
 import { BUDGET_UNAVAILABLE, PRIORITIES, type Priority } from '../../connectors/http/limiter.ts';
 import type { WorkContext } from '../work-context.ts';
+import type { Budget, BudgetHub, Outcome, Waiter } from './budget.ts';
 import { FleetLimiterRegistry } from './fleet-limiter.ts';
 import { CANCEL, CLAIM, ENQUEUE, PAUSE, TICK } from './scripts.ts';
 
@@ -51,30 +52,6 @@ export interface RateBudgetOptions {
   marginMs?: number;
 }
 
-/** One budget (system + credential) as this process sees it. */
-export interface Budget {
-  readonly id: string;
-  /** Redis key prefix of the budget. */
-  readonly key: string;
-  readonly limit: number;
-  readonly intervalMs: number;
-  readonly marginMs: number;
-  inUse: number;
-  waiters: Map<string, Waiter>;
-  timer?: NodeJS.Timeout;
-  timerAt: number;
-}
-
-type Outcome = 'started' | 'retry' | 'unavailable';
-
-interface Waiter {
-  ticket: string;
-  tenant: string;
-  claiming: boolean;
-  settle(outcome: Outcome): void;
-  fail(error: unknown): void;
-}
-
 /** What happened to requests of this process, for tests, the bench and metrics. */
 export interface BudgetStats {
   started: number;
@@ -95,7 +72,7 @@ type Scripts = Redis & {
   rbPause(...args: Array<string | number>): Promise<number>;
 };
 
-export class RateBudgetHub {
+export class RateBudgetHub implements BudgetHub {
   readonly owner = randomUUID();
   readonly stats: BudgetStats = { started: 0, late: 0, requeued: 0, redisErrors: 0 };
   readonly work: WorkContext;

@@ -9,22 +9,27 @@
  * web's limits; its systems are only the kinds (each tenant brings its own).
  */
 import type { Logger } from 'pino';
-import type { ConnectorRegistry } from '../../connectors/registry.ts';
-import { type Diagnostic, hasErrors } from '../../diagnostics/diagnostic.ts';
+import { hasErrors } from '../../diagnostics/diagnostic.ts';
 import { ConfigError } from '../../errors.ts';
 import { EvaluatorPool } from '../../mapping/evaluator/pool.ts';
 import { loadMappings } from '../../mapping/load.ts';
 import type { CompiledMapping } from '../../mapping/model.ts';
 import { DEFAULT_SCHEMAS_DIR, loadProject } from '../../mapping/project.ts';
-import { createLogger, type LoggerSettings } from '../../observability/logger.ts';
+import { AdminAuth, MIN_TOKEN_LENGTH } from '../../service/admin-auth.ts';
 import { planUnits } from '../../service/engine-adapter.ts';
+import { type BootFailure, type ProcessBootOptions, processLogger } from '../../service/process-boot.ts';
 import { resolveSettings } from '../../service/settings.ts';
 import { openStore, type StoreBackend } from '../../store/open-store.ts';
 import { KeyRing } from '../../tenants/sealing.ts';
 import { type TenantRecord, TenantRegistry } from '../../tenants/tenant-registry.ts';
+import { VERSION } from '../../version.ts';
 import { FleetQueue, type QueueLocation } from '../jobs/queue.ts';
 import { Locks } from '../locks/locks.ts';
+import { FleetMetrics } from '../observe/fleet-metrics.ts';
+import { JobBoard } from '../observe/job-board.ts';
+import { startMetricsServer } from '../observe/metrics-server.ts';
 import { RateBudgetHub } from '../rate-budget/hub.ts';
+import { FleetStatus } from '../web/fleet-status.ts';
 import { WorkContext } from '../work-context.ts';
 import { startSchedulerRole } from './scheduler.ts';
 import { TenantEngines } from './tenant-engines.ts';
@@ -34,16 +39,8 @@ import { startWorkerRole } from './worker.ts';
 export const FLEET_ROLES = ['web', 'worker', 'scheduler'] as const;
 export type FleetRole = (typeof FLEET_ROLES)[number];
 
-export interface FleetBootOptions {
+export interface FleetBootOptions extends ProcessBootOptions {
   role: FleetRole;
-  configPath: string;
-  cwd: string;
-  env: Readonly<Record<string, string | undefined>>;
-  registry: ConnectorRegistry;
-  host: string;
-  port: number;
-  logLevel: NonNullable<LoggerSettings['level']>;
-  logDestination?: LoggerSettings['destination'];
 }
 
 export interface RunningRole {
@@ -63,6 +60,10 @@ export interface FleetSettings {
   stallMs: number;
   /** The least margin of every rate budget of a worker (0: the connector's own, 50 ms). */
   budgetMarginMs: number;
+  /** A worker's or scheduler's `/metrics` port (none when unset). */
+  metricsPort?: number;
+  /** The web role's admin token (its admin API is refused without one). */
+  adminToken?: string;
 }
 
 /** The fleet's settings from the environment; a ConfigError naming what is missing. */
@@ -81,6 +82,13 @@ export function fleetSettings(role: FleetRole, env: FleetBootOptions['env']): Fl
       `--role ${role} needs the fleet's Redis: set MAPSYNC_REDIS=redis://host:6379 (docs/operations.md)`,
     );
   }
+  const adminToken = env.MAPSYNC_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      'CFG_ADMIN_TOKEN_SHORT',
+      `MAPSYNC_ADMIN_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters (try: openssl rand -hex 24)`,
+    );
+  }
   const number = (name: string, fallback: number, min: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -96,12 +104,12 @@ export function fleetSettings(role: FleetRole, env: FleetBootOptions['env']): Fl
     lockTtlMs: number('MAPSYNC_LOCK_TTL_MS', 30_000, 1000),
     stallMs: number('MAPSYNC_JOB_STALL_MS', 30_000, 1000),
     budgetMarginMs: number('MAPSYNC_BUDGET_MARGIN_MS', 0, 0),
+    ...(env.MAPSYNC_METRICS_PORT ? { metricsPort: number('MAPSYNC_METRICS_PORT', 0, 0) } : {}),
+    ...(adminToken ? { adminToken } : {}),
   };
 }
 
-export async function bootFleetRole(
-  options: FleetBootOptions,
-): Promise<RunningRole | { ok: false; diagnostics?: Diagnostic[]; error?: ConfigError }> {
+export async function bootFleetRole(options: FleetBootOptions): Promise<RunningRole | BootFailure> {
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close().catch(() => {});
@@ -125,11 +133,10 @@ export async function bootFleetRole(
       undefined,
       project.mappings.map((m) => m.name),
     );
-    const logger = createLogger({
-      level: options.logLevel,
-      secrets: config.secrets,
-      ...(options.logDestination ? { destination: options.logDestination } : {}),
-    }).child({ role: options.role });
+    const logger = processLogger(options, [
+      ...config.secrets,
+      ...(fleet.adminToken ? [fleet.adminToken] : []),
+    ]).child({ role: options.role });
     const store: StoreBackend = openStore(fleet.store, config.dir, { logger });
     closers.push(() => store.close());
     const tenants = new TenantRegistry({
@@ -157,16 +164,35 @@ export async function bootFleetRole(
       return loaded.mappings;
     };
 
+    const redisPrefix = `${fleet.queue.prefix}:`;
+    const board = new JobBoard({ redis: fleet.queue.redis, prefix: redisPrefix });
+    closers.push(() => board.close());
+    const hosts = new Set(settings.hosts);
     let url: string | undefined;
+    // Engines are made below; the gauge reads how many are open when scraped.
+    let engines: TenantEngines | undefined;
+    const metrics = new FleetMetrics(
+      options.role === 'worker' ? { openTenants: () => engines?.openCount ?? 0 } : {},
+    );
     if (options.role === 'web') {
       const queue = new FleetQueue(fleet.queue);
       closers.push(() => queue.close());
+      const unitsOf = async (t: TenantRecord) => planUnits(await mappingsOf(t));
       const web = webApp({
+        hosts,
+        metrics,
+        status: new FleetStatus({ tenants, store, queue, board, unitsOf, version: VERSION }),
+        admin: {
+          admin: new AdminAuth(fleet.adminToken),
+          shared: config.systems,
+          configDir: config.dir,
+          schemasDir: DEFAULT_SCHEMAS_DIR,
+        },
         queue,
         tenants,
         registry: options.registry,
         store,
-        unitsOf: async (t) => planUnits(await mappingsOf(t)),
+        unitsOf,
         logger,
         bodyLimit: settings.webhookBodyLimit,
       });
@@ -185,7 +211,6 @@ export async function bootFleetRole(
       closers.push(() => scheduler.close());
     } else {
       const work = new WorkContext();
-      const redisPrefix = `${fleet.queue.prefix}:`;
       const hub = new RateBudgetHub({
         redis: fleet.queue.redis,
         prefix: redisPrefix,
@@ -199,7 +224,7 @@ export async function bootFleetRole(
       const pool = new EvaluatorPool({ logger });
       closers.push(() => pool.close());
       pool.warm();
-      const engines = new TenantEngines({
+      engines = new TenantEngines({
         tenants,
         registry: options.registry,
         mappings: project.mappings,
@@ -211,8 +236,10 @@ export async function bootFleetRole(
         pool,
         logLevel: options.logLevel,
         ...(options.logDestination ? { logDestination: options.logDestination } : {}),
+        metrics,
       });
-      closers.push(() => engines.close());
+      const opened = engines;
+      closers.push(() => opened.close());
       const worker = startWorkerRole({
         queue: fleet.queue,
         engines,
@@ -221,8 +248,21 @@ export async function bootFleetRole(
         logger,
         concurrency: fleet.concurrency,
         stallMs: fleet.stallMs,
+        metrics,
+        board,
       });
       closers.push(() => worker.close());
+    }
+    if (options.role !== 'web' && fleet.metricsPort !== undefined) {
+      const server = await startMetricsServer({
+        metrics,
+        host: options.host,
+        port: fleet.metricsPort,
+        hosts,
+        logger,
+      });
+      closers.push(() => server.close());
+      url = server.url;
     }
     logger.info(
       { role: options.role, store: store.description, ...(url ? { url } : {}) },

@@ -4,7 +4,8 @@
  * schedules of tenants and mappings that are gone. Leader-free: a schedule's id is its job
  * id (job.ts), so several schedulers upserting the same ones keep one each; BullMQ adds a
  * schedule's next job only as the previous one is taken, so schedules never pile up while
- * no worker runs.
+ * no worker runs. The schedules are put back at once when the connection to Redis comes
+ * back (a restarted Redis is empty), and every `refreshMs` in any case.
  */
 import type { Logger } from 'pino';
 import { type ServiceSettings, scheduleFor } from '../../service/settings.ts';
@@ -58,11 +59,15 @@ export function startSchedulerRole(options: SchedulerRoleOptions): {
   let running: Promise<unknown> = refresh().catch((error) =>
     options.logger.warn({ err: error }, 'schedules not refreshed (retrying)'),
   );
-  const timer = setInterval(() => {
+  const again = () => {
     running = running.then(() =>
       refresh().catch((error) => options.logger.warn({ err: error }, 'schedules not refreshed (retrying)')),
     );
-  }, options.refreshMs ?? 30_000);
+  };
+  const timer = setInterval(again, options.refreshMs ?? 30_000);
+  // A Redis that restarted lost every schedule: put them back as soon as it answers again,
+  // not at the next refresh.
+  options.queue.onReconnect(again);
   return {
     refresh: () => {
       const next = running.then(refresh);

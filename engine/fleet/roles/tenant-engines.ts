@@ -8,6 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { buildConnectors } from '../../compose.ts';
 import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import type { Connector } from '../../connectors/types.ts';
 import { hasErrors } from '../../diagnostics/diagnostic.ts';
@@ -18,21 +19,24 @@ import { loadMappings } from '../../mapping/load.ts';
 import type { CompiledMapping } from '../../mapping/model.ts';
 import { createLogger, type LoggerSettings } from '../../observability/logger.ts';
 import { createRuntime } from '../../runtime.ts';
-import { engineAdapter, planUnits } from '../../service/engine-adapter.ts';
+import { bridgeEvents, engineAdapter, planUnits } from '../../service/engine-adapter.ts';
 import type { ServiceEngine } from '../../service/ports.ts';
 import { type FencingBackend, fencedView } from '../../store/fencing.ts';
 import type { StoreBackend } from '../../store/open-store.ts';
 import { tenantStore } from '../../store/tenant-scope.ts';
-import { buildConnectors } from '../../sync/compose.ts';
 import { SyncEngine } from '../../sync/engine.ts';
 import type { TenantRegistry } from '../../tenants/tenant-registry.ts';
+import type { FleetMetrics } from '../observe/fleet-metrics.ts';
 import type { RateBudgetHub } from '../rate-budget/hub.ts';
 import type { WorkContext } from '../work-context.ts';
+import { waitUnits } from './run-order.ts';
 
 export interface TenantEngine {
   tenant: string;
   port: ServiceEngine;
   units: ReturnType<typeof planUnits>;
+  /** Per unit, the units whose links it waits for (run-order.ts). */
+  waits: Map<string, string[]>;
   connectors: Map<string, Connector>;
   lastUsed: number;
   close(): Promise<void>;
@@ -54,6 +58,8 @@ export interface TenantEnginesOptions {
   logDestination?: LoggerSettings['destination'];
   /** A tenant's engine unused this long is closed (default 10 minutes). */
   idleMs?: number;
+  /** Requests and records, labelled by tenant. */
+  metrics?: FleetMetrics;
 }
 
 export class TenantEngines {
@@ -72,6 +78,11 @@ export class TenantEngines {
     const engine = await entry;
     engine.lastUsed = Date.now();
     return engine;
+  }
+
+  /** Tenants whose engine is open in this process. */
+  get openCount(): number {
+    return this.open.size;
   }
 
   /** Close the engines of tenants idle for `idleMs` (memory stays flat with many tenants). */
@@ -104,7 +115,12 @@ export class TenantEngines {
       secrets,
       ...(o.logDestination ? { destination: o.logDestination } : {}),
     }).child({ tenant });
-    const runtime = createRuntime({ logger, limiters: o.hub.registryFor(tenant) });
+    const runtime = createRuntime({
+      logger,
+      limiters: o.hub.registryFor(tenant),
+      ...(o.metrics ? { telemetry: o.metrics.telemetryFor(tenant) } : {}),
+    });
+    const metrics = o.metrics;
     const mappings = record.mappings ? await this.ownMappings(tenant, record.mappings, systems) : o.mappings;
     const connectors = buildConnectors(systems, o.registry, runtime);
     const backend = tenantStore(o.store, tenant);
@@ -116,12 +132,14 @@ export class TenantEngines {
       store: fencedView(backend as FencingBackend, () => o.work.fences()),
       runtime,
       evaluator: mappingEvaluator(o.pool),
+      ...(metrics ? { events: bridgeEvents({ record: (event) => metrics.record(tenant, event) }) } : {}),
     });
     const systemKinds = Object.fromEntries(Object.entries(systems).map(([n, s]) => [n, s.connector]));
     return {
       tenant,
       port: engineAdapter({ engine, mappings, store: backend, systemKinds }),
       units: planUnits(mappings),
+      waits: waitUnits(mappings),
       connectors,
       lastUsed: Date.now(),
       async close() {

@@ -6,20 +6,28 @@
  * the next poll or reconciliation finds the change). Nothing here runs a sync: a web process
  * answers whether or not any worker runs.
  *
- * Also `GET /healthz` (the process runs) and `GET /readyz` (Redis and the store answer).
+ * Also `GET /healthz` (the process runs) and `GET /readyz` (Redis and the store answer), and,
+ * when the composition root gives them, the status pages and `/metrics`
+ * (../web/status-routes.ts) and the tenants' admin API (../web/tenant-admin.ts). Every route
+ * answers only requests whose Host is this service's (the single process's host check).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { buildConnectors } from '../../compose.ts';
 import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import type { ConfigError } from '../../errors.ts';
 import { createRuntime } from '../../runtime.ts';
+import { hostCheck } from '../../service/host-check.ts';
 import type { MappingInfo, WorkItem } from '../../service/ports.ts';
 import { WebhookIntake, type WebhookSource } from '../../service/webhook-intake.ts';
 import type { StoreBackend } from '../../store/open-store.ts';
 import { TENANT_ID } from '../../store/tenant-scope.ts';
-import { buildConnectors } from '../../sync/compose.ts';
 import type { TenantRecord, TenantRegistry } from '../../tenants/tenant-registry.ts';
 import type { AddOutcome, FleetQueue } from '../jobs/queue.ts';
+import type { FleetMetrics } from '../observe/fleet-metrics.ts';
+import type { FleetStatus } from '../web/fleet-status.ts';
+import { fleetStatusRoutes } from '../web/status-routes.ts';
+import { type TenantAdminOptions, tenantAdminRoutes } from '../web/tenant-admin.ts';
 
 export interface WebRoleOptions {
   queue: FleetQueue;
@@ -34,6 +42,13 @@ export interface WebRoleOptions {
   cacheMs?: number;
   /** Longest wait for Redis to take a job before answering 503 (default 5 s). */
   enqueueTimeoutMs?: number;
+  /** Names the web answers for besides IPs and localhost (`service.hosts`). */
+  hosts?: ReadonlySet<string>;
+  /** Webhook counts by tenant; with `status`, the status pages and `/metrics`. */
+  metrics?: FleetMetrics;
+  status?: FleetStatus;
+  /** The tenants' admin API (without it, those routes do not exist). */
+  admin?: Omit<TenantAdminOptions, 'changed' | 'tenants' | 'registry' | 'logger'>;
 }
 
 interface TenantIntake {
@@ -49,6 +64,9 @@ export function webApp(options: WebRoleOptions): {
   close(): Promise<void>;
 } {
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimit });
+  // Before every route: only requests addressed to this service (DNS rebinding).
+  hostCheck(app, options.hosts ?? new Set(), options.logger);
+  const metrics = options.metrics;
   const intakes = new Map<string, Promise<TenantIntake>>();
   let draining = false;
 
@@ -86,6 +104,10 @@ export function webApp(options: WebRoleOptions): {
       },
       isDraining: () => draining,
       logger: options.logger.child({ tenant }),
+      // Verified changes are counted below, once Redis has them.
+      onResult: (system, result) => {
+        if (result !== 'queued' && result !== 'coalesced') metrics?.webhook(tenant, system, result);
+      },
     });
     return {
       intake,
@@ -125,11 +147,16 @@ export function webApp(options: WebRoleOptions): {
           );
           return reply.code(503).send({ error: 'tenant cannot be opened' });
         }
-        if (!target) return reply.code(404).send({ error: `no tenant "${tenant}"` });
+        if (!target) {
+          // Labels never take a caller's text: an unknown tenant is counted without one.
+          metrics?.webhook('', '', 'unknown_tenant');
+          return reply.code(404).send({ error: `no tenant "${tenant}"` });
+        }
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         // handle() is synchronous: the items it collects are exactly this delivery's.
         const answer = target.intake.handle(system, request.headers, raw);
         const items = target.pending.splice(0);
+        const systemName = target.intake.resolve(system)?.name ?? '';
         if (answer.status !== 200 || items.length === 0) return reply.code(answer.status).send(answer.body);
         const outcomes: AddOutcome[] = [];
         try {
@@ -143,10 +170,13 @@ export function webApp(options: WebRoleOptions): {
           }
         } catch (error) {
           options.logger.error({ tenant, err: error }, 'webhook not queued: Redis does not answer');
+          metrics?.webhook(tenant, systemName, 'unavailable');
           return reply
             .code(503)
             .send({ error: 'the job queue is unavailable; the change is found by the next poll' });
         }
+        for (const outcome of outcomes)
+          metrics?.webhook(tenant, systemName, outcome === 'coalesced' ? 'coalesced' : 'queued');
         return reply.code(200).send({
           ok: true,
           queued: outcomes.filter((o) => o !== 'coalesced').length,
@@ -155,6 +185,22 @@ export function webApp(options: WebRoleOptions): {
       },
     );
   });
+
+  if (options.status && metrics) fleetStatusRoutes(app, options.status, metrics);
+  if (options.admin) {
+    tenantAdminRoutes(app, {
+      ...options.admin,
+      tenants: options.tenants,
+      registry: options.registry,
+      logger: options.logger,
+      // A changed or removed tenant's verifiers are rebuilt on its next delivery.
+      changed: (id) => {
+        const cached = intakes.get(id);
+        intakes.delete(id);
+        void cached?.then((i) => i?.close()).catch(() => {});
+      },
+    });
+  }
 
   return {
     app,

@@ -16,9 +16,12 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../../errors.ts';
 import type { RunResult } from '../../service/ports.ts';
 import { type FleetJob, parseJob, priorityOf } from '../jobs/job.ts';
-import { bullConnection, QUEUE_NAME, type QueueLocation } from '../jobs/queue.ts';
+import { bullConnection, FleetQueue, QUEUE_NAME, type QueueLocation } from '../jobs/queue.ts';
 import { LockBusyError, type Locks } from '../locks/locks.ts';
+import type { FleetMetrics, JobOutcome } from '../observe/fleet-metrics.ts';
+import type { JobBoard, LastJob } from '../observe/job-board.ts';
 import type { WorkContext } from '../work-context.ts';
+import { runBlockedBy } from './run-order.ts';
 import type { TenantEngine, TenantEngines } from './tenant-engines.ts';
 
 export interface WorkerRoleOptions {
@@ -33,8 +36,12 @@ export interface WorkerRoleOptions {
   stallMs?: number;
   /** How long a job waits for busy locks before it is delayed (default 2 s). */
   lockWaitMs?: number;
-  /** Called after each job (tests, metrics). */
-  onJob?(job: FleetJob, outcome: 'done' | 'delayed' | 'failed', detail?: string): void;
+  /** Called after each job (tests). */
+  onJob?(job: FleetJob, outcome: JobOutcome, detail?: string): void;
+  /** Per-tenant job counts and durations. */
+  metrics?: FleetMetrics;
+  /** Where the status pages read each tenant's last jobs. */
+  board?: JobBoard;
 }
 
 /** Lock names: one per unit of the tenant, one per record (fence keys name the tenant). */
@@ -49,7 +56,9 @@ export function lockNamesOf(job: FleetJob, engine: Pick<TenantEngine, 'units'>):
 
 export function startWorkerRole(options: WorkerRoleOptions): { worker: Worker; close(): Promise<void> } {
   const stallMs = options.stallMs ?? 30_000;
-  const worker = new Worker(QUEUE_NAME, (job, token) => processJob(options, job, token), {
+  // Looks up the jobs a full run waits for (run-order.ts).
+  const lookup = new FleetQueue(options.queue);
+  const worker = new Worker(QUEUE_NAME, (job, token) => processJob(options, lookup, job, token), {
     connection: bullConnection(options.queue.redis),
     prefix: options.queue.prefix ?? 'mapsync',
     concurrency: options.concurrency ?? 4,
@@ -70,11 +79,17 @@ export function startWorkerRole(options: WorkerRoleOptions): { worker: Worker; c
       clearInterval(idle);
       // Waits for running jobs; a job cut short by a kill is taken by another worker.
       await worker.close();
+      await lookup.close();
     },
   };
 }
 
-async function processJob(options: WorkerRoleOptions, raw: Job, token: string | undefined): Promise<void> {
+async function processJob(
+  options: WorkerRoleOptions,
+  lookup: FleetQueue,
+  raw: Job,
+  token: string | undefined,
+): Promise<void> {
   let job: FleetJob;
   try {
     job = parseJob(raw.data);
@@ -89,29 +104,70 @@ async function processJob(options: WorkerRoleOptions, raw: Job, token: string | 
     if (error instanceof ConfigError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
     throw error;
   }
+  // Back to the delayed set for 0.5-1.5 s, without using an attempt.
+  const delay = async (why: string): Promise<never> => {
+    options.onJob?.(job, 'delayed', why);
+    options.metrics?.job(job.tenant, job.kind, 'delayed', 0);
+    await raw.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 1000), token);
+    throw new DelayedError();
+  };
+  // A full run waits for the backfills of the units its records wait on (run-order.ts).
+  const before = token ? await runBlockedBy(lookup, job, engine.waits) : undefined;
+  if (before) await delay(`waits for ${before}`);
   let lease: Awaited<ReturnType<Locks['acquire']>>;
   try {
     lease = await options.locks.acquire(lockNamesOf(job, engine), { waitMs: options.lockWaitMs ?? 2000 });
   } catch (error) {
     if (!(error instanceof LockBusyError) || !token) throw error;
-    options.onJob?.(job, 'delayed');
-    await raw.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 1000), token);
-    throw new DelayedError();
+    return delay('locks busy');
   }
+  const started = Date.now();
+  const report = (outcome: JobOutcome, result?: RunResult, error?: unknown) => {
+    const durationMs = Date.now() - started;
+    options.metrics?.job(job.tenant, job.kind, outcome, durationMs);
+    if (outcome === 'delayed' || !options.board) return;
+    const last: LastJob = {
+      kind: job.kind,
+      outcome: outcome === 'done' && result?.status !== 'failed' ? 'done' : 'failed',
+      at: new Date().toISOString(),
+      durationMs,
+      ...(result && Object.keys(result.counts).length > 0 ? { counts: result.counts } : {}),
+      ...(result?.errors?.length
+        ? { codes: [...new Set(result.errors.map((e) => e.code))] }
+        : error
+          ? { codes: [codeOf(error)] }
+          : {}),
+    };
+    // The board is for people: a Redis hiccup here must not fail a job that is done.
+    options.board.record(job.tenant, job.mapping, last).catch(() => {});
+  };
   try {
-    await options.work.run({ priority: priorityOf(job), fences: lease.fences }, () =>
+    const result = await options.work.run({ priority: priorityOf(job), fences: lease.fences }, () =>
       execute(engine, job, lease.lost),
     );
     options.onJob?.(job, 'done');
+    report('done', result);
   } catch (error) {
     options.onJob?.(job, 'failed', (error as Error).message);
+    report('failed', undefined, error);
     throw error;
   } finally {
     await lease.release();
   }
 }
 
-async function execute(engine: TenantEngine, job: FleetJob, signal: AbortSignal): Promise<void> {
+/** A code for the board (never a message, which may quote values). */
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+  return error instanceof Error ? error.name : 'Error';
+}
+
+async function execute(
+  engine: TenantEngine,
+  job: FleetJob,
+  signal: AbortSignal,
+): Promise<RunResult | undefined> {
   const port = engine.port;
   let result: RunResult | undefined;
   switch (job.kind) {
@@ -120,7 +176,7 @@ async function execute(engine: TenantEngine, job: FleetJob, signal: AbortSignal)
         { mapping: job.mapping, side: job.side, id: job.id, reason: 'webhook', event: job.event },
         signal,
       );
-      return;
+      return undefined;
     case 'poll':
       result = await port.run({ mapping: job.mapping, mode: 'incremental', signal });
       break;
@@ -128,13 +184,15 @@ async function execute(engine: TenantEngine, job: FleetJob, signal: AbortSignal)
     case 'backfill':
       result = await port.run({ mapping: job.mapping, mode: 'full', signal });
       break;
-    case 'retry':
-      await port.retryFailed(job.mapping, job.id, signal);
-      return;
+    case 'retry': {
+      const { retried, succeeded } = await port.retryFailed(job.mapping, job.id, signal);
+      return { status: 'ok', counts: { retried, succeeded } };
+    }
   }
   // A run the store stopped (down, or a write refused because the lock was lost) is run
   // again by BullMQ; record failures are the engine's own (failed records, retried later).
   if (result.errors?.some((e) => e.code === 'STORE_UNAVAILABLE') || result.status === 'aborted') {
     throw new Error(`run of ${job.mapping} stopped: ${result.error ?? result.status}`);
   }
+  return result;
 }

@@ -113,6 +113,13 @@ function section(flow: Flow): string {
 }
 
 /** One sentence per action: when, what on which record, what is written back, the lock. */
+/** "once per record", or per item of a per-item action. */
+function once(action: CompiledAction): string {
+  return action.each && action.key
+    ? `once per item of ${literal(action.each.text.trim())} (identity ${literal(action.key.text.trim())})`
+    : 'once per record';
+}
+
 function actionFact(mapping: CompiledMapping, action: CompiledAction): string {
   const options = (o: Readonly<Record<string, unknown>>) => {
     const list = Object.entries(o).map(([k, v]) => `${k} = ${String(v)}`);
@@ -124,7 +131,7 @@ function actionFact(mapping: CompiledMapping, action: CompiledAction): string {
       `${literal(w.operation)}${options(w.options)}${w.value ? ` with ${literal(w.value.text.trim())}` : ''}`,
   );
   return (
-    `Action ${literal(action.name)}: ${when}, once per record, ${literal(action.operation)}${options(action.options)} on the ${systemTitle(mapping.target.system)} record` +
+    `Action ${literal(action.name)}: ${when}, ${once(action)}, ${literal(action.operation)}${options(action.options)}${action.value ? ' with the value the mapping computes' : ''} on the ${systemTitle(mapping.target.system)} record` +
     (back.length > 0
       ? `; then on the ${systemTitle(mapping.source.system)} record: ${back.join(', ')}`
       : '') +

@@ -7,7 +7,16 @@
 import type jsonata from 'jsonata';
 import type { EvaluationContext } from '../model.ts';
 import { dateTimeOffset, gmtDateTime, utcDate, utcDateTime, zonedDate } from './dates.ts';
-import { decimal, decimalString, divide, exclVat, inclVat, percentOff } from './money.ts';
+import {
+  decimal,
+  decimalString,
+  divide,
+  exclVat,
+  inclVat,
+  multiply,
+  percentOff,
+  sumDecimal,
+} from './money.ts';
 import { orgNumber } from './org-number.ts';
 import { gross, net } from './prices.ts';
 import { htmlToText } from './text.ts';
@@ -55,6 +64,18 @@ export const helpers: Readonly<Record<string, HelperFunction>> = {
     signature: '<(snl)(snl)n?:n>',
     summary: 'Exact decimal division rounded half-up to N decimals (default 2); nothing when dividing by 0.',
     implementation: plain((a, b, n) => divide(a, b, n)),
+  },
+  multiply: {
+    signature: '<(snl)(snl)n?:n>',
+    summary:
+      'Exact decimal product rounded half-up to N decimals (default 2), e.g. the VAT of a line: $multiply(net, rate / 100).',
+    implementation: plain((a, b, n) => multiply(a, b, n)),
+  },
+  sumDecimal: {
+    signature: '<x n?:n>',
+    summary:
+      'Exact decimal sum of an array of numbers or numeric strings (unlike $sum, no binary float drift), rounded half-up to N decimals (default 2); empty entries are skipped.',
+    implementation: plain((v, n) => sumDecimal(v, n)),
   },
   percentOff: {
     signature: '<(snl)(snl)n?:n>',

@@ -90,6 +90,29 @@ export function divide(dividend: unknown, divisor: unknown, decimals?: unknown):
   return toNumber(a.dividedBy(b).toDecimalPlaces(places(decimals, 2, 'divide')), 'divide');
 }
 
+/** `$multiply(a, b, decimals = 2)`: the exact decimal product rounded half-up (a line's VAT: net × rate / 100). */
+export function multiply(a: unknown, b: unknown, decimals?: unknown): number | undefined {
+  const x = toDecimal(a, 'multiply');
+  const y = toDecimal(b, 'multiply');
+  if (x === undefined || y === undefined) return undefined;
+  return toNumber(x.times(y).toDecimalPlaces(places(decimals, 2, 'multiply')), 'multiply');
+}
+
+/**
+ * `$sumDecimal(values, decimals = 2)`: the exact decimal sum of numbers or numeric strings
+ * (JSONata's `$sum` adds binary floats: 0.1 + 0.2), rounded half-up; empty entries are
+ * skipped and an empty list is 0.
+ */
+export function sumDecimal(values: unknown, decimals?: unknown): number {
+  const list = Array.isArray(values) ? values : values === undefined ? [] : [values];
+  let total = new D(0);
+  for (const value of list) {
+    const d = toDecimal(value, 'sumDecimal');
+    if (d !== undefined) total = inRange(total.plus(d), 'sumDecimal', 'the sum');
+  }
+  return toNumber(total.toDecimalPlaces(places(decimals, 2, 'sumDecimal')), 'sumDecimal');
+}
+
 /**
  * `$percentOff(before, after, decimals = 2)`: the discount in percent that takes `before`
  * to `after`, i.e. (before − after) / before × 100, rounded half-up. 0 when `before` is 0.

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const require = createRequire(import.meta.url);
 const here = (file: string) => fileURLToPath(new URL(`../ui/${file}`, import.meta.url));
@@ -14,7 +14,10 @@ const here = (file: string) => fileURLToPath(new URL(`../ui/${file}`, import.met
 const FILES: Record<string, { path: string; type: string }> = {
   'index.html': { path: here('index.html'), type: 'text/html; charset=utf-8' },
   'app.js': { path: here('app.js'), type: 'text/javascript; charset=utf-8' },
+  'fleet.html': { path: here('fleet.html'), type: 'text/html; charset=utf-8' },
+  'fleet.js': { path: here('fleet.js'), type: 'text/javascript; charset=utf-8' },
   'charts.js': { path: here('charts.js'), type: 'text/javascript; charset=utf-8' },
+  'base.css': { path: here('base.css'), type: 'text/css; charset=utf-8' },
   'style.css': { path: here('style.css'), type: 'text/css; charset=utf-8' },
   'favicon.svg': { path: here('favicon.svg'), type: 'image/svg+xml' },
   'vendor/uPlot.esm.js': {
@@ -39,7 +42,14 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function uiRoutes(app: FastifyInstance): void {
+/**
+ * The page at `paths` (the single process: index.html at `/`; a fleet's web role: fleet.html
+ * at `/` and `/tenants/<id>`, its script reads which from the address) and the static files.
+ */
+export function uiRoutes(
+  app: FastifyInstance,
+  page: { file: 'index.html' | 'fleet.html'; paths: string[] } = { file: 'index.html', paths: ['/'] },
+): void {
   const cache = new Map<string, Buffer>();
   const send = async (name: string) => {
     const file = FILES[name];
@@ -57,14 +67,15 @@ export function uiRoutes(app: FastifyInstance): void {
     reply.header('referrer-policy', 'no-referrer');
   });
 
-  app.get('/', async (_request, reply) => {
-    const file = await send('index.html');
+  const html = async (_request: unknown, reply: FastifyReply) => {
+    const file = await send(page.file);
     return reply
       .type(file!.type)
       .header('content-security-policy', CSP)
       .header('cache-control', 'no-store')
       .send(file!.body);
-  });
+  };
+  for (const path of page.paths) app.get(path, html);
 
   app.get<{ Params: { '*': string } }>('/ui/*', async (request, reply) => {
     const file = await send(request.params['*']);

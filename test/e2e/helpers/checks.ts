@@ -124,14 +124,17 @@ export async function childMismatches(
   store: StateBackend,
   sources: Map<string, Rec>,
   linesOf: (parentTargetId: string) => Rec[],
+  /** The project's connectors, for mappings that read run settings (`$source_settings`). */
+  connectors?: ReadonlyMap<string, Connector>,
 ): Promise<{ mismatches: string[]; lines: number }> {
   const out: string[] = [];
   let count = 0;
+  const settings = connectors ? await settingsBindings(mapping, connectors) : {};
   for (const link of await links(store, mapping.name)) {
     const source = sources.get(link.sourceId);
     if (!source) continue;
     const lines = linesOf(link.targetId);
-    const children = await inProcessEvaluator.expandChildren(mapping, source, linkContext(store));
+    const children = await inProcessEvaluator.expandChildren(mapping, source, linkContext(store, settings));
     if (lines.length !== children.length)
       out.push(`${mapping.name} ${link.sourceId}: ${children.length} children, ${lines.length} lines`);
     for (const child of children) {
@@ -145,7 +148,7 @@ export async function childMismatches(
       const want = await inProcessEvaluator.valuesForTarget(
         mapping,
         child.child,
-        linkContext(store, { parent: source, position: child.position }),
+        linkContext(store, { ...settings, parent: source, position: child.position }),
       );
       const have = inProcessEvaluator.readTargetValues(mapping, line);
       for (const p of mapping.properties) {

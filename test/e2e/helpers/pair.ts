@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
+import { type OpenedProject, openProject } from '../../../engine/compose.ts';
 import { connectors as registry } from '../../../engine/connectors/index.ts';
 import type { ConnectorRegistry } from '../../../engine/connectors/registry.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
 import { createRuntime } from '../../../engine/runtime.ts';
 import type { StoreBackend } from '../../../engine/store/open-store.ts';
-import { type OpenedProject, openProject } from '../../../engine/sync/compose.ts';
 import type { EngineEvents } from '../../../engine/sync/events.ts';
 import type { LoggedRequest } from '../../../sandbox/common/request-log.ts';
 import {
@@ -23,15 +23,16 @@ import {
   startPowerOfficeSandbox,
 } from '../../../sandbox/poweroffice-go/index.ts';
 import { startWooCommerceSandbox, type WooSandbox } from '../../../sandbox/woocommerce/index.ts';
+import type { SeedOptions as WooSeedOptions } from '../../../sandbox/woocommerce/seed.ts';
 import { ref, runInProcess, writeTestConfig } from '../../cli/helpers.ts';
 
 export const REPO = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface PairOptions {
-  /** Generated shop: N customers, N/4 products, N orders. */
-  shop?: { count: number; seed: number; anchor?: Date };
-  /** What PowerOffice Go holds at start (besides FRAKT/GEBYR); may be derived from the shop. */
+  /** Generated shop: N customers, N/4 products, N orders (and the seed's tax, coupon, … options). */
+  shop?: WooSeedOptions;
+  /** What PowerOffice Go holds at start (besides the service products FRAKT, GEBYR, AVRUNDING per VAT rate); may be derived from the shop. */
   poweroffice?: PowerOfficeSeed | false | ((woo: WooSandbox) => PowerOfficeSeed);
   /** WooCommerce connector page size (default 100). */
   wooPageSize?: number;
@@ -39,14 +40,16 @@ export interface PairOptions {
   mappingsDir?: string;
   /**
    * `false`: the shipped mappings without their `actions:` at all. Default: as shipped (whose
-   * invoice action is off: `invoicing_enabled: false`).
+   * invoice action is on: `invoicing_enabled: true`).
    */
   actions?: false;
   /**
-   * `true`: the shipped mappings with invoicing turned on (salesorder's variable
-   * `invoicing_enabled: true`, as docs/order-to-cash.md tells a user to). Default: off.
+   * salesorder's variable `invoicing_enabled` set to this (`false` turns invoicing off, as
+   * docs/order-to-cash.md tells a user to). Default: as shipped (on).
    */
-  invoicing?: true;
+  invoicing?: boolean;
+  /** Further lines of the systems' blocks in mapsync.yaml (`overlap_seconds: 0`). */
+  systemOptions?: { woocommerce?: string[]; poweroffice?: string[] };
   /** Connector-side PowerOffice rate limit (default 1000). */
   rateLimit?: number;
   concurrency?: number;
@@ -82,9 +85,9 @@ export interface Pair {
 
 /**
  * A copy of a mappings folder (returns the copy's path): without `actions:`, or with the
- * salesorder mapping's `invoicing_enabled` variable set to true.
+ * salesorder mapping's `invoicing_enabled` variable set.
  */
-function copyMappings(from: string, to: string, change: { actions?: false; invoicing?: true }): string {
+function copyMappings(from: string, to: string, change: { actions?: false; invoicing?: boolean }): string {
   mkdirSync(to);
   for (const name of readdirSync(from)) {
     const text = readFileSync(join(from, name), 'utf8');
@@ -94,8 +97,8 @@ function copyMappings(from: string, to: string, change: { actions?: false; invoi
     }
     const doc = parseDocument(text);
     if (change.actions === false) doc.delete('actions');
-    if (change.invoicing && doc.hasIn(['variables', 'invoicing_enabled']))
-      doc.setIn(['variables', 'invoicing_enabled'], true);
+    if (change.invoicing !== undefined && doc.hasIn(['variables', 'invoicing_enabled']))
+      doc.setIn(['variables', 'invoicing_enabled'], change.invoicing);
     writeFileSync(join(to, name), doc.toString());
   }
   return to;
@@ -113,17 +116,18 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
   const configPath = writeTestConfig(dir, {
     store: ref('MAPSYNC_STORE'),
     mappings:
-      options.actions === false || options.invoicing
+      options.actions === false || options.invoicing !== undefined
         ? copyMappings(shipped, join(dir, 'mappings'), {
             ...(options.actions === false ? { actions: false as const } : {}),
-            ...(options.invoicing ? { invoicing: true as const } : {}),
+            ...(options.invoicing !== undefined ? { invoicing: options.invoicing } : {}),
           })
         : shipped,
     woocommerce: [
       `webhook_secret: ${ref('WOOCOMMERCE_WEBHOOK_SECRET')}`,
       ...(options.wooPageSize ? [`page_size: ${options.wooPageSize}`] : []),
+      ...(options.systemOptions?.woocommerce ?? []),
     ],
-    poweroffice: [`rate_limit: ${options.rateLimit ?? 1000}`],
+    poweroffice: [`rate_limit: ${options.rateLimit ?? 1000}`, ...(options.systemOptions?.poweroffice ?? [])],
   });
   const storeUri = `sqlite://${join(dir, 'state.sqlite')}`;
   const env: Record<string, string> = {

@@ -22,6 +22,7 @@ import { SyncEngine } from '../../../engine/sync/engine.ts';
 import type { EngineEvents, RecordEvent } from '../../../engine/sync/events.ts';
 import { RecordFailure } from '../../../engine/sync/failures.ts';
 import { expr, mapping, prop } from './builders.ts';
+import { compileYaml } from './yaml.ts';
 
 /**
  * The registered memory connector (built through the registry, as the service builds any
@@ -115,108 +116,173 @@ export function makeEngine(
   return { engine, shop, erp, store, events };
 }
 
+/** The customer mapping of the engine tests, as a user would write it. */
+export const CUSTOMER_YAML = `
+version: 1
+name: customer
+source: { system: shop, entity: customer }
+target:
+  system: erp
+  entity: customer
+  where:
+    IsPerson: true
+direction: two-way
+create: { in_target: true, in_source: false }
+match:
+  - source: email
+    target: EmailAddress
+    normalize: email
+identity:
+  target: ExternalImportReference
+conflict: newest-wins
+properties:
+  - source: id
+    target: ExternalImportReference
+    direction: to-target
+  - source: email
+    target: EmailAddress
+  - source: first_name
+    target: FirstName
+  - source: last_name
+    target: LastName
+  - source: billing.city
+    target: MailAddress.City
+  - target: Name
+    direction: to-target
+    to_target: $join([first_name, last_name][$ != ""], " ")
+`;
+
+/** The product mapping of the engine tests. */
+export const PRODUCT_YAML = `
+version: 1
+name: product
+source: { system: shop, entity: product }
+target: { system: erp, entity: product }
+direction: two-way
+create: { in_target: true, in_source: false }
+match:
+  - source: sku
+    target: Code
+    normalize: trim
+identity:
+  target: Code
+conflict: newest-wins
+properties:
+  - source: sku
+    target: Code
+  - source: name
+    target: Name
+  - source: price
+    target: SalesPrice
+    type: decimal
+`;
+
+const compiled = await compileYaml({ customer: CUSTOMER_YAML, product: PRODUCT_YAML }, systems());
+const compiledCustomer = compiled.find((m) => m.name === 'customer')!;
+const compiledProduct = compiled.find((m) => m.name === 'product')!;
+
 export function customerMapping(
   over: Partial<Omit<CompiledMapping, 'when' | 'properties'>> = {},
 ): CompiledMapping {
-  return mapping({
-    name: 'customer',
-    source: { system: 'shop', entity: 'customer' },
-    target: { system: 'erp', entity: 'customer', where: { IsPerson: true } },
-    match: [{ source: 'email', target: 'EmailAddress', normalize: 'email' }],
-    identity: { target: 'ExternalImportReference' },
-    properties: [
-      prop({ source: 'id', target: 'ExternalImportReference', direction: 'to-target' }),
-      prop({ source: 'email', target: 'EmailAddress' }),
-      prop({ source: 'first_name', target: 'FirstName' }),
-      prop({ source: 'last_name', target: 'LastName' }),
-      prop({ source: 'billing.city', target: 'MailAddress.City' }),
-      prop({
-        target: 'Name',
-        direction: 'to-target',
-        toTarget: (c) => {
-          const r = c as Record<string, string>;
-          return [r.first_name, r.last_name].filter(Boolean).join(' ');
-        },
-      }),
-    ],
-    ...over,
-  });
+  return { ...compiledCustomer, ...over };
 }
 
 export { expr, mapping, prop };
 
 export function productMapping(): CompiledMapping {
-  return mapping({
-    name: 'product',
-    source: { system: 'shop', entity: 'product' },
-    target: { system: 'erp', entity: 'product', where: {} },
-    match: [{ source: 'sku', target: 'Code', normalize: 'trim' }],
-    identity: { target: 'Code' },
-    properties: [
-      prop({ source: 'sku', target: 'Code' }),
-      prop({ source: 'name', target: 'Name' }),
-      prop({ source: 'price', target: 'SalesPrice', type: 'decimal' }),
-    ],
-  });
+  return compiledProduct;
 }
 
-type Rec = Record<string, unknown>;
+type Policy = 'wait' | 'create';
 
-export function orderMappings(
-  options: { customerPolicy?: 'wait' | 'create'; productPolicy?: 'wait' | 'create' } = {},
-) {
-  const order = mapping({
-    name: 'salesorder',
-    direction: 'one-way',
-    source: { system: 'shop', entity: 'order' },
-    target: { system: 'erp', entity: 'salesorder', where: {} },
-    identity: { target: 'ExternalImportReference' },
-    when: (o) => ['processing', 'completed'].includes((o as Rec).status as string),
-    lockedWhen: (t) => (t as Rec).SalesOrderStatus === 'Confirmed',
-    dependencies: [{ mapping: 'customer', onMissing: options.customerPolicy ?? 'create' }],
-    properties: [
-      prop({ source: 'id', target: 'ExternalImportReference', direction: 'to-target' }),
-      prop({
-        target: 'CustomerId',
-        direction: 'to-target',
-        type: 'integer',
-        toTarget: (o, ctx) => {
-          const r = o as Rec;
-          return Number(r.customer_id) > 0
-            ? ctx.link('customer', r.customer_id)
-            : ctx.link('customer', {
-                id: `guest-${r.id}`,
-                email: (r.billing as Rec).email,
-                first_name: (r.billing as Rec).first_name,
-                last_name: 'Guest',
-                billing: r.billing,
-              });
-        },
-      }),
-      prop({ source: 'note', target: 'CustomerReference', direction: 'to-target' }),
-    ],
-  });
-  const lines = mapping({
-    name: 'salesorderline',
-    direction: 'one-way',
-    source: { system: 'shop', entity: 'order' },
-    target: { system: 'erp', entity: 'salesorderline', where: {} },
-    identity: { target: 'ExternalImportReference' },
-    parent: 'salesorder',
-    each: (o) => (o as Rec).line_items,
-    key: (l) => (l as Rec).id,
-    dependencies: [{ mapping: 'product', onMissing: options.productPolicy ?? 'wait' }],
-    properties: [
-      prop({ source: 'id', target: 'ExternalImportReference', direction: 'to-target' }),
-      prop({
-        target: 'ProductId',
-        direction: 'to-target',
-        type: 'integer',
-        toTarget: (l, ctx) => ctx.link('product', (l as Rec).product_id),
-      }),
-      prop({ source: 'quantity', target: 'Quantity', direction: 'to-target', type: 'decimal' }),
-      prop({ source: 'price', target: 'ProductUnitPrice', direction: 'to-target', type: 'decimal' }),
-    ],
-  });
-  return [order, lines];
+/** The order mappings of the engine tests: the order and, fanned out, its lines. */
+function orderYaml(customerPolicy: Policy, productPolicy: Policy): Record<string, string> {
+  return {
+    salesorder: `
+version: 1
+name: salesorder
+source: { system: shop, entity: order }
+target:
+  system: erp
+  entity: salesorder
+  locked_when: SalesOrderStatus = "Confirmed"
+direction: one-way
+create: { in_target: true }
+identity: { target: ExternalImportReference }
+when: status in ["processing", "completed"]
+delete: ignore
+dependencies:
+  customer: ${customerPolicy}
+properties:
+  - source: id
+    target: ExternalImportReference
+    direction: to-target
+  - target: CustomerId
+    direction: to-target
+    to_target: |
+      $number(customer_id) > 0
+        ? $link("customer", customer_id)
+        : $link("customer", {
+            "id": "guest-" & $string(id),
+            "email": billing.email,
+            "first_name": billing.first_name,
+            "last_name": "Guest",
+            "billing": billing
+          })
+  - source: note
+    target: CustomerReference
+    direction: to-target
+`,
+    salesorderline: `
+version: 1
+name: salesorderline
+source: { system: shop, entity: order }
+target: { system: erp, entity: salesorderline }
+direction: one-way
+create: { in_target: true }
+identity: { target: ExternalImportReference }
+delete: ignore
+parent: salesorder
+each: line_items
+key: id
+dependencies:
+  salesorder: wait
+  product: ${productPolicy}
+properties:
+  - source: id
+    target: ExternalImportReference
+    direction: to-target
+  - target: ProductId
+    direction: to-target
+    to_target: $link("product", product_id)
+  - source: quantity
+    target: Quantity
+    direction: to-target
+    type: decimal
+  - source: price
+    target: ProductUnitPrice
+    direction: to-target
+    type: decimal
+`,
+  };
+}
+
+const orderVariants = new Map<string, CompiledMapping[]>();
+for (const customerPolicy of ['wait', 'create'] as const) {
+  for (const productPolicy of ['wait', 'create'] as const) {
+    const files = {
+      customer: CUSTOMER_YAML,
+      product: PRODUCT_YAML,
+      ...orderYaml(customerPolicy, productPolicy),
+    };
+    const all = await compileYaml(files, systems());
+    orderVariants.set(
+      `${customerPolicy}/${productPolicy}`,
+      ['salesorder', 'salesorderline'].map((name) => all.find((m) => m.name === name)!),
+    );
+  }
+}
+
+export function orderMappings(options: { customerPolicy?: Policy; productPolicy?: Policy } = {}) {
+  return orderVariants.get(`${options.customerPolicy ?? 'create'}/${options.productPolicy ?? 'wait'}`)!;
 }

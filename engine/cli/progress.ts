@@ -3,7 +3,7 @@
  * lines otherwise (CI logs, pipes). Both go to stderr, so `--json` output stays clean.
  */
 import cliProgress from 'cli-progress';
-import type { EngineEvents } from './events.ts';
+import type { EngineEvents } from '../sync/events.ts';
 
 export interface ProgressOutput {
   events: EngineEvents;

@@ -4,18 +4,18 @@
  * through the registry, open the store, and hand everything to a `SyncEngine`.
  */
 import { resolve } from 'node:path';
-import type { ProjectConfig, SystemConfig } from '../config/load-config.ts';
-import type { ConnectorRegistry } from '../connectors/registry.ts';
-import type { Connector } from '../connectors/types.ts';
-import { ConfigError } from '../errors.ts';
-import { mappingEvaluator } from '../mapping/evaluate.ts';
-import { EvaluatorPool } from '../mapping/evaluator/pool.ts';
-import { assertUsable, loadProject, type Project } from '../mapping/project.ts';
-import { createLogger } from '../observability/logger.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
-import { openStore, type StoreBackend } from '../store/open-store.ts';
-import { SyncEngine } from './engine.ts';
-import type { EngineEvents } from './events.ts';
+import type { ProjectConfig, SystemConfig } from './config/load-config.ts';
+import type { ConnectorRegistry } from './connectors/registry.ts';
+import type { Connector } from './connectors/types.ts';
+import { ConfigError } from './errors.ts';
+import { mappingEvaluator } from './mapping/evaluate.ts';
+import { EvaluatorPool } from './mapping/evaluator/pool.ts';
+import { assertUsable, loadProject, type Project } from './mapping/project.ts';
+import { createLogger } from './observability/logger.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+import { openStore, type StoreBackend } from './store/open-store.ts';
+import { SyncEngine } from './sync/engine.ts';
+import type { EngineEvents } from './sync/events.ts';
 
 export interface OpenedProject {
   project: Project;

@@ -4,8 +4,8 @@
  * column order, so it reads well in a terminal, a CI log and an e-mail alike.
  */
 import type { FailedRecord, LinkRecord } from '../store/sync-state.ts';
-import { isPlaceholder } from './dependencies.ts';
-import { OUTCOMES, type PlannedChange, type RunSummary } from './events.ts';
+import { isPlaceholder } from '../sync/dependencies.ts';
+import { OUTCOMES, type PlannedChange, type RunSummary } from '../sync/events.ts';
 
 const COLUMNS = OUTCOMES;
 
@@ -26,6 +26,7 @@ export function formatSummary(summary: RunSummary): string {
   for (const m of summary.mappings) {
     for (const e of m.errors) lines.push(`${m.mapping}: ${e.code}: ${e.message}`);
   }
+  lines.push(...formatReports(summary));
   lines.push(...formatConflicts(summary));
   if (summary.storeError)
     lines.push(`STORE_UNAVAILABLE: ${summary.storeError}; the run stopped and wrote nothing more`);
@@ -40,6 +41,23 @@ export function formatSummary(summary: RunSummary): string {
       : `${summary.dryRun ? 'plan' : 'sync'} finished with problems`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** Report lines shown per mapping in the text summary (all of them are in `--json`). */
+const REPORTS_SHOWN = 50;
+
+/** The mappings' `report` lines: what a person should see about the records written. */
+export function formatReports(summary: RunSummary): string[] {
+  const lines: string[] = [];
+  for (const m of summary.mappings) {
+    const reports = m.reports ?? [];
+    if (reports.length === 0) continue;
+    lines.push(`${m.mapping}: ${reports.length} to note:`);
+    for (const line of reports.slice(0, REPORTS_SHOWN)) lines.push(`  ${line}`);
+    if (reports.length > REPORTS_SHOWN)
+      lines.push(`  … and ${reports.length - REPORTS_SHOWN} more (use --json)`);
+  }
+  return lines;
 }
 
 /** Conflicts shown in the text summary (all of them are in `--json`). */
@@ -90,8 +108,12 @@ export function formatPlan(summary: RunSummary): string {
 /** ", 3 actions (invoice 3)" when the plan would run mapping actions; "" otherwise. */
 function actionCounts(changes: readonly PlannedChange[]): string {
   const by = new Map<string, number>();
-  for (const c of changes)
-    if (c.action === 'operation') by.set(c.operation ?? '?', (by.get(c.operation ?? '?') ?? 0) + 1);
+  for (const c of changes) {
+    if (c.action !== 'operation') continue;
+    // A per-item action's items (`credit-note:refund-812`) count under the action's name.
+    const name = (c.operation ?? '?').split(':')[0]!;
+    by.set(name, (by.get(name) ?? 0) + 1);
+  }
   if (by.size === 0) return '';
   const total = [...by.values()].reduce((a, b) => a + b, 0);
   return `, ${total} action(s) to run (${[...by].map(([name, n]) => `${name} ${n}`).join(', ')})`;

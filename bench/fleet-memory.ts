@@ -1,0 +1,88 @@
+/**
+ * Benchmark 7 — a fleet worker's memory against the number of tenants (docs/fleet.md): one
+ * `mapsync serve --role worker` process (concurrency 4) runs a poll of every tenant's
+ * customers, first for 10 tenants, then for 500 (quick: 100). All tenants point at one
+ * small shop and one PowerOffice sandbox (their state is namespaced per tenant all the same),
+ * so the measurement is the worker's, not the sandboxes'. The worker keeps every tenant's
+ * engine open (they close after 10 minutes unused), which is the most it holds.
+ *
+ * Figure: the worker's RSS (prom-client's `process_resident_memory_bytes` on its
+ * MAPSYNC_METRICS_PORT) with every tenant's engine open, N tenants against 10: at most
+ * 1.25 (flat within ±25 %).
+ */
+import { cpus, loadavg } from 'node:os';
+import type { BenchContext, Benchmark } from './lib/context.ts';
+import { fleetServicesMissing, startFleet } from './lib/fleet.ts';
+
+const B = '7. fleet worker memory';
+
+async function scrape(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m =
+      /^(process_resident_memory_bytes|mapsync_tenant_engines_open|nodejs_heap_size_used_bytes) (\S+)$/.exec(
+        line,
+      );
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+async function run(ctx: BenchContext): Promise<void> {
+  const missing = await fleetServicesMissing();
+  if (missing) throw new Error(missing);
+  const most = ctx.quick ? 100 : 500;
+  const fleet = await startFleet({
+    tenants: most,
+    sandboxes: 1,
+    size: () => ({ customers: 5, products: 2, orders: 2, seed: 90 }),
+    rateLimit: 1000,
+    env: { MAPSYNC_METRICS_PORT: '0', MAPSYNC_WORKER_CONCURRENCY: '4' },
+  });
+  try {
+    const worker = await fleet.start('worker');
+    const rssAt = new Map<number, number>();
+    let polled = 0;
+    for (const n of [10, most]) {
+      const started = Date.now();
+      for (; polled < n; polled++)
+        await fleet.queue.add({ v: 1, kind: 'poll', tenant: fleet.ids[polled]!, mapping: 'customer-person' });
+      // Every job done and every tenant's engine open.
+      for (;;) {
+        const counts = await fleet.queue.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+        const open = (await scrape(worker.url!)).mapsync_tenant_engines_open ?? 0;
+        if (Object.values(counts).every((c) => c === 0) && open >= n) break;
+        if (Date.now() - started > 600_000)
+          throw new Error(`${n} tenants' polls did not finish in 10 minutes`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      // A few samples after the work: the highest is what the worker holds.
+      let rss = 0;
+      let heap = 0;
+      for (let i = 0; i < 5; i++) {
+        const m = await scrape(worker.url!);
+        rss = Math.max(rss, m.process_resident_memory_bytes ?? 0);
+        heap = Math.max(heap, m.nodejs_heap_size_used_bytes ?? 0);
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      rssAt.set(n, rss);
+      ctx.log(
+        `  ${n} tenants: RSS ${(rss / 1e6).toFixed(0)} MB, heap used ${(heap / 1e6).toFixed(0)} MB, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
+    }
+    const small = rssAt.get(10)!;
+    const large = rssAt.get(most)!;
+    ctx.figures.add(B, {
+      name: `worker RSS with ${most} tenants' engines open / with 10`,
+      measured: Number((large / 1e6).toFixed(1)),
+      limit: Number(((small * 1.25) / 1e6).toFixed(1)),
+      unit: 'MB',
+      note: `10 tenants: ${(small / 1e6).toFixed(0)} MB; ${most}: ${(large / 1e6).toFixed(0)} MB (ratio ${(large / small).toFixed(2)}, target ≤ 1.25); load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
+    });
+  } finally {
+    await fleet.close();
+  }
+}
+
+export const fleetMemory: Benchmark = { name: 'fleet-memory', title: B, run };
