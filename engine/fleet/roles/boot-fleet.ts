@@ -107,7 +107,7 @@ export function fleetSettings(role: FleetRole, env: FleetBootOptions['env']): Fl
     lockTtlMs: number('MAPSYNC_LOCK_TTL_MS', 30_000, 1000),
     stallMs: number('MAPSYNC_JOB_STALL_MS', 30_000, 1000),
     budgetMarginMs: number('MAPSYNC_BUDGET_MARGIN_MS', 0, 0),
-    maxEngines: number('MAPSYNC_TENANT_ENGINES_MAX', 50, 1),
+    maxEngines: number('MAPSYNC_TENANT_ENGINES_MAX', 20, 1),
     ...(env.MAPSYNC_METRICS_PORT ? { metricsPort: number('MAPSYNC_METRICS_PORT', 0, 0) } : {}),
     ...(adminToken ? { adminToken } : {}),
   };

@@ -62,7 +62,7 @@ export interface TenantEnginesOptions {
   /** A tenant's engine unused this long is closed (default 10 minutes). */
   idleMs?: number;
   /**
-   * The most engines open at once (default 50): opening one more closes the least recently
+   * The most engines open at once (default 20): opening one more closes the least recently
    * used that no job is running on, so a worker's memory does not grow with the tenants.
    */
   maxOpen?: number;
@@ -130,7 +130,7 @@ export class TenantEngines {
 
   /** Close the least recently used idle engines while more than `maxOpen` are open. */
   private async evictOverCap(): Promise<void> {
-    const max = this.options.maxOpen ?? 50;
+    const max = this.options.maxOpen ?? 20;
     if (this.open.size <= max) return;
     for (const [tenant, entry] of this.open) {
       if (this.open.size <= max) break;
