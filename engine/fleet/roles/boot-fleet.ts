@@ -176,7 +176,9 @@ export async function bootFleetRole(options: FleetBootOptions): Promise<RunningR
     // Engines are made below; the gauge reads how many are open when scraped.
     let engines: TenantEngines | undefined;
     const metrics = new FleetMetrics(
-      options.role === 'worker' ? { openTenants: () => engines?.openCount ?? 0 } : {},
+      options.role === 'worker'
+        ? { openTenants: () => engines?.openCount ?? 0, evictedTenants: () => engines?.evicted ?? 0 }
+        : {},
     );
     if (options.role === 'web') {
       const queue = new FleetQueue(fleet.queue);
