@@ -168,6 +168,12 @@ export interface FailedRecord {
    * tries it again. `nextAttemptAt` is then not acted on.
    */
   stoppedAt?: string;
+  /**
+   * The failing record's version when it last failed (its modification time, or a hash of
+   * its content when its system keeps none): the same failure of the same version is not
+   * logged again (mapping-run.ts `finish`).
+   */
+  version?: string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9.-]*$/;
