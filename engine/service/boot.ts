@@ -127,7 +127,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     // thread: /healthz, webhooks and SIGTERM are answered whatever a mapping does.
     const pool = new EvaluatorPool({ logger, size: Math.max(2, defaultPoolSize()) });
     cleanup.push(() => pool.close());
-    pool.warm();
+    void pool.warm();
 
     const engine = new SyncEngine({
       mappings: project.mappings,
@@ -137,6 +137,9 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       evaluator: mappingEvaluator(pool),
       events: bridgeEvents(telemetry.events),
     });
+    // Validators compiled and workers ready before the first request can come in: the
+    // first run would otherwise compile them on this thread between its records.
+    await engine.warmUp();
     const port = engineAdapter({ engine, mappings: project.mappings, store, systemKinds });
 
     const webhookSources: WebhookSource[] = [];

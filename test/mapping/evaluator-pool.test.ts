@@ -230,6 +230,19 @@ describe('$link from a worker', () => {
 });
 
 describe('the pool', () => {
+  it('warm: starts its workers and resolves once they are ready (a closed pool at once)', async () => {
+    const fresh = new EvaluatorPool({ size: 2 });
+    try {
+      await mappingEvaluator(fresh).warmUp!();
+      const ready = (fresh as unknown as { slots: Set<{ ready: boolean }> }).slots;
+      expect(ready.size).toBe(2);
+      expect([...ready].every((slot) => slot.ready)).toBe(true);
+    } finally {
+      await fresh.close();
+    }
+    await fresh.warm();
+  });
+
   it('sends nothing to a worker for literals, plain paths and bounded expressions', async () => {
     // A closed pool rejects everything that reaches it.
     const closed = new EvaluatorPool({ size: 1 });
