@@ -27,11 +27,17 @@ export interface OptionsSchema {
  * environment (`${VARIABLE}`) and is scrubbed from logs.
  */
 export interface OptionSchema {
-  readonly type: 'string' | 'integer' | 'number' | 'boolean';
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'object';
   readonly title: string;
   readonly description: string;
   readonly writeOnly?: boolean;
-  readonly default?: string | number | boolean;
+  readonly default?: string | number | boolean | Readonly<Record<string, number>>;
+  /** `type: 'object'` only: a table of names to integers (PowerOffice `payment_accounts`). */
+  readonly additionalProperties?: {
+    readonly type: 'integer';
+    readonly minimum?: number;
+    readonly maximum?: number;
+  };
   readonly enum?: readonly string[];
   readonly minimum?: number;
   readonly maximum?: number;
@@ -52,11 +58,13 @@ export type OptionsOf<S extends OptionsSchema> = Flat<
 
 type ValueOf<O extends OptionSchema> = O extends { readonly enum: readonly (infer E)[] }
   ? E
-  : O['type'] extends 'string'
-    ? string
-    : O['type'] extends 'boolean'
-      ? boolean
-      : number;
+  : O['type'] extends 'object'
+    ? Record<string, number>
+    : O['type'] extends 'string'
+      ? string
+      : O['type'] extends 'boolean'
+        ? boolean
+        : number;
 
 /** Keys that are required or have a default. */
 type Present<S extends OptionsSchema> = {
@@ -101,6 +109,12 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * by name. Mapping `actions:` name them; `mapsync validate` checks entity and options.
    */
   readonly operations?: Readonly<Record<string, OperationDeclaration>>;
+  /**
+   * Optional: checks of a system block (as written, before interpolation) that the schema
+   * cannot express, each with a code of its own (`CFG_PAYMENT_ACCOUNT`); `mapsync validate`
+   * reports them at the key, and the options reader refuses the same problems at start.
+   */
+  readonly fileChecks?: (system: Readonly<Record<string, unknown>>) => FileProblem[];
   /** Build a connector from options already read (see options.ts#readOptions). */
   create(options: OptionsOf<S>, runtime: Runtime): Connector;
   /**
@@ -113,6 +127,13 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * default export is a `ConformanceHarness`. Loaded by the suite only.
    */
   readonly conformance: () => Promise<unknown>;
+}
+
+/** A problem of a system block: where (below the system), its code, and what is wrong. */
+export interface FileProblem {
+  readonly path: readonly (string | number)[];
+  readonly code: string;
+  readonly message: string;
 }
 
 /** A record operation a kind offers (see `ConnectorSpec.operations`). */
