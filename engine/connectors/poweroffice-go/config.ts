@@ -8,6 +8,9 @@
 import { baseUrlOf, httpUrlProblems, optionsReader } from '../options.ts';
 import type { OptionsOf } from '../spec.ts';
 
+/** An income (sales) account number. */
+const INCOME_ACCOUNT = { type: 'integer', minimum: 3000, maximum: 3999 } as const;
+
 export const options = {
   type: 'object',
   required: ['url', 'application_key', 'client_key', 'subscription_key'],
@@ -112,6 +115,17 @@ export const options = {
         "`active` (default): a sales order or customer whose CurrencyCode is not active on the client fails with the code and the active ones, and is not sent; `known`: any currency PowerOffice Go knows (the API accepts inactive ones; only Go's GUI is limited to active ones).",
       examples: ['active'],
     },
+    sales_accounts: {
+      type: 'object',
+      title: 'Sales account of each tax class',
+      description:
+        'WooCommerce tax class (its slug; "" = the standard class, required) → the PowerOffice Go income account (3000–3999) whose VAT code has the rate the shop charges for the class. Mappings read it as $target_settings.sales_account_of_tax_class; the shipped mappings check it against the client\'s accounts and the shop\'s rates at the start of every run (CONFIG_MISMATCH). Default: the standard Norwegian chart (3000 25 %, 3030 15 %, 3020 12 %, 3100 0 %).',
+      properties: { '': INCOME_ACCOUNT },
+      additionalProperties: INCOME_ACCOUNT,
+      required: [''],
+      default: { '': 3000, 'reduced-rate': 3030, 'low-rate': 3020, 'zero-rate': 3100 },
+      examples: [{ '': 3000, 'reduced-rate': 3030, 'low-rate': 3020, 'zero-rate': 3100 }],
+    },
   },
 } as const;
 
@@ -139,6 +153,8 @@ export interface ResolvedConfig {
   overlapMs: number;
   customerChanges: 'scan' | 'filter';
   currencies: 'active' | 'known';
+  /** Tax class → income account number (`sales_accounts`). */
+  salesAccounts: Readonly<Record<string, number>>;
 }
 
 /** What the connector works with, derived from checked options. */
@@ -157,6 +173,7 @@ export function resolve(o: PowerOfficeGoOptions): ResolvedConfig {
     overlapMs: o.overlap_seconds * 1000,
     customerChanges: o.customer_changes,
     currencies: o.currencies,
+    salesAccounts: { ...o.sales_accounts },
   };
 }
 
