@@ -24,20 +24,45 @@ export interface OptionsSchema {
 /**
  * One option: a scalar with its range and its help text (`title` and `description` are
  * editor help and docs). `writeOnly: true` marks a secret: it must come from the
- * environment (`${VARIABLE}`) and is scrubbed from logs.
+ * environment (`${VARIABLE}`) and is scrubbed from logs. A table (`TableOptionSchema`) maps
+ * names to integers (a tax class → an account number).
  */
-export interface OptionSchema {
-  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'object';
+export type OptionSchema = ScalarOptionSchema | TableOptionSchema;
+
+/**
+ * A table option: an object whose keys are names (any string, `""` included) and whose
+ * values are integers in a range, with the keys it must have and a default table.
+ */
+export interface TableOptionSchema {
+  readonly type: 'object';
+  readonly title: string;
+  readonly description: string;
+  readonly additionalProperties: TableValueSchema;
+  /** The rows it must have, each declared here too (with the same value schema). */
+  readonly properties?: Readonly<Record<string, TableValueSchema>>;
+  readonly required?: readonly string[];
+  readonly default?: Readonly<Record<string, number>>;
+  readonly examples?: readonly unknown[];
+  readonly writeOnly?: undefined;
+  readonly enum?: undefined;
+  readonly minimum?: undefined;
+  readonly maximum?: undefined;
+}
+
+/** The value of a table's row. */
+export interface TableValueSchema {
+  readonly type: 'integer';
+  readonly minimum?: number;
+  readonly maximum?: number;
+}
+
+/** A scalar option. */
+export interface ScalarOptionSchema {
+  readonly type: 'string' | 'integer' | 'number' | 'boolean';
   readonly title: string;
   readonly description: string;
   readonly writeOnly?: boolean;
-  readonly default?: string | number | boolean | Readonly<Record<string, number>>;
-  /** `type: 'object'` only: a table of names to integers (PowerOffice `payment_accounts`). */
-  readonly additionalProperties?: {
-    readonly type: 'integer';
-    readonly minimum?: number;
-    readonly maximum?: number;
-  };
+  readonly default?: string | number | boolean;
   readonly enum?: readonly string[];
   readonly minimum?: number;
   readonly maximum?: number;

@@ -9,6 +9,9 @@ import { baseUrlOf, httpUrlProblems, optionsReader } from '../options.ts';
 import type { OptionsOf } from '../spec.ts';
 import { paymentAccountProblems, paymentAccountsOption } from './payment-table.ts';
 
+/** An income (sales) account number. */
+const INCOME_ACCOUNT = { type: 'integer', minimum: 3000, maximum: 3999 } as const;
+
 export const options = {
   type: 'object',
   required: ['url', 'application_key', 'client_key', 'subscription_key'],
@@ -114,6 +117,17 @@ export const options = {
       examples: ['active'],
     },
     payment_accounts: paymentAccountsOption,
+    sales_accounts: {
+      type: 'object',
+      title: 'Sales account of each tax class',
+      description:
+        'WooCommerce tax class (its slug; "" = the standard class, required) → the PowerOffice Go income account (3000–3999) whose VAT code has the rate the shop charges for the class. Mappings read it as $target_settings.sales_account_of_tax_class; the shipped mappings check it against the client\'s accounts and the shop\'s rates at the start of every run (CONFIG_MISMATCH). Default: the standard Norwegian chart (3000 25 %, 3030 15 %, 3020 12 %, 3100 0 %).',
+      properties: { '': INCOME_ACCOUNT },
+      additionalProperties: INCOME_ACCOUNT,
+      required: [''],
+      default: { '': 3000, 'reduced-rate': 3030, 'low-rate': 3020, 'zero-rate': 3100 },
+      examples: [{ '': 3000, 'reduced-rate': 3030, 'low-rate': 3020, 'zero-rate': 3100 }],
+    },
   },
 } as const;
 
@@ -144,6 +158,8 @@ export interface ResolvedConfig {
   currencies: 'active' | 'known';
   /** Payment method id → account number (payment-accounts.ts). */
   paymentAccounts: Readonly<Record<string, number>>;
+  /** Tax class → income account number (`sales_accounts`). */
+  salesAccounts: Readonly<Record<string, number>>;
 }
 
 /** What the connector works with, derived from checked options. */
@@ -163,6 +179,7 @@ export function resolve(o: PowerOfficeGoOptions): ResolvedConfig {
     customerChanges: o.customer_changes,
     currencies: o.currencies,
     paymentAccounts: o.payment_accounts,
+    salesAccounts: { ...o.sales_accounts },
   };
 }
 

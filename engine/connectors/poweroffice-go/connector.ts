@@ -60,7 +60,11 @@ export class PowerOfficeGoConnector implements Connector {
   readonly kind = SYSTEM;
   readonly entities = entities;
   readonly withChildren: CreateWithChildren;
-  /** The client's sales accounts with their VAT rates (sales-accounts.ts), kept 5 minutes across runs. */
+  /**
+   * The client's sales accounts with their VAT rates (sales-accounts.ts), the configured
+   * account of each tax class, and the currencies a record may have (currencies.ts), each
+   * kept 5 minutes across runs.
+   */
   readonly runSettings: RunSettings;
   readonly operations: RecordOperations;
   /** Exposed for tests and diagnostics (token request count). */
@@ -77,7 +81,15 @@ export class PowerOfficeGoConnector implements Connector {
     this.api = new PowerOfficeApi(config, runtime);
     this.currencies = new CurrencyCheck(this.api, runtime.now, config.currencies);
     this.paymentAccounts = new PaymentAccounts(this.api, config.paymentAccounts, runtime.now);
-    this.runSettings = cachedRunSettings((signal) => readSalesAccounts(this.api, signal), runtime.now);
+    const accounts = cachedRunSettings((signal) => readSalesAccounts(this.api, signal), runtime.now);
+    this.runSettings = {
+      read: (options = {}) =>
+        accounts.read(options).then(async (read) => ({
+          ...read,
+          sales_account_of_tax_class: { ...config.salesAccounts },
+          currencies: await this.currencies.allowed(options),
+        })),
+    };
     this.operations = {
       perform: async (request, options) => {
         const onOrder = this.entity(request.entity) === 'salesorder' && UUID.test(request.id);
