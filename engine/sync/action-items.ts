@@ -74,6 +74,14 @@ export async function actOnItems(
     const itemAction = { ...action, name };
     if (mappingRun.run.dryRun) {
       steps.plan(current, itemAction);
+      // As if done (never stored): the next run of the plan would not list it again.
+      current = {
+        ...current,
+        actions: {
+          ...current.actions,
+          [name]: { doneAt: new Date(0).toISOString(), result: { planned: true }, locks: action.locksTarget },
+        },
+      };
       continue;
     }
     const next = await steps.run(current, itemAction, { state, resume, item });

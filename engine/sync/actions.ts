@@ -104,6 +104,9 @@ export async function actOn(
       if (!state && !intent && !(record && (await ready(mappingRun, link, record, action)))) continue;
       if (mappingRun.run.dryRun) {
         plan(mappingRun, link, action);
+        // Later actions see it as done (a refund's credit note after the invoice this run
+        // would make), so the plan lists what one run would do, not only the first step.
+        link = planned(link, action.name, action.locksTarget);
         continue;
       }
       const next = await perform(mappingRun, link, record, action, { state, resume: intent !== undefined });
@@ -167,6 +170,18 @@ function plan(mappingRun: MappingRun, link: LinkRecord, action: CompiledAction):
           : ''),
     ],
   });
+}
+
+/**
+ * The link as if a planned action were done (dry runs only, never stored): its result is
+ * a placeholder, `{ planned: true }`, so `$exists($actions.<name>)` holds in later actions.
+ */
+export function planned(link: LinkRecord, name: string, locks: boolean): LinkRecord {
+  const at = new Date(0).toISOString();
+  return {
+    ...link,
+    actions: { ...link.actions, [name]: { doneAt: at, result: { planned: true }, locks, writtenBackAt: at } },
+  };
 }
 
 /** Operation (unless done), then write-back; returns the link as stored, undefined on failure. */
