@@ -11,7 +11,8 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
-import { customerMapping, makeEngine } from './helpers/setup.ts';
+import { CUSTOMER_YAML, customerMapping, makeEngine, systems } from './helpers/setup.ts';
+import { compileYaml } from './helpers/yaml.ts';
 
 function capture(level: 'info' | 'debug') {
   const lines: Array<Record<string, unknown>> = [];
@@ -106,5 +107,20 @@ describe('the failure log', () => {
     const again = log.lines.filter((l) => l.msg === 'record failed again, unchanged');
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ level: 20, mapping: 'customer', id: '3', attempts: 2 });
+  });
+
+  it("a mapping's report that fails is logged by its code and reason, without the value JSONata quotes", async () => {
+    const [withReport] = await compileYaml(
+      { customer: `${CUSTOMER_YAML}report: '"customer " & $string($number(first_name))'\n` },
+      systems(),
+    );
+    const log = capture('info');
+    const { engine, shop } = makeEngine([withReport!], { logger: log.logger });
+    shop.system.seed('customer', [{ ...alice, first_name: 'Alice7731' }]);
+    expect((await engine.run()).mappings[0]!.counts.created).toBe(1);
+    const line = log.lines.find((l) => String(l.msg).includes('its report could not be evaluated'));
+    expect(line).toMatchObject({ level: 40, mapping: 'customer', code: 'MAP_EVAL_ERROR' });
+    expect(String(line!.msg)).toContain('"…"');
+    for (const raw of log.raw) expect(raw).not.toContain('7731');
   });
 });
