@@ -88,6 +88,10 @@ describe('the shipped product mapping', () => {
     ]);
   });
 
+  it('a stand-in without run settings (the memory connector) has nothing to check', async () => {
+    expect(await check({}, {})).toEqual([]);
+  });
+
   it('a shop without taxes needs no account per class, only existing accounts', async () => {
     expect(
       await check(shop({ calc_taxes: false }), client({ sales_account_of_tax_class: { '': 3000 } })),
