@@ -99,6 +99,29 @@ describe('the shipped product mapping', () => {
   });
 });
 
+describe('the shipped sales order mapping', () => {
+  it("stops when the shop's currency is not active in PowerOffice Go, naming both", async () => {
+    const { mappings } = await loadMappings(['.'], {
+      registry: connectors,
+      schemasDir: DEFAULT_SCHEMAS_DIR,
+      cwd: MAPPINGS,
+    });
+    const order = mappings.find((m) => m.name === 'salesorder')!;
+    const check = (currency: string) =>
+      runChecks(order.checks!, 'salesorder', {
+        source_settings: shop({ currency }),
+        target_settings: client(),
+      });
+    expect(await check('NOK')).toEqual([]);
+    expect((await check('SEK')).map((p) => p.message)).toEqual([
+      expect.stringMatching(
+        /salesorder\.yaml:\d+:\d+: mapping "salesorder", check "shop-currency": the shop's currency SEK \(woocommerce_currency\) is not active on the PowerOffice Go client \(active: EUR, NOK\); activate it in PowerOffice Go$/,
+      ),
+    ]);
+    expect(await runChecks(order.checks!, 'salesorder', {})).toEqual([]);
+  });
+});
+
 describe('checks in a mapping file', () => {
   const mapping = (checks: string) => `version: 1
 name: m
