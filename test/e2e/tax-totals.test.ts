@@ -148,7 +148,16 @@ describe.each([
           // stores the inverse); an order in NOK carries none (PowerOffice Go sets 1).
           if (woo.currency === 'EUR') {
             seen.eur++;
-            if (po.CurrencyCode !== 'EUR' || !dec(po.CurrencyExchangeRate).equals('11.5'))
+            const meta = (key: string) => (woo.meta_data as Rec[]).find((m) => m.key === key)?.value;
+            // Aelia stores NOK per EUR (11.5); WOOCS EUR per NOK as its settings hold it
+            // (0.086957): the order carries the inverse, 6 decimals half-up (11.499937).
+            const rate =
+              c.plugin === 'aelia'
+                ? dec(meta('_base_currency_exchange_rate'))
+                : new Decimal(1)
+                    .div(dec(meta('_woocs_order_rate')))
+                    .toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
+            if (po.CurrencyCode !== 'EUR' || !dec(po.CurrencyExchangeRate).equals(rate) || rate.isZero())
               off.push(
                 `order ${link.sourceId}: EUR order sent as ${String(po.CurrencyCode)} at ${String(po.CurrencyExchangeRate)}`,
               );
