@@ -88,10 +88,37 @@ describe('the shipped product mapping', () => {
     ]);
   });
 
+  it('a stand-in without run settings (the memory connector) has nothing to check', async () => {
+    expect(await check({}, {})).toEqual([]);
+  });
+
   it('a shop without taxes needs no account per class, only existing accounts', async () => {
     expect(
       await check(shop({ calc_taxes: false }), client({ sales_account_of_tax_class: { '': 3000 } })),
     ).toEqual([]);
+  });
+});
+
+describe('the shipped sales order mapping', () => {
+  it("stops when the shop's currency is not active in PowerOffice Go, naming both", async () => {
+    const { mappings } = await loadMappings(['.'], {
+      registry: connectors,
+      schemasDir: DEFAULT_SCHEMAS_DIR,
+      cwd: MAPPINGS,
+    });
+    const order = mappings.find((m) => m.name === 'salesorder')!;
+    const check = (currency: string) =>
+      runChecks(order.checks!, 'salesorder', {
+        source_settings: shop({ currency }),
+        target_settings: client(),
+      });
+    expect(await check('NOK')).toEqual([]);
+    expect((await check('SEK')).map((p) => p.message)).toEqual([
+      expect.stringMatching(
+        /salesorder\.yaml:\d+:\d+: mapping "salesorder", check "shop-currency": the shop's currency SEK \(woocommerce_currency\) is not active on the PowerOffice Go client \(active: EUR, NOK\); activate it in PowerOffice Go$/,
+      ),
+    ]);
+    expect(await runChecks(order.checks!, 'salesorder', {})).toEqual([]);
   });
 });
 
