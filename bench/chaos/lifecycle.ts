@@ -6,8 +6,9 @@
  *   payment once the mappings book payments) → refunded in part → (sync: credit note, and
  *   the refund payment).
  * In each trial one of those syncs is a real `node bin/mapsync.js sync` process killed with
- * SIGKILL at a random moment: after a random number of its PowerOffice requests (1 to as
- * many as that step took in the trials before), plus 0–60 ms, while PowerOffice answers in
+ * SIGKILL at a random moment: after a random number of its PowerOffice requests (from as
+ * many as a run with nothing to do makes — its listings — to as many as that step took in
+ * the trials before), plus 0–60 ms, while PowerOffice answers in
  * 20–120 ms (quick: 10–60 ms) — so kills land before, during and after a createAndSendInvoice, a sentState
  * poll or a credit note's create. The next sync finishes the step. The other steps run
  * in-process. Afterwards, per trial order: exactly one invoice, one credit note per refund
@@ -16,11 +17,12 @@
  * notes (less its payments), all to the cent; no intent or failed record left.
  */
 import { Decimal } from 'decimal.js';
+import type { OpenedProject } from '../../engine/compose.ts';
 import { Random } from '../../sandbox/common/random.ts';
 import { spawnSync } from '../lib/child.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { fillShop } from '../lib/dataset.ts';
-import { type BenchEnv, startEnv, syncOnce } from '../lib/env.ts';
+import { type BenchEnv, startEnv } from '../lib/env.ts';
 import { type ChaosResult, duplicatesIn, missingIn, stateOf } from './lib.ts';
 
 type Rec = Record<string, unknown>;
@@ -41,9 +43,23 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
   try {
     const problems: string[] = [];
     const killedAt: Record<Step, number> = { order: 0, invoice: 0, refund: 0 };
+    /** The last PowerOffice request before each kill. */
+    const moments: Record<string, number> = {};
     /** PowerOffice requests a step took when it ran to the end (the range kills are drawn from). */
     const stepRequests: Record<Step, number> = { order: 12, invoice: 6, refund: 8 };
-    const first = await syncOnce(env);
+    // The steps that are not killed run in one open project (as `mapsync serve` runs),
+    // closed while a killed process has the store: opening costs more than a run here.
+    let opened: OpenedProject | undefined;
+    const run = async () => {
+      opened ??= await env.open();
+      return opened.engine.run({});
+    };
+    const first = await run();
+    // What a run with nothing to do asks PowerOffice (its listings): kills are drawn after
+    // those, among the step's own requests (creates, the invoice, its polls, the credit note).
+    const idleMark = env.po.log.mark();
+    await run();
+    const idle = env.po.log.mark() - idleMark;
     if (!first.ok) problems.push(`backfill failed: ${JSON.stringify(first.mappings.map((m) => m.errors))}`);
     const products = ((await stateOf(env)).woo.products as Rec[]).filter(
       (p) => p.type === 'simple' && Number(p.price) > 0 && p.stock_status !== 'outofstock',
@@ -63,19 +79,22 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
           await refundOneUnit(env, await shopApi(env, 'GET', `orders/${String(order!.id)}`));
         }
         if (step === killStep) {
+          await opened?.close();
+          opened = undefined;
           const kill = await killedRun(
             env,
-            random.int(1, Math.max(1, stepRequests[step])),
+            random.int(idle, Math.max(idle + 1, stepRequests[step])),
             random.int(0, 60),
           );
           if (kill.problem) problems.push(`trial ${t + 1} (${step}): ${kill.problem}`);
           if (kill.landed) {
             landed++;
             killedAt[step]++;
+            moments[kill.after] = (moments[kill.after] ?? 0) + 1;
           }
         }
         const mark = env.po.log.mark();
-        const summary = await syncOnce(env);
+        const summary = await run();
         if (!summary.ok)
           problems.push(
             `trial ${t + 1} (${step}): the run after ${step === killStep ? 'the kill' : 'the step'} failed: ${JSON.stringify(summary.mappings.flatMap((m) => m.errors)).slice(0, 400)}`,
@@ -84,15 +103,17 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
       }
     }
     // One more run settles anything a kill left for later.
-    const settle = await syncOnce(env);
+    const settle = await run();
     if (!settle.ok) problems.push('the settling run failed');
+    await opened?.close();
+    opened = undefined;
 
     const state = await stateOf(env);
     const outgoing = (await (await fetch(`${env.po.adminUrl}/state`)).json()) as { outgoinginvoices: Rec[] };
-    const opened = await env.open();
+    const store = await env.open();
     try {
       const duplicates = duplicatesIn(state);
-      const { pending } = await missingIn(state, opened.store);
+      const { pending } = await missingIn(state, store.store);
       const wrong: string[] = [];
       const invoices = outgoing.outgoinginvoices.filter((i) => i.VoucherType === 'OutgoingInvoice');
       const credits = outgoing.outgoinginvoices.filter((i) => i.VoucherType === 'OutgoingCreditNote');
@@ -132,7 +153,7 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
           wrong.push(`order ${id}: balance ${String(invoice.Balance)} ≠ ${balance.toFixed(2)}`);
       }
       ctx.log(
-        `  ${trials} trials: ${landed} kills landed mid-run ${JSON.stringify(killedAt)}; ` +
+        `  ${trials} trials: ${landed} kills landed mid-run ${JSON.stringify(killedAt)}, after ${JSON.stringify(moments)}; ` +
           `${invoices.length} invoices, ${credits.length} credit notes; PowerOffice requests ${env.po.log.mark()}`,
       );
       for (const p of problems) ctx.log(`  problem: ${p}`);
@@ -146,7 +167,7 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
         pending,
         equalToClean: wrong.length === 0,
         differences: wrong,
-        extra: `every invoice, credit note and balance right to the cent: ${wrong.length === 0 ? 'yes' : `no (${wrong.length})`}`,
+        extra: `kills after ${JSON.stringify(moments)}; every invoice, credit note and balance right to the cent: ${wrong.length === 0 ? 'yes' : `no (${wrong.length})`}`,
         figures: [
           { name: 'double invoices', measured: doubleInvoices, limit: 0, unit: '', kind: 'equal' },
           { name: 'double credit notes', measured: doubleCredits, limit: 0, unit: '', kind: 'equal' },
@@ -161,7 +182,7 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
         ],
       };
     } finally {
-      await opened.close();
+      await store.close();
     }
   } finally {
     await env.close();
@@ -176,7 +197,7 @@ async function killedRun(
   env: BenchEnv,
   requests: number,
   jitterMs: number,
-): Promise<{ landed: boolean; problem?: string }> {
+): Promise<{ landed: boolean; after: string; problem?: string }> {
   const before = env.po.log.mark();
   const { child, done } = spawnSync(env.env, env.dir);
   let exited = false;
@@ -187,10 +208,20 @@ async function killedRun(
   if (!exited) await Promise.race([new Promise((r) => setTimeout(r, jitterMs)), done]);
   const landed = !exited;
   if (landed) child.kill('SIGKILL');
+  const last = env.po.log.list(before).at(-1);
+  const after = last ? moment(last.method, last.path) : 'start';
   const result = await done;
   if (result.signal !== 'SIGKILL' && result.code !== 0)
-    return { landed, problem: `exited ${result.code}: ${result.stderr.slice(-400)}` };
-  return { landed };
+    return { landed, after, problem: `exited ${result.code}: ${result.stderr.slice(-400)}` };
+  return { landed, after };
+}
+
+/** What the last PowerOffice request before a kill was: the moment the kill cut into. */
+function moment(method: string, path: string): string {
+  if (/createandsendinvoice/i.test(path)) return 'invoice request';
+  if (/sentstate/i.test(path)) return 'sentState poll';
+  if (method === 'POST' && /salesorders\/complete/i.test(path)) return 'credit note create';
+  return `${method} ${path.replace(/^.*?\/(?=[A-Z][A-Za-z]+(\/|$))/, '').replace(/[0-9a-f-]{8,}/gi, ':id')}`;
 }
 
 async function shopApi(env: BenchEnv, method: string, route: string, body?: unknown): Promise<Rec> {
