@@ -212,7 +212,11 @@ describe.skipIf(missing !== undefined)('a worker whose job lost its locks', () =
       lastUsed: Date.now(),
       close: async () => {},
     } as unknown as TenantEngine;
-    const engines = { get: async () => engine, dropIdle: async () => 0 } as unknown as TenantEngines;
+    const engines = {
+      get: async () => engine,
+      release: () => {},
+      dropIdle: async () => 0,
+    } as unknown as TenantEngines;
     const outcomes: string[] = [];
     const queue = new FleetQueue({ redis: url, prefix });
     const role = startWorkerRole({
