@@ -251,6 +251,24 @@ async function checkCredentials(connectors: ReadonlyMap<string, Connector>, logg
       `credentials refused:\n  ${refused.sort().join('\n  ')}`,
     );
   }
+  await checkSetups(connectors, logger);
+}
+
+/**
+ * A system's setup problems (`checkSetup`: PowerOffice payment accounts missing or
+ * inactive) are warnings: the service starts, and what depends on them is refused per record.
+ */
+async function checkSetups(connectors: ReadonlyMap<string, Connector>, logger: Logger): Promise<void> {
+  await Promise.all(
+    [...connectors].map(async ([name, connector]) => {
+      if (!connector.checkSetup) return;
+      try {
+        for (const problem of await connector.checkSetup()) logger.warn({ system: name }, problem);
+      } catch (error) {
+        logger.warn({ system: name, err: error }, 'setup not checked at start; continuing');
+      }
+    }),
+  );
 }
 
 async function runAll(steps: Array<() => Promise<void>>): Promise<void> {

@@ -119,6 +119,11 @@ export interface ActionIntent {
   sourceId: string;
   targetId: string;
   at: string;
+  /**
+   * The operation's value as sent (a payment's amount and reference, a credit note's lines):
+   * a resumed attempt sends this again, not a value computed from the record as it is now.
+   */
+  value?: unknown;
 }
 
 export interface IntentRecord {

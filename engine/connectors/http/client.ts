@@ -170,6 +170,13 @@ function gotOptions(
           }
           // The last moment a write can still be held back.
           if (cancel?.aborted) throw cancelled(system, request);
+          if (runtime.beforeWrite && isWrite(request.method) && !options.sideEffectFree) {
+            // A fleet job that lost its locks must not send what it prepared (write-guard.ts).
+            await runtime.beforeWrite({ system, method: request.method }).catch((error: unknown) => {
+              throw cancelled(system, request, error);
+            });
+            if (cancel?.aborted) throw cancelled(system, request);
+          }
           started.set(request, Date.now());
         },
         ...(options.hooks?.beforeRequest ?? []),
@@ -252,16 +259,25 @@ function sendSignalOf(request: NormalizedOptions): AbortSignal | undefined {
   return (request.context as SendContext | undefined)?.sendSignal;
 }
 
+function isWrite(method: string): boolean {
+  return method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE';
+}
+
 /** The error of a write cancelled before it was sent: `transport`, nothing reached the server. */
-function cancelled(system: string, request: NormalizedOptions): ConnectorError {
+function cancelled(system: string, request: NormalizedOptions, cause?: unknown): ConnectorError {
   const path = request.url instanceof URL ? request.url.pathname : undefined;
-  return new ConnectorError(`${system}: ${request.method} ${path ?? ''} cancelled before it was sent`, {
-    system,
-    kind: 'transport',
-    vendorCode: CANCELLED,
-    method: request.method,
-    ...(path ? { path } : {}),
-  });
+  const why = cause instanceof Error ? `: ${cause.message}` : '';
+  return new ConnectorError(
+    `${system}: ${request.method} ${path ?? ''} cancelled before it was sent${why}`,
+    {
+      system,
+      kind: 'transport',
+      vendorCode: CANCELLED,
+      method: request.method,
+      ...(path ? { path } : {}),
+    },
+    ...(cause instanceof Error ? [{ cause }] : []),
+  );
 }
 
 const CANCELLED = 'mapsync-cancelled-before-send';

@@ -1,0 +1,286 @@
+/**
+ * Chaos 8 — SIGKILL through the order-to-cash lifecycle (issue 12).
+ *
+ * Each trial takes one new shop order through its whole life, one sync per step:
+ *   order placed and paid → (sync: sales order) → completed → (sync: invoice, and the
+ *   payment once the mappings book payments) → refunded in part → (sync: credit note, and
+ *   the refund payment).
+ * In each trial one of those syncs is a real `node bin/mapsync.js sync` process killed with
+ * SIGKILL at a random moment: after a random number of its PowerOffice requests (from as
+ * many as a run with nothing to do makes — its listings — to as many as that step took in
+ * the trials before), plus 0–60 ms, while PowerOffice answers in
+ * 20–120 ms (quick: 10–60 ms) — so kills land before, during and after a createAndSendInvoice, a sentState
+ * poll or a credit note's create. The next sync finishes the step. The other steps run
+ * in-process. Afterwards, per trial order: exactly one invoice, one credit note per refund
+ * (and one voucher per payment, once booked), the invoice equal to the order, the credit
+ * note equal to the refund, and the invoice's balance equal to the invoice less its credit
+ * notes (less its payments), all to the cent; no intent or failed record left.
+ */
+import { Decimal } from 'decimal.js';
+import type { OpenedProject } from '../../engine/compose.ts';
+import { Random } from '../../sandbox/common/random.ts';
+import { spawnSync } from '../lib/child.ts';
+import type { BenchContext } from '../lib/context.ts';
+import { fillShop } from '../lib/dataset.ts';
+import { type BenchEnv, startEnv } from '../lib/env.ts';
+import { type ChaosResult, duplicatesIn, missingIn, stateOf } from './lib.ts';
+
+type Rec = Record<string, unknown>;
+
+const STEPS = ['order', 'invoice', 'refund'] as const;
+type Step = (typeof STEPS)[number];
+
+export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
+  const trials = ctx.quick ? 6 : 30;
+  const random = new Random(1212);
+  const env = await startEnv({
+    fill: (woo) => fillShop(woo, { customers: 4, products: 6, orders: 0, seed: 12 }),
+    poRateLimit: 50,
+    connectorRateLimit: 50,
+    // Quick: shorter answers (10–60 ms), so that the CI variant stays within 40 s.
+    poFaults: { latencyMs: ctx.quick ? [10, 60] : [20, 120], seed: 12 },
+  });
+  try {
+    const problems: string[] = [];
+    const killedAt: Record<Step, number> = { order: 0, invoice: 0, refund: 0 };
+    /** The last PowerOffice request before each kill. */
+    const moments: Record<string, number> = {};
+    /** PowerOffice requests a step took when it ran to the end (the range kills are drawn from). */
+    const stepRequests: Record<Step, number> = { order: 12, invoice: 6, refund: 8 };
+    // The steps that are not killed run in one open project (as `mapsync serve` runs),
+    // closed while a killed process has the store: opening costs more than a run here.
+    let opened: OpenedProject | undefined;
+    const run = async () => {
+      opened ??= await env.open();
+      return opened.engine.run({});
+    };
+    const first = await run();
+    // What a run with nothing to do asks PowerOffice (its listings): kills are drawn after
+    // those, among the step's own requests (creates, the invoice, its polls, the credit note).
+    const idleMark = env.po.log.mark();
+    await run();
+    const idle = env.po.log.mark() - idleMark;
+    if (!first.ok) problems.push(`backfill failed: ${JSON.stringify(first.mappings.map((m) => m.errors))}`);
+    const products = ((await stateOf(env)).woo.products as Rec[]).filter(
+      (p) => p.type === 'simple' && Number(p.price) > 0 && p.stock_status !== 'outofstock',
+    );
+    const orders: string[] = [];
+    let landed = 0;
+    for (let t = 0; t < trials; t++) {
+      const killStep = STEPS[t % STEPS.length]!;
+      let order: Rec | undefined;
+      for (const step of STEPS) {
+        if (step === 'order') {
+          order = await checkout(env, products, random, t);
+          orders.push(String(order.id));
+        } else if (step === 'invoice') {
+          await shopApi(env, 'PUT', `orders/${String(order!.id)}`, { status: 'completed' });
+        } else {
+          await refundOneUnit(env, await shopApi(env, 'GET', `orders/${String(order!.id)}`));
+        }
+        if (step === killStep) {
+          await opened?.close();
+          opened = undefined;
+          const kill = await killedRun(
+            env,
+            random.int(idle, Math.max(idle + 1, stepRequests[step])),
+            random.int(0, 60),
+          );
+          if (kill.problem) problems.push(`trial ${t + 1} (${step}): ${kill.problem}`);
+          if (kill.landed) {
+            landed++;
+            killedAt[step]++;
+            moments[kill.after] = (moments[kill.after] ?? 0) + 1;
+          }
+        }
+        const mark = env.po.log.mark();
+        const summary = await run();
+        if (!summary.ok)
+          problems.push(
+            `trial ${t + 1} (${step}): the run after ${step === killStep ? 'the kill' : 'the step'} failed: ${JSON.stringify(summary.mappings.flatMap((m) => m.errors)).slice(0, 400)}`,
+          );
+        if (step !== killStep) stepRequests[step] = Math.max(stepRequests[step], env.po.log.mark() - mark);
+      }
+    }
+    // One more run settles anything a kill left for later.
+    const settle = await run();
+    if (!settle.ok) problems.push('the settling run failed');
+    await opened?.close();
+    opened = undefined;
+
+    const state = await stateOf(env);
+    const outgoing = (await (await fetch(`${env.po.adminUrl}/state`)).json()) as { outgoinginvoices: Rec[] };
+    const store = await env.open();
+    try {
+      const duplicates = duplicatesIn(state);
+      const { pending } = await missingIn(state, store.store);
+      const wrong: string[] = [];
+      const invoices = outgoing.outgoinginvoices.filter((i) => i.VoucherType === 'OutgoingInvoice');
+      const credits = outgoing.outgoinginvoices.filter((i) => i.VoucherType === 'OutgoingCreditNote');
+      let doubleInvoices = 0;
+      let doubleCredits = 0;
+      for (const id of orders) {
+        const order = await shopApi(env, 'GET', `orders/${id}`);
+        const refunds = (await shopApi(env, 'GET', `orders/${id}/refunds`)) as unknown as Rec[];
+        const mine = invoices.filter((i) => String(i.ExternalImportReference) === id);
+        if (mine.length > 1) {
+          doubleInvoices += mine.length - 1;
+          duplicates.push(`order ${id}: ${mine.length} invoices`);
+        }
+        const invoice = mine[0];
+        if (!invoice) {
+          wrong.push(`order ${id}: no invoice`);
+          continue;
+        }
+        if (!same(invoice.TotalAmount, order.total))
+          wrong.push(`order ${id}: invoice ${String(invoice.TotalAmount)} ≠ order ${String(order.total)}`);
+        let credited = new Decimal(0);
+        for (const r of refunds) {
+          const notes = credits.filter((c) => c.ExternalImportReference === `refund-${String(r.id)}`);
+          if (notes.length > 1) {
+            doubleCredits += notes.length - 1;
+            duplicates.push(`refund ${String(r.id)} of order ${id}: ${notes.length} credit notes`);
+          }
+          if (notes.length === 0) wrong.push(`refund ${String(r.id)} of order ${id}: no credit note`);
+          else if (!same(notes[0]!.TotalAmount, new Decimal(String(r.amount)).neg()))
+            wrong.push(
+              `refund ${String(r.id)}: credit note ${String(notes[0]!.TotalAmount)} ≠ −${String(r.amount)}`,
+            );
+          for (const n of notes) credited = credited.plus(String(n.TotalAmount));
+        }
+        const balance = new Decimal(String(invoice.TotalAmount)).plus(credited);
+        if (!same(invoice.Balance, balance))
+          wrong.push(`order ${id}: balance ${String(invoice.Balance)} ≠ ${balance.toFixed(2)}`);
+      }
+      ctx.log(
+        `  ${trials} trials: ${landed} kills landed mid-run ${JSON.stringify(killedAt)}, after ${JSON.stringify(moments)}; ` +
+          `${invoices.length} invoices, ${credits.length} credit notes; PowerOffice requests ${env.po.log.mark()}`,
+      );
+      for (const p of problems) ctx.log(`  problem: ${p}`);
+      return {
+        run: 'SIGKILL through order → invoice → credit note',
+        trials,
+        faults: landed,
+        faultKinds: { SIGKILL: landed },
+        duplicates,
+        missing: problems,
+        pending,
+        equalToClean: wrong.length === 0,
+        differences: wrong,
+        extra: `kills after ${JSON.stringify(moments)}; every invoice, credit note and balance right to the cent: ${wrong.length === 0 ? 'yes' : `no (${wrong.length})`}`,
+        figures: [
+          { name: 'double invoices', measured: doubleInvoices, limit: 0, unit: '', kind: 'equal' },
+          { name: 'double credit notes', measured: doubleCredits, limit: 0, unit: '', kind: 'equal' },
+          {
+            name: 'wrong amounts or balances',
+            measured: wrong.length,
+            limit: 0,
+            unit: '',
+            kind: 'equal',
+            ...(wrong.length ? { note: wrong.slice(0, 5).join('; ') } : {}),
+          },
+        ],
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await env.close();
+  }
+}
+
+const same = (a: unknown, b: unknown) =>
+  new Decimal(String(a ?? 0)).toFixed(2) === new Decimal(String(b ?? 0)).toFixed(2);
+
+/** A `mapsync sync` process killed after its `requests`-th PowerOffice request plus `jitterMs`. */
+async function killedRun(
+  env: BenchEnv,
+  requests: number,
+  jitterMs: number,
+): Promise<{ landed: boolean; after: string; problem?: string }> {
+  const before = env.po.log.mark();
+  const { child, done } = spawnSync(env.env, env.dir);
+  let exited = false;
+  void done.then(() => {
+    exited = true;
+  });
+  while (!exited && env.po.log.mark() - before < requests) await new Promise((r) => setTimeout(r, 2));
+  if (!exited) await Promise.race([new Promise((r) => setTimeout(r, jitterMs)), done]);
+  const landed = !exited;
+  if (landed) child.kill('SIGKILL');
+  const last = env.po.log.list(before).at(-1);
+  const after = last ? moment(last.method, last.path) : 'start';
+  const result = await done;
+  if (result.signal !== 'SIGKILL' && result.code !== 0)
+    return { landed, after, problem: `exited ${result.code}: ${result.stderr.slice(-400)}` };
+  return { landed, after };
+}
+
+/** What the last PowerOffice request before a kill was: the moment the kill cut into. */
+function moment(method: string, path: string): string {
+  if (/createandsendinvoice/i.test(path)) return 'invoice request';
+  if (/sentstate/i.test(path)) return 'sentState poll';
+  if (method === 'POST' && /salesorders\/complete/i.test(path)) return 'credit note create';
+  return `${method} ${path.replace(/^.*?\/(?=[A-Z][A-Za-z]+(\/|$))/, '').replace(/[0-9a-f-]{8,}/gi, ':id')}`;
+}
+
+async function shopApi(env: BenchEnv, method: string, route: string, body?: unknown): Promise<Rec> {
+  const auth = Buffer.from(`${env.woo.consumerKey}:${env.woo.consumerSecret}`).toString('base64');
+  const response = await fetch(`${env.woo.apiUrl}/${route}`, {
+    method,
+    headers: { authorization: `Basic ${auth}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${route}: ${response.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as Rec;
+}
+
+/** A paid order of 2–3 units of 1–2 products, with shipping, paid by card or Vipps. */
+async function checkout(env: BenchEnv, products: Rec[], random: Random, t: number): Promise<Rec> {
+  const items = Array.from({ length: random.int(1, 2) }, () => ({
+    product_id: random.pick(products).id,
+    quantity: random.int(2, 3),
+  }));
+  const vipps = t % 2 === 0;
+  const response = await fetch(`${env.woo.url}/__admin/checkout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      billing: {
+        first_name: 'Kari',
+        last_name: `Kaos${t}`,
+        country: 'NO',
+        email: `kari.kaos${t}@example.no`,
+      },
+      items,
+      shipping_line: { method_id: 'flat_rate', method_title: 'Frakt', cost: '79.00' },
+      payment_method: vipps ? 'vipps' : 'stripe',
+      payment_method_title: vipps ? 'Vipps' : 'Credit Card (Stripe)',
+      set_paid: true,
+      transaction_id: `KAOS-${t}`,
+    }),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`checkout: ${response.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as Rec;
+}
+
+/** Refund one unit of the order's first line (its net and VAT pro rata). */
+async function refundOneUnit(env: BenchEnv, order: Rec): Promise<Rec> {
+  const line = (order.line_items as Rec[])[0]!;
+  const part = (v: unknown) =>
+    new Decimal(String(v)).dividedBy(Number(line.quantity)).toDecimalPlaces(2).toFixed(2);
+  return shopApi(env, 'POST', `orders/${String(order.id)}/refunds`, {
+    reason: 'Retur',
+    api_refund: false,
+    line_items: [
+      {
+        id: line.id,
+        quantity: 1,
+        refund_total: part(line.total),
+        refund_tax: (line.taxes as Rec[]).map((t) => ({ id: t.id, refund_total: part(t.total) })),
+      },
+    ],
+  });
+}
