@@ -272,6 +272,19 @@ describe('poweroffice-go connector: register-payment and refund-payment', () => 
     expect((posted.VoucherLines as Json[]).map((l) => l.CurrencyExchangeRate)).toEqual([11.53, 11.53]);
   });
 
+  it('reads that lag behind the invoice just posted (Go reads from a replica) are waited for', async () => {
+    fx = await start({ rateLimit: false, replicaLagMs: 1500 });
+    const a = await order(fx, '3001'); // customer, order and invoice written just now
+    const mark = fx.sb.log.list(0).length;
+    const done = await pay(fx, a.id, value('3001'));
+    expect(done.result).toMatchObject({ SettledBy: 'mapsync', AccountNo: 1903 });
+    const notYet = fx.sb.log.list(mark).filter((r) => r.method === 'GET' && r.status === 404);
+    expect(notYet.length).toBeGreaterThan(0); // the first read did not see the invoice yet
+    expect(vouchers(fx)).toHaveLength(1);
+    await fetch(`${fx.sb.adminUrl}/replica/catch-up`, { method: 'POST' });
+    expect((await invoice(fx, a.id)).Balance).toBe(0);
+  });
+
   it('checkSetup warns about payment accounts missing or inactive in PowerOffice Go', async () => {
     fx = await start({ rateLimit: false });
     expect(await fx.connect().checkSetup()).toEqual([]);
