@@ -52,7 +52,6 @@ export interface TableOptionSchema {
 /** The value of a table's row. */
 export interface TableValueSchema {
   readonly type: 'integer';
-  /** Editor help for a declared row (a required one). */
   readonly title?: string;
   readonly description?: string;
   readonly minimum?: number;

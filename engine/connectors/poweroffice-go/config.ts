@@ -125,9 +125,9 @@ export const options = {
       properties: {
         '': {
           ...INCOME_ACCOUNT,
-          title: 'Sales account of the standard tax class',
+          title: 'Standard class',
           description:
-            'The income account for products in the shop\'s standard tax class (the key "", required).',
+            'The income account of the standard tax class (3000–3999; 3000 in the standard chart).',
         },
       },
       additionalProperties: INCOME_ACCOUNT,
