@@ -6,9 +6,9 @@
  *   payment once the mappings book payments) → refunded in part → (sync: credit note, and
  *   the refund payment).
  * In each trial one of those syncs is a real `node bin/mapsync.js sync` process killed with
- * SIGKILL at a random moment: after a random number of its PowerOffice requests (from as
- * many as a run with nothing to do makes — its listings — to as many as that step took in
- * the trials before), plus 0–60 ms, while PowerOffice answers in
+ * SIGKILL at a random moment of the step's own work: once its first PowerOffice write (or
+ * invoice poll) is answered, after 0–3 further requests (fewer when the step took fewer
+ * beyond a run with nothing to do, in the trials before), plus 0–60 ms, while PowerOffice answers in
  * 20–120 ms (quick: 10–60 ms) — so kills land before, during and after a createAndSendInvoice, a sentState
  * poll or a credit note's create. The next sync finishes the step. The other steps run
  * in-process. Afterwards, per trial order: exactly one invoice, one credit note per refund
@@ -83,7 +83,7 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
           opened = undefined;
           const kill = await killedRun(
             env,
-            random.int(idle, Math.max(idle + 1, stepRequests[step])),
+            random.int(0, Math.min(3, Math.max(1, stepRequests[step] - idle - 1))),
             random.int(0, 60),
           );
           if (kill.problem) problems.push(`trial ${t + 1} (${step}): ${kill.problem}`);
@@ -192,7 +192,10 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
 const same = (a: unknown, b: unknown) =>
   new Decimal(String(a ?? 0)).toFixed(2) === new Decimal(String(b ?? 0)).toFixed(2);
 
-/** A `mapsync sync` process killed after its `requests`-th PowerOffice request plus `jitterMs`. */
+/**
+ * A `mapsync sync` process killed `requests` PowerOffice requests after its first write (or
+ * invoice poll) was answered, plus `jitterMs`.
+ */
 async function killedRun(
   env: BenchEnv,
   requests: number,
@@ -204,7 +207,16 @@ async function killedRun(
   void done.then(() => {
     exited = true;
   });
-  while (!exited && env.po.log.mark() - before < requests) await new Promise((r) => setTimeout(r, 2));
+  // The step's own work starts with its first write (or invoice poll): count from there.
+  const work = (r: { method: string; path: string }) =>
+    (r.method !== 'GET' && !/oauth|token/i.test(r.path)) || /sentstate/i.test(r.path);
+  let start = -1;
+  while (!exited) {
+    const list = env.po.log.list(before);
+    if (start < 0) start = list.findIndex(work);
+    if (start >= 0 && list.length - start > requests) break;
+    await new Promise((r) => setTimeout(r, 2));
+  }
   if (!exited) await Promise.race([new Promise((r) => setTimeout(r, jitterMs)), done]);
   const landed = !exited;
   if (landed) child.kill('SIGKILL');
