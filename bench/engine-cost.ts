@@ -133,6 +133,8 @@ export function handWrittenPayload(
       Quantity: quantity,
       ProductUnitPrice: subtotal.div(quantity).toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toNumber(),
       Allowance: allowance.toNumber(),
+      // The bench's orders carry VAT (not zero-rated): the standard sales account.
+      UseStandardSalesAccount: true,
       SortOrder: position,
     };
   });

@@ -14,10 +14,10 @@ import type { Side } from '../mapping/model.ts';
 
 export const STORE_LAYOUT_VERSION = 1;
 
-/** The subset of `KeyvNamespace` the engine uses; the dry-run overlay implements it too. */
-/** Links read at once at most (MappingState.getLinks). */
-export const LINK_SLICE = 100;
+/** Links read at once at most (MappingState.getLinks): 25 snapshots of 400 kB are 10 MB of JSON. */
+export const LINK_SLICE = 25;
 
+/** The subset of `KeyvNamespace` the engine uses; the dry-run overlay implements it too. */
 export interface NamespaceStore<V> {
   get(key: string): Promise<V | undefined>;
   getMany(keys: readonly string[]): Promise<Array<V | undefined>>;
@@ -119,6 +119,11 @@ export interface ActionIntent {
   sourceId: string;
   targetId: string;
   at: string;
+  /**
+   * The operation's value as sent (a payment's amount and reference, a credit note's lines):
+   * a resumed attempt sends this again, not a value computed from the record as it is now.
+   */
+  value?: unknown;
 }
 
 export interface IntentRecord {
@@ -168,6 +173,12 @@ export interface FailedRecord {
    * tries it again. `nextAttemptAt` is then not acted on.
    */
   stoppedAt?: string;
+  /**
+   * The failing record's version when it last failed (its modification time, or a hash of
+   * its content when its system keeps none): the same failure of the same version is not
+   * logged again (mapping-run.ts `finish`).
+   */
+  version?: string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9.-]*$/;

@@ -18,6 +18,7 @@ import { isConnectorError } from '../connectors/errors.ts';
 import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
 import { isDue } from './backoff.ts';
+import { runChecks } from './checks.ts';
 import { deletesPhase } from './deletes.ts';
 import { recordContext } from './dependencies.ts';
 import { expireGoneFailures } from './expire-failed.ts';
@@ -42,6 +43,12 @@ export async function runMapping(mappingRun: MappingRun): Promise<void> {
     return;
   }
   run.reporter.summary(mapping.name);
+  if (mapping.checks) {
+    const problems = await runChecks(mapping.checks, mapping.name, mappingRun.settingsBindings);
+    for (const p of problems)
+      run.reporter.error(mapping.name, p.code, `${p.message}; mapping ${mapping.name} stopped`);
+    if (problems.length > 0) return;
+  }
   const fanOut = mapping.fanOut !== undefined;
   try {
     phase(mappingRun, 'recover');

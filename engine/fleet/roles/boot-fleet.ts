@@ -25,6 +25,7 @@ import { type TenantRecord, TenantRegistry } from '../../tenants/tenant-registry
 import { VERSION } from '../../version.ts';
 import { FleetQueue, type QueueLocation } from '../jobs/queue.ts';
 import { Locks } from '../locks/locks.ts';
+import { guardWrites, WriteGuard } from '../locks/write-guard.ts';
 import { FleetMetrics } from '../observe/fleet-metrics.ts';
 import { JobBoard } from '../observe/job-board.ts';
 import { startMetricsServer } from '../observe/metrics-server.ts';
@@ -221,9 +222,11 @@ export async function bootFleetRole(options: FleetBootOptions): Promise<RunningR
       closers.push(() => hub.close());
       const locks = new Locks({ redis: fleet.queue.redis, prefix: redisPrefix, ttlMs: fleet.lockTtlMs });
       closers.push(() => locks.close());
+      const guard = new WriteGuard({ redis: fleet.queue.redis, ttlMs: locks.ttlMs });
+      closers.push(() => guard.close());
       const pool = new EvaluatorPool({ logger });
       closers.push(() => pool.close());
-      pool.warm();
+      void pool.warm();
       engines = new TenantEngines({
         tenants,
         registry: options.registry,
@@ -237,6 +240,7 @@ export async function bootFleetRole(options: FleetBootOptions): Promise<RunningR
         logLevel: options.logLevel,
         ...(options.logDestination ? { logDestination: options.logDestination } : {}),
         metrics,
+        beforeWrite: guardWrites(guard, work),
       });
       const opened = engines;
       closers.push(() => opened.close());

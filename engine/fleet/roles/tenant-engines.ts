@@ -18,7 +18,7 @@ import type { EvaluatorPool } from '../../mapping/evaluator/pool.ts';
 import { loadMappings } from '../../mapping/load.ts';
 import type { CompiledMapping } from '../../mapping/model.ts';
 import { createLogger, type LoggerSettings } from '../../observability/logger.ts';
-import { createRuntime } from '../../runtime.ts';
+import { createRuntime, type Runtime } from '../../runtime.ts';
 import { bridgeEvents, engineAdapter, planUnits } from '../../service/engine-adapter.ts';
 import type { ServiceEngine } from '../../service/ports.ts';
 import { type FencingBackend, fencedView } from '../../store/fencing.ts';
@@ -60,6 +60,8 @@ export interface TenantEnginesOptions {
   idleMs?: number;
   /** Requests and records, labelled by tenant. */
   metrics?: FleetMetrics;
+  /** Every tenant's check before a write is sent (the worker's write guard). */
+  beforeWrite?: Runtime['beforeWrite'];
 }
 
 export class TenantEngines {
@@ -119,6 +121,7 @@ export class TenantEngines {
       logger,
       limiters: o.hub.registryFor(tenant),
       ...(o.metrics ? { telemetry: o.metrics.telemetryFor(tenant) } : {}),
+      ...(o.beforeWrite ? { beforeWrite: o.beforeWrite } : {}),
     });
     const metrics = o.metrics;
     const mappings = record.mappings ? await this.ownMappings(tenant, record.mappings, systems) : o.mappings;
