@@ -2,19 +2,20 @@
  * Chaos 8 — SIGKILL through the order-to-cash lifecycle (issue 12).
  *
  * Each trial takes one new shop order through its whole life, one sync per step:
- *   order placed and paid → (sync: sales order) → completed → (sync: invoice, and the
- *   payment once the mappings book payments) → refunded in part → (sync: credit note, and
- *   the refund payment).
+ *   order placed and paid (card or Vipps) → (sync: sales order) → completed → (sync:
+ *   invoice and its payment voucher) → refunded in part through the gateway → (sync: credit
+ *   note and its refund payment).
  * In each trial one of those syncs is a real `node bin/mapsync.js sync` process killed with
- * SIGKILL at a random moment: after a random number of its PowerOffice requests (from as
- * many as a run with nothing to do makes — its listings — to as many as that step took in
- * the trials before), plus 0–60 ms, while PowerOffice answers in
+ * SIGKILL at a random moment of the step's own work: once its first PowerOffice write (or
+ * invoice poll) is answered, after 0–3 further requests (fewer when the step took fewer
+ * beyond a run with nothing to do, in the trials before), plus 0–60 ms, while PowerOffice answers in
  * 20–120 ms (quick: 10–60 ms) — so kills land before, during and after a createAndSendInvoice, a sentState
- * poll or a credit note's create. The next sync finishes the step. The other steps run
- * in-process. Afterwards, per trial order: exactly one invoice, one credit note per refund
- * (and one voucher per payment, once booked), the invoice equal to the order, the credit
- * note equal to the refund, and the invoice's balance equal to the invoice less its credit
- * notes (less its payments), all to the cent; no intent or failed record left.
+ * poll, a payment voucher or a credit note's create. The next sync finishes the step. The other steps run
+ * in-process. Afterwards, per trial order: exactly one invoice, one payment voucher, one
+ * credit note and one refund payment per refund; the invoice and the payment equal to the
+ * order, the credit note and the refund payment equal to the refund, and every balance 0
+ * (the invoice settled by its payment, the credit note by its refund payment), all to the
+ * cent; no intent or failed record left.
  */
 import { Decimal } from 'decimal.js';
 import type { OpenedProject } from '../../engine/compose.ts';
@@ -83,7 +84,7 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
           opened = undefined;
           const kill = await killedRun(
             env,
-            random.int(idle, Math.max(idle + 1, stepRequests[step])),
+            random.int(0, Math.min(3, Math.max(1, stepRequests[step] - idle - 1))),
             random.int(0, 60),
           );
           if (kill.problem) problems.push(`trial ${t + 1} (${step}): ${kill.problem}`);
@@ -109,7 +110,14 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
     opened = undefined;
 
     const state = await stateOf(env);
-    const outgoing = (await (await fetch(`${env.po.adminUrl}/state`)).json()) as { outgoinginvoices: Rec[] };
+    const outgoing = (await (await fetch(`${env.po.adminUrl}/state`)).json()) as {
+      outgoinginvoices: Rec[];
+      bankvouchers?: Rec[];
+    };
+    const vouchers = outgoing.bankvouchers ?? [];
+    const vouchersOf = (ref: string) => vouchers.filter((v) => v.ExternalImportReference === ref);
+    /** A voucher's amount on the payment method's account (+ in, − out). */
+    const onAccount = (v: Rec) => (v.VoucherLines as Rec[])[0]?.CurrencyAmount;
     const store = await env.open();
     try {
       const duplicates = duplicatesIn(state);
@@ -119,6 +127,7 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
       const credits = outgoing.outgoinginvoices.filter((i) => i.VoucherType === 'OutgoingCreditNote');
       let doubleInvoices = 0;
       let doubleCredits = 0;
+      let doublePayments = 0;
       for (const id of orders) {
         const order = await shopApi(env, 'GET', `orders/${id}`);
         const refunds = (await shopApi(env, 'GET', `orders/${id}/refunds`)) as unknown as Rec[];
@@ -134,7 +143,14 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
         }
         if (!same(invoice.TotalAmount, order.total))
           wrong.push(`order ${id}: invoice ${String(invoice.TotalAmount)} ≠ order ${String(order.total)}`);
-        let credited = new Decimal(0);
+        const payments = vouchersOf(`woo-pay-${id}`);
+        if (payments.length > 1) {
+          doublePayments += payments.length - 1;
+          duplicates.push(`order ${id}: ${payments.length} payments`);
+        }
+        if (payments.length === 0) wrong.push(`order ${id}: no payment`);
+        else if (!same(onAccount(payments[0]!), order.total))
+          wrong.push(`order ${id}: payment ${String(onAccount(payments[0]!))} ≠ ${String(order.total)}`);
         for (const r of refunds) {
           const notes = credits.filter((c) => c.ExternalImportReference === `refund-${String(r.id)}`);
           if (notes.length > 1) {
@@ -146,19 +162,32 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
             wrong.push(
               `refund ${String(r.id)}: credit note ${String(notes[0]!.TotalAmount)} ≠ −${String(r.amount)}`,
             );
-          for (const n of notes) credited = credited.plus(String(n.TotalAmount));
+          const back = vouchersOf(`woo-refpay-${String(r.id)}`);
+          if (back.length > 1) {
+            doublePayments += back.length - 1;
+            duplicates.push(`refund ${String(r.id)} of order ${id}: ${back.length} refund payments`);
+          }
+          if (back.length === 0) wrong.push(`refund ${String(r.id)} of order ${id}: no refund payment`);
+          else if (!same(onAccount(back[0]!), new Decimal(String(r.amount)).neg()))
+            wrong.push(
+              `refund ${String(r.id)}: refund payment ${String(onAccount(back[0]!))} ≠ −${String(r.amount)}`,
+            );
+          // Settled by its refund payment.
+          for (const n of notes)
+            if (!same(n.Balance, 0))
+              wrong.push(`credit note of refund ${String(r.id)}: balance ${String(n.Balance)} ≠ 0`);
         }
-        const balance = new Decimal(String(invoice.TotalAmount)).plus(credited);
-        if (!same(invoice.Balance, balance))
-          wrong.push(`order ${id}: balance ${String(invoice.Balance)} ≠ ${balance.toFixed(2)}`);
+        // Paid: the invoice is settled by its payment (its credit notes by their refund payments).
+        if (!same(invoice.Balance, 0))
+          wrong.push(`order ${id}: invoice balance ${String(invoice.Balance)} ≠ 0`);
       }
       ctx.log(
         `  ${trials} trials: ${landed} kills landed mid-run ${JSON.stringify(killedAt)}, after ${JSON.stringify(moments)}; ` +
-          `${invoices.length} invoices, ${credits.length} credit notes; PowerOffice requests ${env.po.log.mark()}`,
+          `${invoices.length} invoices, ${credits.length} credit notes, ${vouchers.length} payment and refund payment vouchers; PowerOffice requests ${env.po.log.mark()}`,
       );
       for (const p of problems) ctx.log(`  problem: ${p}`);
       return {
-        run: 'SIGKILL through order → invoice → credit note',
+        run: 'SIGKILL through order → invoice → payment → credit note → refund payment',
         trials,
         faults: landed,
         faultKinds: { SIGKILL: landed },
@@ -171,6 +200,13 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
         figures: [
           { name: 'double invoices', measured: doubleInvoices, limit: 0, unit: '', kind: 'equal' },
           { name: 'double credit notes', measured: doubleCredits, limit: 0, unit: '', kind: 'equal' },
+          {
+            name: 'double payments or refund payments',
+            measured: doublePayments,
+            limit: 0,
+            unit: '',
+            kind: 'equal',
+          },
           {
             name: 'wrong amounts or balances',
             measured: wrong.length,
@@ -192,7 +228,10 @@ export async function lifecycleChaos(ctx: BenchContext): Promise<ChaosResult> {
 const same = (a: unknown, b: unknown) =>
   new Decimal(String(a ?? 0)).toFixed(2) === new Decimal(String(b ?? 0)).toFixed(2);
 
-/** A `mapsync sync` process killed after its `requests`-th PowerOffice request plus `jitterMs`. */
+/**
+ * A `mapsync sync` process killed `requests` PowerOffice requests after its first write (or
+ * invoice poll) was answered, plus `jitterMs`.
+ */
 async function killedRun(
   env: BenchEnv,
   requests: number,
@@ -204,7 +243,16 @@ async function killedRun(
   void done.then(() => {
     exited = true;
   });
-  while (!exited && env.po.log.mark() - before < requests) await new Promise((r) => setTimeout(r, 2));
+  // The step's own work starts with its first write (or invoice poll): count from there.
+  const work = (r: { method: string; path: string }) =>
+    (r.method !== 'GET' && !/oauth|token/i.test(r.path)) || /sentstate/i.test(r.path);
+  let start = -1;
+  while (!exited) {
+    const list = env.po.log.list(before);
+    if (start < 0) start = list.findIndex(work);
+    if (start >= 0 && list.length - start > requests) break;
+    await new Promise((r) => setTimeout(r, 2));
+  }
   if (!exited) await Promise.race([new Promise((r) => setTimeout(r, jitterMs)), done]);
   const landed = !exited;
   if (landed) child.kill('SIGKILL');
@@ -221,6 +269,7 @@ function moment(method: string, path: string): string {
   if (/createandsendinvoice/i.test(path)) return 'invoice request';
   if (/sentstate/i.test(path)) return 'sentState poll';
   if (method === 'POST' && /salesorders\/complete/i.test(path)) return 'credit note create';
+  if (method === 'POST' && /vouchers\/bankjournal/i.test(path)) return 'payment voucher';
   return `${method} ${path.replace(/^.*?\/(?=[A-Z][A-Za-z]+(\/|$))/, '').replace(/[0-9a-f-]{8,}/gi, ':id')}`;
 }
 
@@ -266,14 +315,15 @@ async function checkout(env: BenchEnv, products: Rec[], random: Random, t: numbe
   return JSON.parse(text) as Rec;
 }
 
-/** Refund one unit of the order's first line (its net and VAT pro rata). */
+/** Refund one unit of the order's first line (its net and VAT pro rata), paid back through the gateway. */
 async function refundOneUnit(env: BenchEnv, order: Rec): Promise<Rec> {
   const line = (order.line_items as Rec[])[0]!;
   const part = (v: unknown) =>
     new Decimal(String(v)).dividedBy(Number(line.quantity)).toDecimalPlaces(2).toFixed(2);
   return shopApi(env, 'POST', `orders/${String(order.id)}/refunds`, {
     reason: 'Retur',
-    api_refund: false,
+    // Through the gateway: the money goes back, so a refund payment follows the credit note.
+    api_refund: true,
     line_items: [
       {
         id: line.id,

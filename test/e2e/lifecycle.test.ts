@@ -12,9 +12,11 @@
  *            whose VAT is an øre off PowerOffice Go's (the rounding case), a stock count in
  *            PowerOffice Go; a sync with a stock scan.
  *
- * Then: every invoice and credit note exactly once; every invoice equal to its order and
- * its balance equal to the invoice less its credit notes, to the cent; every credit note
- * equal to its refund (or the rest of a cancelled order) to the cent; cancelled drafts
+ * Then: every invoice, payment voucher, credit note and refund payment exactly once; every
+ * invoice equal to its order, every payment equal to the order's total and every refund
+ * payment to its refund; a paid invoice's balance 0, an unpaid one's the invoice less its
+ * credit notes; every credit note equal to its refund (or the rest of a cancelled order)
+ * and open unless the money went back through the gateway — all to the cent; cancelled drafts
  * deleted and never invoiced; stock equal on both sides; a second run writes nothing.
  */
 import { Decimal } from 'decimal.js';
@@ -75,13 +77,13 @@ describe('e2e: 200 orders through the whole order-to-cash lifecycle', () => {
   const story = (id: string) => stories.get(id)!;
   const order = (id: string) => api('GET', `orders/${id}`);
   /** Refund `quantity` units of the order's first line (its net and VAT pro rata). */
-  const refundUnits = async (o: Rec, quantity = 1) => {
+  const refundUnits = async (o: Rec, quantity = 1, viaGateway = false) => {
     const line = (o.line_items as Rec[])[0]!;
     const part = (v: unknown) =>
       new Decimal(String(v)).dividedBy(Number(line.quantity)).times(quantity).toDecimalPlaces(2).toFixed(2);
     return api('POST', `orders/${String(o.id)}/refunds`, {
       reason: 'Retur',
-      api_refund: false,
+      api_refund: viaGateway,
       line_items: [
         {
           id: line.id,
@@ -270,11 +272,13 @@ describe('e2e: 200 orders through the whole order-to-cash lifecycle', () => {
       const o = await order(s.id);
       switch (s.scenario) {
         case 'vipps, completed, refunded in part after invoicing':
-          if (typed++ % 4 === 0) await refundTypedVat(o);
-          else await refundUnits(o);
+          // Money back through Vipps (a refund payment), by hand, or typed with its VAT an øre off.
+          if (typed % 4 === 0) await refundTypedVat(o);
+          else await refundUnits(o, 1, typed % 4 !== 3);
+          typed++;
           break;
         case 'card, completed, refunded in part, then in full':
-          await refundUnits(o);
+          await refundUnits(o, 1, true);
           await setStatus(s.id, 'refunded');
           break;
         case 'card, completed, cancelled after invoicing':
@@ -334,6 +338,11 @@ describe('e2e: 200 orders through the whole order-to-cash lifecycle', () => {
     };
     expect(once(invoices), 'double invoices').toEqual([]);
     expect(once(credits), 'double credit notes').toEqual([]);
+    const vouchers = (state.po.bankvouchers ?? []) as Rec[];
+    expect(once(vouchers), 'double payments or refund payments').toEqual([]);
+    const voucherOf = new Map(vouchers.map((v) => [String(v.ExternalImportReference), v]));
+    /** The voucher's amount on the payment method's account (debit: money in). */
+    const paidIn = (v: Rec) => cents((v.VoucherLines as Rec[])[0]?.CurrencyAmount);
     const invoiceOf = new Map(invoices.map((i) => [String(i.ExternalImportReference), i]));
     const poOrders = new Map(
       (state.po.salesorders as Rec[]).map((o) => [String(o.ExternalImportReference), o]),
@@ -341,17 +350,31 @@ describe('e2e: 200 orders through the whole order-to-cash lifecycle', () => {
     const wooOrders = new Map((state.woo.orders as Rec[]).map((o) => [String(o.id), o]));
     let checkedCredits = 0;
     let rounding = 0;
+    let payments = 0;
+    let refundPayments = 0;
+    const methods = new Set<string>();
     for (const s of stories.values()) {
       const o = wooOrders.get(s.id)!;
       const invoice = invoiceOf.get(s.id);
       const why = `order ${s.id} (${s.scenario}, now ${String(o.status)})`;
+      const payment = voucherOf.get(`woo-pay-${s.id}`);
       if (!s.invoiced || s.draftDeleted) {
         expect(invoice, why).toBeUndefined();
+        expect(payment, why).toBeUndefined();
         if (s.draftDeleted) expect(poOrders.has(s.id), why).toBe(false);
         continue;
       }
       expect(invoice, why).toBeDefined();
       expect(cents(invoice!.TotalAmount), why).toBe(cents(o.total));
+      // Paid (the shop has a payment date): one voucher of the order's total on the method's
+      // account; unpaid (a bank transfer not arrived): none, the invoice stays open.
+      const paid = typeof o.date_paid_gmt === 'string' && o.date_paid_gmt !== '';
+      if (paid) {
+        expect(payment, why).toBeDefined();
+        expect(paidIn(payment!), why).toBe(cents(o.total));
+        payments++;
+        methods.add(String(o.payment_method));
+      } else expect(payment, why).toBeUndefined();
       const refunds = (await api('GET', `orders/${s.id}/refunds`)) as unknown as Rec[];
       const mine = credits.filter((c) => c.RelatedInvoiceNo === invoice!.InvoiceNo);
       const expected = new Map<string, string>();
@@ -369,16 +392,46 @@ describe('e2e: 200 orders through the whole order-to-cash lifecycle', () => {
           expected.get(String(c.ExternalImportReference)),
         );
         checkedCredits++;
+        // Money paid back through the gateway: a refund payment settles the credit note;
+        // else (by hand, a cancellation) the credit note stays open as money owed.
+        const ref = String(c.ExternalImportReference);
+        const refund = refunds.find((r) => `refund-${String(r.id)}` === ref);
+        const back = refund ? voucherOf.get(`woo-refpay-${String(refund.id)}`) : undefined;
+        if (paid && refund?.refunded_payment === true) {
+          expect(back, `${why} ${ref}`).toBeDefined();
+          expect(paidIn(back!), `${why} ${ref}`).toBe(new Decimal(String(refund.amount)).neg().toFixed(2));
+          expect(cents(c.Balance), `${why} ${ref}`).toBe('0.00');
+          refundPayments++;
+        } else {
+          expect(back, `${why} ${ref}`).toBeUndefined();
+          expect(cents(c.Balance), `${why} ${ref}`).toBe(cents(c.TotalAmount));
+        }
         const lines =
           (poOrders.get(String(c.ExternalImportReference))?.SalesOrderLines as Rec[] | undefined) ?? [];
         if (lines.some((l) => String(l.ExternalImportReference).startsWith('rounding'))) rounding++;
       }
+      // A paid invoice is settled by its payment (its credit notes are open on their own); an
+      // unpaid one is lowered by its credit notes.
       const credited = mine.reduce((sum, c) => sum.plus(String(c.TotalAmount)), new Decimal(0));
       expect(cents(invoice!.Balance), why).toBe(
-        new Decimal(String(invoice!.TotalAmount)).plus(credited).toFixed(2),
+        paid ? '0.00' : new Decimal(String(invoice!.TotalAmount)).plus(credited).toFixed(2),
       );
     }
+    // No voucher for anything the test did not make.
+    const expectedRefs = new Set([...stories.keys()].map((id) => `woo-pay-${id}`));
+    expect(vouchers.filter((v) => String(v.ExternalImportReference).startsWith('woo-pay-')).length).toBe(
+      payments,
+    );
+    for (const v of vouchers)
+      if (String(v.ExternalImportReference).startsWith('woo-pay-'))
+        expect(expectedRefs.has(String(v.ExternalImportReference))).toBe(true);
+    expect(vouchers.filter((v) => String(v.ExternalImportReference).startsWith('woo-refpay-')).length).toBe(
+      refundPayments,
+    );
     expect(checkedCredits).toBeGreaterThan(30);
+    expect(refundPayments).toBeGreaterThan(5);
+    // Card, Vipps and bank transfer (and the seed's Klarna) all paid.
+    for (const m of ['stripe', 'vipps', 'bacs']) expect(methods.has(m), m).toBe(true);
     // The hand-typed refunds needed a VAT rounding line (and the 0 % line for its net).
     expect(rounding).toBeGreaterThan(0);
   });
