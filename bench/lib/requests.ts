@@ -34,7 +34,7 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export type RequestKind = 'token' | 'list' | 'get' | 'lookup' | 'settings' | 'write' | 'other';
 
 /** What the connectors' run settings read (docs/tax-model.md): once per run, never per record. */
-const SETTINGS_PATH = /\/wc\/v3\/(settings|taxes)(\/|$)|\/(GeneralLedgerAccounts|VatCodes)$/i;
+const SETTINGS_PATH = /\/wc\/v3\/(settings|taxes)(\/|$)|\/(GeneralLedgerAccounts|VatCodes|Currencies)$/i;
 
 export function kindOf(r: LoggedRequest): RequestKind {
   if (/oauth\/token$/i.test(r.path)) return 'token';

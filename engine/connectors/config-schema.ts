@@ -73,6 +73,8 @@ function fileOption(option: OptionSchema): Json {
   };
   // A secret is a ${VARIABLE} reference without a default (load-config refuses literals).
   if (writeOnly) return { ...help, $ref: '#/definitions/env', ...tail };
+  // A table is written as a YAML mapping (no ${VARIABLE} for the whole table).
+  if (value.type === 'object') return { ...help, ...value, ...tail };
   // Any string may hold a reference; constrained values get the reference as an alternative.
   const plainString = value.type === 'string' && Object.keys(value).length === 1;
   if (plainString) return { ...help, ...value, ...tail };

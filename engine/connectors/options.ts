@@ -7,7 +7,8 @@
  * filled in. Every problem is collected and thrown as one ConfigError. Messages name keys,
  * never values, so a secret is never echoed.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject } from 'ajv';
 import { ConfigError } from '../errors.ts';
 import type { ConnectorSpec, OptionsOf, OptionsSchema } from './spec.ts';
 
@@ -29,6 +30,9 @@ export function secretKeysOf(schema: OptionsSchema): string[] {
 export function optionsReader<S extends OptionsSchema>(
   spec: Pick<ConnectorSpec<S>, 'kind' | 'options' | 'check'>,
 ): OptionsReader<S> {
+  // AJV is loaded when a connector is first built, not with the registry (`mapsync validate`
+  // never builds one); `require` keeps this synchronous.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
   const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true });
   const validate = ajv.compile({ ...spec.options, additionalProperties: false });
   return (raw) => {
@@ -47,9 +51,20 @@ export function optionsReader<S extends OptionsSchema>(
 }
 
 function describe(error: ErrorObject, schema: OptionsSchema): string {
-  const key = error.instancePath.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+  const path = error.instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // A row of a table option (`sales_accounts.reduced-rate`, `sales_accounts.""`), checked against the table's values.
+  const row = path.slice(1).join('/');
+  const key = path.length > 1 ? `${path[0]}.${row === '' ? '""' : row}` : path[0]!;
   const params = error.params as Record<string, unknown>;
-  const option = schema.properties[key] as { type?: unknown; minimum?: number; maximum?: number } | undefined;
+  const declared = schema.properties[path[0]!];
+  const option = (
+    path.length > 1 && declared?.type === 'object'
+      ? (declared.properties?.[row] ?? declared.additionalProperties)
+      : declared
+  ) as { type?: unknown; minimum?: number; maximum?: number } | undefined;
   switch (error.keyword) {
     case 'minimum':
     case 'maximum':
@@ -62,7 +77,9 @@ function describe(error: ErrorObject, schema: OptionsSchema): string {
     case 'additionalProperties':
       return `unknown option "${String(params.additionalProperty)}"`;
     case 'required':
-      return `"${String(params.missingProperty)}" is required`;
+      return path[0] === ''
+        ? `"${String(params.missingProperty)}" is required`
+        : `"${path[0]}" needs the key ${JSON.stringify(params.missingProperty)}`;
     case 'enum':
       return `"${key}" must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
     case 'type':

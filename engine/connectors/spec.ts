@@ -24,9 +24,42 @@ export interface OptionsSchema {
 /**
  * One option: a scalar with its range and its help text (`title` and `description` are
  * editor help and docs). `writeOnly: true` marks a secret: it must come from the
- * environment (`${VARIABLE}`) and is scrubbed from logs.
+ * environment (`${VARIABLE}`) and is scrubbed from logs. A table (`TableOptionSchema`) maps
+ * names to integers (a tax class → an account number).
  */
-export interface OptionSchema {
+export type OptionSchema = ScalarOptionSchema | TableOptionSchema;
+
+/**
+ * A table option: an object whose keys are names (any string, `""` included) and whose
+ * values are integers in a range, with the keys it must have and a default table.
+ */
+export interface TableOptionSchema {
+  readonly type: 'object';
+  readonly title: string;
+  readonly description: string;
+  readonly additionalProperties: TableValueSchema;
+  /** The rows it must have, each declared here too (with the same value schema). */
+  readonly properties?: Readonly<Record<string, TableValueSchema>>;
+  readonly required?: readonly string[];
+  readonly default?: Readonly<Record<string, number>>;
+  readonly examples?: readonly unknown[];
+  readonly writeOnly?: undefined;
+  readonly enum?: undefined;
+  readonly minimum?: undefined;
+  readonly maximum?: undefined;
+}
+
+/** The value of a table's row. */
+export interface TableValueSchema {
+  readonly type: 'integer';
+  readonly title?: string;
+  readonly description?: string;
+  readonly minimum?: number;
+  readonly maximum?: number;
+}
+
+/** A scalar option. */
+export interface ScalarOptionSchema {
   readonly type: 'string' | 'integer' | 'number' | 'boolean';
   readonly title: string;
   readonly description: string;
@@ -52,11 +85,13 @@ export type OptionsOf<S extends OptionsSchema> = Flat<
 
 type ValueOf<O extends OptionSchema> = O extends { readonly enum: readonly (infer E)[] }
   ? E
-  : O['type'] extends 'string'
-    ? string
-    : O['type'] extends 'boolean'
-      ? boolean
-      : number;
+  : O['type'] extends 'object'
+    ? Record<string, number>
+    : O['type'] extends 'string'
+      ? string
+      : O['type'] extends 'boolean'
+        ? boolean
+        : number;
 
 /** Keys that are required or have a default. */
 type Present<S extends OptionsSchema> = {
@@ -101,6 +136,12 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * by name. Mapping `actions:` name them; `mapsync validate` checks entity and options.
    */
   readonly operations?: Readonly<Record<string, OperationDeclaration>>;
+  /**
+   * Optional: checks of a system block (as written, before interpolation) that the schema
+   * cannot express, each with a code of its own (`CFG_PAYMENT_ACCOUNT`); `mapsync validate`
+   * reports them at the key, and the options reader refuses the same problems at start.
+   */
+  readonly fileChecks?: (system: Readonly<Record<string, unknown>>) => FileProblem[];
   /** Build a connector from options already read (see options.ts#readOptions). */
   create(options: OptionsOf<S>, runtime: Runtime): Connector;
   /**
@@ -113,6 +154,13 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * default export is a `ConformanceHarness`. Loaded by the suite only.
    */
   readonly conformance: () => Promise<unknown>;
+}
+
+/** A problem of a system block: where (below the system), its code, and what is wrong. */
+export interface FileProblem {
+  readonly path: readonly (string | number)[];
+  readonly code: string;
+  readonly message: string;
 }
 
 /** A record operation a kind offers (see `ConnectorSpec.operations`). */

@@ -177,6 +177,7 @@ function checkOptions(
 
 function optionProblem(option: OptionSchema, value: unknown): string | undefined {
   const type = option.type;
+  if (type === 'object') return typeof value === 'object' && value !== null ? undefined : 'must be a table';
   const ok =
     type === 'string'
       ? typeof value === 'string'

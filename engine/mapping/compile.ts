@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import type { YamlSource } from '../yaml/parse-source.ts';
 import { compileActions } from './compile-actions.ts';
+import { compileChecks } from './compile-checks.ts';
 import { checkIdentity, compileDelete, compileMatch } from './compile-policies.ts';
 import { compileProperties } from './compile-properties.ts';
 import { collectLinks, compileFanOut } from './compile-references.ts';
@@ -113,6 +114,7 @@ export async function compileMapping(
     ...(sourceSide ? { source: sourceSide } : {}),
     ...(targetSide ? { target: targetSide } : {}),
   });
+  const checks = compileChecks(scope, doc, (result) => links(result, false));
   const match = compileMatch(scope, doc, sourceSide, targetSide, compiledProperties.properties);
   const create = {
     inTarget: typeof doc.create?.in_target === 'boolean' ? doc.create.in_target : true,
@@ -176,6 +178,7 @@ export async function compileMapping(
       variables,
       ...(actions.length > 0 ? { actions } : {}),
       ...(scans.length > 0 ? { scans } : {}),
+      ...(checks.length > 0 ? { checks } : {}),
     };
   }
   unit.diagnostics = scope.diagnostics;

@@ -51,6 +51,7 @@ export interface MappingDocument {
   properties?: unknown;
   actions?: unknown;
   scans?: unknown;
+  checks?: unknown;
 }
 
 /** Narrowing helpers for reading a possibly invalid document. */

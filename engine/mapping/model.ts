@@ -72,6 +72,11 @@ export interface CompiledExpression {
    * its input): it is evaluated on the calling thread, not in a worker with a time limit.
    */
   readonly bounded?: boolean;
+  /**
+   * Set when the expression compiles to a plain closure (evaluator/direct.ts): evaluated
+   * without JSONata; it returns GIVE_UP when JSONata must evaluate it after all.
+   */
+  readonly direct?: (input: unknown, bindings: Readonly<Record<string, unknown>> | undefined) => unknown;
   /** Whether it calls `$link` (which may write the store): such calls keep their order. */
   readonly callsLink?: boolean;
   /**
@@ -182,6 +187,22 @@ export interface CompiledScan {
   readonly position: SourcePosition;
 }
 
+/**
+ * A configuration check (`checks:`): evaluated once per run before any record, with the
+ * mapping's variables and the sides' run settings bound (engine/sync/checks.ts).
+ */
+export interface CompiledCheck {
+  readonly name: string;
+  readonly description?: string;
+  /** The items the condition is checked for, each bound as `$` (absent: once, `$` = {}). */
+  readonly each?: CompiledExpression;
+  /** Must be true for every item. */
+  readonly condition: CompiledExpression;
+  /** Why, for an item whose condition is not true: names both sides. */
+  readonly message: CompiledExpression;
+  readonly position: SourcePosition;
+}
+
 export interface CompiledMapping {
   readonly name: string;
   readonly file: string;
@@ -230,4 +251,6 @@ export interface CompiledMapping {
   readonly actions?: readonly CompiledAction[];
   /** Periodic scans for changes that move no modification time (empty: none). */
   readonly scans?: readonly CompiledScan[];
+  /** Configuration checks, evaluated once per run before any record (absent: none). */
+  readonly checks?: readonly CompiledCheck[];
 }

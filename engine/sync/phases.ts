@@ -1,5 +1,6 @@
 /**
- * One run of one mapping, in phases:
+ * One run of one mapping, in phases, after its run settings are read and its `checks:` hold
+ * (checks.ts: a mismatch stops the mapping before any record):
  *
  * 0. resolve create intents a crashed run left behind (intents.ts)
  * 1. collect target changes (listing since the target cursor; complete when there is none):
@@ -18,6 +19,7 @@ import { isConnectorError } from '../connectors/errors.ts';
 import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
 import { isDue } from './backoff.ts';
+import { runChecks } from './checks.ts';
 import { deletesPhase } from './deletes.ts';
 import { recordContext } from './dependencies.ts';
 import { expireGoneFailures } from './expire-failed.ts';
@@ -42,6 +44,12 @@ export async function runMapping(mappingRun: MappingRun): Promise<void> {
     return;
   }
   run.reporter.summary(mapping.name);
+  if (mapping.checks) {
+    const problems = await runChecks(mapping.checks, mapping.name, mappingRun.settingsBindings);
+    for (const p of problems)
+      run.reporter.error(mapping.name, p.code, `${p.message}; mapping ${mapping.name} stopped`);
+    if (problems.length > 0) return;
+  }
   const fanOut = mapping.fanOut !== undefined;
   try {
     phase(mappingRun, 'recover');

@@ -30,6 +30,7 @@ function expressionsOf(mapping: CompiledMapping): CompiledExpression[] {
     mapping.target.lockedWhen,
     mapping.fanOut?.each,
     mapping.fanOut?.key,
+    ...(mapping.checks ?? []).flatMap((c) => [c.each, c.condition, c.message]),
   ].filter((e): e is CompiledExpression => e !== undefined);
 }
 

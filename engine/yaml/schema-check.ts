@@ -136,7 +136,7 @@ function toDiagnostic(
         segments,
         'key',
         'MISSING_KEY',
-        `${name} is missing the required key "${params.missingProperty}"`,
+        `${name} is missing the required key "${params.missingProperty}"${params.missingProperty === '' ? ' (the empty key, written "")' : ''}`,
       );
     case 'type':
       return at(

@@ -3,10 +3,12 @@
  * cent"), end to end against both real sandboxes and the shipped mappings: generated orders
  * placed through the shop's checkout in each of four shop settings (prices with and without
  * tax × tax rounded per line or at subtotal), over products of the 25/15/12/0 % classes, with
- * coupons, shipping, fees, exports and VAT-exempt buyers (company buyers: see the report in
- * docs/tax-model.md, they are left out here). For every order the
+ * coupons, shipping, fees, exports and VAT-exempt buyers, company buyers and guests, and
+ * orders in EUR priced by a currency plugin (Aelia in two settings, WOOCS, which stores the
+ * inverse rate, in the others). For every order the
  * PowerOffice Go order's TotalAmount equals the shop's total and its VAT per rate equals the
- * order's tax_lines per rate; a zero-rated order is booked VAT-free; a second run writes
+ * order's tax_lines per rate (in the order's currency); an EUR order carries the plugin's
+ * rate as NOK per EUR; a zero-rated order is booked VAT-free; a second run writes
  * nothing. Where PowerOffice Go's per-line VAT cannot reproduce the shop's, rounding lines
  * carry the difference (counted and printed per setting).
  */
@@ -55,10 +57,10 @@ const poVat = (order: Rec) =>
 const isRounding = (line: Rec) => String(line.ExternalImportReference).startsWith('rounding');
 
 describe.each([
-  { pricesIncludeTax: false, roundAtSubtotal: false, seed: 111 },
-  { pricesIncludeTax: false, roundAtSubtotal: true, seed: 112 },
-  { pricesIncludeTax: true, roundAtSubtotal: false, seed: 113 },
-  { pricesIncludeTax: true, roundAtSubtotal: true, seed: 114 },
+  { pricesIncludeTax: false, roundAtSubtotal: false, seed: 111, plugin: 'aelia' as const },
+  { pricesIncludeTax: false, roundAtSubtotal: true, seed: 112, plugin: 'woocs' as const },
+  { pricesIncludeTax: true, roundAtSubtotal: false, seed: 113, plugin: 'woocs' as const },
+  { pricesIncludeTax: true, roundAtSubtotal: true, seed: 114, plugin: 'aelia' as const },
 ])(
   'e2e: totals to the cent, prices include tax: $pricesIncludeTax, round at subtotal: $roundAtSubtotal',
   (c) => {
@@ -76,6 +78,11 @@ describe.each([
           taxClasses: true,
           coupons: true,
           vatExempt: 0.1,
+          // Company buyers (billing company + org. no.), guests (a quarter of the orders), and
+          // orders in EUR priced by a currency plugin (Aelia or WOOCS meta) at 11.50 NOK/EUR.
+          companies: 0.15,
+          foreignCurrency: 0.15,
+          currencyPlugin: c.plugin,
         },
         actions: false,
         concurrency: 8,
@@ -103,7 +110,16 @@ describe.each([
         const off: string[] = [];
         const rounded: string[] = [];
         let roundingLines = 0;
-        const seen = { rates: new Set<string>(), zeroRated: 0, coupons: 0, shipping: 0, fees: 0 };
+        const seen = {
+          rates: new Set<string>(),
+          zeroRated: 0,
+          coupons: 0,
+          shipping: 0,
+          fees: 0,
+          eur: 0,
+          companies: 0,
+          guests: 0,
+        };
         for (const link of orderLinks) {
           const woo = wooOrders.get(link.sourceId)!;
           const po = poOrders.get(link.targetId)!;
@@ -128,12 +144,38 @@ describe.each([
             rounded.push(
               `${link.sourceId}: ${rounding.map((l) => `${l.ExternalImportReference} ${dec(l.TotalAmount).toFixed(2)}`).join(', ')}`,
             );
+          // An order in EUR is sent in EUR with the plugin's rate as NOK per EUR (WOOCS
+          // stores the inverse); an order in NOK carries none (PowerOffice Go sets 1).
+          if (woo.currency === 'EUR') {
+            seen.eur++;
+            const meta = (key: string) => (woo.meta_data as Rec[]).find((m) => m.key === key)?.value;
+            // Aelia stores NOK per EUR (11.5); WOOCS EUR per NOK as its settings hold it
+            // (0.086957): the order carries the inverse, 6 decimals half-up (11.499937).
+            const rate =
+              c.plugin === 'aelia'
+                ? dec(meta('_base_currency_exchange_rate'))
+                : new Decimal(1)
+                    .div(dec(meta('_woocs_order_rate')))
+                    .toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
+            if (po.CurrencyCode !== 'EUR' || !dec(po.CurrencyExchangeRate).equals(rate) || rate.isZero())
+              off.push(
+                `order ${link.sourceId}: EUR order sent as ${String(po.CurrencyCode)} at ${String(po.CurrencyExchangeRate)}`,
+              );
+          } else if (po.CurrencyCode !== 'NOK')
+            off.push(`order ${link.sourceId}: NOK order sent as ${String(po.CurrencyCode)}`);
+          // A company buyer: billing company and an org. no. in the order's meta.
+          if (
+            String((woo.billing as Rec).company ?? '').trim() !== '' &&
+            (woo.meta_data as Rec[]).some((m) => m.key === '_billing_org_nr')
+          )
+            seen.companies++;
+          if (woo.customer_id === 0) seen.guests++;
           if ((woo.coupon_lines as Rec[]).length > 0) seen.coupons++;
           if ((woo.shipping_lines as Rec[]).length > 0) seen.shipping++;
           if ((woo.fee_lines as Rec[]).length > 0) seen.fees++;
         }
         console.info(
-          `tax totals (prices include tax ${c.pricesIncludeTax}, round at subtotal ${c.roundAtSubtotal}): ${orderLinks.length} orders, rates ${[...seen.rates].join('/')} %, ${seen.zeroRated} zero-rated, ${seen.coupons} with coupons, ${seen.shipping} with shipping, ${seen.fees} with fees; ${rounded.length} needed rounding lines${rounded.length ? `: ${rounded.slice(0, 5).join('; ')}${rounded.length > 5 ? '; …' : ''}` : ''}; ${off.length} off`,
+          `tax totals (prices include tax ${c.pricesIncludeTax}, round at subtotal ${c.roundAtSubtotal}): ${orderLinks.length} orders, rates ${[...seen.rates].join('/')} %, ${seen.zeroRated} zero-rated, ${seen.coupons} with coupons, ${seen.shipping} with shipping, ${seen.fees} with fees, ${seen.eur} in EUR (${c.plugin}), ${seen.companies} company buyers, ${seen.guests} guests; ${rounded.length} needed rounding lines${rounded.length ? `: ${rounded.slice(0, 5).join('; ')}${rounded.length > 5 ? '; …' : ''}` : ''}; ${off.length} off`,
         );
         expect(off).toEqual([]);
         expect([...seen.rates].sort()).toEqual(['12', '15', '25']);
@@ -141,6 +183,9 @@ describe.each([
         expect(seen.coupons).toBeGreaterThan(10);
         expect(seen.shipping).toBeGreaterThan(50);
         expect(seen.fees).toBeGreaterThan(5);
+        expect(seen.eur).toBeGreaterThan(10);
+        expect(seen.companies).toBeGreaterThan(10);
+        expect(seen.guests).toBeGreaterThan(10);
         // A net-price shop rounding per line computes VAT exactly as PowerOffice Go does
         // (amounts in whole øre, half-up): no rounding line. The other settings need some.
         if (!c.pricesIncludeTax && !c.roundAtSubtotal) expect(rounded).toEqual([]);

@@ -8,6 +8,7 @@ import { interpolate } from '../../engine/config/interpolate.ts';
 import { loadConfig } from '../../engine/config/load-config.ts';
 import { mapsyncSchema } from '../../engine/connectors/config-schema.ts';
 import { connectors } from '../../engine/connectors/index.ts';
+import { resolveConfig as resolvePowerOffice } from '../../engine/connectors/poweroffice-go/config.ts';
 import { ConfigError } from '../../engine/errors.ts';
 import { assertUsable, loadProject } from '../../engine/mapping/project.ts';
 import { FIXTURES, registry, schemasDir, where } from './helpers.ts';
@@ -151,6 +152,59 @@ systems:
       '"systems.woocommerce.timeout_ms" is "soon": expected integer or a ${VARIABLE} reference',
     );
     expect(diagnostics[2]?.message).toContain('did you mean "consumer_key"');
+  });
+
+  it('checks the table of sales accounts per tax class offline, at its rows', async () => {
+    const dir = project({
+      'mapsync.yaml': `version: 1
+systems:
+  poweroffice-go:
+    connector: poweroffice-go
+    url: https://goapi.poweroffice.net/v2
+    application_key: \${A}
+    client_key: \${B}
+    subscription_key: \${C}
+    sales_accounts:
+      standard: 3000
+      reduced-rate: 4030
+      low-rate: three
+`,
+    });
+    const { diagnostics } = await load(dir, {}, false, connectors);
+    expect(where(diagnostics)).toEqual([
+      ['CFG_MISSING_KEY', 9, 5],
+      ['CFG_INVALID_VALUE', 11, 21],
+      ['CFG_WRONG_TYPE', 12, 17],
+    ]);
+    expect(diagnostics[0]?.message).toBe(
+      '"systems.poweroffice-go.sales_accounts" is missing the required key "" (the empty key, written "")',
+    );
+    expect(diagnostics[1]?.message).toContain('reduced-rate" must be <= 3999');
+  });
+
+  it('reads the table at run time with the same rules, defaulting to the shipped chart', () => {
+    const base = {
+      url: 'https://goapi.poweroffice.net/v2',
+      application_key: 'a',
+      client_key: 'b',
+      subscription_key: 'c',
+    };
+    expect(resolvePowerOffice(base).salesAccounts).toEqual({
+      '': 3000,
+      'reduced-rate': 3030,
+      'low-rate': 3020,
+      'zero-rate': 3100,
+    });
+    expect(resolvePowerOffice({ ...base, sales_accounts: { '': 3001, x: 3999 } }).salesAccounts).toEqual({
+      '': 3001,
+      x: 3999,
+    });
+    expect(() => resolvePowerOffice({ ...base, sales_accounts: { x: 3000 } })).toThrow(
+      '"sales_accounts" needs the key ""',
+    );
+    expect(() => resolvePowerOffice({ ...base, sales_accounts: { '': 2999 } })).toThrow(
+      '"sales_accounts.""" must be an integer from 3000 to 3999',
+    );
   });
 });
 

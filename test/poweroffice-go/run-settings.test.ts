@@ -1,7 +1,8 @@
 /**
  * The PowerOffice Go connector's run settings (`$target_settings`): the client's income
  * accounts with their VAT codes and rates, from `GET /GeneralLedgerAccounts` and
- * `GET /VatCodes` (two listings per run), cached across runs for five minutes.
+ * `GET /VatCodes` (two listings per run), the configured account of each tax class, and the
+ * currencies a record may have (`GET /Currencies`), cached across runs for five minutes.
  */
 import { afterEach, expect, it } from 'vitest';
 import { createRuntime } from '../../engine/runtime.ts';
@@ -15,6 +16,7 @@ afterEach(async () => {
 
 const reads = (f: Fixture) =>
   f.sb.log.list().filter((r) => /(GeneralLedgerAccounts|VatCodes)$/i.test(r.path)).length;
+const currencyReads = (f: Fixture) => f.sb.log.list().filter((r) => /Currencies$/i.test(r.path)).length;
 
 it('gives every income account its id, VAT code and rate in percent, with two listings', async () => {
   fixture = await start({ rateLimit: false });
@@ -23,6 +25,8 @@ it('gives every income account its id, VAT code and rate in percent, with two li
   const settings = (await connector.runSettings.read()) as {
     sales_accounts: Record<string, { id: number; vat_code: string | null; vat_rate: number | null }>;
     sales_account_vat_rates: Record<string, number | null>;
+    sales_account_of_tax_class: Record<string, number>;
+    currencies: string[];
   };
   expect(settings.sales_accounts['3000']).toMatchObject({ vat_code: '3', vat_rate: 25 });
   expect(settings.sales_accounts['3030']).toMatchObject({ vat_code: '31', vat_rate: 15 });
@@ -35,9 +39,20 @@ it('gives every income account its id, VAT code and rate in percent, with two li
     true,
   );
   expect(reads(fixture)).toBe(2);
+  // The configured table (default: the shipped chart) and the client's active currencies.
+  expect(settings.sales_account_of_tax_class).toEqual({
+    '': 3000,
+    'reduced-rate': 3030,
+    'low-rate': 3020,
+    'zero-rate': 3100,
+  });
+  expect(settings.currencies).toContain('NOK');
+  expect(settings.currencies).toEqual([...settings.currencies].sort());
+  expect(currencyReads(fixture)).toBe(1);
 
   await connector.runSettings.read();
   expect(reads(fixture)).toBe(2); // cached
+  expect(currencyReads(fixture)).toBe(1);
   await connector.runSettings.read({ refresh: true });
   expect(reads(fixture)).toBe(4);
   clock.now += 5 * 60_000;

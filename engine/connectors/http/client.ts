@@ -114,7 +114,9 @@ function gotOptions(
   return {
     prefixUrl: options.prefixUrl,
     throwHttpErrors: false,
-    responseType: 'text',
+    // Bytes, decoded on first read of `body` (see decodeOnRead): a large JSON body is parsed
+    // from its bytes in a worker (json-body.ts) and never becomes a string on this thread.
+    responseType: 'buffer',
     headers: { 'user-agent': USER_AGENT, accept: 'application/json', ...options.headers },
     timeout: {
       connect: options.connectTimeoutMs ?? 5_000,
@@ -181,6 +183,7 @@ function gotOptions(
       ],
       afterResponse: [
         (response) => {
+          decodeOnRead(response);
           const request = response.request.options;
           runtime.telemetry.request({
             system,
@@ -209,6 +212,28 @@ function gotOptions(
       beforeRetry: [...(options.hooks?.beforeRetry ?? [])],
     },
   };
+}
+
+/**
+ * `response.body` as text, decoded from `rawBody` when it is first read, once. Connectors see
+ * the string body they always had; `parseJsonBody` (json-body.ts) reads a large body from
+ * its bytes instead, so its text is never made on this thread.
+ */
+function decodeOnRead(response: Response): void {
+  const raw = response.rawBody;
+  if (!Buffer.isBuffer(response.body) || !Buffer.isBuffer(raw)) return;
+  let text: string | undefined;
+  Object.defineProperty(response, 'body', {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      text ??= raw.toString('utf8');
+      return text;
+    },
+    set: (value: string) => {
+      text = value;
+    },
+  });
 }
 
 /** What `context.sendSignal` of a request carries (see {@link abortOptions}). */

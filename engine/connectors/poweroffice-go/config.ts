@@ -7,6 +7,10 @@
  */
 import { baseUrlOf, httpUrlProblems, optionsReader } from '../options.ts';
 import type { OptionsOf } from '../spec.ts';
+import { paymentAccountProblems, paymentAccountsOption } from './payment-table.ts';
+
+/** An income (sales) account number. */
+const INCOME_ACCOUNT = { type: 'integer', minimum: 3000, maximum: 3999 } as const;
 
 export const options = {
   type: 'object',
@@ -112,6 +116,25 @@ export const options = {
         "`active` (default): a sales order or customer whose CurrencyCode is not active on the client fails with the code and the active ones, and is not sent; `known`: any currency PowerOffice Go knows (the API accepts inactive ones; only Go's GUI is limited to active ones).",
       examples: ['active'],
     },
+    payment_accounts: paymentAccountsOption,
+    sales_accounts: {
+      type: 'object',
+      title: 'Sales account of each tax class',
+      description:
+        'WooCommerce tax class (its slug; "" = the standard class, required) → the PowerOffice Go income account (3000–3999) whose VAT code has the rate the shop charges for the class. Mappings read it as $target_settings.sales_account_of_tax_class; the shipped mappings check it against the client\'s accounts and the shop\'s rates at the start of every run (CONFIG_MISMATCH). Default: the standard Norwegian chart (3000 25 %, 3030 15 %, 3020 12 %, 3100 0 %).',
+      properties: {
+        '': {
+          ...INCOME_ACCOUNT,
+          title: 'Standard class',
+          description:
+            'The income account of the standard tax class (3000–3999; 3000 in the standard chart).',
+        },
+      },
+      additionalProperties: INCOME_ACCOUNT,
+      required: [''],
+      default: { '': 3000, 'reduced-rate': 3030, 'low-rate': 3020, 'zero-rate': 3100 },
+      examples: [{ '': 3000, 'reduced-rate': 3030, 'low-rate': 3020, 'zero-rate': 3100 }],
+    },
   },
 } as const;
 
@@ -122,6 +145,7 @@ export function check(o: Partial<PowerOfficeGoOptions>): string[] {
   if (o.url !== undefined && problems.length === 0 && !/\/v2$/i.test(baseUrlOf(o.url))) {
     problems.push('"url" must be the API base ending in /v2');
   }
+  for (const p of paymentAccountProblems(o.payment_accounts)) problems.push(p.message);
   return problems;
 }
 
@@ -139,6 +163,10 @@ export interface ResolvedConfig {
   overlapMs: number;
   customerChanges: 'scan' | 'filter';
   currencies: 'active' | 'known';
+  /** Payment method id → account number (payment-accounts.ts). */
+  paymentAccounts: Readonly<Record<string, number>>;
+  /** Tax class → income account number (`sales_accounts`). */
+  salesAccounts: Readonly<Record<string, number>>;
 }
 
 /** What the connector works with, derived from checked options. */
@@ -157,6 +185,8 @@ export function resolve(o: PowerOfficeGoOptions): ResolvedConfig {
     overlapMs: o.overlap_seconds * 1000,
     customerChanges: o.customer_changes,
     currencies: o.currencies,
+    paymentAccounts: o.payment_accounts,
+    salesAccounts: { ...o.sales_accounts },
   };
 }
 

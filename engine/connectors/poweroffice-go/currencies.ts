@@ -48,6 +48,15 @@ export class CurrencyCheck {
     }, now);
   }
 
+  /**
+   * The codes a record may have under the policy (active ones; every known one with
+   * `currencies: known`), sorted: the run setting `currencies`. Shares the list's cache.
+   */
+  async allowed(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+    const { active, known } = (await this.list.read(options)) as unknown as Currencies;
+    return this.policy === 'known' ? [...known].filter((c) => c !== '').sort() : [...active];
+  }
+
   /** Throws a `validation` ConnectorError when a record to create has a currency it may not have. */
   async checkCreate(entity: string, data: EntityRecord, signal?: AbortSignal): Promise<void> {
     if (CHECKED.has(entity) && 'CurrencyCode' in data) await this.check(entity, data.CurrencyCode, signal);

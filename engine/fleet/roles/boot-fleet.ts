@@ -231,7 +231,7 @@ export async function bootFleetRole(options: FleetBootOptions): Promise<RunningR
       closers.push(() => guard.close());
       const pool = new EvaluatorPool({ logger });
       closers.push(() => pool.close());
-      pool.warm();
+      void pool.warm();
       engines = new TenantEngines({
         tenants,
         registry: options.registry,
