@@ -8,6 +8,7 @@
  *   npm run bench -- --quick           the small CI variant; writes bench/out/performance.md
  *   npm run bench -- --only scale,latency   a subset; other rows of the document are kept
  *   npm run bench -- --only startup         the CLI's start-up (--help, validate, a small backfill)
+ *   npm run bench -- --only scale-out       the fleet: 2 subscription keys, 1 → 2 → 4 workers
  *   npm run bench -- --render-only     rewrite docs/performance.md from its own data
  *
  * Exit status: 0 when it ran (a missed target is a figure, not a crash), 1 when a
@@ -25,6 +26,7 @@ import { rerender, writeRunDocument } from './lib/document.ts';
 import { REPO } from './lib/env.ts';
 import { requestsPerRecord } from './requests-per-record.ts';
 import { scaleMemory } from './scale-memory.ts';
+import { scaleOut } from './scale-out.ts';
 import { startup } from './startup.ts';
 import { throughput } from './throughput.ts';
 
@@ -37,6 +39,7 @@ const ALL: Benchmark[] = [
   startup,
   fairness,
   fleetMemory,
+  scaleOut,
   ciExample,
 ];
 

@@ -26,8 +26,12 @@ import { minimumRequests } from './throughput.ts';
 const B = '6. start-up';
 const BIN = join(REPO, 'bin/mapsync.js');
 const RPS = 10;
-/** 50 customers + 26 products + 50 orders = 126 writes, + 3 list pages + 1 token = 130. */
-const SHOP = { customers: 50, products: 26, orders: 50 };
+/**
+ * 50 customers + 26 products + 50 orders = 126 writes, + 3 list pages + 1 token = 130. The
+ * orders stay `processing`: a completed one would also be invoiced (salesorder.yaml's
+ * `invoice` action, a write and its status polls), requests outside the 130 counted here.
+ */
+const SHOP = { customers: 50, products: 26, orders: 50, completedEvery: 0 };
 
 /** Wall time of one process, in ms; throws when it does not exit 0. */
 function timeProcess(args: string[]): Promise<number> {

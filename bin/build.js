@@ -10,9 +10,13 @@
  *    dist/ works on its own (the container image ships only dist/ and production
  *    dependencies): the JSON Schemas, the status page's static files, and every other file
  *    under engine/ and sandbox/ that is not TypeScript (a connector's own entity schemas).
+ * 3. The document schemas (mapping, mapping test, mapsync.yaml, tenant) are precompiled to
+ *    standalone AJV validators, dist/schemas/<kind>.schema.validate.mjs, each tagged with a
+ *    hash of its schema: a missing or stale one is (re)generated, one whose schema did not
+ *    change is kept (engine/yaml/document-schemas.ts; the run time refuses a stale one).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -23,9 +27,20 @@ execFileSync(process.execPath, [tsc, '-b', 'tsconfig.build.json', '--noCheck'], 
   stdio: 'inherit',
 });
 
-/** The schemas folder is copied whole, relative to the repository and to dist/ alike. */
+/**
+ * The schemas folder is copied whole, relative to the repository and to dist/ alike; only
+ * the precompiled validators (3.) are kept across builds, each checked against its schema.
+ */
+const validators = new Map();
+if (existsSync(`${root}dist/schemas`)) {
+  for (const name of readdirSync(`${root}dist/schemas`)) {
+    if (name.endsWith('.schema.validate.mjs'))
+      validators.set(name, readFileSync(`${root}dist/schemas/${name}`));
+  }
+}
 rmSync(`${root}dist/schemas`, { recursive: true, force: true });
 cpSync(`${root}schemas`, `${root}dist/schemas`, { recursive: true });
+for (const [name, code] of validators) writeFileSync(`${root}dist/schemas/${name}`, code);
 /** Non-TypeScript files beside the code (ui/, *.json, *.mjs) go where the compiled code is. */
 for (const top of ['engine', 'sandbox']) {
   for (const entry of readdirSync(`${root}${top}`, { recursive: true, withFileTypes: true })) {
@@ -34,3 +49,6 @@ for (const top of ['engine', 'sandbox']) {
     cpSync(`${root}${file}`, `${root}dist/${file}`);
   }
 }
+
+const { writeValidators } = await import(`${root}dist/engine/yaml/document-schemas.js`);
+await writeValidators(`${root}dist/schemas`);

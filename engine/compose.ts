@@ -87,7 +87,7 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
   });
   // `failed` and `links` never evaluate, so never start a worker; `sync` and `plan` start
   // one now, while the first pages are listed.
-  if (connect) pool.warm();
+  if (connect) void pool.warm();
   return {
     project,
     runtime,

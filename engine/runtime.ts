@@ -43,6 +43,19 @@ export interface Runtime {
    */
   readonly limiters: LimiterRegistry;
   readonly now: () => Date;
+  /**
+   * Called by the HTTP client right before each write (POST, PUT, PATCH, DELETE) is sent,
+   * after the rate limiter's wait; a rejection cancels the write (never sent: a `transport`
+   * error, not `ambiguous`). A fleet worker checks here that the job still holds its locks
+   * (engine/fleet/locks/write-guard.ts); the single process has none.
+   */
+  readonly beforeWrite?: (write: WriteAttempt) => Promise<void>;
+}
+
+export interface WriteAttempt {
+  /** Connector kind (`poweroffice-go`). */
+  system: string;
+  method: string;
 }
 
 export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
@@ -51,5 +64,6 @@ export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
     telemetry: overrides.telemetry ?? noTelemetry,
     limiters: overrides.limiters ?? new RateLimiterRegistry(),
     now: overrides.now ?? (() => new Date()),
+    ...(overrides.beforeWrite ? { beforeWrite: overrides.beforeWrite } : {}),
   };
 }

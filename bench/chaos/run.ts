@@ -7,7 +7,7 @@
  *   npm run chaos -- --quick               the small CI variant; writes bench/out/performance.md
  *   npm run chaos -- --only sigkill,faults  a subset (sigkill, faults, store, concurrent,
  *                                          fleet-sigkill, fleet-redis, fleet-postgres: these
- *                                          need PostgreSQL and Redis)
+ *                                          need PostgreSQL and Redis; lifecycle)
  *
  * Exit status 1 when a run could not complete; with `--strict` also when any figure fails
  * (a duplicate, a missing record, something left pending, a final state unlike a clean run's).
@@ -21,6 +21,7 @@ import { concurrentEdits } from './concurrent-edits.ts';
 import { faults } from './faults.ts';
 import { fleetPostgres, fleetRedis, fleetSigkill } from './fleet.ts';
 import { type ChaosResult, describe } from './lib.ts';
+import { lifecycleChaos } from './lifecycle.ts';
 import { sigkill } from './sigkill.ts';
 import { storeOutage } from './store-outage.ts';
 
@@ -38,6 +39,7 @@ const ALL: ChaosRun[] = [
   { name: 'fleet-sigkill', title: 'chaos 5. fleet: SIGKILL workers', run: fleetSigkill },
   { name: 'fleet-redis', title: 'chaos 6. fleet: Redis restarted', run: fleetRedis },
   { name: 'fleet-postgres', title: 'chaos 7. fleet: PostgreSQL unavailable', run: fleetPostgres },
+  { name: 'lifecycle', title: 'chaos 8. SIGKILL through order to cash', run: lifecycleChaos },
 ];
 
 function figures(ctx: BenchContext, title: string, r: ChaosResult): void {

@@ -39,19 +39,39 @@ export interface Invariants {
   counts: { synced: number; failed: number; failedCodes: Record<string, number>; checkedValues: number };
 }
 
+/**
+ * One CLI answer. An empty answer (seen once under heavy load: the store busy, or the process
+ * starved until it was cut short) is asked again once; a second empty one is an error that
+ * names the command, its exit status and the end of its stderr, never "Unexpected end of
+ * JSON input".
+ */
 async function cli(service: Service, args: string[]): Promise<{ code: number | null; out: string }> {
+  const first = await cliOnce(service, args);
+  if (first.out.trim() !== '') return first;
+  const again = await cliOnce(service, args);
+  if (again.out.trim() !== '') return again;
+  throw new Error(
+    `mapsync ${args.join(' ')} answered nothing twice (exit ${again.code}): ${again.err.slice(-500) || first.err.slice(-500)}`,
+  );
+}
+
+async function cliOnce(
+  service: Service,
+  args: string[],
+): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, [join(REPO, 'bin/mapsync.js'), ...args], {
     cwd: service.dir,
     env: { ...process.env, ...service.env, MAPSYNC_LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const chunks: string[] = [];
+  const errors: string[] = [];
   child.stdout.setEncoding('utf8').on('data', (c: string) => chunks.push(c));
-  child.stderr.resume();
+  child.stderr.setEncoding('utf8').on('data', (c: string) => errors.push(c));
   // 'close', not 'exit': the exit can come before the last of stdout is read (an empty or
   // cut JSON answer, "Unexpected end of JSON input", seen with seed 20261205).
   const code = await new Promise<number | null>((r) => child.once('close', r));
-  return { code, out: chunks.join('') };
+  return { code, out: chunks.join(''), err: errors.join('') };
 }
 
 async function state(sandboxes: Sandboxes) {

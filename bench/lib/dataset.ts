@@ -23,6 +23,12 @@ export interface DatasetSize {
   shipping?: number;
   /** Product lines per order (default: 1–5 at random). */
   lines?: number;
+  /**
+   * Every n-th order `completed`, the others `processing` (default 2: every other one; 0:
+   * none). A completed order is also invoiced in PowerOffice Go (salesorder.yaml's `invoice`
+   * action: one more write and its status polls).
+   */
+  completedEvery?: number;
 }
 
 const FIRST = ['Kari', 'Ola', 'Åse', 'Bjørn', 'Ingrid', 'Øystein', 'Marte', 'Jonas', 'Zoë', 'Siv'];
@@ -102,6 +108,7 @@ export function fillShop(woo: WooSandbox, size: DatasetSize): void {
     products.push({ id: p.id as number, price: Number(p.regular_price) });
   }
   const orderInputs: Rec[] = [];
+  const completedEvery = size.completedEvery ?? 2;
   for (let i = 0; i < size.orders; i++) {
     const customer = customerIds[rnd.int(0, customerIds.length - 1)]!;
     const source = customers.get(customer)!;
@@ -120,7 +127,7 @@ export function fillShop(woo: WooSandbox, size: DatasetSize): void {
     orderInputs.push({
       customer_id: customer,
       created_via: 'checkout',
-      status: i % 2 === 0 ? 'processing' : 'completed',
+      status: completedEvery > 0 && i % completedEvery === completedEvery - 1 ? 'completed' : 'processing',
       payment_method: 'vipps',
       payment_method_title: 'Vipps',
       billing: { ...(source.billing as Rec) },

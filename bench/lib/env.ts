@@ -40,6 +40,8 @@ export interface EnvOptions {
   poConfig?: string[];
   wooConfig?: string[];
   logLevel?: string;
+  /** A PowerOffice sandbox of the caller's, shared with other environments (not closed here). */
+  po?: PowerOfficeSandbox;
 }
 
 export interface BenchEnv {
@@ -135,11 +137,13 @@ export async function startEnv(options: EnvOptions = {}): Promise<BenchEnv> {
     ...(options.wooFaults ? { faults: options.wooFaults } : {}),
   });
   options.fill?.(woo);
-  const po = await startPowerOfficeSandbox({
-    rateLimit: options.poRateLimit ?? 10,
-    seed: options.poSeed === undefined ? {} : options.poSeed,
-    ...(options.poFaults ? { faults: options.poFaults } : {}),
-  });
+  const po =
+    options.po ??
+    (await startPowerOfficeSandbox({
+      rateLimit: options.poRateLimit ?? 10,
+      seed: options.poSeed === undefined ? {} : options.poSeed,
+      ...(options.poFaults ? { faults: options.poFaults } : {}),
+    }));
   const dir = mkdtempSync(join(tmpdir(), 'mapsync-bench-'));
   const configPath = writeConfig(dir, options);
   const storePath = join(dir, 'state.sqlite');
@@ -170,7 +174,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<BenchEnv> {
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       }),
     async close() {
-      await Promise.allSettled([woo.close(), po.close()]);
+      await Promise.allSettled([woo.close(), ...(options.po ? [] : [po.close()])]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

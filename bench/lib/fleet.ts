@@ -15,6 +15,8 @@ import { FleetQueue } from '../../engine/fleet/jobs/queue.ts';
 import { openStore, type StoreBackend } from '../../engine/store/open-store.ts';
 import { KeyRing, newMasterKey } from '../../engine/tenants/sealing.ts';
 import { TenantRegistry } from '../../engine/tenants/tenant-registry.ts';
+import { type PowerOfficeSandbox, startPowerOfficeSandbox } from '../../sandbox/poweroffice-go/index.ts';
+import type { WooSandbox } from '../../sandbox/woocommerce/index.ts';
 import { type RoleProcess, spawnRole } from '../../test/fleet/spawn-role.ts';
 import { postgresMissing, postgresStoreUri, redisMissing, uniqueName } from '../../test/services.ts';
 import { fillShop } from './dataset.ts';
@@ -46,6 +48,12 @@ export interface FleetOptions {
   rateLimit?: number;
   /** The roles reach PostgreSQL on this port of 127.0.0.1 (a proxy the run can cut). */
   storePort?: number;
+  /**
+   * Subscription keys: this many PowerOffice sandboxes, each with a key of its own (10
+   * requests per second each), tenant i on sandbox i modulo this; every tenant keeps a shop of
+   * its own, its customers' e-mails made unique to it. Default: a sandbox per pair, one key.
+   */
+  keys?: number;
 }
 
 export interface Fleet {
@@ -56,6 +64,8 @@ export interface Fleet {
   queue: FleetQueue;
   prefix: string;
   processes: RoleProcess[];
+  /** The PowerOffice sandboxes of `keys` (empty without it). */
+  keyed: PowerOfficeSandbox[];
   start(role: 'web' | 'worker' | 'scheduler'): Promise<RoleProcess>;
   close(): Promise<void>;
 }
@@ -74,6 +84,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const sizes = new Map<string, TenantSize>();
   const ids: string[] = [];
   const processes: RoleProcess[] = [];
+  /** The PowerOffice sandboxes of `keys`, one per subscription key. */
+  const keyed: PowerOfficeSandbox[] = [];
   const store = openStore(location.uri);
   const queue = new FleetQueue({ redis, prefix });
   const close = async () => {
@@ -87,18 +99,38 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     client.disconnect();
     await store.close();
     await Promise.allSettled([...new Set(envs.values())].map((e) => e.close()));
+    await Promise.allSettled(keyed.map((po) => po.close()));
     await location.drop().catch(() => {});
   };
   try {
     const tenants = new TenantRegistry({ store, registry, keyRing: () => KeyRing.parse(masterKey) });
     const pairs = options.sandboxes ?? options.tenants;
     const started: BenchEnv[] = [];
+    for (let k = 0; k < (options.keys ?? 0); k++) {
+      keyed.push(
+        await startPowerOfficeSandbox({
+          rateLimit: 10,
+          seed: {},
+          credentials: { subscriptionKey: `sandbox0subscription0key0000${String(k + 1).padStart(4, '0')}` },
+        }),
+      );
+    }
     for (let i = 0; i < options.tenants; i++) {
       const id = `shop-${i + 1}`;
       const size = options.size(i % pairs);
+      const po = keyed[i % Math.max(1, keyed.length)];
+      const fill = (woo: WooSandbox) => {
+        fillShop(woo, size);
+        if (!po) return;
+        for (const c of woo.state.data.customers) {
+          c.email = `${id}.${String(c.email)}`;
+          const billing = c.billing as { email?: string } | undefined;
+          if (billing?.email) billing.email = `${id}.${billing.email}`;
+        }
+        woo.state.onMutate();
+      };
       // Webhooks go out at once: the chaos runs check that none is lost.
-      const env =
-        started[i % pairs] ?? (await startEnv({ fill: (woo) => fillShop(woo, size), webhookDelayMs: 0 }));
+      const env = started[i % pairs] ?? (await startEnv({ fill, webhookDelayMs: 0, ...(po ? { po } : {}) }));
       started[i % pairs] = env;
       envs.set(id, env);
       sizes.set(id, size);
@@ -155,6 +187,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       queue,
       prefix,
       processes,
+      keyed,
       async start(role) {
         const started = await spawnRole(role, { config: configPath, cwd: REPO, env: roleEnv });
         processes.push(started);

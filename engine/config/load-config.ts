@@ -82,6 +82,9 @@ export async function loadConfig(
         ),
       );
     }
+    for (const problem of factory?.spec.fileChecks?.(rawSystem) ?? []) {
+      diagnostics.push(at(parsed.source, ['systems', name, ...problem.path], problem.code, problem.message));
+    }
     const system: SystemConfig = { connector: rawSystem.connector };
     for (const [key, value] of Object.entries(rawSystem)) {
       if (key === 'connector') continue;

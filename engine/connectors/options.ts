@@ -7,7 +7,8 @@
  * filled in. Every problem is collected and thrown as one ConfigError. Messages name keys,
  * never values, so a secret is never echoed.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject } from 'ajv';
 import { ConfigError } from '../errors.ts';
 import type { ConnectorSpec, OptionsOf, OptionsSchema } from './spec.ts';
 
@@ -29,6 +30,9 @@ export function secretKeysOf(schema: OptionsSchema): string[] {
 export function optionsReader<S extends OptionsSchema>(
   spec: Pick<ConnectorSpec<S>, 'kind' | 'options' | 'check'>,
 ): OptionsReader<S> {
+  // AJV is loaded when a connector is first built, not with the registry (`mapsync validate`
+  // never builds one); `require` keeps this synchronous.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
   const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true });
   const validate = ajv.compile({ ...spec.options, additionalProperties: false });
   return (raw) => {

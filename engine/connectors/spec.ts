@@ -136,6 +136,12 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * by name. Mapping `actions:` name them; `mapsync validate` checks entity and options.
    */
   readonly operations?: Readonly<Record<string, OperationDeclaration>>;
+  /**
+   * Optional: checks of a system block (as written, before interpolation) that the schema
+   * cannot express, each with a code of its own (`CFG_PAYMENT_ACCOUNT`); `mapsync validate`
+   * reports them at the key, and the options reader refuses the same problems at start.
+   */
+  readonly fileChecks?: (system: Readonly<Record<string, unknown>>) => FileProblem[];
   /** Build a connector from options already read (see options.ts#readOptions). */
   create(options: OptionsOf<S>, runtime: Runtime): Connector;
   /**
@@ -148,6 +154,13 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * default export is a `ConformanceHarness`. Loaded by the suite only.
    */
   readonly conformance: () => Promise<unknown>;
+}
+
+/** A problem of a system block: where (below the system), its code, and what is wrong. */
+export interface FileProblem {
+  readonly path: readonly (string | number)[];
+  readonly code: string;
+  readonly message: string;
 }
 
 /** A record operation a kind offers (see `ConnectorSpec.operations`). */

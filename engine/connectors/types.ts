@@ -129,6 +129,12 @@ export interface Connector {
   checkAuth(): Promise<void>;
   /** Release sockets and timers. */
   close(): Promise<void>;
+  /**
+   * Optional: problems of the system's setup worth a warning at start (`serve`), each one
+   * line (PowerOffice: a payment method's account missing or inactive). Never throws for a
+   * problem it found; a failed read throws.
+   */
+  checkSetup?(): Promise<string[]>;
 
   /**
    * Optional: several records by id in one request (WooCommerce `include=id1,id2,…`). The

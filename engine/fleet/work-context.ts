@@ -16,6 +16,11 @@ export interface Work {
   priority: Priority;
   /** The fencing tokens of the locks the job holds: its store writes carry them (fencing.ts). */
   fences?: readonly Fence[];
+  /**
+   * Aborted when a write found that the job no longer holds its locks (write-guard.ts): the
+   * job stops sending and is run again.
+   */
+  stop?: AbortController;
 }
 
 export class WorkContext {
@@ -31,6 +36,11 @@ export class WorkContext {
   /** The priority of the work running now; `reconcile` outside any job. */
   priority(): Priority {
     return this.storage.getStore()?.priority ?? this.fallback;
+  }
+
+  /** The work running now; undefined outside a job. */
+  current(): Work | undefined {
+    return this.storage.getStore();
   }
 
   /** The fences of the job running now; undefined outside a job. */

@@ -122,6 +122,11 @@ export interface MappingEvaluator {
   ): Promise<Map<string, unknown>>;
   /** One expression of the mapping (an action's `when` or write-back value) on `input`. */
   evaluate(expression: CompiledMappingExpression, input: unknown, ctx: EvaluationContext): Promise<unknown>;
+  /**
+   * Get ready before the first evaluation (the worker pool's workers started and ready);
+   * resolves whatever happens (a worker that cannot start fails the evaluations that need it).
+   */
+  warmUp?(): Promise<void>;
   /** Does this source record take part (`when`)? True when the mapping has no `when`. */
   passesWhen(mapping: CompiledMapping, source: unknown, ctx: EvaluationContext): Promise<boolean>;
   /** Is this target record locked (`target.locked_when`)? The engine then never writes to it. */
@@ -179,6 +184,9 @@ export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEva
     (await runner.evaluate([{ expression, input }], ctx))[0];
 
   const evaluator: MappingEvaluator = {
+    warmUp: async () => {
+      await expressionRunner.warm?.();
+    },
     valuesForTarget: (mapping, input, ctx) =>
       // A property with neither source nor to_target yields nothing (rejected at validation).
       values(mapping, mapping.properties.filter(toTarget), input, ctx, 'target'),

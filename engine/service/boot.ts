@@ -127,7 +127,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     // thread: /healthz, webhooks and SIGTERM are answered whatever a mapping does.
     const pool = new EvaluatorPool({ logger, size: Math.max(2, defaultPoolSize()) });
     cleanup.push(() => pool.close());
-    pool.warm();
+    void pool.warm();
 
     const engine = new SyncEngine({
       mappings: project.mappings,
@@ -137,6 +137,9 @@ export async function bootService(options: BootOptions): Promise<RunningService 
       evaluator: mappingEvaluator(pool),
       events: bridgeEvents(telemetry.events),
     });
+    // Validators compiled and workers ready before the first request can come in: the
+    // first run would otherwise compile them on this thread between its records.
+    await engine.warmUp();
     const port = engineAdapter({ engine, mappings: project.mappings, store, systemKinds });
 
     const webhookSources: WebhookSource[] = [];
@@ -248,6 +251,24 @@ async function checkCredentials(connectors: ReadonlyMap<string, Connector>, logg
       `credentials refused:\n  ${refused.sort().join('\n  ')}`,
     );
   }
+  await checkSetups(connectors, logger);
+}
+
+/**
+ * A system's setup problems (`checkSetup`: PowerOffice payment accounts missing or
+ * inactive) are warnings: the service starts, and what depends on them is refused per record.
+ */
+async function checkSetups(connectors: ReadonlyMap<string, Connector>, logger: Logger): Promise<void> {
+  await Promise.all(
+    [...connectors].map(async ([name, connector]) => {
+      if (!connector.checkSetup) return;
+      try {
+        for (const problem of await connector.checkSetup()) logger.warn({ system: name }, problem);
+      } catch (error) {
+        logger.warn({ system: name, err: error }, 'setup not checked at start; continuing');
+      }
+    }),
+  );
 }
 
 async function runAll(steps: Array<() => Promise<void>>): Promise<void> {

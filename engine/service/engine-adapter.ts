@@ -16,6 +16,7 @@ import { MappingState } from '../store/sync-state.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { EngineEvents, RunSummary } from '../sync/events.ts';
 import type {
+  ActionCount,
   FailedRecordView,
   MappingInfo,
   RunRequest,
@@ -115,7 +116,9 @@ export function bridgeEvents(events: ServiceEvents): EngineEvents {
 export function storeReads(
   units: ReadonlyArray<Pick<MappingInfo, 'name'> & { members: string[] }>,
   store: StateBackend,
-): Pick<ServiceEngine, 'failedRecords' | 'linkCount'> {
+): Pick<ServiceEngine, 'failedRecords' | 'linkCount'> & {
+  actionCounts(unit: string): Promise<ActionCount[]>;
+} {
   const membersOf = (unit: string) => units.find((u) => u.name === unit)?.members ?? [unit];
   return {
     async failedRecords(unit) {
@@ -142,6 +145,24 @@ export function storeReads(
       let count = 0;
       for await (const link of new MappingState(unit, store).allLinks()) if (!link.virtual) count++;
       return count;
+    },
+    async actionCounts(unit) {
+      const counts = new Map<string, ActionCount>();
+      for (const member of membersOf(unit)) {
+        for await (const link of new MappingState(member, store).allLinks()) {
+          if (link.virtual || !link.actions) continue;
+          const seen = new Set<string>();
+          for (const stored of Object.keys(link.actions)) {
+            const name = stored.split(':')[0]!;
+            const entry = counts.get(name) ?? { name, records: 0, made: 0 };
+            entry.made++;
+            if (!seen.has(name)) entry.records++;
+            seen.add(name);
+            counts.set(name, entry);
+          }
+        }
+      }
+      return [...counts.values()];
     },
   };
 }
@@ -226,5 +247,6 @@ export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
     },
 
     linkCount: reads.linkCount,
+    actionCounts: reads.actionCounts,
   };
 }

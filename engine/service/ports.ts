@@ -84,6 +84,19 @@ export interface ServiceEngine {
   ): Promise<{ retried: number; succeeded: number }>;
   /** Number of linked record pairs of a mapping. */
   linkCount(mapping: string): Promise<number>;
+  /** Per mapping action (`actions:`) how many records have it done, and how many were made. */
+  actionCounts?(mapping: string): Promise<ActionCount[]>;
+}
+
+/**
+ * One mapping action's tally from the stored action results: `records` pairs have it done
+ * (orders invoiced), `made` operations were done (credit notes: one per refund, so more).
+ * Per-item actions (`credit-note:refund-812`) count under their action's name.
+ */
+export interface ActionCount {
+  name: string;
+  records: number;
+  made: number;
 }
 
 /** What the engine reports while it works (fed to metrics, the status page and the scheduler). */

@@ -6,7 +6,7 @@
  */
 import type { LimiterRegistry } from '../connectors/http/limiter.ts';
 import type { Activity } from './activity.ts';
-import type { FailedRecordView, MappingInfo, ServiceEngine } from './ports.ts';
+import type { ActionCount, FailedRecordView, MappingInfo, ServiceEngine } from './ports.ts';
 import type { LastRun, ScheduledMapping, Scheduler } from './scheduler.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -41,6 +41,8 @@ export interface MappingStatus {
   nextPollAt: string;
   nextReconcileAt: string;
   linked: number | null;
+  /** Per mapping action: records done and operations made (orders invoiced, credited…). */
+  actions?: ActionCount[];
   pending: number;
   failed: { count: number; items: FailedRecordView[] };
   error?: string;
@@ -117,7 +119,7 @@ export class StatusApi {
 
   private async mapping(info: MappingInfo, state: ScheduledMapping): Promise<MappingStatus> {
     let error: string | undefined;
-    const [linked, failed] = await Promise.all([
+    const [linked, failed, actions] = await Promise.all([
       // Counting links walks the store: reuse the count longer (runs invalidate it).
       this.cached(`linked:${info.name}`, () => this.sources.engine.linkCount(info.name), 15_000).catch(
         (e) => {
@@ -129,6 +131,17 @@ export class StatusApi {
         error = messageOf(e);
         return [] as FailedRecordView[];
       }),
+      // Action tallies walk the links too: as long-lived as the link count.
+      this.sources.engine.actionCounts
+        ? this.cached(
+            `actions:${info.name}`,
+            () => this.sources.engine.actionCounts!(info.name),
+            15_000,
+          ).catch((e) => {
+            error = messageOf(e);
+            return [] as ActionCount[];
+          })
+        : Promise.resolve([] as ActionCount[]),
     ]);
     return {
       name: info.name,
@@ -161,6 +174,7 @@ export class StatusApi {
       nextPollAt: state.nextPollAt.toISOString(),
       nextReconcileAt: state.nextReconcileAt.toISOString(),
       linked,
+      ...(actions.length > 0 ? { actions } : {}),
       pending: this.sources.queue.size(info.name),
       failed: { count: failed.length, items: failed.slice(0, FAILED_SHOWN) },
       ...(error ? { error } : {}),

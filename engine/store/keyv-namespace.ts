@@ -7,6 +7,7 @@
  */
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import { StoreError } from '../errors.ts';
+import { deserialize, serialize } from './keyv-serialize.ts';
 
 export class KeyvNamespace<V> {
   private readonly keyv: Keyv<V>;
@@ -21,7 +22,8 @@ export class KeyvNamespace<V> {
     // keyv splits stored keys on the first ':' and SQLite's LIKE treats '_' and '%' as
     // wildcards, so namespaces are restricted to letters, digits, '.' and '-'.
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(namespace)) throw new Error(`invalid store namespace "${namespace}"`);
-    this.keyv = new Keyv<V>({ store, namespace, throwOnErrors: true });
+    // keyv's row format, written and read with the native JSON functions (keyv-serialize.ts).
+    this.keyv = new Keyv<V>({ store, namespace, throwOnErrors: true, serialize, deserialize });
     // keyv also emits 'error'; without a listener Node would treat it as fatal.
     this.keyv.on('error', () => {});
     this.nativeGetMany = typeof (store as { getMany?: unknown }).getMany === 'function';

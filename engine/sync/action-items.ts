@@ -26,7 +26,7 @@ export interface ItemSteps {
   run(
     link: LinkRecord,
     action: CompiledAction,
-    how: { state: ActionState | undefined; resume: boolean; item: unknown },
+    how: { state: ActionState | undefined; resume: boolean; item: unknown; intent?: ActionIntent },
   ): Promise<LinkRecord | undefined>;
   /** Report a failure of the whole action (a bad `each`). */
   fail(link: LinkRecord, action: CompiledAction, error: unknown): Promise<void>;
@@ -36,6 +36,23 @@ export interface ItemSteps {
 /** The actions done on the pair, by stored name, with their results: `$actions` in expressions. */
 export function doneActions(link: LinkRecord): Record<string, Record<string, unknown>> {
   return Object.fromEntries(Object.entries(link.actions ?? {}).map(([name, state]) => [name, state.result]));
+}
+
+/**
+ * A dry run (`mapsync plan`) counts a planned action as done for the actions after it (the
+ * link in memory only, never stored; its result a placeholder, `{ planned: true }`, so that
+ * `$exists($actions.<name>)` holds): the plan shows an order's invoice and its payment, or a
+ * refund's credit note after the invoice the same run would make.
+ */
+export function asPlanned(link: LinkRecord, action: CompiledAction): LinkRecord {
+  const at = new Date(0).toISOString();
+  return {
+    ...link,
+    actions: {
+      ...link.actions,
+      [action.name]: { doneAt: at, result: { planned: true }, locks: action.locksTarget, writtenBackAt: at },
+    },
+  };
 }
 
 export async function actOnItems(
@@ -74,9 +91,11 @@ export async function actOnItems(
     const itemAction = { ...action, name };
     if (mappingRun.run.dryRun) {
       steps.plan(current, itemAction);
+      current = asPlanned(current, itemAction);
       continue;
     }
-    const next = await steps.run(current, itemAction, { state, resume, item });
+    const intent = pending.get(name);
+    const next = await steps.run(current, itemAction, { state, resume, item, ...(intent ? { intent } : {}) });
     if (!next) return undefined;
     current = next;
   }
@@ -91,6 +110,7 @@ export async function actOnItems(
         state: current.actions?.[name],
         resume: true,
         item: undefined,
+        intent: pending.get(name)!,
       },
     );
     if (!next) return undefined;

@@ -10,11 +10,12 @@
  * Never twice (docs/sync-engine.md, *Actions*):
  * 1. the link says what is done (`LinkRecord.actions[name]`: the result, then the time of
  *    the write-back), so a done action is never started again;
- * 2. an intent (`action.<name>.<sourceId>`) is stored before the operation is sent and
- *    deleted once it and its write-back are done; an intent found at the start of a run
- *    means an attempt may have reached the system, so the action is resumed with
- *    `resume: true` — whatever the record's state now — and the connector finds out first
- *    what that attempt did (PowerOffice: the order's `sentState`) instead of repeating it;
+ * 2. an intent (`action.<name>.<sourceId>`, with the operation's value) is stored before the
+ *    operation is sent and deleted once it and its write-back are done; an intent found at
+ *    the start of a run means an attempt may have reached the system, so the action is
+ *    resumed with `resume: true` and the stored value — whatever the record's state now —
+ *    and the connector finds out first what that attempt did (PowerOffice: the order's
+ *    `sentState`, the voucher's reference) instead of repeating it;
  * 3. a refusal (validation, auth, locked…) drops the intent: nothing happened.
  * A failure is a failed record `ACTION_FAILED` of the source record, retried with backoff.
  *
@@ -27,7 +28,7 @@ import type { EntityRecord } from '../connectors/types.ts';
 import { truthy } from '../mapping/evaluate.ts';
 import type { CompiledAction } from '../mapping/model.ts';
 import type { ActionIntent, ActionState, LinkRecord } from '../store/sync-state.ts';
-import { actOnItems, doneActions, type ItemSteps } from './action-items.ts';
+import { actOnItems, asPlanned, doneActions, type ItemSteps } from './action-items.ts';
 import { assertResolved, recordContext } from './dependencies.ts';
 import { ACTION_FAILED, classify } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
@@ -104,9 +105,14 @@ export async function actOn(
       if (!state && !intent && !(record && (await ready(mappingRun, link, record, action)))) continue;
       if (mappingRun.run.dryRun) {
         plan(mappingRun, link, action);
+        link = asPlanned(link, action);
         continue;
       }
-      const next = await perform(mappingRun, link, record, action, { state, resume: intent !== undefined });
+      const next = await perform(mappingRun, link, record, action, {
+        state,
+        resume: intent !== undefined,
+        ...(intent ? { intent } : {}),
+      });
       if (!next) return; // failed: later actions wait for it
       link = next;
     }
@@ -175,7 +181,7 @@ async function perform(
   link: LinkRecord,
   record: EntityRecord | undefined,
   action: CompiledAction,
-  how: { state: ActionState | undefined; resume: boolean; item?: unknown },
+  how: { state: ActionState | undefined; resume: boolean; item?: unknown; intent?: ActionIntent },
 ): Promise<LinkRecord | undefined> {
   const { mapping, run } = mappingRun;
   const logger = run.deps.runtime.logger;
@@ -185,12 +191,17 @@ async function perform(
   const bindings = { actions: doneActions(link), ...('item' in how ? { item: how.item } : {}) };
   try {
     if (!state) {
-      const value = await operationValue(mappingRun, record, action, bindings);
+      // Resumed: the value the cut-off attempt sent (stored with its intent), else computed.
+      const value =
+        how.intent?.value !== undefined
+          ? how.intent.value
+          : await operationValue(mappingRun, record, action, bindings);
       await mappingRun.state.setActionIntent({
         action: action.name,
         sourceId: link.sourceId,
         targetId: link.targetId,
-        at: run.now().toISOString(),
+        at: how.intent?.at ?? run.now().toISOString(),
+        ...(value !== undefined ? { value } : {}),
       });
       const done = await run.writer.perform(mappingRun.target, {
         operation: action.operation,

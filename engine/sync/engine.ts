@@ -123,16 +123,7 @@ export class SyncEngine {
     const selected = this.select(options.mappings);
     const runs = this.context({ ...runOptions, mappings: selected.map((m) => m.name) });
     // Schemas compiled up front, a turn each, not in the middle of a page of records.
-    await this.deps.validator.prepare?.(
-      selected.flatMap((m) => {
-        const { source, target } = runs.get(m.name);
-        return [
-          { schema: target.descriptor.schema, partial: false },
-          { schema: target.descriptor.schema, partial: true },
-          { schema: source.descriptor.schema, partial: true },
-        ];
-      }),
-    );
+    await this.prepareValidators(selected, runs);
     const ctx = runs.run;
     const report = ctx.reporter;
     const startedAt = ctx.now();
@@ -258,6 +249,32 @@ export class SyncEngine {
     // Computed outside the optional call: `f?.(x)` would not evaluate `x` without listener.
     const finished = report.finishSummary(mapping);
     report.emit(() => this.deps.events.mappingFinished?.(finished));
+  }
+
+  /**
+   * Do before the first run what it would otherwise do in the middle of its records, on the
+   * thread that answers health checks and webhooks: compile every mapping's payload
+   * validators (target full and partial, source partial: AJV takes up to seconds of CPU for
+   * an entity schema), one per event-loop turn, and start the evaluator's workers. `mapsync
+   * serve` awaits this before it listens; a validator that cannot compile is left to the
+   * record that needs it (which fails with the reason).
+   */
+  async warmUp(): Promise<void> {
+    const runs = this.context({ mode: 'incremental', dryRun: false });
+    await Promise.all([this.prepareValidators(this.deps.mappings, runs), this.deps.evaluator.warmUp?.()]);
+  }
+
+  private async prepareValidators(mappings: readonly CompiledMapping[], runs: MappingRuns): Promise<void> {
+    await this.deps.validator.prepare?.(
+      mappings.flatMap((m) => {
+        const { source, target } = runs.get(m.name);
+        return [
+          { schema: target.descriptor.schema, partial: false },
+          { schema: target.descriptor.schema, partial: true },
+          { schema: source.descriptor.schema, partial: true },
+        ];
+      }),
+    );
   }
 
   /** The run's context and its mapping runs, whose record work is record-work.ts's. */

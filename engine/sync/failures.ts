@@ -22,6 +22,7 @@ import {
   redactQuoted,
   withoutValue,
 } from './failure-bounds.ts';
+import { contentHash } from './hash.ts';
 
 /** The failed record of a source record whose mapping action failed (actions.ts). */
 export const ACTION_FAILED = 'ACTION_FAILED';
@@ -188,6 +189,7 @@ export async function storeFailure(
   failure: ClassifiedFailure,
   now: Date,
   previous?: FailedRecord,
+  version?: string,
 ): Promise<FailedRecord> {
   const attempts = (previous?.attempts ?? 0) + 1;
   const record: FailedRecord = {
@@ -205,7 +207,29 @@ export async function storeFailure(
     attempts,
     nextAttemptAt: nextAttemptAt(now, attempts, failure.retryAfterMs, failure.kind).toISOString(),
     ...(retriesExhausted(failure.code, attempts) ? { stoppedAt: now.toISOString() } : {}),
+    ...(version !== undefined ? { version } : {}),
   };
   await state.setFailed(record);
   return record;
+}
+
+/**
+ * Whether a failure is news for the log: the record's first failure, another code or
+ * reason, another version of the record, or the failure that stops its automatic retries.
+ * A record that fails the same way, unchanged, at every run (a full scan lists it each
+ * time) is logged once: the failed record in the store and `mapsync failed` keep its count.
+ */
+export function worthLogging(stored: FailedRecord, previous: FailedRecord | undefined): boolean {
+  if (!previous) return true;
+  if (stored.code !== previous.code || stored.reason !== previous.reason) return true;
+  if (stored.version === undefined || stored.version !== previous.version) return true;
+  return stored.stoppedAt !== undefined && previous.stoppedAt === undefined;
+}
+
+/**
+ * A record's version for {@link worthLogging}: its modification time, or a hash of its
+ * content when its system keeps none (the hash only then: it reads the whole record).
+ */
+export function recordVersion(modifiedAt: Date | undefined, record: EntityRecord): string {
+  return modifiedAt && !Number.isNaN(modifiedAt.getTime()) ? modifiedAt.toISOString() : contentHash(record);
 }

@@ -16,7 +16,7 @@ import {
   type IntentRecord,
   MappingState,
 } from '../store/sync-state.ts';
-import { ACTION_FAILED, bounded, storeFailure } from './failures.ts';
+import { ACTION_FAILED, bounded, storeFailure, worthLogging } from './failures.ts';
 import { IdSet } from './id-set.ts';
 import { LinkCache } from './link-cache.ts';
 import type { IndexKeys, MatchIndex } from './match-index.ts';
@@ -326,19 +326,24 @@ export class MappingRun {
     return known;
   }
 
-  /** Store or clear the failed record, count the outcome and emit the event. */
-  async finish(side: Side, id: string, outcome: ProcessResult): Promise<void> {
+  /**
+   * Store or clear the failed record, count the outcome and emit the event. `version` is
+   * the record's version (failures.ts `recordVersion`): a failure already logged for the same
+   * version, code and reason is logged at debug only.
+   */
+  async finish(side: Side, id: string, outcome: ProcessResult, version?: string): Promise<void> {
     const key = `${side}.${id}`;
     // What is kept, logged and reported is bounded (failure-bounds.ts).
     const result = outcome.failure ? { ...outcome, failure: bounded(outcome.failure) } : outcome;
     if (result.failure) {
       const previous = this.failed.get(key) ?? (await this.state.getFailed(side, id));
-      const stored = await storeFailure(this.state, side, id, result.failure, this.run.now(), previous);
+      const now = this.run.now();
+      const stored = await storeFailure(this.state, side, id, result.failure, now, previous, version);
       this.failed.set(key, stored);
-      this.run.deps.runtime.logger.info(
-        { mapping: this.mapping.name, side, id, code: stored.code },
-        `record failed: ${stored.reason}`,
-      );
+      const { logger } = this.run.deps.runtime;
+      const fields = { mapping: this.mapping.name, side, id, code: stored.code };
+      if (worthLogging(stored, previous)) logger.info(fields, `record failed: ${stored.reason}`);
+      else logger.debug({ ...fields, attempts: stored.attempts }, 'record failed again, unchanged');
     } else if (
       this.failed.has(key) &&
       !(this.failed.get(key)!.code === ACTION_FAILED && result.outcome === 'unchanged')

@@ -10,7 +10,7 @@ import type { Side } from '../mapping/model.ts';
 import { linkOrCreate } from './create.ts';
 import { linkOrCreateInSource } from './create-in-source.ts';
 import { recordContext } from './dependencies.ts';
-import { classify } from './failures.ts';
+import { classify, recordVersion } from './failures.ts';
 import type { MappingRun, RecordWork } from './mapping-run.ts';
 import { MatchIndexes } from './match-indexes.ts';
 import { syncPair } from './pair.ts';
@@ -43,7 +43,10 @@ async function processSource(
       if (mappingRun.handledWithParent.has(id)) return UNCHANGED;
       mappingRun.processed.add(id);
       const result = await attempt(() => syncSourceRecord(mappingRun, id, record, reason, known));
-      await mappingRun.finish('source', id, result);
+      const version = result.failure
+        ? recordVersion(mappingRun.source.descriptor.modifiedAt(record), record)
+        : undefined;
+      await mappingRun.finish('source', id, result, version);
       if (!mappingRun.mapping.fanOut) await reportRecord(mappingRun, record, result);
       // `skipped`: no longer selected by `when` (a cancelled order); its actions still run if
       // it is linked (a credit note, a deleted draft) — actOn reads the link.
@@ -88,7 +91,7 @@ async function processUnlinkedTarget(mappingRun: MappingRun, target: TargetView)
   return mappingRun.run.mutex.run([`${mappingRun.mapping.name}:t:${target.id}`], async () => {
     mappingRun.processedTargets.add(target.id);
     const result = await attempt(() => linkOrCreateInSource(mappingRun, target));
-    await mappingRun.finish('target', target.id, result);
+    await mappingRun.finish('target', target.id, result, target.modifiedAt?.toISOString());
     return result;
   });
 }

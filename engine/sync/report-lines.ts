@@ -8,6 +8,7 @@
 import type { EntityRecord } from '../connectors/types.ts';
 import type { EvaluationContext } from '../mapping/model.ts';
 import { recordContext } from './dependencies.ts';
+import { classify } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
 import type { RunReporter } from './run-reporter.ts';
 import type { ProcessResult } from './run-types.ts';
@@ -24,9 +25,12 @@ export async function reportLine(
     const value = await mappingRun.run.evaluator.evaluate(expression, input, ctx);
     return typeof value === 'string' && value.trim() !== '' ? value : undefined;
   } catch (error) {
+    // A store failure still stops the run; anything else is logged by its code and its
+    // reason without what it quotes (JSONata quotes the value it could not use: record data).
+    const { code, reason } = classify(error);
     mappingRun.run.deps.runtime.logger.warn(
-      { mapping: mappingRun.mapping.name, err: error },
-      `${mappingRun.mapping.name}: its report could not be evaluated; the line is left out of the summary`,
+      { mapping: mappingRun.mapping.name, code },
+      `${mappingRun.mapping.name}: its report could not be evaluated (${reason}); the line is left out of the summary`,
     );
     return undefined;
   }

@@ -5,8 +5,9 @@
  * Rules: CurrencyCode and VoucherDate required, every line needs AccountId, PostingDate
  * and VatId; amounts are gross, never 0, debit positive and credit negative, and the lines
  * must sum to zero (the sign convention is not documented; the strict reading). An account
- * is a general ledger account (not the customer control account 1500, which takes no direct
- * postings) or a customer's SubledgerAccountId. A VAT-locked account takes only its own VAT
+ * is an active general ledger account (not the customer control account 1500, which takes no
+ * direct postings; an inactive account is refused — the strict reading, unverified) or a
+ * customer's SubledgerAccountId. A VAT-locked account takes only its own VAT
  * code. ExternalImportReference is unique among the client's vouchers until the voucher is
  * reversed. Lines on a customer become customer ledger entries and settle open invoices as
  * ledger.ts describes; amounts in another currency are converted at the line's rate or
@@ -116,6 +117,13 @@ function prepareLine(state: PowerOfficeState, raw: unknown, index: number, curre
       throw invalid(
         'bankvoucher',
         `${at}: account ${CUSTOMER_CONTROL_ACCOUNT} takes no direct postings; post to the customer's sub-ledger account (SubledgerAccountId).`,
+      );
+    }
+    // Go's GUI offers no inactive account for posting; the API is read strictly: refused.
+    if (account.IsActive === false) {
+      throw invalid(
+        'bankvoucher',
+        `${at}: account ${String(account.AccountNo)} is inactive and takes no postings.`,
       );
     }
     if (account.IsVatCodeLocked === true && account.VatCodeId !== values.VatId) {

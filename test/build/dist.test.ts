@@ -19,6 +19,13 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  DOCUMENT_KINDS,
+  DocumentSchemas,
+  schemaTag,
+  writeValidators,
+} from '../../engine/yaml/document-schemas.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -188,8 +195,9 @@ export async function resolve(specifier, context, next) {
 
   it('mapsync validate loads neither the sync engine, the service, the HTTP stack nor the sandboxes', async () => {
     const { packages, dist } = await modulesLoadedBy(['validate', 'mappings']);
-    expect(packages).toContain('ajv');
     for (const heavy of [
+      // The document schemas come precompiled (dist/schemas/*.schema.validate.mjs).
+      'ajv',
       // The connectors' HTTP client loads got on its first request (http/client.ts).
       'got',
       'fastify',
@@ -202,5 +210,81 @@ export async function resolve(specifier, context, next) {
     ])
       expect(packages, heavy).not.toContain(heavy);
     expect(dist.filter((f) => /^(engine\/(sync|service|store)|sandbox)\//.test(f))).toEqual([]);
+  });
+});
+
+describe('precompiled document validators (dist/schemas/*.schema.validate.mjs)', () => {
+  /** A folder inside the repository, so the generated code finds AJV's runtime helpers. */
+  function schemasCopy(): string {
+    const cache = join(REPO, 'node_modules/.cache');
+    mkdirSync(cache, { recursive: true });
+    const dir = mkdtempSync(join(cache, 'mapsync-validators-'));
+    temps.push(dir);
+    for (const kind of DOCUMENT_KINDS)
+      cpSync(join(REPO, 'schemas', `${kind}.schema.json`), join(dir, `${kind}.schema.json`));
+    return dir;
+  }
+
+  it('the build writes one per document schema, tagged with the hash of the schema it was made from', () => {
+    for (const kind of DOCUMENT_KINDS) {
+      const code = readFileSync(join(REPO, 'dist/schemas', `${kind}.schema.validate.mjs`), 'utf8');
+      const tag = schemaTag(readFileSync(join(REPO, 'schemas', `${kind}.schema.json`), 'utf8'));
+      expect(code, kind).toContain(`export const schemaTag = "${tag}";`);
+    }
+  });
+
+  it('a stale one is refused at run time (the schema is compiled instead) and rebuilt by the build step', async () => {
+    const dir = schemasCopy();
+    // A stale validator that accepts anything: it must never be used for the schema as it is now.
+    const stale = 'export const schemaTag = "0000";\nexport default function validate() { return true; }\n';
+    writeFileSync(join(dir, 'mapping-test.schema.validate.mjs'), stale);
+    const refused = await new DocumentSchemas(dir).validator('mapping-test');
+    expect(refused({ surprise: 1 })).toBe(false);
+    expect(refused.errors?.length).toBeGreaterThan(0);
+
+    const written = await writeValidators(dir);
+    expect(written.sort()).toEqual([...DOCUMENT_KINDS].sort());
+    expect(readFileSync(join(dir, 'mapping-test.schema.validate.mjs'), 'utf8')).not.toBe(stale);
+    // Fresh ones are kept.
+    expect(await writeValidators(dir)).toEqual([]);
+    // An edited schema makes its validator stale again.
+    const schemaFile = join(dir, 'tenant.schema.json');
+    writeFileSync(schemaFile, `${readFileSync(schemaFile, 'utf8')}\n`);
+    expect(await writeValidators(dir)).toEqual(['tenant']);
+  });
+
+  it('report exactly the errors of the schema compiled at run time', async () => {
+    const dir = schemasCopy();
+    const compiled = new DocumentSchemas(dir);
+    const kinds = ['mapping', 'mapping-test', 'mapsync'] as const;
+    const runtime = await Promise.all(kinds.map((kind) => compiled.validator(kind)));
+    await writeValidators(dir);
+    const fresh = new DocumentSchemas(dir);
+    const precompiled = await Promise.all(kinds.map((kind) => fresh.validator(kind)));
+    const mapping = parse(readFileSync(join(REPO, 'mappings/salesorder.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const tests = parse(readFileSync(join(REPO, 'mappings/product.test.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const config = parse(readFileSync(join(REPO, 'mapsync.yaml'), 'utf8')) as Record<string, unknown>;
+    const documents: Array<[number, unknown]> = [
+      [0, mapping],
+      [0, { ...mapping, surprise: 1, version: 'one', properties: [{ target: 3 }, { souce: 'x' }] }],
+      [0, { ...mapping, source: { system: 1 }, target: [] }],
+      [1, tests],
+      [1, { ...tests, cases: [{ name: 1, input: 'x', equals: {} }, {}] }],
+      [2, config],
+      [2, { ...config, systems: { shop: { connector: 'woocommerce', rate_limit: 'fast' } }, extra: true }],
+    ];
+    for (const [i, document] of documents) {
+      const a = runtime[i]!;
+      const b = precompiled[i]!;
+      expect(b, `${kinds[i]} precompiled`).not.toBe(a);
+      expect(b(document), kinds[i]).toBe(a(document));
+      expect(b.errors ?? null, kinds[i]).toEqual(a.errors ?? null);
+    }
   });
 });

@@ -26,8 +26,21 @@ beforeAll(async () => {
   const store = openStore(`sqlite://${join(dir, 'state.sqlite')}`);
   const state = new MappingState('customer-person', store);
   const at = new Date('2026-01-01T00:00:00Z');
-  for (let i = 1; i <= 3000; i++)
+  for (let i = 1; i <= 3000; i++) {
     await state.putLink(emptyLink(String(i), String(100000 + i), 'matched', at));
+    await state.setFailed({
+      mapping: 'customer-person',
+      side: 'source',
+      id: String(200000 + i),
+      code: 'CONNECTOR_VALIDATION',
+      kind: 'validation',
+      reason: `poweroffice-go: POST /v2/Customers → 400 EmailAddress is not a valid e-mail address (record ${i})`,
+      firstAt: at.toISOString(),
+      at: at.toISOString(),
+      attempts: 1,
+      nextAttemptAt: at.toISOString(),
+    });
+  }
   await store.close();
 });
 
@@ -56,6 +69,20 @@ function runClosedEarly(args: string[]): Promise<{ code: number | null; stderr: 
 describe('a closed output pipe', () => {
   it('`mapsync links --json | head`: exit 0, nothing on stderr', async () => {
     const result = await runClosedEarly(['links', '--json']);
+    expect(result.read).toBeGreaterThan(0);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('`mapsync failed --json | head`: exit 0, nothing on stderr (the command of the issue)', async () => {
+    const result = await runClosedEarly(['failed', '--json']);
+    expect(result.read).toBeGreaterThan(0);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('`mapsync failed | head` (the table): exit 0, nothing on stderr', async () => {
+    const result = await runClosedEarly(['failed']);
     expect(result.read).toBeGreaterThan(0);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -121,6 +121,8 @@ describe('e2e: refunds become credit notes, cancellations delete drafts or credi
     pair = await startPair({
       shop: { count: 8, seed: 12, anchor: new Date('2026-01-15T00:00:00Z') },
       registry,
+      // Balances here are the credit notes' alone; payments have their own e2e (payments.test.ts).
+      payments: false,
     });
     const lamp = await api('POST', 'products', { name: 'Lampe', sku: 'LAMPE-12', regular_price: '79.90' });
     for (let i = 0; i < 6; i++) {
@@ -220,6 +222,13 @@ describe('e2e: refunds become credit notes, cancellations delete drafts or credi
     const id = String(order.id);
     const refund = await refundUnits(order, 1);
     await api('PUT', `orders/${id}`, { status: 'completed' });
+    // The plan counts the invoice it would make as done: it lists the credit note after it.
+    const mark = pair.mark();
+    const plan = await pair.cli(['plan']);
+    expect(plan.code, plan.out).toBe(0);
+    expect(plan.out).toContain(`! action invoice source ${id}`);
+    expect(plan.out).toContain(`! action credit-note:refund-${String(refund.id)} source ${id}`);
+    expect(pair.writes(mark)).toEqual({ woo: [], po: [] });
     await synced();
     const invoice = (await invoiceOf(id))!;
     const notes = await creditNotes(invoice.InvoiceNo);

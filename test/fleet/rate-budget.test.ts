@@ -11,7 +11,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectorError } from '../../engine/connectors/errors.ts';
-import { BUDGET_UNAVAILABLE, type Priority } from '../../engine/connectors/http/limiter.ts';
+import { BUDGET_UNAVAILABLE, PRIORITIES, type Priority } from '../../engine/connectors/http/limiter.ts';
 import type { RateBudgetHub } from '../../engine/fleet/rate-budget/hub.ts';
 import { WorkContext } from '../../engine/fleet/work-context.ts';
 import { REDIS_URL, redisMissing } from '../services.ts';
@@ -59,6 +59,37 @@ async function pauseInRedis(prefix: string): Promise<void> {
         return paused.some((until) => Number(until ?? 0) > 0);
       },
       { timeout: 30_000, interval: 5 },
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Until Redis holds (queued or reserved) or has started `count` interactive tickets of `tenant`. */
+async function interactiveQueued(
+  prefix: string,
+  tenant: string,
+  count: number,
+  started: () => number,
+): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  const interactive = String(PRIORITIES.indexOf('interactive'));
+  try {
+    await vi.waitUntil(
+      async () => {
+        let queued = 0;
+        let cursor = '0';
+        do {
+          const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}rb:*tk`, 'COUNT', 1000);
+          cursor = next;
+          for (const key of found) {
+            const infos = await redis.hvals(key);
+            queued += infos.filter((info) => info.endsWith(`|${tenant}|${interactive}`)).length;
+          }
+        } while (cursor !== '0');
+        return queued + started() >= count;
+      },
+      { timeout: 30_000, interval: 2 },
     );
   } finally {
     redis.disconnect();
@@ -153,15 +184,22 @@ describe.skipIf(missing !== undefined)('shared rate budget (Redis)', () => {
     const backfill = burst(backfiller, 'shop-1', 'backfill', 24, starts);
     // Wait until the backfill holds the window and has a queue behind it.
     while (starts.length < FAST.limit) await new Promise((r) => setTimeout(r, 10));
+    const edits = burst(editor, 'shop-2', 'interactive', 4, starts);
+    // "Queued earlier" is about what Redis holds, not about when this process asked: count
+    // from the moment all four edits are queued there (or already started). On a loaded
+    // machine that moment can be several windows after the call above.
+    await interactiveQueued(p, 'shop-2', 4, () => starts.filter((s) => s.priority === 'interactive').length);
     const queuedAt = starts.length;
-    await burst(editor, 'shop-2', 'interactive', 4, starts);
-    await backfill;
-    const order = starts.slice(queuedAt).map((s) => s.priority);
-    const firstInteractive = order.indexOf('interactive');
-    // Slots already granted to the backfill when the edits arrived may start first (at most
-    // one window's worth); after that the four edits go before any queued backfill.
-    expect(firstInteractive).toBeLessThanOrEqual(FAST.limit);
-    expect(order.slice(firstInteractive, firstInteractive + 4)).toEqual(Array(4).fill('interactive'));
+    await Promise.all([edits, backfill]);
+    const after = starts.slice(queuedAt).map((s) => s.priority);
+    const lastInteractive = after.lastIndexOf('interactive');
+    const backfillBefore = after.slice(0, lastInteractive + 1).filter((x) => x === 'backfill').length;
+    // Slots already granted to the backfill when the edits were queued may start first (at most
+    // one window's worth). A slot reached too late is given back and its ticket queued again
+    // (hub.ts); each such give-back can let one other ticket take that slot.
+    const requeued = backfiller.stats.requeued + editor.stats.requeued;
+    expect(backfillBefore).toBeLessThanOrEqual(FAST.limit + requeued);
+    expect(after.filter((x) => x === 'backfill').length).toBeGreaterThan(backfillBefore);
   });
 
   it('tenants of one priority take turns, whichever process queued more', async () => {

@@ -23,6 +23,10 @@ describe('bounded expressions', () => {
     '($guest := {"id": "guest-" & $string(id), "billing": billing}; $link("customer", $guest))',
     '$position',
     '$contains(first_name, /^([a-z]+)+$/)',
+    // a join in linear time: a lookup per element in a scalar map (a grouping with scalar values)
+    '($rates := tax_lines{ $string(rate_id): $sumDecimal(rate_percent, 4) }; line_items.$sumDecimal(taxes.$lookup($rates, $string(id))))',
+    '($lines := [line_items]; $vat := $lines{ "r" & $string(rate): $sumDecimal(vat) }; $keys($vat).$lookup($vat, $))',
+    '$multiply(total, 0.25)',
   ])('%s', (text) => {
     expect(bounded(text)).toBe(true);
   });
@@ -49,6 +53,11 @@ describe('expressions left to the worker pool', () => {
     ['$parent read once per element', 'items[id = $parent.id]'],
     ['a value of the input read once per element', '($all := items; items[$count($all) > 1])'],
     ['`in` between two values of the input', 'name in names'],
+    // a lookup per element is linear only in a map of scalars built by a grouping
+    ['a lookup per element in a map of objects', '($m := items{ id: $ }; lines.$lookup($m, id))'],
+    ['a lookup per element in a value of the input', '($m := byId; lines.$lookup($m, id))'],
+    ['a lookup per element in an array', '($m := items; lines.$lookup($m, id))'],
+    ['a quadratic join', '($order := $; line_items.$order.tax_lines[rate_id in $.taxes.id])'],
     ['positional binding', 'items#$i[$i > 0]'],
     ['an unknown function', '$somethingNew(name)'],
   ])('%s: %s', (_what, text) => {

@@ -7,7 +7,7 @@
  * No assertion depends on speed: the runaway inputs below would run for minutes without
  * the change (the test would hit vitest's timeout), and the hard limit is the pool's own.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as testCommand from '../../engine/cli/commands/test.ts';
 import { runCli } from '../../engine/cli/program.ts';
 import { MappingRuntimeError, StoreError } from '../../engine/errors.ts';
@@ -135,6 +135,11 @@ describe('the hard time limit', () => {
 
 describe('hostile HTML', () => {
   it('fails a record whose HTML is nested too deep with the depth and the limit, the same every time', async () => {
+    // Its own pool with a generous hard limit: parsing 200 kB of markup three times can take
+    // longer than HARD_MS on a loaded machine, and what is checked here is the depth limit.
+    const roomy = new EvaluatorPool({ size: 1, hardTimeoutMs: 60_000 });
+    const evaluator = mappingEvaluator(roomy);
+    onTestFinished(() => roomy.close());
     const mapping = await compile(probe('$htmlToText(first_name)'));
     const deep = { first_name: `${'<div>'.repeat(20_000)}deep${'</div>'.repeat(20_000)}`, last_name: 'N' };
     for (let i = 0; i < 3; i++) {
@@ -230,6 +235,19 @@ describe('$link from a worker', () => {
 });
 
 describe('the pool', () => {
+  it('warm: starts its workers and resolves once they are ready (a closed pool at once)', async () => {
+    const fresh = new EvaluatorPool({ size: 2 });
+    try {
+      await mappingEvaluator(fresh).warmUp!();
+      const ready = (fresh as unknown as { slots: Set<{ ready: boolean }> }).slots;
+      expect(ready.size).toBe(2);
+      expect([...ready].every((slot) => slot.ready)).toBe(true);
+    } finally {
+      await fresh.close();
+    }
+    await fresh.warm();
+  });
+
   it('sends nothing to a worker for literals, plain paths and bounded expressions', async () => {
     // A closed pool rejects everything that reaches it.
     const closed = new EvaluatorPool({ size: 1 });

@@ -48,7 +48,8 @@ describe('mapsync playground', () => {
     await expect
       .poll(() => out, { timeout: 60_000 })
       .toMatch(/^mapsync playground: http:\/\/127\.0\.0\.1:\d+\/playground#token=[\w-]{24}$/m);
-    expect(err).toContain('not connected');
+    // stderr and stdout are two pipes: the notice may arrive after the address line.
+    await expect.poll(() => err, { timeout: 60_000 }).toContain('not connected');
     const [, url, token] = /(http:\/\/127\.0\.0\.1:\d+)\/playground#token=(\S+)/.exec(out)!;
     // Another local process that did not see the address is refused.
     expect((await send(url!, 'GET', '/playground/api/mappings')).status).toBe(401);

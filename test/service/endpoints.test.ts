@@ -311,12 +311,22 @@ describe('status page', () => {
   it('reports mappings, the feed and the series as JSON', async () => {
     const { service, engine } = await setup();
     engine.links.set('customers', 12);
+    engine.actions.set('orders', [
+      { name: 'invoice', records: 12, made: 12 },
+      { name: 'credit-note', records: 4, made: 5 },
+    ]);
     const { headers, payload } = delivery('customer.updated', { id: 4, email: 'd@example.no' });
     await service.app.inject({ method: 'POST', url: '/webhooks/woocommerce', headers, payload });
     await waitFor(() => engine.itemsDone === 1);
     const status = (await service.app.inject({ method: 'GET', url: '/api/status' })).json();
     expect(status.mappings.map((m: { name: string }) => m.name)).toEqual(['customers', 'orders']);
     expect(status.mappings[0]).toMatchObject({ linked: 12, pending: 0, failed: { count: 0 } });
+    expect(status.mappings[0].actions).toBeUndefined();
+    // Per action: orders it is done for, and operations made (a credit note per refund).
+    expect(status.mappings[1].actions).toEqual([
+      { name: 'invoice', records: 12, made: 12 },
+      { name: 'credit-note', records: 4, made: 5 },
+    ]);
     expect(status.feed[0]).toMatchObject({
       mapping: 'customers',
       id: '4',

@@ -9,6 +9,7 @@ import { RateLimiterRegistry } from '../../engine/connectors/http/rate-limiter.t
 import { signBody, webhookReceiver } from '../../engine/connectors/woocommerce/webhooks.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import type {
+  ActionCount,
   FailedRecordView,
   MappingInfo,
   RunRequest,
@@ -64,6 +65,7 @@ export class FakeEngine implements ServiceEngine {
   readonly retries: Array<{ mapping: string; id?: string }> = [];
   readonly failed = new Map<string, FailedRecordView[]>();
   readonly links = new Map<string, number>();
+  readonly actions = new Map<string, ActionCount[]>();
   runDelayMs = 0;
   /** Emit a record event this often during a run (0 = never). */
   runProgressMs = 0;
@@ -166,6 +168,10 @@ export class FakeEngine implements ServiceEngine {
 
   async linkCount(mapping: string): Promise<number> {
     return this.links.get(mapping) ?? 0;
+  }
+
+  async actionCounts(mapping: string): Promise<ActionCount[]> {
+    return this.actions.get(mapping) ?? [];
   }
 }
 

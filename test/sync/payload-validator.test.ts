@@ -5,9 +5,19 @@
  * creates and for the values an update writes. Reasons name the property and the limit;
  * the values are in the details only.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
+import { createLogger } from '../../engine/observability/logger.ts';
+import { createRuntime } from '../../engine/runtime.ts';
+import { openStore } from '../../engine/store/open-store.ts';
+import { SyncEngine } from '../../engine/sync/engine.ts';
 import { RecordFailure } from '../../engine/sync/failures.ts';
 import { PayloadValidator } from '../../engine/sync/payload-validator.ts';
+import { productMapping, systems } from './helpers/setup.ts';
 
 const PRODUCT = 'poweroffice-go/product.schema.json';
 const LINE = 'poweroffice-go/salesorderline.schema.json';
@@ -106,5 +116,46 @@ describe('payload validator: schemas compiled before a run, a turn each', () => 
     expect(seen).toContain(2);
     await v.prepare([{ schema: PRODUCT, partial: false }]);
     expect(v.compiledKeys()).toHaveLength(3);
+  });
+});
+
+describe('SyncEngine.warmUp (what `mapsync serve` awaits before it listens)', () => {
+  it('compiles every validator of every mapping, so the first run compiles none between its records', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mapsync-warm-'));
+    try {
+      for (const [path, properties] of [
+        ['erp/product.schema.json', { Code: { type: 'string' }, Name: { type: 'string' } }],
+        ['shop/product.schema.json', { sku: { type: 'string' }, name: { type: 'string' } }],
+      ] as const) {
+        mkdirSync(join(root, path, '..'), { recursive: true });
+        writeFileSync(join(root, path), JSON.stringify({ type: 'object', properties }));
+      }
+      const validator = new PayloadValidator(pathToFileURL(`${root}/`));
+      const { shop, erp } = systems();
+      const engine = new SyncEngine({
+        mappings: [productMapping()],
+        connectors: new Map([
+          ['shop', shop],
+          ['erp', erp],
+        ]),
+        store: openStore('memory://'),
+        runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
+        evaluator: inProcessEvaluator,
+        validator,
+      });
+      expect(validator.compiledKeys()).toEqual([]);
+      await engine.warmUp();
+      const warmed = validator.compiledKeys();
+      expect(warmed.sort()).toEqual([
+        'erp/product.schema.json',
+        'partial:erp/product.schema.json',
+        'partial:shop/product.schema.json',
+      ]);
+      shop.system.seed('product', [{ id: '1', sku: 'MUG', name: 'Mug' }]);
+      expect((await engine.run()).ok).toBe(true);
+      expect(validator.compiledKeys().sort()).toEqual(warmed);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

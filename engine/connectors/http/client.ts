@@ -114,7 +114,9 @@ function gotOptions(
   return {
     prefixUrl: options.prefixUrl,
     throwHttpErrors: false,
-    responseType: 'text',
+    // Bytes, decoded on first read of `body` (see decodeOnRead): a large JSON body is parsed
+    // from its bytes in a worker (json-body.ts) and never becomes a string on this thread.
+    responseType: 'buffer',
     headers: { 'user-agent': USER_AGENT, accept: 'application/json', ...options.headers },
     timeout: {
       connect: options.connectTimeoutMs ?? 5_000,
@@ -168,12 +170,20 @@ function gotOptions(
           }
           // The last moment a write can still be held back.
           if (cancel?.aborted) throw cancelled(system, request);
+          if (runtime.beforeWrite && isWrite(request.method) && !options.sideEffectFree) {
+            // A fleet job that lost its locks must not send what it prepared (write-guard.ts).
+            await runtime.beforeWrite({ system, method: request.method }).catch((error: unknown) => {
+              throw cancelled(system, request, error);
+            });
+            if (cancel?.aborted) throw cancelled(system, request);
+          }
           started.set(request, Date.now());
         },
         ...(options.hooks?.beforeRequest ?? []),
       ],
       afterResponse: [
         (response) => {
+          decodeOnRead(response);
           const request = response.request.options;
           runtime.telemetry.request({
             system,
@@ -204,6 +214,28 @@ function gotOptions(
   };
 }
 
+/**
+ * `response.body` as text, decoded from `rawBody` when it is first read, once. Connectors see
+ * the string body they always had; `parseJsonBody` (json-body.ts) reads a large body from
+ * its bytes instead, so its text is never made on this thread.
+ */
+function decodeOnRead(response: Response): void {
+  const raw = response.rawBody;
+  if (!Buffer.isBuffer(response.body) || !Buffer.isBuffer(raw)) return;
+  let text: string | undefined;
+  Object.defineProperty(response, 'body', {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      text ??= raw.toString('utf8');
+      return text;
+    },
+    set: (value: string) => {
+      text = value;
+    },
+  });
+}
+
 /** What `context.sendSignal` of a request carries (see {@link abortOptions}). */
 type SendContext = Record<string, unknown> & { sendSignal?: AbortSignal };
 
@@ -227,16 +259,25 @@ function sendSignalOf(request: NormalizedOptions): AbortSignal | undefined {
   return (request.context as SendContext | undefined)?.sendSignal;
 }
 
+function isWrite(method: string): boolean {
+  return method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE';
+}
+
 /** The error of a write cancelled before it was sent: `transport`, nothing reached the server. */
-function cancelled(system: string, request: NormalizedOptions): ConnectorError {
+function cancelled(system: string, request: NormalizedOptions, cause?: unknown): ConnectorError {
   const path = request.url instanceof URL ? request.url.pathname : undefined;
-  return new ConnectorError(`${system}: ${request.method} ${path ?? ''} cancelled before it was sent`, {
-    system,
-    kind: 'transport',
-    vendorCode: CANCELLED,
-    method: request.method,
-    ...(path ? { path } : {}),
-  });
+  const why = cause instanceof Error ? `: ${cause.message}` : '';
+  return new ConnectorError(
+    `${system}: ${request.method} ${path ?? ''} cancelled before it was sent${why}`,
+    {
+      system,
+      kind: 'transport',
+      vendorCode: CANCELLED,
+      method: request.method,
+      ...(path ? { path } : {}),
+    },
+    ...(cause instanceof Error ? [{ cause }] : []),
+  );
 }
 
 const CANCELLED = 'mapsync-cancelled-before-send';

@@ -8,6 +8,7 @@ import type { NormalizedOptions, Response } from 'got';
 import type { Runtime } from '../../runtime.ts';
 import { ConnectorError } from '../errors.ts';
 import { abortOptions, createHttpClient, type HttpClient, transportError } from '../http/client.ts';
+import { parseJsonBody } from '../http/json-body.ts';
 import { parseRetryAfter } from '../http/retry-policy.ts';
 import type { PatchOperation } from '../types.ts';
 import type { ResolvedConfig } from './config.ts';
@@ -28,7 +29,7 @@ export interface ApiResponse {
   /** Parsed JSON; undefined for empty bodies (204, DELETE). */
   body: unknown;
   headers: Record<string, string | string[] | undefined>;
-  /** Length of the body as received, in characters (what parsing it cost). */
+  /** Length of the body as received, in bytes (what reading it cost). */
   size: number;
 }
 
@@ -136,11 +137,11 @@ export class PowerOfficeApi {
         options,
       );
     }
-    const text = response.body;
-    if (text === '' || text === undefined)
-      return { status, body: undefined, headers: response.headers, size: 0 };
+    // The bytes: a large body is parsed from them off this thread (http/json-body.ts).
+    const size = response.rawBody?.length ?? Buffer.byteLength(response.body ?? '');
+    if (size === 0) return { status, body: undefined, headers: response.headers, size: 0 };
     try {
-      return { status, body: JSON.parse(text), headers: response.headers, size: text.length };
+      return { status, body: await parseJsonBody(response), headers: response.headers, size };
     } catch {
       // A truncated or garbled 2xx body: a write may have been applied, a read can be retried.
       const kind = method === 'POST' || method === 'PATCH' ? 'ambiguous' : 'transport';

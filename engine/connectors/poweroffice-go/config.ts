@@ -7,6 +7,7 @@
  */
 import { baseUrlOf, httpUrlProblems, optionsReader } from '../options.ts';
 import type { OptionsOf } from '../spec.ts';
+import { paymentAccountProblems, paymentAccountsOption } from './payment-table.ts';
 
 /** An income (sales) account number. */
 const INCOME_ACCOUNT = { type: 'integer', minimum: 3000, maximum: 3999 } as const;
@@ -115,6 +116,7 @@ export const options = {
         "`active` (default): a sales order or customer whose CurrencyCode is not active on the client fails with the code and the active ones, and is not sent; `known`: any currency PowerOffice Go knows (the API accepts inactive ones; only Go's GUI is limited to active ones).",
       examples: ['active'],
     },
+    payment_accounts: paymentAccountsOption,
     sales_accounts: {
       type: 'object',
       title: 'Sales account of each tax class',
@@ -143,6 +145,7 @@ export function check(o: Partial<PowerOfficeGoOptions>): string[] {
   if (o.url !== undefined && problems.length === 0 && !/\/v2$/i.test(baseUrlOf(o.url))) {
     problems.push('"url" must be the API base ending in /v2');
   }
+  for (const p of paymentAccountProblems(o.payment_accounts)) problems.push(p.message);
   return problems;
 }
 
@@ -160,6 +163,8 @@ export interface ResolvedConfig {
   overlapMs: number;
   customerChanges: 'scan' | 'filter';
   currencies: 'active' | 'known';
+  /** Payment method id → account number (payment-accounts.ts). */
+  paymentAccounts: Readonly<Record<string, number>>;
   /** Tax class → income account number (`sales_accounts`). */
   salesAccounts: Readonly<Record<string, number>>;
 }
@@ -180,6 +185,7 @@ export function resolve(o: PowerOfficeGoOptions): ResolvedConfig {
     overlapMs: o.overlap_seconds * 1000,
     customerChanges: o.customer_changes,
     currencies: o.currencies,
+    paymentAccounts: o.payment_accounts,
     salesAccounts: { ...o.sales_accounts },
   };
 }

@@ -31,6 +31,8 @@ import { entities } from './entities.ts';
 import { SYSTEM, usageError } from './errors.ts';
 import { invoiceSalesOrder } from './invoice.ts';
 import { listPages } from './listing.ts';
+import { registerPayment } from './payment.ts';
+import { PaymentAccounts } from './payment-accounts.ts';
 import { readSalesAccounts } from './sales-accounts.ts';
 import { fromDate, minusMs } from './timestamps.ts';
 
@@ -69,6 +71,8 @@ export class PowerOfficeGoConnector implements Connector {
   readonly api: PowerOfficeApi;
   /** Currencies a written record may have (currencies.ts). */
   private readonly currencies: CurrencyCheck;
+  /** The payment methods' accounts (payment-accounts.ts). */
+  readonly paymentAccounts: PaymentAccounts;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -76,6 +80,7 @@ export class PowerOfficeGoConnector implements Connector {
   ) {
     this.api = new PowerOfficeApi(config, runtime);
     this.currencies = new CurrencyCheck(this.api, runtime.now, config.currencies);
+    this.paymentAccounts = new PaymentAccounts(this.api, config.paymentAccounts, runtime.now);
     const accounts = cachedRunSettings((signal) => readSalesAccounts(this.api, signal), runtime.now);
     this.runSettings = {
       read: (options = {}) =>
@@ -94,6 +99,14 @@ export class PowerOfficeGoConnector implements Connector {
           return creditSalesOrder(this.api, request.id, request, options);
         if (onOrder && request.operation === 'delete-draft')
           return deleteDraft(this.api, request.id, options);
+        if (onOrder && (request.operation === 'register-payment' || request.operation === 'refund-payment'))
+          return registerPayment(
+            this.api,
+            this.paymentAccounts,
+            request.id,
+            { value: request.value, refund: request.operation === 'refund-payment' },
+            options,
+          );
         throw usageError(`no operation "${request.operation}" on ${request.entity} ${request.id}`);
       },
     };
@@ -279,6 +292,11 @@ export class PowerOfficeGoConnector implements Connector {
 
   async checkAuth(): Promise<void> {
     await this.api.call('GET', 'ClientIntegrationInformation');
+  }
+
+  /** Setup problems worth a warning at start: payment accounts missing or inactive. */
+  async checkSetup(): Promise<string[]> {
+    return this.paymentAccounts.problems();
   }
 
   async close(): Promise<void> {

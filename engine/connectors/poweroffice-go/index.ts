@@ -9,6 +9,8 @@ import { PowerOfficeGoConnector } from './connector.ts';
 import { creditNoteOperation, deleteDraftOperation } from './credit-note.ts';
 import { entities } from './entities.ts';
 import { invoiceOperation } from './invoice.ts';
+import { refundPaymentOperation, registerPaymentOperation } from './payment.ts';
+import { paymentAccountProblems } from './payment-table.ts';
 import { PO_RUN_SETTINGS } from './sales-accounts.ts';
 
 export const powerofficeGo = defineConnector({
@@ -17,12 +19,15 @@ export const powerofficeGo = defineConnector({
   description: 'PowerOffice Go accounting through its v2 API (customers, products, sales orders and lines)',
   options,
   check,
+  fileChecks: (system) => paymentAccountProblems(system.payment_accounts),
   entities,
   runSettings: PO_RUN_SETTINGS,
   operations: {
     invoice: invoiceOperation,
     'credit-note': creditNoteOperation,
     'delete-draft': deleteDraftOperation,
+    'register-payment': registerPaymentOperation,
+    'refund-payment': refundPaymentOperation,
   },
   create: (o, runtime) => new PowerOfficeGoConnector(resolve(o), runtime),
   devSandbox: () => import('../../../sandbox/poweroffice-go/dev-sandbox.ts').then((m) => m.devSandbox),

@@ -48,8 +48,8 @@ export interface ListingPlan {
   signal?: AbortSignal;
 }
 
-/** A listing page longer than this (characters of JSON) halves the page size (see listPages). */
-export const PAGE_CHARS = 4 * 1024 * 1024;
+/** A listing page longer than this (bytes of JSON) halves the page size (see listPages). */
+export const PAGE_BYTES = 4 * 1024 * 1024;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -102,11 +102,12 @@ export async function* listPages(
   let emitted = false;
   const seen = new Set<string>();
   const querySince = plan.querySince;
-  // Pages are bounded in bytes too: the body of one page is read and parsed in one go on the
-  // event loop, and records with huge values (a shop's 400 kB names, every customer listed on
-  // every scan) made that a stretch of seconds in which the service answered nothing (`npm
-  // run fuzz`). After a page over PAGE_CHARS the page size is halved (to a size that divides
-  // the offset reached, so page numbers stay exact).
+  // Pages are bounded in bytes too: records with huge values (a shop's 400 kB names, every
+  // customer listed on every scan) made one page tens of MB, read in one go on the event loop,
+  // a stretch of seconds in which the service answered nothing (`npm run fuzz`). A body over
+  // 1 MiB is parsed off the thread now (http/json-body.ts), but its records still come back
+  // to it, and the engine holds the page. After a page over PAGE_BYTES the page size is
+  // halved (to a size that divides the offset reached, so page numbers stay exact).
   let pageSize = plan.pageSize;
   let offset = 0;
   for (;;) {
@@ -152,7 +153,7 @@ export async function* listPages(
     }
     const last = records.length < pageSize || paginationSaysLast(response.headers);
     offset += pageSize;
-    if (response.size > PAGE_CHARS && pageSize > 1) {
+    if (response.size > PAGE_BYTES && pageSize > 1) {
       // The largest size up to half that divides the offset, so page numbers stay exact.
       let next = Math.floor(pageSize / 2);
       while (offset % next !== 0) next--;

@@ -6,6 +6,7 @@
  */
 import type { Runtime } from '../../runtime.ts';
 import { abortOptions, createHttpClient, type HttpClient, transportError } from '../http/client.ts';
+import { parseJsonBody } from '../http/json-body.ts';
 import { authHeaders, authHook, rfc3986 } from './auth.ts';
 import type { ResolvedConfig } from './config.ts';
 import { errorFromResponse, header, SYSTEM } from './errors.ts';
@@ -56,6 +57,7 @@ export class WooApi {
       statusCode: number;
       headers: Record<string, string | string[] | undefined>;
       body: string;
+      rawBody?: Buffer;
     };
     try {
       const override = this.config.methodOverride && (method === 'PUT' || method === 'DELETE');
@@ -75,7 +77,9 @@ export class WooApi {
     }
     let body: T;
     try {
-      body = JSON.parse(response.body) as T;
+      // A large listing page is parsed off this thread (http/json-body.ts).
+      body = (await parseJsonBody(response)) as T;
+      if (body === undefined) throw new SyntaxError('empty body');
     } catch {
       throw errorFromResponse(response, method, path);
     }

@@ -11,7 +11,7 @@
  *   P..'q:'..p..':'..t LIST  queued tickets of tenant t at priority p (FIFO)
  *   P..'ring:'..p      LIST  tenants with queued tickets at priority p (round robin), P..'ringset:'..p the same as a SET
  *   P..'procs'         HASH  owner (one per process) → lease end; a process that stops renewing it is dead
- *   P..'meta'          HASH  readyAt (cold start), pausedUntil (after a 429)
+ *   P..'meta'          HASH  readyAt (cold start), pausedUntil (after a 429), last (the latest grant)
  * A slot granted to another process is announced on `<root>grants:<owner>` as "P|ticket".
  *
  * Times come from Redis (`TIME`), one clock for every process. Lua numbers returned to the
@@ -25,6 +25,9 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 end
 local DAY = 86400000
+-- Grants of one budget are at least PACE × window / limit apart (below 1: the window, not
+-- the pace, sets the rate; the pace only keeps grants from leaving in bursts).
+local PACE = 0.8
 local PRIORITIES = {'0', '1', '2'}
 
 local function owner_of(info)
@@ -117,11 +120,20 @@ local function dispatch(now, me, limit, window, claim_timeout)
   local paused = tonumber(redis.call('HGET', P .. 'meta', 'pausedUntil') or '0')
   if paused > hold then hold = paused end
   local mine = {}
+  -- Paced: one grant at a time, at least 'spacing' after the one before. A window's worth
+  -- granted at once would leave together and queue up on the way (one process sends them
+  -- one after another), arriving spread over hundreds of milliseconds, while the next
+  -- window's first ones travel alone: the server would see more than the limit in a
+  -- second although no window of starts held more.
+  local spacing = math.floor(window * PACE / limit)
+  local last = tonumber(redis.call('HGET', P .. 'meta', 'last') or '0')
   if now >= hold then
     local room = limit - redis.call('ZCARD', P .. 'win')
-    while room > 0 do
+    while room > 0 and now >= last + spacing do
       local grant = next_ticket(now)
       if not grant then break end
+      last = now
+      redis.call('HSET', P .. 'meta', 'last', tostring(now))
       redis.call('ZADD', P .. 'win', now, grant[1])
       if grant[2] == me then
         redis.call('HDEL', P .. 'tk', grant[1])
@@ -141,7 +153,9 @@ local function dispatch(now, me, limit, window, claim_timeout)
     wake = hold - now
   elseif count >= limit then
     local oldest = redis.call('ZRANGE', P .. 'win', 0, 0, 'WITHSCORES')
-    wake = tonumber(oldest[2]) + window - now
+    wake = math.max(tonumber(oldest[2]) + window, last + spacing) - now
+  elseif now < last + spacing then
+    wake = last + spacing - now
   end
   return mine, wake, count
 end

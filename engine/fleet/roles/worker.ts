@@ -104,6 +104,22 @@ async function processJob(
     if (error instanceof ConfigError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
     throw error;
   }
+  try {
+    await runJob(options, lookup, raw, token, job, engine);
+  } finally {
+    // The engine may be closed to make room for others once no job runs on it.
+    options.engines.release(engine);
+  }
+}
+
+async function runJob(
+  options: WorkerRoleOptions,
+  lookup: FleetQueue,
+  raw: Job,
+  token: string | undefined,
+  job: FleetJob,
+  engine: TenantEngine,
+): Promise<void> {
   // Back to the delayed set for 0.5-1.5 s, without using an attempt.
   const delay = async (why: string): Promise<never> => {
     options.onJob?.(job, 'delayed', why);
@@ -141,19 +157,34 @@ async function processJob(
     // The board is for people: a Redis hiccup here must not fail a job that is done.
     options.board.record(job.tenant, job.mapping, last).catch(() => {});
   };
+  // Aborted by the write guard when a write finds the locks lost (write-guard.ts).
+  const stop = new AbortController();
+  let lost = false;
   try {
-    const result = await options.work.run({ priority: priorityOf(job), fences: lease.fences }, () =>
-      execute(engine, job, lease.lost),
+    const result = await options.work.run({ priority: priorityOf(job), fences: lease.fences, stop }, () =>
+      execute(engine, job, AbortSignal.any([lease.lost, stop.signal])),
     );
-    options.onJob?.(job, 'done');
-    report('done', result);
+    lost = stop.signal.aborted;
+    if (!lost) {
+      options.onJob?.(job, 'done');
+      report('done', result);
+    }
   } catch (error) {
-    options.onJob?.(job, 'failed', (error as Error).message);
-    report('failed', undefined, error);
-    throw error;
+    lost = stop.signal.aborted;
+    if (!lost) {
+      options.onJob?.(job, 'failed', (error as Error).message);
+      report('failed', undefined, error);
+      throw error;
+    }
   } finally {
     await lease.release();
   }
+  if (!lost) return;
+  // A write found the locks gone (another worker holds them now, or Redis forgot them):
+  // nothing more was sent; the job runs again once it can take them anew.
+  if (!token) throw new Error(`job of ${job.mapping} lost its locks before a write: run it again`);
+  options.logger.warn({ tenant: job.tenant, mapping: job.mapping, kind: job.kind }, 'job lost its locks');
+  return delay('lost its locks before a write');
 }
 
 /** A code for the board (never a message, which may quote values). */

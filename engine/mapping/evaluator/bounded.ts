@@ -36,7 +36,7 @@ const NOT_BOUNDED = Number.POSITIVE_INFINITY;
  * Functions whose time is linear in their arguments (none takes a function), in two kinds:
  * those whose value is a scalar (a number, a boolean, a short string: an id, a date)…
  */
-const SCALAR = new Set([
+export const SCALAR: ReadonlySet<string> = new Set([
   // JSONata built-ins
   'length',
   'contains',
@@ -65,6 +65,7 @@ const SCALAR = new Set([
   'decimal',
   'decimalString',
   'divide',
+  'multiply',
   'sumDecimal',
   'percentOff',
   'exclVat',
@@ -80,7 +81,7 @@ const SCALAR = new Set([
 ]);
 
 /** …and those whose value is at most as large as their arguments (`$join`: + a separator each). */
-const SIZED = new Set([
+export const SIZED: ReadonlySet<string> = new Set([
   'string',
   'substring',
   'substringBefore',
@@ -100,6 +101,8 @@ const ZERO_WEIGHT_OPS = new Set(['+', '-', '*', '/', '%', '=', '!=', '<', '<=', 
 interface Scope {
   /** Variables bound by the expression itself (`$x := …`) and their weights. */
   readonly bound: Map<string, number>;
+  /** Of those, the ones bound to a *scalar map* (see `isScalarMap`). */
+  readonly maps: Set<string>;
   /** Evaluated once per element of an array (a path step after the first, a filter). */
   readonly perElement: boolean;
 }
@@ -110,7 +113,9 @@ interface Scope {
  * settings); any other variable the engine binds (`$parent`, test variables) weighs 1.
  */
 export function isBounded(ast: jsonata.ExprNode, constants: ReadonlySet<string>): boolean {
-  return weight(ast as Node, { bound: new Map(), perElement: false }, constants) <= MAX_WEIGHT;
+  return (
+    weight(ast as Node, { bound: new Map(), maps: new Set(), perElement: false }, constants) <= MAX_WEIGHT
+  );
 }
 
 /** The literal value of an expression that is only a literal (`"Draft"`, `0`, `true`). */
@@ -129,7 +134,7 @@ function weight(node: Node, scope: Scope, constants: ReadonlySet<string>): numbe
     isNode(child) ? weight(child, inner, constants) : NOT_BOUNDED;
   const sum = (children: unknown, inner: Scope = scope): number =>
     Array.isArray(children) ? children.reduce((total: number, c) => total + w(c, inner), 0) : NOT_BOUNDED;
-  const perElement: Scope = { bound: scope.bound, perElement: true };
+  const perElement: Scope = { bound: scope.bound, maps: scope.maps, perElement: true };
   // Positional, focus and tuple bindings (`#$i`, `@$x`) are left to the worker.
   if (node.focus !== undefined || node.index !== undefined || node.tuple) return NOT_BOUNDED;
   let own = nodeWeight();
@@ -199,7 +204,11 @@ function weight(node: Node, scope: Scope, constants: ReadonlySet<string>): numbe
         return Math.max(w(node.then), node.else === undefined ? 0 : w(node.else));
       }
       case 'block': {
-        const inner: Scope = { bound: new Map(scope.bound), perElement: scope.perElement };
+        const inner: Scope = {
+          bound: new Map(scope.bound),
+          maps: new Set(scope.maps),
+          perElement: scope.perElement,
+        };
         const list = node.expressions as unknown;
         if (!Array.isArray(list)) return NOT_BOUNDED;
         // Every expression of the block counts, not only the last one's value.
@@ -214,6 +223,7 @@ function weight(node: Node, scope: Scope, constants: ReadonlySet<string>): numbe
         if (scope.bound.has(name) || constants.has(name)) return NOT_BOUNDED;
         const value = w(node.rhs);
         scope.bound.set(name, value);
+        if (value <= MAX_WEIGHT && isScalarMap(node.rhs as Node, perElement, constants)) scope.maps.add(name);
         return value;
       }
       case 'unary': {
@@ -228,6 +238,13 @@ function weight(node: Node, scope: Scope, constants: ReadonlySet<string>): numbe
         if (procedure?.type !== 'variable' || !(SCALAR.has(name) || SIZED.has(name))) return NOT_BOUNDED;
         if (scope.bound.has(name)) return NOT_BOUNDED;
         const args = node.arguments as unknown;
+        // `$lookup($map, key)` on a scalar map: one property read whatever the element, and
+        // a scalar comes out, so it may run once per element (a join done in linear time).
+        if (name === 'lookup' && Array.isArray(args) && args.length === 2) {
+          const map = args[0] as Node;
+          if (map?.type === 'variable' && scope.maps.has(String(map.value)))
+            return w(args[1]) > MAX_WEIGHT ? NOT_BOUNDED : 0;
+        }
         const all = sum(args);
         if (all > MAX_WEIGHT) return NOT_BOUNDED;
         if (SCALAR.has(name)) return 0;
@@ -240,6 +257,25 @@ function weight(node: Node, scope: Scope, constants: ReadonlySet<string>): numbe
         return NOT_BOUNDED; // lambda, partial, apply, sort, descendant, parent, transform…
     }
   }
+}
+
+/**
+ * A *scalar map*: a grouping (`items{ key: value }`, `$list{ key: value }`) whose every value
+ * weighs 0 (a number, a boolean, a short string: evaluated once per group). JSONata builds it
+ * in one pass over the items and it is always an object (evaluateGroupExpression; never an
+ * array, which `$lookup` would walk), so a `$lookup` in it costs one property read and
+ * yields a scalar.
+ */
+function isScalarMap(node: Node, perElement: Scope, constants: ReadonlySet<string>): boolean {
+  const group = node.group as { lhs?: unknown } | undefined;
+  if (!group || !Array.isArray(group.lhs) || group.lhs.length === 0) return false;
+  return group.lhs.every(
+    (pair) =>
+      Array.isArray(pair) &&
+      pair.length === 2 &&
+      isNode(pair[1]) &&
+      weight(pair[1], perElement, constants) === 0,
+  );
 }
 
 function isNode(value: unknown): value is Node {

@@ -3,12 +3,18 @@
  * worker pool): a worker round trip costs ~0.1–0.2 ms, far more than these take.
  *
  * - A literal (`"Draft"`): its value, folded at compile time.
+ * - An expression of direct.ts's small subset (paths, comparisons, conditions, helper
+ *   calls on scalars): its closure, unless it gives up (then as below).
  * - A path of names (`ref`, `line.product_id`, `MailAddress.City`): read without JSONata;
  *   a field lookup is bounded by the depth of the path. The result is JSONata's own as long
  *   as no array is met on the way (JSONata maps a path over arrays and flattens the
  *   results); when one is, or the input itself is an array, JSONata evaluates it.
  * - A bounded expression (bounded.ts: straight-line, linear in its input, so it cannot run
- *   long): JSONata evaluates it here, with its own step and depth limits.
+ *   long) on an input of ordinary size (at most LOCAL_MAX_SIZE, see `sizeOf`, counted over
+ *   the input and the bindings it reads): JSONata evaluates it here, with its own step and
+ *   depth limits. Linear is only as short as the input is small: on a hostile record of
+ *   megabytes (or a grouping of thousands of items under one key, which JSONata builds by
+ *   copying) even linear work takes a while, so such an input goes to the worker.
  * Everything else goes to the runner, all of one batch in ONE call (one worker round trip).
  *
  * Order is kept where it can be seen: a batch that goes wholly here runs in order; in a
@@ -16,7 +22,9 @@
  * only the items before the first local failure go to the runner, so a `$link` (which may
  * create a record) runs exactly when in-order evaluation would have run it.
  */
+import type { EvaluationContext } from '../model.ts';
 import { toPlain } from '../plain.ts';
+import { GIVE_UP } from './direct.ts';
 import type { EvalItem, ExpressionRunner } from './runner.ts';
 
 /** `{ value }` when the path can be read here; undefined when JSONata must evaluate it. */
@@ -31,11 +39,53 @@ export function readPlainPath(path: readonly string[], input: unknown): { value:
   return { value: toPlain(node) };
 }
 
-/** The value without JSONata (a literal, a plain path), or undefined when it needs JSONata. */
-function direct(item: EvalItem): { value: unknown } | undefined {
-  const { constant, plainPath } = item.expression;
+/**
+ * Largest input evaluated on the calling thread: JSON values counted one each, strings one
+ * more per 64 characters. A 5-line order is a few hundred; at this size the worst bounded
+ * expression (linear steps, a grouping copying its items) stays within tens of ms.
+ */
+export const LOCAL_MAX_SIZE = 5000;
+
+const sizes = new WeakMap<object, number>();
+
+/** The size of a value as counted for LOCAL_MAX_SIZE (stops counting past it); cached per object. */
+export function sizeOf(value: unknown, budget = LOCAL_MAX_SIZE): number {
+  if (typeof value === 'string') return 1 + (value.length >> 6);
+  if (value === null || typeof value !== 'object') return 1;
+  const known = sizes.get(value);
+  if (known !== undefined) return known;
+  let total = 1;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    total += sizeOf(child, budget - total);
+    if (total > budget) break;
+  }
+  // Only a complete count is kept (a partial one depends on the budget it was given).
+  if (total <= budget) sizes.set(value, total);
+  return total;
+}
+
+/** True when the item's input and the bindings its expression reads are small enough to run here. */
+function smallEnough(item: EvalItem, ctx: EvaluationContext): boolean {
+  let total = sizeOf(item.input);
+  const bindings = item.bindings ?? ctx.bindings;
+  for (const name of item.expression.reads) {
+    if (total > LOCAL_MAX_SIZE) break;
+    if (bindings && name in bindings) total += sizeOf(bindings[name], LOCAL_MAX_SIZE - total);
+  }
+  return total <= LOCAL_MAX_SIZE;
+}
+
+/**
+ * The value without JSONata (a literal, a plain path, a closure of direct.ts), or undefined
+ * when it needs JSONata.
+ */
+function direct(item: EvalItem, ctx: EvaluationContext): { value: unknown } | undefined {
+  const { constant, plainPath, direct: closure } = item.expression;
   if (constant) return { value: constant.value };
-  return plainPath ? readPlainPath(plainPath, item.input) : undefined;
+  if (plainPath) return readPlainPath(plainPath, item.input);
+  if (!closure) return undefined;
+  const value = closure(item.input, item.bindings ?? ctx.bindings);
+  return value === GIVE_UP ? undefined : { value };
 }
 
 /** A runner that evaluates literals, plain paths and bounded expressions itself. */
@@ -47,11 +97,15 @@ export function withLocalEvaluation(runner: ExpressionRunner): ExpressionRunner 
         item.expression.evaluate(item.input, item.bindings ? { ...ctx, bindings: item.bindings } : ctx);
       const jsonata: number[] = [];
       items.forEach((item, i) => {
-        const read = direct(item);
+        const read = direct(item, ctx);
         if (read) values[i] = read.value;
         else jsonata.push(i);
       });
-      const remote = jsonata.filter((i) => !items[i]!.expression.bounded);
+      const onThisThread = new Set(
+        jsonata.filter((i) => items[i]!.expression.bounded === true && smallEnough(items[i]!, ctx)),
+      );
+      const local = (i: number) => onThisThread.has(i);
+      const remote = jsonata.filter((i) => !local(i));
       if (remote.length === 0) {
         for (const i of jsonata) values[i] = await here(items[i]!);
         return values;
@@ -60,8 +114,7 @@ export function withLocalEvaluation(runner: ExpressionRunner): ExpressionRunner 
       let failedAt = items.length;
       let failure: unknown;
       for (const i of jsonata) {
-        const { bounded, callsLink } = items[i]!.expression;
-        if (!bounded || callsLink) continue;
+        if (!local(i) || items[i]!.expression.callsLink) continue;
         try {
           values[i] = await here(items[i]!);
         } catch (error) {
@@ -70,9 +123,7 @@ export function withLocalEvaluation(runner: ExpressionRunner): ExpressionRunner 
           break;
         }
       }
-      const sent = jsonata.filter(
-        (i) => i < failedAt && (!items[i]!.expression.bounded || items[i]!.expression.callsLink),
-      );
+      const sent = jsonata.filter((i) => i < failedAt && (!local(i) || items[i]!.expression.callsLink));
       if (sent.length > 0) {
         const computed = await runner.evaluate(
           sent.map((i) => items[i]!),

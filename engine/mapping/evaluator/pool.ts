@@ -27,6 +27,8 @@ import { type EvalMessage, Progress, type WireItem, type WorkerMessage } from '.
 import { type EvalItem, type ExpressionRunner, linkKey } from './runner.ts';
 
 export const DEFAULT_HARD_TIMEOUT_MS = 2000;
+/** Longest `warm` waits for its workers to be ready. */
+const WARM_LIMIT_MS = 15_000;
 
 export interface EvaluatorPoolOptions {
   /**
@@ -87,6 +89,8 @@ export class EvaluatorPool implements ExpressionRunner {
   private nextId = 1;
   private nextJob = 1;
   private closed = false;
+  /** Callers of `warm` waiting for the workers to be ready. */
+  private readonly warmed: Array<() => void> = [];
 
   constructor(options: EvaluatorPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? defaultPoolSize());
@@ -109,9 +113,27 @@ export class EvaluatorPool implements ExpressionRunner {
     });
   }
 
-  /** Start the workers now rather than on the first evaluation (a service at boot). */
-  warm(): void {
+  /**
+   * Start the workers now rather than on the first evaluation (a service at boot); resolves
+   * once none is still starting (ready, or lost: a worker that cannot start fails the
+   * evaluations that wait for it, as it would have without warming).
+   */
+  warm(): Promise<void> {
     while (!this.closed && this.slots.size < this.size) this.spawn();
+    return new Promise((resolve) => {
+      // Bounded: a worker that neither starts nor fails does not hold a service's start.
+      const timer = setTimeout(resolve, WARM_LIMIT_MS).unref();
+      this.warmed.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.settleWarm();
+    });
+  }
+
+  private settleWarm(): void {
+    if (this.warmed.length === 0 || [...this.slots].some((slot) => !slot.ready)) return;
+    for (const resolve of this.warmed.splice(0)) resolve();
   }
 
   /** Terminate every worker; queued and running evaluations reject. */
@@ -120,6 +142,7 @@ export class EvaluatorPool implements ExpressionRunner {
     for (const job of this.queue.splice(0)) job.reject(closedError());
     const slots = [...this.slots];
     this.slots.clear();
+    this.settleWarm();
     for (const slot of slots) {
       clearTimeout(slot.timer);
       slot.job?.reject(closedError());
@@ -219,6 +242,7 @@ export class EvaluatorPool implements ExpressionRunner {
   private lost(slot: Slot, error: Error): void {
     if (!this.slots.delete(slot)) return; // killed or closed on purpose
     clearTimeout(slot.timer);
+    this.settleWarm();
     const job = slot.job;
     slot.job = undefined;
     if (job) {
@@ -240,6 +264,7 @@ export class EvaluatorPool implements ExpressionRunner {
     if (message.kind === 'ready') {
       slot.ready = true;
       slot.worker.unref();
+      this.settleWarm();
       this.pump();
       return;
     }

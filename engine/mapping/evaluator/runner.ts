@@ -30,6 +30,8 @@ export interface ExpressionRunner {
    * passed through unchanged.
    */
   evaluate(items: readonly EvalItem[], ctx: EvaluationContext): Promise<unknown[]>;
+  /** Get ready for the first evaluation (start workers); resolves whatever happens. */
+  warm?(): Promise<void>;
 }
 
 export const inProcessRunner: ExpressionRunner = {

@@ -11,6 +11,8 @@ const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP });
 type Dec = InstanceType<typeof D>;
 
 const MAX_DECIMALS = 12;
+/** The longest numeric string a helper reads. */
+const MAX_DIGITS = 400;
 
 /**
  * The largest number a JSON body (a double) can carry. Decimal.js goes far beyond it, so a
@@ -43,6 +45,9 @@ export function toDecimal(value: unknown, fn = 'decimal'): Dec | undefined {
   if (typeof value === 'string') {
     const text = value.trim();
     if (text === '') return undefined;
+    // Far beyond any amount (a double prints in at most 24 characters), and it keeps every
+    // helper linear: decimal.js multiplies digit by digit (evaluator/bounded.ts counts on it).
+    if (text.length > MAX_DIGITS) throw new Error(`$${fn}: "${shown(value)}" is too long for a number`);
     if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
       throw new Error(`$${fn}: "${shown(value)}" is not a number`);
     }

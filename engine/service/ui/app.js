@@ -182,6 +182,7 @@ function createMappingCard(m) {
       stat('Failed', 'failed'),
       stat('Last run', 'last-run'),
     ),
+    el('p', { class: 'small', 'data-role': 'actions', 'data-testid': `actions-${name}`, hidden: true }),
     el('p', { class: 'small', 'data-role': 'run-detail' }),
     el(
       'section',
@@ -218,6 +219,12 @@ function stat(label, role) {
   const box = el('div', { class: 'stat' });
   box.append(el('dt', { text: label }), el('dd', { 'data-role': role, 'data-testid': role }));
   return box;
+}
+
+/** "Done: invoice 12 · credit-note 4 (5 made)": records per action, operations when more. */
+function actionsText(actions) {
+  const parts = actions.map((a) => `${a.name} ${a.records}${a.made > a.records ? ` (${a.made} made)` : ''}`);
+  return parts.length > 0 ? `Done: ${parts.join(' · ')}` : '';
 }
 
 function part(card, role) {
@@ -258,6 +265,9 @@ function updateMappingCard(card, m, now, adminEnabled) {
   setText(part(card, 'pause'), m.paused ? 'Resume' : 'Pause');
   setText(part(card, 'linked'), m.linked ?? '–');
   setText(part(card, 'pending'), m.pending);
+  const actions = part(card, 'actions');
+  actions.hidden = !m.actions?.length;
+  setText(actions, actionsText(m.actions ?? []));
   const failed = part(card, 'failed');
   setText(failed, m.failed.count);
   failed.className = m.failed.count > 0 ? 'bad' : '';

@@ -14,7 +14,7 @@ type Rec = Record<string, unknown>;
 
 export interface Snapshot {
   woo: { customers: Rec[]; products: Rec[]; orders: Rec[] };
-  po: { customers: Rec[]; products: Rec[]; salesorders: Rec[]; outgoinginvoices: Rec[] };
+  po: { customers: Rec[]; products: Rec[]; salesorders: Rec[]; outgoinginvoices: Rec[]; bankvouchers: Rec[] };
 }
 
 export async function snapshot(pair: Pair): Promise<Snapshot> {

@@ -48,6 +48,8 @@ export interface PairOptions {
    * docs/order-to-cash.md tells a user to). Default: as shipped (on).
    */
   invoicing?: boolean;
+  /** salesorder's variable `payments_enabled` set to this (`false`: payments off). Default: as shipped (on). */
+  payments?: boolean;
   /** Further lines of the systems' blocks in mapsync.yaml (`overlap_seconds: 0`). */
   systemOptions?: { woocommerce?: string[]; poweroffice?: string[] };
   /** Connector-side PowerOffice rate limit (default 1000). */
@@ -87,7 +89,11 @@ export interface Pair {
  * A copy of a mappings folder (returns the copy's path): without `actions:`, or with the
  * salesorder mapping's `invoicing_enabled` variable set.
  */
-function copyMappings(from: string, to: string, change: { actions?: false; invoicing?: boolean }): string {
+function copyMappings(
+  from: string,
+  to: string,
+  change: { actions?: false; invoicing?: boolean; payments?: boolean },
+): string {
   mkdirSync(to);
   for (const name of readdirSync(from)) {
     const text = readFileSync(join(from, name), 'utf8');
@@ -99,6 +105,8 @@ function copyMappings(from: string, to: string, change: { actions?: false; invoi
     if (change.actions === false) doc.delete('actions');
     if (change.invoicing !== undefined && doc.hasIn(['variables', 'invoicing_enabled']))
       doc.setIn(['variables', 'invoicing_enabled'], change.invoicing);
+    if (change.payments !== undefined && doc.hasIn(['variables', 'payments_enabled']))
+      doc.setIn(['variables', 'payments_enabled'], change.payments);
     writeFileSync(join(to, name), doc.toString());
   }
   return to;
@@ -116,10 +124,11 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
   const configPath = writeTestConfig(dir, {
     store: ref('MAPSYNC_STORE'),
     mappings:
-      options.actions === false || options.invoicing !== undefined
+      options.actions === false || options.invoicing !== undefined || options.payments !== undefined
         ? copyMappings(shipped, join(dir, 'mappings'), {
             ...(options.actions === false ? { actions: false as const } : {}),
             ...(options.invoicing !== undefined ? { invoicing: options.invoicing } : {}),
+            ...(options.payments !== undefined ? { payments: options.payments } : {}),
           })
         : shipped,
     woocommerce: [
