@@ -157,6 +157,28 @@ function canonical(value: unknown): unknown {
 
 // --- the run ----------------------------------------------------------------------------
 
+/**
+ * BENCH_PROFILE=<dir>: a CPU profile (.cpuprofile, for Chrome DevTools or `node --cpu-prof`
+ * tooling) of each measured batch (not the warm-ups), written to that folder. Returns the
+ * function that stops it, or undefined when profiling is off.
+ */
+async function startProfile(name: string): Promise<(() => Promise<void>) | undefined> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir || name.includes('warm-up')) return undefined;
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 interface Timing {
   us: number;
   cpuUs: number;
@@ -241,6 +263,7 @@ async function measure(
     const timeRun = async (records: Rec[], what: string): Promise<Timing> => {
       woo.clear('order');
       woo.seed('order', records as EntityRecord[]);
+      const profile = await startProfile(`${label}, ${what}`);
       const ops = store.total();
       const tripsBefore = trips;
       const cpu = process.cpuUsage();
@@ -251,6 +274,7 @@ async function measure(
       const cpuUs = (used.user + used.system) / records.length;
       const storeOps = (store.total() - ops) / records.length;
       const tripsPerOrder = (trips - tripsBefore) / records.length;
+      await profile?.();
       const counts = Object.fromEntries(
         summary.mappings.map((m) => [m.mapping, m.counts.created + m.counts.updated + m.counts.unchanged]),
       );

@@ -52,6 +52,8 @@ export interface TableOptionSchema {
 /** The value of a table's row. */
 export interface TableValueSchema {
   readonly type: 'integer';
+  readonly title?: string;
+  readonly description?: string;
   readonly minimum?: number;
   readonly maximum?: number;
 }

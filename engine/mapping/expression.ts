@@ -13,6 +13,7 @@ import { didYouMean } from '../diagnostics/did-you-mean.ts';
 import { MappingRuntimeError, MapsyncError } from '../errors.ts';
 import { collectReferences, type FunctionCall, plainPathOf } from './ast-walk.ts';
 import { isBounded, literalOf } from './evaluator/bounded.ts';
+import { compileDirect } from './evaluator/direct.ts';
 import { type ExpressionLimits, evaluatePrepared, prepareExpression } from './evaluator/prepare.ts';
 import { JSONATA_BUILTINS } from './functions/builtins.ts';
 import { CONTEXT_BINDING, helpers } from './functions/index.ts';
@@ -139,6 +140,8 @@ export function compileExpression(
   const fixed = new Set(['position', ...Object.keys(options.variables), ...settingsVariables(options)]);
   const bounded = isBounded(ast, fixed);
   const callsLink = refs.calls.some((call) => call.name === 'link');
+  // A literal or a plain path is read without JSONata already.
+  const direct = plainPath || constant ? undefined : compileDirect(ast, options.variables);
   const expression: CompiledExpression = {
     text,
     position: site.locate(0),
@@ -156,6 +159,7 @@ export function compileExpression(
     ...(plainPath ? { plainPath } : {}),
     ...(constant ? { constant } : {}),
     ...(bounded ? { bounded } : {}),
+    ...(direct ? { direct } : {}),
     ...(callsLink ? { callsLink } : {}),
     evaluate: (input, context) => evaluateGuarded(compiled, input, context, site, options.variables),
     failure: (error) => runtimeError(error, site),

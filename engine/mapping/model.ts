@@ -72,6 +72,11 @@ export interface CompiledExpression {
    * its input): it is evaluated on the calling thread, not in a worker with a time limit.
    */
   readonly bounded?: boolean;
+  /**
+   * Set when the expression compiles to a plain closure (evaluator/direct.ts): evaluated
+   * without JSONata; it returns GIVE_UP when JSONata must evaluate it after all.
+   */
+  readonly direct?: (input: unknown, bindings: Readonly<Record<string, unknown>> | undefined) => unknown;
   /** Whether it calls `$link` (which may write the store): such calls keep their order. */
   readonly callsLink?: boolean;
   /**

@@ -1,5 +1,6 @@
 /**
- * One run of one mapping, in phases:
+ * One run of one mapping, in phases, after its run settings are read and its `checks:` hold
+ * (checks.ts: a mismatch stops the mapping before any record):
  *
  * 0. resolve create intents a crashed run left behind (intents.ts)
  * 1. collect target changes (listing since the target cursor; complete when there is none):

@@ -3,7 +3,8 @@
  * checked against both real sandboxes at the start of a run (issue 11): a table that gives a
  * class an account of another VAT rate, or none, stops the product mapping with
  * CONFIG_MISMATCH naming class and account, at the check's line, before any product is
- * written; with the table corrected the same project syncs.
+ * written; with the table corrected the same project syncs. A shop currency PowerOffice Go
+ * does not have active stops the sales orders the same way (check shop-currency).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -73,4 +74,31 @@ it('the corrected table passes and the products get the accounts of their classe
   const products = new Map((await snapshot(pair)).po.products.map((p) => [String(p.Code), p]));
   expect(products.get('CFG-25')?.StandardSalesAccount).toBe(3000);
   expect(products.get('CFG-15')?.StandardSalesAccount).toBe(3030);
+});
+
+it('a shop currency PowerOffice Go does not have active stops the sales orders, naming both', async () => {
+  const option = (currency: string) =>
+    fetch(`${pair.woo.url}/__admin/options`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ woocommerce_currency: currency }),
+    });
+  expect((await option('GBP')).status).toBe(200);
+  try {
+    const mark = pair.mark();
+    const summary = await pair.sync({ mappings: ['salesorder'] });
+    const order = summary.mappings.find((m) => m.mapping === 'salesorder')!;
+    expect(order.errors).toEqual([
+      {
+        code: 'CONFIG_MISMATCH',
+        message: expect.stringMatching(
+          /salesorder\.yaml:\d+:\d+: mapping "salesorder", check "shop-currency": the shop's currency GBP \(woocommerce_currency\) is not active on the PowerOffice Go client \(active: [A-Z, ]*NOK[A-Z, ]*\); activate it in PowerOffice Go; mapping salesorder stopped$/,
+        ),
+      },
+    ]);
+    expect(pair.writes(mark).po).toEqual([]);
+  } finally {
+    await option('NOK');
+  }
+  expect((await pair.sync({ mappings: ['salesorder'] })).ok).toBe(true);
 });

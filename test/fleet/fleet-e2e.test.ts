@@ -249,6 +249,8 @@ describe.skipIf(missing !== undefined)('e2e: a fleet of web, two schedulers and 
     );
     expect(scraped).toMatch(/^mapsync_requests_total\{tenant="shop-a",system="poweroffice-go",/m);
     expect(scraped).toMatch(/^mapsync_tenant_engines_open [12]$/m);
+    // Two tenants, far below the cap: nothing was closed to make room.
+    expect(scraped).toMatch(/^mapsync_tenant_engines_evicted 0$/m);
     await expect
       .poll(
         async () => {

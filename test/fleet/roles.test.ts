@@ -50,6 +50,7 @@ describe('serve --role', () => {
       lockTtlMs: 30_000,
       stallMs: 30_000,
       budgetMarginMs: 0,
+      maxEngines: 20,
     });
     expect(() => fleetSettings('worker', { ...env, MAPSYNC_WORKER_CONCURRENCY: '0' })).toThrow(
       /MAPSYNC_WORKER_CONCURRENCY must be an integer ≥ 1/,

@@ -101,7 +101,7 @@ describe('mapping actions', () => {
     expect(unknown.message).toContain('did you mean "add-note"');
   });
 
-  it('the shipped credit-note action runs per refund (each + key) with a value; delete-draft takes none', async () => {
+  it('the shipped credit-note and refund-payment actions run per refund (each + key) with a value; delete-draft takes none', async () => {
     const project = await loadProject({
       configPath: 'mapsync.yaml',
       env: {},
@@ -112,8 +112,10 @@ describe('mapping actions', () => {
     const actions = project.mappings.find((m) => m.name === 'salesorder')!.actions!;
     expect(actions.map((a) => [a.name, a.operation, !!a.each, !!a.key, !!a.value, a.locksTarget])).toEqual([
       ['invoice', 'invoice', false, false, false, true],
+      ['payment', 'register-payment', false, false, true, false],
       ['credit-note', 'credit-note', true, true, true, false],
       ['delete-draft', 'delete-draft', false, false, false, true],
+      ['refund-payment', 'refund-payment', true, true, true, false],
     ]);
   });
 

@@ -240,6 +240,51 @@ describe('poweroffice-go connector: register-payment and refund-payment', () => 
     expect(lines[1]!.InvoiceNo).toBe(String(credit.InvoiceNo));
   });
 
+  it('a foreign-currency invoice is settled at its own rate (the NOK amounts offset)', async () => {
+    fx = await start({ rateLimit: false });
+    const customer = (await raw(fx.sb, 'POST', 'Customers', { Name: 'Kunde EU', EmailAddress: 'eu@k.no' }))
+      .json as Json;
+    const o = (
+      await raw(fx.sb, 'POST', 'SalesOrders/Complete', {
+        CustomerId: customer.Id,
+        CurrencyCode: 'EUR',
+        CurrencyExchangeRate: 11.53,
+        ExternalImportReference: '2001',
+        SalesOrderLines: [{ ProductCode: 'GEBYR', Quantity: 1, ProductUnitPrice: 39.99 }],
+      })
+    ).json as Json;
+    const id = String(o.Id);
+    await raw(fx.sb, 'POST', `SalesOrders/${id}/createAndSendInvoice`, {
+      DeliveryType: 'PdfPrintForDownload',
+    });
+    await settle(fx);
+    const before = await invoice(fx, id);
+    expect(before.CurrencyCode).toBe('EUR');
+    const done = await pay(
+      fx,
+      id,
+      value('2001', { PaymentMethod: 'stripe', Amount: String(before.TotalAmount) }),
+    );
+    expect(done.result).toMatchObject({ AccountNo: 1902, SettledBy: 'mapsync' });
+    expect((await invoice(fx, id)).Balance).toBe(0);
+    const posted = vouchers(fx)[0]!.body as Json;
+    expect(posted.CurrencyCode).toBe('EUR');
+    expect((posted.VoucherLines as Json[]).map((l) => l.CurrencyExchangeRate)).toEqual([11.53, 11.53]);
+  });
+
+  it('reads that lag behind the invoice just posted (Go reads from a replica) are waited for', async () => {
+    fx = await start({ rateLimit: false, replicaLagMs: 1500 });
+    const a = await order(fx, '3001'); // customer, order and invoice written just now
+    const mark = fx.sb.log.list(0).length;
+    const done = await pay(fx, a.id, value('3001'));
+    expect(done.result).toMatchObject({ SettledBy: 'mapsync', AccountNo: 1903 });
+    const notYet = fx.sb.log.list(mark).filter((r) => r.method === 'GET' && r.status === 404);
+    expect(notYet.length).toBeGreaterThan(0); // the first read did not see the invoice yet
+    expect(vouchers(fx)).toHaveLength(1);
+    await fetch(`${fx.sb.adminUrl}/replica/catch-up`, { method: 'POST' });
+    expect((await invoice(fx, a.id)).Balance).toBe(0);
+  });
+
   it('checkSetup warns about payment accounts missing or inactive in PowerOffice Go', async () => {
     fx = await start({ rateLimit: false });
     expect(await fx.connect().checkSetup()).toEqual([]);

@@ -122,7 +122,14 @@ export const options = {
       title: 'Sales account of each tax class',
       description:
         'WooCommerce tax class (its slug; "" = the standard class, required) → the PowerOffice Go income account (3000–3999) whose VAT code has the rate the shop charges for the class. Mappings read it as $target_settings.sales_account_of_tax_class; the shipped mappings check it against the client\'s accounts and the shop\'s rates at the start of every run (CONFIG_MISMATCH). Default: the standard Norwegian chart (3000 25 %, 3030 15 %, 3020 12 %, 3100 0 %).',
-      properties: { '': INCOME_ACCOUNT },
+      properties: {
+        '': {
+          ...INCOME_ACCOUNT,
+          title: 'Standard class',
+          description:
+            'The income account of the standard tax class (3000–3999; 3000 in the standard chart).',
+        },
+      },
       additionalProperties: INCOME_ACCOUNT,
       required: [''],
       default: { '': 3000, 'reduced-rate': 3030, 'low-rate': 3020, 'zero-rate': 3100 },

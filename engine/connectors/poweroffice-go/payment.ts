@@ -20,11 +20,13 @@
  * our voucher (the matched entries carry our reference) or by someone in PowerOffice Go
  * (`SettledBy: "PowerOffice Go"`, written to the shop as a note).
  *
- * Refusals (nothing posted): the order is not invoiced (`PAYMENT_NOT_INVOICED`), the payment
+ * Refusals (nothing posted): the order is not invoiced (`PAYMENT_NOT_INVOICED`, after waiting
+ * 1 s and 2 s for a read replica that lags behind the invoice just posted), the payment
  * method has no account, or its account is missing or inactive (`PAYMENT_ACCOUNT_INVALID`),
  * a value that is not a payment. Unverified against the real API: the duplicate reference's
  * answer text and the sign convention (debit positive), see the reference notes.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Decimal } from 'decimal.js';
 import { ConnectorError, isConnectorError } from '../errors.ts';
 import type { OperationDeclaration } from '../spec.ts';
@@ -122,12 +124,8 @@ export async function registerPayment(
   const pay = paymentOf(request.value, id, request.refund);
   const docId = request.refund ? pay.creditNoteId! : id;
   const what = request.refund ? 'credit note' : 'invoice';
-  let doc: EntityRecord;
-  try {
-    doc = (await api.call('GET', `OutgoingInvoices/${encodeURIComponent(docId)}`, signal))
-      .body as EntityRecord;
-  } catch (error) {
-    if (!isConnectorError(error, 'not-found')) throw error;
+  const doc = await readPatiently(api, `OutgoingInvoices/${encodeURIComponent(docId)}`, options.signal);
+  if (!doc)
     throw refused(
       PAYMENT_NOT_INVOICED,
       request.refund
@@ -135,7 +133,6 @@ export async function registerPayment(
         : `sales order ${id} is not invoiced: there is no invoice to pay`,
       'OutgoingInvoices',
     );
-  }
   const docNo = doc.InvoiceNo as number;
   const expected = request.refund ? 'OutgoingCreditNote' : 'OutgoingInvoice';
   if (doc.VoucherType !== expected || (pay.invoiceNo !== undefined && pay.invoiceNo !== docNo))
@@ -166,8 +163,17 @@ export async function registerPayment(
   const found = await accounts.accountFor(pay.method, options.signal);
   if ('problem' in found)
     throw refused(PAYMENT_ACCOUNT_INVALID, `${pay.ref}: ${found.problem}`, 'Vouchers/BankJournals');
-  const customer = (await api.call('GET', `Customers/${encodeURIComponent(String(doc.CustomerId))}`, signal))
-    .body as EntityRecord;
+  const customer = await readPatiently(
+    api,
+    `Customers/${encodeURIComponent(String(doc.CustomerId))}`,
+    options.signal,
+  );
+  if (!customer)
+    throw refused(
+      PAYMENT_INVALID,
+      `${pay.ref}: customer ${String(doc.CustomerId)} of ${what} ${docNo} not found`,
+      'Customers',
+    );
   const sign = request.refund ? -1 : 1;
   const rate =
     typeof doc.CurrencyExchangeRate === 'number' && doc.CurrencyCode !== 'NOK'
@@ -211,6 +217,32 @@ export async function registerPayment(
     }),
     summary: `${pay.ref}: ${pay.amount.toFixed(2)} ${String(doc.CurrencyCode)} ${request.refund ? 'paid back from' : 'received on'} account ${found.account.AccountNo} for ${what} ${docNo} (voucher ${String(posted.VoucherNo)})`,
   };
+}
+
+/**
+ * Waits before reading again a record not found: Go answers reads from a replica that lags
+ * behind writes (the vendor asks for 1–2 s), and a payment follows its invoice (and a new
+ * guest customer) at once.
+ */
+const NOT_YET_MS = [1000, 2000];
+
+/** The record at `path`, or undefined when it does not exist (after waiting). */
+async function readPatiently(
+  api: PowerOfficeApi,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<EntityRecord | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await api.call('GET', path, signal ? { signal } : {});
+      return response.body as EntityRecord;
+    } catch (error) {
+      if (!isConnectorError(error, 'not-found')) throw error;
+      const wait = NOT_YET_MS[attempt];
+      if (wait === undefined) return undefined;
+      await sleep(wait, undefined, signal ? { signal } : {});
+    }
+  }
 }
 
 /** The matched entry carrying our reference, when the document's match has one. */

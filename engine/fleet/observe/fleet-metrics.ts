@@ -64,16 +64,30 @@ export class FleetMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { defaultMetrics?: boolean; openTenants?: () => number } = {}) {
+  constructor(
+    options: { defaultMetrics?: boolean; openTenants?: () => number; evictedTenants?: () => number } = {},
+  ) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     const openTenants = options.openTenants;
     if (openTenants) {
       new Gauge({
         name: 'mapsync_tenant_engines_open',
-        help: 'Tenants whose engine this worker holds open (closed after 10 minutes unused)',
+        help: 'Tenants whose engine this worker holds open (at most MAPSYNC_TENANT_ENGINES_MAX; closed after 10 minutes unused)',
         registers: [this.registry],
         collect() {
           this.set(openTenants());
+        },
+      });
+    }
+    const evicted = options.evictedTenants;
+    if (evicted) {
+      // A gauge read from the engines' own count (monotonic: a counter in meaning).
+      new Gauge({
+        name: 'mapsync_tenant_engines_evicted',
+        help: 'Tenant engines this worker closed to stay within MAPSYNC_TENANT_ENGINES_MAX, since it started',
+        registers: [this.registry],
+        collect() {
+          this.set(evicted());
         },
       });
     }

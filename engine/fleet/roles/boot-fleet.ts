@@ -61,6 +61,8 @@ export interface FleetSettings {
   stallMs: number;
   /** The least margin of every rate budget of a worker (0: the connector's own, 50 ms). */
   budgetMarginMs: number;
+  /** The most tenants' engines a worker keeps open (least recently used closed first). */
+  maxEngines: number;
   /** A worker's or scheduler's `/metrics` port (none when unset). */
   metricsPort?: number;
   /** The web role's admin token (its admin API is refused without one). */
@@ -105,6 +107,7 @@ export function fleetSettings(role: FleetRole, env: FleetBootOptions['env']): Fl
     lockTtlMs: number('MAPSYNC_LOCK_TTL_MS', 30_000, 1000),
     stallMs: number('MAPSYNC_JOB_STALL_MS', 30_000, 1000),
     budgetMarginMs: number('MAPSYNC_BUDGET_MARGIN_MS', 0, 0),
+    maxEngines: number('MAPSYNC_TENANT_ENGINES_MAX', 20, 1),
     ...(env.MAPSYNC_METRICS_PORT ? { metricsPort: number('MAPSYNC_METRICS_PORT', 0, 0) } : {}),
     ...(adminToken ? { adminToken } : {}),
   };
@@ -173,7 +176,9 @@ export async function bootFleetRole(options: FleetBootOptions): Promise<RunningR
     // Engines are made below; the gauge reads how many are open when scraped.
     let engines: TenantEngines | undefined;
     const metrics = new FleetMetrics(
-      options.role === 'worker' ? { openTenants: () => engines?.openCount ?? 0 } : {},
+      options.role === 'worker'
+        ? { openTenants: () => engines?.openCount ?? 0, evictedTenants: () => engines?.evicted ?? 0 }
+        : {},
     );
     if (options.role === 'web') {
       const queue = new FleetQueue(fleet.queue);
@@ -241,6 +246,7 @@ export async function bootFleetRole(options: FleetBootOptions): Promise<RunningR
         ...(options.logDestination ? { logDestination: options.logDestination } : {}),
         metrics,
         beforeWrite: guardWrites(guard, work),
+        maxOpen: fleet.maxEngines,
       });
       const opened = engines;
       closers.push(() => opened.close());

@@ -104,6 +104,22 @@ async function processJob(
     if (error instanceof ConfigError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
     throw error;
   }
+  try {
+    await runJob(options, lookup, raw, token, job, engine);
+  } finally {
+    // The engine may be closed to make room for others once no job runs on it.
+    options.engines.release(engine);
+  }
+}
+
+async function runJob(
+  options: WorkerRoleOptions,
+  lookup: FleetQueue,
+  raw: Job,
+  token: string | undefined,
+  job: FleetJob,
+  engine: TenantEngine,
+): Promise<void> {
   // Back to the delayed set for 0.5-1.5 s, without using an attempt.
   const delay = async (why: string): Promise<never> => {
     options.onJob?.(job, 'delayed', why);

@@ -98,6 +98,11 @@ function section(flow: Flow): string {
     );
   if (mapping.description) facts.push(`Description: ${text(mapping.description)}`);
   if (!flow.reverse) for (const action of mapping.actions ?? []) facts.push(actionFact(mapping, action));
+  if (!flow.reverse)
+    for (const check of mapping.checks ?? [])
+      facts.push(
+        `Check ${literal(check.name)}, before any record of a run (a mismatch stops the mapping): ${text(check.description ?? check.condition.text.trim())}.`,
+      );
   parts.push(`${facts.join(' ')}\n`);
   parts.push(
     listTable(

@@ -36,7 +36,7 @@ const NOT_BOUNDED = Number.POSITIVE_INFINITY;
  * Functions whose time is linear in their arguments (none takes a function), in two kinds:
  * those whose value is a scalar (a number, a boolean, a short string: an id, a date)…
  */
-const SCALAR = new Set([
+export const SCALAR: ReadonlySet<string> = new Set([
   // JSONata built-ins
   'length',
   'contains',
@@ -81,7 +81,7 @@ const SCALAR = new Set([
 ]);
 
 /** …and those whose value is at most as large as their arguments (`$join`: + a separator each). */
-const SIZED = new Set([
+export const SIZED: ReadonlySet<string> = new Set([
   'string',
   'substring',
   'substringBefore',

@@ -3,6 +3,8 @@
  * worker pool): a worker round trip costs ~0.1–0.2 ms, far more than these take.
  *
  * - A literal (`"Draft"`): its value, folded at compile time.
+ * - An expression of direct.ts's small subset (paths, comparisons, conditions, helper
+ *   calls on scalars): its closure, unless it gives up (then as below).
  * - A path of names (`ref`, `line.product_id`, `MailAddress.City`): read without JSONata;
  *   a field lookup is bounded by the depth of the path. The result is JSONata's own as long
  *   as no array is met on the way (JSONata maps a path over arrays and flattens the
@@ -22,6 +24,7 @@
  */
 import type { EvaluationContext } from '../model.ts';
 import { toPlain } from '../plain.ts';
+import { GIVE_UP } from './direct.ts';
 import type { EvalItem, ExpressionRunner } from './runner.ts';
 
 /** `{ value }` when the path can be read here; undefined when JSONata must evaluate it. */
@@ -72,11 +75,17 @@ function smallEnough(item: EvalItem, ctx: EvaluationContext): boolean {
   return total <= LOCAL_MAX_SIZE;
 }
 
-/** The value without JSONata (a literal, a plain path), or undefined when it needs JSONata. */
-function direct(item: EvalItem): { value: unknown } | undefined {
-  const { constant, plainPath } = item.expression;
+/**
+ * The value without JSONata (a literal, a plain path, a closure of direct.ts), or undefined
+ * when it needs JSONata.
+ */
+function direct(item: EvalItem, ctx: EvaluationContext): { value: unknown } | undefined {
+  const { constant, plainPath, direct: closure } = item.expression;
   if (constant) return { value: constant.value };
-  return plainPath ? readPlainPath(plainPath, item.input) : undefined;
+  if (plainPath) return readPlainPath(plainPath, item.input);
+  if (!closure) return undefined;
+  const value = closure(item.input, item.bindings ?? ctx.bindings);
+  return value === GIVE_UP ? undefined : { value };
 }
 
 /** A runner that evaluates literals, plain paths and bounded expressions itself. */
@@ -88,7 +97,7 @@ export function withLocalEvaluation(runner: ExpressionRunner): ExpressionRunner 
         item.expression.evaluate(item.input, item.bindings ? { ...ctx, bindings: item.bindings } : ctx);
       const jsonata: number[] = [];
       items.forEach((item, i) => {
-        const read = direct(item);
+        const read = direct(item, ctx);
         if (read) values[i] = read.value;
         else jsonata.push(i);
       });

@@ -1,0 +1,353 @@
+/**
+ * Expressions compiled to plain JavaScript closures, evaluated without JSONata.
+ *
+ * JSONata evaluates every step of an expression through an `await`, with a guardrail check
+ * per step: a few microseconds each, most of the engine's own CPU per record (the shipped
+ * mappings evaluate ~50 expressions per 5-line order). Most of them are small: a path, a
+ * comparison, a condition, a helper call (`kind = "product" ? $percentOff(line.subtotal,
+ * line.total, 6) : 0`). Those compile here, once per expression at compile time, to
+ * synchronous closures.
+ *
+ * Only what has exactly one meaning for scalar values is compiled, and a closure gives up
+ * (returns GIVE_UP) the moment it meets anything else at run time: an array or an object
+ * where a scalar is needed (JSONata maps paths over arrays, flattens sequences…), an
+ * undefined argument, a value of a type the helper's signature does not list, a helper that
+ * throws. The caller then evaluates the same expression with JSONata, so the result (or
+ * the error, with its message and position) is always JSONata's. A closure never has a side
+ * effect: giving up half-way is harmless. `$link` and anything not listed below are never
+ * compiled. The direct path needs no time limit: no loops, and every step is constant-time
+ * on scalars (helpers are linear in their arguments, as in bounded.ts).
+ *
+ * Compiled node kinds: literals; paths of names from the input or from a variable
+ * (`$parent.number`, `$source_settings.calc_taxes`); variables; blocks with `$x := …`;
+ * `=`, `!=` (scalars), `<`, `<=`, `>`, `>=` (two numbers or two strings), `+ - * /`
+ * (numbers), `&` (scalars), `and`, `or`, `in` a list of literals, `? :`, unary minus; calls
+ * of the mapsync helpers bounded.ts counts as linear (not `$link`, not `$htmlToText`) and of `$string`, `$exists`, `$not`, `$boolean`
+ * (`$error` gives up: JSONata raises it).
+ */
+import type jsonata from 'jsonata';
+import { helpers } from '../functions/index.ts';
+import { toPlain } from '../plain.ts';
+import { SCALAR, SIZED } from './bounded.ts';
+
+type Node = jsonata.ExprNode & Record<string, unknown>;
+
+/** What a closure returns when JSONata must evaluate the expression instead. */
+export const GIVE_UP: unique symbol = Symbol('give up');
+
+export type DirectEvaluation = (
+  input: unknown,
+  bindings: Readonly<Record<string, unknown>> | undefined,
+) => unknown;
+
+type Fn = (input: unknown, lookup: (name: string) => unknown) => unknown;
+
+class GiveUp extends Error {}
+const giveUp = (): never => {
+  throw new GiveUp();
+};
+
+/**
+ * The closure of an expression, or undefined when its AST has a node kind not compiled here.
+ * `variables`: the mapping's variables (bound under the context's bindings, as JSONata is).
+ */
+export function compileDirect(
+  ast: jsonata.ExprNode,
+  variables: Readonly<Record<string, unknown>>,
+): DirectEvaluation | undefined {
+  const fn = compile(ast as Node);
+  if (!fn) return undefined;
+  return (input, bindings) => {
+    if (Array.isArray(input)) return GIVE_UP; // JSONata wraps an array input in a sequence
+    const lookup = (name: string): unknown =>
+      bindings && Object.hasOwn(bindings, name) ? bindings[name] : variables[name];
+    try {
+      const value = fn(input, lookup);
+      return Array.isArray(value) ? GIVE_UP : toPlain(value);
+    } catch (error) {
+      if (error instanceof GiveUp) return GIVE_UP;
+      return GIVE_UP; // a helper failed: JSONata reports it, with its position
+    }
+  };
+}
+
+const SIMPLE_KEYS = new Set(['type', 'value', 'position']);
+/** True when the node carries nothing but its kind and value (no predicate, group, focus…). */
+const bare = (node: Node, extra: readonly string[] = []) =>
+  Object.keys(node).every((key) => SIMPLE_KEYS.has(key) || extra.includes(key));
+
+function compile(node: Node): Fn | undefined {
+  switch (node.type as string) {
+    case 'string':
+    case 'number':
+      if (!bare(node)) return undefined;
+      return constant(node.value);
+    case 'value':
+      if (!bare(node) || !(node.value === true || node.value === false || node.value === null))
+        return undefined;
+      return constant(node.value);
+    case 'variable': {
+      const name = String(node.value);
+      if (!bare(node) || name === '' || name === '$') return undefined;
+      return (_input, lookup) => scalarOrObject(lookup(name));
+    }
+    case 'path':
+      return path(node);
+    case 'binary':
+      return bare(node, ['lhs', 'rhs']) ? binary(node) : undefined;
+    case 'condition': {
+      if (!bare(node, ['condition', 'then', 'else'])) return undefined;
+      const test = compile(node.condition as Node);
+      const then = compile(node.then as Node);
+      const otherwise = node.else === undefined ? constant(undefined) : compile(node.else as Node);
+      if (!test || !then || !otherwise) return undefined;
+      return (input, lookup) =>
+        truthy(test(input, lookup)) ? then(input, lookup) : otherwise(input, lookup);
+    }
+    case 'unary': {
+      if (node.value !== '-' || !bare(node, ['expression'])) return undefined;
+      const operand = compile(node.expression as Node);
+      if (!operand) return undefined;
+      return (input, lookup) => {
+        const v = operand(input, lookup);
+        if (v === undefined) return undefined;
+        return typeof v === 'number' ? -v : giveUp();
+      };
+    }
+    case 'function':
+      return bare(node, ['procedure', 'arguments', 'name']) ? call(node) : undefined;
+    case 'block':
+      return bare(node, ['expressions']) ? block(node) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `( $a := …; $b := …; value )`: each `$x := …` directly in the block binds in the block's
+ * own frame (read before the bindings outside it), as JSONata scopes a block.
+ */
+function block(node: Node): Fn | undefined {
+  const list = node.expressions as Node[] | undefined;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const steps: Array<{ bind?: string; fn: Fn }> = [];
+  for (const expression of list) {
+    if ((expression.type as string) === 'bind') {
+      const target = expression.lhs as Node | undefined;
+      const value = compile(expression.rhs as Node);
+      if (!bare(expression, ['lhs', 'rhs']) || target?.type !== 'variable' || !value) return undefined;
+      steps.push({ bind: String(target.value), fn: value });
+    } else {
+      const fn = compile(expression);
+      if (!fn) return undefined;
+      steps.push({ fn });
+    }
+  }
+  return (input, lookup) => {
+    const frame = new Map<string, unknown>();
+    const inner = (name: string) => (frame.has(name) ? frame.get(name) : lookup(name));
+    let value: unknown;
+    for (const step of steps) {
+      value = step.fn(input, inner);
+      if (step.bind !== undefined) frame.set(step.bind, value);
+    }
+    return value;
+  };
+}
+
+const constant =
+  (value: unknown): Fn =>
+  () =>
+    value;
+
+/** A value a closure may pass on: a scalar, undefined, or an object (read further by a path). */
+function scalarOrObject(value: unknown): unknown {
+  return Array.isArray(value) ? giveUp() : value;
+}
+
+/** `a.b.c` from the input, or `$v.b.c` from a variable; any array on the way gives up. */
+function path(node: Node): Fn | undefined {
+  if (!bare(node, ['steps'])) return undefined;
+  const steps = node.steps as Node[] | undefined;
+  if (!Array.isArray(steps) || steps.length === 0) return undefined;
+  const [first, ...rest] = steps;
+  let start: Fn;
+  let names: Node[];
+  if (first!.type === 'variable') {
+    const fromVariable = compile(first!);
+    if (!fromVariable) return undefined;
+    start = fromVariable;
+    names = rest;
+  } else {
+    start = (input) => input;
+    names = steps;
+  }
+  if (!names.every((step) => step.type === 'name' && bare(step))) return undefined;
+  const keys = names.map((step) => String(step.value));
+  return (input, lookup) => {
+    let value = start(input, lookup);
+    for (const key of keys) {
+      if (value === null || typeof value !== 'object') return undefined;
+      value = scalarOrObject((value as Record<string, unknown>)[key]);
+    }
+    return value;
+  };
+}
+
+const isScalar = (v: unknown) =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null;
+
+function binary(node: Node): Fn | undefined {
+  const op = String(node.value);
+  if (op === 'in') return among(node);
+  const lhs = compile(node.lhs as Node);
+  const rhs = compile(node.rhs as Node);
+  if (!lhs || !rhs) return undefined;
+  switch (op) {
+    case '=':
+    case '!=': {
+      const equal = op === '=';
+      return (input, lookup) => {
+        const a = lhs(input, lookup);
+        const b = rhs(input, lookup);
+        if (a === undefined || b === undefined) return false;
+        if (!isScalar(a) || !isScalar(b)) return giveUp();
+        return (a === b) === equal;
+      };
+    }
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return (input, lookup) => {
+        const a = lhs(input, lookup);
+        const b = rhs(input, lookup);
+        const comparable =
+          (typeof a === 'number' && typeof b === 'number') ||
+          (typeof a === 'string' && typeof b === 'string');
+        if (!comparable) return giveUp();
+        const x = a as number | string;
+        const y = b as number | string;
+        return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
+      };
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+      return (input, lookup) => {
+        const a = lhs(input, lookup);
+        const b = rhs(input, lookup);
+        // JSONata refuses a defined operand that is not a number, even beside an undefined one.
+        if ((a !== undefined && typeof a !== 'number') || (b !== undefined && typeof b !== 'number'))
+          return giveUp();
+        if (a === undefined || b === undefined) return undefined;
+        const v = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b;
+        return Number.isFinite(v) ? v : giveUp();
+      };
+    case '&':
+      return (input, lookup) => text(lhs(input, lookup)) + text(rhs(input, lookup));
+    case 'and':
+      return (input, lookup) => truthy(lhs(input, lookup)) && truthy(rhs(input, lookup));
+    case 'or':
+      return (input, lookup) => truthy(lhs(input, lookup)) || truthy(rhs(input, lookup));
+    default:
+      return undefined;
+  }
+}
+
+/** `x in ["a", "b"]` with a list of literals: whether the scalar x is one of them. */
+function among(node: Node): Fn | undefined {
+  const list = node.rhs as Node;
+  const lhs = compile(node.lhs as Node);
+  if (!lhs || list.type !== 'unary' || list.value !== '[' || !bare(list, ['expressions'])) return undefined;
+  const items = list.expressions as Node[];
+  if (!items.every((item) => ['string', 'number'].includes(item.type as string) && bare(item)))
+    return undefined;
+  const values = new Set(items.map((item) => item.value));
+  return (input, lookup) => {
+    const v = lhs(input, lookup);
+    if (v === undefined) return false;
+    return isScalar(v) ? values.has(v) : giveUp();
+  };
+}
+
+/** JSONata's boolean value of a scalar (objects and arrays: JSONata decides). */
+function truthy(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') return v.length > 0;
+  if (typeof v === 'number') return v !== 0;
+  return giveUp();
+}
+
+/** `$string` of a scalar, as JSONata writes it (only values whose text is certain). */
+function text(v: unknown): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean' || v === null) return String(v);
+  // Integers print alike; other numbers JSONata writes with 15 significant digits.
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  return giveUp();
+}
+
+const BUILTINS: Record<string, (args: unknown[]) => unknown> = {
+  string: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : text(v)),
+  exists: ([v, ...more]) => (more.length > 0 ? giveUp() : v !== undefined),
+  not: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : !truthy(v)),
+  boolean: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : truthy(v)),
+  // JSONata raises it, with the expression's position.
+  error: () => giveUp(),
+};
+
+function call(node: Node): Fn | undefined {
+  const procedure = node.procedure as Node | undefined;
+  const args = node.arguments as Node[] | undefined;
+  if (procedure?.type !== 'variable' || !bare(procedure) || !Array.isArray(args)) return undefined;
+  const name = String(procedure.value);
+  const compiledArgs = args.map((arg) => compile(arg));
+  if (compiledArgs.some((arg) => !arg)) return undefined;
+  const evaluate = (input: unknown, lookup: (name: string) => unknown) =>
+    compiledArgs.map((arg) => arg!(input, lookup));
+  const builtin = BUILTINS[name];
+  if (builtin) return (input, lookup) => builtin(evaluate(input, lookup));
+  const helper = helpers[name];
+  // Only the helpers bounded.ts counts as linear (not `$htmlToText`, which stays in a worker).
+  if (!helper || name === 'link' || !(SCALAR.has(name) || SIZED.has(name))) return undefined;
+  const accepts = parseSignature(helper.signature);
+  if (!accepts || args.length > accepts.length) return undefined;
+  const implementation = helper.implementation as (...args: unknown[]) => unknown;
+  return (input, lookup) => {
+    const values = evaluate(input, lookup);
+    values.forEach((value, i) => {
+      if (!accepts[i]!.has(symbolOf(value))) giveUp();
+    });
+    // A missing optional argument is left out, as JSONata calls the helper.
+    return implementation.apply(undefined as never, values);
+  };
+}
+
+function symbolOf(value: unknown): string {
+  if (value === null) return 'l';
+  if (typeof value === 'string') return 's';
+  if (typeof value === 'number') return 'n';
+  if (typeof value === 'boolean') return 'b';
+  return '?'; // undefined, objects, arrays: JSONata checks those itself
+}
+
+/**
+ * The scalar types each parameter of a helper's signature accepts (`<(snl)n?:n>` → {s,n,l},
+ * {n}); `x` accepts every scalar. Undefined for a signature this does not read.
+ */
+function parseSignature(signature: string): Array<Set<string>> | undefined {
+  const match = /^<([^:]*):[^>]*>$/.exec(signature.replace(/\s+/g, ''));
+  if (!match) return undefined;
+  const params: Array<Set<string>> = [];
+  const tokens = match[1]!.match(/\([a-z]+\)\??|[a-z]\??/g) ?? [];
+  if (tokens.join('') !== match[1]) return undefined;
+  for (const token of tokens) {
+    const letters = token.replace(/[()?]/g, '');
+    if (/[^snblx]/.test(letters)) return undefined;
+    params.push(new Set(letters.includes('x') ? ['s', 'n', 'b', 'l'] : letters.split('')));
+  }
+  return params;
+}
