@@ -21,6 +21,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeReads } from '../../engine/service/engine-adapter.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { Random } from '../../sandbox/common/random.ts';
 import { raw } from '../poweroffice-go/helpers.ts';
@@ -455,6 +456,22 @@ describe('e2e: 200 orders through the whole order-to-cash lifecycle', () => {
     );
     expect(checkedCredits).toBeGreaterThan(30);
     expect(refundPayments).toBeGreaterThan(5);
+    // The status page's tallies (counted from the stored action results) agree with Go.
+    const opened = await pair.open();
+    try {
+      const counts = await storeReads(
+        [{ name: 'salesorder', members: ['salesorder', 'salesorderline'] }],
+        opened.store,
+      ).actionCounts('salesorder');
+      const tally = Object.fromEntries(counts.map((c) => [c.name, c]));
+      expect(tally.invoice).toEqual({ name: 'invoice', records: invoices.length, made: invoices.length });
+      expect(tally['credit-note']?.made).toBe(credits.length);
+      expect(tally.payment?.made).toBe(payments);
+      expect(tally['refund-payment']?.made).toBe(refundPayments);
+      expect(tally['delete-draft']?.records).toBeGreaterThan(0);
+    } finally {
+      await opened.close();
+    }
     // Card, Vipps and bank transfer (and the seed's Klarna) all paid.
     for (const m of ['stripe', 'vipps', 'bacs']) expect(methods.has(m), m).toBe(true);
     // The hand-typed refunds needed a VAT rounding line (and the 0 % line for its net).
