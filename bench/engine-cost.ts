@@ -170,6 +170,7 @@ async function startProfile(name: string): Promise<(() => Promise<void>) | undef
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
   return async () => {
     const { profile } = await session.post('Profiler.stop');

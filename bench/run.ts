@@ -9,6 +9,7 @@
  *   npm run bench -- --only scale,latency   a subset; other rows of the document are kept
  *   npm run bench -- --only startup         the CLI's start-up (--help, validate, a small backfill)
  *   npm run bench -- --only scale-out       the fleet: 2 subscription keys, 1 → 2 → 4 workers
+ *   npm run bench -- --only lifecycle       order to cash: requests per order, a lifecycle backfill
  *   npm run bench -- --render-only     rewrite docs/performance.md from its own data
  *
  * Exit status: 0 when it ran (a missed target is a figure, not a crash), 1 when a
@@ -24,6 +25,7 @@ import { latency } from './latency.ts';
 import { type Benchmark, startRun } from './lib/context.ts';
 import { rerender, writeRunDocument } from './lib/document.ts';
 import { REPO } from './lib/env.ts';
+import { lifecycle } from './lifecycle.ts';
 import { requestsPerRecord } from './requests-per-record.ts';
 import { scaleMemory } from './scale-memory.ts';
 import { scaleOut } from './scale-out.ts';
@@ -41,6 +43,7 @@ const ALL: Benchmark[] = [
   fleetMemory,
   scaleOut,
   ciExample,
+  lifecycle,
 ];
 
 async function main(): Promise<void> {

@@ -29,6 +29,11 @@ export interface DatasetSize {
    * action: one more write and its status polls).
    */
   completedEvery?: number;
+  /**
+   * Orders paid (a payment date and a Vipps transaction id), so that a completed one also
+   * gets its payment voucher in PowerOffice Go (salesorder.yaml's `payment` action).
+   */
+  paid?: boolean;
 }
 
 const FIRST = ['Kari', 'Ola', 'Åse', 'Bjørn', 'Ingrid', 'Øystein', 'Marte', 'Jonas', 'Zoë', 'Siv'];
@@ -137,6 +142,12 @@ export function fillShop(woo: WooSandbox, size: DatasetSize): void {
         ? [{ method_id: 'flat_rate', method_title: 'Flat rate', instance_id: '1', total: '99.00' }]
         : [],
       date_created_gmt: iso(ANCHOR - (1 + (i % 120)) * 3_600_000 * 24),
+      ...(size.paid
+        ? {
+            date_paid_gmt: iso(ANCHOR - (1 + (i % 120)) * 3_600_000 * 24 + 60_000),
+            transaction_id: `VIPPS-${String(10_000_000 + i)}`,
+          }
+        : {}),
     });
   }
   for (let start = 0; start < orderInputs.length; start += CHUNK) {

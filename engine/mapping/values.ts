@@ -108,7 +108,14 @@ function toNumber(value: unknown, type: string): number {
   const n = Number(text);
   if (!Number.isFinite(n))
     fail(value, type, `out of range: numbers must lie within ±${Number.MAX_VALUE.toExponential(3)}`);
-  if (type === 'decimal' && !new Decimal(text).eq(new Decimal(n)))
+  // A number, or a text that is the number's own shortest form, is exact as it is; only other
+  // texts ("19.90", "1e3", 20 digits) are compared in decimal.
+  if (
+    type === 'decimal' &&
+    typeof value !== 'number' &&
+    String(n) !== text &&
+    !new Decimal(text).eq(new Decimal(n))
+  )
     fail(value, type, `has more than ${EXACT_DIGITS} significant digits, more than a number holds exactly`);
   // Beyond 2^53 a double no longer holds every integer: the shop's stock 9007199254740993
   // arrives as ...992 (JSON.parse rounds it before anyone sees it), and sending that on

@@ -111,7 +111,7 @@ describe.skipIf(missing !== undefined)('the write guard', () => {
   const name = 'shop-1/customer/source/7';
 
   it('a paused holder whose lock expired and was taken by another worker cannot write', async () => {
-    const { paused, live, http, as } = setup({ ttlMs: 300 });
+    const { paused, live, http, as } = setup({ ttlMs: 1500 });
     const a = await paused.acquire([name]);
     // While A holds the lock its writes go out.
     const first = as(a, () => http.post('customers/7', { json: { name: 'A1' } }));
@@ -181,10 +181,11 @@ describe.skipIf(missing !== undefined)('a worker whose job lost its locks', () =
     const url = redis!.url;
     const prefix = `wgw-${Math.random().toString(36).slice(2)}`;
     const work = new WorkContext();
-    // The worker's locks are "paused": renewed far too late, so they run out after 400 ms.
-    const locks = new Locks({ redis: url, prefix: `${prefix}:`, ttlMs: 400, renewEveryMs: 600_000 });
+    // The worker's locks are "paused": renewed far too late, so they run out after 3 s (time
+    // enough, on a loaded machine, for a job to go from taking them to its write).
+    const locks = new Locks({ redis: url, prefix: `${prefix}:`, ttlMs: 3000, renewEveryMs: 600_000 });
     const other = new Locks({ redis: url, prefix: `${prefix}:`, ttlMs: 30_000 });
-    const guard = new WriteGuard({ redis: url, ttlMs: 400 });
+    const guard = new WriteGuard({ redis: url, ttlMs: 3000 });
     const http = createHttpClient({
       system: 'test-system',
       prefixUrl: baseUrl,
@@ -246,8 +247,11 @@ describe.skipIf(missing !== undefined)('a worker whose job lost its locks', () =
       event: 'updated',
     });
     await expect.poll(() => outcomes, { timeout: 60_000, interval: 100 }).toContain('done');
-    // The first attempt's write never left; the job came back and the second one wrote.
-    expect(outcomes).toEqual(['delayed', 'done']);
+    // The first attempt's write never left; the job came back (delayed, no attempt used) and
+    // the second one wrote. (Locks still busy when it came back would delay it once more.)
+    expect(outcomes[0]).toBe('delayed');
+    expect(outcomes.at(-1)).toBe('done');
+    expect(outcomes).not.toContain('failed');
     expect(attempts).toBe(2);
     expect(received.slice(before)).toEqual(['POST /customers/42']);
   });

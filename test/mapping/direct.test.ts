@@ -155,6 +155,8 @@ describe('direct evaluation (evaluator/direct.ts) agrees with JSONata', () => {
     ['a = 1', { a: [1] }, GIVE_UP], // an array: JSONata compares sequences
     ['name', [{ name: 'x' }], undefined], // a plain path: not a closure
     ['($p := -1; $p >= 0 ? $p : $error("negative"))', {}, GIVE_UP], // JSONata raises the error
+    ['kind = "r" ? $sumDecimal([net, vat]) : "no"', { kind: 'p', net: 1, vat: 2 }, 'no'],
+    ['kind = "r" ? $sumDecimal([net, vat]) : "no"', { kind: 'r', net: 1, vat: 2 }, GIVE_UP], // the branch JSONata evaluates
   ] as const)('%s', async (text, input, expected) => {
     const expression = compile(text)!;
     if (expected === undefined) {

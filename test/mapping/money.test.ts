@@ -92,3 +92,14 @@ describe('sales order line money', () => {
     expect(checked).toBeGreaterThan(2000);
   });
 });
+
+describe('money helpers on hostile numbers', () => {
+  it('refuse a numeric string over 400 characters (their arithmetic goes digit by digit), accept 400', async () => {
+    const { multiply, sumDecimal } = await import('../../engine/mapping/functions/money.ts');
+    const long = `0.${'1'.repeat(398)}`;
+    expect(long).toHaveLength(400);
+    expect(multiply(long, '1', 2)).toBe(0.11);
+    expect(() => multiply(`${long}1`, `${long}1`, 2)).toThrow(/too long for a number/);
+    expect(() => sumDecimal([`${long}1`])).toThrow(/too long for a number/);
+  });
+});

@@ -97,12 +97,17 @@ function compile(node: Node): Fn | undefined {
       return bare(node, ['lhs', 'rhs']) ? binary(node) : undefined;
     case 'condition': {
       if (!bare(node, ['condition', 'then', 'else'])) return undefined;
+      // A branch this does not compile gives up when it is taken (JSONata evaluates the
+      // whole expression then): `kind = "rounding" ? <something JSONata needs> : …` stays
+      // direct for every other kind.
       const test = compile(node.condition as Node);
       const then = compile(node.then as Node);
       const otherwise = node.else === undefined ? constant(undefined) : compile(node.else as Node);
-      if (!test || !then || !otherwise) return undefined;
+      if (!test || (!then && !otherwise)) return undefined;
+      const taken: Fn = then ?? giveUp;
+      const notTaken: Fn = otherwise ?? giveUp;
       return (input, lookup) =>
-        truthy(test(input, lookup)) ? then(input, lookup) : otherwise(input, lookup);
+        truthy(test(input, lookup)) ? taken(input, lookup) : notTaken(input, lookup);
     }
     case 'unary': {
       if (node.value !== '-' || !bare(node, ['expression'])) return undefined;

@@ -94,6 +94,9 @@ export async function mismatches(
     const have = inProcessEvaluator.readTargetValues(mapping, target);
     for (const p of mapping.properties) {
       if (p.direction === 'to-source' || (fromTarget && p.direction !== 'both')) continue;
+      // A one-way property the mapping gives no value is not sent: the target keeps its own
+      // (PowerOffice Go's CurrencyExchangeRate 1 on an order in the client's currency).
+      if (p.direction !== 'both' && want.get(p.target) === undefined) continue;
       if (!inProcessEvaluator.sameValue(want.get(p.target), have.get(p.target), p.type, p.normalize)) {
         out.push(
           `${mapping.name} ${link.sourceId}↔${link.targetId} ${p.target}: want ${JSON.stringify(want.get(p.target))}, have ${JSON.stringify(have.get(p.target))}`,
