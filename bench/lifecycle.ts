@@ -55,6 +55,9 @@ async function run(ctx: BenchContext): Promise<void> {
       if (i % REFUND_EVERY !== 0) continue;
       const line = (order.line_items as Rec[])[0]!;
       const q = Number(line.quantity);
+      // A refund of everything would make the order `refunded`: never invoiced. Only part.
+      if (q < 2 && (order.line_items as Rec[]).length === 1 && (order.shipping_lines as Rec[]).length === 0)
+        continue;
       const part = (v: unknown) => (Math.round((Number(v) / q) * 100) / 100).toFixed(2);
       const res = await fetch(`${env.woo.url}/__admin/orders/${String(order.id)}/refunds`, {
         method: 'POST',
