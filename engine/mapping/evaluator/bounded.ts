@@ -94,6 +94,7 @@ export const SIZED: ReadonlySet<string> = new Set([
   'append',
   'keys',
   'lookup',
+  'merge',
 ]);
 
 const ZERO_WEIGHT_OPS = new Set(['+', '-', '*', '/', '%', '=', '!=', '<', '<=', '>', '>=', 'and', 'or']);
@@ -184,10 +185,12 @@ function weight(node: Node, scope: Scope, constants: ReadonlySet<string>): numbe
         const steps = node.steps as unknown;
         if (!Array.isArray(steps) || steps.length === 0) return NOT_BOUNDED;
         // Later steps run per element of what the previous step yielded.
-        return steps.reduce(
-          (total: number, step, i) => total * Math.max(1, w(step, i === 0 ? scope : perElement)),
-          1,
-        );
+        const weights = steps.map((step, i) => w(step, i === 0 ? scope : perElement));
+        if (weights.some((value) => value > MAX_WEIGHT)) return NOT_BOUNDED;
+        // A path into a value of fixed size (a mapping variable, a run setting) yields parts
+        // of it: fixed size too (`$source_settings.currency in $target_settings.currencies`).
+        if (weights[0] === 0) return 0;
+        return weights.reduce((total: number, value) => total * Math.max(1, value), 1);
       }
       case 'binary': {
         const op = String(node.value);

@@ -42,9 +42,10 @@ export type DirectEvaluation = (
 
 type Fn = (input: unknown, lookup: (name: string) => unknown) => unknown;
 
-class GiveUp extends Error {}
+/** Thrown to give up: one shared object, no Error (capturing a stack costs more than the rest). */
+const GIVE_UP_SIGNAL = { giveUp: true } as const;
 const giveUp = (): never => {
-  throw new GiveUp();
+  throw GIVE_UP_SIGNAL;
 };
 
 /**
@@ -64,9 +65,9 @@ export function compileDirect(
     try {
       const value = fn(input, lookup);
       return Array.isArray(value) ? GIVE_UP : toPlain(value);
-    } catch (error) {
-      if (error instanceof GiveUp) return GIVE_UP;
-      return GIVE_UP; // a helper failed: JSONata reports it, with its position
+    } catch {
+      // Given up, or a helper failed: JSONata evaluates it (and reports a failure, with its position).
+      return GIVE_UP;
     }
   };
 }
