@@ -213,8 +213,15 @@ describe('mapsync serve --sandbox', () => {
       .reduce((sum, s) => sum + s.value, 0);
     console.log(`PowerOffice requests: ${sent}, refused with 429: ${refused}`);
     expect(refused).toBeLessThanOrEqual(Math.max(2, sent * 0.02));
+    // On a failure, the service's own log lines about failed records say why.
+    const failedLines = serve
+      .stdout()
+      .split('\n')
+      .filter((line) => /"level":(40|50)|failed/.test(line))
+      .slice(0, 20);
     expect(
       families.get('mapsync_records_total')!.samples.filter((s) => s.labels.outcome === 'failed'),
+      failedLines.join('\n'),
     ).toEqual([]);
     expect(families.has('mapsync_failed_records')).toBe(true);
   });
