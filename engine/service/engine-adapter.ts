@@ -52,12 +52,14 @@ export function planUnits(mappings: readonly CompiledMapping[]): Array<MappingIn
   return units.map((unit) => {
     const members = mappings.filter((m) => unitOf(mappings, m.name) === unit.name).map((m) => m.name);
     const locks = new Set<string>();
+    const waits = new Set<string>();
     for (const member of members) {
       const mapping = mappings.find((m) => m.name === member)!;
       for (const dep of mapping.dependencies) {
-        if (dep.onMissing !== 'create') continue;
         const depUnit = unitOf(mappings, dep.mapping);
-        if (depUnit !== unit.name) locks.add(depUnit);
+        if (depUnit === unit.name) continue;
+        if (dep.onMissing === 'create') locks.add(depUnit);
+        else waits.add(depUnit);
       }
     }
     return {
@@ -67,6 +69,7 @@ export function planUnits(mappings: readonly CompiledMapping[]): Array<MappingIn
       target: { system: unit.target.system, entity: unit.target.entity },
       direction: unit.direction,
       locksWith: [...locks].sort(),
+      ...(waits.size > 0 ? { waitsFor: [...waits].sort() } : {}),
       children: members
         .filter((name) => name !== unit.name)
         .map((name) => {

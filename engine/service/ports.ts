@@ -20,6 +20,12 @@ export interface MappingInfo {
    * create the same record.
    */
   locksWith: string[];
+  /**
+   * Scheduling units whose records this one's `$link`s look up (other than by creating
+   * them): at start its first run waits for their first runs, so that a backfill does not
+   * fail every order whose product the product mapping has not linked yet.
+   */
+  waitsFor?: string[];
   /** Fan-out children that run with this mapping (sales order lines under sales orders). */
   children?: Array<{ name: string; source: MappingInfo['source']; target: MappingInfo['target'] }>;
 }

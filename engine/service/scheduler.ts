@@ -8,13 +8,17 @@
  * - Everything a worker does happens under its mapping's lock set (a KeyedMutex over mapping names):
  *   runs of one mapping never overlap, and webhook records wait for the current run and are
  *   done before the next one (they are cheap and people are watching for them).
- * - Different mappings run concurrently; they share the process-wide rate limiters of the
- *   Runtime, so together they stay within PowerOffice's 10 requests per second.
+ * - At start, a mapping whose `$link`s look records up in another (orders → products) waits
+ *   for that one's first run, so that a backfill does not fail every order whose product is
+ *   not linked yet (first-run-waits.ts). After that, different mappings run concurrently;
+ *   they share the process-wide rate limiters of the Runtime, so together they stay within
+ *   PowerOffice's 10 requests per second.
  * - `stop()` aborts in-flight work through its AbortSignal (the engine finishes or safely
  *   abandons the record in hand) and resolves when every worker has returned.
  */
 import type { Logger } from 'pino';
 import type { KeyedMutex } from '../sync/keyed-mutex.ts';
+import { firstRunWaits } from './first-run-waits.ts';
 import type { MappingInfo, RunMode, RunResult, ServiceEngine, WorkItem } from './ports.ts';
 import { type ServiceSettings, scheduleFor } from './settings.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -72,8 +76,11 @@ export class Scheduler {
   private started = false;
 
   constructor(options: SchedulerOptions) {
+    const waits = firstRunWaits(options.engine.mappings);
+    const firstRunOf = (name: string) => this.workers.get(name)?.firstRun ?? Promise.resolve();
     for (const mapping of options.engine.mappings) {
-      this.workers.set(mapping.name, new MappingWorker(mapping, options, this.stopController.signal));
+      const before = () => Promise.all((waits.get(mapping.name) ?? []).map(firstRunOf)).then(() => {});
+      this.workers.set(mapping.name, new MappingWorker(mapping, options, this.stopController.signal, before));
     }
   }
 
@@ -132,6 +139,9 @@ export class Scheduler {
 }
 
 class MappingWorker {
+  /** Settles when the first run has finished (whatever its status), or the worker is paused or stopped. */
+  readonly firstRun: Promise<void>;
+  private settleFirstRun!: () => void;
   private readonly state: ScheduledMapping;
   private readonly lockSet: string[];
   private requested: RunMode | undefined;
@@ -145,7 +155,12 @@ class MappingWorker {
     private readonly mapping: MappingInfo,
     private readonly options: SchedulerOptions,
     private readonly stopSignal: AbortSignal,
+    /** Resolves when the mappings this one looks records up in have had their first run. */
+    private readonly dependenciesStarted: () => Promise<void> = () => Promise.resolve(),
   ) {
+    this.firstRun = new Promise((resolve) => {
+      this.settleFirstRun = resolve;
+    });
     const schedule = scheduleFor(options.settings, mapping.name);
     const now = Date.now();
     this.state = {
@@ -163,6 +178,7 @@ class MappingWorker {
 
   start(): void {
     this.loop ??= (async () => {
+      if (this.options.runAtStart !== false) await this.waitForDependencies();
       // A bug must not silently stop a mapping for good: log it and carry on.
       while (!this.stopped) {
         try {
@@ -176,6 +192,17 @@ class MappingWorker {
         }
       }
     })();
+  }
+
+  /** Until the mappings it depends on had their first run, or the service stops. */
+  private async waitForDependencies(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => {
+      if (this.stopSignal.aborted) resolve();
+      this.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    this.state.activity = 'waiting';
+    await Promise.race([this.dependenciesStarted(), stopped]);
+    this.state.activity = 'idle';
   }
 
   snapshot(): ScheduledMapping {
@@ -194,6 +221,7 @@ class MappingWorker {
   pause(): void {
     if (this.state.paused) return;
     this.state.paused = true;
+    this.settleFirstRun(); // a paused mapping holds back no other
     // Stop the run in hand the same safe way a shutdown does.
     this.pauseController.abort(new Error('mapping paused'));
   }
@@ -228,6 +256,7 @@ class MappingWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.settleFirstRun();
     this.wake();
     await Promise.allSettled([this.loop, ...this.admin]);
   }
@@ -335,6 +364,7 @@ class MappingWorker {
       );
     }
     observer?.runFinished?.(this.mapping.name, run);
+    this.settleFirstRun();
   }
 
   private sleep(ms: number): Promise<void> {

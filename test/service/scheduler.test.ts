@@ -97,6 +97,28 @@ describe('scheduler', () => {
     expect(overlaps).toBe(true);
   });
 
+  it('at start, a mapping that looks records up in another waits for its first run; a cycle waits for nothing', async () => {
+    const engine = new FakeEngine([
+      mapping('products', { source: { system: 'shop', entity: 'product' } }),
+      mapping('orders', { source: { system: 'shop', entity: 'order' }, waitsFor: ['products'] }),
+      mapping('a', { source: { system: 'shop', entity: 'a' }, waitsFor: ['b'] }),
+      mapping('b', { source: { system: 'shop', entity: 'b' }, waitsFor: ['a'] }),
+    ]);
+    engine.runDelayMs = 100;
+    const clock = fakeClock();
+    const built = await buildService(engine, {
+      runAtStart: true,
+      settings: { schedule: { defaults: { pollMs: 60_000, reconcileMs: 600_000 }, mappings: {} } },
+    });
+    await clock.pass(350);
+    await clock.stop(built);
+    const first = (name: string) => engine.runs.find((r) => r.mapping === name)!;
+    expect(first('orders').startedAt).toBeGreaterThanOrEqual(first('products').finishedAt!);
+    // Neither of a cycle holds the other back: both ran at once, from the start.
+    expect(first('a').startedAt).toBeLessThan(first('b').finishedAt!);
+    expect(first('b').startedAt).toBeLessThan(first('a').finishedAt!);
+  });
+
   it('makes webhook records wait for the run in progress, then does them before the next run', async () => {
     const engine = new FakeEngine([mapping('customers')]);
     engine.runDelayMs = 150;

@@ -214,8 +214,7 @@ describe('mapsync serve --sandbox', () => {
     console.log(`PowerOffice requests: ${sent}, refused with 429: ${refused}`);
     expect(refused).toBeLessThanOrEqual(Math.max(2, sent * 0.02));
     // On a failure, the service's own log lines about failed records say why.
-    const failedLines = serve
-      .stdout()
+    const failedLines = `${serve.stdout()}\n${serve.stderr()}`
       .split('\n')
       .filter((line) => /"level":(40|50)|failed/.test(line))
       .slice(0, 20);
