@@ -17,45 +17,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../engine/connectors/errors.ts';
-import { connectors as builtIn } from '../../engine/connectors/index.ts';
 import { ConnectorRegistry } from '../../engine/connectors/registry.ts';
-import type { Connector, OperationRequest } from '../../engine/connectors/types.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { snapshot } from './helpers/checks.ts';
+import { cutOff, cuttable } from './helpers/cut-off.ts';
 import { type Pair, REPO, startPair } from './helpers/pair.ts';
 import { wooApi } from './helpers/woo-api.ts';
 
 type Rec = Record<string, unknown>;
-
-/** Cut the next matching operation off after it reached the system, as a crash would. */
-const cutOff: { operation?: string } = {};
-
-function cuttable(kind: 'woocommerce' | 'poweroffice-go') {
-  const spec = builtIn.get(kind)!.spec;
-  return {
-    ...spec,
-    create(options: never, runtime: never): Connector {
-      const connector = spec.create(options, runtime);
-      const operations = connector.operations!;
-      return Object.assign(connector, {
-        operations: {
-          async perform(request: OperationRequest, writeOptions?: { signal?: AbortSignal }) {
-            const done = await operations.perform(request, writeOptions);
-            if (cutOff.operation === request.operation) {
-              cutOff.operation = undefined;
-              throw new ConnectorError(`${kind}: connection reset after the request was sent`, {
-                system: kind,
-                kind: 'ambiguous',
-              });
-            }
-            return done;
-          },
-        },
-      });
-    },
-  };
-}
 
 const cents = (v: unknown) => new Decimal(String(v)).toFixed(2);
 

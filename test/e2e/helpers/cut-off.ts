@@ -1,0 +1,38 @@
+/**
+ * Connectors whose next matching record operation is cut off after it reached the system,
+ * as a crash or a reset connection would: the operation is done there, the engine hears an
+ * ambiguous failure (`kind: 'ambiguous'`) and must resume it without doing it twice.
+ */
+import { ConnectorError } from '../../../engine/connectors/errors.ts';
+import { connectors as builtIn } from '../../../engine/connectors/index.ts';
+import type { Connector, OperationRequest } from '../../../engine/connectors/types.ts';
+
+/** Set `operation` to cut the next operation of that name off; cleared once it has been. */
+export const cutOff: { operation?: string } = {};
+
+/** The built-in connector spec of `kind`, with its operations cut off as `cutOff` says. */
+export function cuttable(kind: 'woocommerce' | 'poweroffice-go') {
+  const spec = builtIn.get(kind)!.spec;
+  return {
+    ...spec,
+    create(options: never, runtime: never): Connector {
+      const connector = spec.create(options, runtime);
+      const operations = connector.operations!;
+      return Object.assign(connector, {
+        operations: {
+          async perform(request: OperationRequest, writeOptions?: { signal?: AbortSignal }) {
+            const done = await operations.perform(request, writeOptions);
+            if (cutOff.operation === request.operation) {
+              cutOff.operation = undefined;
+              throw new ConnectorError(`${kind}: connection reset after the request was sent`, {
+                system: kind,
+                kind: 'ambiguous',
+              });
+            }
+            return done;
+          },
+        },
+      });
+    },
+  };
+}
