@@ -137,6 +137,12 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    */
   readonly operations?: Readonly<Record<string, OperationDeclaration>>;
   /**
+   * Optional: the lookups the kind's connector answers (`Connector.lookups`), by name, for
+   * `$fetch('<side>', '<name>', args)` in mapping expressions; `mapsync validate` checks
+   * the names.
+   */
+  readonly lookups?: Readonly<Record<string, LookupDeclaration>>;
+  /**
    * Optional: checks of a system block (as written, before interpolation) that the schema
    * cannot express, each with a code of its own (`CFG_PAYMENT_ACCOUNT`); `mapsync validate`
    * reports them at the key, and the options reader refuses the same problems at start.
@@ -161,6 +167,16 @@ export interface FileProblem {
   readonly path: readonly (string | number)[];
   readonly code: string;
   readonly message: string;
+}
+
+/** A lookup a kind answers (see `ConnectorSpec.lookups`). */
+export interface LookupDeclaration {
+  /** One line for docs and diagnostics. */
+  readonly description: string;
+  /** Its arguments (name → one line of help). */
+  readonly args: Readonly<Record<string, string>>;
+  /** The fields of its answer (name → one line of help). */
+  readonly result: Readonly<Record<string, string>>;
 }
 
 /** A record operation a kind offers (see `ConnectorSpec.operations`). */

@@ -158,6 +158,22 @@ export interface Connector {
    * mapping `actions:` are checked without a connection.
    */
   readonly operations?: RecordOperations;
+  /**
+   * Optional: named reads of the system a mapping expression asks for with
+   * `$fetch('<side>', '<name>', args)` (PowerOffice `currency-rate`), declared in the spec's
+   * `lookups` so that `mapsync validate` checks the names without connecting.
+   */
+  readonly lookups?: SystemLookups;
+}
+
+/**
+ * Values a mapping needs from a system that are neither a record nor a run setting because
+ * they depend on the record (an exchange rate on the order's date). The engine asks at most
+ * once per run for the same name and arguments (engine/sync/lookups.ts) and gives the answer
+ * to every record that asks; a rejection (a ConnectorError) fails the records that asked.
+ */
+export interface SystemLookups {
+  lookup(name: string, args: Readonly<Record<string, unknown>>, options?: WriteOptions): Promise<unknown>;
 }
 
 /**

@@ -67,6 +67,8 @@ export async function compileMapping(
         kind: side.kind,
         names: side.runSettings,
       };
+    if (side?.lookups)
+      scope.lookups![side === sourceSide ? 'source' : 'target'] = { kind: side.kind, names: side.lookups };
   }
   if (targetSide?.descriptor.parent) {
     unit.targetParentEntity = targetSide.descriptor.parent;

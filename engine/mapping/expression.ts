@@ -43,6 +43,8 @@ export interface ExpressionOptions {
    * declares. A side that is absent offers none (its variable is unknown).
    */
   settings?: Partial<Record<Side, RunSettingNames>>;
+  /** Lookups per side (`$fetch('<side>', '<name>', …)`): the connector kind and their names. */
+  lookups?: Partial<Record<Side, RunSettingNames>>;
 }
 
 /** The run settings one side offers: its connector kind and their names. */
@@ -132,6 +134,10 @@ export function compileExpression(
       `${site.label}: ${offered.kind} has no run setting "${ref.name}"${didYouMean(ref.name, offered.names)}; $${SETTINGS_VARIABLE[ref.side]} offers: ${offered.names.join(', ')}`,
     );
   }
+  for (const call of refs.calls) {
+    const problem = call.name === 'fetch' ? fetchProblem(call, options.lookups) : undefined;
+    if (problem) report(call.offset, problem.code, `${site.label}: ${problem.message}`);
+  }
   const calls = refs.calls.map((call) => ({ ...call, position: site.locate(call.offset) }));
   const ast = compiled.ast();
   const plainPath = plainPathOf(ast);
@@ -166,6 +172,27 @@ export function compileExpression(
     failure: (error) => runtimeError(error, site),
   };
   return { expression, calls, diagnostics, locate: site.locate };
+}
+
+/** What is wrong with a `$fetch` call: sides and names are literals the connector declares. */
+function fetchProblem(
+  call: FunctionCall,
+  lookups: ExpressionOptions['lookups'],
+): { code: string; message: string } | undefined {
+  const [side, name] = call.args.map((a) => (a.type === 'string' ? String(a.value) : undefined));
+  if ((side !== 'source' && side !== 'target') || name === undefined)
+    return {
+      code: 'MAP_FETCH_ARGUMENTS',
+      message: `$fetch takes the side and the lookup's name in quotes, then its arguments: $fetch('target', 'currency-rate', {…})`,
+    };
+  const offered = lookups?.[side];
+  if (offered?.names.includes(name)) return undefined;
+  return {
+    code: 'MAP_UNKNOWN_LOOKUP',
+    message: offered
+      ? `${offered.kind} has no lookup "${name}"${didYouMean(name, offered.names)}; lookups: ${offered.names.join(', ')}`
+      : `the ${side} system offers no lookups ($fetch('${side}', '${name}', …))`,
+  };
 }
 
 /** `source_settings` / `target_settings` for the sides whose connector offers run settings. */

@@ -19,6 +19,8 @@ export class FileScope {
   readonly diagnostics: Diagnostic[] = [];
   /** Run settings the sides' connectors offer (set once the sides are resolved). */
   settings: ExpressionOptions['settings'] = {};
+  /** Lookups the sides' connectors answer (`$fetch`), set once the sides are resolved. */
+  lookups: ExpressionOptions['lookups'] = {};
 
   constructor(
     readonly source: YamlSource,
@@ -69,7 +71,13 @@ export class FileScope {
         label,
         locate: (offset) => ({ file: this.file, ...this.source.position(mapper(offset)) }),
       },
-      { limits: this.limits, variables: this.variables, contextVariables, settings: this.settings },
+      {
+        limits: this.limits,
+        variables: this.variables,
+        contextVariables,
+        settings: this.settings,
+        lookups: this.lookups,
+      },
     );
     this.diagnostics.push(...result.diagnostics);
     return result;

@@ -5,6 +5,7 @@
  * `valuesForSource`) and builds the record with the engine's one payload rule (payload.ts),
  * so what a person sees is what the engine sends.
  */
+import { stringify } from 'safe-stable-stringify';
 import { childContext, type MappingEvaluator } from './evaluate.ts';
 import type { CompiledMapping, EvaluationContext } from './model.ts';
 import { sourcePayload, targetPayload } from './payload.ts';
@@ -17,6 +18,16 @@ export interface RecordToMap {
   links: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Extra variables bound for the evaluation. */
   variables: Readonly<Record<string, unknown>>;
+  /** `$fetch` answers (mapping tests' `fetched`); absent: `$fetch` fails (no system). */
+  fetched?: readonly FetchStub[];
+}
+
+/** One stubbed `$fetch(side, name, args)` answer. */
+export interface FetchStub {
+  side: 'source' | 'target';
+  name: string;
+  args: Readonly<Record<string, unknown>>;
+  result: unknown;
 }
 
 export interface MapRecordOptions {
@@ -43,6 +54,7 @@ export async function mapRecord(
       return answer;
     },
     bindings: { ...record.variables },
+    ...(record.fetched ? { fetch: stubbedFetch(record.fetched) } : {}),
   };
   if (record.direction === 'to-source') {
     return sourcePayload(await valuesForSource(mapping, record.input, ctx));
@@ -56,4 +68,17 @@ export async function mapRecord(
     payloads.push(targetPayload(mapping, values));
   }
   return payloads;
+}
+
+/** `$fetch` answered from stubs, matched on side, name and arguments (key order aside). */
+function stubbedFetch(stubs: readonly FetchStub[]): NonNullable<EvaluationContext['fetch']> {
+  return async (side, name, args) => {
+    const wanted = stringify(args);
+    const stub = stubs.find((s) => s.side === side && s.name === name && stringify(s.args) === wanted);
+    if (!stub)
+      throw new Error(
+        `$fetch('${side}', '${name}', ${wanted}): no answer in the case's fetched (give side, name, these args and a result)`,
+      );
+    return stub.result;
+  };
 }

@@ -38,6 +38,12 @@ export interface EvaluationContext {
    * failure.
    */
   link(mapping: string, key: unknown): Promise<unknown>;
+  /**
+   * Answer `$fetch(side, name, args)`: a lookup the connector of that side of the mapping
+   * declares (ConnectorSpec.lookups), asked at most once per run for the same arguments.
+   * Absent where no system is connected (checks, the playground): `$fetch` then fails.
+   */
+  fetch?(side: Side, name: string, args: Readonly<Record<string, unknown>>): Promise<unknown>;
   /** Extra variables (`$parent`, `$position`, mapping `variables`). */
   bindings?: Record<string, unknown>;
   /**

@@ -28,6 +28,8 @@ export interface ResolvedSide {
   descriptor: EntityDescriptor;
   /** Names of the run settings the kind offers (`$source_settings.<name>`); absent: none. */
   runSettings?: readonly string[];
+  /** Names of the lookups the kind answers (`$fetch`); absent: none. */
+  lookups?: readonly string[];
   /** The record operations the kind declares (for `actions:`). */
   operations?: Readonly<Record<string, OperationDeclaration>>;
   /** Undefined when the schema file could not be read (reported). */
@@ -83,6 +85,7 @@ export async function resolveSide(
     ...(factory.spec.operations ? { operations: factory.spec.operations } : {}),
     ...(label ? { label } : {}),
     ...(factory.spec.runSettings ? { runSettings: Object.keys(factory.spec.runSettings) } : {}),
+    ...(factory.spec.lookups ? { lookups: Object.keys(factory.spec.lookups) } : {}),
   };
   if (loaded instanceof Error) {
     scope.report(

@@ -32,6 +32,7 @@ export function recordContext(mappingRun: MappingRun, bindings?: Record<string, 
   const ctx: EvaluationContext = {
     ...(all ? { bindings: all } : {}),
     ...(mappingRun.run.dryRun ? {} : { linkScope: mappingRun.runs.linkScope }),
+    fetch: (side, name, args) => mappingRun.run.lookups.fetch(mappingRun.mapping[side].system, name, args),
     link: async (mappingName, key) => {
       if (key === undefined || key === null || key === '') return undefined;
       const dep = mappingRun.runs.get(mappingName);

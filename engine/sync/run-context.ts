@@ -1,13 +1,14 @@
 /**
  * What one run shares besides its writer and reporter: the engine's dependencies, the mode
  * (incremental/full, dry run), the abort and stop signals, the store as this run uses it,
- * the keyed mutex, the record workers and each system's run settings. One RunContext per
+ * the keyed mutex, the record workers and each system's run settings and lookups. One RunContext per
  * `run()` or `syncRecord()` call; the mappings' run state is in mapping-run.ts.
  */
 import type { CompiledMapping, Side } from '../mapping/model.ts';
 import type { StateBackend } from '../store/sync-state.ts';
 import { watchedBackend } from '../store/watched.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import { RunLookups } from './lookups.ts';
 import type { MappingEval } from './mapping-eval.ts';
 import { RunReporter } from './run-reporter.ts';
 import { RunSettingsCache } from './run-settings.ts';
@@ -24,6 +25,8 @@ export class RunContext {
   readonly limit: RecordLimit;
   /** Each system's run settings, read once for this run (run-settings.ts). */
   readonly settings: RunSettingsCache;
+  /** `$fetch` answers of this run, asked once per system, name and arguments (lookups.ts). */
+  readonly lookups: RunLookups;
   readonly startedAt: Date;
   /** Applies the run's writes (dry run, batching, the store-failure latch). */
   readonly writer: RunWriter;
@@ -41,6 +44,7 @@ export class RunContext {
     this.startedAt = deps.runtime.now();
     this.limit = yieldingLimit(deps.concurrency);
     this.settings = new RunSettingsCache(deps.connectors, options);
+    this.lookups = new RunLookups(deps.connectors, options.signal);
     this.writer = new RunWriter(deps.validator, options.dryRun);
     this.reporter = new RunReporter(
       deps.events,

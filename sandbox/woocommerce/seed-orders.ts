@@ -188,7 +188,7 @@ export function checkoutOrders(ctx: SeedContext, n: number): void {
       .padStart(11, '0')
       .slice(0, 13)}`;
     order.payment_url = `${shop.settings.siteUrl}/checkout/order-pay/${order.id}/?pay_for_order=true&key=${order.order_key}`;
-    if (eur) {
+    if (eur && options.currencyPlugin !== 'none') {
       const meta = order.meta_data as Rec[];
       const add = (key: string, value: string) => meta.push({ id: shop.nextId('meta'), key, value });
       if (options.currencyPlugin === 'woocs') {

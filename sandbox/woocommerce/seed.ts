@@ -49,8 +49,11 @@ export interface SeedOptions {
   invalidOrgNumbers?: number;
   /** Share of orders in EUR, priced and stamped by a currency plugin. */
   foreignCurrency?: number;
-  /** Which plugin's exchange-rate meta (default `aelia`: `_base_currency_exchange_rate`). */
-  currencyPlugin?: 'aelia' | 'woocs';
+  /**
+   * Which plugin's exchange-rate meta (default `aelia`: `_base_currency_exchange_rate`);
+   * `none`: the order carries no rate (a plugin that stores none, an order priced by hand).
+   */
+  currencyPlugin?: 'aelia' | 'woocs' | 'none';
   /** NOK per EUR (default "11.50"). */
   exchangeRate?: string;
   /** Share of orders without VAT: half exported (buyer abroad), half VAT-exempt buyers. */

@@ -20,12 +20,14 @@ import type {
   RecordOperations,
   RemoveMode,
   RunSettings,
+  SystemLookups,
   WriteOptions,
 } from '../types.ts';
 import { PowerOfficeApi } from './api.ts';
 import type { ResolvedConfig } from './config.ts';
 import { creditSalesOrder, deleteDraft } from './credit-note.ts';
 import { CurrencyCheck } from './currencies.ts';
+import { currencyRate } from './currency-rates.ts';
 import { decodeCursor } from './cursor.ts';
 import { entities } from './entities.ts';
 import { SYSTEM, usageError } from './errors.ts';
@@ -67,6 +69,8 @@ export class PowerOfficeGoConnector implements Connector {
    */
   readonly runSettings: RunSettings;
   readonly operations: RecordOperations;
+  /** `currency-rate`: GET /CurrencyRates on a date (currency-rates.ts). */
+  readonly lookups: SystemLookups;
   /** Exposed for tests and diagnostics (token request count). */
   readonly api: PowerOfficeApi;
   /** Currencies a written record may have (currencies.ts). */
@@ -89,6 +93,12 @@ export class PowerOfficeGoConnector implements Connector {
           sales_account_of_tax_class: { ...config.salesAccounts },
           currencies: await this.currencies.allowed(options),
         })),
+    };
+    this.lookups = {
+      lookup: (name, args, options) =>
+        name === 'currency-rate'
+          ? currencyRate(this.api, this.currencies, args, options)
+          : Promise.reject(usageError(`no lookup "${name}"`)),
     };
     this.operations = {
       perform: async (request, options) => {

@@ -72,6 +72,18 @@ export class CurrencyCheck {
     }
   }
 
+  /**
+   * Why `code` (an ISO 4217 code) may not be used under the policy, or undefined when it may:
+   * for the lookup of a rate (currency-rates.ts), whose message names the code unquoted.
+   */
+  async refusal(code: string, signal?: AbortSignal): Promise<string | undefined> {
+    const { active, known } = (await this.list.read(signal ? { signal } : {})) as unknown as Currencies;
+    if (active.includes(code) || (this.policy === 'known' && known.has(code))) return undefined;
+    return known.has(code)
+      ? `${code} is not active on the PowerOffice Go client (active: ${active.join(', ') || 'none'}); activate it in PowerOffice Go, then retry the record`
+      : `${code} is not a currency PowerOffice Go knows (active: ${active.join(', ') || 'none'})`;
+  }
+
   private async check(entity: string, value: unknown, signal?: AbortSignal): Promise<void> {
     // Nothing given: Go takes the customer's currency, else the client's.
     if (value === undefined || value === null || value === '') return;

@@ -7,6 +7,7 @@ import { defineConnector } from '../spec.ts';
 import { check, options, resolve } from './config.ts';
 import { PowerOfficeGoConnector } from './connector.ts';
 import { creditNoteOperation, deleteDraftOperation } from './credit-note.ts';
+import { currencyRateLookup } from './currency-rates.ts';
 import { entities } from './entities.ts';
 import { invoiceOperation } from './invoice.ts';
 import { refundPaymentOperation, registerPaymentOperation } from './payment.ts';
@@ -22,6 +23,7 @@ export const powerofficeGo = defineConnector({
   fileChecks: (system) => paymentAccountProblems(system.payment_accounts),
   entities,
   runSettings: PO_RUN_SETTINGS,
+  lookups: { 'currency-rate': currencyRateLookup },
   operations: {
     invoice: invoiceOperation,
     'credit-note': creditNoteOperation,

@@ -62,6 +62,7 @@ export const SCALAR: ReadonlySet<string> = new Set([
   'millis',
   // mapsync helpers (functions/index.ts); htmlToText is left to the worker
   'link',
+  'fetch',
   'decimal',
   'decimalString',
   'divide',

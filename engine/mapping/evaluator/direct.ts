@@ -318,7 +318,9 @@ function call(node: Node): Fn | undefined {
   if (builtin) return (input, lookup) => builtin(evaluate(input, lookup));
   const helper = helpers[name];
   // Only the helpers bounded.ts counts as linear (not `$htmlToText`, which stays in a worker).
-  if (!helper || name === 'link' || !(SCALAR.has(name) || SIZED.has(name))) return undefined;
+  // `$link` and `$fetch` answer asynchronously, from the engine: JSONata's.
+  if (!helper || name === 'link' || name === 'fetch' || !(SCALAR.has(name) || SIZED.has(name)))
+    return undefined;
   const accepts = parseSignature(helper.signature);
   if (!accepts || args.length > accepts.length) return undefined;
   const implementation = helper.implementation as (...args: unknown[]) => unknown;

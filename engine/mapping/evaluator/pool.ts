@@ -24,7 +24,7 @@ import type { Logger } from 'pino';
 import { MappingRuntimeError, MapsyncError } from '../../errors.ts';
 import type { CompiledExpression, EvaluationContext } from '../model.ts';
 import { type EvalMessage, Progress, type WireItem, type WorkerMessage } from './protocol.ts';
-import { type EvalItem, type ExpressionRunner, linkKey } from './runner.ts';
+import { type EvalItem, type ExpressionRunner, fetchOf, linkKey } from './runner.ts';
 
 export const DEFAULT_HARD_TIMEOUT_MS = 2000;
 /** Longest `warm` waits for its workers to be ready. */
@@ -288,10 +288,14 @@ export class EvaluatorPool implements ExpressionRunner {
       return;
     }
     try {
-      const answer = await job.inCallerContext(() => job.ctx.link(mapping, key));
+      const fetch = fetchOf(mapping);
+      const answer = await job.inCallerContext(() =>
+        fetch ? fetchAnswer(job.ctx, fetch, key) : job.ctx.link(mapping, key),
+      );
       // Only ids are kept for the run: "not linked" is asked again (it may be linked later).
+      // Lookups are the engine's to cache (engine/sync/lookups.ts).
       const keep =
-        job.ctx.linkScope !== undefined && answer !== undefined && answer !== null && answer !== '';
+        !fetch && job.ctx.linkScope !== undefined && answer !== undefined && answer !== null && answer !== '';
       job.answers.set(k, [answer, keep]);
     } catch (error) {
       job.reject(error); // store and connector errors keep their identity
@@ -324,6 +328,22 @@ export class EvaluatorPool implements ExpressionRunner {
     }
     return id;
   }
+}
+
+/** `$fetch` asked by a worker, answered by the record's context on this thread. */
+function fetchAnswer(
+  ctx: EvaluationContext,
+  fetch: { side: 'source' | 'target'; name: string },
+  args: unknown,
+): Promise<unknown> {
+  if (!ctx.fetch)
+    return Promise.reject(
+      new MapsyncError(
+        'MAP_EVAL_ERROR',
+        `$fetch('${fetch.side}', '${fetch.name}', …): no system is connected in this evaluation`,
+      ),
+    );
+  return ctx.fetch(fetch.side, fetch.name, (args ?? {}) as Record<string, unknown>);
 }
 
 export function defaultPoolSize(): number {

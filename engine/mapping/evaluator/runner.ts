@@ -50,3 +50,21 @@ export function linkKey(mapping: string, key: unknown): string {
   const text = typeof key === 'object' && key !== null ? `o:${stringify(key)}` : `s:${String(key)}`;
   return `${mapping}\u0000${text}`;
 }
+
+/**
+ * `$fetch(side, name, args)` travels between a worker and the pool as a `$link` to this
+ * pseudo-mapping name (no mapping name can contain U+0001), with `args` as the key.
+ */
+const FETCH_CHANNEL = '\u0001fetch:';
+
+export function fetchChannel(side: string, name: string): string {
+  return `${FETCH_CHANNEL}${side}:${name}`;
+}
+
+/** The side and name of a fetch channel, or undefined for a real mapping name. */
+export function fetchOf(channel: string): { side: 'source' | 'target'; name: string } | undefined {
+  if (!channel.startsWith(FETCH_CHANNEL)) return undefined;
+  const rest = channel.slice(FETCH_CHANNEL.length);
+  const colon = rest.indexOf(':');
+  return { side: rest.slice(0, colon) as 'source' | 'target', name: rest.slice(colon + 1) };
+}

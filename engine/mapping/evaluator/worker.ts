@@ -11,7 +11,7 @@ import type { EvaluationContext } from '../model.ts';
 import { toPlain } from '../plain.ts';
 import { evaluatePrepared, prepareExpression } from './prepare.ts';
 import { type EvalMessage, Progress, type WorkerMessage, wireError } from './protocol.ts';
-import { linkKey } from './runner.ts';
+import { fetchChannel, linkKey } from './runner.ts';
 
 /** Thrown by `$link` for a key this job has no answer for yet. */
 class LinkNeeded {
@@ -76,6 +76,14 @@ async function evaluateJob(message: EvalMessage): Promise<void> {
       const known = kept?.get(mapping)?.answers;
       if (known?.has(k)) return known.get(k);
       throw new LinkNeeded(mapping, plain);
+    },
+    // Asked of the pool like a `$link` (runner.ts, fetchChannel); never kept past the job.
+    fetch: async (side, name, args) => {
+      const channel = fetchChannel(side, name);
+      const plain = toPlain(args);
+      const k = linkKey(channel, plain);
+      if (answers.has(k)) return answers.get(k);
+      throw new LinkNeeded(channel, plain);
     },
   };
   const values: unknown[] = [];

@@ -49,6 +49,21 @@ export const helpers: Readonly<Record<string, HelperFunction>> = {
       return context.link(String(mapping), key);
     },
   },
+  fetch: {
+    signature: '<sso:x>',
+    summary:
+      'A lookup of the mapping\'s source or target system, e.g. $fetch(\'target\', \'currency-rate\', {"from": currency, "to": "NOK", "date": …}): names and answers are declared by the connector kind (docs/mapping-format.md); asked at most once per run for the same arguments.',
+    implementation(this: jsonata.Focus, side: unknown, name: unknown, args: unknown) {
+      const context = this.environment.lookup(CONTEXT_BINDING) as EvaluationContext | undefined;
+      if (!context?.fetch)
+        throw new Error(
+          `$fetch('${String(side)}', '${String(name)}', …): no system is connected in this evaluation`,
+        );
+      if (side !== 'source' && side !== 'target')
+        throw new Error(`$fetch: the first argument must be 'source' or 'target', not '${String(side)}'`);
+      return context.fetch(side, String(name), (args ?? {}) as Record<string, unknown>);
+    },
+  },
   decimal: {
     signature: '<(snl)n?:n>',
     summary:

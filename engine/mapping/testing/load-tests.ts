@@ -14,6 +14,7 @@ import { type Position, parseYaml, type YamlSource } from '../../yaml/parse-sour
 import { readSourceOr, type SourceOverrides } from '../../yaml/read-source.ts';
 import { checkSchema } from '../../yaml/schema-check.ts';
 import { arr, obj, str } from '../document.ts';
+import type { FetchStub } from '../map-record.ts';
 import type { CompiledMapping } from '../model.ts';
 
 export type Expectation =
@@ -28,6 +29,8 @@ export interface MappingTestCase {
   /** mapping → key → linked id */
   links: Record<string, Record<string, unknown>>;
   variables: Record<string, unknown>;
+  /** Stubbed `$fetch` answers. */
+  fetched: FetchStub[];
   expect: Expectation;
   /** Where the case starts (its `name` key). */
   position: Position;
@@ -172,6 +175,15 @@ function readTestFile(
       input: obj(c.input) ?? {},
       links,
       variables: obj(c.variables) ?? {},
+      fetched: (arr(c.fetched) ?? []).map((f) => {
+        const stub = obj(f) ?? {};
+        return {
+          side: stub.side === 'source' ? 'source' : 'target',
+          name: str(stub.name) ?? '',
+          args: obj(stub.args) ?? {},
+          result: stub.result,
+        } satisfies FetchStub;
+      }),
       expect: kind === 'skipped' ? { kind } : { kind, value: c[kind] },
       position: locate(source, ['cases', i, 'name'], 'key'),
     });
