@@ -146,9 +146,9 @@ export function compileExpression(
   const fixed = new Set(['position', ...Object.keys(options.variables), ...settingsVariables(options)]);
   const bounded = isBounded(ast, fixed);
   const callsLink = refs.calls.some((call) => call.name === 'link');
-  // A literal or a plain path is read without JSONata already; an expression with `$link`
-  // would give up on most records (its `$link` branch is JSONata's).
-  const direct = plainPath || constant || callsLink ? undefined : compileDirect(ast, options.variables);
+  // A literal or a plain path is read without JSONata already. A `$link` is compiled only in
+  // tail position, and made by the caller (evaluator/local.ts).
+  const direct = plainPath || constant ? undefined : compileDirect(ast, options.variables);
   const expression: CompiledExpression = {
     text,
     position: site.locate(0),

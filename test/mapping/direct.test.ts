@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { GIVE_UP } from '../../engine/mapping/evaluator/direct.ts';
+import { GIVE_UP, LinkCall } from '../../engine/mapping/evaluator/direct.ts';
 import { DEFAULT_LIMITS } from '../../engine/mapping/evaluator/prepare.ts';
 import { compileExpression } from '../../engine/mapping/expression.ts';
 import type { CompiledExpression } from '../../engine/mapping/model.ts';
@@ -75,6 +75,11 @@ const NAMES = [
   'regular_price',
   'sale_price',
   'tax_status',
+  'variation_id',
+  'product_id',
+  'date_paid_gmt',
+  'payment_method',
+  'customer_id',
 ];
 const scalar = fc.oneof(
   fc.string({ maxLength: 6 }),
@@ -90,6 +95,14 @@ const scalar = fc.oneof(
     'shipping',
     'rounding',
     'true',
+    'boom',
+    ' a  b ',
+    '\t x\n',
+    '12345',
+    '1e3',
+    '0x1F',
+    '1e400',
+    '007',
   ),
   fc.integer({ min: -1000, max: 1000 }),
   fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
@@ -107,16 +120,43 @@ const record = fc.letrec((tie) => ({
   object: fc.dictionary(fc.constantFrom(...NAMES), tie('value'), { maxKeys: 8 }),
 }));
 
+/** A link resolver that answers from its arguments and records every call. */
+function recordingLink() {
+  const calls: unknown[] = [];
+  const link = async (mapping: string, key: unknown) => {
+    calls.push([mapping, key]);
+    if (key === 'boom') throw new Error('no such record');
+    return typeof key === 'object' ? `${mapping}:object` : `${mapping}:${String(key)}`;
+  };
+  return { calls, link };
+}
+
+/**
+ * The closure's answer (a deferred `$link` made as local.ts makes it) and JSONata's, each
+ * with the `$link` calls it made.
+ */
 async function bothWays(expression: CompiledExpression, input: unknown, bindings: Record<string, unknown>) {
-  const direct = expression.direct!(input, bindings);
+  const byClosure = recordingLink();
+  let direct = expression.direct!(input, bindings);
+  if (direct instanceof LinkCall) {
+    try {
+      direct = await byClosure.link(direct.mapping, direct.key);
+    } catch (error) {
+      direct = { error: (error as Error).message };
+    }
+  }
+  const byJsonata = recordingLink();
   let jsonata: { value: unknown } | { error: unknown };
   try {
-    jsonata = { value: await expression.evaluate(input, { link: async () => undefined, bindings }) };
+    jsonata = { value: await expression.evaluate(input, { link: byJsonata.link, bindings }) };
   } catch (error) {
     jsonata = { error };
   }
-  return { direct, jsonata };
+  return { direct, jsonata, links: { closure: byClosure.calls, jsonata: byJsonata.calls } };
 }
+
+/** The closure answers "no value" (undefined in a row means: not compiled). */
+const NOTHING = Symbol('nothing');
 
 describe('direct evaluation (evaluator/direct.ts) agrees with JSONata', () => {
   const shipped = shippedDirect();
@@ -129,9 +169,12 @@ describe('direct evaluation (evaluator/direct.ts) agrees with JSONata', () => {
     await fc.assert(
       fc.asyncProperty(record.object, record.object, fc.boolean(), async (input, parent, calc) => {
         const bindings = { parent, position: 0, source_settings: { calc_taxes: calc } };
-        const { direct, jsonata } = await bothWays(expression, input, bindings);
+        const { direct, jsonata, links } = await bothWays(expression, input, bindings);
         if (direct === GIVE_UP) return;
-        expect(jsonata, expression.text).toEqual({ value: direct });
+        if (direct && typeof direct === 'object' && 'error' in direct) {
+          expect((jsonata as { error: Error }).error?.message, expression.text).toContain(direct.error);
+        } else expect(jsonata, expression.text).toEqual({ value: direct });
+        expect(links.closure, expression.text).toEqual(links.jsonata);
       }),
       { numRuns: 300 },
     );
@@ -157,20 +200,76 @@ describe('direct evaluation (evaluator/direct.ts) agrees with JSONata', () => {
     ['($p := -1; $p >= 0 ? $p : $error("negative"))', {}, GIVE_UP], // JSONata raises the error
     ['kind = "r" ? $sumDecimal([net, vat]) : "no"', { kind: 'p', net: 1, vat: 2 }, 'no'],
     ['kind = "r" ? $sumDecimal([net, vat]) : "no"', { kind: 'r', net: 1, vat: 2 }, GIVE_UP], // the branch JSONata evaluates
+    // $link in tail position: deferred, made once (recorded), never by a closure that gives up
+    ['kind = "p" ? $link("product", id > 0 ? id : pid)', { kind: 'p', id: 0, pid: 7 }, 'product:7'],
+    ['kind = "p" ? $link("product", id)', { kind: 'q', id: 7 }, NOTHING],
+    ['$link("product", id)', { id: '' }, NOTHING],
+    ['$link("product", id)', { id: null }, NOTHING],
+    ['$link("product", id)', {}, NOTHING],
+    ['$link("product", id)', { id: { a: 1 } }, 'product:object'],
+    ['$link("product", id)', { id: [1, 2] }, GIVE_UP],
+    ['$link("product", $error("x"))', {}, GIVE_UP],
+    ['(a ? $link("c", a) : $link("c", b))', { a: '', b: 'B' }, 'c:B'],
+    // JSONata built-ins restated
+    ['$number(n)', { n: '12.50' }, 12.5],
+    ['$number(n)', { n: '-3e2' }, -300],
+    ['$number(n)', { n: '007' }, 7],
+    ['$number(n)', { n: true }, 1],
+    ['$number(n)', {}, NOTHING],
+    ['$number(n)', { n: '0x1F' }, GIVE_UP],
+    ['$number(n)', { n: '1e400' }, GIVE_UP],
+    ['$number(n)', { n: '1.' }, GIVE_UP], // D3030
+    ['$number(n)', { n: null }, GIVE_UP],
+    ['$trim(s)', { s: '  a \n\t b  ' }, 'a b'],
+    ['$trim(s)', { s: '' }, ''],
+    ['$trim(s)', {}, NOTHING],
+    ['$trim(s)', { s: 5 }, GIVE_UP],
+    ['$type(v)', { v: 1.5 }, 'number'],
+    ['$type(v)', { v: null }, 'null'],
+    ['$type(v)', { v: { a: 1 } }, 'object'],
+    ['$type(v)', {}, NOTHING],
+    ['$type(v)', { v: [1] }, GIVE_UP],
+    ['$contains(s, /^[0-9]{1,3}$/)', { s: '123' }, true],
+    ['$contains(s, /^[0-9]{1,3}$/)', { s: '1234' }, false],
+    ['$contains(s, /b/i)', { s: 'ABC' }, true],
+    ['$contains(s, /x/)', {}, NOTHING],
+    ['$contains(s, /x/)', { s: 12 }, GIVE_UP],
+    ['$contains(s, "b")', { s: 'abc' }, true],
+    ['$contains(s, t)', { s: 'abc' }, NOTHING],
+    ['$join([a, b], " ")', { a: 'x', b: 'y' }, 'x y'],
+    ['$join([a, b], " ")', { b: 'y' }, 'y'],
+    ['$join([a, b], " ")', {}, ''],
+    ['$join([a, b])', { a: 'x', b: 'y' }, 'xy'],
+    ['$join([a, b], " ")', { a: 1, b: 'y' }, GIVE_UP], // T0412
+    ['$join([a, b], " ")', { a: ['x'], b: 'y' }, GIVE_UP], // flattened by JSONata
+    ['$join(a, "-")', { a: 'x' }, 'x'],
+    ['$join(a, "-")', {}, NOTHING],
+    ['$join(a, "-")', { a: ['x', 'y'] }, GIVE_UP],
+    ['$join([a], sep)', { a: 'x', sep: 1 }, GIVE_UP],
+    [
+      '$trim($join([billing.first_name, billing.last_name], " "))',
+      { billing: { first_name: ' A ', last_name: '' } },
+      'A',
+    ],
+    ['($trim := "x"; $trim)', {}, undefined], // a variable named like a function: not compiled
   ] as const)('%s', async (text, input, expected) => {
     const expression = compile(text)!;
     if (expected === undefined) {
       expect(expression.direct).toBeUndefined();
       return;
     }
-    const { direct, jsonata } = await bothWays(expression, input, {});
-    expect(direct).toBe(expected);
+    const { direct, jsonata, links } = await bothWays(expression, input, {});
+    expect(direct).toBe(expected === NOTHING ? undefined : expected);
     if (direct !== GIVE_UP) expect(jsonata).toEqual({ value: direct });
+    expect(links.closure).toEqual(direct === GIVE_UP ? [] : links.jsonata);
   });
 
-  it('never compiles $link, $htmlToText or anything with a loop', () => {
+  it('never compiles $link outside tail position, $htmlToText or anything with a loop', () => {
     for (const text of [
-      '$link("product", id)',
+      '$string($link("product", id))',
+      '$link("product", id) & "x"',
+      '($p := $link("product", id); $p)',
+      '$link(m, id)',
       '$htmlToText(d)',
       '$map(a, function($v) { $v })',
       'a[b = 1]',

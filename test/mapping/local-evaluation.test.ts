@@ -53,9 +53,9 @@ describe('local evaluation of bounded expressions', () => {
   });
 
   it('counts the bindings the expression reads ($parent), not the others', async () => {
-    // Not direct.ts's subset (an array constructor): JSONata evaluates them.
-    const reads = compile('$join([$parent.name, ref], "-")');
-    const ignores = compile('$join([ref, "x"], "-")');
+    // Not direct.ts's subset ($substring): JSONata evaluates them.
+    const reads = compile('$substring($parent.name, 0) & "-" & ref');
+    const ignores = compile('$substring(ref, 0) & "-x"');
     const big = { name: 'p', lines: Array.from({ length: LOCAL_MAX_SIZE }, (_, i) => i) };
     const { sent, local } = recording();
     const values = await local.evaluate(
@@ -75,5 +75,51 @@ describe('local evaluation of bounded expressions', () => {
     const endless = Array.from({ length: 100_000 }, () => ({ x: 1 }));
     expect(sizeOf(endless)).toBeGreaterThan(LOCAL_MAX_SIZE);
     expect(sizeOf(endless)).toBeLessThan(LOCAL_MAX_SIZE + 10);
+  });
+});
+
+describe('a $link the direct closure defers (evaluator/direct-core.ts LinkCall)', () => {
+  const linking = compile('kind = "product" ? $link("product", id)');
+  const failing = compile('$substring(name, 0) & $error("stop")');
+
+  function linkLog(fail?: string) {
+    const calls: unknown[] = [];
+    const context: EvaluationContext = {
+      async link(mapping, key) {
+        calls.push([mapping, key]);
+        if (key === fail) throw new Error(`no ${mapping} ${String(key)}`);
+        return `${mapping}-${String(key)}`;
+      },
+    };
+    return { calls, context };
+  }
+
+  it('is made on this thread, once, in batch order, and not after a failure', async () => {
+    expect(linking.direct).toBeDefined();
+    const { sent, local } = recording();
+    const { calls, context } = linkLog();
+    const batch = [
+      { expression: linking, input: { kind: 'product', id: 1 } },
+      { expression: linking, input: { kind: 'fee', id: 2 } },
+      { expression: failing, input: { name: 'x' } },
+      { expression: linking, input: { kind: 'product', id: 3 } },
+    ];
+    await expect(local.evaluate(batch, context)).rejects.toThrow(/stop/);
+    expect(calls).toEqual([['product', 1]]);
+    expect(sent).toEqual([]);
+    expect(await local.evaluate(batch.slice(0, 2), context)).toEqual(['product-1', undefined]);
+  });
+
+  it('fails as JSONata does when the link fails: same error, same message', async () => {
+    const { local } = recording();
+    const direct = await local
+      .evaluate([{ expression: linking, input: { kind: 'product', id: 'gone' } }], linkLog('gone').context)
+      .catch((error: unknown) => error);
+    const jsonata = await linking
+      .evaluate({ kind: 'product', id: 'gone' }, linkLog('gone').context)
+      .catch((error: unknown) => error);
+    expect(direct).toBeInstanceOf(Error);
+    expect((direct as Error).message).toBe((jsonata as Error).message);
+    expect((direct as Error).constructor).toBe((jsonata as Error).constructor);
   });
 });

@@ -14,39 +14,43 @@
  * undefined argument, a value of a type the helper's signature does not list, a helper that
  * throws. The caller then evaluates the same expression with JSONata, so the result (or
  * the error, with its message and position) is always JSONata's. A closure never has a side
- * effect: giving up half-way is harmless. `$link` and anything not listed below are never
- * compiled. The direct path needs no time limit: no loops, and every step is constant-time
+ * effect: giving up half-way is harmless; a `$link` (which may create a record) is only
+ * compiled where its value is the expression's (tail position) and is not made by the
+ * closure: it returns a LinkCall that the caller makes (local.ts), after which nothing can
+ * give up. Anything not listed below is never compiled. The direct path needs no time limit: no loops, and every step is constant-time
  * on scalars (helpers are linear in their arguments, as in bounded.ts).
  *
  * Compiled node kinds: literals; paths of names from the input or from a variable
  * (`$parent.number`, `$source_settings.calc_taxes`); variables; blocks with `$x := …`;
  * `=`, `!=` (scalars), `<`, `<=`, `>`, `>=` (two numbers or two strings), `+ - * /`
  * (numbers), `&` (scalars), `and`, `or`, `in` a list of literals, `? :`, unary minus; calls
- * of the mapsync helpers bounded.ts counts as linear (not `$link`, not `$htmlToText`) and of `$string`, `$exists`, `$not`, `$boolean`
- * (`$error` gives up: JSONata raises it).
+ * (direct-calls.ts) of the mapsync helpers bounded.ts counts as linear (not `$htmlToText`),
+ * of `$link` in tail position, and of `$string`, `$exists`, `$not`, `$boolean`, `$number`,
+ * `$trim`, `$type`, `$contains` (a string or a regex literal, on the same linear-time regex
+ * engine), `$join` (of a list `[a, b]` or one string); `$error` gives up: JSONata raises it.
  */
 import type jsonata from 'jsonata';
-import { helpers } from '../functions/index.ts';
 import { toPlain } from '../plain.ts';
-import { SCALAR, SIZED } from './bounded.ts';
+import { compileCall, FUNCTION_NAMES } from './direct-calls.ts';
+import {
+  bare,
+  constant,
+  type Fn,
+  GIVE_UP,
+  giveUp,
+  isScalar,
+  LinkCall,
+  type Node,
+  text,
+  truthy,
+} from './direct-core.ts';
 
-type Node = jsonata.ExprNode & Record<string, unknown>;
-
-/** What a closure returns when JSONata must evaluate the expression instead. */
-export const GIVE_UP: unique symbol = Symbol('give up');
+export { GIVE_UP, LinkCall } from './direct-core.ts';
 
 export type DirectEvaluation = (
   input: unknown,
   bindings: Readonly<Record<string, unknown>> | undefined,
 ) => unknown;
-
-type Fn = (input: unknown, lookup: (name: string) => unknown) => unknown;
-
-/** Thrown to give up: one shared object, no Error (capturing a stack costs more than the rest). */
-const GIVE_UP_SIGNAL = { giveUp: true } as const;
-const giveUp = (): never => {
-  throw GIVE_UP_SIGNAL;
-};
 
 /**
  * The closure of an expression, or undefined when its AST has a node kind not compiled here.
@@ -56,7 +60,7 @@ export function compileDirect(
   ast: jsonata.ExprNode,
   variables: Readonly<Record<string, unknown>>,
 ): DirectEvaluation | undefined {
-  const fn = compile(ast as Node);
+  const fn = compile(ast as Node, true);
   if (!fn) return undefined;
   return (input, bindings) => {
     if (Array.isArray(input)) return GIVE_UP; // JSONata wraps an array input in a sequence
@@ -64,6 +68,7 @@ export function compileDirect(
       bindings && Object.hasOwn(bindings, name) ? bindings[name] : variables[name];
     try {
       const value = fn(input, lookup);
+      if (value instanceof LinkCall) return value; // made by the caller (local.ts)
       return Array.isArray(value) ? GIVE_UP : toPlain(value);
     } catch {
       // Given up, or a helper failed: JSONata evaluates it (and reports a failure, with its position).
@@ -72,12 +77,7 @@ export function compileDirect(
   };
 }
 
-const SIMPLE_KEYS = new Set(['type', 'value', 'position']);
-/** True when the node carries nothing but its kind and value (no predicate, group, focus…). */
-const bare = (node: Node, extra: readonly string[] = []) =>
-  Object.keys(node).every((key) => SIMPLE_KEYS.has(key) || extra.includes(key));
-
-function compile(node: Node): Fn | undefined {
+function compile(node: Node, tail = false): Fn | undefined {
   switch (node.type as string) {
     case 'string':
     case 'number':
@@ -102,8 +102,8 @@ function compile(node: Node): Fn | undefined {
       // whole expression then): `kind = "rounding" ? <something JSONata needs> : …` stays
       // direct for every other kind.
       const test = compile(node.condition as Node);
-      const then = compile(node.then as Node);
-      const otherwise = node.else === undefined ? constant(undefined) : compile(node.else as Node);
+      const then = compile(node.then as Node, tail);
+      const otherwise = node.else === undefined ? constant(undefined) : compile(node.else as Node, tail);
       if (!test || (!then && !otherwise)) return undefined;
       const taken: Fn = then ?? giveUp;
       const notTaken: Fn = otherwise ?? giveUp;
@@ -121,9 +121,9 @@ function compile(node: Node): Fn | undefined {
       };
     }
     case 'function':
-      return bare(node, ['procedure', 'arguments', 'name']) ? call(node) : undefined;
+      return bare(node, ['procedure', 'arguments', 'name']) ? compileCall(node, compile, tail) : undefined;
     case 'block':
-      return bare(node, ['expressions']) ? block(node) : undefined;
+      return bare(node, ['expressions']) ? block(node, tail) : undefined;
     default:
       return undefined;
   }
@@ -133,18 +133,20 @@ function compile(node: Node): Fn | undefined {
  * `( $a := …; $b := …; value )`: each `$x := …` directly in the block binds in the block's
  * own frame (read before the bindings outside it), as JSONata scopes a block.
  */
-function block(node: Node): Fn | undefined {
+function block(node: Node, tail: boolean): Fn | undefined {
   const list = node.expressions as Node[] | undefined;
   if (!Array.isArray(list) || list.length === 0) return undefined;
   const steps: Array<{ bind?: string; fn: Fn }> = [];
-  for (const expression of list) {
+  for (const [i, expression] of list.entries()) {
     if ((expression.type as string) === 'bind') {
       const target = expression.lhs as Node | undefined;
       const value = compile(expression.rhs as Node);
       if (!bare(expression, ['lhs', 'rhs']) || target?.type !== 'variable' || !value) return undefined;
+      // A variable named like a function would hide it: calls are compiled by name.
+      if (FUNCTION_NAMES.has(String(target.value))) return undefined;
       steps.push({ bind: String(target.value), fn: value });
     } else {
-      const fn = compile(expression);
+      const fn = compile(expression, tail && i === list.length - 1);
       if (!fn) return undefined;
       steps.push({ fn });
     }
@@ -160,11 +162,6 @@ function block(node: Node): Fn | undefined {
     return value;
   };
 }
-
-const constant =
-  (value: unknown): Fn =>
-  () =>
-    value;
 
 /** A value a closure may pass on: a scalar, undefined, or an object (read further by a path). */
 function scalarOrObject(value: unknown): unknown {
@@ -199,9 +196,6 @@ function path(node: Node): Fn | undefined {
     return value;
   };
 }
-
-const isScalar = (v: unknown) =>
-  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null;
 
 function binary(node: Node): Fn | undefined {
   const op = String(node.value);
@@ -275,87 +269,4 @@ function among(node: Node): Fn | undefined {
     if (v === undefined) return false;
     return isScalar(v) ? values.has(v) : giveUp();
   };
-}
-
-/** JSONata's boolean value of a scalar (objects and arrays: JSONata decides). */
-function truthy(v: unknown): boolean {
-  if (v === undefined || v === null) return false;
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') return v.length > 0;
-  if (typeof v === 'number') return v !== 0;
-  return giveUp();
-}
-
-/** `$string` of a scalar, as JSONata writes it (only values whose text is certain). */
-function text(v: unknown): string {
-  if (v === undefined) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'boolean' || v === null) return String(v);
-  // Integers print alike; other numbers JSONata writes with 15 significant digits.
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  return giveUp();
-}
-
-const BUILTINS: Record<string, (args: unknown[]) => unknown> = {
-  string: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : text(v)),
-  exists: ([v, ...more]) => (more.length > 0 ? giveUp() : v !== undefined),
-  not: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : !truthy(v)),
-  boolean: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : truthy(v)),
-  // JSONata raises it, with the expression's position.
-  error: () => giveUp(),
-};
-
-function call(node: Node): Fn | undefined {
-  const procedure = node.procedure as Node | undefined;
-  const args = node.arguments as Node[] | undefined;
-  if (procedure?.type !== 'variable' || !bare(procedure) || !Array.isArray(args)) return undefined;
-  const name = String(procedure.value);
-  const compiledArgs = args.map((arg) => compile(arg));
-  if (compiledArgs.some((arg) => !arg)) return undefined;
-  const evaluate = (input: unknown, lookup: (name: string) => unknown) =>
-    compiledArgs.map((arg) => arg!(input, lookup));
-  const builtin = BUILTINS[name];
-  if (builtin) return (input, lookup) => builtin(evaluate(input, lookup));
-  const helper = helpers[name];
-  // Only the helpers bounded.ts counts as linear (not `$htmlToText`, which stays in a worker).
-  // `$link` and `$fetch` answer asynchronously, from the engine: JSONata's.
-  if (!helper || name === 'link' || name === 'fetch' || !(SCALAR.has(name) || SIZED.has(name)))
-    return undefined;
-  const accepts = parseSignature(helper.signature);
-  if (!accepts || args.length > accepts.length) return undefined;
-  const implementation = helper.implementation as (...args: unknown[]) => unknown;
-  return (input, lookup) => {
-    const values = evaluate(input, lookup);
-    values.forEach((value, i) => {
-      if (!accepts[i]!.has(symbolOf(value))) giveUp();
-    });
-    // A missing optional argument is left out, as JSONata calls the helper.
-    return implementation.apply(undefined as never, values);
-  };
-}
-
-function symbolOf(value: unknown): string {
-  if (value === null) return 'l';
-  if (typeof value === 'string') return 's';
-  if (typeof value === 'number') return 'n';
-  if (typeof value === 'boolean') return 'b';
-  return '?'; // undefined, objects, arrays: JSONata checks those itself
-}
-
-/**
- * The scalar types each parameter of a helper's signature accepts (`<(snl)n?:n>` → {s,n,l},
- * {n}); `x` accepts every scalar. Undefined for a signature this does not read.
- */
-function parseSignature(signature: string): Array<Set<string>> | undefined {
-  const match = /^<([^:]*):[^>]*>$/.exec(signature.replace(/\s+/g, ''));
-  if (!match) return undefined;
-  const params: Array<Set<string>> = [];
-  const tokens = match[1]!.match(/\([a-z]+\)\??|[a-z]\??/g) ?? [];
-  if (tokens.join('') !== match[1]) return undefined;
-  for (const token of tokens) {
-    const letters = token.replace(/[()?]/g, '');
-    if (/[^snblx]/.test(letters)) return undefined;
-    params.push(new Set(letters.includes('x') ? ['s', 'n', 'b', 'l'] : letters.split('')));
-  }
-  return params;
 }

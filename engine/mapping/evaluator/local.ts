@@ -24,7 +24,7 @@
  */
 import type { EvaluationContext } from '../model.ts';
 import { toPlain } from '../plain.ts';
-import { GIVE_UP } from './direct.ts';
+import { GIVE_UP, LinkCall } from './direct.ts';
 import type { EvalItem, ExpressionRunner } from './runner.ts';
 
 /** `{ value }` when the path can be read here; undefined when JSONata must evaluate it. */
@@ -88,35 +88,67 @@ function direct(item: EvalItem, ctx: EvaluationContext): { value: unknown } | un
   return value === GIVE_UP ? undefined : { value };
 }
 
+/**
+ * Make the `$link` a direct closure deferred (direct-core.ts LinkCall), as JSONata's call
+ * would: its value as plain data; its error with the call's position and name (as JSONata's
+ * evaluateFunction sets them), then as the expression's failure.
+ */
+async function makeLink(call: LinkCall, item: EvalItem, ctx: EvaluationContext): Promise<unknown> {
+  try {
+    return toPlain(await ctx.link(call.mapping, call.key));
+  } catch (error) {
+    if (error && typeof error === 'object') {
+      const e = error as { position?: unknown; token?: unknown };
+      if (!e.position) e.position = call.position;
+      if (!e.token) e.token = 'link';
+    }
+    throw item.expression.failure(error);
+  }
+}
+
 /** A runner that evaluates literals, plain paths and bounded expressions itself. */
 export function withLocalEvaluation(runner: ExpressionRunner): ExpressionRunner {
   return {
     async evaluate(items, ctx) {
       const values: unknown[] = new Array(items.length);
-      const here = (item: EvalItem) =>
-        item.expression.evaluate(item.input, item.bindings ? { ...ctx, bindings: item.bindings } : ctx);
+      const links = new Map<number, LinkCall>();
+      const here = (item: EvalItem, i: number) => {
+        const call = links.get(i);
+        if (call) return makeLink(call, item, item.bindings ? { ...ctx, bindings: item.bindings } : ctx);
+        return item.expression.evaluate(
+          item.input,
+          item.bindings ? { ...ctx, bindings: item.bindings } : ctx,
+        );
+      };
       const jsonata: number[] = [];
       items.forEach((item, i) => {
         const read = direct(item, ctx);
-        if (read) values[i] = read.value;
+        if (read && read.value instanceof LinkCall) links.set(i, read.value);
+        if (read && !links.has(i)) values[i] = read.value;
         else jsonata.push(i);
       });
       const onThisThread = new Set(
-        jsonata.filter((i) => items[i]!.expression.bounded === true && smallEnough(items[i]!, ctx)),
+        jsonata.filter(
+          (i) => links.has(i) || (items[i]!.expression.bounded === true && smallEnough(items[i]!, ctx)),
+        ),
       );
       const local = (i: number) => onThisThread.has(i);
       const remote = jsonata.filter((i) => !local(i));
       if (remote.length === 0) {
-        for (const i of jsonata) values[i] = await here(items[i]!);
+        // In order, as JSONata would: a `$link` after a failure is never made.
+        for (const i of jsonata) values[i] = await here(items[i]!, i);
         return values;
       }
+      // Mixed batches keep their order rules below; a deferred `$link` is JSONata's there.
+      for (const i of links.keys()) onThisThread.delete(i);
+      links.clear();
       // Mixed: local items without `$link` first, then the runner for what precedes a failure.
       let failedAt = items.length;
       let failure: unknown;
       for (const i of jsonata) {
         if (!local(i) || items[i]!.expression.callsLink) continue;
         try {
-          values[i] = await here(items[i]!);
+          values[i] = await here(items[i]!, i);
         } catch (error) {
           failedAt = i;
           failure = error;

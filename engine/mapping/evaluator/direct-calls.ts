@@ -1,0 +1,209 @@
+/**
+ * Function calls in direct.ts's closures: JSONata built-ins of one meaning on scalars, the
+ * mapsync helpers bounded.ts counts as linear, and `$link` in tail position (deferred, see
+ * LinkCall). Each built-in here is JSONata 2.2's own function restated for the values it
+ * accepts; any other value gives up (JSONata then evaluates, fails or maps as it does).
+ */
+import { helpers } from '../functions/index.ts';
+import { linearRegexEngine } from '../regex-engine.ts';
+import { SCALAR, SIZED } from './bounded.ts';
+import { bare, type Compile, type Fn, giveUp, LinkCall, type Node, text, truthy } from './direct-core.ts';
+
+type Builtin = (args: unknown[]) => unknown;
+
+/** JSONata's `$number` of a string: a JSON-like decimal number (hex, octal, binary: JSONata). */
+const NUMERIC = /^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$/;
+
+const BUILTINS: Record<string, Builtin> = {
+  string: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : text(v)),
+  exists: ([v, ...more]) => (more.length > 0 ? giveUp() : v !== undefined),
+  not: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : !truthy(v)),
+  boolean: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : truthy(v)),
+  // JSONata raises it, with the expression's position.
+  error: () => giveUp(),
+  number: ([v, ...more]) => {
+    if (more.length > 0) return giveUp();
+    if (v === undefined || typeof v === 'number') return v;
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    if (typeof v === 'string' && NUMERIC.test(v)) {
+      const n = Number.parseFloat(v);
+      if (Number.isFinite(n)) return n;
+    }
+    return giveUp();
+  },
+  trim: ([v, ...more]) => {
+    if (more.length > 0) return giveUp();
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') return giveUp();
+    let result = v.replace(/[ \t\n\r]+/gm, ' ');
+    if (result.charAt(0) === ' ') result = result.substring(1);
+    if (result.charAt(result.length - 1) === ' ') result = result.substring(0, result.length - 1);
+    return result;
+  },
+  type: ([v, ...more]) => {
+    if (more.length > 0) return giveUp();
+    if (v === undefined) return undefined;
+    if (v === null) return 'null';
+    if (typeof v === 'number') return Number.isFinite(v) ? 'number' : giveUp();
+    if (typeof v === 'string' || typeof v === 'boolean') return typeof v;
+    if (Array.isArray(v)) return 'array';
+    return typeof v === 'object' ? 'object' : giveUp();
+  },
+};
+
+/** Every function name a call is compiled for (a block variable of such a name is not compiled). */
+export const FUNCTION_NAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(BUILTINS),
+  ...Object.keys(helpers),
+  'contains',
+  'join',
+]);
+
+/**
+ * The closure of a call, or undefined when it is not compiled here. `tail`: the call's value
+ * is the expression's, so a `$link` may be deferred to the caller.
+ */
+export function compileCall(node: Node, compile: Compile, tail: boolean): Fn | undefined {
+  const procedure = node.procedure as Node | undefined;
+  const args = node.arguments as Node[] | undefined;
+  if (procedure?.type !== 'variable' || !bare(procedure) || !Array.isArray(args)) return undefined;
+  const name = String(procedure.value);
+  if (name === 'link') return tail ? link(node, args, compile) : undefined;
+  if (name === 'contains') return contains(args, compile);
+  if (name === 'join') return join(args, compile);
+  const compiledArgs = args.map((arg) => compile(arg));
+  if (compiledArgs.some((arg) => !arg)) return undefined;
+  const evaluate = (input: unknown, lookup: (name: string) => unknown) =>
+    compiledArgs.map((arg) => arg!(input, lookup));
+  const builtin = BUILTINS[name];
+  if (builtin) return (input, lookup) => builtin(evaluate(input, lookup));
+  const helper = helpers[name];
+  // Only the helpers bounded.ts counts as linear (not `$htmlToText`, which stays in a worker).
+  // `$fetch` answers asynchronously, from the engine: JSONata's.
+  if (!helper || name === 'fetch' || !(SCALAR.has(name) || SIZED.has(name))) return undefined;
+  const accepts = parseSignature(helper.signature);
+  if (!accepts || args.length > accepts.length) return undefined;
+  const implementation = helper.implementation as (...args: unknown[]) => unknown;
+  return (input, lookup) => {
+    const values = evaluate(input, lookup);
+    values.forEach((value, i) => {
+      if (!accepts[i]!.has(symbolOf(value))) giveUp();
+    });
+    // A missing optional argument is left out, as JSONata calls the helper.
+    return implementation.apply(undefined as never, values);
+  };
+}
+
+/**
+ * `$link('<mapping>', key)`: no call for an empty key (the helper answers nothing then);
+ * a scalar or object key is deferred to the caller (LinkCall); an array gives up.
+ */
+function link(node: Node, args: Node[], compile: Compile): Fn | undefined {
+  const [mapping, keyNode] = args;
+  if (args.length !== 2 || mapping?.type !== 'string' || !bare(mapping)) return undefined;
+  const key = compile(keyNode!);
+  if (!key) return undefined;
+  const name = String(mapping.value);
+  return (input, lookup) => {
+    const value = key(input, lookup);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (Array.isArray(value)) return giveUp();
+    return new LinkCall(name, value, node.position);
+  };
+}
+
+/** `$contains(s, "text")` or `$contains(s, /regex/)` (the regex on the linear-time engine, as JSONata's). */
+function contains(args: Node[], compile: Compile): Fn | undefined {
+  if (args.length !== 2) return undefined;
+  const subject = compile(args[0]!);
+  const token = args[1]!;
+  if (!subject) return undefined;
+  let test: (s: string) => boolean;
+  if ((token.type as string) === 'regex' && bare(token) && token.value instanceof RegExp) {
+    let re: RegExp;
+    try {
+      re = new (linearRegexEngine())(token.value);
+    } catch {
+      return undefined; // RE2 cannot run it: validation reports it, JSONata fails
+    }
+    test = (s) => {
+      re.lastIndex = 0;
+      return re.exec(s) !== null;
+    };
+  } else {
+    const fixed = compile(token);
+    if (!fixed) return undefined;
+    return (input, lookup) => {
+      const s = subject(input, lookup);
+      const t = fixed(input, lookup);
+      if (s === undefined || t === undefined) return undefined;
+      return typeof s === 'string' && typeof t === 'string' ? s.includes(t) : giveUp();
+    };
+  }
+  return (input, lookup) => {
+    const s = subject(input, lookup);
+    if (s === undefined) return undefined;
+    return typeof s === 'string' ? test(s) : giveUp();
+  };
+}
+
+/** `$join(strings, separator?)`: a list of strings (`[a, b]`, missing items left out) or one string. */
+function join(args: Node[], compile: Compile): Fn | undefined {
+  if (args.length < 1 || args.length > 2) return undefined;
+  const list = args[0]!;
+  const separator = args[1] ? compile(args[1]) : () => '';
+  if (!separator) return undefined;
+  let strings: Fn;
+  if (list.type === 'unary' && list.value === '[' && bare(list, ['expressions'])) {
+    const items = (list.expressions as Node[]).map((item) => compile(item));
+    if (items.some((item) => !item)) return undefined;
+    strings = (input, lookup) => {
+      const out: string[] = [];
+      for (const item of items) {
+        const v = item!(input, lookup);
+        if (v === undefined) continue;
+        out.push(typeof v === 'string' ? v : giveUp());
+      }
+      return out;
+    };
+  } else {
+    const one = compile(list);
+    if (!one) return undefined;
+    strings = (input, lookup) => {
+      const v = one(input, lookup);
+      return v === undefined ? undefined : typeof v === 'string' ? [v] : giveUp();
+    };
+  }
+  return (input, lookup) => {
+    const values = strings(input, lookup) as string[] | undefined;
+    const sep = separator(input, lookup);
+    if (sep !== undefined && typeof sep !== 'string') return giveUp();
+    return values === undefined ? undefined : values.join(sep ?? '');
+  };
+}
+
+function symbolOf(value: unknown): string {
+  if (value === null) return 'l';
+  if (typeof value === 'string') return 's';
+  if (typeof value === 'number') return 'n';
+  if (typeof value === 'boolean') return 'b';
+  return '?'; // undefined, objects, arrays: JSONata checks those itself
+}
+
+/**
+ * The scalar types each parameter of a helper's signature accepts (`<(snl)n?:n>` → {s,n,l},
+ * {n}); `x` accepts every scalar. Undefined for a signature this does not read.
+ */
+function parseSignature(signature: string): Array<Set<string>> | undefined {
+  const match = /^<([^:]*):[^>]*>$/.exec(signature.replace(/\s+/g, ''));
+  if (!match) return undefined;
+  const params: Array<Set<string>> = [];
+  const tokens = match[1]!.match(/\([a-z]+\)\??|[a-z]\??/g) ?? [];
+  if (tokens.join('') !== match[1]) return undefined;
+  for (const token of tokens) {
+    const letters = token.replace(/[()?]/g, '');
+    if (/[^snblx]/.test(letters)) return undefined;
+    params.push(new Set(letters.includes('x') ? ['s', 'n', 'b', 'l'] : letters.split('')));
+  }
+  return params;
+}
