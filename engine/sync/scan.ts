@@ -33,24 +33,24 @@ const CHUNK = 100;
 
 /** Run the scans of every mapping of the run that are due (after all mappings ran). */
 export async function runScanPass(runs: readonly MappingRun[]): Promise<void> {
-  for (const mr of runs) {
-    for (const scan of mr.mapping.scans ?? []) {
-      if (mr.run.stopping()) return;
-      if (!(await due(mr, scan))) continue;
-      await mr.prepare();
-      await runScan(mr, scan);
-      if (!mr.run.dryRun && !mr.run.aborted()) {
-        await mr.state.meta.set(`scan.${scan.name}.at`, mr.run.now().toISOString());
+  for (const mappingRun of runs) {
+    for (const scan of mappingRun.mapping.scans ?? []) {
+      if (mappingRun.run.stopping()) return;
+      if (!(await due(mappingRun, scan))) continue;
+      await mappingRun.prepare();
+      await runScan(mappingRun, scan);
+      if (!mappingRun.run.dryRun && !mappingRun.run.aborted()) {
+        await mappingRun.state.meta.set(`scan.${scan.name}.at`, mappingRun.run.now().toISOString());
       }
     }
   }
 }
 
-async function due(mr: MappingRun, scan: CompiledScan): Promise<boolean> {
-  if (mr.run.options.mode === 'full' || mr.run.dryRun) return true;
-  const last = await mr.state.meta.get(`scan.${scan.name}.at`);
+async function due(mappingRun: MappingRun, scan: CompiledScan): Promise<boolean> {
+  if (mappingRun.run.options.mode === 'full' || mappingRun.run.dryRun) return true;
+  const last = await mappingRun.state.meta.get(`scan.${scan.name}.at`);
   if (typeof last !== 'string') return true;
-  return mr.run.now().getTime() - new Date(last).getTime() >= scan.everyMs;
+  return mappingRun.run.now().getTime() - new Date(last).getTime() >= scan.everyMs;
 }
 
 interface Candidate {
@@ -59,19 +59,19 @@ interface Candidate {
   yields: Map<string, unknown>;
 }
 
-async function runScan(mr: MappingRun, scan: CompiledScan): Promise<void> {
-  const { run, mapping } = mr;
-  const listed = scan.side === 'target' ? mr.target : mr.source;
+async function runScan(mappingRun: MappingRun, scan: CompiledScan): Promise<void> {
+  const { run, mapping } = mappingRun;
+  const listed = scan.side === 'target' ? mappingRun.target : mappingRun.source;
   const properties = mapping.properties.filter((p) => scan.properties.includes(p.target));
   const projected: CompiledMapping = { ...mapping, properties };
-  const rc = recordContext(mr);
+  const evaluation = recordContext(mappingRun);
   const fields = [...new Set([...scan.fields, ...Object.keys(mapping.target.where)])];
   // Candidates gather across listing pages (a page holds few that changed) and go out 100 at a time.
   let pending: Candidate[] = [];
   for await (const page of listed.connector.list(listed.entity, { fields })) {
     if (run.stopping()) return;
     const ids = page.records.map((r) => listed.descriptor.idOf(r));
-    const links = await linksOf(mr, scan.side, ids);
+    const links = await linksOf(mappingRun, scan.side, ids);
     for (const [i, record] of page.records.entries()) {
       const link = links[i];
       if (!link || link.virtual || link.locked || listed.descriptor.isGone?.(record)) continue;
@@ -79,27 +79,28 @@ async function runScan(mr: MappingRun, scan: CompiledScan): Promise<void> {
       try {
         yields =
           scan.side === 'target'
-            ? sourceKeyed(properties, await run.evaluator.valuesForSource(projected, record, rc.ctx))
-            : await run.evaluator.valuesForTarget(projected, record, rc.ctx);
+            ? sourceKeyed(properties, await run.evaluator.valuesForSource(projected, record, evaluation.ctx))
+            : await run.evaluator.valuesForTarget(projected, record, evaluation.ctx);
       } catch (error) {
         // A scanned record the mapping cannot read (a fractional stock for the shop's
         // integer) fails its pair alone; the scan goes on with the others.
         if (!(error instanceof MappingRuntimeError || error instanceof RecordFailure)) throw error;
-        await failPair(mr, scan, link, properties, error);
+        await failPair(mappingRun, scan, link, properties, error);
         continue;
       }
       const changed = properties.some(
-        (p) => yields.get(p.target) !== undefined && !same(mr, p, scan.side, yields.get(p.target), link),
+        (p) =>
+          yields.get(p.target) !== undefined && !same(mappingRun, p, scan.side, yields.get(p.target), link),
       );
       if (changed) pending.push({ link, yields });
     }
     while (pending.length >= CHUNK) {
-      await writeChunk(mr, scan, properties, pending.slice(0, CHUNK));
+      await writeChunk(mappingRun, scan, properties, pending.slice(0, CHUNK));
       pending = pending.slice(CHUNK);
     }
   }
-  if (pending.length > 0 && !run.aborted()) await writeChunk(mr, scan, properties, pending);
-  await mr.runs.drainWrites();
+  if (pending.length > 0 && !run.aborted()) await writeChunk(mappingRun, scan, properties, pending);
+  await mappingRun.runs.drainWrites();
 }
 
 /** `valuesForSource` is keyed by source path; the scan keys everything by target path. */
@@ -110,20 +111,30 @@ function sourceKeyed(
   return new Map(properties.map((p) => [p.target, bySource.get(p.source!)]));
 }
 
-async function linksOf(mr: MappingRun, side: Side, ids: string[]): Promise<Array<LinkRecord | undefined>> {
-  if (side === 'source') return mr.state.getLinks(ids);
-  const reverse = await mr.state.reverseMany(ids);
+async function linksOf(
+  mappingRun: MappingRun,
+  side: Side,
+  ids: string[],
+): Promise<Array<LinkRecord | undefined>> {
+  if (side === 'source') return mappingRun.state.getLinks(ids);
+  const reverse = await mappingRun.state.reverseMany(ids);
   const sourceIds = reverse.map((r) => (r && !r.virtual ? r.sourceId : undefined));
-  const links = await mr.state.getLinks(sourceIds.filter((id): id is string => id !== undefined));
+  const links = await mappingRun.state.getLinks(sourceIds.filter((id): id is string => id !== undefined));
   const byId = new Map(links.filter((l) => l !== undefined).map((l) => [l!.sourceId, l!]));
   return sourceIds.map((id) => (id === undefined ? undefined : byId.get(id)));
 }
 
 /** Whether the scanned side yields what it yielded at the last sync (the snapshot). */
-function same(mr: MappingRun, p: CompiledProperty, side: Side, value: unknown, link: LinkRecord): boolean {
+function same(
+  mappingRun: MappingRun,
+  p: CompiledProperty,
+  side: Side,
+  value: unknown,
+  link: LinkRecord,
+): boolean {
   const base = side === 'target' ? link.base.target[p.target] : link.base.yields[p.target];
   const type = side === 'target' ? (p.sourceType ?? p.type) : p.type;
-  return mr.run.evaluator.sameValue(value, base, type, p.normalize);
+  return mappingRun.run.evaluator.sameValue(value, base, type, p.normalize);
 }
 
 interface Planned {
@@ -139,21 +150,21 @@ interface Planned {
  * batching connector sends them as one call of up to 100.
  */
 async function writeChunk(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   scan: CompiledScan,
   properties: readonly CompiledProperty[],
   chunk: Candidate[],
 ): Promise<void> {
-  const { run, mapping } = mr;
+  const { run, mapping } = mappingRun;
   const toSource = scan.side === 'target';
-  const other = toSource ? mr.source : mr.target;
+  const other = toSource ? mappingRun.source : mappingRun.target;
   const partnerOf = (link: LinkRecord) => (toSource ? link.sourceId : link.targetId);
   const projected: CompiledMapping = { ...mapping, properties };
   await run.mutex.run(
     chunk.map((c) => `${mapping.name}:s:${c.link.sourceId}`),
     async () => {
       const partners = await readMany(
-        mr,
+        mappingRun,
         toSource ? 'source' : 'target',
         chunk.map((c) => partnerOf(c.link)),
       );
@@ -189,7 +200,7 @@ async function writeChunk(
       });
       const results = await Promise.allSettled(sent);
       for (const [i, plan] of planned.entries()) {
-        await settle(mr, scan, plan, results[i]!);
+        await settle(mappingRun, scan, plan, results[i]!);
       }
     },
   );
@@ -197,12 +208,12 @@ async function writeChunk(
 
 /** After the write (or none): the change and snapshot, or the failed record. */
 async function settle(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   scan: CompiledScan,
   plan: Planned,
   result: PromiseSettledResult<unknown>,
 ): Promise<void> {
-  const { run, mapping } = mr;
+  const { run, mapping } = mappingRun;
   const toSource = scan.side === 'target';
   const side: Side = toSource ? 'source' : 'target';
   const direction = toSource ? 'to-source' : 'to-target';
@@ -210,7 +221,7 @@ async function settle(
   const writes = plan.changes.filter((c) => c.differs);
   if (result.status === 'rejected') {
     await failPair(
-      mr,
+      mappingRun,
       scan,
       plan.link,
       writes.map((w) => w.p),
@@ -240,7 +251,7 @@ async function settle(
     });
   }
   if (run.dryRun) return;
-  const fresh = (await mr.state.getLink(plan.link.sourceId)) ?? plan.link;
+  const fresh = (await mappingRun.state.getLink(plan.link.sourceId)) ?? plan.link;
   const next: LinkRecord = { ...fresh, base: structuredClone(fresh.base), syncedAt: run.now().toISOString() };
   for (const c of plan.changes) {
     if (toSource) setBase(next.base, c.p, { source: c.value, target: c.value });
@@ -251,12 +262,12 @@ async function settle(
         source: fresh.base.source[c.p.source ?? ''],
       });
   }
-  await mr.state.putLink(next, fresh);
+  await mappingRun.state.putLink(next, fresh);
 }
 
 /** Fail the record the scan would write (the partner of the scanned one), with the scan's name. */
 async function failPair(
-  mr: MappingRun,
+  mappingRun: MappingRun,
   scan: CompiledScan,
   link: LinkRecord,
   properties: readonly CompiledProperty[],
@@ -264,7 +275,7 @@ async function failPair(
 ): Promise<void> {
   const toSource = scan.side === 'target';
   const failure = classify(error);
-  await mr.finish(toSource ? 'source' : 'target', toSource ? link.sourceId : link.targetId, {
+  await mappingRun.finish(toSource ? 'source' : 'target', toSource ? link.sourceId : link.targetId, {
     outcome: 'failed',
     direction: toSource ? 'to-source' : 'to-target',
     properties: properties.map((p) => p.target),
@@ -274,8 +285,12 @@ async function failPair(
 }
 
 /** The records by id (one request per chunk where the connector can read many). */
-async function readMany(mr: MappingRun, side: Side, ids: string[]): Promise<Map<string, EntityRecord>> {
-  const binding = side === 'source' ? mr.source : mr.target;
+async function readMany(
+  mappingRun: MappingRun,
+  side: Side,
+  ids: string[],
+): Promise<Map<string, EntityRecord>> {
+  const binding = side === 'source' ? mappingRun.source : mappingRun.target;
   const { connector, entity, descriptor } = binding;
   const records = connector.getMany
     ? await connector.getMany(entity, ids)

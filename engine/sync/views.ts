@@ -112,7 +112,7 @@ export async function targetViewOf(
  * detection compares), and fails only the record that merges or adopts it.
  */
 export async function listedTargetViewOf(
-  evalr: MappingEval,
+  evaluator: MappingEval,
   mapping: CompiledMapping,
   id: string,
   record: EntityRecord,
@@ -120,12 +120,12 @@ export async function listedTargetViewOf(
   modifiedAt?: Date,
 ): Promise<TargetView> {
   try {
-    return await targetViewOf(evalr, mapping, id, record, ctx, modifiedAt);
+    return await targetViewOf(evaluator, mapping, id, record, ctx, modifiedAt);
   } catch (error) {
     if (!(error instanceof MappingRuntimeError || error instanceof RecordFailure)) throw error;
     return {
       id,
-      values: evalr.readTargetValues(mapping, record),
+      values: evaluator.readTargetValues(mapping, record),
       desiredSource: new Map(),
       objects: objectPathsOf(
         record,

@@ -95,10 +95,10 @@ describe('created records in the match index', () => {
         billing: {},
       })),
     );
-    const mr = run.get('customer');
-    await runMapping(mr);
+    const mappingRun = run.get('customer');
+    await runMapping(mappingRun);
     expect(erp.system.all('customer')).toHaveLength(20);
-    return (await mr.indexes.targetIndex()).size;
+    return (await mappingRun.indexes.targetIndex()).size;
   }
 
   it('are not indexed when nothing later in the run can match them', async () => {

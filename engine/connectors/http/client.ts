@@ -4,9 +4,9 @@
  * `retry-policy.ts`, an optional per-credential rate limiter, and telemetry per attempt.
  *
  * Responses are never thrown for their status (`throwHttpErrors: false`): the connector
- * maps each non-2xx response to a typed `ConnectorError` with `toConnectorError`, because
- * only it knows its vendor's error bodies. Transport failures that survive the retries are
- * mapped here.
+ * maps each non-2xx response to a typed `ConnectorError` itself (WooCommerce's
+ * `errorFromResponse`, PowerOffice Go's `responseError`), because only it knows its vendor's
+ * error bodies. Transport failures that survive the retries are mapped here.
  *
  * got (about fifty modules) is imported on the first request, not when a connector is
  * built: commands that never call a system (`validate`, `test`, `--help`) never load it.

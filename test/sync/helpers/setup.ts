@@ -21,7 +21,6 @@ import type { StateBackend } from '../../../engine/store/sync-state.ts';
 import { SyncEngine } from '../../../engine/sync/engine.ts';
 import type { EngineEvents, RecordEvent } from '../../../engine/sync/events.ts';
 import { RecordFailure } from '../../../engine/sync/failures.ts';
-import { expr, mapping, prop } from './builders.ts';
 import { compileYaml } from './yaml.ts';
 
 /**
@@ -186,8 +185,6 @@ export function customerMapping(
 ): CompiledMapping {
   return { ...compiledCustomer, ...over };
 }
-
-export { expr, mapping, prop };
 
 export function productMapping(): CompiledMapping {
   return compiledProduct;
