@@ -203,6 +203,7 @@ describe('registration in JSONata', () => {
         'decimalString',
         'divide',
         'exclVat',
+        'fetch',
         'gmtDateTime',
         'gross',
         'htmlToText',
