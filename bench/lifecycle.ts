@@ -12,8 +12,11 @@
  *   the sandbox posts an invoice at the second poll, as Go takes a moment), payment vouchers
  *   per payment and refund (1), credit-note creates per refund (1);
  * - PowerOffice requests per order, all told, and what they were;
- * - per-record GETs the lifecycle makes beyond those (the payment reads the invoice and the
- *   customer, the credit note the original order), and 429s (0: the limiter paces every call);
+ * - per-record GETs the lifecycle makes beyond those (0 on this path: the payment and the
+ *   credit note take the invoice's customer, currency and posting time from the invoice
+ *   action's stored result, and the customer's ledger account from the customer the run
+ *   created; before issue 12 a payment read its invoice and customer, a credit note its
+ *   original order), and 429s (0: the limiter holds a slot until its call is answered);
  * - the wall time against the bound: the least PowerOffice must receive — one write per
  *   customer, product and order, the list pages, one token, and per invoice its call and
  *   two polls, per payment its voucher, per refund its credit note's create, invoice call

@@ -82,10 +82,10 @@ describe('createHttpClient', () => {
     });
     const order: string[] = [];
     const limiter = new RateLimiter({ limit: 100 });
-    const schedule = limiter.schedule.bind(limiter);
-    limiter.schedule = (fn, onWait) => {
+    const acquire = limiter.acquire.bind(limiter);
+    limiter.acquire = (onWait) => {
       order.push('limiter');
-      return schedule(fn, onWait);
+      return acquire(onWait);
     };
     let token = 0;
     const http = createHttpClient({

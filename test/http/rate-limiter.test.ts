@@ -53,6 +53,50 @@ describe('RateLimiter', () => {
     expect(starts.slice(1000).every((t) => t === 1050)).toBe(true);
   });
 
+  it('holds an acquired slot until its call is answered, then one interval more (issue 12)', async () => {
+    // The server counts a request when it gets it, at the latest when it answers: a request
+    // answered 300 ms after its start still counts there until 1,300 ms.
+    const limiter = new RateLimiter({ limit: 2, intervalMs: 1000, marginMs: 50 });
+    const t0 = Date.now();
+    const first = await limiter.acquire();
+    const quick = await limiter.acquire();
+    const starts: number[] = [];
+    const third = limiter.acquire().then((release) => {
+      starts.push(Date.now() - t0);
+      return release;
+    });
+    await vi.advanceTimersByTimeAsync(20);
+    quick(); // answered at once: its slot ends at start + interval + margin
+    await vi.advanceTimersByTimeAsync(280);
+    first(); // answered after 300 ms: its slot ends 1,000 ms later
+    expect(limiter.inUse()).toBe(2);
+    await vi.advanceTimersByTimeAsync(749);
+    expect(starts).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual([1050]); // the quick one's slot freed first
+    const fourth = limiter.acquire().then(() => starts.push(Date.now() - t0));
+    await vi.advanceTimersByTimeAsync(249);
+    expect(starts).toEqual([1050]);
+    await vi.advanceTimersByTimeAsync(1);
+    await fourth;
+    expect(starts).toEqual([1050, 1300]);
+    (await third)();
+  });
+
+  it('a slot never answered ends after the longest hold, not never', async () => {
+    const limiter = new RateLimiter({ limit: 1, intervalMs: 100, marginMs: 0 });
+    await limiter.acquire();
+    let started = false;
+    const next = limiter.acquire().then(() => {
+      started = true;
+    });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(started).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await next;
+    expect(started).toBe(true);
+  });
+
   it('holds back callers already queued when a pause starts', async () => {
     const limiter = new RateLimiter({ limit: 1, intervalMs: 100, marginMs: 0 });
     const { starts, done } = burst(limiter, 3);

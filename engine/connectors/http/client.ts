@@ -111,6 +111,12 @@ function gotOptions(
   const { system, runtime, limiter } = options;
   const settings: RetrySettings = { ...defaultRetrySettings, ...options.retry };
   const started = new WeakMap<object, number>();
+  // The limiter's hold on the budget of the attempt in flight, released when it is answered.
+  const holds = new WeakMap<object, () => void>();
+  const release = (request: object) => {
+    holds.get(request)?.();
+    holds.delete(request);
+  };
   return {
     prefixUrl: options.prefixUrl,
     throwHttpErrors: false,
@@ -158,15 +164,16 @@ function gotOptions(
           const cancel = sendSignalOf(request);
           await options.authorize?.(request);
           if (limiter) {
-            await limiter
-              .schedule(
-                async () => undefined,
-                (waitMs) => runtime.telemetry.rateLimitWait({ system, waitMs }),
-                cancel,
-              )
-              .catch((error) => {
-                throw cancel?.aborted ? cancelled(system, request) : error;
-              });
+            const onWait = (waitMs: number) => runtime.telemetry.rateLimitWait({ system, waitMs });
+            // A retry reuses the options: the attempt before it has been answered.
+            release(request);
+            const hold = await (limiter.acquire
+              ? limiter.acquire(onWait, cancel)
+              : limiter.schedule(async () => () => {}, onWait, cancel)
+            ).catch((error) => {
+              throw cancel?.aborted ? cancelled(system, request) : error;
+            });
+            holds.set(request, hold);
           }
           // The last moment a write can still be held back.
           if (cancel?.aborted) throw cancelled(system, request);
@@ -185,6 +192,7 @@ function gotOptions(
         (response) => {
           decodeOnRead(response);
           const request = response.request.options;
+          release(request);
           runtime.telemetry.request({
             system,
             method: request.method,
@@ -197,6 +205,7 @@ function gotOptions(
       ],
       beforeError: [
         (error) => {
+          release(error.options);
           if (!error.response) {
             runtime.telemetry.request({
               system,
@@ -209,7 +218,12 @@ function gotOptions(
         },
         ...(options.hooks?.beforeError ?? []),
       ],
-      beforeRetry: [...(options.hooks?.beforeRetry ?? [])],
+      beforeRetry: [
+        (error) => {
+          release(error.options);
+        },
+        ...(options.hooks?.beforeRetry ?? []),
+      ],
     },
   };
 }

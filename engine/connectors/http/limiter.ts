@@ -33,6 +33,12 @@ export interface RequestLimiter {
    * `fn` never runs.
    */
   schedule<T>(fn: () => Promise<T>, onWait?: (waitedMs: number) => void, signal?: AbortSignal): Promise<T>;
+  /**
+   * Optional: wait for budget for a request the caller sends itself, and hold it until the
+   * returned function is called with the answer in (rate-limiter.ts: the server may count a
+   * request any time before it answers).
+   */
+  acquire?(onWait?: (waitedMs: number) => void, signal?: AbortSignal): Promise<() => void>;
   /** Hold every caller of this credential back for `ms` (after a 429). */
   pause(ms: number): void;
   /** Requests started in the current window (as last seen, for a shared budget). */

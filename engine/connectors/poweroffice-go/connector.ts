@@ -31,6 +31,7 @@ import { currencyRate } from './currency-rates.ts';
 import { decodeCursor } from './cursor.ts';
 import { entities } from './entities.ts';
 import { SYSTEM, usageError } from './errors.ts';
+import { RecordFacts } from './facts.ts';
 import { invoiceSalesOrder } from './invoice.ts';
 import { listPages } from './listing.ts';
 import { registerPayment } from './payment.ts';
@@ -77,6 +78,8 @@ export class PowerOfficeGoConnector implements Connector {
   private readonly currencies: CurrencyCheck;
   /** The payment methods' accounts (payment-accounts.ts). */
   readonly paymentAccounts: PaymentAccounts;
+  /** Customers' and orders' facts the order-to-cash operations need (facts.ts). */
+  readonly facts = new RecordFacts();
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -104,17 +107,18 @@ export class PowerOfficeGoConnector implements Connector {
       perform: async (request, options) => {
         const onOrder = this.entity(request.entity) === 'salesorder' && UUID.test(request.id);
         if (onOrder && request.operation === 'invoice')
-          return invoiceSalesOrder(this.api, request.id, request, options);
+          return invoiceSalesOrder(this.api, request.id, request, this.facts, options);
         if (onOrder && request.operation === 'credit-note')
-          return creditSalesOrder(this.api, request.id, request, options);
+          return creditSalesOrder(this.api, request.id, request, this.facts, options);
         if (onOrder && request.operation === 'delete-draft')
           return deleteDraft(this.api, request.id, options);
         if (onOrder && (request.operation === 'register-payment' || request.operation === 'refund-payment'))
           return registerPayment(
             this.api,
             this.paymentAccounts,
+            this.facts,
             request.id,
-            { value: request.value, refund: request.operation === 'refund-payment' },
+            { value: request.value, refund: request.operation === 'refund-payment', resume: request.resume },
             options,
           );
         throw usageError(`no operation "${request.operation}" on ${request.entity} ${request.id}`);
@@ -152,7 +156,7 @@ export class PowerOfficeGoConnector implements Connector {
       since !== undefined && this.config.overlapMs > 0
         ? (minusMs(since.newest, this.config.overlapMs) ?? since.newest)
         : since?.newest;
-    yield* listPages(
+    const pages = listPages(
       this.api,
       {
         ...common,
@@ -165,6 +169,10 @@ export class PowerOfficeGoConnector implements Connector {
       },
       this.runtime.logger,
     );
+    for await (const page of pages) {
+      for (const record of page.records) this.facts.note(e, record);
+      yield page;
+    }
   }
 
   async get(entity: string, id: RecordId, options: WriteOptions = {}): Promise<EntityRecord | null> {
@@ -172,6 +180,7 @@ export class PowerOfficeGoConnector implements Connector {
     if (!path) return null;
     try {
       const response = await this.api.call('GET', path, options.signal ? { signal: options.signal } : {});
+      this.facts.note(entity, response.body as EntityRecord | undefined);
       return (response.body ?? null) as EntityRecord | null;
     } catch (error) {
       if (isConnectorError(error, 'not-found')) return null;
@@ -192,6 +201,7 @@ export class PowerOfficeGoConnector implements Connector {
       json: data,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    this.facts.note(e, response.body as EntityRecord | undefined);
     return response.body as EntityRecord;
   }
 
@@ -232,6 +242,7 @@ export class PowerOfficeGoConnector implements Connector {
       patch: ops,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    this.facts.note(e, response.body as EntityRecord | undefined);
     return response.body as EntityRecord;
   }
 

@@ -12,6 +12,11 @@
  * instead. Go refuses a credit note that credits more than is left of the invoice (the
  * sandbox does; the real API's answer is unverified): a refused operation, reported.
  *
+ * The original's customer and currency come from the invoice action's stored result (the
+ * value's `Invoice`, removed from what is sent): the order is locked since, so they are what
+ * Go invoiced. A result stored before it carried them (or no `Invoice`) falls back to what
+ * the connector last saw of the order, else one read of it (facts.ts).
+ *
  * `delete-draft`: `DELETE /SalesOrders/{id}`; an order already gone counts as deleted; an
  * invoiced order is refused by Go (locked) and reported.
  */
@@ -20,7 +25,8 @@ import type { OperationDeclaration } from '../spec.ts';
 import type { EntityRecord, OperationResult, WriteOptions } from '../types.ts';
 import type { PowerOfficeApi } from './api.ts';
 import { SYSTEM } from './errors.ts';
-import { invoiceOperation, invoiceSalesOrder, sentState } from './invoice.ts';
+import { orderFacts, type RecordFacts } from './facts.ts';
+import { invoiceOperation, invoiceSalesOrder, readOrderFacts, sentState } from './invoice.ts';
 
 export const creditNoteOperation: OperationDeclaration = {
   entity: 'salesorder',
@@ -28,7 +34,16 @@ export const creditNoteOperation: OperationDeclaration = {
     "credit the sales order's invoice: a credit-note draft (value: {ExternalImportReference, SalesOrderLines with negative quantities, …}) related to the invoice, invoiced like an order",
   options: invoiceOperation.options,
   value: 'required',
-  result: ['CreditNoteNo', 'CreditNoteId', 'RelatedInvoiceNo', 'TotalAmount'],
+  result: [
+    'CreditNoteNo',
+    'CreditNoteId',
+    'RelatedInvoiceNo',
+    'TotalAmount',
+    'CustomerId',
+    'CurrencyCode',
+    'CurrencyExchangeRate',
+    'PostedAt',
+  ],
 };
 
 export const deleteDraftOperation: OperationDeclaration = {
@@ -68,12 +83,16 @@ export async function creditSalesOrder(
   api: PowerOfficeApi,
   id: string,
   request: { options: Readonly<Record<string, unknown>>; value?: unknown; resume: boolean },
+  facts: RecordFacts,
   options: WriteOptions = {},
 ): Promise<OperationResult> {
   const signal = options.signal ? { signal: options.signal } : {};
-  const draft = draftOf(request.value, id);
-  const original = (await api.call('GET', `SalesOrders/${encodeURIComponent(id)}`, signal))
-    .body as EntityRecord;
+  const { Invoice: invoice, ...draft } = draftOf(request.value, id);
+  const original: Readonly<Record<string, unknown>> =
+    (invoice && typeof invoice === 'object' ? orderFacts(invoice as EntityRecord) : undefined) ??
+    facts.order(id) ??
+    (await readOrderFacts(api, id, facts, options.signal)) ??
+    {};
   // The invoice number the mapping knows (the invoice action's result) saves a request;
   // Go checks that it is an invoice of the same customer.
   const given = draft.RelatedInvoiceNo;
@@ -90,21 +109,33 @@ export async function creditSalesOrder(
   try {
     credit = (await api.call('POST', 'SalesOrders/Complete', { json: header, ...signal }))
       .body as EntityRecord;
+    facts.note('salesorder', credit);
   } catch (error) {
     // Made by an earlier attempt: take that draft (it may be invoiced already).
     if (!(isConnectorError(error, 'conflict') && error.existingId)) throw error;
     credit = (await api.call('GET', `SalesOrders/${encodeURIComponent(error.existingId)}`, signal))
       .body as EntityRecord;
+    facts.note('salesorder', credit);
     again = true;
   }
   const creditId = String(credit.Id);
-  const sent = await invoiceSalesOrder(api, creditId, { options: request.options, resume: again }, options);
+  const sent = await invoiceSalesOrder(
+    api,
+    creditId,
+    { options: request.options, resume: again },
+    facts,
+    options,
+  );
   return {
     result: {
       CreditNoteNo: sent.result.InvoiceNo,
       CreditNoteId: creditId,
       RelatedInvoiceNo: invoiceNo,
       TotalAmount: credit.TotalAmount ?? null,
+      CustomerId: sent.result.CustomerId,
+      CurrencyCode: sent.result.CurrencyCode,
+      CurrencyExchangeRate: sent.result.CurrencyExchangeRate,
+      PostedAt: sent.result.PostedAt,
     },
     summary: `invoice ${invoiceNo} of sales order ${id} credited by credit note ${String(sent.result.InvoiceNo)}`,
   };

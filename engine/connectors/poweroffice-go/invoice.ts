@@ -9,6 +9,12 @@
  * order that is being or has been invoiced (400, locked), which is the last line of defence
  * (that refusal is read as "already invoiced": its state is read and returned). The POST is
  * never retried blindly (the HTTP client does not retry POSTs).
+ *
+ * The result also carries what a payment or credit note of this invoice needs to know of
+ * it (facts.ts): the customer, the currency and rate, and when it was seen posted
+ * (`PostedAt`), so those operations need not read the invoice, the order or the customer
+ * again. The customer and currency are those the connector last saw on the order (no
+ * request), else read once (another process wrote the order).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectorError, isConnectorError } from '../errors.ts';
@@ -16,6 +22,7 @@ import type { OperationDeclaration } from '../spec.ts';
 import type { OperationResult, WriteOptions } from '../types.ts';
 import type { PowerOfficeApi } from './api.ts';
 import { SYSTEM } from './errors.ts';
+import { type OrderFacts, orderFacts, type RecordFacts } from './facts.ts';
 
 export const invoiceOperation: OperationDeclaration = {
   entity: 'salesorder',
@@ -44,7 +51,16 @@ export const invoiceOperation: OperationDeclaration = {
     },
   },
   value: 'none',
-  result: ['InvoiceNo', 'DueDate', 'SentDateTimeOffset', 'DeliveryType'],
+  result: [
+    'InvoiceNo',
+    'DueDate',
+    'SentDateTimeOffset',
+    'DeliveryType',
+    'CustomerId',
+    'CurrencyCode',
+    'CurrencyExchangeRate',
+    'PostedAt',
+  ],
 };
 
 interface SentState {
@@ -64,6 +80,7 @@ export async function invoiceSalesOrder(
   api: PowerOfficeApi,
   id: string,
   request: { options: Readonly<Record<string, unknown>>; resume: boolean },
+  facts: RecordFacts,
   options: WriteOptions = {},
 ): Promise<OperationResult> {
   const signal = options.signal;
@@ -105,15 +122,35 @@ export async function invoiceSalesOrder(
       { system: SYSTEM, kind: 'validation', method: 'POST', path: api.pathOf(path) },
     );
   }
+  const postedAt = new Date().toISOString();
+  const order = facts.order(id) ?? (await readOrderFacts(api, id, facts, signal));
   return {
     result: {
       InvoiceNo: state.InvoiceNo,
       DueDate: state.DueDate ?? null,
       SentDateTimeOffset: state.SentDateTimeOffset ?? null,
       DeliveryType: state.InvoiceDeliveryType ?? null,
+      CustomerId: order?.CustomerId ?? null,
+      CurrencyCode: order?.CurrencyCode ?? null,
+      CurrencyExchangeRate: order?.CurrencyExchangeRate ?? null,
+      PostedAt: postedAt,
     },
     summary: `sales order ${id} invoiced as invoice ${state.InvoiceNo}`,
   };
+}
+
+/** The order's customer and currency, read from Go (and kept). */
+export async function readOrderFacts(
+  api: PowerOfficeApi,
+  id: string,
+  facts: RecordFacts,
+  signal: AbortSignal | undefined,
+): Promise<OrderFacts | undefined> {
+  const body = (await api.call('GET', `SalesOrders/${encodeURIComponent(id)}`, signal ? { signal } : {}))
+    .body as Record<string, unknown> | undefined;
+  if (!body) return undefined;
+  facts.note('salesorder', body);
+  return orderFacts(body);
 }
 
 /** The order's send request, or undefined when none was ever made (200 [] or 204). */

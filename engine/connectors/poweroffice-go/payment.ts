@@ -2,12 +2,22 @@
  * Payments on a sales order's invoice — money in and money back — as bank journal vouchers
  * (`POST /Vouchers/BankJournals`, docs/poweroffice-go.md#payments):
  *
- * `register-payment`: the shop was paid for the order. Three requests: the invoice
+ * `register-payment`: the shop was paid for the order. What it needs of the invoice — its
+ * number, customer, currency and whether it is settled already — it reads
  * (`GET /OutgoingInvoices/{sales order id}`: the invoice of a sales order has the order's id),
- * its customer (`GET /Customers/{id}`: the sub-ledger account), and the voucher: debit the
- * payment method's account (payment-accounts.ts), credit the customer's sub-ledger account
- * with `InvoiceNo` = the invoice's number, so Go matches the payment with the invoice and its
- * `Balance` goes to 0. The accounts and VAT code 0 are read once and kept (two requests).
+ * then the customer's sub-ledger account (`GET /Customers/{id}`), then posts the voucher:
+ * debit the payment method's account (payment-accounts.ts), credit the customer's sub-ledger
+ * account with `InvoiceNo` = the invoice's number, so Go matches the payment with the invoice
+ * and its `Balance` goes to 0. The accounts and VAT code 0 are read once and kept (two
+ * requests).
+ *
+ * One request on the normal path (issue 12): the value's `Invoice` is the invoice action's
+ * stored result (`CreditNote`: the credit-note action's), which carries the number, customer,
+ * currency and when mapsync saw it posted. A document mapsync posted less than
+ * `FRESH_MS` ago, paid by a first attempt (not a resumed one), is not read: nobody can have
+ * settled it in the meantime. The sub-ledger account is read once per customer and kept
+ * (facts.ts; a customer the connector made or listed is known already). An older document, a
+ * resumed attempt or a result without these facts is read as before.
  *
  * `refund-payment`: money went back to the buyer through the payment method for a credit
  * note (the value names it: `CreditNoteId`). The same voucher the other way round: credit
@@ -33,6 +43,7 @@ import type { OperationDeclaration } from '../spec.ts';
 import type { EntityRecord, OperationResult, WriteOptions } from '../types.ts';
 import type { PowerOfficeApi } from './api.ts';
 import { SYSTEM } from './errors.ts';
+import { type OrderFacts, orderFacts, type RecordFacts } from './facts.ts';
 import { PAYMENT_ACCOUNT_INVALID, type PaymentAccounts } from './payment-accounts.ts';
 
 export const PAYMENT_NOT_INVOICED = 'PAYMENT_NOT_INVOICED';
@@ -66,7 +77,12 @@ interface Payment {
   description: string | undefined;
   invoiceNo: number | undefined;
   creditNoteId: string | undefined;
+  /** What the invoice (credit-note) action stored of the document, when complete. */
+  known: { no: number; facts: OrderFacts; postedAt: number } | undefined;
 }
+
+/** A document mapsync saw posted this recently is taken as unsettled without reading it. */
+export const FRESH_MS = 60_000;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -101,7 +117,12 @@ function paymentOf(value: unknown, id: string, refund: boolean): Payment {
     throw bad(`${ref}: CreditNoteId must name the credit note (its id) the money was paid back for`);
   const invoiceNo =
     typeof v.InvoiceNo === 'number' && Number.isInteger(v.InvoiceNo) ? v.InvoiceNo : undefined;
+  const stored = refund ? v.CreditNote : v.Invoice;
   return {
+    known:
+      stored && typeof stored === 'object'
+        ? knownDocument(stored as EntityRecord, refund, creditNoteId)
+        : undefined,
     ref,
     method,
     amount,
@@ -112,19 +133,51 @@ function paymentOf(value: unknown, id: string, refund: boolean): Payment {
   };
 }
 
+/** The stored result of the invoice (credit-note) action, when it says all a payment needs. */
+function knownDocument(
+  stored: EntityRecord,
+  refund: boolean,
+  creditNoteId: string | undefined,
+): Payment['known'] {
+  const no = refund ? stored.CreditNoteNo : stored.InvoiceNo;
+  const facts = orderFacts(stored);
+  const postedAt = typeof stored.PostedAt === 'string' ? Date.parse(stored.PostedAt) : Number.NaN;
+  if (typeof no !== 'number' || !Number.isInteger(no) || !facts || Number.isNaN(postedAt)) return undefined;
+  if (refund && String(stored.CreditNoteId ?? '').toLowerCase() !== creditNoteId?.toLowerCase())
+    return undefined;
+  return { no, facts, postedAt };
+}
+
 /** `register-payment` (refund: false) and `refund-payment` (refund: true). */
 export async function registerPayment(
   api: PowerOfficeApi,
   accounts: PaymentAccounts,
+  facts: RecordFacts,
   id: string,
-  request: { value?: unknown; refund: boolean },
+  request: { value?: unknown; refund: boolean; resume: boolean },
   options: WriteOptions = {},
 ): Promise<OperationResult> {
   const signal = options.signal ? { signal: options.signal } : {};
   const pay = paymentOf(request.value, id, request.refund);
   const docId = request.refund ? pay.creditNoteId! : id;
   const what = request.refund ? 'credit note' : 'invoice';
-  const doc = await readPatiently(api, `OutgoingInvoices/${encodeURIComponent(docId)}`, options.signal);
+  const known = pay.known;
+  const age = known ? Date.now() - known.postedAt : Number.NaN;
+  const fresh =
+    known !== undefined &&
+    !request.resume &&
+    age >= 0 &&
+    age < FRESH_MS &&
+    (pay.invoiceNo === undefined || pay.invoiceNo === known.no);
+  // Fresh: what the action stored is what a read would say (Balance unknown, not 0).
+  const doc = fresh
+    ? {
+        ...known.facts,
+        InvoiceNo: known.no,
+        VoucherType: request.refund ? 'OutgoingCreditNote' : 'OutgoingInvoice',
+        Balance: null,
+      }
+    : await readPatiently(api, `OutgoingInvoices/${encodeURIComponent(docId)}`, options.signal);
   if (!doc)
     throw refused(
       PAYMENT_NOT_INVOICED,
@@ -163,11 +216,12 @@ export async function registerPayment(
   const found = await accounts.accountFor(pay.method, options.signal);
   if ('problem' in found)
     throw refused(PAYMENT_ACCOUNT_INVALID, `${pay.ref}: ${found.problem}`, 'Vouchers/BankJournals');
-  const customer = await readPatiently(
-    api,
-    `Customers/${encodeURIComponent(String(doc.CustomerId))}`,
-    options.signal,
-  );
+  const subledger = facts.subledgerOf(String(doc.CustomerId));
+  const customer =
+    subledger !== undefined
+      ? { SubledgerAccountId: subledger }
+      : await readPatiently(api, `Customers/${encodeURIComponent(String(doc.CustomerId))}`, options.signal);
+  facts.note('customer', customer ? { Id: doc.CustomerId, ...customer } : undefined);
   if (!customer)
     throw refused(
       PAYMENT_INVALID,
