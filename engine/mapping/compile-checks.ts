@@ -1,6 +1,6 @@
 /**
  * `checks:` of a mapping: conditions on the systems' configuration, evaluated once per run
- * before any record (engine/sync/checks.ts), with the mapping's variables and the sides' run
+ * before any record (engine/mapping/run-checks.ts), with the mapping's variables and the sides' run
  * settings (`$source_settings`, `$target_settings`) bound. Each check has an optional `each`
  * (the items it is checked for, each bound as `$`), a `condition` that must be true for every
  * item, and a `message` naming both sides of a mismatch. A failed condition stops the mapping

@@ -195,7 +195,7 @@ export interface CompiledScan {
 
 /**
  * A configuration check (`checks:`): evaluated once per run before any record, with the
- * mapping's variables and the sides' run settings bound (engine/sync/checks.ts).
+ * mapping's variables and the sides' run settings bound (engine/mapping/run-checks.ts).
  */
 export interface CompiledCheck {
   readonly name: string;

@@ -18,8 +18,8 @@
 import { isConnectorError } from '../connectors/errors.ts';
 import type { Page } from '../connectors/types.ts';
 import { StoreError } from '../errors.ts';
+import { runChecks } from '../mapping/run-checks.ts';
 import { isDue } from './backoff.ts';
-import { runChecks } from './checks.ts';
 import { deletesPhase } from './deletes.ts';
 import { recordContext } from './dependencies.ts';
 import { expireGoneFailures } from './expire-failed.ts';

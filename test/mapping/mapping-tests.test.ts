@@ -138,4 +138,72 @@ cases:
       /^error: customer\.yaml:\d+:\d+: mapping "customer", property "LastName" to_target: \$decimal: "abc" is not a number/,
     );
   });
+
+  describe("a mapping's checks", () => {
+    const WITH_CHECK = `${CUSTOMER}
+variables:
+  currency: NOK
+  allowed: [NOK, EUR]
+checks:
+  - name: allowed-currency
+    condition: |
+      $currency in $allowed
+    message: |
+      "currency " & $currency & " is not among " & $join($allowed, ", ")
+`;
+
+    it('run on the variables a case gives, and a case fails when the mismatches differ', async () => {
+      const { diagnostics, results } = await run(
+        `version: 1
+cases:
+  - name: passes
+    check: allowed-currency
+    mismatches: []
+  - name: a mismatch
+    check: allowed-currency
+    variables: { currency: SEK }
+    mismatches: ["currency SEK is not among NOK, EUR"]
+  - name: expects a pass that is a mismatch
+    check: allowed-currency
+    variables: { allowed: [EUR] }
+    mismatches: []
+`,
+        WITH_CHECK,
+      );
+      expect(diagnostics).toEqual([]);
+      expect(results.map((r) => [r.name, r.passed, r.runs.length])).toEqual([
+        ['passes', true, 2],
+        ['a mismatch', true, 2],
+        ['expects a pass that is a mismatch', false, 2],
+      ]);
+      expect(results[2]?.details.join(' ')).toContain('currency NOK is not among EUR');
+    });
+
+    it('name a check that exists, with mismatches and nothing of a record case', async () => {
+      const { diagnostics } = await run(
+        `version: 1
+cases:
+  - name: a
+    check: allowed-currencies
+    mismatches: []
+  - name: b
+    check: allowed-currency
+  - name: c
+    check: allowed-currency
+    input: {}
+    mismatches: []
+  - name: d
+    skipped: true
+`,
+        WITH_CHECK,
+      );
+      expect(where(diagnostics)).toEqual([
+        ['TEST_UNKNOWN_CHECK', 4, 12],
+        ['TEST_EXPECTATION', 6, 5],
+        ['TEST_EXPECTATION', 10, 5],
+        ['TEST_EXPECTATION', 12, 5],
+      ]);
+      expect(diagnostics[0]?.message).toContain('did you mean "allowed-currency"');
+    });
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * `checks:` of a mapping: compiled with the file (MAP_CHECK_DUPLICATE, expressions checked),
- * evaluated once per run (engine/sync/checks.ts). The shipped product mapping's checks
+ * evaluated once per run (engine/mapping/run-checks.ts). The shipped product mapping's checks
  * compare the table sales_accounts of mapsync.yaml with the shop's rates and the client's
  * accounts and name both sides of a mismatch at the check's line and column.
  */
@@ -13,7 +13,7 @@ import { connectors } from '../../engine/connectors/index.ts';
 import { loadMappings } from '../../engine/mapping/load.ts';
 import type { CompiledMapping } from '../../engine/mapping/model.ts';
 import { DEFAULT_SCHEMAS_DIR } from '../../engine/mapping/project.ts';
-import { runChecks } from '../../engine/sync/checks.ts';
+import { runChecks } from '../../engine/mapping/run-checks.ts';
 
 const MAPPINGS = fileURLToPath(new URL('../../mappings/', import.meta.url));
 

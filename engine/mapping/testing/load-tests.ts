@@ -36,10 +36,24 @@ export interface MappingTestCase {
   position: Position;
 }
 
+/**
+ * A case of one of the mapping's `checks:` (`check: <name>`): the run settings and variables
+ * it is given, and the mismatches (the check's messages) it must report; none: it passes.
+ */
+export interface CheckTestCase {
+  name: string;
+  check: string;
+  variables: Record<string, unknown>;
+  mismatches: string[];
+  position: Position;
+}
+
 export interface MappingTestFile {
   file: string;
   mapping: string;
   cases: MappingTestCase[];
+  /** Cases of the mapping's checks (kept apart: they map no record). */
+  checkCases: CheckTestCase[];
 }
 
 export interface LoadTestsOptions {
@@ -118,6 +132,7 @@ function readTestFile(
   }
   const mapping = options.mappings.get(mappingName);
   const cases: MappingTestCase[] = [];
+  const checkCases: CheckTestCase[] = [];
   const names = new Map<string, number>();
   for (const [i, raw] of arr(doc.cases).entries()) {
     const c = obj(raw)!;
@@ -131,6 +146,20 @@ function readTestFile(
       );
     }
     names.set(name, i);
+    if (c.check !== undefined) {
+      const checkCase = readCheckCase(c, i, mapping, report);
+      if (checkCase) checkCases.push({ ...checkCase, position: locate(source, ['cases', i, 'name'], 'key') });
+      continue;
+    }
+    if (c.input === undefined) {
+      report(
+        ['cases', i],
+        'TEST_EXPECTATION',
+        `case "${name}" needs an input (or check: and mismatches: for a check)`,
+        'key',
+      );
+      continue;
+    }
     const given = EXPECTATIONS.filter((key) => c[key] !== undefined);
     if (given.length !== 1) {
       report(
@@ -188,5 +217,43 @@ function readTestFile(
       position: locate(source, ['cases', i, 'name'], 'key'),
     });
   }
-  return { file: { file: source.file, mapping: mappingName, cases }, diagnostics };
+  return { file: { file: source.file, mapping: mappingName, cases, checkCases }, diagnostics };
+}
+
+/** A `check:` case: the check exists, `mismatches` is given, and nothing of a record case. */
+function readCheckCase(
+  c: Record<string, unknown>,
+  i: number,
+  mapping: CompiledMapping | undefined,
+  report: (path: (string | number)[], code: string, message: string, at?: 'key' | 'value') => void,
+): Omit<CheckTestCase, 'position'> | undefined {
+  const name = String(c.name);
+  const check = String(c.check);
+  const checks = (mapping?.checks ?? []).map((k) => k.name);
+  if (mapping && !checks.includes(check)) {
+    report(
+      ['cases', i, 'check'],
+      'TEST_UNKNOWN_CHECK',
+      `mapping "${mapping.name}" has no check "${check}"${didYouMean(check, checks)}; checks: ${checks.join(', ') || '(none)'}`,
+    );
+    return undefined;
+  }
+  const extra = ['input', 'direction', 'links', 'fetched', ...EXPECTATIONS].filter((k) => c[k] !== undefined);
+  if (c.mismatches === undefined || extra.length > 0) {
+    report(
+      extra.length > 0 ? ['cases', i, extra[0]!] : ['cases', i],
+      'TEST_EXPECTATION',
+      extra.length > 0
+        ? `case "${name}" tests check "${check}": ${extra.join(', ')} belong to record cases; give variables and mismatches`
+        : `case "${name}" tests check "${check}": give mismatches (the check's messages, [] when it passes)`,
+      'key',
+    );
+    return undefined;
+  }
+  return {
+    name,
+    check,
+    variables: obj(c.variables) ?? {},
+    mismatches: arr(c.mismatches).map((m) => String(m)),
+  };
 }

@@ -12,8 +12,9 @@ import type { MappingEvaluator } from '../evaluate.ts';
 import { mapRecord } from '../map-record.ts';
 import type { CompiledMapping } from '../model.ts';
 import { toPlain } from '../plain.ts';
+import { runChecks } from '../run-checks.ts';
 import { explainContains, explainEquals } from './compare.ts';
-import type { MappingTestCase, MappingTestFile } from './load-tests.ts';
+import type { CheckTestCase, MappingTestCase, MappingTestFile } from './load-tests.ts';
 
 export interface CaseResult {
   file: string;
@@ -120,6 +121,47 @@ export async function runTestFiles(
     const mapping = mappings.get(file.mapping);
     if (!mapping) continue;
     for (const testCase of file.cases) results.push(await runCase(evaluator, mapping, file, testCase));
+    for (const testCase of file.checkCases) results.push(await runCheckCase(mapping, file, testCase));
   }
   return results;
+}
+
+/**
+ * A case of one of the mapping's `checks:`, run as the engine runs it at the start of a run
+ * (run-checks.ts) on the settings and variables the case gives, twice like any case: the
+ * mismatches must be exactly the case's `mismatches` (the check's messages, in order).
+ */
+export async function runCheckCase(
+  mapping: CompiledMapping,
+  file: MappingTestFile,
+  testCase: CheckTestCase,
+): Promise<CaseResult> {
+  const check = mapping.checks?.find((c) => c.name === testCase.check);
+  const runs: RunResult[] = [];
+  for (const run of [1, 2]) {
+    const started = performance.now();
+    let details: string[];
+    if (!check) details = [`mapping "${mapping.name}" has no check "${testCase.check}"`];
+    else {
+      const problems = await runChecks([check], mapping.name, testCase.variables);
+      const failed = problems.find((p) => p.code !== 'CONFIG_MISMATCH');
+      details = failed
+        ? [`error: ${failed.message}`]
+        : explainEquals(
+            testCase.mismatches,
+            problems.map((p) => p.text ?? p.message),
+          );
+    }
+    runs.push({ run, passed: details.length === 0, details, durationMs: performance.now() - started });
+  }
+  const failing = runs.find((r) => !r.passed);
+  return {
+    file: file.file,
+    mapping: mapping.name,
+    name: testCase.name,
+    position: testCase.position,
+    passed: failing === undefined,
+    details: failing?.details ?? [],
+    runs,
+  };
 }

@@ -5,15 +5,20 @@
  * mismatch of every check is reported (`CONFIG_MISMATCH`, at the check's file:line:col) and
  * the mapping stops for the run: nothing is synced with a configuration the systems
  * contradict. An expression that fails to evaluate stops it too, with its own code.
+ *
+ * It needs nothing but the bindings (run settings, variables), so `mapsync test` runs a
+ * mapping's checks on the settings a test case gives (testing/run-tests.ts).
  */
 import { MapsyncError } from '../errors.ts';
-import type { CompiledCheck, CompiledExpression, EvaluationContext } from '../mapping/model.ts';
+import type { CompiledCheck, CompiledExpression, EvaluationContext } from './model.ts';
 
 /** One reason a mapping's checks stopped it. */
 export interface CheckProblem {
   /** `CONFIG_MISMATCH`, or the evaluation error's code (`MAP_EVAL_ERROR`, …). */
   readonly code: string;
   readonly message: string;
+  /** A mismatch's own words (the check's `message`), without file, line and check name. */
+  readonly text?: string;
 }
 
 /** At most this many mismatches of one check are reported (the rest are counted). */
@@ -40,16 +45,19 @@ export async function runChecks(
         if ((await evaluate(check.condition, item)) === true) continue;
         found++;
         if (found > LISTED) continue;
-        const text = await evaluate(check.message, item);
+        const value = await evaluate(check.message, item);
+        const text = typeof value === 'string' ? value : JSON.stringify(value);
         problems.push({
           code: 'CONFIG_MISMATCH',
-          message: `${at}: mapping "${mapping}", check "${check.name}": ${typeof text === 'string' ? text : JSON.stringify(text)}`,
+          message: `${at}: mapping "${mapping}", check "${check.name}": ${text}`,
+          text,
         });
       }
       if (found > LISTED)
         problems.push({
           code: 'CONFIG_MISMATCH',
           message: `${at}: mapping "${mapping}", check "${check.name}": ${found - LISTED} more mismatches`,
+          text: `${found - LISTED} more mismatches`,
         });
     } catch (error) {
       const code = error instanceof MapsyncError ? error.code : 'MAP_EVAL_ERROR';
