@@ -246,8 +246,8 @@ async function measure(
     const engine = new SyncEngine({
       mappings: project.mappings,
       connectors: new Map<string, Connector>([
-        ['woocommerce', connect(woo)],
-        ['poweroffice-go', connect(po)],
+        ['woocommerce', await connect(woo)],
+        ['poweroffice-go', await connect(po)],
       ]),
       store,
       runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),

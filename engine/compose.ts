@@ -67,7 +67,7 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
         secrets: config.secrets,
       }),
     });
-  const connectors = connect ? buildConnectors(project.systems, options.registry, runtime) : new Map();
+  const connectors = connect ? await buildConnectors(project.systems, options.registry, runtime) : new Map();
   // Commands that only read the store (`failed`, `links`) never create its folder.
   const store =
     options.storeBackend ??
@@ -103,11 +103,12 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
   };
 }
 
-export function buildConnectors(
+/** One connector per system, each kind's code imported when its first connector is built. */
+export async function buildConnectors(
   systems: Record<string, SystemConfig>,
   registry: ConnectorRegistry,
   runtime: Runtime,
-): Map<string, Connector> {
+): Promise<Map<string, Connector>> {
   const connectors = new Map<string, Connector>();
   for (const [name, system] of Object.entries(systems)) {
     const factory = registry.get(system.connector);
@@ -117,7 +118,7 @@ export function buildConnectors(
         `system "${name}": unknown connector "${system.connector}"`,
       );
     const { connector: _kind, ...config } = system;
-    connectors.set(name, factory.create(config, runtime));
+    connectors.set(name, await factory.create(config, runtime));
   }
   return connectors;
 }

@@ -165,7 +165,7 @@ export async function checkInvariants(
   const poOrders = poById(po.salesorders);
   // The systems' run settings (the shop's tax settings, PowerOffice's sales accounts), read
   // through the connectors and bound as the engine binds them (engine/sync/run-settings.ts).
-  const connectors = buildConnectors(
+  const connectors = await buildConnectors(
     project.systems,
     registry,
     createRuntime({ logger: createLogger({ level: 'warn' }) }),

@@ -42,7 +42,7 @@ const hub = new RateBudgetHub({
 const logger = createLogger({ level: 'silent' });
 const local = new RateLimiterRegistry();
 const factory = connectors.get('poweroffice-go')!;
-const connectorOf = (tenant: string): Connector =>
+const connectorOf = (tenant: string): Promise<Connector> =>
   factory.create(
     {
       connector: 'poweroffice-go',
@@ -96,7 +96,7 @@ const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t
 
 await Promise.all(
   settings.tenants.map(async (tenant, index) => {
-    const connector = connectorOf(tenant.id);
+    const connector = await connectorOf(tenant.id);
     if (tenant.backfill) {
       let n = 0;
       await Promise.all(

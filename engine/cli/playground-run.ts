@@ -84,7 +84,7 @@ async function connect(
   const { createRuntime } = await import('../runtime.ts');
   const { buildConnectors } = await import('../compose.ts');
   const logger = createLogger({ level: 'warn', secrets: project.config.secrets });
-  const connectors = buildConnectors(project.config.systems, registry, createRuntime({ logger }));
+  const connectors = await buildConnectors(project.config.systems, registry, createRuntime({ logger }));
   return {
     fetchRecord: async (system, entity, id) => {
       const connector = connectors.get(system);

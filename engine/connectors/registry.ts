@@ -1,6 +1,8 @@
 /**
  * The one place connector kinds are registered. Adding a system = writing its folder under
- * `engine/connectors/` (with its spec, see spec.ts) and adding one line to `index.ts`. The
+ * `engine/connectors/` (with its spec, see spec.ts) and adding one line to `index.ts`.
+ * Registering a kind loads only its declarations; its code is imported when a connector of
+ * that kind is first built (`create`), so the registry is cheap to load. The
  * generated mapsync.schema.json, the config checks, `mapsync sandbox`, `serve --sandbox` and
  * the conformance suite all walk this registry, so there is no second list to keep in sync.
  */
@@ -19,8 +21,16 @@ export interface ConnectorKind {
   readonly entities: Readonly<Record<string, EntityDescriptor>>;
   /** Option keys holding secrets (`writeOnly` in the fragment). */
   readonly secretKeys: readonly string[];
-  /** Read `config` (a system block, interpolated) and build a connector; ConfigError when invalid. */
-  create(config: Readonly<Record<string, unknown>>, runtime: Runtime): Connector;
+  /**
+   * Read `config` (a system block, interpolated) and build a connector, importing the kind's
+   * code on first use (see ConnectorSpec.create); rejects with a ConfigError when invalid.
+   */
+  create(config: Readonly<Record<string, unknown>>, runtime: Runtime): Promise<Connector>;
+  /**
+   * Check `config` as `create` does (the options reader), without building a connector or
+   * loading the kind's code: the checked options, or a ConfigError naming every problem.
+   */
+  readOptions(config: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>>;
 }
 
 export class ConnectorRegistry {
@@ -37,9 +47,13 @@ export class ConnectorRegistry {
       spec: spec as unknown as ConnectorSpec,
       entities: spec.entities,
       secretKeys: secretKeysOf(spec.options),
-      create: (config, runtime) => {
+      create: async (config, runtime) => {
         read ??= optionsReader(spec);
-        return spec.create(read(config), runtime);
+        return await spec.create(read(config), runtime);
+      },
+      readOptions: (config) => {
+        read ??= optionsReader(spec);
+        return read(config);
       },
     });
     return this;

@@ -148,8 +148,14 @@ export interface ConnectorSpec<S extends OptionsSchema = OptionsSchema> {
    * reports them at the key, and the options reader refuses the same problems at start.
    */
   readonly fileChecks?: (system: Readonly<Record<string, unknown>>) => FileProblem[];
-  /** Build a connector from options already read (see options.ts#readOptions). */
-  create(options: OptionsOf<S>, runtime: Runtime): Connector;
+  /**
+   * Build a connector from options already read (see options.ts#readOptions). Import the
+   * implementation here, with `await import('./connector.ts')`: the spec module itself holds
+   * only declarations (options, entities, names), so loading the registry — every command
+   * that reads mapsync.yaml or mappings does — loads no connector's code, HTTP client or
+   * vendor library; a kind's code loads when a connector of that kind is built.
+   */
+  create(options: OptionsOf<S>, runtime: Runtime): Promise<Connector>;
   /**
    * Optional: a local sandbox of this kind for `mapsync sandbox` and `serve --sandbox`,
    * behind a dynamic import so that commands that start none never load it.

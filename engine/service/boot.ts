@@ -112,7 +112,7 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     const telemetry = createServiceTelemetry();
     const runtime = createRuntime({ logger, telemetry: telemetry.telemetry });
 
-    const connectors = buildConnectors(config.systems, options.registry, runtime);
+    const connectors = await buildConnectors(config.systems, options.registry, runtime);
     cleanup.unshift(async () => {
       await Promise.allSettled([...connectors.values()].map((c) => c.close()));
     });

@@ -16,8 +16,6 @@ import type { ConnectorRegistry } from '../connectors/registry.ts';
 import { type Diagnostic, sortDiagnostics } from '../diagnostics/diagnostic.ts';
 import { didYouMean } from '../diagnostics/did-you-mean.ts';
 import { MapsyncError } from '../errors.ts';
-import { createLogger } from '../observability/logger.ts';
-import { createRuntime } from '../runtime.ts';
 import { DocumentSchemas } from '../yaml/document-schemas.ts';
 import { findNode, locate } from '../yaml/locate.ts';
 import { parseYaml } from '../yaml/parse-source.ts';
@@ -48,7 +46,6 @@ export interface CheckContext {
 /** Every problem of a tenant's systems (empty when it is fine). */
 export function checkTenantInput(input: TenantInput, context: CheckContext): TenantProblem[] {
   const problems: TenantProblem[] = [];
-  const runtime = createRuntime({ logger: createLogger({ level: 'silent' }) });
   for (const [name, system] of Object.entries(input.systems)) {
     const factory = context.registry.get(system.connector);
     if (!factory) {
@@ -61,8 +58,8 @@ export function checkTenantInput(input: TenantInput, context: CheckContext): Ten
       continue;
     }
     try {
-      // The connector's own option checks; building it opens no connection.
-      void factory.create(system, runtime).close();
+      // The connector's own option checks (the reader `create` runs), without building one.
+      factory.readOptions(system);
     } catch (error) {
       if (!(error instanceof MapsyncError)) throw error;
       problems.push({ path: ['systems', name], code: 'TENANT_SYSTEM_INVALID', message: error.message });

@@ -284,7 +284,7 @@ describe('alerts from mapsync serve', () => {
     const wooId = linked.ExternalImportReference!;
     await call(`${pair.woo.url}/__admin/records/customer/${wooId}`, 'PATCH', { first_name: 'Wooside' });
     const runtime = createRuntime({ logger: createLogger({ level: 'silent' }) });
-    const connector: Connector = connectors.get('poweroffice-go')!.create(
+    const connector: Connector = await connectors.get('poweroffice-go')!.create(
       {
         connector: 'poweroffice-go',
         url: pair.po.url,

@@ -193,7 +193,7 @@ export async function resolve(specifier, context, next) {
     ]);
   });
 
-  it('mapsync validate loads neither the sync engine, the service, the HTTP stack nor the sandboxes', async () => {
+  it('mapsync validate loads neither the sync engine, the service, the HTTP stack, a connector nor the sandboxes', async () => {
     const { packages, dist } = await modulesLoadedBy(['validate', 'mappings']);
     for (const heavy of [
       // The document schemas come precompiled (dist/schemas/*.schema.validate.mjs).
@@ -207,9 +207,16 @@ export async function resolve(specifier, context, next) {
       'cli-progress',
       'html-to-text',
       'tsx',
+      // The connector registry loads the kinds' declarations only (ConnectorSpec.create
+      // imports the connector): no OAuth library, no JSON Patch, no connector code.
+      'oauth-1.0a',
+      'fast-json-patch',
     ])
       expect(packages, heavy).not.toContain(heavy);
     expect(dist.filter((f) => /^(engine\/(sync|service|store)|sandbox)\//.test(f))).toEqual([]);
+    expect(
+      dist.filter((f) => /^engine\/connectors\/(http\/|[^/]+\/(connector|api|listing)\.js$)/.test(f)),
+    ).toEqual([]);
   });
 });
 

@@ -44,7 +44,7 @@ async function setup(
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
   });
-  const connector = factory.create({ ...sandbox.config, ...options.config }, createRuntime());
+  const connector = await factory.create({ ...sandbox.config, ...options.config }, createRuntime());
   return {
     sandbox,
     connector,
@@ -312,7 +312,7 @@ describe('connector conformance', () => {
           // Wrong credentials: the first secret replaced.
           const secret = factory.secretKeys[0];
           if (secret) {
-            const wrong = factory.create(
+            const wrong = await factory.create(
               { ...s.sandbox.config, [secret]: `wrong-${String(s.sandbox.config[secret])}` },
               createRuntime(),
             );

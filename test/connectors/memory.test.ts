@@ -49,18 +49,21 @@ properties:
 `;
 
 describe('memory connector', () => {
-  it('is registered with its options and entities, and the registry reads its config', () => {
+  it('is registered with its options and entities, and the registry reads its config', async () => {
     const kind = connectors.get('memory')!;
     expect(Object.keys(kind.entities)).toEqual(['contact']);
     expect(kind.entities.contact!.schema).toMatch(
       /^file:.*\/engine\/connectors\/memory\/contact\.schema\.json$/,
     );
-    const fresh = kind.create({ connector: 'memory', page_size: '7' }, createRuntime()) as MemoryConnector;
+    const fresh = (await kind.create(
+      { connector: 'memory', page_size: '7' },
+      createRuntime(),
+    )) as MemoryConnector;
     expect(fresh.system.pageSize).toBe(7);
     const system = new MemorySystem({ entities: { thing: {} } });
-    const handed = kind.create({ [MEMORY_SYSTEM]: system }, createRuntime()) as MemoryConnector;
+    const handed = (await kind.create({ [MEMORY_SYSTEM]: system }, createRuntime())) as MemoryConnector;
     expect(handed.system).toBe(system);
-    expect(() => kind.create({ page_size: 0, pages: 3 }, createRuntime())).toThrow(
+    await expect(kind.create({ page_size: 0, pages: 3 }, createRuntime())).rejects.toThrow(
       /memory connector config: .*unknown option "pages".*"page_size" must be an integer from 1 to 1000/,
     );
   });

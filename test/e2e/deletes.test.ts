@@ -28,8 +28,8 @@ describe('e2e 7: deletes', () => {
     // The real WooCommerce connector; the shop itself starts failing mid-listing on cue.
     const failing: typeof woocommerce = {
       ...woocommerce,
-      create(options, runtime) {
-        const connector = woocommerce.create(options, runtime);
+      async create(options, runtime) {
+        const connector = await woocommerce.create(options, runtime);
         return new Proxy(connector, {
           get(target, key) {
             if (key === 'list') {

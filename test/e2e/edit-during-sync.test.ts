@@ -30,8 +30,8 @@ describe('e2e: a shop edit made while the run works on that record', () => {
     const registry = new ConnectorRegistry();
     registry.add({
       ...woocommerce,
-      create(options, runtime) {
-        const connector = woocommerce.create(options, runtime);
+      async create(options, runtime) {
+        const connector = await woocommerce.create(options, runtime);
         const list = connector.list.bind(connector);
         connector.list = async function* (entity: string, options?: ListOptions): AsyncIterable<Page> {
           for await (const page of list(entity, options)) {

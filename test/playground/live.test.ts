@@ -31,7 +31,7 @@ beforeAll(async () => {
   sandboxes = await startAllSandboxes(connectors, { kinds: ['woocommerce'], seed: 4 });
   const sandbox = sandboxes.byKind.get('woocommerce')!;
   shop = sandbox.connection as typeof shop;
-  woo = connectors.get('woocommerce')!.create({ ...sandbox.config }, createRuntime());
+  woo = await connectors.get('woocommerce')!.create({ ...sandbox.config }, createRuntime());
   playground = servicePlayground({
     cwd: project.dir,
     mappingsDir: `${project.dir}/mappings`,

@@ -1,10 +1,13 @@
 /**
  * Shared set-up for the PowerOffice Go tests: a real sandbox on a loopback port and
- * connectors built through the registry's factory (never a mocked HTTP client).
+ * connectors built from options the registry's reader checked (never a mocked HTTP client).
+ * They are built synchronously, as the spec's `create` builds them once it has imported the
+ * connector (`new PowerOfficeGoConnector(resolve(options))`), so tests can `connect()` inline.
  */
 
 import { connectors } from '../../engine/connectors/index.ts';
-import type { PowerOfficeGoConnector } from '../../engine/connectors/poweroffice-go/connector.ts';
+import { resolve } from '../../engine/connectors/poweroffice-go/config.ts';
+import { PowerOfficeGoConnector } from '../../engine/connectors/poweroffice-go/connector.ts';
 import { createRuntime, type Runtime } from '../../engine/runtime.ts';
 import {
   type PowerOfficeSandbox,
@@ -32,9 +35,8 @@ export async function start(options: PowerOfficeSandboxOptions = {}): Promise<Fi
     sb,
     config,
     connect(overrides = {}, runtime = createRuntime()) {
-      const c = connectors
-        .get('poweroffice-go')!
-        .create({ ...config, ...overrides }, runtime) as PowerOfficeGoConnector;
+      const options = connectors.get('poweroffice-go')!.readOptions({ ...config, ...overrides });
+      const c = new PowerOfficeGoConnector(resolve(options as Parameters<typeof resolve>[0]), runtime);
       opened.push(c);
       return c;
     },

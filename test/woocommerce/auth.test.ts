@@ -52,7 +52,7 @@ describe('authentication', () => {
     expect(s.url.startsWith('https://')).toBe(true);
     await connector.checkAuth();
     expect(s.log.list().at(-1)!.query.oauth_signature).toBeUndefined();
-    const query = connectors.get('woocommerce')!.create(
+    const query = await connectors.get('woocommerce')!.create(
       {
         url: s.url,
         consumer_key: s.consumerKey,
@@ -97,7 +97,7 @@ describe('authentication', () => {
     expect(r.status).toBe(401);
     expect((await json(r)).code).toBe('woocommerce_rest_cannot_view');
     // OAuth: unknown key → "Consumer key is invalid." (through the connector).
-    const bad = connectors
+    const bad = await connectors
       .get('woocommerce')!
       .create({ url: s.url, consumer_key: 'ck_nope', consumer_secret: 'cs_nope' }, createRuntime());
     const error = await bad.checkAuth().catch((e: unknown) => e);
@@ -105,7 +105,7 @@ describe('authentication', () => {
     expect((error as { vendorCode?: string }).vendorCode).toBe('woocommerce_rest_authentication_error');
     expect((error as Error).message).toContain('Consumer key is invalid.');
     // OAuth: wrong secret → signature mismatch; the secret never appears in the message.
-    const wrong = connectors
+    const wrong = await connectors
       .get('woocommerce')!
       .create(
         { url: s.url, consumer_key: s.consumerKey, consumer_secret: 'cs_wrong_secret' },
@@ -219,7 +219,7 @@ describe('authentication', () => {
 
   it('a read-only key may read but not write', async () => {
     const s = await sandbox({ credentials: { readOnly: true } });
-    const ro = connectors.get('woocommerce')!.create(
+    const ro = await connectors.get('woocommerce')!.create(
       {
         url: s.url,
         consumer_key: s.readOnlyKey!.consumerKey,

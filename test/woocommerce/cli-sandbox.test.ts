@@ -46,7 +46,7 @@ describe('mapsync sandbox', () => {
       'url',
     ]);
     const runtime = createRuntime();
-    const woo = connectors.get('woocommerce')!.create(
+    const woo = await connectors.get('woocommerce')!.create(
       {
         url: info.woocommerce!.url,
         consumer_key: info.woocommerce!.consumerKey,
@@ -61,7 +61,7 @@ describe('mapsync sandbox', () => {
     expect(customers).toHaveLength(6);
     const po = connectors.get('poweroffice-go');
     if (po) {
-      const connector = po.create(
+      const connector = await po.create(
         {
           url: info['poweroffice-go']!.url,
           token_url: info['poweroffice-go']!.tokenUrl,

@@ -94,7 +94,7 @@ describe('error mapping', () => {
     const woocommerce = (await import('../../engine/connectors/index.ts')).connectors.get('woocommerce')!;
     const { createRuntime } = await import('../../engine/runtime.ts');
     for (const auth of ['oauth1', 'basic'] as const) {
-      const connector = woocommerce.create(
+      const connector = await woocommerce.create(
         { url: sandbox.url, consumer_key: sandbox.consumerKey, consumer_secret: 'cs_totally_wrong', auth },
         createRuntime(),
       );

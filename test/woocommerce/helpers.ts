@@ -30,7 +30,7 @@ export async function startPair(
   // /__admin/webhooks/flush), never on a timer of their own: a coalescing timer of a few ms
   // could fire on a busy machine between a change and the flush the test counts on.
   const sandbox = await startWooCommerceSandbox({ webhookDelayMs: 10 * 60_000, ...options });
-  const connector = connectors.get('woocommerce')!.create(
+  const connector = await connectors.get('woocommerce')!.create(
     {
       url: sandbox.url,
       consumer_key: sandbox.consumerKey,

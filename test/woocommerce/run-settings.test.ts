@@ -21,7 +21,7 @@ async function shopWithClock(): Promise<{
   const sandbox = await startWooCommerceSandbox({ webhookDelayMs: 10 * 60_000 });
   // Close to the real time: the connector signs OAuth requests with it.
   const clock = { now: Date.now() };
-  const connector = connectors
+  const connector = await connectors
     .get('woocommerce')!
     .create(
       { url: sandbox.url, consumer_key: sandbox.consumerKey, consumer_secret: sandbox.consumerSecret },

@@ -10,11 +10,10 @@
  * the config: no YAML can write it, and the options reader passes it through untouched.
  */
 import { defineConnector } from '../spec.ts';
-import { MemoryConnector } from './connector.ts';
 import { contactEntities, MEMORY_SYSTEM } from './contacts.ts';
 import { MemorySystem } from './system.ts';
 
-export { MemoryConnector } from './connector.ts';
+export type { MemoryConnector } from './connector.ts';
 export { contactEntities, MEMORY_SYSTEM } from './contacts.ts';
 export { type MemoryEntity, MemorySystem, type MemorySystemOptions } from './system.ts';
 
@@ -37,10 +36,11 @@ export const memory = defineConnector({
     },
   },
   entities: new MemorySystem({ entities: contactEntities }).entities,
-  create(options) {
+  async create(options) {
     const given = (options as { [MEMORY_SYSTEM]?: MemorySystem })[MEMORY_SYSTEM];
     const system = given ?? new MemorySystem({ entities: contactEntities });
     if (options.page_size !== undefined) system.pageSize = options.page_size;
+    const { MemoryConnector } = await import('./connector.ts');
     return new MemoryConnector(system);
   },
   conformance: () => import('./conformance-harness.ts'),

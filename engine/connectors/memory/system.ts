@@ -20,11 +20,19 @@
  * time), `_parent` (a child's parent id), `_archived` (archived records are gone) and
  * `_locked` (set it to make updates fail with `locked`).
  */
-import fastJsonPatch from 'fast-json-patch';
+import { createRequire } from 'node:module';
 import { ConnectorError, type ConnectorErrorKind } from '../errors.ts';
 import type { EntityDescriptor, EntityRecord, GuardLookup, PatchOperation, RemoveMode } from '../types.ts';
 
-const { applyPatch } = fastJsonPatch as unknown as typeof import('fast-json-patch');
+/**
+ * fast-json-patch, loaded on the first update: the spec (index.ts) builds a system for its
+ * entities when the registry loads, and commands that never write (`validate`) need none of it.
+ */
+let patcher: typeof import('fast-json-patch') | undefined;
+function applyPatch(record: EntityRecord, ops: PatchOperation[]): EntityRecord {
+  patcher ??= createRequire(import.meta.url)('fast-json-patch') as typeof import('fast-json-patch');
+  return patcher.applyPatch(record, ops, false, false).newDocument;
+}
 
 export interface MemoryEntity {
   /** Field holding the id (default `id`); records created without one get the next id. */
@@ -256,7 +264,7 @@ export class MemorySystem {
     const path = `/${entity}/${id}`;
     if (!record) throw this.error('not-found', 'PATCH', path, 'not found');
     if (record._locked) throw this.error('locked', 'PATCH', path, 'locked');
-    const next = applyPatch(structuredClone(record), ops, false, false).newDocument;
+    const next = applyPatch(structuredClone(record), ops);
     next._modified = ++this.time.now;
     this.table(entity).set(id, next);
     return structuredClone(next);

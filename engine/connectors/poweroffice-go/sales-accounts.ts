@@ -9,16 +9,6 @@
 import { Decimal } from 'decimal.js';
 import type { PowerOfficeApi } from './api.ts';
 
-export const PO_RUN_SETTINGS = {
-  sales_accounts:
-    "Income account number (3000–3999, as a string) → {id, vat_code, vat_rate}: the account's id and its VAT code with the rate in percent.",
-  sales_account_vat_rates: 'Income account id (as a string) → the VAT rate in percent of its VAT code.',
-  sales_account_of_tax_class:
-    'The option sales_accounts of the system block: WooCommerce tax class ("" = standard) → income account number.',
-  currencies:
-    'Currency codes a sales order or customer may have, sorted: those active on the client (every code PowerOffice Go knows with the option currencies: known); from GET /Currencies.',
-} as const;
-
 type Rec = Record<string, unknown>;
 
 /** Every record of a listing, 1000 a page (at most 100 pages). */

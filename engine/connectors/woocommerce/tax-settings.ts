@@ -18,20 +18,6 @@
 import { Decimal } from 'decimal.js';
 import { WooApi } from './api.ts';
 
-/** What a mapping may read; the spec declares these names (index.ts). */
-export const WOO_RUN_SETTINGS = {
-  calc_taxes: 'Whether the shop calculates taxes at all (woocommerce_calc_taxes).',
-  prices_include_tax:
-    'Whether prices are entered including tax (woocommerce_prices_include_tax; false while taxes are off, as WooCommerce reads it).',
-  tax_round_at_subtotal:
-    'Whether tax is rounded at subtotal instead of per line (woocommerce_tax_round_at_subtotal).',
-  price_decimals: 'The number of decimals of prices (woocommerce_price_num_decimals).',
-  currency: "The shop's currency code (woocommerce_currency).",
-  tax_classes: 'The tax classes as [{slug, name}], slug "" for the standard class (as products spell it).',
-  tax_rates:
-    'Tax class slug ("" = standard) → the rate in percent for the shop\'s base address, as WooCommerce takes it out of a price entered with tax.',
-} as const;
-
 type Option = { id?: unknown; value?: unknown };
 type Rate = Record<string, unknown>;
 

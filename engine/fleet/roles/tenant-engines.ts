@@ -179,7 +179,7 @@ export class TenantEngines {
     });
     const metrics = o.metrics;
     const mappings = record.mappings ? await this.ownMappings(tenant, record.mappings, systems) : o.mappings;
-    const connectors = buildConnectors(systems, o.registry, runtime);
+    const connectors = await buildConnectors(systems, o.registry, runtime);
     const backend = tenantStore(o.store, tenant);
     if (!backend.writeFenced)
       throw new ConfigError('FLEET_STORE_REQUIRED', 'the fleet store cannot fence writes');

@@ -89,7 +89,11 @@ export function webApp(options: WebRoleOptions): {
     const record = await options.tenants.get(tenant);
     if (!record) return undefined;
     const { systems } = await options.tenants.systems(tenant);
-    const connectors = buildConnectors(systems, options.registry, createRuntime({ logger: options.logger }));
+    const connectors = await buildConnectors(
+      systems,
+      options.registry,
+      createRuntime({ logger: options.logger }),
+    );
     const sources: WebhookSource[] = [];
     for (const [name, c] of connectors)
       if (c.webhooks) sources.push({ name, kind: c.kind, receiver: c.webhooks });

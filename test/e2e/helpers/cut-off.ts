@@ -15,8 +15,8 @@ export function cuttable(kind: 'woocommerce' | 'poweroffice-go') {
   const spec = builtIn.get(kind)!.spec;
   return {
     ...spec,
-    create(options: never, runtime: never): Connector {
-      const connector = spec.create(options, runtime);
+    async create(options: never, runtime: never): Promise<Connector> {
+      const connector = await spec.create(options, runtime);
       const operations = connector.operations!;
       return Object.assign(connector, {
         operations: {

@@ -5,13 +5,8 @@
  */
 
 import type { Logger } from 'pino';
-import { connectors } from '../../../engine/connectors/index.ts';
-import {
-  MEMORY_SYSTEM,
-  type MemoryConnector,
-  MemorySystem,
-  type MemorySystemOptions,
-} from '../../../engine/connectors/memory/index.ts';
+import { MemoryConnector } from '../../../engine/connectors/memory/connector.ts';
+import { MemorySystem, type MemorySystemOptions } from '../../../engine/connectors/memory/index.ts';
 import { inProcessEvaluator } from '../../../engine/mapping/evaluate.ts';
 import type { CompiledMapping } from '../../../engine/mapping/model.ts';
 import { createLogger } from '../../../engine/observability/logger.ts';
@@ -24,12 +19,13 @@ import { RecordFailure } from '../../../engine/sync/failures.ts';
 import { compileYaml } from './yaml.ts';
 
 /**
- * The registered memory connector (built through the registry, as the service builds any
- * connector) on a system of `entities`; tests drive the system through `connector.system`.
+ * The registered memory kind's connector on a system of `entities`; tests drive the system
+ * through `connector.system`. Built synchronously, as the spec's `create` builds it once it
+ * has imported the connector (test/connectors/memory.test.ts builds it through the registry).
  */
 function memoryConnector(options: MemorySystemOptions): MemoryConnector {
   const system = new MemorySystem(options);
-  return connectors.get('memory')!.create({ [MEMORY_SYSTEM]: system }, createRuntime()) as MemoryConnector;
+  return new MemoryConnector(system);
 }
 
 export function systems() {

@@ -96,7 +96,7 @@ function registryOf(systems: Record<'shop' | 'erp', Connector>): ConnectorRegist
       description: `the engine tests' ${kind} (a memory system)`,
       options: { type: 'object', properties: {} },
       entities: connector.entities,
-      create: () => connector,
+      create: async () => connector,
       conformance: () => Promise.reject(new Error('the test kinds have no conformance harness')),
     });
   }
