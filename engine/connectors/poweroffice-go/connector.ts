@@ -23,6 +23,7 @@ import type {
   SystemLookups,
   WriteOptions,
 } from '../types.ts';
+import { alignChildren, sameText } from './align-children.ts';
 import { PowerOfficeApi } from './api.ts';
 import type { ResolvedConfig } from './config.ts';
 import { creditSalesOrder, deleteDraft } from './credit-note.ts';
@@ -55,9 +56,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * service's may disagree, and the order's timestamp is set when the service commits it.
  */
 const GUARD_SCAN_MARGIN_MS = 10 * 60_000;
-
-const sameText = (a: unknown, b: string) =>
-  typeof a === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export class PowerOfficeGoConnector implements Connector {
   readonly kind = SYSTEM;
@@ -378,32 +376,4 @@ export class PowerOfficeGoConnector implements Connector {
     const full = await Promise.all(records.map((r) => this.get(entity, String(r.Id))));
     return full.filter((r): r is EntityRecord => r !== null);
   }
-}
-
-/**
- * Lines returned by `SalesOrders/Complete` in the order of the lines sent: matched by
- * ExternalImportReference, then by SortOrder, then by position (the service returns them
- * sorted by SortOrder, which need not be the order they were sent in).
- */
-export function alignChildren(sent: EntityRecord[], returned: EntityRecord[]): EntityRecord[] {
-  const remaining = [...returned];
-  const take = (pred: (r: EntityRecord) => boolean): EntityRecord | undefined => {
-    const i = remaining.findIndex(pred);
-    return i < 0 ? undefined : remaining.splice(i, 1)[0];
-  };
-  const aligned: Array<EntityRecord | undefined> = sent.map((child) => {
-    const ref = child.ExternalImportReference;
-    return typeof ref === 'string' && ref !== ''
-      ? take((r) => sameText(r.ExternalImportReference, ref))
-      : undefined;
-  });
-  sent.forEach((child, i) => {
-    if (aligned[i]) return;
-    const sort = typeof child.SortOrder === 'number' ? child.SortOrder : undefined;
-    if (sort !== undefined) aligned[i] = take((r) => r.SortOrder === sort);
-  });
-  sent.forEach((_, i) => {
-    if (!aligned[i]) aligned[i] = remaining.shift();
-  });
-  return aligned.filter((r): r is EntityRecord => r !== undefined);
 }
