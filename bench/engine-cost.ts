@@ -452,7 +452,8 @@ async function run(ctx: BenchContext): Promise<void> {
       `Per order of 5 lines, one at a time: SQLite store create ${Math.round(sqlite.create.us)} µs, update ${Math.round(sqlite.update.us)} µs, unchanged ${Math.round(sqlite.unchanged.us)} µs; ` +
         `the same with the store in memory ${Math.round(memory.create.us)} / ${Math.round(memory.update.us)} / ${Math.round(memory.unchanged.us)} µs. ` +
         `The difference is the store: ${sqlite.create.storeOps.toFixed(1)} (create), ${sqlite.update.storeOps.toFixed(1)} (update) and ${sqlite.unchanged.storeOps.toFixed(1)} (unchanged) store operations per order (the intent, then the link with its reverse entry and the lines' link in one writeMany statement), each a SQLite transaction through @keyv/sqlite.`,
-      `Without the store the engine's CPU per order is ${Math.round(memory.create.cpuUs)} µs (create) and ${Math.round(memory.update.cpuUs)} µs (update): mostly JSONata evaluation of the header's and each line's expressions, decimal arithmetic, AJV, merge, diff and GC; the hand-written function needs ${handUs.toFixed(0)} µs for the same payload. ` +
+      `Without the store the engine's CPU per order is ${Math.round(memory.create.cpuUs)} µs (create) and ${Math.round(memory.update.cpuUs)} µs (update); the hand-written function needs ${handUs.toFixed(0)} µs for the same payload. ` +
+        "Every property, `when` and action condition of salesorder.yaml and salesorderline.yaml is a literal, a plain path or a closure compiled from its JSONata (engine/mapping/evaluator/direct.ts, direct-calls.ts: `$link` included), so on these orders JSONata evaluates one expression per order, salesorderline's `each` (the lines with their VAT grouping and rounding lines), the largest single share of the CPU (and on an update that adds a rounding line, that line's ProductCode, ProductUnitPrice and report, whose closures give up on it); then GC, decimal arithmetic, the evaluation and link bookkeeping per line, AJV, merge and diff (profile: docs/benchmarks.md, section 3). " +
         'The figures move by about ±5 % between runs on this machine, so a figure within 5 % of the limit passes in one run and fails in the next.',
     ];
     ctx.notes.push({ benchmark: B, lines });
@@ -462,7 +463,7 @@ async function run(ctx: BenchContext): Promise<void> {
       lines: [
         `What: ${lines[0]}`,
         'Reproduce: `npm run bench -- --only engine-cost` (bench/engine-cost.ts; real engine, in-memory connectors, concurrency 1).',
-        'Where to look: the update path (engine/sync/pair.ts merge and patch, engine/sync/merge.ts) costs ~25 % more CPU than a create; the JSONata evaluation of the ~35 bounded expressions per order on the main thread (engine/mapping/evaluator/local.ts; no worker round trip any more) is the largest share of both, then GC; the store (engine/store/sync-state.ts) adds ~0.3 ms per write statement.',
+        "Where to look: salesorderline's `each`, the one expression per order JSONata still evaluates (compiling it needs JSONata's path semantics over arrays: mapping steps, grouping, `$append`, `$lookup`, `$keys`); the update path (engine/sync/pair.ts merge and patch, engine/sync/fanout.ts) costs ~40 % more CPU than a create; the store: every operation is a statement through @keyv/sqlite (WAL, synchronous=NORMAL: no fsync per commit; ~0.1–0.3 ms each), one per order being the action pass re-reading the order's link (engine/sync/actions.ts actOn), and an update writing links three times (the header's; the lines' at once after a new line is created, and again at the end: engine/sync/fanout.ts).",
       ],
     });
   }

@@ -15,7 +15,7 @@ type Builtin = (args: unknown[]) => unknown;
 const NUMERIC = /^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$/;
 
 const BUILTINS: Record<string, Builtin> = {
-  string: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : text(v)),
+  string: ([v, ...more]) => (more.length > 0 ? giveUp() : v === undefined ? undefined : text(v)),
   exists: ([v, ...more]) => (more.length > 0 ? giveUp() : v !== undefined),
   not: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : !truthy(v)),
   boolean: ([v, ...more]) => (more.length > 0 || v === undefined ? giveUp() : truthy(v)),
@@ -57,6 +57,7 @@ export const FUNCTION_NAMES: ReadonlySet<string> = new Set([
   ...Object.keys(helpers),
   'contains',
   'join',
+  'merge',
 ]);
 
 /**
@@ -71,6 +72,7 @@ export function compileCall(node: Node, compile: Compile, tail: boolean): Fn | u
   if (name === 'link') return tail ? link(node, args, compile) : undefined;
   if (name === 'contains') return contains(args, compile);
   if (name === 'join') return join(args, compile);
+  if (name === 'merge') return merge(args, compile);
   const compiledArgs = args.map((arg) => compile(arg));
   if (compiledArgs.some((arg) => !arg)) return undefined;
   const evaluate = (input: unknown, lookup: (name: string) => unknown) =>
@@ -179,6 +181,25 @@ function join(args: Node[], compile: Compile): Fn | undefined {
     const sep = separator(input, lookup);
     if (sep !== undefined && typeof sep !== 'string') return giveUp();
     return values === undefined ? undefined : values.join(sep ?? '');
+  };
+}
+
+/** `$merge([a, b])`: the objects' fields, later ones winning (missing items left out). */
+function merge(args: Node[], compile: Compile): Fn | undefined {
+  const list = args[0];
+  if (args.length !== 1 || list?.type !== 'unary' || list.value !== '[' || !bare(list, ['expressions']))
+    return undefined;
+  const items = (list.expressions as Node[]).map((item) => compile(item));
+  if (items.some((item) => !item)) return undefined;
+  return (input, lookup) => {
+    const out: Record<string, unknown> = {};
+    for (const item of items) {
+      const v = item!(input, lookup);
+      if (v === undefined) continue;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return giveUp(); // JSONata: T0412
+      Object.assign(out, v);
+    }
+    return out;
   };
 }
 

@@ -111,6 +111,7 @@ function compile(node: Node, tail = false): Fn | undefined {
         truthy(test(input, lookup)) ? taken(input, lookup) : notTaken(input, lookup);
     }
     case 'unary': {
+      if (node.value === '{') return object(node);
       if (node.value !== '-' || !bare(node, ['expression'])) return undefined;
       const operand = compile(node.expression as Node);
       if (!operand) return undefined;
@@ -169,7 +170,19 @@ function scalarOrObject(value: unknown): unknown {
 }
 
 /** `a.b.c` from the input, or `$v.b.c` from a variable; any array on the way gives up. */
-function path(node: Node): Fn | undefined {
+/** One step of a path: a field name and its filters (`[0]`, `[key = $k]`), in order. */
+interface Step {
+  key: string;
+  filters: Array<number | Fn>;
+}
+
+/**
+ * `a.b.c` from the input, or `$v.b.c` from a variable, each step possibly filtered
+ * (`meta_data[key = $k][0].value`). Any array met on the way gives up, except the one a
+ * filter selects from (and, with `arrayAtEnd`, the last step's value, which JSONata returns
+ * as is); a filter that leaves more than one item gives up (JSONata maps the rest over them).
+ */
+function path(node: Node, arrayAtEnd = false): Fn | undefined {
   if (!bare(node, ['steps'])) return undefined;
   const steps = node.steps as Node[] | undefined;
   if (!Array.isArray(steps) || steps.length === 0) return undefined;
@@ -185,15 +198,75 @@ function path(node: Node): Fn | undefined {
     start = (input) => input;
     names = steps;
   }
-  if (!names.every((step) => step.type === 'name' && bare(step))) return undefined;
-  const keys = names.map((step) => String(step.value));
+  const parsed: Step[] = [];
+  for (const step of names) {
+    if (step.type !== 'name' || !bare(step, ['stages'])) return undefined;
+    const filters: Array<number | Fn> = [];
+    for (const stage of (step.stages as Node[] | undefined) ?? []) {
+      const expr = stage.expr as Node | undefined;
+      if ((stage.type as string) !== 'filter' || !bare(stage, ['expr']) || !expr) return undefined;
+      const fn = expr.type === 'number' && bare(expr) ? Number(expr.value) : compile(expr);
+      if (fn === undefined) return undefined;
+      filters.push(fn);
+    }
+    parsed.push({ key: String(step.value), filters });
+  }
+  const last = parsed.length - 1;
   return (input, lookup) => {
     let value = start(input, lookup);
-    for (const key of keys) {
+    for (let i = 0; i <= last; i++) {
+      const { key, filters } = parsed[i]!;
       if (value === null || typeof value !== 'object') return undefined;
-      value = scalarOrObject((value as Record<string, unknown>)[key]);
+      value = (value as Record<string, unknown>)[key];
+      if (filters.length > 0) value = filter(value, filters, lookup);
+      else if (Array.isArray(value) && !(arrayAtEnd && i === last)) giveUp();
     }
     return value;
+  };
+}
+
+/** JSONata's filters (evaluateFilter) on one step's value, for at most one item left. */
+function filter(value: unknown, filters: ReadonlyArray<number | Fn>, lookup: (name: string) => unknown) {
+  let items: unknown[] = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  for (const f of filters) {
+    if (items.some(Array.isArray)) giveUp(); // nested arrays: JSONata flattens them
+    if (typeof f === 'number') {
+      let index = Math.floor(f);
+      if (index < 0) index = items.length + index;
+      const item = items[index];
+      items = item === undefined ? [] : [item];
+    } else {
+      items = items.filter((item) => {
+        const keep = f(item, lookup);
+        return typeof keep === 'number' ? giveUp() : truthy(keep); // a number: an index
+      });
+    }
+  }
+  if (items.length > 1) giveUp();
+  return items[0];
+}
+
+/** `{"a": …, "b": …}` with literal keys: the defined values, in order (on one input, not an array). */
+function object(node: Node): Fn | undefined {
+  const pairs = node.lhs as Node[][] | undefined;
+  if (!bare(node, ['lhs']) || !Array.isArray(pairs)) return undefined;
+  const fields: Array<[string, Fn]> = [];
+  for (const [key, value] of pairs) {
+    if (key?.type !== 'string' || !bare(key) || !value) return undefined;
+    const name = String(key.value);
+    if (fields.some(([other]) => other === name)) return undefined; // JSONata: D1009
+    const fn = (value.type as string) === 'path' ? path(value, true) : compile(value);
+    if (!fn) return undefined;
+    fields.push([name, fn]);
+  }
+  return (input, lookup) => {
+    if (Array.isArray(input)) giveUp(); // JSONata groups the items
+    const out: Record<string, unknown> = {};
+    for (const [name, fn] of fields) {
+      const v = fn(input, lookup);
+      if (v !== undefined) out[name] = v;
+    }
+    return out;
   };
 }
 
