@@ -13,8 +13,9 @@
  *   per payment and refund (1), credit-note creates per refund (1);
  * - PowerOffice requests per order, all told, and what they were;
  * - per-record GETs the lifecycle makes beyond those (0 on this path: the payment and the
- *   credit note take the invoice's customer, currency and posting time from the invoice
- *   action's stored result, and the customer's ledger account from the customer the run
+ *   credit note take the invoice's customer and currency from the invoice action's stored
+ *   result — the payment, in the same pass as its invoice, knows it is not settled yet —
+ *   and the customer's ledger account from the customer the run
  *   created; before issue 12 a payment read its invoice and customer, a credit note its
  *   original order), and 429s (0: the limiter holds a slot until its call is answered);
  * - the wall time against the bound: the least PowerOffice must receive — one write per

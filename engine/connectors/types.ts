@@ -205,6 +205,13 @@ export interface OperationRequest {
    * twice).
    */
   resume: boolean;
+  /**
+   * The engine's pass over this record's actions: operations of one pass ran one after the
+   * other on this record, nothing of the record in between, and none of them was tried
+   * before in it. A connector may take what an earlier operation of the same pass found
+   * out (an invoice it just posted is not settled yet) instead of reading it back.
+   */
+  pass?: string;
 }
 
 export interface OperationResult {

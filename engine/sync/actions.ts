@@ -24,6 +24,7 @@
  * write-backs; per-item actions (`each` + `key`: a credit note per refund) run through
  * action-items.ts, one stored action per item.
  */
+import { randomUUID } from 'node:crypto';
 import type { EntityRecord } from '../connectors/types.ts';
 import { truthy } from '../mapping/evaluate.ts';
 import type { CompiledAction } from '../mapping/model.ts';
@@ -85,6 +86,7 @@ export async function actOn(
   await mappingRun.run.mutex.run([`${mappingRun.mapping.name}:s:${sourceId}`], async () => {
     let link = await mappingRun.state.getLink(sourceId);
     if (!link || link.virtual) return;
+    const pass = randomUUID(); // OperationRequest.pass
     for (const action of mappingRun.mapping.actions ?? []) {
       if (action.each) {
         const next = await actOnItems(
@@ -93,7 +95,7 @@ export async function actOn(
           record,
           action,
           intents,
-          itemSteps(mappingRun, record),
+          itemSteps(mappingRun, record, pass),
         );
         if (!next) return; // failed: later actions wait for it
         link = next;
@@ -111,6 +113,7 @@ export async function actOn(
       const next = await perform(mappingRun, link, record, action, {
         state,
         resume: intent !== undefined,
+        pass,
         ...(intent ? { intent } : {}),
       });
       if (!next) return; // failed: later actions wait for it
@@ -120,10 +123,10 @@ export async function actOn(
 }
 
 /** The item loop's steps (action-items.ts), bound to this module's functions. */
-function itemSteps(mappingRun: MappingRun, record: EntityRecord | undefined): ItemSteps {
+function itemSteps(mappingRun: MappingRun, record: EntityRecord | undefined, pass: string): ItemSteps {
   return {
     ready: (link, action) => (record ? ready(mappingRun, link, record, action) : Promise.resolve(false)),
-    run: (link, action, how) => perform(mappingRun, link, record, action, how),
+    run: (link, action, how) => perform(mappingRun, link, record, action, { ...how, pass }),
     fail: (link, action, error) => reportFailure(mappingRun, link, action, 'operation', error),
     plan: (link, action) => plan(mappingRun, link, action),
   };
@@ -181,7 +184,13 @@ async function perform(
   link: LinkRecord,
   record: EntityRecord | undefined,
   action: CompiledAction,
-  how: { state: ActionState | undefined; resume: boolean; item?: unknown; intent?: ActionIntent },
+  how: {
+    state: ActionState | undefined;
+    resume: boolean;
+    pass: string;
+    item?: unknown;
+    intent?: ActionIntent;
+  },
 ): Promise<LinkRecord | undefined> {
   const { mapping, run } = mappingRun;
   const logger = run.deps.runtime.logger;
@@ -210,6 +219,7 @@ async function perform(
         options: action.options,
         ...(value !== undefined ? { value } : {}),
         resume: how.resume,
+        pass: how.pass,
       });
       state = { doneAt: run.now().toISOString(), result: done.result, locks: action.locksTarget };
       current = await save(mappingRun, current, action.name, state);

@@ -184,8 +184,7 @@ describe('poweroffice-go connector: credit-note and delete-draft', () => {
       TotalAmount: -100,
     });
     const again = await perform(fx, 'credit-note', String(invoice.Id), value, true);
-    // The same credit note; only when it was seen posted (PostedAt) is of this call.
-    expect({ ...again.result, PostedAt: null }).toEqual({ ...done.result, PostedAt: null });
+    expect(again.result).toEqual(done.result);
     expect(creates(fx).length - before).toBe(2); // the second answered "already in use"
     const notes = ((await raw(fx.sb, 'GET', 'OutgoingInvoices')).json as Json[]).filter(
       (i) => i.VoucherType === 'OutgoingCreditNote',

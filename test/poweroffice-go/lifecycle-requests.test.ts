@@ -1,9 +1,10 @@
 /**
- * What the order-to-cash operations send (issue 12): on the normal path an invoice, its
- * payment, a credit note and its refund payment read nothing the invoice action's stored
- * result or the connector's own writes already say (facts.ts): no outgoing invoice, no
- * customer, no original order. After a restart (a new connector), an older invoice or a
- * resumed attempt, they read what they need — and still never post twice.
+ * What the order-to-cash operations send (issue 12): on the normal path — one pass of the
+ * engine over the order's actions — an invoice, its payment, a credit note and its refund
+ * payment read nothing the invoice action's stored result or the connector's own writes
+ * already say (facts.ts): no outgoing invoice, no customer, no original order. A payment
+ * in a later pass (retried, after a restart) or resumed reads the invoice — so an invoice
+ * settled by hand meanwhile is never paid twice.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EntityRecord, OperationResult } from '../../engine/connectors/types.ts';
@@ -24,7 +25,13 @@ const apiRequests = (f: Fixture, from: number) =>
 
 type Connector = ReturnType<Fixture['connect']>;
 
-const perform = (c: Connector, operation: string, id: string, value?: unknown, resume = false) =>
+const perform = (
+  c: Connector,
+  operation: string,
+  id: string,
+  value?: unknown,
+  { resume = false, pass = 'pass-1' }: { resume?: boolean; pass?: string } = {},
+) =>
   c.operations.perform({
     operation,
     entity: 'salesorder',
@@ -35,6 +42,7 @@ const perform = (c: Connector, operation: string, id: string, value?: unknown, r
         : {},
     ...(value !== undefined ? { value } : {}),
     resume,
+    pass,
   });
 
 const payment = (ref: string, invoice: OperationResult['result']) => ({
@@ -73,7 +81,6 @@ describe('poweroffice-go: order to cash without reads the stored results make re
       InvoiceNo: expect.any(Number),
       CustomerId: expect.any(Number),
       CurrencyCode: 'NOK',
-      PostedAt: expect.any(String),
     });
     expect(apiRequests(fx, mark)).toEqual([
       'POST SalesOrders/:id/createAndSendInvoice',
@@ -118,7 +125,7 @@ describe('poweroffice-go: order to cash without reads the stored results make re
     expect(await balance(fx, String(credit.CreditNoteId))).toBe(0);
   });
 
-  it('after a restart the order and the customer are read once; a resumed or older payment reads the invoice', async () => {
+  it('after a restart the order and the customer are read once; a resumed payment or one of a later pass reads the invoice', async () => {
     fx = await start({ rateLimit: false });
     const id = await draft(fx.connect(), '2002');
     const c = fx.connect(); // a new process: knows nothing of the order or its customer
@@ -133,22 +140,42 @@ describe('poweroffice-go: order to cash without reads the stored results make re
     ]);
     // Resumed (a crash after the intent): the invoice is read; it is not settled: one voucher.
     mark = fx.sb.log.mark();
-    await perform(c, 'register-payment', id, payment('2002', invoice), true);
+    await perform(c, 'register-payment', id, payment('2002', invoice), { resume: true });
     expect(apiRequests(fx, mark)).toEqual([
       'GET OutgoingInvoices/:id',
       'GET Customers/:id',
       'POST Vouchers/BankJournals',
     ]);
-    // Again, as if mapsync had posted the invoice long ago: read, found settled by our voucher.
+    // Again in a later pass (a retry): read, found settled by our voucher.
     mark = fx.sb.log.mark();
-    const old = { ...invoice, PostedAt: new Date(Date.now() - 3_600_000).toISOString() };
-    const again = (await perform(c, 'register-payment', id, payment('2002', old))).result;
+    const again = (await perform(c, 'register-payment', id, payment('2002', invoice), { pass: 'p2' })).result;
     expect(again).toMatchObject({ SettledBy: 'mapsync' });
     expect(apiRequests(fx, mark)).toEqual([
       'GET OutgoingInvoices/:id',
       'GET Customerledger/EntriesByMatchId',
     ]);
     expect(fx.sb.log.list(0).filter((r) => /bankjournals/i.test(r.path) && r.status === 201)).toHaveLength(1);
+  });
+
+  it('an invoice settled by hand before a payment of a later pass: read, nothing posted', async () => {
+    fx = await start({ rateLimit: false });
+    const c = fx.connect();
+    const id = await draft(c, '2004');
+    const invoice = (await perform(c, 'invoice', id)).result;
+    // The first payment attempt never reached the connector; an accountant settles the
+    // invoice in PowerOffice Go; the retry is a later pass of the engine.
+    await perform(c, 'register-payment', id, {
+      ...payment('2004', invoice),
+      ExternalImportReference: 'manual-1',
+    });
+    const mark = fx.sb.log.mark();
+    const retried = (await perform(c, 'register-payment', id, payment('2004', invoice), { pass: 'p2' }))
+      .result;
+    expect(retried).toMatchObject({ SettledBy: 'PowerOffice Go' });
+    expect(apiRequests(fx, mark)).toEqual([
+      'GET OutgoingInvoices/:id',
+      'GET Customerledger/EntriesByMatchId',
+    ]);
   });
 
   it('a fresh stored result whose invoice number is not the value’s is not trusted: the invoice is read', async () => {

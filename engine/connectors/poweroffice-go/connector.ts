@@ -116,7 +116,7 @@ export class PowerOfficeGoConnector implements Connector {
             this.paymentAccounts,
             this.facts,
             request.id,
-            { value: request.value, refund: request.operation === 'refund-payment', resume: request.resume },
+            { ...request, refund: request.operation === 'refund-payment' },
             options,
           );
         throw usageError(`no operation "${request.operation}" on ${request.entity} ${request.id}`);

@@ -42,7 +42,6 @@ export const creditNoteOperation: OperationDeclaration = {
     'CustomerId',
     'CurrencyCode',
     'CurrencyExchangeRate',
-    'PostedAt',
   ],
 };
 
@@ -82,7 +81,12 @@ function draftOf(value: unknown, id: string): EntityRecord & { ExternalImportRef
 export async function creditSalesOrder(
   api: PowerOfficeApi,
   id: string,
-  request: { options: Readonly<Record<string, unknown>>; value?: unknown; resume: boolean },
+  request: {
+    options: Readonly<Record<string, unknown>>;
+    value?: unknown;
+    resume: boolean;
+    pass?: string | undefined;
+  },
   facts: RecordFacts,
   options: WriteOptions = {},
 ): Promise<OperationResult> {
@@ -122,7 +126,7 @@ export async function creditSalesOrder(
   const sent = await invoiceSalesOrder(
     api,
     creditId,
-    { options: request.options, resume: again },
+    { options: request.options, resume: again, pass: request.pass },
     facts,
     options,
   );
@@ -135,7 +139,6 @@ export async function creditSalesOrder(
       CustomerId: sent.result.CustomerId,
       CurrencyCode: sent.result.CurrencyCode,
       CurrencyExchangeRate: sent.result.CurrencyExchangeRate,
-      PostedAt: sent.result.PostedAt,
     },
     summary: `invoice ${invoiceNo} of sales order ${id} credited by credit note ${String(sent.result.InvoiceNo)}`,
   };

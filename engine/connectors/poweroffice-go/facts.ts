@@ -29,6 +29,21 @@ const LIMIT = 20_000;
 export class RecordFacts {
   private readonly orders = new Map<string, OrderFacts>();
   private readonly subledgers = new Map<string, number>();
+  /** Invoices and credit notes this connector sent and saw posted, by id → the engine's pass. */
+  private readonly posted = new Map<string, string>();
+
+  /** The invoice (credit note) `id` was sent by this connector and posted, in `pass`. */
+  notePosted(id: string, pass: string | undefined): void {
+    if (pass !== undefined) put(this.posted, id.toLowerCase(), pass);
+  }
+
+  /**
+   * Whether the invoice (credit note) `id` was sent and posted by this connector in this
+   * same pass of the engine (OperationRequest.pass): then nobody can have settled it yet.
+   */
+  postedIn(id: string, pass: string | undefined): boolean {
+    return pass !== undefined && this.posted.get(id.toLowerCase()) === pass;
+  }
 
   /** Keep what `record` (a sales order or customer as Go returned it) says. */
   note(entity: string, record: EntityRecord | null | undefined): void {

@@ -11,10 +11,11 @@
  * never retried blindly (the HTTP client does not retry POSTs).
  *
  * The result also carries what a payment or credit note of this invoice needs to know of
- * it (facts.ts): the customer, the currency and rate, and when it was seen posted
- * (`PostedAt`), so those operations need not read the invoice, the order or the customer
- * again. The customer and currency are those the connector last saw on the order (no
- * request), else read once (another process wrote the order).
+ * it (facts.ts): the customer, the currency and rate, so those operations need not read
+ * the invoice or the order again. The customer and currency are those the connector last
+ * saw on the order (no request), else read once (another process wrote the order). An
+ * invoice this call sent and saw posted is noted with the engine's pass, so a payment in
+ * the same pass knows it cannot have been settled yet.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectorError, isConnectorError } from '../errors.ts';
@@ -59,7 +60,6 @@ export const invoiceOperation: OperationDeclaration = {
     'CustomerId',
     'CurrencyCode',
     'CurrencyExchangeRate',
-    'PostedAt',
   ],
 };
 
@@ -79,7 +79,7 @@ const POLL_CAP_MS = 5000;
 export async function invoiceSalesOrder(
   api: PowerOfficeApi,
   id: string,
-  request: { options: Readonly<Record<string, unknown>>; resume: boolean },
+  request: { options: Readonly<Record<string, unknown>>; resume: boolean; pass?: string | undefined },
   facts: RecordFacts,
   options: WriteOptions = {},
 ): Promise<OperationResult> {
@@ -87,6 +87,7 @@ export async function invoiceSalesOrder(
   const maxWaitMs = Number(request.options.max_wait_seconds ?? 60) * 1000;
   const path = `SalesOrders/${encodeURIComponent(id)}/createAndSendInvoice`;
   let state = request.resume ? await sentState(api, id, signal) : undefined;
+  let sent = false;
   if (!state || (!state.IsInvoiceBeingProcessed && state.InvoiceNo == null)) {
     // Never requested, or an earlier request failed without posting anything.
     try {
@@ -94,6 +95,7 @@ export async function invoiceSalesOrder(
         json: { DeliveryType: String(request.options.delivery_type ?? 'PdfPrintForDownload') },
         ...(signal ? { signal } : {}),
       });
+      sent = true;
     } catch (error) {
       // "is being invoiced / has been invoiced": an earlier request got through after all.
       if (!(isConnectorError(error) && error.kind === 'locked')) throw error;
@@ -122,7 +124,7 @@ export async function invoiceSalesOrder(
       { system: SYSTEM, kind: 'validation', method: 'POST', path: api.pathOf(path) },
     );
   }
-  const postedAt = new Date().toISOString();
+  if (sent) facts.notePosted(id, request.pass);
   const order = facts.order(id) ?? (await readOrderFacts(api, id, facts, signal));
   return {
     result: {
@@ -133,7 +135,6 @@ export async function invoiceSalesOrder(
       CustomerId: order?.CustomerId ?? null,
       CurrencyCode: order?.CurrencyCode ?? null,
       CurrencyExchangeRate: order?.CurrencyExchangeRate ?? null,
-      PostedAt: postedAt,
     },
     summary: `sales order ${id} invoiced as invoice ${state.InvoiceNo}`,
   };

@@ -12,12 +12,14 @@
  * requests).
  *
  * One request on the normal path (issue 12): the value's `Invoice` is the invoice action's
- * stored result (`CreditNote`: the credit-note action's), which carries the number, customer,
- * currency and when mapsync saw it posted. A document mapsync posted less than
- * `FRESH_MS` ago, paid by a first attempt (not a resumed one), is not read: nobody can have
- * settled it in the meantime. The sub-ledger account is read once per customer and kept
- * (facts.ts; a customer the connector made or listed is known already). An older document, a
- * resumed attempt or a result without these facts is read as before.
+ * stored result (`CreditNote`: the credit-note action's), which carries the number, customer
+ * and currency. A document this connector sent and saw posted in the same pass of the engine
+ * (OperationRequest.pass: the invoice, then at once its payment, nothing in between, no
+ * earlier attempt) is not read: nobody can have settled it in the meantime. The sub-ledger
+ * account is read once per customer and kept (facts.ts; a customer the connector made or
+ * listed is known already). A document of an earlier pass (a payment retried, payments
+ * turned on later, a restart), a resumed attempt or a result without these facts is read as
+ * before.
  *
  * `refund-payment`: money went back to the buyer through the payment method for a credit
  * note (the value names it: `CreditNoteId`). The same voucher the other way round: credit
@@ -78,11 +80,8 @@ interface Payment {
   invoiceNo: number | undefined;
   creditNoteId: string | undefined;
   /** What the invoice (credit-note) action stored of the document, when complete. */
-  known: { no: number; facts: OrderFacts; postedAt: number } | undefined;
+  known: { no: number; facts: OrderFacts } | undefined;
 }
-
-/** A document mapsync saw posted this recently is taken as unsettled without reading it. */
-export const FRESH_MS = 60_000;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -141,11 +140,10 @@ function knownDocument(
 ): Payment['known'] {
   const no = refund ? stored.CreditNoteNo : stored.InvoiceNo;
   const facts = orderFacts(stored);
-  const postedAt = typeof stored.PostedAt === 'string' ? Date.parse(stored.PostedAt) : Number.NaN;
-  if (typeof no !== 'number' || !Number.isInteger(no) || !facts || Number.isNaN(postedAt)) return undefined;
+  if (typeof no !== 'number' || !Number.isInteger(no) || !facts) return undefined;
   if (refund && String(stored.CreditNoteId ?? '').toLowerCase() !== creditNoteId?.toLowerCase())
     return undefined;
-  return { no, facts, postedAt };
+  return { no, facts };
 }
 
 /** `register-payment` (refund: false) and `refund-payment` (refund: true). */
@@ -154,7 +152,7 @@ export async function registerPayment(
   accounts: PaymentAccounts,
   facts: RecordFacts,
   id: string,
-  request: { value?: unknown; refund: boolean; resume: boolean },
+  request: { value?: unknown; refund: boolean; resume: boolean; pass?: string | undefined },
   options: WriteOptions = {},
 ): Promise<OperationResult> {
   const signal = options.signal ? { signal: options.signal } : {};
@@ -162,12 +160,10 @@ export async function registerPayment(
   const docId = request.refund ? pay.creditNoteId! : id;
   const what = request.refund ? 'credit note' : 'invoice';
   const known = pay.known;
-  const age = known ? Date.now() - known.postedAt : Number.NaN;
   const fresh =
     known !== undefined &&
     !request.resume &&
-    age >= 0 &&
-    age < FRESH_MS &&
+    facts.postedIn(docId, request.pass) &&
     (pay.invoiceNo === undefined || pay.invoiceNo === known.no);
   // Fresh: what the action stored is what a read would say (Balance unknown, not 0).
   const doc = fresh
