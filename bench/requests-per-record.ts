@@ -152,7 +152,19 @@ async function run(ctx: BenchContext): Promise<void> {
 
     // Second run, nothing changed.
     let m = mark(env);
-    const second = await syncOnce(env);
+    const secondFailures: string[] = [];
+    const second = await syncOnce(
+      env,
+      {},
+      {
+        events: {
+          recordProcessed: (e) => {
+            if (e.outcome === 'failed')
+              secondFailures.push(`${e.mapping} ${e.side} ${e.id}: ${e.code ?? '?'} ${e.reason ?? ''}`);
+          },
+        },
+      },
+    );
     let after = since(env, m);
     const quietWrites = writesOf(after.po).length + writesOf(after.woo).length;
     ctx.log(
@@ -227,9 +239,12 @@ async function run(ctx: BenchContext): Promise<void> {
       ctx.findings.push({
         benchmark: B,
         title: 'backfill or quiet run not ok',
-        lines: [first, second].map((s) =>
-          s.mappings.map((x) => `${x.mapping} ${JSON.stringify(x.counts)}`).join(' | '),
-        ),
+        lines: [
+          ...[first, second].map((s) =>
+            s.mappings.map((x) => `${x.mapping} ${JSON.stringify(x.counts)}`).join(' | '),
+          ),
+          ...secondFailures.slice(0, 10).map((f) => `second run failed: ${f}`),
+        ],
       });
     }
   } finally {

@@ -181,7 +181,8 @@ describe('registration in JSONata', () => {
   const run = async (expression: string, input: unknown = {}, link = async () => '7') => {
     const compiled = jsonata(expression);
     registerHelpers(compiled);
-    return compiled.evaluate(input, { __mapsync_context: { link } });
+    const fetch = async (side: string, name: string, args: Record<string, unknown>) => ({ side, name, args });
+    return compiled.evaluate(input, { __mapsync_context: { link, fetch } });
   };
 
   it('every helper is callable by its name with its signature', async () => {
@@ -193,6 +194,11 @@ describe('registration in JSONata', () => {
     expect(await run('$sumDecimal(a, 0)', { a: [1.5] })).toBe(2);
     expect(await run('$multiply("89.13", 12 / 100)')).toBe(10.7);
     expect(await run("$link('customer', 5)")).toBe('7');
+    expect(await run("$fetch('target', 'currency-rate', {'from': c})", { c: 'EUR' })).toEqual({
+      side: 'target',
+      name: 'currency-rate',
+      args: { from: 'EUR' },
+    });
     expect(
       await run('$orgNumber(meta[key = "org"].value)', { meta: [{ key: 'org', value: '974 760 673' }] }),
     ).toBe('974760673');

@@ -171,8 +171,16 @@ ${checks}properties:
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const problems = await runChecks(mappings[0]!.checks!, 'm', {});
     expect(problems).toEqual([
-      { code: 'CONFIG_MISMATCH', message: 'm.yaml:7:5: mapping "m", check "limit": limit 12 is 10 or more' },
-      { code: 'CONFIG_MISMATCH', message: 'm.yaml:7:5: mapping "m", check "limit": limit 40 is 10 or more' },
+      {
+        code: 'CONFIG_MISMATCH',
+        message: 'm.yaml:7:5: mapping "m", check "limit": limit 12 is 10 or more',
+        text: 'limit 12 is 10 or more',
+      },
+      {
+        code: 'CONFIG_MISMATCH',
+        message: 'm.yaml:7:5: mapping "m", check "limit": limit 40 is 10 or more',
+        text: 'limit 40 is 10 or more',
+      },
     ]);
   });
 });
