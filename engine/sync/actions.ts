@@ -264,11 +264,8 @@ async function perform(
       writtenBackAt: run.now().toISOString(),
     });
     await mappingRun.state.deleteActionIntent(action.name, link.sourceId);
-    const key = `source.${link.sourceId}`;
-    if (mappingRun.failed.get(key)?.code === ACTION_FAILED) {
-      await mappingRun.state.deleteFailed('source', link.sourceId);
-      mappingRun.failed.delete(key);
-    }
+    if (mappingRun.failed.get(`source.${link.sourceId}`)?.code === ACTION_FAILED)
+      await mappingRun.clearFailure('source', link.sourceId);
     return current;
   } catch (error) {
     if (!state && REFUSED.has(classify(error).kind))

@@ -155,6 +155,5 @@ export async function propagate(
 
 /** The pair is gone: a failure kept for it (under its source id) is resolved. */
 async function forgetFailures(mappingRun: MappingRun, link: LinkRecord): Promise<void> {
-  if (mappingRun.failed.delete(`source.${link.sourceId}`))
-    await mappingRun.state.deleteFailed('source', link.sourceId);
+  await mappingRun.clearFailure('source', link.sourceId);
 }

@@ -58,7 +58,7 @@ export async function resolveIntents(mappingRun: MappingRun): Promise<void> {
         }
         await mappingRun.state.putLink(link);
         // A failure stored while the create's outcome was unknown is obsolete now.
-        if (mappingRun.failed.delete(`${from}.${id}`)) await mappingRun.state.deleteFailed(from, id);
+        await mappingRun.clearFailure(from, id);
         if (from === 'source' && !intent.virtual) await adoptChildrenOf(mappingRun, id);
       }
       if (!taken)

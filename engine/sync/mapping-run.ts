@@ -344,15 +344,19 @@ export class MappingRun {
       const fields = { mapping: this.mapping.name, side, id, code: stored.code };
       if (worthLogging(stored, previous)) logger.info(fields, `record failed: ${stored.reason}`);
       else logger.debug({ ...fields, attempts: stored.attempts }, 'record failed again, unchanged');
-    } else if (
-      this.failed.has(key) &&
-      !(this.failed.get(key)!.code === ACTION_FAILED && result.outcome === 'unchanged')
-    ) {
+    } else if (!(this.failed.get(key)?.code === ACTION_FAILED && result.outcome === 'unchanged')) {
       // An action's failure is the action pass's to clear (the pair itself was fine).
-      await this.state.deleteFailed(side, id);
-      this.failed.delete(key);
+      await this.clearFailure(side, id);
     }
     this.report(side, id, result);
+  }
+
+  /**
+   * The failure this run holds for a record (loaded in `prepare`, or stored since) is
+   * resolved: forgotten here and deleted from the store. The one way other modules clear one.
+   */
+  async clearFailure(side: Side, id: string): Promise<void> {
+    if (this.failed.delete(`${side}.${id}`)) await this.state.deleteFailed(side, id);
   }
 
   /** Count the outcome and emit the event (a virtual record's failure is not stored). */

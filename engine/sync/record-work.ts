@@ -147,7 +147,7 @@ async function retry(mappingRun: MappingRun, side: Side, id: string): Promise<vo
   if (reverse && !reverse.virtual) {
     // A linked pair's failures are kept under its source id from here on.
     await mappingRun.processTargetChange(reverse.sourceId, view);
-    if (mappingRun.failed.delete(`target.${id}`)) await mappingRun.state.deleteFailed('target', id);
+    await mappingRun.clearFailure('target', id);
   } else {
     await mappingRun.processUnlinkedTarget(view);
   }
