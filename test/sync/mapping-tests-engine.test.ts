@@ -75,13 +75,17 @@ function reproducibleCases(mapping: string): MappingTestCase[] {
     cases: Array<Record<string, unknown>>;
   };
   return file.cases
-    .filter((c) => (c.direction ?? 'to-target') === 'to-target' && !c.links && !c.variables)
+    .filter(
+      (c) =>
+        (c.direction ?? 'to-target') === 'to-target' && !c.links && !c.variables && !c.fetched && !c.check,
+    )
     .map((c) => ({
       name: String(c.name),
       direction: 'to-target',
       input: c.input as Record<string, unknown>,
       links: {},
       variables: {},
+      fetched: [],
       expect: { kind: 'skipped' },
       position: { line: 1, col: 1 },
     }));
