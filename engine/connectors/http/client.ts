@@ -157,25 +157,29 @@ function gotOptions(
         async (request) => {
           const cancel = sendSignalOf(request);
           await options.authorize?.(request);
+          // The last moment a write can still be held back: run once budget is granted, as
+          // the limiter's call, so that the limiter takes the request as sent when they end
+          // (a shared budget counts its slot from then: rate-budget/hub.ts).
+          const lastChecks = async () => {
+            if (cancel?.aborted) throw cancelled(system, request);
+            if (runtime.beforeWrite && isWrite(request.method) && !options.sideEffectFree) {
+              // A fleet job that lost its locks must not send what it prepared (write-guard.ts).
+              await runtime.beforeWrite({ system, method: request.method }).catch((error: unknown) => {
+                throw cancelled(system, request, error);
+              });
+              if (cancel?.aborted) throw cancelled(system, request);
+            }
+          };
           if (limiter) {
             await limiter
-              .schedule(
-                async () => undefined,
-                (waitMs) => runtime.telemetry.rateLimitWait({ system, waitMs }),
-                cancel,
-              )
+              .schedule(lastChecks, (waitMs) => runtime.telemetry.rateLimitWait({ system, waitMs }), cancel)
               .catch((error) => {
-                throw cancel?.aborted ? cancelled(system, request) : error;
+                throw cancel?.aborted && !(error instanceof ConnectorError && error.vendorCode === CANCELLED)
+                  ? cancelled(system, request)
+                  : error;
               });
-          }
-          // The last moment a write can still be held back.
-          if (cancel?.aborted) throw cancelled(system, request);
-          if (runtime.beforeWrite && isWrite(request.method) && !options.sideEffectFree) {
-            // A fleet job that lost its locks must not send what it prepared (write-guard.ts).
-            await runtime.beforeWrite({ system, method: request.method }).catch((error: unknown) => {
-              throw cancelled(system, request, error);
-            });
-            if (cancel?.aborted) throw cancelled(system, request);
+          } else {
+            await lastChecks();
           }
           started.set(request, Date.now());
         },
