@@ -4,7 +4,7 @@
  */
 import { fillShop } from '../lib/dataset.ts';
 import { editCustomer, startEnv, syncOnce } from '../lib/env.ts';
-import { type Both, normalised, stateOf } from './lib.ts';
+import { type Both, missingIn, normalised, stateOf } from './lib.ts';
 
 export interface ShopSize {
   customers: number;
@@ -37,10 +37,22 @@ export function cleanRun(
       try {
         for (const edit of edits) await editCustomer(env, edit.customer, edit.body);
         const summary = await syncOnce(env);
-        if (!summary.ok)
+        if (!summary.ok) {
+          // What made it not ok: errors, failed or conflicting records, the store, an abort.
+          const why = summary.mappings
+            .filter((m) => m.errors.length + m.counts.failed + m.counts.conflict > 0)
+            .map((m) => ({ mapping: m.mapping, errors: m.errors, counts: m.counts }));
+          const failed = await env.open().then(async (opened) => {
+            try {
+              return (await missingIn(await stateOf(env), opened.store)).pending;
+            } finally {
+              await opened.close();
+            }
+          });
           throw new Error(
-            `the clean reference run failed: ${JSON.stringify(summary.mappings.map((m) => m.errors))}`,
+            `the clean reference run failed: ${JSON.stringify({ why, storeError: summary.storeError, aborted: summary.aborted, failed: failed.slice(0, 5) })}`,
           );
+        }
         const state = await stateOf(env);
         const opened = await env.open();
         try {

@@ -134,6 +134,33 @@ describe.skipIf(missing !== undefined)('shared rate budget (Redis)', () => {
     ).toBeLessThanOrEqual(FAST.limit);
   });
 
+  it('counts a slot from when its request was sent: slow last checks do not crowd the next window', async () => {
+    // The calls of every other window take 150 ms (the write guard's look at Redis on a
+    // busy machine) before their request leaves, the others none. Counted from the grant,
+    // a slow window's sends and the next window's fast ones would fall into one window
+    // (6 of them in 300 ms); counted from the send, never more than the limit.
+    const p = prefix();
+    const sends: number[] = [];
+    let calls = 0;
+    const limiterOf = (h: RateBudgetHub, tenant: string) =>
+      h.registryFor(tenant).forCredential('poweroffice-go', 'key-1', FAST);
+    const slowThenFast = async () => {
+      const k = calls++;
+      if (k % (2 * FAST.limit) < FAST.limit) await new Promise((r) => setTimeout(r, 150));
+    };
+    const run = (h: RateBudgetHub, tenant: string) =>
+      Promise.all(
+        Array.from({ length: 10 }, () =>
+          limiterOf(h, tenant)
+            .schedule(slowThenFast)
+            .then(() => sends.push(Date.now())),
+        ),
+      );
+    await Promise.all([run(hub(p), 'a'), run(hub(p), 'b')]);
+    expect(sends).toHaveLength(20);
+    expect(maxInWindow(sends, FAST.intervalMs)).toBeLessThanOrEqual(FAST.limit);
+  });
+
   it('a process-wide least margin widens every budget’s window', async () => {
     const p = prefix();
     const starts: Array<{ tenant: string; priority: Priority; at: number }> = [];

@@ -163,26 +163,51 @@ function gotOptions(
         async (request) => {
           const cancel = sendSignalOf(request);
           await options.authorize?.(request);
+          // The last moment a write can still be held back: run once budget is granted, as
+          // the limiter's call, so that the limiter takes the request as sent when they end
+          // (a shared budget counts its slot from then: rate-budget/hub.ts).
+          const lastChecks = async () => {
+            if (cancel?.aborted) throw cancelled(system, request);
+            if (runtime.beforeWrite && isWrite(request.method) && !options.sideEffectFree) {
+              // A fleet job that lost its locks must not send what it prepared (write-guard.ts).
+              await runtime.beforeWrite({ system, method: request.method }).catch((error: unknown) => {
+                throw cancelled(system, request, error);
+              });
+              if (cancel?.aborted) throw cancelled(system, request);
+            }
+          };
           if (limiter) {
             const onWait = (waitMs: number) => runtime.telemetry.rateLimitWait({ system, waitMs });
             // A retry reuses the options: the attempt before it has been answered.
             release(request);
-            const hold = await (limiter.acquire
-              ? limiter.acquire(onWait, cancel)
-              : limiter.schedule(async () => () => {}, onWait, cancel)
-            ).catch((error) => {
-              throw cancel?.aborted ? cancelled(system, request) : error;
+            // A limiter that holds its slot until the answer (rate-limiter.ts) runs the last
+            // checks after the grant; a shared budget runs them as its call (fleet-limiter.ts).
+            const granted = limiter.acquire
+              ? limiter.acquire(onWait, cancel).then(async (hold) => {
+                  try {
+                    await lastChecks();
+                  } catch (error) {
+                    hold();
+                    throw error;
+                  }
+                  return hold;
+                })
+              : limiter.schedule(
+                  async () => {
+                    await lastChecks();
+                    return () => {};
+                  },
+                  onWait,
+                  cancel,
+                );
+            const hold = await granted.catch((error) => {
+              throw cancel?.aborted && !(error instanceof ConnectorError && error.vendorCode === CANCELLED)
+                ? cancelled(system, request)
+                : error;
             });
             holds.set(request, hold);
-          }
-          // The last moment a write can still be held back.
-          if (cancel?.aborted) throw cancelled(system, request);
-          if (runtime.beforeWrite && isWrite(request.method) && !options.sideEffectFree) {
-            // A fleet job that lost its locks must not send what it prepared (write-guard.ts).
-            await runtime.beforeWrite({ system, method: request.method }).catch((error: unknown) => {
-              throw cancelled(system, request, error);
-            });
-            if (cancel?.aborted) throw cancelled(system, request);
+          } else {
+            await lastChecks();
           }
           started.set(request, Date.now());
         },

@@ -26,6 +26,13 @@ export class FleetLimiter implements RequestLimiter {
     return this.budget.intervalMs;
   }
 
+  /**
+   * Runs `fn` — the request's last checks — once a slot is granted, and takes the request as
+   * sent when `fn` resolves: the slot's time in the shared window becomes that moment, so
+   * whatever `fn` waited for (the write guard's look at Redis) does not count against the gap
+   * to the next window. A request whose checks ended too late after the grant is not sent:
+   * `fn` runs again with the next slot.
+   */
   async schedule<T>(
     fn: () => Promise<T>,
     onWait?: (waitedMs: number) => void,
@@ -35,14 +42,23 @@ export class FleetLimiter implements RequestLimiter {
     const queuedAt = Date.now();
     this.waiting++;
     try {
-      await this.hub.acquire(this.budget, this.tenant, this.hub.work.priority(), signal);
+      for (;;) {
+        const grant = await this.hub.acquire(this.budget, this.tenant, this.hub.work.priority(), signal);
+        let result: T;
+        try {
+          result = await fn();
+        } catch (error) {
+          this.hub.unused(this.budget, grant);
+          throw error;
+        }
+        if (!this.hub.sent(this.budget, grant)) continue;
+        const waited = Date.now() - queuedAt;
+        if (waited > 0) onWait?.(waited);
+        return result;
+      }
     } finally {
       this.waiting--;
     }
-    // Started at once, in the same turn of the event loop as the grant was checked.
-    const waited = Date.now() - queuedAt;
-    if (waited > 0) onWait?.(waited);
-    return fn();
   }
 
   pause(ms: number): void {

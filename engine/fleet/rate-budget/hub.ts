@@ -8,11 +8,11 @@
  *   once; one granted by another process's call is announced on this process's channel and
  *   claimed (started) here; a periodic tick renews this process's lease, catches
  *   announcements missed while the subscriber reconnected, and wakes when a slot frees;
- * - a slot is started only within half the `margin` of the moment Redis granted it,
- *   measured on the local clock from before the call (so clock skew between machines does
- *   not matter); later, the slot is given back unused and the request queues again. So the
- *   starts of a window are never more than `limit`, and the other half of the margin covers
- *   the way to the server;
+ * - a granted request runs its last checks (the write guard), then is sent: its slot's time
+ *   in the window becomes the moment it is sent (SENT), so the window holds sends and the
+ *   `margin` covers only the way from here to the server. A request not sent within
+ *   `sendWithinMs` of the call that granted it (local clock: skew between machines does not
+ *   matter) gives its slot back unused and queues again;
  * - fail closed: while Redis cannot be reached nothing starts; callers retry with backoff
  *   and fail (`BUDGET_UNAVAILABLE`, nothing sent) after `unavailableTimeoutMs`;
  * - a process that dies leaks nothing for long: its queued tickets are dropped once its
@@ -24,9 +24,9 @@ import type { Logger } from 'pino';
 import { ConnectorError } from '../../connectors/errors.ts';
 import { BUDGET_UNAVAILABLE, PRIORITIES, type Priority } from '../../connectors/http/limiter.ts';
 import type { WorkContext } from '../work-context.ts';
-import type { Budget, BudgetHub, Outcome, Waiter } from './budget.ts';
+import type { Budget, BudgetHub, Grant, Outcome, Waiter } from './budget.ts';
 import { FleetLimiterRegistry } from './fleet-limiter.ts';
-import { CANCEL, CLAIM, ENQUEUE, PAUSE, TICK } from './scripts.ts';
+import { CANCEL, CLAIM, ENQUEUE, PAUSE, SENT, TICK } from './scripts.ts';
 
 export interface RateBudgetOptions {
   /** `redis://host:port/db` (the fleet's Redis; docs/fleet.md). */
@@ -55,7 +55,7 @@ export interface RateBudgetOptions {
 /** What happened to requests of this process, for tests, the bench and metrics. */
 export interface BudgetStats {
   started: number;
-  /** Slots given back because this process could not start them within half the margin. */
+  /** Slots given back because this process could not send their request within `sendWithin`. */
   late: number;
   /** Tickets queued again (slot lost, Redis forgot the ticket, or late). */
   requeued: number;
@@ -64,12 +64,16 @@ export interface BudgetStats {
 }
 
 type ScriptResult = [string, string, string[], string[]?, string[]?];
+/** A granted request is sent within this share of the window after the call that got its
+ * slot, or not at all: until SENT lands its slot counts from the grant, so it must land within. */
+const SEND_WITHIN_SHARE = 0.5;
 type Scripts = Redis & {
   rbEnqueue(...args: Array<string | number>): Promise<ScriptResult>;
   rbTick(...args: Array<string | number>): Promise<ScriptResult>;
   rbClaim(...args: Array<string | number>): Promise<string[]>;
   rbCancel(...args: Array<string | number>): Promise<number>;
   rbPause(...args: Array<string | number>): Promise<number>;
+  rbSent(...args: Array<string | number>): Promise<number>;
 };
 
 export class RateBudgetHub implements BudgetHub {
@@ -112,6 +116,7 @@ export class RateBudgetHub implements BudgetHub {
       rbClaim: CLAIM,
       rbCancel: CANCEL,
       rbPause: PAUSE,
+      rbSent: SENT,
     })) {
       this.redis.defineCommand(name, { numberOfKeys: 0, lua });
     }
@@ -156,13 +161,13 @@ export class RateBudgetHub implements BudgetHub {
    * start (the caller starts it synchronously); rejects with the signal's reason on abort,
    * or with a `BUDGET_UNAVAILABLE` ConnectorError when Redis stays unreachable.
    */
-  async acquire(budget: Budget, tenant: string, priority: Priority, signal?: AbortSignal): Promise<void> {
+  async acquire(budget: Budget, tenant: string, priority: Priority, signal?: AbortSignal): Promise<Grant> {
     let unreachableSince: number | undefined;
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new Error('the rate budget is closed');
       signal?.throwIfAborted();
-      const outcome = await this.ticket(budget, tenant, priority, signal);
-      if (outcome === 'started') return;
+      const [outcome, grant] = await this.ticket(budget, tenant, priority, signal);
+      if (outcome === 'started') return grant;
       if (outcome === 'retry') {
         unreachableSince = undefined;
         continue;
@@ -176,6 +181,24 @@ export class RateBudgetHub implements BudgetHub {
       }
       await sleep(Math.min(100 * 2 ** Math.min(attempt, 3), 1000), signal);
     }
+  }
+
+  sent(budget: Budget, grant: Grant): boolean {
+    if (Date.now() - grant.sentAt > this.sendWithin(budget)) {
+      this.stats.late++;
+      this.unused(budget, grant);
+      return false;
+    }
+    this.redis.rbSent(budget.key, this.root, grant.ticket).catch((error: unknown) => this.failed(error));
+    return true;
+  }
+
+  unused(budget: Budget, grant: Grant): void {
+    this.redis.rbCancel(budget.key, this.root, grant.ticket, 'started').catch(() => {});
+  }
+
+  private sendWithin(budget: Budget): number {
+    return (budget.intervalMs + budget.marginMs) * SEND_WITHIN_SHARE;
   }
 
   /** Hold every process back on `budget` for `ms` (a 429 came in). */
@@ -198,9 +221,9 @@ export class RateBudgetHub implements BudgetHub {
   }
 
   /** One ticket's life: queued in Redis, then started, queued again, or Redis unreachable. */
-  private ticket(budget: Budget, tenant: string, priority: Priority, signal?: AbortSignal): Promise<Outcome> {
+  private ticket(budget: Budget, tenant: string, priority: Priority, signal?: AbortSignal) {
     const ticket = randomUUID();
-    return new Promise<Outcome>((resolve, reject) => {
+    return new Promise<[Outcome, Grant]>((resolve, reject) => {
       const onAbort = () => {
         if (!budget.waiters.delete(ticket)) return;
         this.redis.rbCancel(budget.key, this.root, ticket).catch(() => {});
@@ -215,7 +238,7 @@ export class RateBudgetHub implements BudgetHub {
           signal?.removeEventListener('abort', onAbort);
           if (outcome === 'started') this.stats.started++;
           if (outcome === 'retry') this.stats.requeued++;
-          resolve(outcome);
+          resolve([outcome, { ticket, sentAt: waiter.sentAt ?? Date.now() }]);
         },
         fail: (error) => {
           signal?.removeEventListener('abort', onAbort);
@@ -259,14 +282,14 @@ export class RateBudgetHub implements BudgetHub {
   }
 
   /**
-   * A slot granted to `ticket` at some moment after `sentAt`: start it, or, when this
-   * process got to it too late, give it back unused and queue again. "Too late" is half the
-   * margin after the call to Redis was sent: the other half is left for the way from here
-   * to the server (see docs/fleet.md, "Why the window holds").
+   * A slot granted to `ticket` at some moment after `sentAt`: hand it to its caller, or,
+   * when this process got to it too late to send within `sendWithin`, give it back unused
+   * and queue again (see docs/fleet.md, "Why the window holds").
    */
   private start(budget: Budget, ticket: string, sentAt: number): void {
     const waiter = budget.waiters.get(ticket);
-    if (waiter && Date.now() - sentAt <= budget.marginMs / 2) {
+    if (waiter && Date.now() - sentAt <= this.sendWithin(budget)) {
+      waiter.sentAt = sentAt;
       waiter.settle('started');
       return;
     }

@@ -5,7 +5,7 @@
  *
  * Keys of one budget, all under its prefix `P` (`<root>rb:{<budget id>}:`; the braces keep
  * them in one cluster slot):
- *   P..'win'           ZSET  ticket → time its slot was granted, then started (ms, Redis clock)
+ *   P..'win'           ZSET  ticket → time its slot was granted, then started, then sent (ms, Redis clock)
  *   P..'res'           HASH  ticket → grant time, for slots granted to another process and not yet claimed
  *   P..'tk'            HASH  ticket → "owner|tenant|priority" while queued or reserved
  *   P..'q:'..p..':'..t LIST  queued tickets of tenant t at priority p (FIFO)
@@ -249,6 +249,20 @@ export const CANCEL = `${COMMON}
 local ticket = ARGV[3]
 redis.call('HDEL', P .. 'tk', ticket)
 if redis.call('HDEL', P .. 'res', ticket) == 1 or ARGV[4] == 'started' then redis.call('ZREM', P .. 'win', ticket) end
+return 1
+`;
+
+/**
+ * ARGV: P, root, ticket. The request of a started slot has left (its last checks done, the
+ * HTTP client sending it): its time in the window becomes now, so the window holds when
+ * requests were sent, not when their slots were granted — whatever ran in between (the
+ * write guard's look at Redis, a stalled event loop) no longer shortens the gap to the next
+ * window's requests. A slot the window no longer holds (Redis restarted) is left alone.
+ */
+export const SENT = `${COMMON}
+local now = now_ms()
+local at = redis.call('ZSCORE', P .. 'win', ARGV[3])
+if at and now > tonumber(at) then redis.call('ZADD', P .. 'win', 'XX', now, ARGV[3]) end
 return 1
 `;
 
