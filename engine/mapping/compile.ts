@@ -151,6 +151,7 @@ export async function compileMapping(
       source: {
         system: sourceSide.system,
         entity: sourceSide.entity,
+        schema: sourceSide.descriptor.schema,
         ...(sourceSide.label ? { label: sourceSide.label } : {}),
       },
       target: {

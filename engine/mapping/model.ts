@@ -214,7 +214,13 @@ export interface CompiledMapping {
   readonly file: string;
   readonly description?: string;
   /** `label` names the entity in generated docs (default: the entity name, capitalised). */
-  readonly source: { readonly system: string; readonly entity: string; readonly label?: string };
+  readonly source: {
+    readonly system: string;
+    readonly entity: string;
+    readonly label?: string;
+    /** The source entity's schema (the connector's descriptor): what a source record may hold. */
+    readonly schema?: string;
+  };
   readonly target: {
     readonly system: string;
     readonly entity: string;

@@ -10,6 +10,7 @@
  */
 import type { EntityRecord } from '../connectors/types.ts';
 import type { CompiledMapping, Side } from '../mapping/model.ts';
+import { copiedSourcePaths } from '../mapping/source-paths.ts';
 import {
   type ActionIntent,
   type FailedRecord,
@@ -23,7 +24,6 @@ import type { IndexKeys, MatchIndex } from './match-index.ts';
 import { PreloadMarks } from './preload-marks.ts';
 import type { RunContext } from './run-context.ts';
 import type { KnownLinks, ProcessResult, SideBinding, WorkReason } from './run-types.ts';
-import { copiedSourcePaths } from './source-values.ts';
 import type { SourceView, TargetView } from './views.ts';
 
 /** The match indexes of one mapping in one run (match-indexes.ts). */

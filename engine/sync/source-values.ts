@@ -14,17 +14,6 @@ export interface SourceCheckScope {
   readonly source: { readonly descriptor: EntityDescriptor };
 }
 
-/** The source paths whose values flow to the target (checked before a write). */
-export function copiedSourcePaths(mapping: CompiledMapping): string[] {
-  return [
-    ...new Set(
-      mapping.properties
-        .filter((p) => p.source !== undefined && p.direction !== 'to-source')
-        .map((p) => p.source!),
-    ),
-  ];
-}
-
 /** Throws (a validation failure) when the record's copied values do not fit the source schema. */
 export function checkSourceValues(mappingRun: SourceCheckScope, record: unknown): void {
   const validator = mappingRun.run.deps.validator;

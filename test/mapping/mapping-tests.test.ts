@@ -1,19 +1,22 @@
 /** Mapping test files (`*.test.yaml`): their own checks, and how cases pass or fail. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
-import { runTestFiles } from '../../engine/mapping/testing/run-tests.ts';
-import { checkWritten, FIXTURES, where } from './helpers.ts';
+import { type RunTestOptions, runTestFiles } from '../../engine/mapping/testing/run-tests.ts';
+import { PayloadValidator } from '../../engine/sync/payload-validator.ts';
+import { checkWritten, FIXTURES, schemasDir, where } from './helpers.ts';
 
 const CUSTOMER = readFileSync(join(FIXTURES, 'good', 'customer.yaml'), 'utf8');
 
-async function run(tests: string, mapping = CUSTOMER) {
+async function run(tests: string, mapping = CUSTOMER, options: RunTestOptions = {}) {
   const checked = await checkWritten({ 'customer.yaml': mapping, 'customer.test.yaml': tests });
   const results = await runTestFiles(
     inProcessEvaluator,
     checked.tests,
     new Map(checked.mappings.map((m) => [m.name, m])),
+    options,
   );
   return { ...checked, results };
 }
@@ -86,6 +89,24 @@ cases:
         runs: [1, 2].map((run) => ({ run, passed: false, details, durationMs: expect.any(Number) })),
       },
     ]);
+  });
+
+  it('a case whose input the source could not hold fails as the engine refuses the record', async () => {
+    const cases = `version: 1
+cases:
+  - name: a first name that is a number
+    input: { id: 7, email: kari@example.no, first_name: 42, last_name: Nordmann }
+    contains: { EmailAddress: kari@example.no }
+`;
+    const { results } = await run(cases, CUSTOMER, {
+      sourceCheck: new PayloadValidator(pathToFileURL(`${schemasDir}/`)),
+    });
+    expect(results[0]!.passed).toBe(false);
+    expect(results[0]!.details).toEqual([
+      'error: customer customer (case input): invalid at the source (shop/customer.schema.json): /first_name must be string',
+    ]);
+    // Without the engine's check the same case maps (what mapsync test did before).
+    expect((await run(cases)).results[0]!.passed).toBe(true);
   });
 
   it('contains checks only the given keys; skipped checks when', async () => {

@@ -5,6 +5,7 @@
  * annotations. Exit 0 when all pass, 1 when one fails, 2 when the files themselves have
  * errors (nothing is run then).
  */
+import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import type { Diagnostic } from '../../diagnostics/diagnostic.ts';
 import type { CaseResult } from '../../mapping/testing/run-tests.ts';
@@ -56,11 +57,15 @@ export function register(program: Command, deps: CliDeps): void {
       // fails, instead of hanging the command.
       const { mappingEvaluator } = await import('../../mapping/evaluate.ts');
       const { EvaluatorPool } = await import('../../mapping/evaluator/pool.ts');
+      // The engine's check of the source values too: a case the engine would refuse as
+      // invalid at the source fails, instead of specifying a payload never sent.
+      const { PayloadValidator } = await import('../../sync/payload-validator.ts');
       const pool = new EvaluatorPool();
       const results = await runTestFiles(
         mappingEvaluator(pool),
         checked.tests,
         new Map(checked.mappings.map((m) => [m.name, m])),
+        { sourceCheck: new PayloadValidator(pathToFileURL(`${workspace.schemasDir}/`)) },
       ).finally(() => pool.close());
       // Warnings and notes are shown as validate shows them; they do not stop the tests.
       await report(deps, options.format, diagnostics, results);

@@ -13,8 +13,26 @@ import { mapRecord } from '../map-record.ts';
 import type { CompiledMapping } from '../model.ts';
 import { toPlain } from '../plain.ts';
 import { runChecks } from '../run-checks.ts';
+import { copiedSourcePaths } from '../source-paths.ts';
 import { explainContains, explainEquals } from './compare.ts';
 import type { CheckTestCase, MappingTestCase, MappingTestFile } from './load-tests.ts';
+
+/**
+ * The engine's check of a source record's copied values against its entity schema (the sync
+ * engine's PayloadValidator.checkValues): throws when the source could not hold the input.
+ */
+export interface SourceValueCheck {
+  checkValues(schema: string, record: unknown, paths: readonly string[], what: string): void;
+}
+
+export interface RunTestOptions {
+  /**
+   * When given, a case's input (direction to-target) is checked as the engine checks a
+   * source record before it maps it (engine/sync/source-values.ts): a case the engine would
+   * fail as "invalid at the source" fails here too, instead of showing a payload never sent.
+   */
+  sourceCheck?: SourceValueCheck;
+}
 
 export interface CaseResult {
   file: string;
@@ -50,9 +68,10 @@ export async function runCase(
   mapping: CompiledMapping,
   file: MappingTestFile,
   testCase: MappingTestCase,
+  options: RunTestOptions = {},
 ): Promise<CaseResult> {
-  const first = await runOnce(evaluator, mapping, testCase, 1);
-  const second = await runOnce(evaluator, mapping, testCase, 2);
+  const first = await runOnce(evaluator, mapping, testCase, 1, options);
+  const second = await runOnce(evaluator, mapping, testCase, 2, options);
   if (
     first.output.ok &&
     second.output.ok &&
@@ -85,10 +104,12 @@ async function runOnce(
   mapping: CompiledMapping,
   testCase: MappingTestCase,
   run: number,
+  options: RunTestOptions,
 ): Promise<{ output: Output; result: RunResult }> {
   const started = performance.now();
   let output: Output;
   try {
+    checkSource(mapping, testCase, options);
     output = { ok: true, value: toPlain(await caseOutput(evaluator, mapping, testCase)) };
   } catch (error) {
     output = { ok: false, error: error instanceof Error ? error.message : String(error) };
@@ -96,6 +117,18 @@ async function runOnce(
   const durationMs = performance.now() - started;
   const details = output.ok ? judge(testCase, output.value) : [`error: ${output.error}`];
   return { output, result: { run, passed: details.length === 0, details, durationMs } };
+}
+
+/** Throws as the engine would refuse the case's input at the source (fan-out: per child, not here). */
+function checkSource(mapping: CompiledMapping, testCase: MappingTestCase, options: RunTestOptions): void {
+  const schema = mapping.source.schema;
+  if (!options.sourceCheck || !schema || mapping.fanOut || testCase.direction !== 'to-target') return;
+  options.sourceCheck.checkValues(
+    schema,
+    testCase.input,
+    copiedSourcePaths(mapping),
+    `${mapping.name} ${mapping.source.entity} (case input)`,
+  );
 }
 
 /** What is wrong with one run's output (nothing: an empty list). */
@@ -115,12 +148,14 @@ export async function runTestFiles(
   evaluator: MappingEvaluator,
   files: readonly MappingTestFile[],
   mappings: ReadonlyMap<string, CompiledMapping>,
+  options: RunTestOptions = {},
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const file of files) {
     const mapping = mappings.get(file.mapping);
     if (!mapping) continue;
-    for (const testCase of file.cases) results.push(await runCase(evaluator, mapping, file, testCase));
+    for (const testCase of file.cases)
+      results.push(await runCase(evaluator, mapping, file, testCase, options));
     for (const testCase of file.checkCases) results.push(await runCheckCase(mapping, file, testCase));
   }
   return results;
