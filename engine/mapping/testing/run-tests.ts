@@ -83,18 +83,7 @@ export async function runCase(
       ...explainEquals(first.output.value, second.output.value),
     ];
   }
-  const runs = [first.result, second.result];
-  // The case's own verdict: the first run's problems, else the second's.
-  const failing = runs.find((r) => !r.passed);
-  return {
-    file: file.file,
-    mapping: mapping.name,
-    name: testCase.name,
-    position: testCase.position,
-    passed: failing === undefined,
-    details: failing?.details ?? [],
-    runs,
-  };
+  return caseResult(file, mapping, testCase, [first.result, second.result]);
 }
 
 type Output = { ok: true; value: unknown } | { ok: false; error: string };
@@ -189,6 +178,16 @@ export async function runCheckCase(
     }
     runs.push({ run, passed: details.length === 0, details, durationMs: performance.now() - started });
   }
+  return caseResult(file, mapping, testCase, runs);
+}
+
+/** A case's verdict from its runs: the first failing run's problems, else none. */
+function caseResult(
+  file: MappingTestFile,
+  mapping: CompiledMapping,
+  testCase: { name: string; position: Position },
+  runs: RunResult[],
+): CaseResult {
   const failing = runs.find((r) => !r.passed);
   return {
     file: file.file,
