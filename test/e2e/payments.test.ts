@@ -15,48 +15,15 @@
  */
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../engine/connectors/errors.ts';
-import { connectors as builtIn } from '../../engine/connectors/index.ts';
 import { ConnectorRegistry } from '../../engine/connectors/registry.ts';
-import type { Connector, OperationRequest } from '../../engine/connectors/types.ts';
 import { MappingState } from '../../engine/store/sync-state.ts';
 import { accountIdOf } from '../../sandbox/poweroffice-go/client-setup.ts';
 import { snapshot } from './helpers/checks.ts';
+import { cutOff, cuttable } from './helpers/cut-off.ts';
 import { type Pair, startPair } from './helpers/pair.ts';
 import { wooApi } from './helpers/woo-api.ts';
 
 type Rec = Record<string, unknown>;
-
-/** The next matching operation: cut off after it reached the system, or refused before. */
-const fault: { operation?: string; how?: 'cut' | 'refuse' } = {};
-
-function faulty(kind: 'woocommerce' | 'poweroffice-go') {
-  const spec = builtIn.get(kind)!.spec;
-  return {
-    ...spec,
-    async create(options: never, runtime: never): Promise<Connector> {
-      const connector = await spec.create(options, runtime);
-      const operations = connector.operations!;
-      return Object.assign(connector, {
-        operations: {
-          async perform(request: OperationRequest, writeOptions?: { signal?: AbortSignal }) {
-            const hit = fault.operation === request.operation;
-            if (hit) fault.operation = undefined;
-            if (hit && fault.how === 'refuse')
-              throw new ConnectorError(`${kind}: refused for the test`, { system: kind, kind: 'validation' });
-            const done = await operations.perform(request, writeOptions);
-            if (hit)
-              throw new ConnectorError(`${kind}: connection reset after the request was sent`, {
-                system: kind,
-                kind: 'ambiguous',
-              });
-            return done;
-          },
-        },
-      });
-    },
-  };
-}
 
 const cents = (v: unknown) => new Decimal(String(v)).toFixed(2);
 
@@ -113,7 +80,7 @@ describe('e2e: payments become bank vouchers that settle invoices', () => {
   const complete = (order: Rec) => api('PUT', `orders/${String(order.id)}`, { status: 'completed' });
 
   beforeAll(async () => {
-    const registry = new ConnectorRegistry().add(faulty('woocommerce')).add(faulty('poweroffice-go'));
+    const registry = new ConnectorRegistry().add(cuttable('woocommerce')).add(cuttable('poweroffice-go'));
     pair = await startPair({ shop: { count: 0, seed: 3 }, registry });
     lamp = await api('POST', 'products', { name: 'Lampe', sku: 'LAMPE-P', regular_price: '79.90' });
   }, 180_000);
@@ -229,8 +196,8 @@ describe('e2e: payments become bank vouchers that settle invoices', () => {
   it('a payment cut off after it reached PowerOffice Go is resumed, never posted twice', async () => {
     const order = await place('kco', 'Klarna', true, 6);
     await complete(order);
-    fault.operation = 'register-payment';
-    fault.how = 'cut';
+    cutOff.operation = 'register-payment';
+    cutOff.how = 'cut';
     expect((await pair.sync()).ok).toBe(false);
     expect(await vouchersOf(`woo-pay-${String(order.id)}`)).toHaveLength(1); // it did reach Go
     const opened = await pair.open();
@@ -255,8 +222,8 @@ describe('e2e: payments become bank vouchers that settle invoices', () => {
   it('an invoice settled by hand in PowerOffice Go counts as done, with a note on the order', async () => {
     const order = await place('stripe', 'Credit Card (Stripe)', true, 7);
     await complete(order);
-    fault.operation = 'register-payment';
-    fault.how = 'refuse';
+    cutOff.operation = 'register-payment';
+    cutOff.how = 'refuse';
     expect((await pair.sync()).ok).toBe(false);
     const invoice = (await invoiceOf(order.id))!;
     expect(invoice.Balance).toBeGreaterThan(0);

@@ -1,14 +1,18 @@
 /**
  * Connectors whose next matching record operation is cut off after it reached the system,
  * as a crash or a reset connection would: the operation is done there, the engine hears an
- * ambiguous failure (`kind: 'ambiguous'`) and must resume it without doing it twice.
+ * ambiguous failure (`kind: 'ambiguous'`) and must resume it without doing it twice. With
+ * `how: 'refuse'` the operation is refused before it is sent instead (`kind: 'validation'`).
  */
 import { ConnectorError } from '../../../engine/connectors/errors.ts';
 import { connectors as builtIn } from '../../../engine/connectors/index.ts';
 import type { Connector, OperationRequest } from '../../../engine/connectors/types.ts';
 
-/** Set `operation` to cut the next operation of that name off; cleared once it has been. */
-export const cutOff: { operation?: string } = {};
+/**
+ * Set `operation` to cut the next operation of that name off (or refuse it, `how:
+ * 'refuse'`); cleared once it has been.
+ */
+export const cutOff: { operation?: string; how?: 'cut' | 'refuse' } = {};
 
 /** The built-in connector spec of `kind`, with its operations cut off as `cutOff` says. */
 export function cuttable(kind: 'woocommerce' | 'poweroffice-go') {
@@ -21,9 +25,12 @@ export function cuttable(kind: 'woocommerce' | 'poweroffice-go') {
       return Object.assign(connector, {
         operations: {
           async perform(request: OperationRequest, writeOptions?: { signal?: AbortSignal }) {
+            const hit = cutOff.operation === request.operation;
+            if (hit) cutOff.operation = undefined;
+            if (hit && cutOff.how === 'refuse')
+              throw new ConnectorError(`${kind}: refused for the test`, { system: kind, kind: 'validation' });
             const done = await operations.perform(request, writeOptions);
-            if (cutOff.operation === request.operation) {
-              cutOff.operation = undefined;
+            if (hit) {
               throw new ConnectorError(`${kind}: connection reset after the request was sent`, {
                 system: kind,
                 kind: 'ambiguous',
