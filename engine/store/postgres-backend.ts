@@ -105,6 +105,9 @@ class PooledKeyvPostgres extends KeyvPostgres {
   }
 }
 
+/** Namespace views kept for reuse per store (least recently used dropped first). */
+export const NAMESPACE_CACHE = 512;
+
 export function postgresBackend(uri: string): StoreBackend {
   const location = parsePostgresUri(uri);
   const pool = new pg.Pool({
@@ -128,10 +131,17 @@ export function postgresBackend(uri: string): StoreBackend {
     });
     return created;
   };
+  // Namespace views hold no data (the pool and table are shared), so the cache is bounded:
+  // a fleet worker serving hundreds of tenants names ~20 namespaces per tenant, about 3.5 KB
+  // each, and an unbounded map kept every tenant's ever served (docs/fleet.md, bench 7).
   const namespaces = new Map<string, KeyvNamespace<unknown>>();
   const namespace = <V>(name: string): KeyvNamespace<V> => {
     let ns = namespaces.get(name);
-    if (!ns) {
+    if (ns) {
+      // Most recently used last: a Map iterates in insertion order.
+      namespaces.delete(name);
+      namespaces.set(name, ns);
+    } else {
       const adapter = new PooledKeyvPostgres({
         schema: location.schema,
         table: location.table,
@@ -143,6 +153,7 @@ export function postgresBackend(uri: string): StoreBackend {
       adapter.on('error', () => {});
       ns = new KeyvNamespace<unknown>(name, adapter as unknown as KeyvStoreAdapter);
       namespaces.set(name, ns);
+      if (namespaces.size > NAMESPACE_CACHE) namespaces.delete(namespaces.keys().next().value!);
     }
     return ns as KeyvNamespace<V>;
   };

@@ -133,6 +133,13 @@ export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
 }
 
 /** Listen on loopback (port 0 = any free port); returns the base URL. */
+/** Connections the server holds open now (keep-alive included): the conformance suite's check that a closed connector lets go of its sockets. */
+export function openConnections(app: FastifyInstance): Promise<number> {
+  return new Promise((resolve, reject) =>
+    app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+  );
+}
+
 export async function listenLoopback(app: FastifyInstance, port = 0, host = '127.0.0.1'): Promise<string> {
   const address = await app.listen({ port, host });
   return address.replace('localhost', '127.0.0.1');

@@ -5,6 +5,7 @@
  * API (and its log), as the suite expects.
  */
 import type { ConformanceHarness, RunningSandbox } from '../../test/conformance/harness.ts';
+import { openConnections } from '../common/server.ts';
 import { insertRecord } from './admin.ts';
 import { startPowerOfficeSandbox } from './index.ts';
 
@@ -36,6 +37,7 @@ const harness: ConformanceHarness = {
       async setFaults(config) {
         sandbox.faults.configure(config);
       },
+      openConnections: () => openConnections(sandbox.app),
       close: () => sandbox.close(),
     };
   },

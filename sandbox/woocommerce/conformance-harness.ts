@@ -4,6 +4,7 @@
  * check also exercises per-attempt signing (a retried request must carry a new nonce).
  */
 import type { ConformanceHarness, RunningSandbox } from '../../test/conformance/harness.ts';
+import { openConnections } from '../common/server.ts';
 import { insertRecords, resourceOf } from './admin.ts';
 import { startWooCommerceSandbox } from './index.ts';
 
@@ -36,6 +37,7 @@ const harness: ConformanceHarness = {
       async setFaults(config) {
         sandbox.faults.configure(config);
       },
+      openConnections: () => openConnections(sandbox.app),
       close: () => sandbox.close(),
     };
   },

@@ -27,6 +27,7 @@ const CHECKS: ConformanceCheck[] = [
   'token-renewal',
   'timeouts-and-resets',
   'guard-lookup',
+  'releases-connections',
 ];
 
 interface Setup {
@@ -449,6 +450,25 @@ describe('connector conformance', () => {
           expect(none).toEqual([]);
         } finally {
           await s.close();
+        }
+      });
+
+      // A fleet worker closes the engines of tenants it has not served for a while; a connector
+      // whose close left its keep-alive sockets open kept them (and their buffers) per tenant
+      // ever served (docs/fleet.md, "Worker memory against tenants").
+      check('releases-connections', async (harness) => {
+        const s = await setup(harness, factory);
+        try {
+          const count = s.sandbox.openConnections;
+          if (!count)
+            throw new Error(`${harness.kind}: openConnections is missing and the check is not waived`);
+          await listAll(s.connector, harness.entity);
+          expect(await count(), 'a keep-alive connection after a listing').toBeGreaterThan(0);
+          await s.connector.close();
+          // The server sees the client's close when its event loop gets to it: wait on that.
+          await expect.poll(count, { timeout: 15_000, interval: 20 }).toBe(0);
+        } finally {
+          await s.sandbox.close();
         }
       });
 

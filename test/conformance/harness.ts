@@ -18,6 +18,11 @@ export interface RunningSandbox {
   /** Current newest log sequence number. */
   mark(): Promise<number>;
   setFaults(config: FaultConfig): Promise<void>;
+  /**
+   * Connections the system's server holds open now. Absent for a system reached without a
+   * network (its harness waives `releases-connections`).
+   */
+  openConnections?(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -58,4 +63,5 @@ export type ConformanceCheck =
   | 'rate-limit-backoff'
   | 'token-renewal'
   | 'timeouts-and-resets'
-  | 'guard-lookup';
+  | 'guard-lookup'
+  | 'releases-connections';

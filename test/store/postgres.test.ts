@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../engine/errors.ts';
 import { openStore, type StoreBackend } from '../../engine/store/open-store.ts';
-import { parsePostgresUri } from '../../engine/store/postgres-backend.ts';
+import { NAMESPACE_CACHE, parsePostgresUri } from '../../engine/store/postgres-backend.ts';
 import { postgresExec, postgresMissing, postgresStoreUri, uniqueName } from '../services.ts';
 
 const missing = await postgresMissing();
@@ -51,6 +51,25 @@ describe.skipIf(missing !== undefined)('postgresql store', () => {
       expect(counts[0][5]).toEqual([5, 95]);
       expect(counts[1].rows[0].n).toBeLessThanOrEqual(3);
       expect(counts[1].rows[0].n).toBeGreaterThanOrEqual(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps a bounded number of namespace views: a worker serving many tenants does not grow with them', async () => {
+    const { store } = open();
+    try {
+      const first = store.namespace<string>('tenant.t0.mapsync.v1.customer.links');
+      await first.set('1', 'kept');
+      expect(store.namespace('tenant.t0.mapsync.v1.customer.links')).toBe(first);
+      for (let i = 1; i <= NAMESPACE_CACHE; i++) store.namespace(`tenant.t${i}.mapsync.v1.customer.links`);
+      // Dropped from the cache (least recently used): a new view, over the same rows.
+      const again = store.namespace<string>('tenant.t0.mapsync.v1.customer.links');
+      expect(again).not.toBe(first);
+      expect(await again.get('1')).toBe('kept');
+      // The view just named is the most recently used: naming one more keeps it.
+      store.namespace('tenant.other.mapsync.v1.customer.links');
+      expect(store.namespace('tenant.t0.mapsync.v1.customer.links')).toBe(again);
     } finally {
       await store.close();
     }

@@ -41,6 +41,7 @@ const harness: ConformanceHarness = {
     'rate-limit-backoff':
       'an in-process system has no rate limit and answers at once: there is nothing to back off from.',
     'token-renewal': 'the memory system has no credentials, so no token to renew.',
+    'releases-connections': 'an in-process system: no connection to open or to release.',
     'timeouts-and-resets':
       'calls are function calls in this process: no connection to reset, no request to time out (injected failures: MemorySystem.failNext).',
   },

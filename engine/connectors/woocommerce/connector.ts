@@ -251,7 +251,9 @@ export class WooCommerceConnector implements Connector {
     await this.api.request('GET', 'customers', { query: { per_page: 1, role: 'all', _fields: 'id' } });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.api.close();
+  }
 
   private updateMany(
     entity: string,
