@@ -13,7 +13,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { RateLimitWaitEvent, RequestEvent, Telemetry } from '../../runtime.ts';
 import type { RecordEvent } from '../../service/ports.ts';
 
-export type JobOutcome = 'done' | 'delayed' | 'failed';
+/** `dropped`: BullMQ gave up on a job whose workers died under it too often (roles/worker.ts). */
+export type JobOutcome = 'done' | 'delayed' | 'failed' | 'dropped';
 
 export class FleetMetrics {
   readonly registry = new Registry();
@@ -46,7 +47,7 @@ export class FleetMetrics {
   });
   private readonly jobs = new Counter({
     name: 'mapsync_jobs_total',
-    help: 'Jobs a worker finished, by tenant, kind and outcome (done, delayed: locks busy, failed: BullMQ retries it)',
+    help: 'Jobs a worker finished, by tenant, kind and outcome (done, delayed: locks busy, failed: BullMQ retries it, dropped: stalled too often, not run again)',
     labelNames: ['tenant', 'kind', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -120,7 +121,8 @@ export class FleetMetrics {
 
   job(tenant: string, kind: string, outcome: JobOutcome, durationMs: number): void {
     this.jobs.inc({ tenant, kind, outcome });
-    if (outcome !== 'delayed') this.jobDuration.observe({ tenant, kind }, durationMs / 1000);
+    if (outcome === 'done' || outcome === 'failed')
+      this.jobDuration.observe({ tenant, kind }, durationMs / 1000);
   }
 
   webhook(tenant: string, system: string, result: string): void {

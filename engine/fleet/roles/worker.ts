@@ -6,10 +6,10 @@
  * priority and the locks' fencing tokens, and releases them.
  *
  * SIGKILL-safe: BullMQ keeps a job active only while its worker renews the job's lock; a
- * killed worker's jobs are found stalled by the others and run again. The engine's creates
- * are crash-safe (intent before the call, resolved through the identity guard), so the
- * rerun creates nothing twice. A job whose locks are busy is moved back to the delayed set
- * without using up an attempt.
+ * killed worker's jobs are found stalled by the others and run again (up to MAX_STALLS
+ * times). The engine's creates are crash-safe (intent before the call, resolved through the
+ * identity guard), so the rerun creates nothing twice. A job whose locks are busy is moved
+ * back to the delayed set without using up an attempt.
  */
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
@@ -24,6 +24,20 @@ import type { WorkContext } from '../work-context.ts';
 import { runBlockedBy } from './run-order.ts';
 import type { TenantEngine, TenantEngines } from './tenant-engines.ts';
 
+/**
+ * How often BullMQ may find one job stalled before it fails it for good (and, finished jobs
+ * being removed, drops it). A job stalls when the worker running it dies (SIGKILL, out of
+ * memory, a lost host): not the job's own fault. A tenant's backfill runs for minutes, so
+ * every worker death in that time stalls it once more; with a limit of 5, the 30 kills of
+ * the full fleet-sigkill chaos run dropped backfills and left their records missing for
+ * good. Running a job again is safe (creates are crash-safe), so the bound is only there to
+ * stop a job that itself kills every worker that takes it.
+ */
+export const MAX_STALLS = 50;
+
+/** BullMQ's reason for a job it failed for stalling more than `maxStalledCount` times. */
+const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
+
 export interface WorkerRoleOptions {
   queue: QueueLocation;
   engines: TenantEngines;
@@ -34,6 +48,8 @@ export interface WorkerRoleOptions {
   concurrency?: number;
   /** How long BullMQ keeps a job of a silent worker before another takes it (default 30 s). */
   stallMs?: number;
+  /** How often one job may stall before BullMQ drops it (default MAX_STALLS; tests lower it). */
+  maxStalls?: number;
   /** How long a job waits for busy locks before it is delayed (default 2 s). */
   lockWaitMs?: number;
   /** Called after each job (tests). */
@@ -64,13 +80,16 @@ export function startWorkerRole(options: WorkerRoleOptions): { worker: Worker; c
     concurrency: options.concurrency ?? 4,
     lockDuration: stallMs,
     stalledInterval: Math.max(1000, Math.floor(stallMs / 2)),
-    // A job that kills its worker again and again stops after a few tries.
-    maxStalledCount: 5,
+    maxStalledCount: options.maxStalls ?? MAX_STALLS,
   });
   worker.on('error', (error) => options.logger.warn({ err: error }, 'job queue: Redis error'));
   worker.on('stalled', (id) =>
     options.logger.warn({ job: id }, 'job stalled (its worker stopped): running it again'),
   );
+  // The next worker to take a job stalled too often fails it at once: never silently.
+  worker.on('failed', (raw, error) => {
+    if (raw && STALLED_TOO_OFTEN.test(error.message)) reportDropped(options, raw);
+  });
   const idle = setInterval(() => void options.engines.dropIdle().catch(() => {}), 60_000);
   idle.unref();
   return {
@@ -185,6 +204,33 @@ async function runJob(
   if (!token) throw new Error(`job of ${job.mapping} lost its locks before a write: run it again`);
   options.logger.warn({ tenant: job.tenant, mapping: job.mapping, kind: job.kind }, 'job lost its locks');
   return delay('lost its locks before a write');
+}
+
+/** A job BullMQ dropped for stalling: an error in the log, the metric and the job board. */
+function reportDropped(options: WorkerRoleOptions, raw: Job): void {
+  let job: FleetJob | undefined;
+  try {
+    job = parseJob(raw.data);
+  } catch {
+    // Not one of ours: the log line below still names its id.
+  }
+  options.logger.error(
+    { job: raw.id, tenant: job?.tenant, mapping: job?.mapping, kind: job?.kind, stalls: raw.stalledCounter },
+    'job dropped: stalled more often than allowed (its workers died while running it); ' +
+      'its work waits for the next poll, reconciliation or backfill',
+  );
+  if (!job) return;
+  options.onJob?.(job, 'dropped');
+  options.metrics?.job(job.tenant, job.kind, 'dropped', 0);
+  options.board
+    ?.record(job.tenant, job.mapping, {
+      kind: job.kind,
+      outcome: 'failed',
+      at: new Date().toISOString(),
+      durationMs: 0,
+      codes: ['JOB_STALLED'],
+    })
+    .catch(() => {});
 }
 
 /** A code for the board (never a message, which may quote values). */
