@@ -72,9 +72,16 @@ export async function runActionPass(runs: readonly MappingRun[]): Promise<void> 
       ),
     );
     mappingRun.actionCandidates.clear();
+    mappingRun.actionLinks.clear();
     mappingRun.actionIntentsResumed();
   }
 }
+
+/**
+ * Thrown by a step that would write (an operation, its intent, a failure, a plan line) while
+ * `actOn` works from the run's own copy of the link: the link is read from the store first.
+ */
+class NeedsStoredLink extends Error {}
 
 /** The actions of one source record (`record` absent: gone in the source; only intents resume). */
 export async function actOn(
@@ -84,51 +91,94 @@ export async function actOn(
   intents: readonly ActionIntent[],
 ): Promise<void> {
   await mappingRun.run.mutex.run([`${mappingRun.mapping.name}:s:${sourceId}`], async () => {
-    let link = await mappingRun.state.getLink(sourceId);
-    if (!link || link.virtual) return;
     const pass = randomUUID(); // OperationRequest.pass
-    for (const action of mappingRun.mapping.actions ?? []) {
-      if (action.each) {
-        const next = await actOnItems(
-          mappingRun,
-          link,
-          record,
-          action,
-          intents,
-          itemSteps(mappingRun, record, pass),
-        );
-        if (!next) return; // failed: later actions wait for it
-        link = next;
-        continue;
+    // The link as the record pass just read or wrote it tells, without a store read, that
+    // nothing is to be done (most records, most runs). It may be older than the store's
+    // (another process): so the first step that would write starts over from the stored link.
+    const seen = mappingRun.actionLinks.take(sourceId);
+    if (seen && intents.length === 0) {
+      try {
+        await actionsOf(mappingRun, seen, record, intents, pass, false);
+        return;
+      } catch (error) {
+        if (!(error instanceof NeedsStoredLink)) throw error;
       }
-      const state = link.actions?.[action.name];
-      if (state?.writtenBackAt) continue;
-      const intent = intents.find((i) => i.action === action.name);
-      if (!state && !intent && !(record && (await ready(mappingRun, link, record, action)))) continue;
-      if (mappingRun.run.dryRun) {
-        plan(mappingRun, link, action);
-        link = asPlanned(link, action);
-        continue;
-      }
-      const next = await perform(mappingRun, link, record, action, {
-        state,
-        resume: intent !== undefined,
-        pass,
-        ...(intent ? { intent } : {}),
-      });
-      if (!next) return; // failed: later actions wait for it
-      link = next;
     }
+    const link = await mappingRun.state.getLink(sourceId);
+    if (!link || link.virtual) return;
+    await actionsOf(mappingRun, link, record, intents, pass, true);
   });
 }
 
+/** The record's actions in order, from `link`; `stored`: read from the store under the lock. */
+async function actionsOf(
+  mappingRun: MappingRun,
+  from: LinkRecord,
+  record: EntityRecord | undefined,
+  intents: readonly ActionIntent[],
+  pass: string,
+  stored: boolean,
+): Promise<void> {
+  const writes = () => {
+    if (!stored) throw new NeedsStoredLink();
+  };
+  let link = from;
+  for (const action of mappingRun.mapping.actions ?? []) {
+    if (action.each) {
+      const next = await actOnItems(
+        mappingRun,
+        link,
+        record,
+        action,
+        intents,
+        itemSteps(mappingRun, record, pass, writes),
+      );
+      if (!next) return; // failed: later actions wait for it
+      link = next;
+      continue;
+    }
+    const state = link.actions?.[action.name];
+    if (state?.writtenBackAt) continue;
+    const intent = intents.find((i) => i.action === action.name);
+    if (!state && !intent && !(record && (await ready(mappingRun, link, record, action)))) continue;
+    writes();
+    if (mappingRun.run.dryRun) {
+      plan(mappingRun, link, action);
+      link = asPlanned(link, action);
+      continue;
+    }
+    const next = await perform(mappingRun, link, record, action, {
+      state,
+      resume: intent !== undefined,
+      pass,
+      ...(intent ? { intent } : {}),
+    });
+    if (!next) return; // failed: later actions wait for it
+    link = next;
+  }
+}
+
 /** The item loop's steps (action-items.ts), bound to this module's functions. */
-function itemSteps(mappingRun: MappingRun, record: EntityRecord | undefined, pass: string): ItemSteps {
+function itemSteps(
+  mappingRun: MappingRun,
+  record: EntityRecord | undefined,
+  pass: string,
+  writes: () => void,
+): ItemSteps {
   return {
     ready: (link, action) => (record ? ready(mappingRun, link, record, action) : Promise.resolve(false)),
-    run: (link, action, how) => perform(mappingRun, link, record, action, { ...how, pass }),
-    fail: (link, action, error) => reportFailure(mappingRun, link, action, 'operation', error),
-    plan: (link, action) => plan(mappingRun, link, action),
+    run: (link, action, how) => {
+      writes();
+      return perform(mappingRun, link, record, action, { ...how, pass });
+    },
+    fail: (link, action, error) => {
+      writes();
+      return reportFailure(mappingRun, link, action, 'operation', error);
+    },
+    plan: (link, action) => {
+      writes();
+      plan(mappingRun, link, action);
+    },
   };
 }
 

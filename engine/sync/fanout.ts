@@ -114,6 +114,8 @@ export async function processChildren(
   }
 
   const parentId = link.targetId;
+  /** The link as last stored: a new child's id is stored at once, the rest at the end. */
+  let lastStored = link;
   const failures: ClassifiedFailure[] = [];
   const touched: string[] = [];
   for (const u of plan.updates) {
@@ -172,8 +174,11 @@ export async function processChildren(
         },
       };
       touched.push(c.key);
-      // Persist at once: a crash now must not lose the new child's id.
-      await mappingRun.state.putLink({ ...link, children });
+      // Persist at once: a crash now must not lose the new child's id. (A copy of the
+      // children: the map is changed further below, and compared with what was stored.)
+      const next = { ...link, children: { ...children }, syncedAt: run.now().toISOString() };
+      await mappingRun.state.putLink(next);
+      lastStored = next;
     } catch (error) {
       failures.push(classify(error));
     }
@@ -187,7 +192,9 @@ export async function processChildren(
       failures.push(classify(error));
     }
   }
-  await saveIfChanged(mappingRun, link, { ...link, children, syncedAt: run.now().toISOString() });
+  // Written again only when something changed after the last child created (an update, a
+  // delete, a later failure's converged values): not the same link twice.
+  await saveIfChanged(mappingRun, lastStored, { ...link, children, syncedAt: run.now().toISOString() });
   reportWritten(run.reporter, mapping.name, prepared, touched);
   if (touched.length > 0) {
     run.reporter.change({

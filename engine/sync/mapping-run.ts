@@ -17,6 +17,7 @@ import {
   type IntentRecord,
   MappingState,
 } from '../store/sync-state.ts';
+import { ActionLinks } from './action-links.ts';
 import { ACTION_FAILED, bounded, storeFailure, worthLogging } from './failures.ts';
 import { IdSet } from './id-set.ts';
 import { LinkCache } from './link-cache.ts';
@@ -121,6 +122,8 @@ export class MappingRun {
    * the whole run, fan-out children included, is done: actions.ts).
    */
   readonly actionCandidates = new Map<string, EntityRecord>();
+  /** The candidates' links as this run read or wrote them (bounded; action-links.ts). */
+  readonly actionLinks: ActionLinks;
   /** `$link` lookups of this mapping's links (cached for the run, batched). */
   readonly linkCache: LinkCache;
   /** Which preloaded links are still current (preload-marks.ts). */
@@ -156,8 +159,10 @@ export class MappingRun {
       onLinkChange: (id, link) => {
         this.linkCache.changed(id, link);
         this.preload.linkWritten(id);
+        this.actionLinks.seen(id, link);
       },
     });
+    this.actionLinks = new ActionLinks((mapping.actions?.length ?? 0) > 0);
     this.linkCache = new LinkCache(this.state);
     this.indexes = runs.work.matchIndexes(this);
     this.copiedSourcePaths = copiedSourcePaths(mapping);

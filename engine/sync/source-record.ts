@@ -36,6 +36,7 @@ export async function syncSourceRecord(
   // created on demand, a repeat in a full scan): then it is read again.
   const trusted = known !== undefined && !mappingRun.preload.writtenSince(id, known.mark);
   const link = trusted ? known.link : await mappingRun.state.getLink(id);
+  mappingRun.actionLinks.seen(id, link);
   if (!link) return linkOrCreate(mappingRun, id, record, { virtual: false, knownUnlinked: trusted });
 
   const changedTarget = mappingRun.targetChanges.get(id);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { CountingStore, type StoreOp } from '../../engine/store/counting-store.ts';
 import { openStore } from '../../engine/store/open-store.ts';
 import { LINK_SLICE, MappingState } from '../../engine/store/sync-state.ts';
+import { invoicing, invoicingOrderMappings } from './helpers/invoicing.ts';
 import { customerMapping, makeEngine, orderMappings, productMapping } from './helpers/setup.ts';
 
 type Rec = Record<string, unknown>;
@@ -34,12 +35,12 @@ const orders = Array.from({ length: N }, (_, i) => ({
   ],
 }));
 
-function setup() {
+function setup(order = orderMappings()) {
   const timeline: string[] = [];
   const store = new CountingStore(openStore('memory://'), (op) =>
     timeline.push(`store ${op.op} ${op.keys.join(' ')}`),
   );
-  const made = makeEngine([customerMapping(), productMapping(), ...orderMappings()], {
+  const made = makeEngine([customerMapping(), productMapping(), ...order], {
     store,
     events: { recordProcessed: (e) => timeline.push(`done ${e.mapping} ${e.id} ${e.outcome}`) },
   });
@@ -119,6 +120,63 @@ describe('store statements per order', () => {
     expect(perRecordWrites(ops)).toBe(2 * N);
     expect(recordOps(ops).filter((o) => o.op === 'get')).toEqual([]);
     expect(ops.length).toBeLessThanOrEqual(2 * N + READS);
+  });
+
+  it("update: a line added to each order stores the lines' link once, right after the line is created", async () => {
+    const { engine, shop, store } = setup();
+    await engine.run();
+    shop.system.seed('order', orders);
+    await engine.run({ mappings: ['salesorder'] });
+    for (const o of orders) {
+      shop.system.edit('order', o.id, (r) => {
+        (r.line_items as Rec[]).push({
+          id: Number(o.id) * 10 + 9,
+          product_id: 11,
+          quantity: 1,
+          price: '149.50',
+        });
+      });
+    }
+    const mark = store.journal.length;
+    const summary = await engine.run({ mappings: ['salesorder'] });
+    expect(summary.mappings.find((m) => m.mapping === 'salesorderline')!.counts.updated).toBe(N);
+    const writes = recordOps(store.since(mark)).filter((o) => o.op === 'set' || o.op === 'writeMany');
+    expect(writes.map((o) => o.keys[0]).sort()).toEqual(
+      orders.map((o) => `mapsync.v1.salesorderline.links:${o.id}`).sort(),
+    );
+  });
+
+  it('actions: the action pass reads no link the record pass had; an order it acts on is read once, before the operation', async () => {
+    const { engine, shop, erp, store } = setup(await invoicingOrderMappings());
+    const calls = invoicing(erp);
+    await engine.run();
+    shop.system.seed('order', orders);
+    const linkReads = (mark: number) =>
+      recordOps(store.since(mark)).filter(
+        (o) =>
+          (o.op === 'get' || o.op === 'getMany') &&
+          o.keys.some((k) => k.startsWith('mapsync.v1.salesorder.links:')),
+      );
+    // Created: the links were written by the run, nothing to invoice (processing).
+    let mark = store.journal.length;
+    expect((await engine.run({ mappings: ['salesorder'] })).ok).toBe(true);
+    expect(recordOps(store.since(mark)).filter((o) => o.op === 'get')).toEqual([]);
+    // Unchanged: the links read with the page, once.
+    mark = store.journal.length;
+    expect((await engine.run({ mappings: ['salesorder'], mode: 'full' })).ok).toBe(true);
+    expect(recordOps(store.since(mark)).filter((o) => o.op === 'get')).toEqual([]);
+    // (the page's reads ahead, per slice of links: the orders', the lines' pass's, the scan's)
+    expect(linkReads(mark).length).toBeLessThanOrEqual(3 * Math.ceil(N / LINK_SLICE));
+    expect(calls).toEqual([]);
+    // Completed: each order's link is read from the store once, under its lock, before its invoice.
+    for (const o of orders) shop.system.edit('order', o.id, (r) => (r.status = 'completed'));
+    mark = store.journal.length;
+    expect((await engine.run({ mappings: ['salesorder'] })).ok).toBe(true);
+    expect(calls).toHaveLength(N);
+    const gets = recordOps(store.since(mark)).filter((o) => o.op === 'get');
+    expect(gets.map((o) => o.keys[0]).sort()).toEqual(
+      orders.map((o) => `mapsync.v1.salesorder.links:${o.id}`).sort(),
+    );
   });
 
   it('crash safety: each intent is stored before its create, the links right after it, before the record is done', async () => {

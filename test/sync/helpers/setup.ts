@@ -188,8 +188,8 @@ export function productMapping(): CompiledMapping {
 
 type Policy = 'wait' | 'create';
 
-/** The order mappings of the engine tests: the order and, fanned out, its lines. */
-function orderYaml(customerPolicy: Policy, productPolicy: Policy): Record<string, string> {
+/** The order mappings of the engine tests: the order and, fanned out, its lines (YAML text). */
+export function orderYaml(customerPolicy: Policy, productPolicy: Policy): Record<string, string> {
   return {
     salesorder: `
 version: 1

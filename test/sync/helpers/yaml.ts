@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnectorRegistry } from '../../../engine/connectors/registry.ts';
+import type { OperationDeclaration } from '../../../engine/connectors/spec.ts';
 import type { Connector } from '../../../engine/connectors/types.ts';
 import { loadMappings } from '../../../engine/mapping/load.ts';
 import type { CompiledMapping } from '../../../engine/mapping/model.ts';
@@ -86,16 +87,24 @@ function schemaOf(fields: PropertyTypes): Record<string, unknown> {
 
 const REPO_SCHEMAS = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 
+/** Record operations a test kind declares (mapping `actions:` name them), by kind. */
+export type TestOperations = Partial<Record<'shop' | 'erp', Record<string, OperationDeclaration>>>;
+
 /** The kinds `shop` and `erp`, with the entities the test systems declare. */
-function registryOf(systems: Record<'shop' | 'erp', Connector>): ConnectorRegistry {
+function registryOf(
+  systems: Record<'shop' | 'erp', Connector>,
+  operations: TestOperations = {},
+): ConnectorRegistry {
   const registry = new ConnectorRegistry();
   for (const [kind, connector] of Object.entries(systems)) {
+    const declared = operations[kind as 'shop' | 'erp'];
     registry.add({
       kind,
       title: `test ${kind}`,
       description: `the engine tests' ${kind} (a memory system)`,
       options: { type: 'object', properties: {} },
       entities: connector.entities,
+      ...(declared ? { operations: declared } : {}),
       create: async () => connector,
       conformance: () => Promise.reject(new Error('the test kinds have no conformance harness')),
     });
@@ -110,6 +119,7 @@ function registryOf(systems: Record<'shop' | 'erp', Connector>): ConnectorRegist
 export async function compileYaml(
   files: Record<string, string>,
   systems: Record<'shop' | 'erp', Connector>,
+  operations?: TestOperations,
 ): Promise<CompiledMapping[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mapsync-engine-test-'));
   const schemasDir = join(dir, 'schemas');
@@ -124,7 +134,11 @@ export async function compileYaml(
   const mappingsDir = join(dir, 'mappings');
   mkdirSync(mappingsDir);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(mappingsDir, `${name}.yaml`), text);
-  const result = await loadMappings([mappingsDir], { registry: registryOf(systems), schemasDir, cwd: dir });
+  const result = await loadMappings([mappingsDir], {
+    registry: registryOf(systems, operations),
+    schemasDir,
+    cwd: dir,
+  });
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     throw new Error(
