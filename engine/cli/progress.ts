@@ -2,8 +2,12 @@
  * Progress of a run for people: one cli-progress bar per mapping on a terminal, plain
  * lines otherwise (CI logs, pipes). Both go to stderr, so `--json` output stays clean.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 import type { EngineEvents } from '../sync/events.ts';
+
+/** cli-progress is loaded for a terminal only: CI logs and pipes get plain lines. */
+const require = createRequire(import.meta.url);
 
 export interface ProgressOutput {
   events: EngineEvents;
@@ -19,6 +23,7 @@ export function progressReporter(options: {
 }
 
 function bars(stream: NodeJS.WritableStream): ProgressOutput {
+  const cliProgress = require('cli-progress') as typeof cliProgressModule;
   const multi = new cliProgress.MultiBar(
     {
       stream: stream as NodeJS.WriteStream,
@@ -33,7 +38,7 @@ function bars(stream: NodeJS.WritableStream): ProgressOutput {
   );
   const state = new Map<
     string,
-    { bar: cliProgress.SingleBar; done: number; total: number; changed: number; failed: number }
+    { bar: cliProgressModule.SingleBar; done: number; total: number; changed: number; failed: number }
   >();
   const width = { n: 16 };
   const bar = (mapping: string) => {

@@ -4,8 +4,17 @@
  * whatever field or message it ended up in; this is the last line of defence behind
  * connectors that never log credentials in the first place.
  */
+import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+/**
+ * pino-pretty (some thirty modules) is loaded only for a terminal: a run whose logs go to a
+ * file or a pipe, as every service and CI run's do, never needs it (~30 ms of start-up).
+ */
+const require = createRequire(import.meta.url);
+const pretty = (options: PinoPretty.PrettyOptions): DestinationStream =>
+  (require('pino-pretty') as typeof PinoPretty)(options);
 
 export interface LoggerSettings {
   level?: LoggerOptions['level'];

@@ -15,9 +15,10 @@
  * - its iterator ends quietly when a query fails (so a failed listing would look like "no
  *   more links"): overridden to throw.
  */
-import KeyvPostgres from '@keyv/postgres';
+import { createRequire } from 'node:module';
+import type KeyvPostgresModule from '@keyv/postgres';
 import type { KeyvStoreAdapter } from 'keyv';
-import pg from 'pg';
+import type pg from 'pg';
 import { ConfigError, StoreError } from '../errors.ts';
 import { isDelete, StaleFenceError } from './fencing.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
@@ -69,40 +70,58 @@ export function parsePostgresUri(uri: string): PostgresLocation {
   };
 }
 
+/**
+ * node-postgres and @keyv/postgres are loaded by the first PostgreSQL store, not with this
+ * module: `openStore` imports it for every store, and the two packages (some thirty modules)
+ * cost a SQLite or memory run ~60–100 ms of start-up (`mapsync sync`, bench 6).
+ */
+const require = createRequire(import.meta.url);
+let loaded: { pg: typeof pg; Adapter: ReturnType<typeof adapterClass> } | undefined;
+function postgresModules(): NonNullable<typeof loaded> {
+  loaded ??= {
+    pg: require('pg') as typeof pg,
+    Adapter: adapterClass((require('@keyv/postgres') as { default: typeof KeyvPostgresModule }).default),
+  };
+  return loaded;
+}
+
 /** A @keyv/postgres adapter that uses the store's pool and never ends an iteration quietly. */
-class PooledKeyvPostgres extends KeyvPostgres {
-  override async connect() {
-    const { pool, ready } = this.opts as unknown as { pool: pg.Pool; ready: () => Promise<void> };
-    return async (sql: string, values?: unknown[]) => {
-      await ready();
-      return (await pool.query(sql, values)).rows;
-    };
-  }
+function adapterClass(KeyvPostgres: typeof KeyvPostgresModule) {
+  class PooledKeyvPostgres extends KeyvPostgres {
+    override async connect() {
+      const { pool, ready } = this.opts as unknown as { pool: pg.Pool; ready: () => Promise<void> };
+      return async (sql: string, values?: unknown[]) => {
+        await ready();
+        return (await pool.query(sql, values)).rows;
+      };
+    }
 
-  /** The pool belongs to the store: closing one namespace must not end it. */
-  override async disconnect() {}
+    /** The pool belongs to the store: closing one namespace must not end it. */
+    override async disconnect() {}
 
-  override async *iterator(namespace?: string): AsyncGenerator<string[], void, unknown> {
-    const limit = Number(this.opts.iterationLimit) || 1000;
-    const pattern = `${namespace ? `${namespace.replace(/[%_\\]/g, '\\$&')}:` : ''}%`;
-    const from = `${quote(this.opts.schema!)}.${quote(this.opts.table!)}`;
-    let lastKey: string | null = null;
-    for (;;) {
-      const rows: Array<{ key: string; value: string }> =
-        lastKey === null
-          ? await this.query(`SELECT key, value FROM ${from} WHERE key LIKE $1 ORDER BY key LIMIT $2`, [
-              pattern,
-              limit,
-            ])
-          : await this.query(
-              `SELECT key, value FROM ${from} WHERE key LIKE $1 AND key > $2 ORDER BY key LIMIT $3`,
-              [pattern, lastKey, limit],
-            );
-      for (const row of rows) yield [row.key, row.value];
-      if (rows.length < limit) return;
-      lastKey = rows[rows.length - 1]!.key;
+    override async *iterator(namespace?: string): AsyncGenerator<string[], void, unknown> {
+      const limit = Number(this.opts.iterationLimit) || 1000;
+      const pattern = `${namespace ? `${namespace.replace(/[%_\\]/g, '\\$&')}:` : ''}%`;
+      const from = `${quote(this.opts.schema!)}.${quote(this.opts.table!)}`;
+      let lastKey: string | null = null;
+      for (;;) {
+        const rows: Array<{ key: string; value: string }> =
+          lastKey === null
+            ? await this.query(`SELECT key, value FROM ${from} WHERE key LIKE $1 ORDER BY key LIMIT $2`, [
+                pattern,
+                limit,
+              ])
+            : await this.query(
+                `SELECT key, value FROM ${from} WHERE key LIKE $1 AND key > $2 ORDER BY key LIMIT $3`,
+                [pattern, lastKey, limit],
+              );
+        for (const row of rows) yield [row.key, row.value];
+        if (rows.length < limit) return;
+        lastKey = rows[rows.length - 1]!.key;
+      }
     }
   }
+  return PooledKeyvPostgres;
 }
 
 /** Namespace views kept for reuse per store (least recently used dropped first). */
@@ -110,6 +129,7 @@ export const NAMESPACE_CACHE = 512;
 
 export function postgresBackend(uri: string): StoreBackend {
   const location = parsePostgresUri(uri);
+  const { pg, Adapter: PooledKeyvPostgres } = postgresModules();
   const pool = new pg.Pool({
     connectionString: location.connectionString,
     max: location.poolMax,

@@ -54,7 +54,9 @@ export async function findYamlFiles(paths: readonly string[], cwd: string): Prom
 async function listYaml(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
   const entries = await readdir(join(dir, prefix), { withFileTypes: true });
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  // Code-unit order, as the lists are sorted in the end: `localeCompare` would first build
+  // an ICU collator, 10–30 ms of every `mapsync validate` and `mapsync test`.
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (entry.name.startsWith('.')) continue;
     const relative = prefix ? join(prefix, entry.name) : entry.name;
     if (entry.isDirectory()) out.push(...(await listYaml(dir, relative)));
