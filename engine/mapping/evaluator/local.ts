@@ -5,10 +5,13 @@
  * - A literal (`"Draft"`): its value, folded at compile time.
  * - An expression of direct.ts's small subset (paths, comparisons, conditions, helper
  *   calls on scalars): its closure, unless it gives up (then as below).
- * - A path of names (`ref`, `line.product_id`, `MailAddress.City`): read without JSONata;
- *   a field lookup is bounded by the depth of the path. The result is JSONata's own as long
- *   as no array is met on the way (JSONata maps a path over arrays and flattens the
- *   results); when one is, or the input itself is an array, JSONata evaluates it.
+ * - A path of names (`ref`, `line.product_id`, `MailAddress.City`, `line_items`): read
+ *   without JSONata; a field lookup is bounded by the depth of the path. The result is
+ *   JSONata's own as long as no array is met on the way (JSONata maps a path over arrays and
+ *   flattens the results); when one is, or the input itself is an array, JSONata evaluates
+ *   it. An array at the end of the path is JSONata's result as it is (its last step hands a
+ *   single array back unflattened, and a plain array is no sequence to collapse), so a
+ *   fan-out's `each: line_items` needs no JSONata either.
  * - A bounded expression (bounded.ts: straight-line, linear in its input, so it cannot run
  *   long) on an input of ordinary size (at most LOCAL_MAX_SIZE, see `sizeOf`, counted over
  *   the input and the bindings it reads): JSONata evaluates it here, with its own step and
@@ -31,10 +34,10 @@ import type { EvalItem, ExpressionRunner } from './runner.ts';
 export function readPlainPath(path: readonly string[], input: unknown): { value: unknown } | undefined {
   if (Array.isArray(input)) return undefined;
   let node: unknown = input;
-  for (const name of path) {
+  for (const [i, name] of path.entries()) {
     if (node === null || typeof node !== 'object') return { value: undefined };
     node = (node as Record<string, unknown>)[name];
-    if (Array.isArray(node)) return undefined;
+    if (Array.isArray(node) && i < path.length - 1) return undefined;
   }
   return { value: toPlain(node) };
 }
