@@ -16,6 +16,11 @@
  * Then per tenant: duplicates in PowerOffice, records missing or not linked, every edit's
  * last value in PowerOffice (zero lost webhooks), intents or failures left, and the final
  * state against a clean run of the same shop with the same edits.
+ *
+ * While it waits for everything to arrive it prints, every 60 s, what is still outstanding
+ * per tenant and the queue's counts; at the end, the jobs the workers found stalled and the
+ * jobs BullMQ dropped (from the workers' logs). `--tenants N` and `--faults N` change the
+ * size (default 20 tenants and 30 kills or 3 restarts or cuts; quick 2 and 2 or 1).
  */
 import { tenantStore } from '../../engine/store/tenant-scope.ts';
 import { Random } from '../../sandbox/common/random.ts';
@@ -62,7 +67,7 @@ async function fleetChaos(ctx: BenchContext, fault: Fault): Promise<ChaosResult>
   const missingService = await fleetServicesMissing();
   if (missingService) throw new Error(missingService);
   const quick = ctx.quick;
-  const tenants = quick ? 2 : 20;
+  const tenants = numberArg(ctx.args, '--tenants') ?? (quick ? 2 : 20);
   const size = (i: number) =>
     quick
       ? { customers: 6, products: 3, orders: 4, seed: 300 + i }
@@ -125,7 +130,9 @@ async function fleetChaos(ctx: BenchContext, fault: Fault): Promise<ChaosResult>
         (sum, e) => sum + e.po.log.list().filter((r) => r.method !== 'GET').length,
         0,
       );
-    const faults = quick ? (fault === 'sigkill' ? 2 : 1) : fault === 'sigkill' ? 30 : 3;
+    const faults =
+      numberArg(ctx.args, '--faults') ??
+      (quick ? (fault === 'sigkill' ? 2 : 1) : fault === 'sigkill' ? 30 : 3);
     // Each fault lands once the backfill has made progress since the previous one (a number
     // of PowerOffice writes, not a time: on a busy machine a time may pass with no work).
     const writesBetween = quick ? 6 : fault === 'sigkill' ? 8 : 25;
@@ -172,15 +179,23 @@ async function fleetChaos(ctx: BenchContext, fault: Fault): Promise<ChaosResult>
     // pending), looked at every 250 ms until they hold or the time is up.
     const quietBy = Date.now() + (quick ? 240_000 : 900_000);
     let arrived = true;
+    let nextReport = Date.now() + 60_000;
     while (!(await settled(fleet, edits))) {
       if (Date.now() > quietBy) {
         arrived = false;
         break;
       }
+      // What is still outstanding, once a minute: the evidence when a run does not converge.
+      if (Date.now() >= nextReport) {
+        nextReport += 60_000;
+        ctx.log(`  ${seconds(started)} s: ${await outstanding(fleet, edits)}`);
+      }
       await sleep(250);
     }
-    const seconds = ((Date.now() - started) / 1000).toFixed(0);
+    const arrivedAfter = seconds(started);
     await Promise.allSettled(fleet.processes.map((p) => p.kill('SIGKILL')));
+    const stalls = stallsIn(fleet);
+    ctx.log(`  ${stalls.line}`);
 
     const result: ChaosResult = {
       run: NAMES[fault].run,
@@ -234,7 +249,8 @@ async function fleetChaos(ctx: BenchContext, fault: Fault): Promise<ChaosResult>
     result.extra =
       `${tenants} tenants, ${faults} faults (${landed} while work was outstanding), ${editCount} edits by webhook` +
       `${refused ? ` (${refused} deliveries not taken while Redis was down: found by polls)` : ''}` +
-      `${editErrors ? `, ${editErrors} edits the shop refused` : ''}; ${arrived ? 'everything arrived' : 'NOT everything had arrived'} ${seconds} s after the backfill began`;
+      `${editErrors ? `, ${editErrors} edits the shop refused` : ''}; ${stalls.short}; ` +
+      `${arrived ? 'everything arrived' : 'NOT everything had arrived'} ${arrivedAfter} s after the backfill began`;
     ctx.log(`  ${result.extra}; webhook deliveries taken (200): ${delivered}, not taken: ${refused}`);
     // What the roles logged (warnings and errors), when something is wrong or asked for.
     if (process.env.FLEET_DEBUG || result.missing.length + result.pending.length > 0) {
@@ -273,6 +289,77 @@ async function settled(fleet: Fleet, edits: Map<string, ShopEdit[]>): Promise<bo
   }
   return true;
 }
+
+/** Per tenant not settled: records missing, edits lost, intents or failures pending; the queue. */
+async function outstanding(fleet: Fleet, edits: Map<string, ShopEdit[]>): Promise<string> {
+  const parts: string[] = [];
+  for (const id of fleet.ids) {
+    const state = await stateOf(fleet.envs.get(id)!);
+    const lost = lostEdits(id, state, edits.get(id)!).length;
+    const { missing, pending } = await missingIn(state, tenantStore(fleet.store, id));
+    if (missing.length + lost + pending.length === 0) continue;
+    const first = missing[0] ?? pending[0];
+    parts.push(
+      `${id} ${missing.length} missing, ${lost} edits lost, ${pending.length} pending${first ? ` (${first})` : ''}`,
+    );
+  }
+  const counts = await fleet.queue.queue
+    .getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed')
+    .then((c) =>
+      Object.entries(c)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    )
+    .catch((error: Error) => `not readable: ${error.message}`);
+  return `still outstanding: ${parts.join('; ') || 'nothing'}; queue: ${counts}`;
+}
+
+/**
+ * The stalls the workers logged (BullMQ's `stalled` event: a job whose worker died, taken
+ * back) and the jobs BullMQ dropped for stalling too often (roles/worker.ts, MAX_STALLS).
+ */
+function stallsIn(fleet: Fleet): { line: string; short: string } {
+  const perJob = new Map<string, number>();
+  const dropped: string[] = [];
+  for (const p of fleet.processes) {
+    for (const text of p.output().split('\n')) {
+      if (!text.includes('job stalled') && !text.includes('job dropped')) continue;
+      let entry: {
+        msg?: string;
+        job?: string;
+        tenant?: string;
+        mapping?: string;
+        kind?: string;
+        stalls?: number;
+      };
+      try {
+        entry = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      if (entry.msg?.startsWith('job stalled'))
+        perJob.set(String(entry.job), (perJob.get(String(entry.job)) ?? 0) + 1);
+      else if (entry.msg?.startsWith('job dropped'))
+        dropped.push(`${entry.tenant}/${entry.mapping} ${entry.kind} after ${entry.stalls} stalls`);
+    }
+  }
+  const total = [...perJob.values()].reduce((a, b) => a + b, 0);
+  const most = Math.max(0, ...perJob.values());
+  const short = `${total} stalls of ${perJob.size} jobs (at most ${most} of one), ${dropped.length} jobs dropped`;
+  return { short, line: `stalled jobs: ${short}${dropped.length ? `: ${dropped.join(', ')}` : ''}` };
+}
+
+/** `--name N` of the command line (a whole number ≥ 1), or undefined. */
+function numberArg(args: readonly string[], name: string): number | undefined {
+  const at = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (at < 0) return undefined;
+  const text = args[at]!.includes('=') ? args[at]!.split('=')[1] : args[at + 1];
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} needs a whole number ≥ 1, not ${text}`);
+  return value;
+}
+
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(0);
 
 /** Edits whose last value is not in PowerOffice. */
 function lostEdits(
