@@ -23,7 +23,13 @@ import { startWooCommerceSandbox, type WooSandbox } from '../../sandbox/woocomme
 
 export const REPO = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
-export interface EnvOptions {
+/** What a mapsync.yaml needs to reach a PowerOffice (a sandbox here or in another process). */
+export type PoAddress = Pick<
+  PowerOfficeSandbox,
+  'url' | 'tokenUrl' | 'applicationKey' | 'clientKey' | 'subscriptionKey'
+>;
+
+export interface EnvOptions<P extends PoAddress = PowerOfficeSandbox> {
   /** Fill the shop before anything starts (bench/lib/dataset.ts). */
   fill?: (woo: WooSandbox) => void;
   /** The PowerOffice sandbox's enforced limit in requests per second (default 10); false = none. */
@@ -40,13 +46,16 @@ export interface EnvOptions {
   poConfig?: string[];
   wooConfig?: string[];
   logLevel?: string;
-  /** A PowerOffice sandbox of the caller's, shared with other environments (not closed here). */
-  po?: PowerOfficeSandbox;
+  /**
+   * A PowerOffice sandbox of the caller's, shared with other environments (not closed here);
+   * also one in another process (remote-poweroffice.ts).
+   */
+  po?: P;
 }
 
-export interface BenchEnv {
+export interface BenchEnv<P extends PoAddress = PowerOfficeSandbox> {
   woo: WooSandbox;
-  po: PowerOfficeSandbox;
+  po: P;
   dir: string;
   configPath: string;
   storePath: string;
@@ -131,19 +140,22 @@ export function systemsEnv(
   };
 }
 
-export async function startEnv(options: EnvOptions = {}): Promise<BenchEnv> {
+export async function startEnv<P extends PoAddress = PowerOfficeSandbox>(
+  options: EnvOptions<P> = {},
+): Promise<BenchEnv<P>> {
   const woo = await startWooCommerceSandbox({
     webhookDelayMs: options.webhookDelayMs ?? 60_000,
     ...(options.wooFaults ? { faults: options.wooFaults } : {}),
   });
   options.fill?.(woo);
+  // Without a PowerOffice of the caller's, P is the default: a sandbox started here.
   const po =
     options.po ??
-    (await startPowerOfficeSandbox({
+    ((await startPowerOfficeSandbox({
       rateLimit: options.poRateLimit ?? 10,
       seed: options.poSeed === undefined ? {} : options.poSeed,
       ...(options.poFaults ? { faults: options.poFaults } : {}),
-    }));
+    })) as PowerOfficeSandbox as unknown as P);
   const dir = mkdtempSync(join(tmpdir(), 'mapsync-bench-'));
   const configPath = writeConfig(dir, options);
   const storePath = join(dir, 'state.sqlite');
@@ -174,7 +186,10 @@ export async function startEnv(options: EnvOptions = {}): Promise<BenchEnv> {
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       }),
     async close() {
-      await Promise.allSettled([woo.close(), ...(options.po ? [] : [po.close()])]);
+      await Promise.allSettled([
+        woo.close(),
+        ...(options.po ? [] : [(po as unknown as PowerOfficeSandbox).close()]),
+      ]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -15,16 +15,17 @@ import { FleetQueue } from '../../engine/fleet/jobs/queue.ts';
 import { openStore, type StoreBackend } from '../../engine/store/open-store.ts';
 import { KeyRing, newMasterKey } from '../../engine/tenants/sealing.ts';
 import { TenantRegistry } from '../../engine/tenants/tenant-registry.ts';
-import { type PowerOfficeSandbox, startPowerOfficeSandbox } from '../../sandbox/poweroffice-go/index.ts';
+import type { PowerOfficeSandbox } from '../../sandbox/poweroffice-go/index.ts';
 import type { WooSandbox } from '../../sandbox/woocommerce/index.ts';
 import { type RoleProcess, spawnRole } from '../../test/fleet/spawn-role.ts';
 import { postgresMissing, postgresStoreUri, redisMissing, uniqueName } from '../../test/services.ts';
 import { fillShop } from './dataset.ts';
-import { type BenchEnv, REPO, startEnv, writeConfig } from './env.ts';
+import { type BenchEnv, type PoAddress, REPO, startEnv, writeConfig } from './env.ts';
+import { type RemotePowerOffice, startRemotePowerOffice } from './remote-poweroffice.ts';
 
 export { startPrivateRedis } from '../../test/fleet/private-redis.ts';
 export { editCustomer } from './env.ts';
-export type { RoleProcess };
+export type { RemotePowerOffice, RoleProcess };
 
 export interface TenantSize {
   customers: number;
@@ -50,22 +51,24 @@ export interface FleetOptions {
   storePort?: number;
   /**
    * Subscription keys: this many PowerOffice sandboxes, each with a key of its own (10
-   * requests per second each), tenant i on sandbox i modulo this; every tenant keeps a shop of
-   * its own, its customers' e-mails made unique to it. Default: a sandbox per pair, one key.
+   * requests per second each) and in a process of its own (so the bench's busy event loop
+   * does not delay its stamping of requests), tenant i on sandbox i modulo this; every tenant
+   * keeps a shop of its own, its customers' e-mails made unique to it. Default: a sandbox per
+   * pair, one key.
    */
   keys?: number;
 }
 
-export interface Fleet {
+export interface Fleet<P extends PoAddress = PowerOfficeSandbox> {
   ids: string[];
-  envs: Map<string, BenchEnv>;
+  envs: Map<string, BenchEnv<P>>;
   sizes: Map<string, TenantSize>;
   store: StoreBackend;
   queue: FleetQueue;
   prefix: string;
   processes: RoleProcess[];
-  /** The PowerOffice sandboxes of `keys` (empty without it). */
-  keyed: PowerOfficeSandbox[];
+  /** The PowerOffice sandboxes of `keys`, each in a child process (empty without it). */
+  keyed: RemotePowerOffice[];
   start(role: 'web' | 'worker' | 'scheduler'): Promise<RoleProcess>;
   close(): Promise<void>;
 }
@@ -75,17 +78,20 @@ export async function fleetServicesMissing(): Promise<string | undefined> {
   return (await postgresMissing()) ?? (await redisMissing());
 }
 
-export async function startFleet(options: FleetOptions): Promise<Fleet> {
+/** With `keys`, the tenants' PowerOffice is one of the keyed sandboxes in child processes. */
+export function startFleet(options: FleetOptions & { keys: number }): Promise<Fleet<RemotePowerOffice>>;
+export function startFleet(options: FleetOptions): Promise<Fleet>;
+export async function startFleet(options: FleetOptions): Promise<Fleet<PoAddress>> {
   const location = postgresStoreUri(uniqueName('mapsync_chaos'));
   const prefix = uniqueName('mapsync-chaos');
   const masterKey = newMasterKey('k1');
   const redis = options.redis ?? process.env.MAPSYNC_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-  const envs = new Map<string, BenchEnv>();
+  const envs = new Map<string, BenchEnv<PoAddress>>();
   const sizes = new Map<string, TenantSize>();
   const ids: string[] = [];
   const processes: RoleProcess[] = [];
   /** The PowerOffice sandboxes of `keys`, one per subscription key. */
-  const keyed: PowerOfficeSandbox[] = [];
+  const keyed: RemotePowerOffice[] = [];
   const store = openStore(location.uri);
   const queue = new FleetQueue({ redis, prefix });
   const close = async () => {
@@ -105,13 +111,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   try {
     const tenants = new TenantRegistry({ store, registry, keyRing: () => KeyRing.parse(masterKey) });
     const pairs = options.sandboxes ?? options.tenants;
-    const started: BenchEnv[] = [];
+    const started: Array<BenchEnv<PoAddress>> = [];
     for (let k = 0; k < (options.keys ?? 0); k++) {
       keyed.push(
-        await startPowerOfficeSandbox({
+        await startRemotePowerOffice({
           rateLimit: 10,
-          seed: {},
-          credentials: { subscriptionKey: `sandbox0subscription0key0000${String(k + 1).padStart(4, '0')}` },
+          subscriptionKey: `sandbox0subscription0key0000${String(k + 1).padStart(4, '0')}`,
         }),
       );
     }
@@ -130,7 +135,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         woo.state.onMutate();
       };
       // Webhooks go out at once: the chaos runs check that none is lost.
-      const env = started[i % pairs] ?? (await startEnv({ fill, webhookDelayMs: 0, ...(po ? { po } : {}) }));
+      const env =
+        started[i % pairs] ?? (await startEnv<PoAddress>({ fill, webhookDelayMs: 0, ...(po ? { po } : {}) }));
       started[i % pairs] = env;
       envs.set(id, env);
       sizes.set(id, size);
