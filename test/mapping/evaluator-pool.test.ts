@@ -115,6 +115,34 @@ describe('the hard time limit', () => {
     ]);
   });
 
+  it('counts the time an expression had the machine: a starved worker is not stopped at the limit', async () => {
+    // A process that gets no CPU at all (the clock never moves): the stretch takes far longer
+    // than the 20 ms limit on the wall clock, yet it had none of the machine, so it finishes.
+    const starved = new EvaluatorPool({
+      size: 1,
+      hardTimeoutMs: 20,
+      hardCeilingMs: 120_000,
+      cpuClock: () => 0,
+    });
+    onTestFinished(() => starved.close());
+    const mapping = await compile(probe(QUADRATIC));
+    const started = Date.now();
+    const values = await mappingEvaluator(starved).valuesForTarget(mapping, { first_name: '5000' }, noLinks);
+    expect(Date.now() - started, 'the stretch outlasted the limit on the wall clock').toBeGreaterThan(20);
+    expect(values.get('FirstName')).toBe('5000');
+  });
+
+  it('stops a starved expression at the ceiling, whatever the machine', async () => {
+    const starved = new EvaluatorPool({ size: 1, hardTimeoutMs: 20, hardCeilingMs: 300, cpuClock: () => 0 });
+    onTestFinished(() => starved.close());
+    const mapping = await compile(probe(QUADRATIC));
+    const error = await mappingEvaluator(starved)
+      .valuesForTarget(mapping, { first_name: '1000000' }, noLinks)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MAP_EVAL_TIMEOUT', mapping: 'probe' });
+    expect((error as Error).message).toContain('did not finish within 300 ms');
+  });
+
   it("keeps JSONata's step-based limit: an endless loop of steps fails without a worker being killed", async () => {
     const mapping = await compile(probe('($loop := function($n) { $loop($n) }; $loop(1))'));
     const error = await evaluator.valuesForTarget(mapping, {}, noLinks).catch((e: unknown) => e);

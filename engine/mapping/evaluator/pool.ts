@@ -25,6 +25,7 @@ import { MappingRuntimeError, MapsyncError } from '../../errors.ts';
 import type { CompiledExpression, EvaluationContext } from '../model.ts';
 import { type EvalMessage, Progress, type WireItem, type WorkerMessage } from './protocol.ts';
 import { type EvalItem, type ExpressionRunner, fetchOf, linkKey } from './runner.ts';
+import { ceilingMessage, hardLimitMessage, StretchClock } from './stretch-clock.ts';
 
 export const DEFAULT_HARD_TIMEOUT_MS = 2000;
 /** Longest `warm` waits for its workers to be ready. */
@@ -37,8 +38,15 @@ export interface EvaluatorPoolOptions {
    * a service wants two, so one stuck record never stalls the others for the whole limit.
    */
   size?: number;
-  /** Longest one expression may run in one uninterrupted stretch before its worker is killed. */
+  /**
+   * Longest one expression may run in one uninterrupted stretch before its worker is killed:
+   * time it had the machine, so a starved worker is not stopped early (stretch-clock.ts).
+   */
   hardTimeoutMs?: number;
+  /** Longest a stretch may take on the wall clock, however busy the machine (default 10 × the limit). */
+  hardCeilingMs?: number;
+  /** The process's CPU time in ms (tests simulate a starved machine with it). */
+  cpuClock?: () => number;
   logger?: Pick<Logger, 'warn' | 'error'>;
 }
 
@@ -68,6 +76,7 @@ interface Slot {
   known: Set<number>;
   job?: Job;
   timer?: NodeJS.Timeout;
+  clock: StretchClock;
 }
 
 const HERE = import.meta.url;
@@ -76,6 +85,8 @@ const FROM_SOURCE = HERE.endsWith('.ts');
 export class EvaluatorPool implements ExpressionRunner {
   readonly size: number;
   readonly hardTimeoutMs: number;
+  readonly hardCeilingMs: number;
+  private readonly cpuClock: (() => number) | undefined;
   private readonly logger: EvaluatorPoolOptions['logger'];
   private readonly slots = new Set<Slot>();
   private readonly queue: Job[] = [];
@@ -95,6 +106,8 @@ export class EvaluatorPool implements ExpressionRunner {
   constructor(options: EvaluatorPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? defaultPoolSize());
     this.hardTimeoutMs = options.hardTimeoutMs ?? DEFAULT_HARD_TIMEOUT_MS;
+    this.hardCeilingMs = Math.max(this.hardTimeoutMs, options.hardCeilingMs ?? 10 * this.hardTimeoutMs);
+    this.cpuClock = options.cpuClock;
     this.logger = options.logger;
   }
 
@@ -169,7 +182,8 @@ export class EvaluatorPool implements ExpressionRunner {
           workerData: { entry: new URL('./worker.ts', HERE).href, progress: progress.buffer },
         })
       : new Worker(new URL('./worker.js', HERE), { workerData: { progress: progress.buffer } });
-    const slot: Slot = { worker, progress, ready: false, known: new Set() };
+    const clock = new StretchClock(this.hardTimeoutMs, this.hardCeilingMs, this.cpuClock);
+    const slot: Slot = { worker, progress, ready: false, known: new Set(), clock };
     this.slots.add(slot);
     worker.on('message', (message: WorkerMessage) => this.receive(slot, message));
     worker.on('error', (error) => this.lost(slot, error));
@@ -200,6 +214,7 @@ export class EvaluatorPool implements ExpressionRunner {
     };
     slot.job = job;
     slot.progress.mark(0);
+    slot.clock.start();
     try {
       slot.worker.postMessage(message);
     } catch (error) {
@@ -220,22 +235,26 @@ export class EvaluatorPool implements ExpressionRunner {
     slot.timer = setTimeout(() => {
       if (slot.job !== job) return;
       const { index, startedAt } = slot.progress.read();
-      const ran = Date.now() - startedAt;
       // Each item restarts the clock: re-arm for the rest of the current item's time.
-      if (ran < this.hardTimeoutMs) this.arm(slot, job, this.hardTimeoutMs - ran);
-      else this.kill(slot, job, job.items[job.from + index]!.expression);
+      const verdict = slot.clock.check(startedAt);
+      if ('wait' in verdict) this.arm(slot, job, verdict.wait);
+      else this.kill(slot, job, job.items[job.from + index]!.expression, verdict.stop);
     }, ms);
   }
 
-  private kill(slot: Slot, job: Job, expression: CompiledExpression): void {
+  private kill(slot: Slot, job: Job, expression: CompiledExpression, why: 'limit' | 'ceiling'): void {
     this.slots.delete(slot);
     slot.job = undefined;
     void slot.worker.terminate();
     this.logger?.warn(
-      { mapping: expression.mapping, expression: expression.label, limitMs: this.hardTimeoutMs },
+      { mapping: expression.mapping, expression: expression.label, limitMs: this.hardTimeoutMs, why },
       'expression stopped at the hard time limit; its worker was replaced',
     );
-    job.reject(stopped(expression, 'MAP_EVAL_TIMEOUT', hardLimitMessage(this.hardTimeoutMs)));
+    const message =
+      why === 'limit'
+        ? hardLimitMessage(this.hardTimeoutMs)
+        : ceilingMessage(this.hardTimeoutMs, this.hardCeilingMs);
+    job.reject(stopped(expression, 'MAP_EVAL_TIMEOUT', message));
     this.pump();
   }
 
@@ -358,10 +377,6 @@ function pick(
   if (!bindings) return out;
   for (const name of names) if (name in bindings) out[name] = bindings[name];
   return out;
-}
-
-function hardLimitMessage(ms: number): string {
-  return `evaluation ran longer than the hard limit of ${ms} ms in one uninterrupted stretch (e.g. one long built-in call); it was stopped`;
 }
 
 function stopped(expression: CompiledExpression, code: string, detail: string): MappingRuntimeError {
