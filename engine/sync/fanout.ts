@@ -361,8 +361,27 @@ async function adopt(
 }
 
 async function saveIfChanged(mappingRun: MappingRun, before: LinkRecord, after: LinkRecord): Promise<void> {
+  if (sameFields(before, after)) return;
   const { syncedAt: _a, ...a } = before;
   const { syncedAt: _b, ...b } = after;
   if (JSON.stringify(a) !== JSON.stringify(b))
     await mappingRun.state.putLink({ ...after, syncedAt: mappingRun.run.now().toISOString() });
+}
+
+/**
+ * Whether `after` is `before` with at most another `syncedAt`, seen without serialising:
+ * the same fields holding the same values, the children map with the same child objects
+ * (an unchanged order's lines keep theirs). False only means "compare their JSON".
+ */
+function sameFields(before: LinkRecord, after: LinkRecord): boolean {
+  const keys = Object.keys(after) as Array<keyof LinkRecord>;
+  if (keys.length !== Object.keys(before).length) return false;
+  for (const key of keys) {
+    if (key === 'syncedAt' || before[key] === after[key]) continue;
+    if (key !== 'children' || !before.children || !after.children) return false;
+    const names = Object.keys(after.children);
+    if (names.length !== Object.keys(before.children).length) return false;
+    if (names.some((name) => before.children![name] !== after.children![name])) return false;
+  }
+  return true;
 }

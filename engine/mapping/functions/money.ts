@@ -110,12 +110,49 @@ export function multiply(a: unknown, b: unknown, decimals?: unknown): number | u
  */
 export function sumDecimal(values: unknown, decimals?: unknown): number {
   const list = Array.isArray(values) ? values : values === undefined ? [] : [values];
+  // Most calls sum one amount (a line's total, a tax rate): no arithmetic to do.
+  const alone = list.length === 1 ? plainAmount(list[0], decimals) : undefined;
+  return alone ?? sumDecimalExact(list, decimals);
+}
+
+/** The sum through decimal.js (what `sumDecimal` gives for every input). */
+export function sumDecimalExact(list: readonly unknown[], decimals?: unknown): number {
   let total = new D(0);
   for (const value of list) {
     const d = toDecimal(value, 'sumDecimal');
     if (d !== undefined) total = inRange(total.plus(d), 'sumDecimal', 'the sum');
   }
   return toNumber(total.toDecimalPlaces(places(decimals, 2, 'sumDecimal')), 'sumDecimal');
+}
+
+const PLAIN_AMOUNT = /^[+-]?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * A sum of this one value that needs no decimal.js, or undefined: a text or number of at
+ * most 15 digits, without exponent, with no more decimals than asked (nothing to round).
+ * decimal.js keeps such a value exact and its number is the double nearest that exact
+ * decimal, which is what `Number` reads from the text too; the sum starts at 0, and
+ * 0 + (−0) is 0. Anything else (more digits, rounding, a bad value or `decimals`: its error)
+ * is decimal.js's (`sumDecimalExact`; test/mapping/money.test.ts compares the two).
+ */
+function plainAmount(value: unknown, decimals: unknown): number | undefined {
+  const valid =
+    Number.isInteger(decimals) && (decimals as number) >= 0 && (decimals as number) <= MAX_DECIMALS;
+  if (decimals !== undefined && !valid) return undefined;
+  const allowed = decimals === undefined ? 2 : (decimals as number);
+  const text =
+    typeof value === 'string'
+      ? value.trim()
+      : typeof value === 'number' && Number.isFinite(value)
+        ? String(value)
+        : undefined;
+  if (text === undefined || text.length > 17) return undefined;
+  const match = PLAIN_AMOUNT.exec(text);
+  if (!match) return undefined;
+  const fraction = match[2]?.length ?? 0;
+  if (fraction > allowed || match[1]!.length + fraction > 15) return undefined;
+  const n = Number(text);
+  return n === 0 ? 0 : n;
 }
 
 /**
