@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { expect, it } from 'vitest';
+import { connectors } from '../../engine/connectors/index.ts';
 
 const SCHEMAS = fileURLToPath(new URL('../../schemas/', import.meta.url));
 type Node = Record<string, unknown>;
@@ -51,5 +52,15 @@ it('every document schema is a valid JSON Schema (mapsync compiles them without 
     const schema = JSON.parse(readFileSync(join(SCHEMAS, `${kind}.schema.json`), 'utf8')) as Node;
     expect(ajv.validateSchema(schema), `${kind}: ${ajv.errorsText()}`).toBe(true);
     expect(() => ajv.compile(schema)).not.toThrow();
+  }
+});
+
+it("every connector kind's options fragment is a valid JSON Schema (the options reader compiles it without this check, for start-up time)", () => {
+  const kinds = connectors.all();
+  expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['woocommerce', 'poweroffice-go']));
+  for (const { kind, spec } of kinds) {
+    const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true });
+    expect(ajv.validateSchema(spec.options), `${kind}: ${ajv.errorsText()}`).toBe(true);
+    expect(() => ajv.compile({ ...spec.options, additionalProperties: false }), kind).not.toThrow();
   }
 });
