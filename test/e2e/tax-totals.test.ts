@@ -22,7 +22,7 @@ type Rec = Record<string, unknown>;
 
 /**
  * Orders over all four settings (an equal share each): 800 by default (200 per setting);
- * `MAPSYNC_TAX_ORDERS=1000` (`npm run test:tax-1000`) is the issue's 1,000-order run.
+ * `MAPSYNC_TAX_ORDERS=1000` (`npm run test:tax-1000`, and CI's test step: .ci/run) is the issue's 1,000-order run.
  */
 const SETTINGS = 4;
 const TOTAL_ORDERS = ordersFromEnv(process.env.MAPSYNC_TAX_ORDERS);

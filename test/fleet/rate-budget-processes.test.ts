@@ -1,5 +1,5 @@
 /**
- * The shared rate budget across real processes: N child processes (budget-child.ts), each
+ * The shared rate budget across real processes: N child processes (budget-child.mjs, on dist/), each
  * with its own hub, hammer one key. Start times are collected by the test from the
  * children's output (one clock: the same machine), and no window of 1 s may hold more than
  * the limit. Why that holds with a 50 ms margin: docs/fleet.md, "Why the window holds".
@@ -14,7 +14,7 @@ import { REDIS_URL, redisMissing } from '../services.ts';
 import { dropPrefix, maxInWindow, testPrefix } from './budget-helpers.ts';
 
 const missing = await redisMissing();
-const CHILD = fileURLToPath(new URL('./budget-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./budget-child.mjs', import.meta.url));
 const LIMIT = 10;
 const prefixes: string[] = [];
 const children: ChildProcess[] = [];
@@ -32,13 +32,9 @@ interface Child {
 }
 
 function child(settings: Record<string, unknown>): Child {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', CHILD, JSON.stringify({ limit: LIMIT, ...settings })],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const proc = spawn(process.execPath, [CHILD, JSON.stringify({ limit: LIMIT, ...settings })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(proc);
   const starts: number[] = [];
   let buffer = '';
