@@ -111,13 +111,18 @@ describe.skipIf(missing !== undefined)('the write guard', () => {
   const name = 'shop-1/customer/source/7';
 
   it('a paused holder whose lock expired and was taken by another worker cannot write', async () => {
-    const { paused, live, http, as } = setup({ ttlMs: 1500 });
+    const { paused, live, http, as, prefix } = setup();
     const a = await paused.acquire([name]);
-    // While A holds the lock its writes go out.
+    // While A holds the lock its writes go out (a full ttl: however slow the machine, A
+    // still holds it here).
     const first = as(a, () => http.post('customers/7', { json: { name: 'A1' } }));
     expect((await first.result).statusCode).toBe(200);
     expect(first.stop.signal.aborted).toBe(false);
-    // A pauses; its lock runs out in Redis and B takes it (waiting on Redis's clock).
+    // A pauses past its ttl: its lock runs out in Redis (made to, rather than waited for, so
+    // the test does not depend on how fast the steps above ran) and B takes it.
+    const client = new Redis(redis!.url);
+    cleanup.push(() => void client.disconnect());
+    expect(await client.pexpire(`${prefix}lock:${name}`, 1)).toBe(1);
     const b = await live.acquire([name], { waitMs: 20_000 });
     expect(b.fences[0]!.token).toBeGreaterThan(a.fences[0]!.token);
     const before = received.length;
