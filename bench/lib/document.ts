@@ -3,7 +3,7 @@
  * `npm run chaos` the chaos rows; each keeps the other's rows (and, with `--only`, the rows
  * of the benchmarks it did not run), read back from the JSON block at the end of the file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BenchContext, Finding } from './context.ts';
 import { type Figure, machine, num } from './report.ts';
 
@@ -104,12 +104,22 @@ export function writeRunDocument(
       },
     },
   };
-  writeFileSync(file, render(stored));
+  writeAtomically(file, render(stored));
 }
 
 /** Rewrite the document from the data it holds (after a change to this template). */
 export function rerender(file: string): void {
-  writeFileSync(file, render(read(file)));
+  writeAtomically(file, render(read(file)));
+}
+
+/**
+ * Written whole or not at all: CI runs the bench and chaos runs side by side, and both
+ * update bench/out/performance.md; a reader must never see a half-written file.
+ */
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
 }
 
 function render(stored: Stored): string {
