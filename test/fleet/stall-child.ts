@@ -12,11 +12,11 @@
 import { Locks } from '../../engine/fleet/locks/locks.ts';
 import { FleetMetrics } from '../../engine/fleet/observe/fleet-metrics.ts';
 import { JobBoard } from '../../engine/fleet/observe/job-board.ts';
-import type { TenantEngine, TenantEngines } from '../../engine/fleet/roles/tenant-engines.ts';
 import { startWorkerRole } from '../../engine/fleet/roles/worker.ts';
 import { WorkContext } from '../../engine/fleet/work-context.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import type { ServiceEngine } from '../../engine/service/ports.ts';
+import { oneEngine } from './one-engine.ts';
 
 const settings = JSON.parse(process.argv[2]!) as {
   redis: string;
@@ -31,21 +31,8 @@ const port = {
     // Until this process is killed: the job stays active, its locks renewed.
     if (!settings.finish) await new Promise(() => {});
   },
-} as Partial<ServiceEngine> as ServiceEngine;
-const engine = {
-  tenant: 'shop-1',
-  port,
-  units: [{ name: 'customer', locksWith: [] as string[] }],
-  waits: new Map(),
-  connectors: new Map(),
-  lastUsed: Date.now(),
-  close: async () => {},
-} as unknown as TenantEngine;
-const engines = {
-  get: async () => engine,
-  release: () => {},
-  dropIdle: async () => 0,
-} as unknown as TenantEngines;
+} satisfies Partial<ServiceEngine>;
+const engines = oneEngine(port);
 const role = startWorkerRole({
   queue: { redis: settings.redis, prefix: settings.prefix },
   engines,

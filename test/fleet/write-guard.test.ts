@@ -19,12 +19,12 @@ import { FleetQueue } from '../../engine/fleet/jobs/queue.ts';
 import { Locks } from '../../engine/fleet/locks/locks.ts';
 import { guardWrites, LockLostError, WriteGuard } from '../../engine/fleet/locks/write-guard.ts';
 import type { JobOutcome } from '../../engine/fleet/observe/fleet-metrics.ts';
-import type { TenantEngine, TenantEngines } from '../../engine/fleet/roles/tenant-engines.ts';
 import { startWorkerRole } from '../../engine/fleet/roles/worker.ts';
 import { type Work, WorkContext } from '../../engine/fleet/work-context.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import type { ServiceEngine } from '../../engine/service/ports.ts';
+import { oneEngine } from './one-engine.ts';
 import { startPrivateRedis } from './private-redis.ts';
 
 let redis: Awaited<ReturnType<typeof startPrivateRedis>> | undefined;
@@ -208,21 +208,8 @@ describe.skipIf(missing !== undefined)('a worker whose job lost its locks', () =
         }
         await http.post(`customers/${item.id}`, { json: { attempt } }).catch(() => undefined);
       },
-    } as Partial<ServiceEngine> as ServiceEngine;
-    const engine = {
-      tenant: 'shop-1',
-      port,
-      units: [{ name: 'customer', locksWith: [] as string[] }],
-      waits: new Map(),
-      connectors: new Map(),
-      lastUsed: Date.now(),
-      close: async () => {},
-    } as unknown as TenantEngine;
-    const engines = {
-      get: async () => engine,
-      release: () => {},
-      dropIdle: async () => 0,
-    } as unknown as TenantEngines;
+    } satisfies Partial<ServiceEngine>;
+    const engines = oneEngine(port);
     const outcomes: string[] = [];
     const queue = new FleetQueue({ redis: url, prefix });
     const role = startWorkerRole({
