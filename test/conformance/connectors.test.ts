@@ -27,6 +27,7 @@ const CHECKS: ConformanceCheck[] = [
   'token-renewal',
   'timeouts-and-resets',
   'guard-lookup',
+  'get-many',
   'releases-connections',
 ];
 
@@ -448,6 +449,59 @@ describe('connector conformance', () => {
             notBefore,
           });
           expect(none).toEqual([]);
+        } finally {
+          await s.close();
+        }
+      });
+
+      // Optional capability (Connector.getMany): right before a batch of writes is sent, the
+      // engine reads the batch's records again with it and compares each one's modification
+      // time with what it decided from (engine/sync/batch-queue.ts). So: one request, every
+      // live id asked for once, nothing else (unknown and removed ids absent), and each record
+      // as `get` returns it — the same modification time and the latest values.
+      check('get-many', async (harness) => {
+        const s = await setup(harness, factory);
+        try {
+          const getMany = s.connector.getMany?.bind(s.connector);
+          if (!getMany) {
+            console.info(`[conformance] ${kind}: "get-many" not offered (optional capability)`);
+            return;
+          }
+          const descriptor = factory.entities[harness.entity]!;
+          const ids: string[] = [];
+          for (const i of [20, 21, 22])
+            ids.push(descriptor.idOf(await s.connector.create(harness.entity, harness.newRecord(i))));
+          const [edited, kept, removed] = ids as [string, string, string];
+          await s.connector.update(harness.entity, edited, [
+            { op: 'replace', path: harness.change.path, value: harness.change.value } as PatchOperation,
+          ]);
+          const mode = descriptor.removeModes.includes('delete') ? 'delete' : descriptor.removeModes[0]!;
+          await s.connector.remove(harness.entity, removed, mode);
+          const mark = await s.sandbox.mark();
+          const got = await getMany(harness.entity, [edited, kept, removed, '987654321', edited]);
+          const requests = await s.sandbox.requests(mark);
+          expect(requests.length, 'one request').toBe(1);
+          expect(got.map((r) => descriptor.idOf(r)).sort()).toEqual([edited, kept].sort());
+          const byId = new Map(got.map((r) => [descriptor.idOf(r), r]));
+          expect(at(byId.get(edited), harness.change.path), 'the latest values').toEqual(
+            harness.change.value,
+          );
+          for (const id of [edited, kept]) {
+            const single = await s.connector.get(harness.entity, id);
+            const time = (r: EntityRecord | null | undefined) =>
+              r ? descriptor.modifiedAt(r)?.toISOString() : undefined;
+            expect(time(byId.get(id)), `${id}: the modification time get returns`).toEqual(time(single));
+          }
+          expect(await getMany(harness.entity, []), 'no ids: nothing').toEqual([]);
+          // More ids than one page holds: all of them (the connector splits as its API needs).
+          const n = harness.recordsForSeveralPages;
+          await s.sandbox.insert(
+            harness.entity,
+            Array.from({ length: n }, (_, i) => harness.newRecord(2000 + i)),
+          );
+          const all = (await listAll(s.connector, harness.entity)).records.map((r) => descriptor.idOf(r));
+          const many = await getMany(harness.entity, all);
+          expect(many.map((r) => descriptor.idOf(r)).sort()).toEqual([...all].sort());
         } finally {
           await s.close();
         }

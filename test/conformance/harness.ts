@@ -64,4 +64,5 @@ export type ConformanceCheck =
   | 'token-renewal'
   | 'timeouts-and-resets'
   | 'guard-lookup'
+  | 'get-many'
   | 'releases-connections';
