@@ -132,7 +132,14 @@ export async function concurrentEdits(ctx: BenchContext): Promise<ChaosResult> {
     const edits: Edit[] = [];
     const phone = (i: number) => `+47 ${String(90_000_000 + i * 7_919).slice(0, 8)}`;
     let n = 0;
-    const schedule: Array<{ atMs: number; apply: () => void }> = [];
+    /**
+     * `notBefore`: the second edit of a conflict waits until 1.2 s after the first one was
+     * actually made — on a loaded machine this loop falls behind its schedule, and two edits
+     * less than a second apart are not ordered by WooCommerce's one-second times (newest-wins
+     * then decides either way, which is no lost edit).
+     */
+    const schedule: Array<{ atMs: number; apply: () => void; notBefore?: () => number }> = [];
+    const GAP_MS = 1200;
     const plan = (during: boolean, offset: number) => {
       for (const id of take(pool, 3 * scale)) {
         const v = phone(++n);
@@ -196,8 +203,8 @@ export async function concurrentEdits(ctx: BenchContext): Promise<ChaosResult> {
         const first = random.int(0, 2000);
         const shopFirst = random.chance(0.5);
         const at = {
-          woo: offset + (shopFirst ? first : first + 1200),
-          po: offset + (shopFirst ? first + 1200 : first),
+          woo: offset + (shopFirst ? first : first + GAP_MS),
+          po: offset + (shopFirst ? first + GAP_MS : first),
         };
         edits.push({
           kind: 'conflict',
@@ -208,11 +215,27 @@ export async function concurrentEdits(ctx: BenchContext): Promise<ChaosResult> {
           at,
           during,
         });
+        const made = { first: 0 };
+        const firstDone = () => {
+          made.first = Date.now();
+        };
+        const second = { notBefore: () => made.first + GAP_MS };
         schedule.push({
           atMs: at.woo,
-          apply: () => wEdit('customer', id, { billing: { phone: shopValue } }),
+          apply: () => {
+            wEdit('customer', id, { billing: { phone: shopValue } });
+            if (shopFirst) firstDone();
+          },
+          ...(shopFirst ? {} : second),
         });
-        schedule.push({ atMs: at.po, apply: () => pEdit('customer', poId, 'PhoneNumber', poValue) });
+        schedule.push({
+          atMs: at.po,
+          apply: () => {
+            pEdit('customer', poId, 'PhoneNumber', poValue);
+            if (!shopFirst) firstDone();
+          },
+          ...(shopFirst ? second : {}),
+        });
       }
     };
     for (const id of products.splice(0, scale)) {
@@ -231,8 +254,24 @@ export async function concurrentEdits(ctx: BenchContext): Promise<ChaosResult> {
         at,
         during: true,
       });
-      schedule.push({ atMs: at.woo, apply: () => wEdit('product', id, { name: shopName }) });
-      schedule.push({ atMs: at.po, apply: () => pEdit('product', poId, 'Name', poName) });
+      const made = { first: 0 };
+      const second = { notBefore: () => made.first + GAP_MS };
+      schedule.push({
+        atMs: at.woo,
+        apply: () => {
+          wEdit('product', id, { name: shopName });
+          if (shopFirst) made.first = Date.now();
+        },
+        ...(shopFirst ? {} : second),
+      });
+      schedule.push({
+        atMs: at.po,
+        apply: () => {
+          pEdit('product', poId, 'Name', poName);
+          if (!shopFirst) made.first = Date.now();
+        },
+        ...(shopFirst ? second : {}),
+      });
     }
     plan(true, 0);
 
@@ -242,7 +281,7 @@ export async function concurrentEdits(ctx: BenchContext): Promise<ChaosResult> {
     const running = sync();
     const edited = (async () => {
       for (const s of [...schedule].sort((a, b) => a.atMs - b.atMs)) {
-        const wait = started + s.atMs - Date.now();
+        const wait = Math.max(started + s.atMs, s.notBefore?.() ?? 0) - Date.now();
         if (wait > 0) await sleep(wait);
         s.apply();
       }
@@ -257,7 +296,7 @@ export async function concurrentEdits(ctx: BenchContext): Promise<ChaosResult> {
     plan(false, 0);
     const betweenAt = Date.now();
     for (const s of [...schedule].sort((a, b) => a.atMs - b.atMs)) {
-      const wait = betweenAt + s.atMs - Date.now();
+      const wait = Math.max(betweenAt + s.atMs, s.notBefore?.() ?? 0) - Date.now();
       if (wait > 0) await sleep(wait);
       s.apply();
     }
