@@ -301,14 +301,15 @@ function combine(first: Applied, again: PairResult): PairResult {
 
 /**
  * The check a batched source write makes right before it is sent: is the record as it is
- * now still the one this merge read? By modification time when both are known (a later
- * time means an edit since); otherwise by the mapped values.
+ * now still the one this merge read? Not when its modification time is later; and, since an
+ * equal time proves nothing (WooCommerce keeps whole seconds: an edit in the same second as
+ * the one read leaves the time as it was), not when a mapped value differs from what was read.
  */
 function stillAsRead(mappingRun: MappingRun, source: SourceView): StillAsRead {
   return (fresh) => {
     if (!fresh) return false;
     const now = mappingRun.source.descriptor.modifiedAt(fresh);
-    if (source.modifiedAt && now) return now.getTime() <= source.modifiedAt.getTime();
+    if (source.modifiedAt && now && now.getTime() > source.modifiedAt.getTime()) return false;
     const values = mappingRun.run.evaluator.readSourceValues(mappingRun.mapping, fresh);
     return mappingRun.mapping.properties.every(
       (p) =>

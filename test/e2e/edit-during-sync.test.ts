@@ -99,4 +99,50 @@ describe('e2e: a shop edit made while the run works on that record', () => {
       expect.objectContaining({ property: 'PhoneNumber', winner: 'source', policy: 'newest-wins' }),
     ]);
   });
+
+  it('an edit in the same second as the one read (WooCommerce keeps whole seconds) is seen by its values', async () => {
+    const opened = await pair.open();
+    const link = (await links(opened.store, 'customer-person')).filter((l) => !l.virtual)[1]!;
+    await opened.close();
+    const po = opened.connectors.get('poweroffice-go')!;
+    const id = Number(link.sourceId);
+    // PowerOffice first…
+    await po.update('customer', link.targetId, [
+      { op: 'replace', path: '/PhoneNumber', value: '+47 33333333' },
+    ]);
+    // …then, over a second later, two shop edits within one second (the shop's clock is held
+    // still, so this is no timing luck): one before the run reads its customers, one after.
+    await sleep(1100);
+    const settings = pair.woo.state.settings;
+    const clock = settings.now;
+    const second = new Date();
+    settings.now = () => second;
+    try {
+      adminUpdate(pair.woo.state, 'customer', id, { last_name: 'Samesecond' });
+      const readAt = pair.woo.state.data.customers.find((c) => c.id === id)!.date_modified;
+      skip = listingsBefore;
+      afterCustomerPage = () => {
+        adminUpdate(pair.woo.state, 'customer', id, { billing: { phone: '+47 44444444' } });
+      };
+      const mark = pair.mark();
+      const summary = await pair.sync();
+      expect(summary.ok).toBe(true);
+      expect(afterCustomerPage).toBeUndefined();
+      const state = await snapshot(pair);
+      const shop = state.woo.customers.find((c) => c.id === id)!;
+      const erp = state.po.customers.find((c) => String(c.Id) === link.targetId)!;
+      // The edit did not move the record's modification time: only its values tell.
+      expect(shop.date_modified).toBe(readAt);
+      expect((shop.billing as Record<string, unknown>).phone).toBe('+47 44444444');
+      expect(erp.PhoneNumber).toBe('+47 44444444');
+      expect(erp.LastName).toBe('Samesecond');
+      expect(JSON.stringify(pair.writes(mark).woo)).not.toContain('33333333');
+      expect(summary.mappings.find((m) => m.mapping === 'customer-person')!.conflicts).toEqual([
+        expect.objectContaining({ property: 'PhoneNumber', winner: 'source', policy: 'newest-wins' }),
+      ]);
+    } finally {
+      if (clock) settings.now = clock;
+      else delete settings.now;
+    }
+  });
 });
