@@ -71,6 +71,28 @@ describe('a target record edited after the listing, before its update is sent', 
     expect(shop.system.writes.length + erp.system.writes.length).toBe(writes);
   });
 
+  // Known limitation (docs/sync-engine.md, "The window in which a concurrent edit can still be
+  // overwritten"): a PowerOffice edit made after the listing, overwritten by an update decided
+  // within TARGET_REREAD_AFTER_MS of it, is lost — PATCH takes no precondition, and a GET
+  // before every update would double the requests of "one property edited". `it.fails`: when
+  // this starts to pass, the window is closed; make it an `it`.
+  it.fails('an edit made just after the listing, overwritten by an update decided soon after it, is kept', async () => {
+    const { engine, shop, erp } = makeEngine([customerMapping()]);
+    shop.system.seed('customer', [alice]);
+    expect((await engine.run()).ok).toBe(true);
+    const erpId = erp.system.all('customer')[0]!.Id as string;
+    shop.system.edit('customer', '1', (r) => {
+      r.first_name = 'FromShop';
+    });
+    afterListing(erp, () => {
+      erp.system.edit('customer', erpId, (r) => {
+        r.FirstName = 'FromErp';
+      });
+    });
+    expect((await engine.run()).ok).toBe(true);
+    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromErp');
+  });
+
   it('an unchanged target is written as decided, after the one read', async () => {
     const skew = { ms: 0 };
     const { engine, shop, erp } = makeEngine([customerMapping()], { skew });
