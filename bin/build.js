@@ -52,3 +52,6 @@ for (const top of ['engine', 'sandbox']) {
 
 const { writeValidators } = await import(`${root}dist/engine/yaml/document-schemas.js`);
 await writeValidators(`${root}dist/schemas`);
+
+const { bundleCli } = await import('./bundle.js');
+await bundleCli(root);
