@@ -16,6 +16,8 @@
  * - `import.meta.url` in a module is rewritten to that module's own URL in dist/, so the
  *   files read beside the code (schemas, docs, package.json, worker scripts) are found as
  *   they are from the unbundled copy.
+ * - commander's `require('node:child_process')` (loading it costs more than the rest of
+ *   commander; mapsync has no executable subcommands, its only use) is made lazy.
  * - Names are kept (`keepNames`): errors are named after their class (`new.target.name`).
  *
  * The long-running commands (sync, serve…) keep running the unbundled dist/engine/ modules.
@@ -34,6 +36,10 @@ export const BUNDLED = new Set([
   're2js',
   'fastest-levenshtein',
 ]);
+
+export const EAGER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
+export const LAZY_CHILD_PROCESS =
+  "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
 
 const packageOf = (specifier) => {
   const parts = specifier.split('/');
@@ -79,6 +85,16 @@ export async function bundleCli(root) {
               path: `./${posix(relative(outdir, target))}`.replace(/^\.\/\.\.\//, '../'),
               external: true,
             };
+          });
+          // commander requires node:child_process (with net, dgram…) for executable
+          // subcommands, which mapsync has none of: it is required on first use instead.
+          b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+            const code = readFileSync(args.path, 'utf8');
+            if (!code.includes(EAGER_CHILD_PROCESS)) {
+              console.warn(`bin/bundle.js: ${args.path} no longer has ${EAGER_CHILD_PROCESS}`);
+              return undefined;
+            }
+            return { contents: code.replace(EAGER_CHILD_PROCESS, LAZY_CHILD_PROCESS), loader: 'js' };
           });
           b.onLoad({ filter: /\.js$/ }, (args) => {
             if (!args.path.startsWith(`${dist}engine/`)) return undefined;

@@ -23,7 +23,7 @@ import { parse } from 'yaml';
 import {
   DOCUMENT_KINDS,
   DocumentSchemas,
-  schemaTag,
+  schemaLine,
   writeValidators,
 } from '../../engine/yaml/document-schemas.ts';
 
@@ -245,18 +245,19 @@ describe('precompiled document validators (dist/schemas/*.schema.validate.mjs)',
     return dir;
   }
 
-  it('the build writes one per document schema, tagged with the hash of the schema it was made from', () => {
+  it('the build writes one per document schema, carrying the text of the schema it was made from', () => {
     for (const kind of DOCUMENT_KINDS) {
       const code = readFileSync(join(REPO, 'dist/schemas', `${kind}.schema.validate.mjs`), 'utf8');
-      const tag = schemaTag(readFileSync(join(REPO, 'schemas', `${kind}.schema.json`), 'utf8'));
-      expect(code, kind).toContain(`export const schemaTag = "${tag}";`);
+      const text = readFileSync(join(REPO, 'schemas', `${kind}.schema.json`), 'utf8');
+      expect(code, kind).toContain(schemaLine(text));
+      expect(schemaLine(text)).toBe(`export const schemaText = ${JSON.stringify(text)};`);
     }
   });
 
   it('a stale one is refused at run time (the schema is compiled instead) and rebuilt by the build step', async () => {
     const dir = schemasCopy();
     // A stale validator that accepts anything: it must never be used for the schema as it is now.
-    const stale = 'export const schemaTag = "0000";\nexport default function validate() { return true; }\n';
+    const stale = 'export const schemaText = "{}";\nexport default function validate() { return true; }\n';
     writeFileSync(join(dir, 'mapping-test.schema.validate.mjs'), stale);
     const refused = await new DocumentSchemas(dir).validator('mapping-test');
     expect(refused({ surprise: 1 })).toBe(false);
@@ -334,6 +335,24 @@ describe('the bundle of the short commands (dist/cli/, bin/bundle.js)', () => {
     );
     for (const [i, file] of Object.keys(bundle).entries())
       expect(checks[i]!.code, `${file}: ${checks[i]!.stderr}`).toBe(0);
+  });
+
+  it('validate loads neither node:crypto nor node:child_process (commander requires it on first use)', async () => {
+    const dir = tempDir();
+    const probe = join(dir, 'probe.mjs');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n`,
+    );
+    const result = await mapsync(join(REPO, 'bin/mapsync.js'), ['validate', 'mappings'], REPO, [
+      '--import',
+      probe,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const loaded = JSON.parse(/LOADED (.*)/.exec(result.stderr)![1]!) as string[];
+    expect(loaded).toContain('NativeModule fs');
+    expect(loaded).not.toContain('NativeModule child_process');
+    expect(loaded).not.toContain('NativeModule crypto');
   });
 
   it('is what bin/mapsync.js runs for the short commands; a module keeps its own import.meta.url', async () => {
