@@ -23,7 +23,7 @@
  * The long-running commands (sync, serve…) keep running the unbundled dist/engine/ modules.
  * The bundle is made by every build, from dist/ only; it is never committed.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { build } from 'esbuild';
 
@@ -51,7 +51,6 @@ export async function bundleCli(root) {
   const dist = `${root}dist/`;
   const outdir = `${dist}cli`;
   const posix = (path) => path.split(sep).join('/');
-  rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     entryPoints: [`${dist}engine/cli/main.js`],
     bundle: true,
@@ -63,6 +62,7 @@ export async function bundleCli(root) {
     absWorkingDir: root.replace(/\/$/, ''),
     keepNames: true,
     metafile: true,
+    write: false,
     logLevel: 'warning',
     // A bundled CommonJS package `require`s node's modules: give each chunk a `require`.
     banner: {
@@ -123,5 +123,27 @@ export async function bundleCli(root) {
       Object.keys(output.inputs).map((input) => posix(relative(root, `${root}${input}`))),
     ]),
   );
-  writeFileSync(`${outdir}/meta.json`, `${JSON.stringify(meta, null, 1)}\n`);
+  const files = new Map(result.outputFiles.map((f) => [posix(relative(outdir, f.path)), f.contents]));
+  files.set('meta.json', Buffer.from(`${JSON.stringify(meta, null, 1)}\n`));
+  writeChanged(outdir, files);
+}
+
+/**
+ * Writes only the files whose content changed, each through a rename, then removes the files
+ * of an older bundle. Builds run side by side in one checkout (a test run's global setup
+ * beside a benchmark, CI's parallel steps) while other processes run the CLI: a build of
+ * unchanged code then touches nothing, and a process never reads a half-written file.
+ */
+function writeChanged(dir, files) {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, contents] of files) {
+    const path = `${dir}/${name}`;
+    if (existsSync(path) && Buffer.compare(readFileSync(path), contents) === 0) continue;
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, contents);
+    renameSync(temp, path);
+  }
+  for (const name of readdirSync(dir)) {
+    if (!files.has(name) && !name.endsWith('.tmp')) rmSync(`${dir}/${name}`, { force: true });
+  }
 }
