@@ -11,9 +11,10 @@
  *    dependencies): the JSON Schemas, the status page's static files, and every other file
  *    under engine/ and sandbox/ that is not TypeScript (a connector's own entity schemas).
  * 3. The document schemas (mapping, mapping test, mapsync.yaml, tenant) are precompiled to
- *    standalone AJV validators, dist/schemas/<kind>.schema.validate.mjs, each tagged with a
- *    hash of its schema: a missing or stale one is (re)generated, one whose schema did not
+ *    standalone AJV validators, dist/schemas/<kind>.schema.validate.mjs, each carrying the
+ *    text of its schema: a missing or stale one is (re)generated, one whose schema did not
  *    change is kept (engine/yaml/document-schemas.ts; the run time refuses a stale one).
+ * 4. The CLI is bundled into dist/cli/ for the short commands (bin/bundle.js).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,3 +53,6 @@ for (const top of ['engine', 'sandbox']) {
 
 const { writeValidators } = await import(`${root}dist/engine/yaml/document-schemas.js`);
 await writeValidators(`${root}dist/schemas`);
+
+const { bundleCli } = await import('./bundle.js');
+await bundleCli(root);

@@ -23,7 +23,7 @@ import { parse } from 'yaml';
 import {
   DOCUMENT_KINDS,
   DocumentSchemas,
-  schemaTag,
+  schemaLine,
   writeValidators,
 } from '../../engine/yaml/document-schemas.ts';
 
@@ -175,7 +175,20 @@ export async function resolve(specifier, context, next) {
       join(dir, 'register.mjs'),
     ]);
     expect(result.code, result.stderr).toBe(0);
-    const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+    // A file of the bundle (dist/cli/, the short commands) stands for the sources it holds.
+    const bundle = JSON.parse(readFileSync(join(REPO, 'dist/cli/meta.json'), 'utf8')) as Record<
+      string,
+      string[]
+    >;
+    const urls = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((u) => {
+        const chunk = /\/dist\/cli\/(.+)$/.exec(u)?.[1];
+        if (chunk === undefined) return [u];
+        expect(bundle[chunk], u).toBeDefined();
+        return bundle[chunk]!.map((source) => `file://${REPO}${source}`);
+      });
     const packages = new Set(
       urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []),
     );
@@ -232,18 +245,19 @@ describe('precompiled document validators (dist/schemas/*.schema.validate.mjs)',
     return dir;
   }
 
-  it('the build writes one per document schema, tagged with the hash of the schema it was made from', () => {
+  it('the build writes one per document schema, carrying the text of the schema it was made from', () => {
     for (const kind of DOCUMENT_KINDS) {
       const code = readFileSync(join(REPO, 'dist/schemas', `${kind}.schema.validate.mjs`), 'utf8');
-      const tag = schemaTag(readFileSync(join(REPO, 'schemas', `${kind}.schema.json`), 'utf8'));
-      expect(code, kind).toContain(`export const schemaTag = "${tag}";`);
+      const text = readFileSync(join(REPO, 'schemas', `${kind}.schema.json`), 'utf8');
+      expect(code, kind).toContain(schemaLine(text));
+      expect(schemaLine(text)).toBe(`export const schemaText = ${JSON.stringify(text)};`);
     }
   });
 
   it('a stale one is refused at run time (the schema is compiled instead) and rebuilt by the build step', async () => {
     const dir = schemasCopy();
     // A stale validator that accepts anything: it must never be used for the schema as it is now.
-    const stale = 'export const schemaTag = "0000";\nexport default function validate() { return true; }\n';
+    const stale = 'export const schemaText = "{}";\nexport default function validate() { return true; }\n';
     writeFileSync(join(dir, 'mapping-test.schema.validate.mjs'), stale);
     const refused = await new DocumentSchemas(dir).validator('mapping-test');
     expect(refused({ surprise: 1 })).toBe(false);
@@ -293,5 +307,71 @@ describe('precompiled document validators (dist/schemas/*.schema.validate.mjs)',
       expect(b(document), kinds[i]).toBe(a(document));
       expect(b.errors ?? null, kinds[i]).toEqual(a.errors ?? null);
     }
+  });
+});
+
+describe('the bundle of the short commands (dist/cli/, bin/bundle.js)', () => {
+  const bundle = JSON.parse(readFileSync(join(REPO, 'dist/cli/meta.json'), 'utf8')) as Record<
+    string,
+    string[]
+  >;
+
+  it('is made by the build from dist/engine/, with the sandboxes and the packages outside its list left as imports', async () => {
+    const { BUNDLED } = (await import(join(REPO, 'bin/bundle.js'))) as { BUNDLED: Set<string> };
+    const sources = Object.values(bundle).flat();
+    expect(sources).toContain('dist/engine/cli/main.js');
+    expect(sources).toContain('dist/engine/cli/commands/validate.js');
+    for (const source of sources) {
+      // Compiled modules, the JSON they import (a connector's entity schemas) and packages;
+      // never a sandbox.
+      expect(source, source).toMatch(/^(dist\/engine\/|dist\/schemas\/.+\.json$|node_modules\/)/);
+      const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source)?.[1];
+      if (pkg !== undefined) expect(BUNDLED.has(pkg), source).toBe(true);
+    }
+    // Every file of the bundle is what the last build wrote, and parses.
+    expect(
+      readdirSync(join(REPO, 'dist/cli'))
+        .filter((f) => !f.endsWith('.tmp'))
+        .sort(),
+    ).toEqual([...Object.keys(bundle), 'meta.json'].sort());
+    const checks = await Promise.all(
+      Object.keys(bundle).map((file) => mapsync(join(REPO, 'dist/cli', file), [], REPO, ['--check'])),
+    );
+    for (const [i, file] of Object.keys(bundle).entries())
+      expect(checks[i]!.code, `${file}: ${checks[i]!.stderr}`).toBe(0);
+  });
+
+  it('validate loads neither node:crypto nor node:child_process (commander requires it on first use)', async () => {
+    const dir = tempDir();
+    const probe = join(dir, 'probe.mjs');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n`,
+    );
+    const result = await mapsync(join(REPO, 'bin/mapsync.js'), ['validate', 'mappings'], REPO, [
+      '--import',
+      probe,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const loaded = JSON.parse(/LOADED (.*)/.exec(result.stderr)![1]!) as string[];
+    expect(loaded).toContain('NativeModule fs');
+    expect(loaded).not.toContain('NativeModule child_process');
+    expect(loaded).not.toContain('NativeModule crypto');
+  });
+
+  it('is what bin/mapsync.js runs for the short commands; a module keeps its own import.meta.url', async () => {
+    expect(readFileSync(join(REPO, 'bin/mapsync.js'), 'utf8')).toContain("'../dist/cli/main.js'");
+    // version.js finds package.json beside dist/ (the runtime copy above: the schemas too).
+    const version = await mapsync(join(REPO, 'bin/mapsync.js'), ['--version'], REPO);
+    expect(version.stdout.trim()).toBe(
+      (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version,
+    );
+    const [file] = Object.entries(bundle).find(([, s]) =>
+      s.includes('dist/engine/yaml/document-schemas.js'),
+    )!;
+    const text = readFileSync(join(REPO, 'dist/cli', file), 'utf8');
+    expect(text).toContain('new URL("../engine/yaml/document-schemas.js", import.meta.url).href');
+    // Not in a string: the validator code document-schemas.js generates keeps its own.
+    expect(text).toContain('"const require = createRequire(import.meta.url);"');
   });
 });

@@ -1,0 +1,149 @@
+/**
+ * Step 4 of the build (bin/build.js): bundles the compiled CLI (dist/engine/cli/main.js) into
+ * dist/cli/, which bin/mapsync.js runs for the short commands (help, validate, test, docs).
+ *
+ * Why: Node 20 has no compile cache, and `mapsync validate` spent about a third of its time
+ * loading modules — some 120 compiled ES modules, each resolved and read with asynchronous
+ * file calls, and ~90 files of the CommonJS packages it uses (yaml alone is 74). In a few
+ * files the same code loads with a fraction of those calls.
+ *
+ * - Code splitting keeps every `import()` lazy: a command loads only the chunks its action
+ *   reaches, as it did the modules (test/build/dist.test.ts checks which, through
+ *   dist/cli/meta.json, the sources of each chunk).
+ * - Only the pure-JavaScript packages of the short commands' path are bundled ({@link BUNDLED});
+ *   every other package stays an import of node_modules, as do the sandboxes (a production
+ *   image leaves dist/sandbox out, and `mapsync sandbox` must then say so).
+ * - `import.meta.url` in a module is rewritten to that module's own URL in dist/, so the
+ *   files read beside the code (schemas, docs, package.json, worker scripts) are found as
+ *   they are from the unbundled copy.
+ * - commander's `require('node:child_process')` (loading it costs more than the rest of
+ *   commander; mapsync has no executable subcommands, its only use) is made lazy.
+ * - Names are kept (`keepNames`): errors are named after their class (`new.target.name`).
+ *
+ * The long-running commands (sync, serve…) keep running the unbundled dist/engine/ modules.
+ * The bundle is made by every build, from dist/ only; it is never committed.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { build } from 'esbuild';
+
+/** Pure-JavaScript packages that `--help`, `validate`, `test` and `docs` load. */
+export const BUNDLED = new Set([
+  'commander',
+  'yaml',
+  'jsonata',
+  'decimal.js',
+  're2js',
+  'fastest-levenshtein',
+]);
+
+export const EAGER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
+export const LAZY_CHILD_PROCESS =
+  "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+
+const packageOf = (specifier) => {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+};
+
+/** @param {string} root the repository, ending in a slash */
+export async function bundleCli(root) {
+  const dist = `${root}dist/`;
+  const outdir = `${dist}cli`;
+  const posix = (path) => path.split(sep).join('/');
+  const result = await build({
+    entryPoints: [`${dist}engine/cli/main.js`],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir,
+    absWorkingDir: root.replace(/\/$/, ''),
+    keepNames: true,
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+    // A bundled CommonJS package `require`s node's modules: give each chunk a `require`.
+    banner: {
+      js: "import { createRequire as __mapsyncCreateRequire } from 'node:module';\nconst require = __mapsyncCreateRequire(import.meta.url);",
+    },
+    plugins: [
+      {
+        name: 'mapsync-dist',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) => {
+            if (args.path.startsWith('node:') || BUNDLED.has(packageOf(args.path))) return undefined;
+            return { path: args.path, external: true };
+          });
+          // The sandboxes stay outside the bundle, imported from dist/sandbox/.
+          b.onResolve({ filter: /\/sandbox\// }, (args) => {
+            if (!args.importer.startsWith(dist)) return undefined;
+            const target = new URL(args.path, `file://${args.importer}`).pathname;
+            if (!target.startsWith(`${dist}sandbox/`)) return undefined;
+            return {
+              path: `./${posix(relative(outdir, target))}`.replace(/^\.\/\.\.\//, '../'),
+              external: true,
+            };
+          });
+          // commander requires node:child_process (with net, dgram…) for executable
+          // subcommands, which mapsync has none of: it is required on first use instead.
+          b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+            const code = readFileSync(args.path, 'utf8');
+            if (!code.includes(EAGER_CHILD_PROCESS)) {
+              console.warn(`bin/bundle.js: ${args.path} no longer has ${EAGER_CHILD_PROCESS}`);
+              return undefined;
+            }
+            return { contents: code.replace(EAGER_CHILD_PROCESS, LAZY_CHILD_PROCESS), loader: 'js' };
+          });
+          b.onLoad({ filter: /\.js$/ }, (args) => {
+            if (!args.path.startsWith(`${dist}engine/`)) return undefined;
+            const code = readFileSync(args.path, 'utf8');
+            if (!code.includes('import.meta.url')) return undefined;
+            const own = `new URL(${JSON.stringify(posix(relative(outdir, args.path)))}, import.meta.url).href`;
+            // Not inside a string (document-schemas.js writes `import.meta.url` into generated code).
+            const contents = code
+              .split('\n')
+              .map((line) =>
+                line.replace(/import\.meta\.url/g, (match, at) =>
+                  (line.slice(0, at).match(/'/g)?.length ?? 0) % 2 === 0 ? own : match,
+                ),
+              )
+              .join('\n');
+            return { contents, loader: 'js' };
+          });
+        },
+      },
+    ],
+  });
+  // Which sources each output file holds, for the tests of what a command loads.
+  const meta = Object.fromEntries(
+    Object.entries(result.metafile.outputs).map(([file, output]) => [
+      posix(relative(outdir, `${root}${file}`)),
+      Object.keys(output.inputs).map((input) => posix(relative(root, `${root}${input}`))),
+    ]),
+  );
+  const files = new Map(result.outputFiles.map((f) => [posix(relative(outdir, f.path)), f.contents]));
+  files.set('meta.json', Buffer.from(`${JSON.stringify(meta, null, 1)}\n`));
+  writeChanged(outdir, files);
+}
+
+/**
+ * Writes only the files whose content changed, each through a rename, then removes the files
+ * of an older bundle. Builds run side by side in one checkout (a test run's global setup
+ * beside a benchmark, CI's parallel steps) while other processes run the CLI: a build of
+ * unchanged code then touches nothing, and a process never reads a half-written file.
+ */
+function writeChanged(dir, files) {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, contents] of files) {
+    const path = `${dir}/${name}`;
+    if (existsSync(path) && Buffer.compare(readFileSync(path), contents) === 0) continue;
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, contents);
+    renameSync(temp, path);
+  }
+  for (const name of readdirSync(dir)) {
+    if (!files.has(name) && !name.endsWith('.tmp')) rmSync(`${dir}/${name}`, { force: true });
+  }
+}
