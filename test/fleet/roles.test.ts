@@ -51,9 +51,17 @@ describe('serve --role', () => {
       stallMs: 30_000,
       budgetMarginMs: 0,
       maxEngines: 20,
+      heapGrowthPercent: 50,
     });
     expect(() => fleetSettings('worker', { ...env, MAPSYNC_WORKER_CONCURRENCY: '0' })).toThrow(
       /MAPSYNC_WORKER_CONCURRENCY must be an integer ≥ 1/,
+    );
+    // 0: V8's own heap growth (no flag set).
+    expect(
+      fleetSettings('worker', { ...env, MAPSYNC_WORKER_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent,
+    ).toBe(0);
+    expect(() => fleetSettings('worker', { ...env, MAPSYNC_WORKER_HEAP_GROWTH_PERCENT: '-1' })).toThrow(
+      /MAPSYNC_WORKER_HEAP_GROWTH_PERCENT must be an integer ≥ 0/,
     );
   });
 });

@@ -5,9 +5,12 @@
  * port of `MAPSYNC_METRICS_PORT`.
  *
  * The names are the single process's where the meaning is the same (`mapsync_requests_total`,
- * `mapsync_records_total`, `mapsync_webhooks_total`), with a `tenant` label added; the fleet's
- * own are `mapsync_jobs_total` and `mapsync_job_duration_seconds`. Labels carry tenant ids,
- * system and mapping names only, never a value or a credential.
+ * `mapsync_records_total`, `mapsync_webhooks_total`), with a `tenant` label added; the
+ * duration histograms keep the single process's labels (no tenant: their buckets would make
+ * the series grow a dozen at a time with every tenant served) and each has a per-tenant
+ * counter of seconds beside it. The fleet's own are `mapsync_jobs_total`,
+ * `mapsync_job_duration_seconds` and `mapsync_tenant_job_seconds_total`. Labels carry tenant
+ * ids, system and mapping names only, never a value or a credential.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RateLimitWaitEvent, RequestEvent, Telemetry } from '../../runtime.ts';
@@ -25,18 +28,35 @@ export class FleetMetrics {
     labelNames: ['tenant', 'system', 'method', 'status'] as const,
     registers: [this.registry],
   });
+  // Durations are histograms by system, method or kind, as in the single process, with no
+  // tenant label: per tenant, a histogram is a dozen series per label set (its buckets), so a
+  // worker that had served 500 tenants exported some 40,000 series (4 MB of text per scrape,
+  // 0.4 s of CPU to render, and the garbage of it grew the worker's heap with the tenants;
+  // docs/fleet.md, "Worker memory against tenants"). Per tenant, the time is a counter.
   private readonly requestDuration = new Histogram({
     name: 'mapsync_request_duration_seconds',
-    help: 'Duration of HTTP requests to connected systems, by tenant',
-    labelNames: ['tenant', 'system', 'method'] as const,
+    help: 'Duration of HTTP requests to connected systems, all tenants (per tenant: mapsync_tenant_request_seconds_total)',
+    labelNames: ['system', 'method'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly requestSeconds = new Counter({
+    name: 'mapsync_tenant_request_seconds_total',
+    help: 'Time spent in HTTP requests to connected systems, by tenant and system (divided by mapsync_requests_total: the mean)',
+    labelNames: ['tenant', 'system'] as const,
     registers: [this.registry],
   });
   private readonly waits = new Histogram({
     name: 'mapsync_rate_limit_wait_seconds',
+    help: 'Time requests waited for the shared rate budget, all tenants (per tenant: mapsync_tenant_rate_limit_wait_seconds_total)',
+    labelNames: ['system'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly waitSeconds = new Counter({
+    name: 'mapsync_tenant_rate_limit_wait_seconds_total',
     help: 'Time requests waited for the shared rate budget, by tenant and system',
     labelNames: ['tenant', 'system'] as const,
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
   private readonly records = new Counter({
@@ -53,9 +73,15 @@ export class FleetMetrics {
   });
   private readonly jobDuration = new Histogram({
     name: 'mapsync_job_duration_seconds',
-    help: 'How long jobs ran, by tenant and kind',
-    labelNames: ['tenant', 'kind'] as const,
+    help: 'How long jobs ran, by kind, all tenants (per tenant: mapsync_tenant_job_seconds_total)',
+    labelNames: ['kind'] as const,
     buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  private readonly jobSeconds = new Counter({
+    name: 'mapsync_tenant_job_seconds_total',
+    help: 'Time jobs ran (done or failed), by tenant and kind: the share of the workers a tenant takes',
+    labelNames: ['tenant', 'kind'] as const,
     registers: [this.registry],
   });
   private readonly webhooks = new Counter({
@@ -104,13 +130,14 @@ export class FleetMetrics {
           method: event.method,
           status: String(event.status),
         });
-        this.requestDuration.observe(
-          { tenant, system: event.system, method: event.method },
-          event.durationMs / 1000,
-        );
+        const seconds = event.durationMs / 1000;
+        this.requestDuration.observe({ system: event.system, method: event.method }, seconds);
+        this.requestSeconds.inc({ tenant, system: event.system }, seconds);
       },
       rateLimitWait: (event: RateLimitWaitEvent) => {
-        this.waits.observe({ tenant, system: event.system }, event.waitMs / 1000);
+        const seconds = event.waitMs / 1000;
+        this.waits.observe({ system: event.system }, seconds);
+        this.waitSeconds.inc({ tenant, system: event.system }, seconds);
       },
     };
   }
@@ -121,8 +148,10 @@ export class FleetMetrics {
 
   job(tenant: string, kind: string, outcome: JobOutcome, durationMs: number): void {
     this.jobs.inc({ tenant, kind, outcome });
-    if (outcome === 'done' || outcome === 'failed')
-      this.jobDuration.observe({ tenant, kind }, durationMs / 1000);
+    if (outcome === 'done' || outcome === 'failed') {
+      this.jobDuration.observe({ kind }, durationMs / 1000);
+      this.jobSeconds.inc({ tenant, kind }, durationMs / 1000);
+    }
   }
 
   webhook(tenant: string, system: string, result: string): void {
