@@ -204,6 +204,7 @@ export async function resolve(specifier, context, next) {
       'pino',
       'prom-client',
       '@keyv/sqlite',
+      'sqlite3',
       'cli-progress',
       'html-to-text',
       'tsx',
