@@ -10,15 +10,16 @@
  * Every backend passes the same contract (test/store/contract.ts).
  *
  * Each namespace gets its own adapter because keyv iterates by the adapter's namespace, and
- * an adapter shared between namespaces would iterate the wrong one.
+ * an adapter shared between namespaces would iterate the wrong one. SQLite's adapter
+ * (sqlite-adapter.ts) is @keyv/sqlite's table and SQL with statements prepared once.
  */
 import { resolve } from 'node:path';
-import KeyvSqlite from '@keyv/sqlite';
 import type { KeyvStoreAdapter } from 'keyv';
 import { ConfigError, StoreError } from '../errors.ts';
 import { FenceTable, isDelete } from './fencing.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
 import { assertPrefix, postgresBackend } from './postgres-backend.ts';
+import { SqliteAdapter } from './sqlite-adapter.ts';
 import type { StoreBackend } from './store-backend.ts';
 import { StoreFile, type StoreFileOptions } from './store-file.ts';
 import type { StoreWrite } from './sync-state.ts';
@@ -127,15 +128,19 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
   const file = storeFile.path;
   // Every call first checks that the file is still the one opened (store-file.ts).
   const check = () => storeFile.check();
-  const adapters: KeyvSqlite[] = [];
+  const adapters: SqliteAdapter[] = [];
   const fences = new FenceTable();
   let fencedTail: Promise<unknown> = Promise.resolve();
-  const namespaces = new Map<string, { ns: KeyvNamespace<unknown>; adapter: KeyvSqlite }>();
+  const namespaces = new Map<string, { ns: KeyvNamespace<unknown>; adapter: SqliteAdapter }>();
   // One adapter (connection) per namespace, made once and reused by every run.
   const open = (name: string) => {
     let entry = namespaces.get(name);
     if (!entry) {
-      const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 15_000, iterationLimit: 1000 });
+      const adapter = new SqliteAdapter({
+        uri: `sqlite://${file}`,
+        busyTimeout: 15_000,
+        iterationLimit: 1000,
+      });
       adapter.on('error', () => {});
       // WAL lets many connections (one per namespace) read while one writes.
       void adapter.query('PRAGMA journal_mode=WAL').catch(() => {});
@@ -155,9 +160,9 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
       return open(name).ns as KeyvNamespace<V>;
     },
     /**
-     * One multi-row upsert on the keyv table, through @keyv/sqlite's own connection: one
-     * statement, so one implicit transaction — all rows or none. (@keyv/sqlite 4 has no
-     * setMany; the rows are exactly what keyv's `set` would store, see KeyvNamespace.row.)
+     * One multi-row upsert on the keyv table, through the first namespace's connection: one
+     * statement, so one implicit transaction — all rows or none. (keyv has no setMany; the
+     * rows are exactly what keyv's `set` would store, see KeyvNamespace.row.)
      */
     async writeMany(writes) {
       if (writes.length === 0) return;

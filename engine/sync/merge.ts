@@ -114,85 +114,102 @@ export function mergePair(input: PairInput, same: Same): PropertyOutcome[] {
   return input.properties.map((p) => mergeProperty(p, input, same));
 }
 
-function mergeProperty(p: PropertyInput, pair: PairInput, same: Same): PropertyOutcome {
-  const eq = (a: unknown, b: unknown) => same(a, b, p.type, p.normalize);
-  const eqSource = (a: unknown, b: unknown) => same(a, b, p.sourceType ?? p.type, p.normalize);
-  const eqTargetSide = p.direction === 'to-source' ? eqSource : eq;
-  const toTarget = (reason: FlowReason): PropertyOutcome =>
-    eq(p.desiredTarget, p.targetValue)
-      ? converge()
-      : {
-          path: p.path,
-          action: 'to-target',
-          from: p.targetValue,
-          value: p.desiredTarget,
-          sourceValue: p.sourceValue,
-          reason,
-        };
-  const toSource = (reason: FlowReason): PropertyOutcome =>
-    eqSource(p.desiredSource, p.sourceValue)
-      ? converge()
-      : {
-          path: p.path,
-          action: 'to-source',
-          from: p.sourceValue,
-          value: p.desiredSource,
-          targetValue: p.targetValue,
-          reason,
-        };
-  const now: PropertyBase = {
+// The helpers of mergeProperty are module functions, not closures made per property: the
+// merge runs for every property of every line of every record (bench/engine-cost.ts).
+const eq = (p: PropertyInput, same: Same, a: unknown, b: unknown) => same(a, b, p.type, p.normalize);
+const eqSource = (p: PropertyInput, same: Same, a: unknown, b: unknown) =>
+  same(a, b, p.sourceType ?? p.type, p.normalize);
+const eqTargetSide = (p: PropertyInput, same: Same, a: unknown, b: unknown) =>
+  p.direction === 'to-source' ? eqSource(p, same, a, b) : eq(p, same, a, b);
+
+function toTarget(p: PropertyInput, same: Same, reason: FlowReason): PropertyOutcome {
+  return eq(p, same, p.desiredTarget, p.targetValue)
+    ? converge(p, same)
+    : {
+        path: p.path,
+        action: 'to-target',
+        from: p.targetValue,
+        value: p.desiredTarget,
+        sourceValue: p.sourceValue,
+        reason,
+      };
+}
+
+function toSource(p: PropertyInput, same: Same, reason: FlowReason): PropertyOutcome {
+  return eqSource(p, same, p.desiredSource, p.sourceValue)
+    ? converge(p, same)
+    : {
+        path: p.path,
+        action: 'to-source',
+        from: p.sourceValue,
+        value: p.desiredSource,
+        targetValue: p.targetValue,
+        reason,
+      };
+}
+
+function converge(p: PropertyInput, same: Same): PropertyOutcome {
+  if (
+    p.base &&
+    eqSource(p, same, p.base.source, p.sourceValue) &&
+    eqTargetSide(p, same, p.base.target, p.targetValue) &&
+    (p.direction === 'to-source' || eq(p, same, p.base.yielded, p.desiredTarget))
+  )
+    return { path: p.path, action: 'none' };
+  const base: PropertyBase = {
     ...(p.direction === 'to-source' ? {} : { yielded: p.desiredTarget }),
     source: p.sourceValue,
     target: p.targetValue,
   };
-  const converge = (): PropertyOutcome =>
-    p.base &&
-    eqSource(p.base.source, p.sourceValue) &&
-    eqTargetSide(p.base.target, p.targetValue) &&
-    (p.direction === 'to-source' || eq(p.base.yielded, p.desiredTarget))
-      ? { path: p.path, action: 'none' }
-      : { path: p.path, action: 'converge', base: now };
+  return { path: p.path, action: 'converge', base };
+}
 
+function mergeProperty(p: PropertyInput, pair: PairInput, same: Same): PropertyOutcome {
   if (!p.base) {
-    const sourceEmpty = eq(p.desiredTarget, undefined);
+    const sourceEmpty = eq(p, same, p.desiredTarget, undefined);
     const targetEmpty =
-      p.direction === 'to-source' ? eqSource(p.desiredSource, undefined) : eq(p.targetValue, undefined);
-    if (p.direction === 'to-target') return sourceEmpty && !targetEmpty ? converge() : toTarget('first-sync');
+      p.direction === 'to-source'
+        ? eqSource(p, same, p.desiredSource, undefined)
+        : eq(p, same, p.targetValue, undefined);
+    if (p.direction === 'to-target')
+      return sourceEmpty && !targetEmpty ? converge(p, same) : toTarget(p, same, 'first-sync');
     if (p.direction === 'to-source')
-      return targetEmpty && !eqSource(p.sourceValue, undefined) ? converge() : toSource('first-sync');
+      return targetEmpty && !eqSource(p, same, p.sourceValue, undefined)
+        ? converge(p, same)
+        : toSource(p, same, 'first-sync');
     const targetWins =
       pair.firstSync === 'target-wins' ? !targetEmpty || sourceEmpty : targetEmpty ? false : sourceEmpty;
-    return targetWins ? toSource('first-sync') : toTarget('first-sync');
+    return targetWins ? toSource(p, same, 'first-sync') : toTarget(p, same, 'first-sync');
   }
 
   const sourceChanged =
     p.direction === 'to-source'
-      ? !eqSource(p.sourceValue, p.base.source)
-      : !eq(p.desiredTarget, p.base.yielded);
-  const targetChanged = !eqTargetSide(p.targetValue, p.base.target);
+      ? !eqSource(p, same, p.sourceValue, p.base.source)
+      : !eq(p, same, p.desiredTarget, p.base.yielded);
+  const targetChanged = !eqTargetSide(p, same, p.targetValue, p.base.target);
 
   if (p.direction === 'to-target') {
     // A target-side edit of a one-way property is left alone (and the base keeps the old
     // target value) until the source changes again.
-    return sourceChanged ? toTarget('changed') : { path: p.path, action: 'none' };
+    return sourceChanged ? toTarget(p, same, 'changed') : { path: p.path, action: 'none' };
   }
   if (p.direction === 'to-source') {
-    return targetChanged ? toSource('changed') : { path: p.path, action: 'none' };
+    return targetChanged ? toSource(p, same, 'changed') : { path: p.path, action: 'none' };
   }
   if (!sourceChanged && !targetChanged) return { path: p.path, action: 'none' };
-  if (sourceChanged && !targetChanged) return toTarget('changed');
-  if (!sourceChanged && targetChanged) return toSource('changed');
+  if (sourceChanged && !targetChanged) return toTarget(p, same, 'changed');
+  if (!sourceChanged && targetChanged) return toSource(p, same, 'changed');
   // Changed on both sides.
-  if (eq(p.desiredTarget, p.targetValue)) return converge();
+  if (eq(p, same, p.desiredTarget, p.targetValue)) return converge(p, same);
   switch (p.conflict) {
     case 'source-wins':
-      return toTarget('source-wins');
+      return toTarget(p, same, 'source-wins');
     case 'target-wins':
-      return toSource('target-wins');
+      return toSource(p, same, 'target-wins');
     case 'newest-wins':
       return newer(pair.targetModifiedAt, pair.sourceModifiedAt)
-        ? toSource('newest-wins')
-        : toTarget('newest-wins');
+        ? toSource(p, same, 'newest-wins')
+        : toTarget(p, same, 'newest-wins');
     case 'manual':
       return {
         path: p.path,

@@ -217,6 +217,7 @@ export async function resolve(specifier, context, next) {
       'pino',
       'prom-client',
       '@keyv/sqlite',
+      'sqlite3',
       'cli-progress',
       'html-to-text',
       'tsx',

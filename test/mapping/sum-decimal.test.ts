@@ -1,6 +1,7 @@
 /**
- * `$sumDecimal` of one plain amount skips decimal.js (engine/mapping/functions/money.ts
- * `plainAmount`): checked against the decimal.js sum on random values — texts and numbers
+ * `$sumDecimal` of plain amounts skips decimal.js (engine/mapping/functions/money.ts
+ * `plainAmount` for one, `plainSum` for several): checked against the decimal.js sum on
+ * random values and lists of them — texts and numbers
  * with and without decimals, signs, zeros, blanks, exponents, too many digits or decimals,
  * non-numbers — and random `decimals`: the same number (−0 and 0 told apart) or the same
  * error, every time.
@@ -46,7 +47,7 @@ function outcome(run: () => number): { value: number } | { error: string } {
   }
 }
 
-describe('$sumDecimal of one value', () => {
+describe('$sumDecimal without decimal.js', () => {
   it('gives what decimal.js gives, to the sign of zero, or the same error', () => {
     fc.assert(
       fc.property(value, decimals, fc.boolean(), (v, d, wrapped) => {
@@ -59,6 +60,47 @@ describe('$sumDecimal of one value', () => {
       }),
       { numRuns: 20_000 },
     );
+  });
+
+  it('of several values gives what decimal.js gives, to the sign of zero, or the same error', () => {
+    // Amounts as shops write them, so that most lists take the fast path.
+    const amount = fc
+      .tuple(fc.constantFrom('', '-'), digits(1, 9), digits(0, 4))
+      .map(([sign, whole, fraction]) => `${sign}${whole}${fraction ? `.${fraction}` : ''}`);
+    const entry = fc.oneof(amount, amount, amount, value);
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 12 }), decimals, (list, d) => {
+        const fast = outcome(() => sumDecimal(list, d));
+        const exact = outcome(() => sumDecimalExact(list, d));
+        if ('value' in fast && 'value' in exact) expect(Object.is(fast.value, exact.value)).toBe(true);
+        else expect(fast).toEqual(exact);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('of several values: cancelling amounts, many decimals, sums near the largest safe integer', () => {
+    const cases: Array<[unknown[], unknown]> = [
+      [['1.50', '-1.50'], undefined],
+      [['-0.00', '-0'], undefined],
+      [['0.1', '0.2', '0.3'], undefined],
+      [['0.000000000001', '0.000000000002'], 12],
+      [['999999999999999', '1'], 0],
+      [['9007199254740991', '1'], 0],
+      [['4503599627370496', '4503599627370496'], 0],
+      [['123456789012.34', '0.01'], undefined],
+      [[25, 12.5, '0.5'], 4],
+      [[' 1.25 ', null, '', undefined, '  '], undefined],
+      [['1.255', '1'], undefined],
+      [['1e2', '1'], undefined],
+    ];
+    for (const [list, d] of cases) {
+      const fast = outcome(() => sumDecimal(list, d));
+      const exact = outcome(() => sumDecimalExact(list, d));
+      if ('value' in fast && 'value' in exact)
+        expect(Object.is(fast.value, exact.value), JSON.stringify(list)).toBe(true);
+      else expect(fast).toEqual(exact);
+    }
   });
 
   it('skips decimal.js for line totals and tax rates, not for what needs rounding', () => {

@@ -44,7 +44,7 @@ storeContract({
   },
 });
 
-/** The @keyv/sqlite adapter behind a store (its connection runs the trigger DDL). */
+/** The SQLite adapter (sqlite-adapter.ts) behind a store (its connection runs the trigger DDL). */
 function sqliteAdapterOf(store: StoreBackend): { query(sql: string): Promise<unknown> } {
   const ns = store.namespace('mapsync.v1.customer.links') as unknown as {
     keyv: { opts: { store: { query(sql: string): Promise<unknown> } } };

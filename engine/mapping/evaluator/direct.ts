@@ -64,10 +64,8 @@ export function compileDirect(
   if (!fn) return undefined;
   return (input, bindings) => {
     if (Array.isArray(input)) return GIVE_UP; // JSONata wraps an array input in a sequence
-    const lookup = (name: string): unknown =>
-      bindings && Object.hasOwn(bindings, name) ? bindings[name] : variables[name];
     try {
-      const value = fn(input, lookup);
+      const value = fn(input, lookupFor(bindings, variables));
       if (value instanceof LinkCall) return value; // made by the caller (local.ts)
       return Array.isArray(value) ? GIVE_UP : toPlain(value);
     } catch {
@@ -75,6 +73,19 @@ export function compileDirect(
       return GIVE_UP;
     }
   };
+}
+
+type Bindings = Readonly<Record<string, unknown>> | undefined;
+/** The last variable lookup made: the items of one batch share their bindings and variables. */
+let last: { bindings: Bindings; variables: Bindings; lookup: (name: string) => unknown } | undefined;
+
+/** `$name`: the context's bindings first, then the mapping's variables (read when called). */
+function lookupFor(bindings: Bindings, variables: Readonly<Record<string, unknown>>) {
+  if (last && last.bindings === bindings && last.variables === variables) return last.lookup;
+  const lookup = (name: string): unknown =>
+    bindings && Object.hasOwn(bindings, name) ? bindings[name] : variables[name];
+  last = { bindings, variables, lookup };
+  return lookup;
 }
 
 function compile(node: Node, tail = false): Fn | undefined {

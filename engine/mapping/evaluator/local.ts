@@ -51,19 +51,38 @@ export const LOCAL_MAX_SIZE = 5000;
 
 const sizes = new WeakMap<object, number>();
 
-/** The size of a value as counted for LOCAL_MAX_SIZE (stops counting past it); cached per object. */
+/**
+ * The size of a value as counted for LOCAL_MAX_SIZE (stops counting past it); cached per
+ * object for the value itself (an order asked about again, or as `$parent` of its lines),
+ * not for every object inside it: a WeakMap entry per nested object cost more than counting
+ * a line again.
+ */
 export function sizeOf(value: unknown, budget = LOCAL_MAX_SIZE): number {
-  if (typeof value === 'string') return 1 + (value.length >> 6);
-  if (value === null || typeof value !== 'object') return 1;
+  if (value === null || typeof value !== 'object') return count(value, budget);
   const known = sizes.get(value);
   if (known !== undefined) return known;
-  let total = 1;
-  for (const child of Array.isArray(value) ? value : Object.values(value)) {
-    total += sizeOf(child, budget - total);
-    if (total > budget) break;
-  }
+  const total = count(value, budget);
   // Only a complete count is kept (a partial one depends on the budget it was given).
   if (total <= budget) sizes.set(value, total);
+  return total;
+}
+
+function count(value: unknown, budget: number): number {
+  if (typeof value === 'string') return 1 + (value.length >> 6);
+  if (value === null || typeof value !== 'object') return 1;
+  let total = 1;
+  if (Array.isArray(value)) {
+    for (const child of value) {
+      total += count(child, budget - total);
+      if (total > budget) break;
+    }
+    return total;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    total += count((value as Record<string, unknown>)[key], budget - total);
+    if (total > budget) break;
+  }
   return total;
 }
 
@@ -114,62 +133,80 @@ export function withLocalEvaluation(runner: ExpressionRunner): ExpressionRunner 
   return {
     async evaluate(items, ctx) {
       const values: unknown[] = new Array(items.length);
-      const links = new Map<number, LinkCall>();
-      const here = (item: EvalItem, i: number) => {
-        const call = links.get(i);
-        if (call) return makeLink(call, item, item.bindings ? { ...ctx, bindings: item.bindings } : ctx);
-        return item.expression.evaluate(
-          item.input,
-          item.bindings ? { ...ctx, bindings: item.bindings } : ctx,
-        );
-      };
-      const jsonata: number[] = [];
-      items.forEach((item, i) => {
-        const read = direct(item, ctx);
-        if (read && read.value instanceof LinkCall) links.set(i, read.value);
-        if (read && !links.has(i)) values[i] = read.value;
-        else jsonata.push(i);
-      });
-      const onThisThread = new Set(
-        jsonata.filter(
-          (i) => links.has(i) || (items[i]!.expression.bounded === true && smallEnough(items[i]!, ctx)),
-        ),
-      );
-      const local = (i: number) => onThisThread.has(i);
-      const remote = jsonata.filter((i) => !local(i));
-      if (remote.length === 0) {
-        // In order, as JSONata would: a `$link` after a failure is never made.
-        for (const i of jsonata) values[i] = await here(items[i]!, i);
-        return values;
+      // Most batches are literals, plain paths and closures only: nothing else to arrange.
+      for (let i = 0; i < items.length; i++) {
+        const read = direct(items[i]!, ctx);
+        if (!read || read.value instanceof LinkCall) return mixed(runner, items, ctx, values, i, read);
+        values[i] = read.value;
       }
-      // Mixed batches keep their order rules below; a deferred `$link` is JSONata's there.
-      for (const i of links.keys()) onThisThread.delete(i);
-      links.clear();
-      // Mixed: local items without `$link` first, then the runner for what precedes a failure.
-      let failedAt = items.length;
-      let failure: unknown;
-      for (const i of jsonata) {
-        if (!local(i) || items[i]!.expression.callsLink) continue;
-        try {
-          values[i] = await here(items[i]!, i);
-        } catch (error) {
-          failedAt = i;
-          failure = error;
-          break;
-        }
-      }
-      const sent = jsonata.filter((i) => i < failedAt && (!local(i) || items[i]!.expression.callsLink));
-      if (sent.length > 0) {
-        const computed = await runner.evaluate(
-          sent.map((i) => items[i]!),
-          ctx,
-        );
-        sent.forEach((i, j) => {
-          values[i] = computed[j];
-        });
-      }
-      if (failedAt < items.length) throw failure;
       return values;
     },
   };
+}
+
+/**
+ * A batch with a `$link` or an item for JSONata: `values` holds the items before `from`,
+ * `read` is what direct() gave for item `from`.
+ */
+async function mixed(
+  runner: ExpressionRunner,
+  items: readonly EvalItem[],
+  ctx: EvaluationContext,
+  values: unknown[],
+  from: number,
+  read: { value: unknown } | undefined,
+): Promise<unknown[]> {
+  const links = new Map<number, LinkCall>();
+  const here = (item: EvalItem, i: number) => {
+    const call = links.get(i);
+    if (call) return makeLink(call, item, item.bindings ? { ...ctx, bindings: item.bindings } : ctx);
+    return item.expression.evaluate(item.input, item.bindings ? { ...ctx, bindings: item.bindings } : ctx);
+  };
+  const jsonata: number[] = [];
+  for (let i = from; i < items.length; i++) {
+    const got = i === from ? read : direct(items[i]!, ctx);
+    if (got && got.value instanceof LinkCall) links.set(i, got.value);
+    if (got && !links.has(i)) values[i] = got.value;
+    else jsonata.push(i);
+  }
+  const onThisThread = new Set(
+    jsonata.filter(
+      (i) => links.has(i) || (items[i]!.expression.bounded === true && smallEnough(items[i]!, ctx)),
+    ),
+  );
+  const local = (i: number) => onThisThread.has(i);
+  const remote = jsonata.filter((i) => !local(i));
+  if (remote.length === 0) {
+    // In order, as JSONata would: a `$link` after a failure is never made.
+    for (const i of jsonata) values[i] = await here(items[i]!, i);
+    return values;
+  }
+  // Mixed batches keep their order rules below; a deferred `$link` is JSONata's there.
+  for (const i of links.keys()) onThisThread.delete(i);
+  links.clear();
+  // Mixed: local items without `$link` first, then the runner for what precedes a failure.
+  let failedAt = items.length;
+  let failure: unknown;
+  for (const i of jsonata) {
+    if (!local(i) || items[i]!.expression.callsLink) continue;
+    try {
+      values[i] = await here(items[i]!, i);
+    } catch (error) {
+      failedAt = i;
+      failure = error;
+      break;
+    }
+  }
+  const sent = jsonata.filter((i) => i < failedAt && (!local(i) || items[i]!.expression.callsLink));
+  if (sent.length > 0) {
+    const computed = await runner.evaluate(
+      sent.map((i) => items[i]!),
+      ctx,
+    );
+    sent.forEach((i, j) => {
+      values[i] = computed[j];
+    });
+  }
+  if (failedAt < items.length) throw failure;
+  return values;
 }
