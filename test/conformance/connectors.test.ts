@@ -5,6 +5,8 @@
  * vendor kinds). A check a kind cannot meet is waived by the harness with a reason, printed
  * here.
  */
+import diagnostics from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { type ConnectorError, isConnectorError } from '../../engine/connectors/errors.ts';
 import { connectors } from '../../engine/connectors/index.ts';
@@ -12,7 +14,6 @@ import type { ConnectorKind } from '../../engine/connectors/registry.ts';
 import type { Connector, EntityRecord, PatchOperation } from '../../engine/connectors/types.ts';
 import { createRuntime } from '../../engine/runtime.ts';
 import type { FaultConfig } from '../../sandbox/common/faults.ts';
-import type { LoggedRequest } from '../../sandbox/common/request-log.ts';
 import type { ConformanceCheck, ConformanceHarness, RunningSandbox } from './harness.ts';
 
 const CHECKS: ConformanceCheck[] = [
@@ -93,8 +94,32 @@ function changedPaths(body: unknown): string[] {
   return [...leaves(body).keys()];
 }
 
-/** When a logged request arrived (the log stamps completion). */
-const arrival = (r: LoggedRequest) => Date.parse(r.at) - r.durationMs;
+/**
+ * The HTTP requests this process starts and the responses it receives, on its own clock,
+ * through node:http's diagnostics channels (no mock: the connector's real requests).
+ */
+function watchClientRequests(matches: (path: string) => boolean) {
+  const starts: number[] = [];
+  const responses: Array<{ at: number; status: number }> = [];
+  const onStart = (message: unknown) => {
+    const { request } = message as { request: ClientRequest };
+    if (matches(request.path)) starts.push(performance.now());
+  };
+  const onResponse = (message: unknown) => {
+    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+    if (matches(request.path)) responses.push({ at: performance.now(), status: response.statusCode ?? 0 });
+  };
+  diagnostics.subscribe('http.client.request.start', onStart);
+  diagnostics.subscribe('http.client.response.finish', onResponse);
+  return {
+    starts,
+    responses,
+    stop() {
+      diagnostics.unsubscribe('http.client.request.start', onStart);
+      diagnostics.unsubscribe('http.client.response.finish', onResponse);
+    },
+  };
+}
 
 const registered = connectors.kinds();
 
@@ -349,17 +374,27 @@ describe('connector conformance', () => {
             const id = factory.entities[harness.entity]!.idOf(created);
             await new Promise((resolve) => setTimeout(resolve, 1100));
             const mark = await s.sandbox.mark();
-            const results = await Promise.all(
-              Array.from({ length: 6 }, () => s.connector.get(harness.entity, id)),
-            );
+            // Timed on the client's own clock (node:http's diagnostics channels): when the
+            // connector received each 429 and when it started each request. The sandbox's
+            // log cannot tell a request the client sent after a 429 from one it sent before
+            // that reached a starved server late (it failed so on a machine at load 16).
+            const client = watchClientRequests((path) => path.includes(`/${id}`));
+            let results: Array<EntityRecord | null>;
+            try {
+              results = await Promise.all(
+                Array.from({ length: 6 }, () => s.connector.get(harness.entity, id)),
+              );
+            } finally {
+              client.stop();
+            }
             for (const r of results) expect(r).not.toBeNull();
             const log = await s.sandbox.requests(mark);
-            const throttled = log.filter((r) => r.status === 429);
-            expect(throttled.length, 'the burst was throttled').toBeGreaterThan(0);
-            for (const t of throttled) {
-              const answered = Date.parse(t.at);
-              const early = log.filter((r) => arrival(r) > answered + 100 && arrival(r) < answered + 900);
-              expect(early, 'no request within 1 s of a 429').toEqual([]);
+            expect(log.filter((r) => r.status === 429).length, 'the burst was throttled').toBeGreaterThan(0);
+            const received = client.responses.filter((r) => r.status === 429);
+            expect(received.length, 'the connector saw the 429s').toBeGreaterThan(0);
+            for (const r of received) {
+              const early = client.starts.filter((at) => at > r.at + 100 && at < r.at + 900);
+              expect(early, 'no request started within 1 s of receiving a 429').toEqual([]);
             }
           } finally {
             await s.close();
