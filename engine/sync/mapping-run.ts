@@ -193,8 +193,8 @@ export class MappingRun {
     return this.listedAt;
   }
 
-  targetListingStarted(): void {
-    this.listedAt = this.run.now().getTime();
+  targetListingStarted(at = this.run.now().getTime()): void {
+    this.listedAt = at;
   }
 
   /** Cursor of this run's target listing, persisted when the mapping's run completes. */

@@ -117,8 +117,15 @@ async function collectTargetChanges(mappingRun: MappingRun): Promise<void> {
   const complete = cursor === undefined;
   const index = complete ? mappingRun.indexes.newTargetIndex() : undefined;
   const seen = complete ? new IdSet() : undefined;
-  mappingRun.targetListingStarted();
-  for await (const page of target.connector.list(target.entity, cursor ? { since: cursor } : {})) {
+  // A complete listing another mapping of the level has in flight is joined (shared-listings.ts).
+  const listing = run.listings.list(
+    target.system,
+    target.connector,
+    target.entity,
+    cursor ? { since: cursor } : {},
+  );
+  mappingRun.targetListingStarted(listing.startedAt);
+  for await (const page of listing.pages) {
     const records = page.records.filter(
       (r) => matchesWhere(run.evaluator, mapping, r) && !target.descriptor.isGone?.(r),
     );

@@ -14,6 +14,7 @@ import { RunReporter } from './run-reporter.ts';
 import { RunSettingsCache } from './run-settings.ts';
 import type { EngineDeps, RunOptions, SideBinding } from './run-types.ts';
 import { RunWriter } from './run-writer.ts';
+import { SharedListings } from './shared-listings.ts';
 import { type RecordLimit, yieldingLimit } from './yielding-limit.ts';
 
 export class RunContext {
@@ -27,6 +28,8 @@ export class RunContext {
   readonly settings: RunSettingsCache;
   /** `$fetch` answers of this run, asked once per system, name and arguments (lookups.ts). */
   readonly lookups: RunLookups;
+  /** Complete listings in flight, joined by mappings listing the same entity (shared-listings.ts). */
+  readonly listings: SharedListings;
   readonly startedAt: Date;
   /** Applies the run's writes (dry run, batching, the store-failure latch). */
   readonly writer: RunWriter;
@@ -45,6 +48,7 @@ export class RunContext {
     this.limit = yieldingLimit(deps.concurrency);
     this.settings = new RunSettingsCache(deps.connectors, options);
     this.lookups = new RunLookups(deps.connectors, options.signal);
+    this.listings = new SharedListings(() => deps.runtime.now().getTime());
     this.writer = new RunWriter(deps.validator, options.dryRun);
     this.reporter = new RunReporter(
       deps.events,
