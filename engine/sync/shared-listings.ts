@@ -27,6 +27,8 @@ interface Shared {
   iterator: AsyncIterator<Page>;
   /** When the listing's first request was asked for (epoch ms). */
   startedAt: number;
+  /** Consumers still reading: when the last one stops early, the listing is forgotten. */
+  consumers: number;
   forget: () => void;
 }
 
@@ -54,12 +56,14 @@ export class SharedListings {
     const existing = this.inFlight.get(key);
     if (existing) {
       this.joined++;
+      existing.consumers++;
       return { pages: read(existing, true), startedAt: existing.startedAt };
     }
     const shared: Shared = {
       pages: [],
       done: false,
       startedAt: this.now(),
+      consumers: 1,
       iterator: connector.list(entity, options)[Symbol.asyncIterator](),
       forget: () => {
         if (this.inFlight.get(key) === shared) this.inFlight.delete(key);
@@ -92,14 +96,25 @@ function fetchNext(shared: Shared): Promise<void> {
 
 async function* read(shared: Shared, copy: boolean): AsyncIterable<Page> {
   let next = 0;
-  for (;;) {
-    if (next < shared.pages.length) {
-      const page = shared.pages[next++]!;
-      yield copy ? structuredClone(page) : page;
-      continue;
+  try {
+    for (;;) {
+      if (next < shared.pages.length) {
+        const page = shared.pages[next++]!;
+        yield copy ? structuredClone(page) : page;
+        continue;
+      }
+      if (shared.error !== undefined) throw shared.error;
+      if (shared.done) return;
+      await fetchNext(shared);
     }
-    if (shared.error !== undefined) throw shared.error;
-    if (shared.done) return;
-    await fetchNext(shared);
+  } finally {
+    // Every consumer stopped before the end (an error of its own, a run that stops): no
+    // later mapping of the run may join a listing nobody drives, so it is forgotten and the
+    // connector's own listing is closed.
+    if (--shared.consumers === 0 && !shared.done) {
+      shared.done = true;
+      shared.forget();
+      void shared.iterator.return?.()?.catch(() => {});
+    }
   }
 }
