@@ -134,13 +134,8 @@ function plainSum(list: readonly unknown[], decimals: unknown): number | undefin
   let total = 0;
   for (const value of list) {
     if (value === undefined || value === null) continue;
-    const text =
-      typeof value === 'string'
-        ? value.trim()
-        : typeof value === 'number' && Number.isFinite(value)
-          ? String(value)
-          : undefined;
-    if (text === undefined || text.length > 17) return undefined;
+    const text = amountText(value);
+    if (text === undefined) return undefined;
     if (text === '') continue;
     const match = PLAIN_AMOUNT.exec(text);
     if (!match) return undefined;
@@ -168,6 +163,17 @@ export function sumDecimalExact(list: readonly unknown[], decimals?: unknown): n
 
 const PLAIN_AMOUNT = /^[+-]?(\d+)(?:\.(\d+))?$/;
 
+/** A text or finite number as the text the fast paths read, or undefined (too long, or neither). */
+function amountText(value: unknown): string | undefined {
+  const text =
+    typeof value === 'string'
+      ? value.trim()
+      : typeof value === 'number' && Number.isFinite(value)
+        ? String(value)
+        : undefined;
+  return text === undefined || text.length > 17 ? undefined : text;
+}
+
 /**
  * A sum of this one value that needs no decimal.js, or undefined: a text or number of at
  * most 15 digits, without exponent, with no more decimals than asked (nothing to round).
@@ -181,13 +187,8 @@ function plainAmount(value: unknown, decimals: unknown): number | undefined {
     Number.isInteger(decimals) && (decimals as number) >= 0 && (decimals as number) <= MAX_DECIMALS;
   if (decimals !== undefined && !valid) return undefined;
   const allowed = decimals === undefined ? 2 : (decimals as number);
-  const text =
-    typeof value === 'string'
-      ? value.trim()
-      : typeof value === 'number' && Number.isFinite(value)
-        ? String(value)
-        : undefined;
-  if (text === undefined || text.length > 17) return undefined;
+  const text = amountText(value);
+  if (text === undefined) return undefined;
   const match = PLAIN_AMOUNT.exec(text);
   if (!match) return undefined;
   const fraction = match[2]?.length ?? 0;
