@@ -23,7 +23,8 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--json', 'print the plan as JSON')
     .addHelpText(
       'after',
-      '\nExit status: 0 nothing would fail, 1 records would fail, 2 configuration errors.',
+      '\nExit status: 0 nothing would fail; 1 records would fail or wait in a conflict (conflict: manual),\n' +
+        'or a mapping stopped; 2 configuration errors.',
     )
     .action(async (options: { config?: string; mapping?: string[]; full?: boolean; json?: boolean }) => {
       deps.setExitCode(await runSync(deps, options, true));

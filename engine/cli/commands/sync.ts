@@ -28,7 +28,8 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
-      '\nExit status: 0 all synced, 1 records failed or a mapping stopped, 2 configuration errors.',
+      '\nExit status: 0 all synced; 1 records failed, a conflict waits for a person (conflict: manual),\n' +
+        'a mapping stopped or the run was interrupted; 2 configuration errors.',
     )
     .action(async (options: Options) => {
       deps.setExitCode(await runSync(deps, options, false));
