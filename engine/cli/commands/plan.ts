@@ -13,8 +13,8 @@ export function register(program: Command, deps: CliDeps): void {
     .command('plan')
     .summary('dry run: show what sync would create, update and delete')
     .description(
-      'Show what `mapsync sync` would do, without writing anything anywhere: per mapping the\n' +
-        'counts of create / update / unchanged / delete / failed, and the property-level diff of\n' +
+      'Show what `mapsync sync` would do, without writing anything anywhere: per mapping the ' +
+        'counts of create / update / unchanged / delete / failed, and the property-level diff of ' +
         'every record that would change. Records a dependency would create first are marked.',
     )
     .option('-c, --config <file>', 'mapsync.yaml (default: $MAPSYNC_CONFIG or ./mapsync.yaml)')

@@ -4,7 +4,7 @@
  * close them and exit 0. With `--json`, exactly one JSON line with each kind's URLs and
  * keys goes to stdout once all listen. The sandboxes are loaded only when this runs.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { ConfigError } from '../../errors.ts';
 import { importSandbox } from '../../sandbox-import.ts';
 import { type CliDeps, registryOf } from '../deps.ts';
@@ -62,25 +62,24 @@ export function register(program: Command, deps: CliDeps): void {
     .command('sandbox')
     .summary('run local sandboxes of the connector kinds that have one')
     .description(
-      'Start a local sandbox of each connector kind that has one (woocommerce and poweroffice-go\n' +
-        'in a standard install), or of the kinds named, on 127.0.0.1, and keep them running until\n' +
-        'Ctrl-C. Prints their URLs and keys, as environment lines for mapsync.yaml. They are in\n' +
+      'Start a local sandbox of each connector kind that has one (woocommerce and poweroffice-go ' +
+        'in a standard install), or of the kinds named, on 127.0.0.1, and keep them running until ' +
+        'Ctrl-C. Prints their URLs and keys, as environment lines for mapsync.yaml. They are in ' +
         'memory: stopping them discards the data.',
     )
     .argument('[kinds...]', 'kinds to start (default: every kind with a sandbox)')
     .option(
       '--seed <n>',
-      'size of the generated data, e.g. a shop of n customers and orders (default 20; 0 = empty)',
+      'size of the generated data, e.g. a shop of n customers and orders (0–100000; default 20; 0 = empty)',
     )
     .option(
       '--rate-limit <rps>',
-      'server-side request limit per second, for kinds whose real system has one (default: theirs; 0 = none)',
+      'server-side request limit per second (0–10000), for kinds whose real system has one (default: theirs; 0 = none)',
     )
-    .option(
-      '--port <kind=port>',
-      "port of one kind's sandbox, repeatable (default: any free port)",
-      (value: string, all: string[]) => [...all, value],
-      [],
+    .addOption(
+      new Option('--port <kind=port>', "port of one kind's sandbox, repeatable")
+        .argParser((value: string, all: string[]) => [...all, value])
+        .default([], 'any free port'),
     )
     .option('--json', 'print one JSON line with URLs and keys by kind instead of the summary')
     .action(async (kinds: string[], options: Options) => {

@@ -42,18 +42,18 @@ export function register(program: Command, deps: CliDeps): void {
     .command('serve')
     .summary('run the mappings as a service: schedules, webhooks, metrics, status page')
     .description(
-      'Run every mapping as a long-lived service: polls and reconciles each mapping on its schedule\n' +
-        '(service.schedule in mapsync.yaml), takes WooCommerce webhooks on POST /webhooks/<system>,\n' +
-        'serves GET /healthz, /readyz, /metrics (Prometheus), a status page on GET / and the\n' +
-        'mapping playground on GET /playground (docs/playground.md).\n' +
-        'Refuses to start on any validation error or missing environment variable.\n' +
+      'Run every mapping as a long-lived service: polls and reconciles each mapping on its schedule ' +
+        '(service.schedule in mapsync.yaml), takes WooCommerce webhooks on POST /webhooks/<system>, ' +
+        'serves GET /healthz, /readyz, /metrics (Prometheus), a status page on GET / and the ' +
+        'mapping playground on GET /playground (docs/playground.md). ' +
+        'Refuses to start on any validation error or missing environment variable. ' +
         'Stops gracefully on SIGTERM/SIGINT. See docs/operations.md.',
     )
     .option('-c, --config <file>', 'mapsync.yaml to run', 'mapsync.yaml')
     .option('--host <address>', 'address to listen on (loopback by default)', '127.0.0.1')
     .option('-p, --port <port>', 'port to listen on (0 = any free port)', integer(0, 65535), 8080)
     .option('--sandbox', 'run against local WooCommerce and PowerOffice Go sandboxes started in-process')
-    .option('--seed <count>', 'with --sandbox: size of the demo shop', integer(1, 5000), 20)
+    .option('--seed <count>', 'with --sandbox: size of the demo shop (1–5000)', integer(1, 5000), 20)
     .option('--keep-data', 'with --sandbox: keep the sandboxes and the store of the previous start')
     .option('--data-dir <dir>', 'with --sandbox: folder of its store and kept sandbox data', 'data')
     .addOption(new Option('--log-level <level>', 'log level').choices(LEVELS).default('info'))
@@ -67,11 +67,11 @@ export function register(program: Command, deps: CliDeps): void {
     )
     .addHelpText(
       'after',
-      '\nEnvironment: the variables mapsync.yaml names; MAPSYNC_ADMIN_TOKEN enables retry/pause/resume\n' +
-        'and the playground. Roles other than all need MAPSYNC_STORE=postgresql://… and\n' +
+      '\nEnvironment: the variables mapsync.yaml names; MAPSYNC_ADMIN_TOKEN enables retry/pause/resume/run\n' +
+        "and the playground's API. Roles other than all need MAPSYNC_STORE=postgresql://… and\n" +
         "MAPSYNC_REDIS=redis://…; web and worker also MAPSYNC_MASTER_KEY (the tenants' sealed secrets).\n" +
-        'Exit status: 0 after a clean shutdown, 1 when the shutdown did not finish in time,\n' +
-        '2 for configuration problems.',
+        'Exit status: 0 after a clean shutdown, 1 when the shutdown did not finish in time or a step of it\n' +
+        'failed, 2 for configuration problems.',
     )
     .action(async (options: ServeOptions) => {
       await serve(deps, options);

@@ -19,7 +19,7 @@ export function register(program: Command, deps: CliDeps): void {
     .command('sync')
     .summary('run every mapping once: sync both systems')
     .description(
-      'Run every mapping once, in dependency order: find what changed on either side, merge it\n' +
+      'Run every mapping once, in dependency order: find what changed on either side, merge it ' +
         'property by property and write only the differences. See docs/sync-engine.md.',
     )
     .option('-c, --config <file>', 'mapsync.yaml (default: $MAPSYNC_CONFIG or ./mapsync.yaml)')
