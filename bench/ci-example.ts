@@ -1,7 +1,7 @@
 /**
  * Benchmark 6 — the CI example of docs/ci.md: the GitHub Actions job's commands after the
  * install (`npx --no mapsync test --format github`, which validates and then tests), read
- * from the page and run on a small repository (the shipped mappings: 4 mappings, their 34
+ * from the page and run on a small repository (the shipped mappings: 5 mappings, their 72
  * test cases). Target: under 5 s for the whole check. One warm-up run
  * (disk cache), then the median of several; each run is fresh processes, as in CI.
  *
