@@ -10,9 +10,9 @@
  *   announcements missed while the subscriber reconnected, and wakes when a slot frees;
  * - a granted request runs its last checks (the write guard), then is sent: its slot's time
  *   in the window becomes the moment it is sent (SENT), so the window holds sends and the
- *   `margin` covers only the way from here to the server. A request not sent within
- *   `sendWithinMs` of the call that granted it (local clock: skew between machines does not
- *   matter) gives its slot back unused and queues again;
+ *   `margin` covers only the way from here to the server. A request not sent within half a
+ *   window (`sendWithin`) of the call that granted it (local clock: skew between machines
+ *   does not matter) gives its slot back unused and queues again;
  * - fail closed: while Redis cannot be reached nothing starts; callers retry with backoff
  *   and fail (`BUDGET_UNAVAILABLE`, nothing sent) after `unavailableTimeoutMs`;
  * - a process that dies leaks nothing for long: its queued tickets are dropped once its
