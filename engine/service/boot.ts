@@ -119,7 +119,9 @@ export async function bootService(options: BootOptions): Promise<RunningService 
     const systemKinds = Object.fromEntries(Object.entries(config.systems).map(([n, s]) => [n, s.connector]));
     await checkCredentials(connectors, logger);
 
-    const storeUri = sandboxes && !options.env.MAPSYNC_STORE ? sandboxes.store : config.store;
+    // MAPSYNC_STORE wins over `store:` as in every other command (compose.ts), so `mapsync
+    // failed` and `links` read the store the service writes.
+    const storeUri = options.env.MAPSYNC_STORE ?? (sandboxes ? sandboxes.store : config.store);
     const store = openStore(storeUri, config.dir, { logger });
     cleanup.push(() => store.close());
     const probe = store.namespace<string>('mapsync.service');
