@@ -27,7 +27,10 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--all', 'retry every failed record')
     .option('-m, --mapping <name>', 'only failed records of this mapping')
     .option('--json', 'print the run summary as JSON')
-    .addHelpText('after', '\nExit status: 0 all retried records synced, 1 some failed again, 2 usage errors.')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 all retried records synced, 1 some failed again, 2 usage or configuration errors.',
+    )
     .action(async (id: string | undefined, options: Options) => {
       if (!id && !options.all) throw new ConfigError('CLI_USAGE', 'give a record id or --all');
       const { configPathOf, openProject } = await import('../../compose.ts');
