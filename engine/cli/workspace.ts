@@ -27,8 +27,10 @@ export async function openWorkspace(
 ): Promise<Workspace> {
   const named = paths.find((p) => basename(p) === 'mapsync.yaml' || basename(p) === 'mapsync.yml');
   const mappingPaths = paths.filter((p) => p !== named);
-  const configPath = configOption ?? named ?? DEFAULT_CONFIG;
-  const explicit = configOption !== undefined || named !== undefined;
+  // MAPSYNC_CONFIG names the project as --config does, for every command (engine/compose.ts).
+  const fromEnv = deps.env.MAPSYNC_CONFIG || undefined;
+  const configPath = configOption ?? named ?? fromEnv ?? DEFAULT_CONFIG;
+  const explicit = configOption !== undefined || named !== undefined || fromEnv !== undefined;
   const schemasDir = deps.schemasDir ?? DEFAULT_SCHEMAS_DIR;
   let config: ProjectConfig | undefined;
   let configDiagnostics: Diagnostic[] = [];

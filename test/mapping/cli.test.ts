@@ -65,6 +65,25 @@ describe('mapsync validate', () => {
     expect(bad.out).toContain('mappings:0:0 error FILE_NOT_FOUND');
   });
 
+  it('MAPSYNC_CONFIG names mapsync.yaml as --config does (and --config wins)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mapsync-cli-'));
+    writeFileSync(
+      join(dir, 'broken.yaml'),
+      'version: 1\nsystems:\n  shop:\n    connector: shop\n    api_key: secret\n',
+    );
+    const viaEnv = await runCommands(['validate'], { cwd: dir, env: { MAPSYNC_CONFIG: 'broken.yaml' } });
+    expect(viaEnv.code).toBe(2);
+    expect(viaEnv.out).toContain('broken.yaml:5:14 error CFG_SECRET_LITERAL');
+    const missing = await runCommands(['validate'], { cwd: dir, env: { MAPSYNC_CONFIG: 'absent.yaml' } });
+    expect(missing.code).toBe(2);
+    expect(missing.out).toContain('absent.yaml');
+    const flagWins = await runCommands(['validate', '--config', join(FIXTURES, 'project', 'mapsync.yaml')], {
+      cwd: join(FIXTURES, 'project'),
+      env: { MAPSYNC_CONFIG: join(dir, 'broken.yaml') },
+    });
+    expect(flagWins).toMatchObject({ out: '', code: 0 });
+  });
+
   it('an unknown option is a usage error (exit 2) without a stack trace', async () => {
     const result = await cli(['validate', '--jsn']);
     expect(result.code).toBe(2);

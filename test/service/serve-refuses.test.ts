@@ -75,6 +75,17 @@ describe('mapsync serve refuses to start', () => {
     expect(errors.length).toBeGreaterThan(0);
     for (const line of errors) expect(serve.out).toContain(line);
     expect(serve.out).not.toContain('listening');
+    // The same project named only by MAPSYNC_CONFIG, from another working directory.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'mapsync-refuse-cwd-'));
+    dirs.push(elsewhere);
+    const viaEnv = await cli(
+      ['serve', '--port', '0'],
+      { ...env, MAPSYNC_CONFIG: join(dir, 'mapsync.yaml') },
+      elsewhere,
+    );
+    expect(viaEnv.code).toBe(2);
+    expect(viaEnv.out).toContain('conflikt');
+    expect(viaEnv.out).not.toContain('listening');
   });
 
   it('refuses an admin token shorter than 16 characters', async () => {

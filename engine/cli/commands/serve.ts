@@ -15,7 +15,7 @@ import { type CliDeps, registryOf } from '../deps.ts';
 import { EXIT_CONFIG } from '../exit-codes.ts';
 
 interface ServeOptions {
-  config: string;
+  config?: string;
   host: string;
   port: number;
   sandbox?: boolean;
@@ -49,7 +49,7 @@ export function register(program: Command, deps: CliDeps): void {
         'Refuses to start on any validation error or missing environment variable. ' +
         'Stops gracefully on SIGTERM/SIGINT. See docs/operations.md.',
     )
-    .option('-c, --config <file>', 'mapsync.yaml to run', 'mapsync.yaml')
+    .option('-c, --config <file>', 'mapsync.yaml to run (default: $MAPSYNC_CONFIG or ./mapsync.yaml)')
     .option('--host <address>', 'address to listen on (loopback by default)', '127.0.0.1')
     .option('-p, --port <port>', 'port to listen on (0 = any free port)', integer(0, 65535), 8080)
     .option('--sandbox', 'run against local WooCommerce and PowerOffice Go sandboxes started in-process')
@@ -159,7 +159,7 @@ async function run(
 /** What the single process and every role are booted with, from the command line. */
 async function processOptions(deps: CliDeps, options: ServeOptions): Promise<ProcessBootOptions> {
   return {
-    configPath: options.config,
+    configPath: options.config ?? deps.env.MAPSYNC_CONFIG ?? 'mapsync.yaml',
     cwd: deps.cwd,
     env: deps.env,
     registry: await registryOf(deps),
