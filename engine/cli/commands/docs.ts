@@ -21,7 +21,10 @@ export function register(program: Command, deps: CliDeps): void {
       'mapping files or folders (default: the mappings folder of mapsync.yaml, else mappings/)',
     )
     .option('-o, --out <dir>', 'folder to write the documents to', 'docs')
-    .option('-c, --config <file>', 'mapsync.yaml to read systems from (default: $MAPSYNC_CONFIG, else ./mapsync.yaml when present)')
+    .option(
+      '-c, --config <file>',
+      'mapsync.yaml to read systems from (default: $MAPSYNC_CONFIG, else ./mapsync.yaml when present)',
+    )
     .addHelpText(
       'after',
       '\nExit status: 0 when the documents were written, 2 when the mappings have errors.',

@@ -29,7 +29,10 @@ export function register(program: Command, deps: CliDeps): void {
         'text; json; junit (JUnit XML: one test case per case and run); github (annotations on the pull request)',
       ),
     )
-    .option('-c, --config <file>', 'mapsync.yaml to read systems from (default: $MAPSYNC_CONFIG, else ./mapsync.yaml when present)')
+    .option(
+      '-c, --config <file>',
+      'mapsync.yaml to read systems from (default: $MAPSYNC_CONFIG, else ./mapsync.yaml when present)',
+    )
     .addHelpText(
       'after',
       '\nExit status: 0 when every case passes, 1 when one fails, 2 when the files have errors.',

@@ -26,7 +26,10 @@ export function register(program: Command, deps: CliDeps): void {
       ),
     )
     .option('--json', 'the same as --format json')
-    .option('-c, --config <file>', 'mapsync.yaml to read systems from (default: $MAPSYNC_CONFIG, else ./mapsync.yaml when present)')
+    .option(
+      '-c, --config <file>',
+      'mapsync.yaml to read systems from (default: $MAPSYNC_CONFIG, else ./mapsync.yaml when present)',
+    )
     .addHelpText('after', '\nExit status: 0 when there is no error (warnings allowed), 2 when there is one.')
     .action(
       async (paths: string[], options: { json?: boolean; format: DiagnosticFormat; config?: string }) => {
