@@ -107,6 +107,7 @@ export function planPair(
           path: o.path,
           value: o.value,
           guarded: options.preconditions === true && byTarget.get(o.path)!.direction === 'both',
+          ...(target.raw?.has(o.path) ? { expected: { value: target.raw.get(o.path) } } : {}),
         })),
       );
       plan.targetWrite = { ops, diffs, outcomes: plan.toTarget };

@@ -22,6 +22,8 @@ export interface PathChange {
    * the record changed since; docs/sync-engine.md, "Preconditions").
    */
   guarded?: boolean;
+  /** The value to test for a guarded change, exactly as the record held it (else `current`'s). */
+  expected?: { value: unknown };
 }
 
 export function buildPatch(
@@ -76,17 +78,19 @@ function preconditions(
   changes: readonly PathChange[],
   ops: readonly Operation[],
 ): Operation[] {
-  const guarded = changes.filter((c) => c.guarded).map((c) => toPointer(c.path));
-  if (guarded.length === 0) return [];
+  const guarded = new Map(changes.filter((c) => c.guarded).map((c) => [toPointer(c.path), c]));
+  if (guarded.size === 0) return [];
   return ops
     .filter(
       (op) =>
         (op.op === 'replace' || op.op === 'remove') &&
-        guarded.some((g) => op.path === g || op.path.startsWith(`${g}/`)),
+        [...guarded.keys()].some((g) => op.path === g || op.path.startsWith(`${g}/`)),
     )
-    .map(
-      (op) => ({ op: 'test', path: op.path, value: structuredClone(valueAt(before, op.path)) }) as Operation,
-    );
+    .map((op) => {
+      const expected = guarded.get(op.path)?.expected;
+      const value = expected && expected.value !== undefined ? expected.value : valueAt(before, op.path);
+      return { op: 'test', path: op.path, value: structuredClone(value) } as Operation;
+    });
 }
 
 function valueAt(root: Record<string, unknown>, pointer: string): unknown {
