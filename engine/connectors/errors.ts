@@ -12,6 +12,12 @@ export type ConnectorErrorKind =
   | 'validation'
   /** The addressed record does not exist (404, or trashed where that means gone). */
   | 'not-found'
+  /**
+   * A precondition of an update failed (an RFC 6902 `test` op: the record changed since it
+   * was read), or the system refused the `test` op itself (see PatchPreconditions). Nothing
+   * was written; the engine reads the record again and merges again.
+   */
+  | 'stale'
   /** Uniqueness or "in use" conflicts (409, duplicate keys). */
   | 'conflict'
   /** The record exists but may not be modified (e.g. a confirmed sales order). */

@@ -150,6 +150,11 @@ export interface Connector {
   readonly webhooks?: WebhookReceiver;
   /** Optional: the system's own webhook registrations and their state (alerts). */
   readonly webhookSubscriptions?: WebhookSubscriptions;
+  /**
+   * Optional: `update` honours RFC 6902 `test` ops as preconditions (see PatchPreconditions).
+   * Without it the engine sends no `test` op to this system.
+   */
+  readonly preconditions?: PatchPreconditions;
   /** Optional: settings mappings read as `$source_settings` / `$target_settings` (see RunSettings). */
   readonly runSettings?: RunSettings;
   /**
@@ -164,6 +169,23 @@ export interface Connector {
    * `lookups` so that `mapsync validate` checks the names without connecting.
    */
   readonly lookups?: SystemLookups;
+}
+
+/**
+ * Preconditions on updates: an `update` whose ops start with RFC 6902 `test` ops applies
+ * nothing when one of them fails and rejects with a ConnectorError of kind `stale` (the
+ * record changed since it was read). The engine then reads the record again and merges
+ * again, so a concurrent edit in the system is decided by the conflict policy instead of
+ * being overwritten (docs/sync-engine.md, "Preconditions").
+ */
+export interface PatchPreconditions {
+  /**
+   * Whether `update` of this entity honours `test` ops now. A connector whose system
+   * refused the op itself (an API that does not implement it) answers false from then on,
+   * after rejecting that update as `stale`: the engine then reads the record right before
+   * every update instead.
+   */
+  honoured(entity: string): boolean;
 }
 
 /**

@@ -56,6 +56,7 @@ export function planPair(
   source: SourceView,
   target: TargetView,
   same: Same,
+  options: { preconditions?: boolean } = {},
 ): PairPlan {
   const byTarget = new Map(mapping.properties.map((p) => [p.target, p]));
   const inputs = mapping.properties.map((p) => propertyInput(p, mapping.conflict, link, source, target));
@@ -98,10 +99,16 @@ export function planPair(
         details: { diffs },
       };
     } else {
+      // Only a two-way property's value may have to win over ours when edited there since.
       const ops = buildPatch(
         target.values,
         target.objects,
-        plan.toTarget.map((o) => ({ path: o.path, value: o.value })),
+        plan.toTarget.map((o) => ({
+          path: o.path,
+          value: o.value,
+          guarded: options.preconditions === true && byTarget.get(o.path)!.direction === 'both',
+          ...(target.raw?.has(o.path) ? { expected: { value: target.raw.get(o.path) } } : {}),
+        })),
       );
       plan.targetWrite = { ops, diffs, outcomes: plan.toTarget };
     }

@@ -7,11 +7,14 @@
  * The snapshot is advanced from what each system *stored* (the record its update returns),
  * so a system that normalises a value does not make it look changed next time.
  *
- * A pair is merged at most twice: again when the target, listed long ago, changed before
- * anything was written; or when the source write was dropped because the source record
- * changed since it was read (then with that record and the target as this sync left it).
+ * A pair is merged again when the target, read before the update (live-target.ts), changed
+ * before anything was written; when the target refused the update's precondition (`stale`:
+ * it changed since it was read), at most MAX_STALE_WRITES times; or when the source write
+ * was dropped because the source record changed since it was read (then with that record
+ * and the target as this sync left it).
  */
 
+import { type ConnectorError, isConnectorError } from '../connectors/errors.ts';
 import type { EntityRecord } from '../connectors/types.ts';
 import type { LinkRecord } from '../store/sync-state.ts';
 import type { StillAsRead } from './batch-queue.ts';
@@ -19,7 +22,7 @@ import { assertResolved, recordContext } from './dependencies.ts';
 import type { FlowDirection, RecordOutcome } from './events.ts';
 import { ChangedSinceRead, type ClassifiedFailure, classify } from './failures.ts';
 import { contentHash } from './hash.ts';
-import { liveTarget, targetReadLongAgo } from './live-target.ts';
+import { liveTarget, MAX_STALE_WRITES, readBeforeUpdate, staleFailure, targetGuard } from './live-target.ts';
 import type { MappingRun } from './mapping-run.ts';
 import { type PairPlan, planPair, setBase } from './pair-plan.ts';
 import { objectPathsOf } from './patch.ts';
@@ -47,6 +50,8 @@ interface Applied {
   writtenTarget: Map<string, unknown>;
   /** The source write was dropped: the record changed after it was read. */
   changed?: ChangedSinceRead;
+  /** The target refused the update's precondition: nothing was written or stored. */
+  stale?: ConnectorError;
 }
 
 export async function syncPair(
@@ -61,24 +66,55 @@ export async function syncPair(
   let created = options.created === true;
   let remerged = options.remerged === true;
   let earlier: Applied | undefined;
-  // Bounded: each merge again sets `remerged`, and neither reason to merge again holds then.
+  // The target view was read right now: no read before the update.
+  let fresh = created;
+  let stale = 0;
+  // Bounded: each merge again sets `remerged` (or `fresh`), and then that reason to merge
+  // again no longer holds; a failed precondition merges again at most MAX_STALE_WRITES times.
   for (;;) {
-    const plan = planPair(mappingRun.mapping, link, source, target, mappingRun.run.evaluator.sameValue);
+    const guard = targetGuard(mappingRun);
+    const plan = planPair(mappingRun.mapping, link, source, target, mappingRun.run.evaluator.sameValue, {
+      preconditions: guard === 'precondition',
+    });
     for (const decision of plan.decisions) mappingRun.run.reporter.conflict(decision);
-    if (plan.toTarget.length > 0 && !remerged && !created && targetReadLongAgo(mappingRun)) {
-      // Nothing is written yet: when the target changed since the listing, merge again with it.
-      const fresh = await liveTarget(mappingRun, link);
-      if (fresh && changedSince(mappingRun, link, target, fresh)) {
+    const paths = plan.toTarget.map((o) => o.path);
+    if (
+      paths.length > 0 &&
+      !fresh &&
+      (guard === 'read-first' || !remerged) &&
+      readBeforeUpdate(mappingRun, guard, paths)
+    ) {
+      // Nothing is written yet: when the target changed since it was read, merge again with it.
+      const now = await liveTarget(mappingRun, link);
+      fresh = true;
+      if (now && changedSince(mappingRun, link, target, now)) {
         mappingRun.run.deps.runtime.logger.info(
           { mapping: mappingRun.mapping.name, sourceId: link.sourceId, targetId: link.targetId },
-          'the target record changed since it was listed: merged again with the current record',
+          'the target record changed since it was read: merged again with the current record',
         );
-        target = fresh;
+        target = now;
         remerged = true;
         continue;
       }
     }
     const applied = await applyPlan(mappingRun, link, source, target, plan, { created, remerged });
+    if (applied.stale) {
+      // The target changed since it was read (its precondition failed): nothing was
+      // written; merge again with the record as it is now, so the conflict policy decides.
+      stale += 1;
+      const now = stale < MAX_STALE_WRITES ? await liveTarget(mappingRun, link) : undefined;
+      if (now) {
+        mappingRun.run.deps.runtime.logger.info(
+          { mapping: mappingRun.mapping.name, sourceId: link.sourceId, targetId: link.targetId },
+          'the target record changed since it was read (its update was refused): merged again with the current record',
+        );
+        target = now;
+        fresh = true;
+        remerged = true;
+        continue;
+      }
+      applied.failures.push(staleFailure(mappingRun, link, applied.stale, stale));
+    }
     if (applied.changed) {
       // A newer edit reached the source while this record waited for its write: merge again
       // with the record as it is now (the target as we left it), once.
@@ -157,6 +193,11 @@ async function applyPlan(
           diffs,
         });
       } catch (error) {
+        // Nothing was written: the merge is decided again (syncPair), so nothing is stored.
+        if (isConnectorError(error, 'stale')) {
+          applied.stale = error;
+          return applied;
+        }
         applied.failures.push(classify(error));
       }
     }
@@ -282,7 +323,9 @@ async function afterSourceChanged(
   assertResolved(evaluation);
   const values = new Map(target.values);
   for (const [path, value] of applied.writtenTarget) values.set(path, value);
-  return { source, target: { ...target, values, objects: link.base.targetObjects ?? target.objects } };
+  // The record as read is no longer what the target holds: tests use the values written.
+  const { raw: _read, ...rest } = target;
+  return { source, target: { ...rest, values, objects: link.base.targetObjects ?? target.objects } };
 }
 
 /** The result of a first merge whose source write was dropped, followed by a second merge. */

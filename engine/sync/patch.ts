@@ -16,6 +16,14 @@ const { compare } = fastJsonPatch;
 export interface PathChange {
   path: string;
   value: unknown;
+  /**
+   * Send a precondition for it: an RFC 6902 `test` of the value the merge read, before the
+   * op that replaces or removes it (a system that honours it refuses the whole patch when
+   * the record changed since; docs/sync-engine.md, "Preconditions").
+   */
+  guarded?: boolean;
+  /** The value to test for a guarded change, exactly as the record held it (else `current`'s). */
+  expected?: { value: unknown };
 }
 
 export function buildPatch(
@@ -57,7 +65,40 @@ export function buildPatch(
     ops = ops.filter((op) => !covered.includes(op));
     ops.push({ op: kind, path: pointer, value: structuredClone(whole.value) } as Operation);
   }
-  return ops;
+  return [...preconditions(before, changes, ops), ...ops];
+}
+
+/**
+ * A `test` per replaced or removed value of a guarded change, with the value as read. An
+ * `add` has nothing to test: the value was not there when read (RFC 6902 cannot test for
+ * absence), and a value added since makes the `add` a replace the system takes.
+ */
+function preconditions(
+  before: Record<string, unknown>,
+  changes: readonly PathChange[],
+  ops: readonly Operation[],
+): Operation[] {
+  const guarded = new Map(changes.filter((c) => c.guarded).map((c) => [toPointer(c.path), c]));
+  if (guarded.size === 0) return [];
+  return ops
+    .filter(
+      (op) =>
+        (op.op === 'replace' || op.op === 'remove') &&
+        [...guarded.keys()].some((g) => op.path === g || op.path.startsWith(`${g}/`)),
+    )
+    .map((op) => {
+      const expected = guarded.get(op.path)?.expected;
+      const value = expected && expected.value !== undefined ? expected.value : valueAt(before, op.path);
+      return { op: 'test', path: op.path, value: structuredClone(value) } as Operation;
+    });
+}
+
+function valueAt(root: Record<string, unknown>, pointer: string): unknown {
+  let node: unknown = root;
+  for (const s of pointer.slice(1).split('/')) {
+    node = (node as Record<string, unknown>)[s.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
 }
 
 /** `MailAddress.City` → `/MailAddress/City` (with RFC 6901 escaping). */

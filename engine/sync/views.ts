@@ -34,8 +34,14 @@ export interface SourceView {
 
 export interface TargetView {
   id: string;
-  /** Target path → raw value. */
+  /** Target path → value, in comparison form (coerced to the property's type). */
   values: Map<string, unknown>;
+  /**
+   * Target path → the value exactly as the record holds it (absent for a view rebuilt from
+   * the snapshot): what an update's precondition tests (patch.ts), since the comparison
+   * form may differ from it (a date-time read as a date, '' as null).
+   */
+  raw?: Map<string, unknown>;
   /** Source path → value the target yields (two-way mappings). */
   desiredSource: Map<string, unknown>;
   objects: string[];
@@ -93,6 +99,7 @@ export async function targetViewOf(
   return {
     id,
     values,
+    raw: rawTargetValues(mapping, record),
     desiredSource,
     objects: objectPathsOf(
       record,
@@ -126,6 +133,7 @@ export async function listedTargetViewOf(
     return {
       id,
       values: evaluator.readTargetValues(mapping, record),
+      raw: rawTargetValues(mapping, record),
       desiredSource: new Map(),
       objects: objectPathsOf(
         record,
@@ -137,6 +145,14 @@ export async function listedTargetViewOf(
       unreadable: error,
     };
   }
+}
+
+function rawTargetValues(mapping: CompiledMapping, record: EntityRecord): Map<string, unknown> {
+  return new Map(
+    mapping.properties
+      .filter((p) => p.direction !== 'to-source')
+      .map((p) => [p.target, getPath(record, p.target)]),
+  );
 }
 
 /** The view, or the error of a target record the mapping fails on (see `unreadable`). */

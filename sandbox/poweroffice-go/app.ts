@@ -183,6 +183,7 @@ export function buildApp(
       };
       let result: Reply;
       try {
+        if (request.method === 'PATCH') state.beforePatch?.(segments.slice(1).join('/'));
         result = match.route.handler(ctx);
       } catch (error) {
         if (error instanceof Problem) return sendProblem(reply, request, error);

@@ -98,7 +98,7 @@ export function patchContactPerson(
   body: unknown,
 ): Rec {
   const current = personOf(state, contactId, id);
-  const { values, changed } = applyJsonPatch('contactperson', current, body);
+  const { values, changed } = applyJsonPatch('contactperson', current, body, state.rules);
   if (changed.length === 0) return current;
   validate('contactperson', props, values);
   const next: Rec = { ...current, ...values, LastChangedDateTimeOffset: state.clock.next() };

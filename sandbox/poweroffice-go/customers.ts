@@ -106,7 +106,7 @@ function insertCustomer(state: PowerOfficeState, input: unknown, options: Create
 export function patchCustomer(state: PowerOfficeState, id: string, body: unknown): Rec {
   const current = state.customers.get(id);
   if (!current) throw notFoundById('Customer', id);
-  const { values, changed } = applyJsonPatch('customer', current, body);
+  const { values, changed } = applyJsonPatch('customer', current, body, state.rules);
   if (changed.length === 0) return current;
   validate('customer', props, values);
   if (changed.includes('IsArchived') && values.IsArchived === true)

@@ -13,6 +13,7 @@ import addFormatsModule from 'ajv-formats';
 import fjp, { type Operation } from 'fast-json-patch';
 import { NESTED_PATCHABLE, PATCH_DTO_NAME, PATCHABLE, type PatchableEntity } from './patch-dtos.ts';
 import { Problem } from './problem.ts';
+import type { Rules } from './rules.ts';
 import { findProperty, LABEL, type PropertySchema, SCHEMAS } from './schemas.ts';
 
 // ajv-formats is CommonJS; its default export is the plugin function itself.
@@ -59,6 +60,7 @@ export function applyJsonPatch(
   entity: PatchableEntity,
   current: Record<string, unknown>,
   body: unknown,
+  rules: Pick<Rules, 'jsonPatchTest'> = { jsonPatchTest: true },
 ): PatchResult {
   const dto = PATCH_DTO_NAME[entity];
   const props = SCHEMAS[entity].properties;
@@ -119,6 +121,8 @@ export function applyJsonPatch(
     const r = raw as Record<string, unknown>;
     const op = typeof r.op === 'string' ? r.op.toLowerCase() : '';
     if (!OPS.has(op)) throw fail(`Invalid JsonPatch operation '${String(r.op)}'.`);
+    // ASP.NET Core's JsonPatch before 2.2: the op is known, its application is not.
+    if (op === 'test' && !rules.jsonPatchTest) throw fail('The test operation is not supported.');
     const target = resolve(r.path, op !== 'test');
     const from = op === 'move' || op === 'copy' ? resolve(r.from, op === 'move') : undefined;
 

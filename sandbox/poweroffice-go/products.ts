@@ -66,7 +66,7 @@ function insertProduct(state: PowerOfficeState, input: unknown, options: { admin
 export function patchProduct(state: PowerOfficeState, id: string, body: unknown): Rec {
   const current = state.products.get(id);
   if (!current) throw notFoundById('Product', id);
-  const { values, changed } = applyJsonPatch('product', current, body);
+  const { values, changed } = applyJsonPatch('product', current, body, state.rules);
   if (changed.length === 0) return current;
   validate('product', props, values);
   const next: Rec = { ...current, ...values };

@@ -33,6 +33,13 @@ export interface Rules {
    * 403, as it does for an integration PowerOffice has not enabled for sending.
    */
   invoiceSendingPrivilege: boolean;
+  /**
+   * PATCH applies RFC 6902 `test` ops (ASP.NET Core JsonPatch does since 2.2): a failed one
+   * answers 400 "The current value … is not equal to the test value …" and applies nothing.
+   * Whether Go's endpoints do is not documented. Off: a patch with a `test` op is refused
+   * with 400 "…PatchDto: The test operation is not supported.", as an older JsonPatch would.
+   */
+  jsonPatchTest: boolean;
 }
 
 export const defaultRules = (): Rules => ({
@@ -41,6 +48,7 @@ export const defaultRules = (): Rules => ({
   requireExchangeRate: true,
   activeCurrenciesOnly: false,
   invoiceSendingPrivilege: true,
+  jsonPatchTest: true,
 });
 
 /**

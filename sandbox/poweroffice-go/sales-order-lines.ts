@@ -126,7 +126,7 @@ export function patchLine(state: PowerOfficeState, orderId: string, lineId: stri
   const order = orderOf(state, orderId);
   const current = getLine(state, orderId, lineId);
   ensureEditable(order);
-  const { values, changed } = applyJsonPatch('salesorderline', current, body);
+  const { values, changed } = applyJsonPatch('salesorderline', current, body, state.rules);
   if (changed.length === 0) return current;
   validate('salesorderline', lineProps, values);
   const next: Rec = { ...current, ...values };

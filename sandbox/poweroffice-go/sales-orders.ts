@@ -175,7 +175,7 @@ export function patchOrder(state: PowerOfficeState, id: string, body: unknown): 
   const current = orderOf(state, id);
   ensureNotInvoiced(current);
   if (current.SalesOrderStatus === 'Confirmed' && !onlyUnlocks(body)) throw lockedProblem(id);
-  const { values, changed } = applyJsonPatch('salesorder', current, body);
+  const { values, changed } = applyJsonPatch('salesorder', current, body, state.rules);
   if (changed.length === 0) return current;
   validate('salesorder', orderProps, values);
   const next: Rec = { ...current, ...values };

@@ -94,6 +94,12 @@ export class PowerOfficeState {
   vatSettings!: Rec;
   /** The strict behaviours that can be switched off (see rules.ts). */
   rules: Rules = defaultRules();
+  /**
+   * In-process tests only: runs when a PATCH has arrived, right before it is applied (the
+   * request's path after `/v2`, e.g. `customers/123`), so a test can make an edit land
+   * between a client's read and its write without depending on timing.
+   */
+  beforePatch: ((path: string) => void) | undefined;
   /** How long invoicing requests take (see rules.ts). */
   invoicing: InvoicingSettings = defaultInvoicing();
   seq: Sequences = { ...INITIAL };

@@ -51,7 +51,8 @@ describe('e2e 2: edits on either side', () => {
     await pair?.close();
   });
 
-  it('one property edited in WooCommerce → exactly one PATCH with exactly one op', async () => {
+  it('one property edited in WooCommerce → exactly one PATCH with exactly one op (and its precondition)', async () => {
+    const city = ((await poRecord('customers', customer.poId)).MailAddress as Rec).City;
     await wooEdit('customer', customer.wooId, { billing: { city: 'Hammerfest' } });
     const mark = pair.mark();
     expect((await pair.sync()).ok).toBe(true);
@@ -61,7 +62,11 @@ describe('e2e 2: edits on either side', () => {
     expect(writes.po[0]).toMatchObject({
       method: 'PATCH',
       path: expect.stringMatching(new RegExp(`/Customers/${customer.poId}$`, 'i')),
-      body: [{ op: 'replace', path: '/MailAddress/City', value: 'Hammerfest' }],
+      // The test: the city as read, so a PowerOffice edit made since is not overwritten.
+      body: [
+        { op: 'test', path: '/MailAddress/City', value: city },
+        { op: 'replace', path: '/MailAddress/City', value: 'Hammerfest' },
+      ],
     });
     expect((await poRecord('customers', customer.poId)).MailAddress).toMatchObject({ City: 'Hammerfest' });
   });
@@ -77,9 +82,8 @@ describe('e2e 2: edits on either side', () => {
     expect((await wooRecord('customers', customer.wooId)).last_name).toBe('Fjellheim');
     // Name is computed from first and last name (to-target only): it follows when the shop's
     // record is read back on the next run; nothing is echoed to the shop. PowerOffice has
-    // already recomputed its Name from LastName, so the engine sends one PATCH when it
-    // decides from the listing, and none when the decision comes more than 2 s after the
-    // listing (a slow machine) and it re-reads the record first (TARGET_REREAD_AFTER_MS).
+    // already recomputed its Name from LastName, so the engine sends one PATCH of the same
+    // value (Name is to-target: no precondition, no read first).
     const next = pair.mark();
     await pair.sync();
     const after = pair.writes(next);

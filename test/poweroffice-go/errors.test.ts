@@ -84,6 +84,33 @@ describe('PowerOffice Go error mapping (unit)', () => {
       { title: 'Customer validation error(s)', detail: 'Name is required when IsPerson is false.' },
       'validation',
     ],
+    [
+      400,
+      {
+        title: 'Customer validation error(s)',
+        detail:
+          "CustomerPatchDto: The current value 'already in use' at path 'PhoneNumber' is not equal to the test value '1'.",
+      },
+      'stale',
+    ],
+    [
+      400,
+      {
+        title: 'One or more validation errors occurred.',
+        errors: {
+          CustomerPatchDto: ["The current value 'a' at path 'FirstName' is not equal to the test value 'b'."],
+        },
+      },
+      'stale',
+    ],
+    [
+      400,
+      {
+        title: 'Customer validation error(s)',
+        detail: 'CustomerPatchDto: The test operation is not supported.',
+      },
+      'validation',
+    ],
     [422, { title: 'Unprocessable' }, 'validation'],
     [401, '', 'auth'],
     [401, { statusCode: 401, message: 'Access denied due to invalid subscription key.' }, 'auth'],

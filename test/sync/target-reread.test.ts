@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { MemoryConnector } from '../../engine/connectors/memory/index.ts';
 import type { Connector, ListOptions, Page } from '../../engine/connectors/types.ts';
 import type { ConflictDecision } from '../../engine/sync/events.ts';
+import { MAX_STALE_WRITES } from '../../engine/sync/live-target.ts';
 import { customerMapping, makeEngine } from './helpers/setup.ts';
 
 const alice = { id: '1', email: 'alice@example.com', first_name: 'Alice', last_name: 'A', billing: {} };
@@ -71,12 +72,9 @@ describe('a target record edited after the listing, before its update is sent', 
     expect(shop.system.writes.length + erp.system.writes.length).toBe(writes);
   });
 
-  // Known limitation (docs/sync-engine.md, "The window in which a concurrent edit can still be
-  // overwritten"): a PowerOffice edit made after the listing, overwritten by an update decided
-  // within TARGET_REREAD_AFTER_MS of it, is lost — PATCH takes no precondition, and a GET
-  // before every update would double the requests of "one property edited". `it.fails`: when
-  // this starts to pass, the window is closed; make it an `it`.
-  it.fails('an edit made just after the listing, overwritten by an update decided soon after it, is kept', async () => {
+  it('without preconditions, an edit made just after the listing is overwritten by an update decided soon after it', async () => {
+    // The window that preconditions close (next describe): a system whose PATCH takes no
+    // `test` op and a listing read less than TARGET_REREAD_AFTER_MS ago: last write wins.
     const { engine, shop, erp } = makeEngine([customerMapping()]);
     shop.system.seed('customer', [alice]);
     expect((await engine.run()).ok).toBe(true);
@@ -90,7 +88,7 @@ describe('a target record edited after the listing, before its update is sent', 
       });
     });
     expect((await engine.run()).ok).toBe(true);
-    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromErp');
+    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromShop');
   });
 
   it('an unchanged target is written as decided, after the one read', async () => {
@@ -122,5 +120,106 @@ describe('a target record edited after the listing, before its update is sent', 
     expect((await engine.run()).ok).toBe(true);
     expect(erp.system.all('customer')[0]!.FirstName).toBe('FromShop');
     expect(erp.system.reads.slice(reads).filter((r) => r.method === 'get')).toEqual([]);
+  });
+});
+
+describe('a target whose updates honour preconditions (RFC 6902 `test`)', () => {
+  it('an edit made just after the listing, overwritten by an update decided soon after it, is kept', async () => {
+    const decisions: ConflictDecision[] = [];
+    const { engine, shop, erp } = makeEngine([customerMapping()], {
+      preconditions: true,
+      events: { conflictDecided: (d) => decisions.push(d) },
+    });
+    shop.system.seed('customer', [alice]);
+    expect((await engine.run()).ok).toBe(true);
+    const erpId = erp.system.all('customer')[0]!.Id as string;
+    shop.system.edit('customer', '1', (r) => {
+      r.first_name = 'FromShop';
+    });
+    afterListing(erp, () => {
+      erp.system.edit('customer', erpId, (r) => {
+        r.FirstName = 'FromErp';
+      });
+    });
+    const reads = erp.system.reads.length;
+    const writes = erp.system.writes.length;
+    const requests = erp.system.requests.length;
+    expect((await engine.run()).ok).toBe(true);
+    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromErp');
+    expect(shop.system.all('customer')[0]!.first_name).toBe('FromErp');
+    // The first update carried its precondition and was refused; one read, one merge again.
+    const updates = erp.system.writes.slice(writes).filter((w) => w.method === 'update');
+    // A test only for the two-way FirstName; Name (to-target) is the shop's whatever PowerOffice holds.
+    expect(updates[0]!.ops![0]).toEqual({ op: 'test', path: '/FirstName', value: 'Alice' });
+    expect(updates[0]!.ops!.slice(1)).toEqual(
+      expect.arrayContaining([
+        { op: 'replace', path: '/FirstName', value: 'FromShop' },
+        expect.objectContaining({ op: 'replace', path: '/Name' }),
+      ]),
+    );
+    expect(updates[0]!.ops).toHaveLength(3);
+    expect(erp.system.requests.slice(requests).find((r) => r.method === 'PATCH')!.status).toBe(412);
+    expect(
+      updates
+        .slice(1)
+        .flatMap((w) => w.ops ?? [])
+        .map((o) => o.path),
+    ).not.toContain('/FirstName');
+    expect(erp.system.reads.slice(reads).filter((r) => r.method === 'get')).toEqual([
+      { method: 'get', entity: 'customer', id: erpId },
+    ]);
+    expect(decisions).toEqual([
+      expect.objectContaining({ property: 'FirstName', winner: 'target', policy: 'newest-wins' }),
+    ]);
+  });
+
+  it('an update decided from a listing read long ago is sent with its precondition, without a read first', async () => {
+    const skew = { ms: 0 };
+    const { engine, shop, erp } = makeEngine([customerMapping()], { preconditions: true, skew });
+    shop.system.seed('customer', [alice]);
+    await engine.run();
+    shop.system.edit('customer', '1', (r) => {
+      r.first_name = 'FromShop';
+    });
+    afterListing(erp, () => {
+      skew.ms += 10_000;
+    });
+    const reads = erp.system.reads.length;
+    expect((await engine.run()).ok).toBe(true);
+    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromShop');
+    expect(erp.system.reads.slice(reads).filter((r) => r.method === 'get')).toEqual([]);
+    expect(erp.system.writes.filter((w) => w.method === 'update')).toHaveLength(1);
+  });
+
+  it('a record edited again before each of its updates fails after MAX_STALE_WRITES refusals, with the reason', async () => {
+    // source-wins: every merge again decides for the shop, so every update needs sending.
+    const { engine, shop, erp, events } = makeEngine([customerMapping({ conflict: 'source-wins' })], {
+      preconditions: true,
+    });
+    shop.system.seed('customer', [alice]);
+    expect((await engine.run()).ok).toBe(true);
+    const erpId = erp.system.all('customer')[0]!.Id as string;
+    shop.system.edit('customer', '1', (r) => {
+      r.first_name = 'FromShop';
+    });
+    // Someone edits the PowerOffice first name right before each update arrives.
+    let n = 0;
+    for (let i = 0; i < MAX_STALE_WRITES + 1; i++) {
+      erp.system.failNext('update', 'customer', () => {
+        erp.system.edit('customer', erpId, (r) => {
+          r.FirstName = `Edited${++n}`;
+        });
+        return undefined;
+      });
+    }
+    const requests = erp.system.requests.length;
+    expect((await engine.run()).ok).toBe(false);
+    expect(n).toBe(MAX_STALE_WRITES);
+    expect(erp.system.all('customer')[0]!.FirstName).toBe(`Edited${MAX_STALE_WRITES}`);
+    const patches = erp.system.requests.slice(requests).filter((r) => r.method === 'PATCH');
+    expect(patches.map((r) => r.status)).toEqual(Array(MAX_STALE_WRITES).fill(412));
+    const failed = events.filter((e) => e.outcome === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(JSON.stringify(failed[0])).toContain(`changed again each of the ${MAX_STALE_WRITES} times`);
   });
 });

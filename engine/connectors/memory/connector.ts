@@ -18,6 +18,7 @@ import type {
   ListOptions,
   Page,
   PatchOperation,
+  PatchPreconditions,
   RecordId,
   RemoveMode,
   WriteOptions,
@@ -30,6 +31,7 @@ export class MemoryConnector implements Connector {
   batch?: BatchWrites;
   getMany?: Connector['getMany'];
   withChildren?: CreateWithChildren;
+  preconditions?: PatchPreconditions;
 
   constructor(readonly system: MemorySystem) {
     this.kind = system.kind;
@@ -38,6 +40,7 @@ export class MemoryConnector implements Connector {
       this.batch = { maxItems: 100, updateMany: (entity, items) => this.updateMany(entity, items) };
       this.getMany = (entity, ids) => this.readMany(entity, ids);
     }
+    if (system.options.preconditions) this.preconditions = { honoured: () => true };
     if (system.options.children) {
       this.withChildren = {
         children: system.options.children,

@@ -63,6 +63,11 @@ export interface MemorySystemOptions {
   pageSize?: number;
   /** Id for a new record (default: the next number, as a string). */
   newId?(entity: string): string | number;
+  /**
+   * Declare that updates honour RFC 6902 `test` ops (Connector.preconditions), so the
+   * engine sends them. Failed tests are answered `stale` either way.
+   */
+  preconditions?: boolean;
 }
 
 export interface MemoryWrite {
@@ -97,6 +102,7 @@ const STATUS: Record<ConnectorErrorKind, number> = {
   auth: 401,
   'not-found': 404,
   conflict: 409,
+  stale: 412,
   locked: 423,
   'rate-limited': 429,
   transport: 503,
@@ -264,7 +270,13 @@ export class MemorySystem {
     const path = `/${entity}/${id}`;
     if (!record) throw this.error('not-found', 'PATCH', path, 'not found');
     if (record._locked) throw this.error('locked', 'PATCH', path, 'locked');
-    const next = applyPatch(structuredClone(record), ops);
+    let next: EntityRecord;
+    try {
+      next = applyPatch(structuredClone(record), ops);
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'TEST_OPERATION_FAILED') throw error;
+      throw this.error('stale', 'PATCH', path, 'a test failed: the record changed since it was read');
+    }
     next._modified = ++this.time.now;
     this.table(entity).set(id, next);
     return structuredClone(next);

@@ -37,6 +37,7 @@ import { invoiceSalesOrder } from './invoice.ts';
 import { listPages } from './listing.ts';
 import { registerPayment } from './payment.ts';
 import { PaymentAccounts } from './payment-accounts.ts';
+import { TestPreconditions } from './preconditions.ts';
 import { readSalesAccounts } from './sales-accounts.ts';
 import { fromDate, minusMs } from './timestamps.ts';
 
@@ -78,12 +79,15 @@ export class PowerOfficeGoConnector implements Connector {
   readonly paymentAccounts: PaymentAccounts;
   /** Customers' and orders' facts the order-to-cash operations need (facts.ts). */
   readonly facts = new RecordFacts();
+  /** `test` ops as preconditions, until the API refuses them (preconditions.ts). */
+  readonly preconditions: TestPreconditions;
 
   constructor(
     private readonly config: ResolvedConfig,
     private readonly runtime: Runtime,
   ) {
     this.api = new PowerOfficeApi(config, runtime);
+    this.preconditions = new TestPreconditions(runtime.logger);
     this.currencies = new CurrencyCheck(this.api, runtime.now, config.currencies);
     this.paymentAccounts = new PaymentAccounts(this.api, config.paymentAccounts, runtime.now);
     const accounts = cachedRunSettings((signal) => readSalesAccounts(this.api, signal), runtime.now);
@@ -236,10 +240,14 @@ export class PowerOfficeGoConnector implements Connector {
       return current;
     }
     await this.currencies.checkUpdate(e, ops, options.signal);
-    const response = await this.api.call('PATCH', path, {
-      patch: ops,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const response = await this.api
+      .call('PATCH', path, {
+        patch: ops,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+      .catch((error: unknown) => {
+        throw this.preconditions.refusal(error, ops);
+      });
     this.facts.note(e, response.body as EntityRecord | undefined);
     return response.body as EntityRecord;
   }

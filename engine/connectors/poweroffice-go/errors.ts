@@ -10,6 +10,7 @@
  * | status | kind |
  * |---|---|
  * | 400 "… is already in use. 'X' is used on (…) Id = N." | `conflict`, `existingId` = N |
+ * | 400 "The current value … is not equal to the test value …" (a failed JSON Patch `test`) | `stale` |
  * | 400 naming a locked / confirmed order | `locked` |
  * | 400, 422, other 4xx with ProblemDetails; 405, 413, 415 | `validation` |
  * | 401, 403 | `auth` |
@@ -74,6 +75,9 @@ export function existingIdFrom(detail: string | undefined): string | undefined {
 }
 
 const DUPLICATE = /\balready in use\b/i;
+// ASP.NET Core JsonPatch's text for a failed `test` (checked first: the values it quotes
+// may read like anything).
+const TEST_FAILED = /\bis not equal to the test value\b/i;
 const LOCKED = /\b(locked|is confirmed)\b/i;
 
 /** Seconds from an APIM throttling message ("Try again in 1 seconds."). */
@@ -89,6 +93,11 @@ export interface ResponseInfo {
   status: number;
   body: string;
   retryAfterMs?: number;
+}
+
+/** The detail and every model-binding message (ASP.NET may put a patch error in either). */
+function problemText(problem: ProblemDetails): string {
+  return [problem.detail ?? '', ...Object.values(problem.errors ?? {}).flat()].join(' ');
 }
 
 /** Map a non-2xx API response to a ConnectorError. */
@@ -111,6 +120,7 @@ export function responseError(info: ResponseInfo): ConnectorError {
   else if (!problem) kind = 'transport';
   else if (status === 404) kind = method === 'POST' ? 'validation' : 'not-found';
   else if (status === 409) kind = 'conflict';
+  else if (status === 400 && TEST_FAILED.test(problemText(problem))) kind = 'stale';
   else if (DUPLICATE.test(problem.detail ?? '')) {
     kind = 'conflict';
     existingId = existingIdFrom(problem.detail);

@@ -28,7 +28,8 @@ function memoryConnector(options: MemorySystemOptions): MemoryConnector {
   return new MemoryConnector(system);
 }
 
-export function systems() {
+/** `preconditions`: the erp honours RFC 6902 `test` ops in updates (PowerOffice-like). */
+export function systems(options: { preconditions?: boolean } = {}) {
   const clock = { now: 0 };
   const shop = memoryConnector({
     kind: 'shop',
@@ -50,6 +51,7 @@ export function systems() {
     },
     children: { salesorder: ['salesorderline'] },
     clock,
+    ...(options.preconditions ? { preconditions: true } : {}),
   });
   return { shop, erp };
 }
@@ -80,9 +82,11 @@ export function makeEngine(
     logger?: Logger;
     /** Extra milliseconds added to the engine's clock (which moves 1 s per reading). */
     skew?: { ms: number };
+    /** The erp honours `test` ops (see systems). */
+    preconditions?: boolean;
   } = {},
 ) {
-  const { shop, erp } = systems();
+  const { shop, erp } = systems({ preconditions: options.preconditions === true });
   const store = options.store ?? openStore('memory://');
   let tick = 0;
   const events: RecordEvent[] = [];
