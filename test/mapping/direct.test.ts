@@ -247,7 +247,7 @@ describe('direct evaluation (evaluator/direct.ts) agrees with JSONata', () => {
     ['name', [{ name: 'x' }], undefined], // a plain path: not a closure
     ['($p := -1; $p >= 0 ? $p : $error("negative"))', {}, GIVE_UP], // JSONata raises the error
     ['kind = "r" ? $sumDecimal([net, vat]) : "no"', { kind: 'p', net: 1, vat: 2 }, 'no'],
-    ['kind = "r" ? $sumDecimal([net, vat]) : "no"', { kind: 'r', net: 1, vat: 2 }, GIVE_UP], // the branch JSONata evaluates
+    ['kind = "r" ? $sumDecimal([net, vat]) : "no"', { kind: 'r', net: 1, vat: 2 }, 3],
     // $link in tail position: deferred, made once (recorded), never by a closure that gives up
     ['kind = "p" ? $link("product", id > 0 ? id : pid)', { kind: 'p', id: 0, pid: 7 }, 'product:7'],
     ['kind = "p" ? $link("product", id)', { kind: 'q', id: 7 }, NOTHING],
@@ -301,6 +301,27 @@ describe('direct evaluation (evaluator/direct.ts) agrees with JSONata', () => {
     ],
     ['($trim := "x"; $trim)', {}, undefined], // a variable named like a function: not compiled
     ['$string(v)', {}, NOTHING],
+    // $lookup: an own field of one object
+    ['$lookup(m, k)', { m: { a: 'x' }, k: 'a' }, 'x'],
+    ['$lookup($lookup(m, k), "b")', { m: { a: { b: 2 } }, k: 'a' }, 2],
+    ['$lookup(m, k)', { m: { a: 1 }, k: 'toString' }, NOTHING], // not an own field
+    ['$lookup(m, "a")', { m: null }, NOTHING],
+    ['$lookup(m, "a")', {}, NOTHING],
+    ['$lookup(m, k)', { m: { a: 1 } }, GIVE_UP], // no key: JSONata looks up "undefined"
+    ['$lookup(m, k)', { m: { a: 1 }, k: 1 }, GIVE_UP], // T0410
+    ['$lookup(m, "a")', { m: { a: [1] } }, GIVE_UP],
+    ['$lookup(m, "a")', { m: [{ a: 1 }] }, GIVE_UP], // JSONata looks it up in every item
+    // a missing argument of a mandatory parameter reaches the helper, as with JSONata
+    ['$decimal(a, 6)', {}, NOTHING],
+    ['kind = "p" ? $divide(a, b, 6) : $decimal(a, 6)', { kind: 'r' }, NOTHING],
+    ['$decimal(a, n)', { a: '1.5' }, GIVE_UP], // missing optional argument: JSONata's matching decides
+    // a list argument of a helper taking any value: the defined items
+    ['$sumDecimal([a, b, c])', { a: '1.10', c: 2 }, 3.1],
+    ['$sumDecimal([a, b])', {}, 0],
+    ['$sumDecimal([a, b])', { a: [1], b: 2 }, GIVE_UP], // JSONata flattens it
+    ['$sumDecimal([a, b])', { a: { x: 1 }, b: 2 }, GIVE_UP],
+    ['$decimal([a])', { a: 1 }, undefined], // not a parameter taking an array: not compiled
+    ['$string([a])', { a: 1 }, undefined],
     // filtered steps, object constructors, $merge
     [
       'm[k = "a"][0].v',

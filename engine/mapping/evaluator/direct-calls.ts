@@ -40,6 +40,15 @@ const BUILTINS: Record<string, Builtin> = {
     if (result.charAt(result.length - 1) === ' ') result = result.substring(0, result.length - 1);
     return result;
   },
+  // JSONata's lookup: an own field of an object (a prototype's name is nothing), on one object.
+  lookup: ([o, key, ...more]) => {
+    if (more.length > 0 || typeof key !== 'string') return giveUp(); // T0410 (a missing key too)
+    if (o === undefined || o === null || typeof o !== 'object') return undefined;
+    if (Array.isArray(o)) return giveUp(); // JSONata looks the key up in every item
+    if (!Object.hasOwn(o, key)) return undefined;
+    const v = (o as Record<string, unknown>)[key];
+    return Array.isArray(v) || typeof v === 'function' ? giveUp() : v;
+  },
   type: ([v, ...more]) => {
     if (more.length > 0) return giveUp();
     if (v === undefined) return undefined;
@@ -73,26 +82,49 @@ export function compileCall(node: Node, compile: Compile, tail: boolean): Fn | u
   if (name === 'contains') return contains(args, compile);
   if (name === 'join') return join(args, compile);
   if (name === 'merge') return merge(args, compile);
-  const compiledArgs = args.map((arg) => compile(arg));
-  if (compiledArgs.some((arg) => !arg)) return undefined;
-  const evaluate = (input: unknown, lookup: (name: string) => unknown) =>
-    compiledArgs.map((arg) => arg!(input, lookup));
+  const compiledArgs = args.map((arg) => (isList(arg) ? undefined : compile(arg)));
   const builtin = BUILTINS[name];
-  if (builtin) return (input, lookup) => builtin(evaluate(input, lookup));
+  if (builtin) {
+    if (compiledArgs.some((arg) => !arg)) return undefined;
+    return (input, lookup) => builtin(compiledArgs.map((arg) => arg!(input, lookup)));
+  }
   const helper = helpers[name];
   // Only the helpers bounded.ts counts as linear (not `$htmlToText`, which stays in a worker).
   // `$fetch` answers asynchronously, from the engine: JSONata's.
   if (!helper || name === 'fetch' || !(SCALAR.has(name) || SIZED.has(name))) return undefined;
-  const accepts = parseSignature(helper.signature);
-  if (!accepts || args.length > accepts.length) return undefined;
+  const params = parseSignature(helper.signature);
+  if (!params || args.length > params.length) return undefined;
+  // A list `[a, b]` is compiled only as an argument of a helper taking any value (`x`):
+  // JSONata hands it over as the array it builds (the defined items, in order).
+  const helperArgs = args.map((arg, i) =>
+    isList(arg) ? (params[i]!.accepts.has('a') ? list(arg, compile) : undefined) : compiledArgs[i],
+  );
+  if (helperArgs.some((arg) => !arg)) return undefined;
   const implementation = helper.implementation as (...args: unknown[]) => unknown;
   return (input, lookup) => {
-    const values = evaluate(input, lookup);
-    values.forEach((value, i) => {
-      if (!accepts[i]!.has(symbolOf(value))) giveUp();
-    });
+    const values = helperArgs.map((arg) => arg!(input, lookup));
+    for (let i = 0; i < values.length; i++) {
+      if (!params[i]!.accepts.has(symbolOf(values[i]))) giveUp();
+    }
     // A missing optional argument is left out, as JSONata calls the helper.
     return implementation.apply(undefined as never, values);
+  };
+}
+
+const isList = (node: Node) => node.type === 'unary' && node.value === '[' && bare(node, ['expressions']);
+
+/** `[a, b]` of scalars: the defined ones (an item that is an array or an object gives up). */
+function list(node: Node, compile: Compile): Fn | undefined {
+  const items = (node.expressions as Node[]).map((item) => compile(item));
+  if (items.some((item) => !item)) return undefined;
+  return (input, lookup) => {
+    const out: unknown[] = [];
+    for (const item of items) {
+      const v = item!(input, lookup);
+      if (v === undefined) continue;
+      out.push(symbolOf(v) === '?' ? giveUp() : v); // JSONata flattens an array item
+    }
+    return out;
   };
 }
 
@@ -203,28 +235,37 @@ function merge(args: Node[], compile: Compile): Fn | undefined {
   };
 }
 
+/** JSONata's signature symbol of a value this compiles for: m = missing, a = an array of `list`. */
 function symbolOf(value: unknown): string {
+  if (value === undefined) return 'm';
   if (value === null) return 'l';
   if (typeof value === 'string') return 's';
   if (typeof value === 'number') return 'n';
   if (typeof value === 'boolean') return 'b';
-  return '?'; // undefined, objects, arrays: JSONata checks those itself
+  if (Array.isArray(value)) return 'a';
+  return '?'; // objects, functions: JSONata checks those itself
 }
 
 /**
- * The scalar types each parameter of a helper's signature accepts (`<(snl)n?:n>` → {s,n,l},
- * {n}); `x` accepts every scalar. Undefined for a signature this does not read.
+ * The symbols each parameter of a helper's signature accepts (`<(snl)n?:n>` → {s,n,l,m},
+ * {n,m}); `x` accepts every scalar and an array. Undefined for a signature this does not
+ * read. A missing value (m) is accepted, as JSONata's signature does, but only up to the
+ * first optional parameter: past it, JSONata's matching may shift the arguments.
  */
-function parseSignature(signature: string): Array<Set<string>> | undefined {
+function parseSignature(signature: string): Array<{ accepts: Set<string> }> | undefined {
   const match = /^<([^:]*):[^>]*>$/.exec(signature.replace(/\s+/g, ''));
   if (!match) return undefined;
-  const params: Array<Set<string>> = [];
+  const params: Array<{ accepts: Set<string> }> = [];
   const tokens = match[1]!.match(/\([a-z]+\)\??|[a-z]\??/g) ?? [];
   if (tokens.join('') !== match[1]) return undefined;
+  let mandatory = true;
   for (const token of tokens) {
     const letters = token.replace(/[()?]/g, '');
     if (/[^snblx]/.test(letters)) return undefined;
-    params.push(new Set(letters.includes('x') ? ['s', 'n', 'b', 'l'] : letters.split('')));
+    if (token.endsWith('?')) mandatory = false;
+    const accepts = new Set(letters.includes('x') ? ['s', 'n', 'b', 'l', 'a'] : letters.split(''));
+    if (mandatory) accepts.add('m');
+    params.push({ accepts });
   }
   return params;
 }

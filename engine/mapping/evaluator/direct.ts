@@ -24,9 +24,9 @@
  * (`$parent.number`, `$source_settings.calc_taxes`); variables; blocks with `$x := …`;
  * `=`, `!=` (scalars), `<`, `<=`, `>`, `>=` (two numbers or two strings), `+ - * /`
  * (numbers), `&` (scalars), `and`, `or`, `in` a list of literals, `? :`, unary minus; calls
- * (direct-calls.ts) of the mapsync helpers bounded.ts counts as linear (not `$htmlToText`),
- * of `$link` in tail position, and of `$string`, `$exists`, `$not`, `$boolean`, `$number`,
- * `$trim`, `$type`, `$contains` (a string or a regex literal, on the same linear-time regex
+ * (direct-calls.ts) of the mapsync helpers bounded.ts counts as linear (not `$htmlToText`;
+ * a list `[a, b]` of scalars as an argument of type `x`), of `$link` in tail position, and
+ * of `$string`, `$exists`, `$not`, `$boolean`, `$number`, `$trim`, `$type`, `$lookup`, `$contains` (a string or a regex literal, on the same linear-time regex
  * engine), `$join` (of a list `[a, b]` or one string); `$error` gives up: JSONata raises it.
  */
 import type jsonata from 'jsonata';
