@@ -1,6 +1,6 @@
 /**
  * Jobs whose workers die under them (engine/fleet/roles/worker.ts, MAX_STALLS): real worker
- * roles in child processes (stall-child.ts) on the shared Redis under a prefix of the test's
+ * roles in child processes (stall-child.mjs, on dist/) on the shared Redis under a prefix of the test's
  * own, SIGKILLed one after another while the same job runs on them — as a tenant's backfill
  * is hit by several of the fleet-sigkill chaos run's 30 kills. No timing decides anything:
  * each kill waits for the job to run on that worker, each next worker finds it stalled
@@ -21,7 +21,7 @@ import { REDIS_URL, redisMissing, uniqueName } from '../services.ts';
 import { dropPrefix } from './budget-helpers.ts';
 
 const missing = await redisMissing();
-const CHILD = fileURLToPath(new URL('./stall-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./stall-child.mjs', import.meta.url));
 const prefixes: string[] = [];
 const children: ChildProcess[] = [];
 
@@ -50,11 +50,9 @@ interface Worker {
 }
 
 function worker(prefix: string, settings: { finish: boolean; maxStalls?: number }): Worker {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', CHILD, JSON.stringify({ redis: REDIS_URL, prefix, ...settings })],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const proc = spawn(process.execPath, [CHILD, JSON.stringify({ redis: REDIS_URL, prefix, ...settings })], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(proc);
   let out = '';
   let err = '';

@@ -6,33 +6,41 @@
  * Prints `ready`, `running` when the job's work starts, `outcome <outcome>` per job the role
  * reports, and `failed <reason>` for every job BullMQ fails on this worker; the role's log
  * (JSON, warn and up) goes to stderr.
- * Usage: node --import tsx stall-child.ts '<json settings>'
+ * Usage: node stall-child.mjs '<json settings>'
+ *
+ * Plain JavaScript on dist/ (built from this tree by the test run's global setup, as
+ * bin/mapsync.js and budget-child.mjs run it), not TypeScript through tsx: the test starts
+ * ten of these, and each then starts without compiling the worker role's import graph.
  */
+import { Locks } from '../../dist/engine/fleet/locks/locks.js';
+import { FleetMetrics } from '../../dist/engine/fleet/observe/fleet-metrics.js';
+import { JobBoard } from '../../dist/engine/fleet/observe/job-board.js';
+import { startWorkerRole } from '../../dist/engine/fleet/roles/worker.js';
+import { WorkContext } from '../../dist/engine/fleet/work-context.js';
+import { createLogger } from '../../dist/engine/observability/logger.js';
 
-import { Locks } from '../../engine/fleet/locks/locks.ts';
-import { FleetMetrics } from '../../engine/fleet/observe/fleet-metrics.ts';
-import { JobBoard } from '../../engine/fleet/observe/job-board.ts';
-import { startWorkerRole } from '../../engine/fleet/roles/worker.ts';
-import { WorkContext } from '../../engine/fleet/work-context.ts';
-import { createLogger } from '../../engine/observability/logger.ts';
-import type { ServiceEngine } from '../../engine/service/ports.ts';
-import { oneEngine } from './one-engine.ts';
-
-const settings = JSON.parse(process.argv[2]!) as {
-  redis: string;
-  prefix: string;
-  finish: boolean;
-  maxStalls?: number;
-};
-const say = (line: string) => process.stdout.write(`${line}\n`);
+/** @type {{ redis: string, prefix: string, finish: boolean, maxStalls?: number }} */
+const settings = JSON.parse(process.argv[2]);
+const say = (line) => process.stdout.write(`${line}\n`);
 const port = {
   async syncRecord() {
     say('running');
     // Until this process is killed: the job stays active, its locks renewed.
     if (!settings.finish) await new Promise(() => {});
   },
-} satisfies Partial<ServiceEngine>;
-const engines = oneEngine(port);
+};
+// The worker's tenant engines reduced to one tenant (`shop-1`, one unit `customer`), as
+// one-engine.ts builds them for the in-process tests (a .ts file this child cannot import).
+const engine = {
+  tenant: 'shop-1',
+  port,
+  units: [{ name: 'customer', locksWith: [] }],
+  waits: new Map(),
+  connectors: new Map(),
+  lastUsed: Date.now(),
+  close: async () => {},
+};
+const engines = { get: async () => engine, release: () => {}, dropIdle: async () => 0 };
 const role = startWorkerRole({
   queue: { redis: settings.redis, prefix: settings.prefix },
   engines,
