@@ -11,7 +11,7 @@
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 
 // fast-json-patch is CommonJS: under Node's ESM loader only its default export is real.
-const { compare } = fastJsonPatch;
+const { compare, getValueByPointer } = fastJsonPatch;
 
 export interface PathChange {
   path: string;
@@ -88,17 +88,10 @@ function preconditions(
     )
     .map((op) => {
       const expected = guarded.get(op.path)?.expected;
-      const value = expected && expected.value !== undefined ? expected.value : valueAt(before, op.path);
+      const value =
+        expected && expected.value !== undefined ? expected.value : getValueByPointer(before, op.path);
       return { op: 'test', path: op.path, value: structuredClone(value) } as Operation;
     });
-}
-
-function valueAt(root: Record<string, unknown>, pointer: string): unknown {
-  let node: unknown = root;
-  for (const s of pointer.slice(1).split('/')) {
-    node = (node as Record<string, unknown>)[s.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return node;
 }
 
 /** `MailAddress.City` → `/MailAddress/City` (with RFC 6901 escaping). */
