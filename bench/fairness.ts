@@ -1,5 +1,5 @@
 /**
- * Benchmark 6 — fairness of the shared rate budget (docs/fleet.md) on the PowerOffice Go
+ * Benchmark 9 — fairness of the shared rate budget (docs/fleet.md) on the PowerOffice Go
  * sandbox, which enforces 10 requests per second per subscription key and logs every
  * request it receives. N tenants share one subscription key, spread over W worker
  * processes (each with its own connection to Redis, as a fleet's workers have): tenant 1
@@ -21,7 +21,7 @@ import { percentile } from './latency.ts';
 import type { BenchContext, Benchmark } from './lib/context.ts';
 import { REPO } from './lib/env.ts';
 
-const B = '6. fairness';
+const B = '9. fairness';
 const LIMIT = 10;
 const REDIS = process.env.MAPSYNC_REDIS ?? 'redis://127.0.0.1:6379';
 
