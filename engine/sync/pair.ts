@@ -76,7 +76,6 @@ export async function syncPair(
     const plan = planPair(mappingRun.mapping, link, source, target, mappingRun.run.evaluator.sameValue, {
       preconditions: guard === 'precondition',
     });
-    for (const decision of plan.decisions) mappingRun.run.reporter.conflict(decision);
     const paths = plan.toTarget.map((o) => o.path);
     if (
       paths.length > 0 &&
@@ -114,6 +113,9 @@ export async function syncPair(
         continue;
       }
       applied.failures.push(staleFailure(mappingRun, link, applied.stale, stale));
+    } else {
+      // Reported for the plan that was applied only: a plan merged again was never carried out.
+      for (const decision of plan.decisions) mappingRun.run.reporter.conflict(decision);
     }
     if (applied.changed) {
       // A newer edit reached the source while this record waited for its write: merge again

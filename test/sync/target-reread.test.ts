@@ -191,10 +191,45 @@ describe('a target whose updates honour preconditions (RFC 6902 `test`)', () => 
     expect(erp.system.writes.filter((w) => w.method === 'update')).toHaveLength(1);
   });
 
+  it('a conflict merged again after a refused update is reported once, as the write that was sent decided it', async () => {
+    const decisions: ConflictDecision[] = [];
+    const { engine, shop, erp } = makeEngine([customerMapping({ conflict: 'source-wins' })], {
+      preconditions: true,
+      events: { conflictDecided: (d) => decisions.push(d) },
+    });
+    shop.system.seed('customer', [alice]);
+    expect((await engine.run()).ok).toBe(true);
+    const erpId = erp.system.all('customer')[0]!.Id as string;
+    // Both sides edited before the run: the first plan already holds the conflict.
+    shop.system.edit('customer', '1', (r) => {
+      r.first_name = 'FromShop';
+    });
+    erp.system.edit('customer', erpId, (r) => {
+      r.FirstName = 'FromErp';
+    });
+    // Edited once more right before the update arrives: refused, read again, merged again.
+    erp.system.failNext('update', 'customer', () => {
+      erp.system.edit('customer', erpId, (r) => {
+        r.FirstName = 'FromErpAgain';
+      });
+      return undefined;
+    });
+    const requests = erp.system.requests.length;
+    expect((await engine.run()).ok).toBe(true);
+    const patches = erp.system.requests.slice(requests).filter((r) => r.method === 'PATCH');
+    expect(patches.map((r) => r.status)).toEqual([412, 200]);
+    expect(erp.system.all('customer')[0]!.FirstName).toBe('FromShop');
+    expect(decisions).toEqual([
+      expect.objectContaining({ property: 'FirstName', winner: 'source', policy: 'source-wins' }),
+    ]);
+  });
+
   it('a record edited again before each of its updates fails after MAX_STALE_WRITES refusals, with the reason', async () => {
     // source-wins: every merge again decides for the shop, so every update needs sending.
+    const decisions: ConflictDecision[] = [];
     const { engine, shop, erp, events } = makeEngine([customerMapping({ conflict: 'source-wins' })], {
       preconditions: true,
+      events: { conflictDecided: (d) => decisions.push(d) },
     });
     shop.system.seed('customer', [alice]);
     expect((await engine.run()).ok).toBe(true);
@@ -221,5 +256,7 @@ describe('a target whose updates honour preconditions (RFC 6902 `test`)', () => 
     const failed = events.filter((e) => e.outcome === 'failed');
     expect(failed).toHaveLength(1);
     expect(JSON.stringify(failed[0])).toContain(`changed again each of the ${MAX_STALE_WRITES} times`);
+    // No update was sent, so no decision was carried out: none is reported.
+    expect(decisions).toEqual([]);
   });
 });
