@@ -184,7 +184,10 @@ function commonJs(code, file, outdir) {
       const target = posix(relative(outdir, new URL(specifier, `file://${file}`).pathname));
       return `__mapsyncImport(new URL(${JSON.stringify(target)}, __mapsyncUrl).href)`;
     })
-    .replace(/\bimport\((?!\s*['"]\.)/g, '__mapsyncImport(');
+    .replace(/\bimport\((?!\s*['"]\.)/g, '__mapsyncImport(')
+    // prepare.js `require`s JSONata through createRequire (an ES module's import would scan it):
+    // a plain `require` puts it in the bundle, and its compiled code in the cache.
+    .replace("createRequire(import.meta.url)('jsonata')", "require('jsonata')");
   return `__mapsyncTrace?.(${JSON.stringify(posix(relative(`${outdir}/../..`, file)))});\n${imports}`;
 }
 

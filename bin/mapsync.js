@@ -49,8 +49,9 @@ else await import(main.href);
  * such cache for ES modules; `validate` saved ~100 ms of CPU, docs/benchmarks.md §6). What
  * is cached is code only, never a result. The cache lives in `<os temp>/mapsync-code-cache-
  * <uid>/` (a folder only this user can write, else it is not used), one file per command,
- * bundle (the hash on its last line), Node version and V8 flags; V8 itself refuses data made
- * for another source length, V8 version or flags, and the file is then made again. A
+ * bundle (the hash on its last line), Node version and flags (node's, NODE_OPTIONS,
+ * --no-opt); V8 itself refuses data made for another source length, V8 version or flags,
+ * and the file is then made again. A
  * missing, read-only or full temp folder only means compiling as without the cache.
  * NODE_DISABLE_COMPILE_CACHE=1 turns it off.
  *
@@ -115,8 +116,12 @@ function cacheFile(hash) {
     // Code another user could have written is never run.
     if (!stat.isDirectory() || (process.getuid && stat.uid !== uid) || (stat.mode & 0o022) !== 0)
       return undefined;
-    const flags = optimize ? 'opt' : 'no-opt';
-    return `${dir}/${command}-${hash}-${process.version}-${process.arch}-${flags}.bin`;
+    // V8 refuses a cache made under other flags: one file per set of them, so that runs with
+    // different flags do not overwrite each other's.
+    let flags = 0x811c9dc5;
+    for (const char of `${optimize} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)
+      flags = Math.imul(flags ^ char.charCodeAt(0), 0x01000193) >>> 0;
+    return `${dir}/${command}-${hash}-${process.version}-${process.arch}-${flags.toString(36)}.bin`;
   } catch {
     return undefined;
   }
