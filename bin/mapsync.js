@@ -1,9 +1,19 @@
 #!/usr/bin/env node
 // Entry point of the `mapsync` command: runs the compiled engine in dist/, which
 // `npm run build` makes (`npm ci` runs it). tsx is for development only (`npm run dev -- …`).
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -17,10 +27,15 @@ module.enableCompileCache?.();
 // enough for V8's optimizing compiler to pay for itself: its compile jobs cost a third of
 // `mapsync validate`'s CPU. They run on V8's baseline tiers alone. Set before any of the
 // engine is loaded; long-running commands (sync, serve…) keep the optimizer.
+// Nearly everything `validate` allocates (the parsed YAML, the compiled mappings) lives until
+// it exits, so each young-generation collection copies it again: the young generation grows
+// 4 times instead of twice when full, 8 collections instead of 12 and no full one before the
+// end (docs/benchmarks.md §6).
 const SHORT = new Set([undefined, 'validate', 'test', 'docs', 'help', '--help', '-h', '--version', '-V']);
 const command = process.argv[2];
 const optimize = Boolean(process.env.MAPSYNC_OPTIMIZE);
 if (SHORT.has(command) && !optimize) v8.setFlagsFromString('--no-opt');
+if (SHORT.has(command)) v8.setFlagsFromString('--semi-space-growth-factor=4');
 
 // `validate` and `test` run the CLI bundled into one CommonJS file, dist/cli/check.cjs, whose
 // compiled code V8 keeps on disk between runs (below). The other short commands run the CLI
@@ -79,6 +94,12 @@ async function runCached(file) {
         const temp = `${cache}.${process.pid}.tmp`;
         writeFileSync(temp, script.createCachedData());
         renameSync(temp, cache);
+        // Files of older bundles (each ~1 MB) go after a week; one in use is made again then.
+        const dir = dirname(cache);
+        for (const name of readdirSync(dir)) {
+          const old = `${dir}/${name}`;
+          if (Date.now() - statSync(old).mtimeMs > 7 * 86_400_000) rmSync(old, { force: true });
+        }
       } catch {
         // A read-only or full temp folder: the next run compiles again.
       }
