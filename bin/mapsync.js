@@ -74,8 +74,9 @@ else await import(main.href);
  * package or file it loads from outside (the tests of what a command loads).
  */
 async function runCached(file) {
-  const source = readFileSync(file, 'utf8');
-  const hash = /\/\/# mapsync-bundle (\w+)\n$/.exec(source)?.[1];
+  // ASCII (bin/bundle.js): read as Latin-1, a one-byte string, without decoding UTF-8.
+  const source = readFileSync(file, 'latin1');
+  const hash = /\/\/# mapsync-bundle (\w+)\n$/.exec(source.slice(-64))?.[1];
   const cache = hash && !process.env.NODE_DISABLE_COMPILE_CACHE ? cacheFile(hash) : undefined;
   let cachedData;
   try {

@@ -388,6 +388,9 @@ describe('the bundle of the short commands (dist/cli/, bin/bundle.js)', () => {
   });
 
   it('validate and test run the CommonJS bundle with a code cache: written by a first run, kept by the next, never needed', async () => {
+    // ASCII: bin/mapsync.js reads it as Latin-1.
+    const code = readFileSync(join(REPO, 'dist/cli/check.cjs'));
+    expect(code.findIndex((byte) => byte > 0x7f)).toBe(-1);
     const tmp = tempDir();
     const bin = join(REPO, 'bin/mapsync.js');
     const cacheDir = join(tmp, `mapsync-code-cache-${process.getuid?.() ?? 'user'}`);
