@@ -42,9 +42,15 @@ if (SHORT.has(command)) v8.setFlagsFromString('--semi-space-growth-factor=4');
 // bundled into a few ES module files (dist/cli/, bin/bundle.js): on Node 20, which has no
 // compile cache, loading ~120 modules one by one was a third of `validate`. The long-running
 // commands run the modules of dist/engine/ as compiled. The CommonJS bundle `require`s the ES
-// module packages it leaves outside (Node ≥ 20.19); an older Node runs the ES module bundle.
+// module packages it leaves outside (Node ≥ 20.19); an older Node runs the ES module bundle,
+// and so does a run that cannot keep a cache (compiling the one file costs more than the
+// chunks a command loads).
 const CACHED = new Set(['validate', 'test']);
-const cached = CACHED.has(command) && process.features.require_module === true;
+const cacheDir =
+  CACHED.has(command) && process.features.require_module === true && !process.env.NODE_DISABLE_COMPILE_CACHE
+    ? codeCacheDir()
+    : undefined;
+const cached = cacheDir !== undefined;
 const short = SHORT.has(command);
 const main = new URL(
   cached ? '../dist/cli/check.cjs' : short ? '../dist/cli/main.js' : '../dist/engine/cli/main.js',
@@ -66,9 +72,9 @@ else await import(main.href);
  * <uid>/` (a folder only this user can write, else it is not used), one file per command,
  * bundle (the hash on its last line), Node version and flags (node's, NODE_OPTIONS,
  * --no-opt); V8 itself refuses data made for another source length, V8 version or flags,
- * and the file is then made again. A
- * missing, read-only or full temp folder only means compiling as without the cache.
- * NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+ * and the file is then made again. A full temp folder only means compiling as without the
+ * cache; without a usable one (or with NODE_DISABLE_COMPILE_CACHE=1) the command runs from
+ * the ES module bundle.
  *
  * MAPSYNC_TRACE_MODULES=FILE appends to FILE every module of the bundle as it runs and every
  * package or file it loads from outside (the tests of what a command loads).
@@ -77,7 +83,7 @@ async function runCached(file) {
   // ASCII (bin/bundle.js): read as Latin-1, a one-byte string, without decoding UTF-8.
   const source = readFileSync(file, 'latin1');
   const hash = /\/\/# mapsync-bundle (\w+)\n$/.exec(source.slice(-64))?.[1];
-  const cache = hash && !process.env.NODE_DISABLE_COMPILE_CACHE ? cacheFile(hash) : undefined;
+  const cache = hash ? cacheFile(cacheDir, hash) : undefined;
   let cachedData;
   try {
     if (cache) cachedData = readFileSync(cache);
@@ -128,8 +134,8 @@ async function runCached(file) {
   await bundle.exports.runProcess();
 }
 
-/** The cache file of this command, bundle, Node and flags; undefined when none can be kept. */
-function cacheFile(hash) {
+/** The folder of the code cache, made when missing; undefined when none can be kept. */
+function codeCacheDir() {
   try {
     const uid = process.getuid?.() ?? 'user';
     const dir = `${tmpdir()}/mapsync-code-cache-${uid}`;
@@ -138,13 +144,18 @@ function cacheFile(hash) {
     // Code another user could have written is never run.
     if (!stat.isDirectory() || (process.getuid && stat.uid !== uid) || (stat.mode & 0o022) !== 0)
       return undefined;
-    // V8 refuses a cache made under other flags: one file per set of them, so that runs with
-    // different flags do not overwrite each other's.
-    let flags = 0x811c9dc5;
-    for (const char of `${optimize} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)
-      flags = Math.imul(flags ^ char.charCodeAt(0), 0x01000193) >>> 0;
-    return `${dir}/${command}-${hash}-${process.version}-${process.arch}-${flags.toString(36)}.bin`;
+    return dir;
   } catch {
     return undefined;
   }
+}
+
+/** The cache file of this command, bundle, Node and flags. */
+function cacheFile(dir, hash) {
+  // V8 refuses a cache made under other flags: one file per set of them, so that runs with
+  // different flags do not overwrite each other's.
+  let flags = 0x811c9dc5;
+  for (const char of `${optimize} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)
+    flags = Math.imul(flags ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  return `${dir}/${command}-${hash}-${process.version}-${process.arch}-${flags.toString(36)}.bin`;
 }

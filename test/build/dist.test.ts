@@ -410,25 +410,32 @@ describe('the bundle of the short commands (dist/cli/, bin/bundle.js)', () => {
     const test = await mapsync(bin, ['test', 'mappings'], REPO, [], { TMPDIR: tmp });
     expect(test.code, test.stderr).toBe(0);
     expect(readdirSync(cacheDir).filter((f) => f.startsWith('test-'))).toHaveLength(1);
-    // Without a usable temp folder (not a folder; writable by others: never read) the same output.
+    // Without a usable temp folder (not a folder; writable by others: never read) or with the
+    // cache turned off, the same output from the ES module bundle (the CommonJS one traces
+    // its modules; it did not run).
     writeFileSync(join(tmp, 'a-file'), '');
-    const missing = await mapsync(bin, ['validate', 'mappings', '--format', 'json'], REPO, [], {
-      TMPDIR: join(tmp, 'a-file'),
-    });
-    expect(missing).toEqual(cold);
     const shared = tempDir();
     const sharedCache = join(shared, `mapsync-code-cache-${process.getuid?.() ?? 'user'}`);
     mkdirSync(sharedCache, { mode: 0o777 });
     chmodSync(sharedCache, 0o777);
-    expect(
-      await mapsync(bin, ['validate', 'mappings', '--format', 'json'], REPO, [], { TMPDIR: shared }),
-    ).toEqual(cold);
+    for (const env of [
+      { TMPDIR: join(tmp, 'a-file') },
+      { TMPDIR: shared },
+      { TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: '1' },
+      { TMPDIR: tmp },
+    ]) {
+      const trace = join(tmp, 'trace.txt');
+      rmSync(trace, { force: true });
+      const result = await mapsync(bin, ['validate', 'mappings', '--format', 'json'], REPO, [], {
+        ...env,
+        MAPSYNC_TRACE_MODULES: trace,
+      });
+      expect(result, JSON.stringify(env)).toEqual(cold);
+      expect(existsSync(trace), JSON.stringify(env)).toBe(
+        env.TMPDIR === tmp && !('NODE_DISABLE_COMPILE_CACHE' in env),
+      );
+    }
     expect(readdirSync(sharedCache)).toEqual([]);
-    const off = await mapsync(bin, ['validate', 'mappings', '--format', 'json'], REPO, [], {
-      TMPDIR: shared,
-      NODE_DISABLE_COMPILE_CACHE: '1',
-    });
-    expect(off).toEqual(cold);
   });
 
   it('is what bin/mapsync.js runs for the short commands; a module keeps its own import.meta.url', async () => {
