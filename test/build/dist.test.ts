@@ -418,12 +418,13 @@ describe('the bundle of the short commands (dist/cli/, bin/bundle.js)', () => {
     const sharedCache = join(shared, `mapsync-code-cache-${process.getuid?.() ?? 'user'}`);
     mkdirSync(sharedCache, { mode: 0o777 });
     chmodSync(sharedCache, 0o777);
-    for (const env of [
+    const envs: Record<string, string>[] = [
       { TMPDIR: join(tmp, 'a-file') },
       { TMPDIR: shared },
       { TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: '1' },
       { TMPDIR: tmp },
-    ]) {
+    ];
+    for (const env of envs) {
       const trace = join(tmp, 'trace.txt');
       rmSync(trace, { force: true });
       const result = await mapsync(bin, ['validate', 'mappings', '--format', 'json'], REPO, [], {
