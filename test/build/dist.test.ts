@@ -5,18 +5,21 @@
  */
 import { execFile } from 'node:child_process';
 import {
+  chmodSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -47,9 +50,18 @@ function filesUnder(dir: string): string[] {
 }
 
 /** `node <bin> args` in `cwd`; never rejects: code, stdout and stderr. */
-async function mapsync(bin: string, args: string[], cwd: string, nodeArgs: string[] = []) {
+async function mapsync(
+  bin: string,
+  args: string[],
+  cwd: string,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [...nodeArgs, bin, ...args], { cwd });
+    const { stdout, stderr } = await run(process.execPath, [...nodeArgs, bin, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -150,7 +162,9 @@ describe('dist/', () => {
 describe('lazy commands', () => {
   /**
    * The modules a command loads, from a module-resolution hook (node's `module.register`):
-   * every ESM import resolved, as package names and paths under dist/.
+   * every ESM import resolved, as package names and paths under dist/; and for the commands
+   * that run the CommonJS bundle (validate, test), its modules as they run and what it
+   * requires or imports from outside (MAPSYNC_TRACE_MODULES, bin/mapsync.js).
    */
   async function modulesLoadedBy(args: string[]): Promise<{ packages: Set<string>; dist: string[] }> {
     const dir = tempDir();
@@ -170,25 +184,34 @@ export async function resolve(specifier, context, next) {
       "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
     );
     writeFileSync(trace, '');
-    const result = await mapsync(join(REPO, 'bin/mapsync.js'), args, REPO, [
-      '--import',
-      join(dir, 'register.mjs'),
-    ]);
+    const bundleTrace = join(dir, 'bundle-trace.txt');
+    const result = await mapsync(
+      join(REPO, 'bin/mapsync.js'),
+      args,
+      REPO,
+      ['--import', join(dir, 'register.mjs')],
+      { MAPSYNC_TRACE_MODULES: bundleTrace },
+    );
     expect(result.code, result.stderr).toBe(0);
+    const ran = existsSync(bundleTrace)
+      ? readFileSync(bundleTrace, 'utf8')
+          .split('\n')
+          .filter((line) => line && !line.startsWith('node:') && line.includes('/'))
+          .map((line) => (line.startsWith('dist/') ? `file://${REPO}${line}` : pathToFileURL(line).href))
+      : [];
     // A file of the bundle (dist/cli/, the short commands) stands for the sources it holds.
     const bundle = JSON.parse(readFileSync(join(REPO, 'dist/cli/meta.json'), 'utf8')) as Record<
       string,
       string[]
     >;
-    const urls = readFileSync(trace, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .flatMap((u) => {
-        const chunk = /\/dist\/cli\/(.+)$/.exec(u)?.[1];
-        if (chunk === undefined) return [u];
-        expect(bundle[chunk], u).toBeDefined();
-        return bundle[chunk]!.map((source) => `file://${REPO}${source}`);
-      });
+    const urls = [...readFileSync(trace, 'utf8').split('\n'), ...ran].filter(Boolean).flatMap((u) => {
+      const chunk = /\/dist\/cli\/(.+)$/.exec(u)?.[1];
+      if (chunk === undefined) return [u];
+      // The CommonJS bundle reports its modules one by one (above).
+      if (chunk.endsWith('.cjs')) return [];
+      expect(bundle[chunk], u).toBeDefined();
+      return bundle[chunk]!.map((source) => `file://${REPO}${source}`);
+    });
     const packages = new Set(
       urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []),
     );
@@ -208,6 +231,10 @@ export async function resolve(specifier, context, next) {
 
   it('mapsync validate loads neither the sync engine, the service, the HTTP stack, a connector nor the sandboxes', async () => {
     const { packages, dist } = await modulesLoadedBy(['validate', 'mappings']);
+    // What it does load (the trace sees the modules of the bundle it runs).
+    expect(dist).toContain('engine/cli/commands/validate.js');
+    expect(dist).toContain('engine/mapping/check-files.js');
+    expect(dist).toContain('schemas/mapping.schema.validate.mjs');
     for (const heavy of [
       // The document schemas come precompiled (dist/schemas/*.schema.validate.mjs).
       'ajv',
@@ -358,6 +385,58 @@ describe('the bundle of the short commands (dist/cli/, bin/bundle.js)', () => {
     expect(loaded).toContain('NativeModule fs');
     expect(loaded).not.toContain('NativeModule child_process');
     expect(loaded).not.toContain('NativeModule crypto');
+  });
+
+  it('validate and test run the CommonJS bundle with a code cache: written by a first run, kept by the next, never needed', async () => {
+    // ASCII: bin/mapsync.js reads it as Latin-1.
+    const code = readFileSync(join(REPO, 'dist/cli/check.cjs'));
+    expect(code.findIndex((byte) => byte > 0x7f)).toBe(-1);
+    const tmp = tempDir();
+    const bin = join(REPO, 'bin/mapsync.js');
+    const cacheDir = join(tmp, `mapsync-code-cache-${process.getuid?.() ?? 'user'}`);
+    const validate = () =>
+      mapsync(bin, ['validate', 'mappings', '--format', 'json'], REPO, [], { TMPDIR: tmp });
+    const cold = await validate();
+    expect(cold.code, cold.stderr).toBe(0);
+    const [file, ...others] = readdirSync(cacheDir);
+    expect(others).toEqual([]);
+    expect(file).toMatch(new RegExp(`^validate-\\w+-${process.version}-${process.arch}-\\w+\\.bin$`));
+    const written = statSync(join(cacheDir, file!));
+    expect(written.size).toBeGreaterThan(100_000);
+    // Accepted by V8: a rejected cache would be written again.
+    const warm = await validate();
+    expect(warm).toEqual(cold);
+    expect(statSync(join(cacheDir, file!)).mtimeMs).toBe(written.mtimeMs);
+    const test = await mapsync(bin, ['test', 'mappings'], REPO, [], { TMPDIR: tmp });
+    expect(test.code, test.stderr).toBe(0);
+    expect(readdirSync(cacheDir).filter((f) => f.startsWith('test-'))).toHaveLength(1);
+    // Without a usable temp folder (not a folder; writable by others: never read) or with the
+    // cache turned off, the same output from the ES module bundle (the CommonJS one traces
+    // its modules; it did not run).
+    writeFileSync(join(tmp, 'a-file'), '');
+    const shared = tempDir();
+    const sharedCache = join(shared, `mapsync-code-cache-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(sharedCache, { mode: 0o777 });
+    chmodSync(sharedCache, 0o777);
+    const envs: Record<string, string>[] = [
+      { TMPDIR: join(tmp, 'a-file') },
+      { TMPDIR: shared },
+      { TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: '1' },
+      { TMPDIR: tmp },
+    ];
+    for (const env of envs) {
+      const trace = join(tmp, 'trace.txt');
+      rmSync(trace, { force: true });
+      const result = await mapsync(bin, ['validate', 'mappings', '--format', 'json'], REPO, [], {
+        ...env,
+        MAPSYNC_TRACE_MODULES: trace,
+      });
+      expect(result, JSON.stringify(env)).toEqual(cold);
+      expect(existsSync(trace), JSON.stringify(env)).toBe(
+        env.TMPDIR === tmp && !('NODE_DISABLE_COMPILE_CACHE' in env),
+      );
+    }
+    expect(readdirSync(sharedCache)).toEqual([]);
   });
 
   it('is what bin/mapsync.js runs for the short commands; a module keeps its own import.meta.url', async () => {
