@@ -94,6 +94,12 @@ const seq: Compile = (node) => {
   }
   const grouping = groupNode ? group(groupNode) : undefined;
   if (groupNode && !grouping) return undefined;
+  if (filters.length === 0 && !grouping) {
+    // Only a path's or `$keys`'s own value can be a sequence (a bound variable was collapsed
+    // when bound; operators, helpers, lists and objects make no sequence).
+    const sequences = (node.type as string) === 'path' || (node.type === 'function' && isKeys(node));
+    return sequences ? (input, lookup) => collapse(inner(input, lookup)) : inner;
+  }
   return (input, lookup) => {
     let v = inner(input, lookup);
     for (const f of filters) v = f(v, lookup);
@@ -110,6 +116,8 @@ function stripped(node: Node, keys: readonly string[]): Node {
   return copy;
 }
 
+const isKeys = (node: Node) => (node.procedure as Node | undefined)?.value === 'keys';
+
 function raw(node: Node): Fn | undefined {
   switch (node.type as string) {
     case 'variable':
@@ -118,7 +126,7 @@ function raw(node: Node): Fn | undefined {
       return path(node);
     case 'unary':
       if (node.value === '[') return list(node);
-      if (node.value === '{') return bare(node, ['lhs']) ? group(node, true) : undefined;
+      if (node.value === '{') return bare(node, ['lhs']) ? (object(node) ?? group(node, true)) : undefined;
       return compileNode(node, false, seq);
     case 'function':
       return call(node);
@@ -285,6 +293,34 @@ function group(node: Node, object = false): Fn | undefined {
       const { data, index } = groups[key]!;
       const v = compiled[index]![1](data, lookup);
       if (v !== undefined) out[key] = v;
+    }
+    return out;
+  };
+}
+
+/**
+ * `{"a": …, "b": …}` with distinct literal keys: on one input (not an array) the grouping
+ * has one group per key, its value evaluated on the input, so the object is built at once.
+ */
+function object(node: Node): Fn | undefined {
+  const pairs = node.lhs as unknown as Node[][];
+  const fields: Array<[string, Fn]> = [];
+  for (const [key, value] of pairs) {
+    if (key?.type !== 'string' || !bare(key) || !value) return undefined;
+    const name = String(key.value);
+    if (name === '__proto__' || fields.some(([other]) => other === name)) return undefined;
+    const fn = seq(value);
+    if (!fn) return undefined;
+    fields.push([name, fn]);
+  }
+  const grouped = group(node, true);
+  if (!grouped) return undefined;
+  return (input, lookup) => {
+    if (Array.isArray(input)) return grouped(input, lookup);
+    const out: Record<string, unknown> = {};
+    for (const [name, fn] of fields) {
+      const v = fn(input, lookup);
+      if (v !== undefined) out[name] = v;
     }
     return out;
   };
