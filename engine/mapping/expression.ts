@@ -14,6 +14,7 @@ import { MappingRuntimeError, MapsyncError } from '../errors.ts';
 import { collectReferences, type FunctionCall, plainPathOf } from './ast-walk.ts';
 import { isBounded, literalOf } from './evaluator/bounded.ts';
 import { compileDirect } from './evaluator/direct.ts';
+import { compileSequence } from './evaluator/direct-seq.ts';
 import { type ExpressionLimits, evaluatePrepared, prepareExpression } from './evaluator/prepare.ts';
 import { JSONATA_BUILTINS } from './functions/builtins.ts';
 import { CONTEXT_BINDING, helpers } from './functions/index.ts';
@@ -148,7 +149,12 @@ export function compileExpression(
   const callsLink = refs.calls.some((call) => call.name === 'link');
   // A literal or a plain path is read without JSONata already. A `$link` is compiled only in
   // tail position, and made by the caller (evaluator/local.ts).
-  const direct = plainPath || constant ? undefined : compileDirect(ast, options.variables);
+  const scalar = plainPath || constant ? undefined : compileDirect(ast, options.variables);
+  // A bounded expression over arrays (salesorderline's `each`): JSONata's sequence semantics
+  // restated, run only on inputs of ordinary size (evaluator/direct-seq.ts).
+  const overArrays =
+    plainPath || constant || scalar || !bounded ? undefined : compileSequence(ast, options.variables);
+  const direct = scalar ?? overArrays;
   const expression: CompiledExpression = {
     text,
     position: site.locate(0),
@@ -167,6 +173,7 @@ export function compileExpression(
     ...(constant ? { constant } : {}),
     ...(bounded ? { bounded } : {}),
     ...(direct ? { direct } : {}),
+    ...(overArrays ? { directSized: true } : {}),
     ...(callsLink ? { callsLink } : {}),
     evaluate: (input, context) => evaluateGuarded(compiled, input, context, site, options.variables),
     failure: (error) => runtimeError(error, site),

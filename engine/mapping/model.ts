@@ -83,6 +83,11 @@ export interface CompiledExpression {
    * without JSONata; it returns GIVE_UP when JSONata must evaluate it after all.
    */
   readonly direct?: (input: unknown, bindings: Readonly<Record<string, unknown>> | undefined) => unknown;
+  /**
+   * Set when `direct` loops over the input's arrays (evaluator/direct-seq.ts): it runs only
+   * on an input of ordinary size, as a bounded expression does (evaluator/local.ts).
+   */
+  readonly directSized?: boolean;
   /** Whether it calls `$link` (which may write the store): such calls keep their order. */
   readonly callsLink?: boolean;
   /**

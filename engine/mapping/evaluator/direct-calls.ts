@@ -67,6 +67,10 @@ export const FUNCTION_NAMES: ReadonlySet<string> = new Set([
   'contains',
   'join',
   'merge',
+  // compiled by direct-seq.ts
+  'append',
+  'keys',
+  'substringAfter',
 ]);
 
 /**
@@ -122,7 +126,8 @@ function list(node: Node, compile: Compile): Fn | undefined {
     for (const item of items) {
       const v = item!(input, lookup);
       if (v === undefined) continue;
-      out.push(symbolOf(v) === '?' ? giveUp() : v); // JSONata flattens an array item
+      const symbol = symbolOf(v);
+      out.push(symbol === '?' || symbol === 'a' ? giveUp() : v); // JSONata flattens an array item
     }
     return out;
   };

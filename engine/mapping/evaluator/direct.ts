@@ -34,6 +34,7 @@ import { toPlain } from '../plain.ts';
 import { compileCall, FUNCTION_NAMES } from './direct-calls.ts';
 import {
   bare,
+  type Compile,
   constant,
   type Fn,
   GIVE_UP,
@@ -88,7 +89,13 @@ function lookupFor(bindings: Bindings, variables: Readonly<Record<string, unknow
   return lookup;
 }
 
-function compile(node: Node, tail = false): Fn | undefined {
+const compile: Compile = (node, tail = false) => compileNode(node, tail, compile);
+
+/**
+ * One node's closure; its sub-expressions are compiled with `c` (`compile` here; the
+ * sequence compiler of direct-seq.ts passes its own, which also reads arrays).
+ */
+export function compileNode(node: Node, tail: boolean, c: Compile): Fn | undefined {
   switch (node.type as string) {
     case 'string':
     case 'number':
@@ -101,20 +108,21 @@ function compile(node: Node, tail = false): Fn | undefined {
     case 'variable': {
       const name = String(node.value);
       if (!bare(node) || name === '' || name === '$') return undefined;
+      if (FUNCTION_NAMES.has(name)) return (_input, lookup) => scalarOrObject(lookup(name) ?? giveUp());
       return (_input, lookup) => scalarOrObject(lookup(name));
     }
     case 'path':
-      return path(node);
+      return path(node, c);
     case 'binary':
-      return bare(node, ['lhs', 'rhs']) ? binary(node) : undefined;
+      return bare(node, ['lhs', 'rhs']) ? binary(node, c) : undefined;
     case 'condition': {
       if (!bare(node, ['condition', 'then', 'else'])) return undefined;
       // A branch this does not compile gives up when it is taken (JSONata evaluates the
       // whole expression then): `kind = "rounding" ? <something JSONata needs> : …` stays
       // direct for every other kind.
-      const test = compile(node.condition as Node);
-      const then = compile(node.then as Node, tail);
-      const otherwise = node.else === undefined ? constant(undefined) : compile(node.else as Node, tail);
+      const test = c(node.condition as Node);
+      const then = c(node.then as Node, tail);
+      const otherwise = node.else === undefined ? constant(undefined) : c(node.else as Node, tail);
       if (!test || (!then && !otherwise)) return undefined;
       const taken: Fn = then ?? giveUp;
       const notTaken: Fn = otherwise ?? giveUp;
@@ -122,9 +130,9 @@ function compile(node: Node, tail = false): Fn | undefined {
         truthy(test(input, lookup)) ? taken(input, lookup) : notTaken(input, lookup);
     }
     case 'unary': {
-      if (node.value === '{') return object(node);
+      if (node.value === '{') return object(node, c);
       if (node.value !== '-' || !bare(node, ['expression'])) return undefined;
-      const operand = compile(node.expression as Node);
+      const operand = c(node.expression as Node);
       if (!operand) return undefined;
       return (input, lookup) => {
         const v = operand(input, lookup);
@@ -133,9 +141,9 @@ function compile(node: Node, tail = false): Fn | undefined {
       };
     }
     case 'function':
-      return bare(node, ['procedure', 'arguments', 'name']) ? compileCall(node, compile, tail) : undefined;
+      return bare(node, ['procedure', 'arguments', 'name']) ? compileCall(node, c, tail) : undefined;
     case 'block':
-      return bare(node, ['expressions']) ? block(node, tail) : undefined;
+      return bare(node, ['expressions']) ? block(node, tail, c) : undefined;
     default:
       return undefined;
   }
@@ -145,20 +153,21 @@ function compile(node: Node, tail = false): Fn | undefined {
  * `( $a := …; $b := …; value )`: each `$x := …` directly in the block binds in the block's
  * own frame (read before the bindings outside it), as JSONata scopes a block.
  */
-function block(node: Node, tail: boolean): Fn | undefined {
+function block(node: Node, tail: boolean, c: Compile): Fn | undefined {
   const list = node.expressions as Node[] | undefined;
   if (!Array.isArray(list) || list.length === 0) return undefined;
   const steps: Array<{ bind?: string; fn: Fn }> = [];
   for (const [i, expression] of list.entries()) {
     if ((expression.type as string) === 'bind') {
       const target = expression.lhs as Node | undefined;
-      const value = compile(expression.rhs as Node);
+      const value = c(expression.rhs as Node);
       if (!bare(expression, ['lhs', 'rhs']) || target?.type !== 'variable' || !value) return undefined;
-      // A variable named like a function would hide it: calls are compiled by name.
-      if (FUNCTION_NAMES.has(String(target.value))) return undefined;
+      // A variable named like a function hides it (`$net := …`): calls are compiled by
+      // name, so only where the block calls no function of that name.
+      if (FUNCTION_NAMES.has(String(target.value)) && calls(node, String(target.value))) return undefined;
       steps.push({ bind: String(target.value), fn: value });
     } else {
-      const fn = compile(expression, tail && i === list.length - 1);
+      const fn = c(expression, tail && i === list.length - 1);
       if (!fn) return undefined;
       steps.push({ fn });
     }
@@ -173,6 +182,14 @@ function block(node: Node, tail: boolean): Fn | undefined {
     }
     return value;
   };
+}
+
+/** Whether the AST under `node` calls a function named `name` (`$name(…)`). */
+export function calls(node: unknown, name: string): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  const n = node as Node;
+  if (n.type === 'function' && (n.procedure as Node | undefined)?.value === name) return true;
+  return Object.values(n).some((child) => calls(child, name));
 }
 
 /** A value a closure may pass on: a scalar, undefined, or an object (read further by a path). */
@@ -193,7 +210,7 @@ interface Step {
  * filter selects from (and, with `arrayAtEnd`, the last step's value, which JSONata returns
  * as is); a filter that leaves more than one item gives up (JSONata maps the rest over them).
  */
-function path(node: Node, arrayAtEnd = false): Fn | undefined {
+function path(node: Node, c: Compile, arrayAtEnd = false): Fn | undefined {
   if (!bare(node, ['steps'])) return undefined;
   const steps = node.steps as Node[] | undefined;
   if (!Array.isArray(steps) || steps.length === 0) return undefined;
@@ -201,7 +218,7 @@ function path(node: Node, arrayAtEnd = false): Fn | undefined {
   let start: Fn;
   let names: Node[];
   if (first!.type === 'variable') {
-    const fromVariable = compile(first!);
+    const fromVariable = c(first!);
     if (!fromVariable) return undefined;
     start = fromVariable;
     names = rest;
@@ -216,7 +233,7 @@ function path(node: Node, arrayAtEnd = false): Fn | undefined {
     for (const stage of (step.stages as Node[] | undefined) ?? []) {
       const expr = stage.expr as Node | undefined;
       if ((stage.type as string) !== 'filter' || !bare(stage, ['expr']) || !expr) return undefined;
-      const fn = expr.type === 'number' && bare(expr) ? Number(expr.value) : compile(expr);
+      const fn = expr.type === 'number' && bare(expr) ? Number(expr.value) : c(expr);
       if (fn === undefined) return undefined;
       filters.push(fn);
     }
@@ -258,7 +275,7 @@ function filter(value: unknown, filters: ReadonlyArray<number | Fn>, lookup: (na
 }
 
 /** `{"a": …, "b": …}` with literal keys: the defined values, in order (on one input, not an array). */
-function object(node: Node): Fn | undefined {
+function object(node: Node, c: Compile): Fn | undefined {
   const pairs = node.lhs as Node[][] | undefined;
   if (!bare(node, ['lhs']) || !Array.isArray(pairs)) return undefined;
   const fields: Array<[string, Fn]> = [];
@@ -266,7 +283,7 @@ function object(node: Node): Fn | undefined {
     if (key?.type !== 'string' || !bare(key) || !value) return undefined;
     const name = String(key.value);
     if (fields.some(([other]) => other === name)) return undefined; // JSONata: D1009
-    const fn = (value.type as string) === 'path' ? path(value, true) : compile(value);
+    const fn = (value.type as string) === 'path' ? path(value, c, true) : c(value);
     if (!fn) return undefined;
     fields.push([name, fn]);
   }
@@ -281,11 +298,11 @@ function object(node: Node): Fn | undefined {
   };
 }
 
-function binary(node: Node): Fn | undefined {
+function binary(node: Node, c: Compile): Fn | undefined {
   const op = String(node.value);
-  if (op === 'in') return among(node);
-  const lhs = compile(node.lhs as Node);
-  const rhs = compile(node.rhs as Node);
+  if (op === 'in') return among(node, c);
+  const lhs = c(node.lhs as Node);
+  const rhs = c(node.rhs as Node);
   if (!lhs || !rhs) return undefined;
   switch (op) {
     case '=':
@@ -306,6 +323,9 @@ function binary(node: Node): Fn | undefined {
       return (input, lookup) => {
         const a = lhs(input, lookup);
         const b = rhs(input, lookup);
+        // JSONata: nothing when a side is missing (`undefined > 0` holds for no item).
+        if ((a === undefined && comparableOrMissing(b)) || (b === undefined && comparableOrMissing(a)))
+          return undefined;
         const comparable =
           (typeof a === 'number' && typeof b === 'number') ||
           (typeof a === 'string' && typeof b === 'string');
@@ -339,10 +359,12 @@ function binary(node: Node): Fn | undefined {
   }
 }
 
+const comparableOrMissing = (v: unknown) => v === undefined || typeof v === 'number' || typeof v === 'string';
+
 /** `x in ["a", "b"]` with a list of literals: whether the scalar x is one of them. */
-function among(node: Node): Fn | undefined {
+function among(node: Node, c: Compile): Fn | undefined {
   const list = node.rhs as Node;
-  const lhs = compile(node.lhs as Node);
+  const lhs = c(node.lhs as Node);
   if (!lhs || list.type !== 'unary' || list.value !== '[' || !bare(list, ['expressions'])) return undefined;
   const items = list.expressions as Node[];
   if (!items.every((item) => ['string', 'number'].includes(item.type as string) && bare(item)))

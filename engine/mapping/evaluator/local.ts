@@ -106,6 +106,8 @@ function direct(item: EvalItem, ctx: EvaluationContext): { value: unknown } | un
   if (constant) return { value: constant.value };
   if (plainPath) return readPlainPath(plainPath, item.input);
   if (!closure) return undefined;
+  // A closure looping over arrays runs on inputs of ordinary size only (as bounded ones do).
+  if (item.expression.directSized && !smallEnough(item, ctx)) return undefined;
   const value = closure(item.input, item.bindings ?? ctx.bindings);
   return value === GIVE_UP ? undefined : { value };
 }
