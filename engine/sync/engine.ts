@@ -141,6 +141,9 @@ export class SyncEngine {
     runs.run.onReading = readingStarted;
     if (firstLevel.size === 0) startValidators();
     const validators = reading.then(() => this.prepareValidators(selected, runs));
+    // Awaited after the mappings (its error then stands); never an unhandled rejection when
+    // the run throws before that.
+    validators.catch(() => {});
     const ctx = runs.run;
     const report = ctx.reporter;
     const startedAt = ctx.now();
