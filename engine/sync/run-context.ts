@@ -39,6 +39,11 @@ export class RunContext {
   readonly stopSignal: AbortSignal;
   /** The store as this run uses it: its first failure stops the run's writes at once. */
   readonly store: StateBackend;
+  /**
+   * Told when a mapping starts reading its records (its run settings read, its target
+   * changes collected): the engine compiles the payload validators from then on.
+   */
+  onReading: ((mapping: string) => void) | undefined;
 
   constructor(
     readonly deps: EngineDeps,

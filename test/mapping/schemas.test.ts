@@ -2,7 +2,7 @@
  * The document schemas are the editor help (yaml-language-server) and the source of the
  * reference docs: every key has a title, a description and examples.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -62,5 +62,20 @@ it("every connector kind's options fragment is a valid JSON Schema (the options 
     const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true });
     expect(ajv.validateSchema(spec.options), `${kind}: ${ajv.errorsText()}`).toBe(true);
     expect(() => ajv.compile({ ...spec.options, additionalProperties: false }), kind).not.toThrow();
+  }
+});
+
+it('every entity schema is a valid JSON Schema (the payload validator compiles them without this check, for start-up time)', () => {
+  const files = ['poweroffice-go', 'woocommerce'].flatMap((kind) =>
+    readdirSync(join(SCHEMAS, kind))
+      .filter((f) => f.endsWith('.schema.json'))
+      .map((f) => `${kind}/${f}`),
+  );
+  expect(files).toContain('poweroffice-go/product.schema.json');
+  for (const file of files) {
+    const ajv = new Ajv({ strict: false });
+    ajv.addKeyword({ keyword: 'x-decimals', type: 'number', schemaType: 'number' });
+    const schema = JSON.parse(readFileSync(join(SCHEMAS, file), 'utf8')) as Node;
+    expect(ajv.validateSchema(schema), `${file}: ${ajv.errorsText()}`).toBe(true);
   }
 });

@@ -159,3 +159,57 @@ describe('SyncEngine.warmUp (what `mapsync serve` awaits before it listens)', ()
     }
   });
 });
+
+describe('SyncEngine.run: validators compiled after the first reads, not before them', () => {
+  it("sends the target's listing before compiling any validator, and has them all compiled by the run's end", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mapsync-late-'));
+    try {
+      for (const [path, properties] of [
+        ['erp/product.schema.json', { Code: { type: 'string' }, Name: { type: 'string' } }],
+        ['shop/product.schema.json', { sku: { type: 'string' }, name: { type: 'string' } }],
+      ] as const) {
+        mkdirSync(join(root, path, '..'), { recursive: true });
+        writeFileSync(join(root, path), JSON.stringify({ type: 'object', properties }));
+      }
+      const validator = new PayloadValidator(pathToFileURL(`${root}/`));
+      const { shop, erp } = systems();
+      // How many validators were compiled when each system was first asked for a listing.
+      const compiledAtList: Record<string, number> = {};
+      for (const [name, connector] of [
+        ['shop', shop],
+        ['erp', erp],
+      ] as const) {
+        const list = connector.list.bind(connector);
+        connector.list = (...args: Parameters<typeof list>) => {
+          compiledAtList[name] ??= validator.compiledKeys().length;
+          return list(...args);
+        };
+      }
+      const engine = new SyncEngine({
+        mappings: [productMapping()],
+        connectors: new Map([
+          ['shop', shop],
+          ['erp', erp],
+        ]),
+        store: openStore('memory://'),
+        runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
+        evaluator: inProcessEvaluator,
+        validator,
+      });
+      shop.system.seed('product', [{ id: '1', sku: 'MUG', name: 'Mug' }]);
+      expect((await engine.run()).ok).toBe(true);
+      // The target's listing comes before the mapping starts reading its records, so before
+      // any compilation (the source's may come after the first compilation turn).
+      expect(compiledAtList.erp).toBe(0);
+      expect(compiledAtList.shop).toBeDefined();
+      expect(validator.compiledKeys().sort()).toEqual([
+        'erp/product.schema.json',
+        'partial:erp/product.schema.json',
+        'partial:shop/product.schema.json',
+      ]);
+      expect(erp.system.all('product')).toHaveLength(1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

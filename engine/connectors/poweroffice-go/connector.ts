@@ -92,12 +92,15 @@ export class PowerOfficeGoConnector implements Connector {
     this.paymentAccounts = new PaymentAccounts(this.api, config.paymentAccounts, runtime.now);
     const accounts = cachedRunSettings((signal) => readSalesAccounts(this.api, signal), runtime.now);
     this.runSettings = {
-      read: (options = {}) =>
-        accounts.read(options).then(async (read) => ({
-          ...read,
-          sales_account_of_tax_class: { ...config.salesAccounts },
-          currencies: await this.currencies.allowed(options),
-        })),
+      // The accounts (with their VAT codes) and the currencies are read side by side: three
+      // requests in one round trip, not three in a row, at the start of a run.
+      read: async (options = {}) => {
+        const [read, currencies] = await Promise.all([
+          accounts.read(options),
+          this.currencies.allowed(options),
+        ]);
+        return { ...read, sales_account_of_tax_class: { ...config.salesAccounts }, currencies };
+      },
     };
     this.lookups = {
       lookup: (name, args, options) =>

@@ -1,6 +1,6 @@
 /**
  * The client's sales accounts as run settings (`$target_settings.<name>` in a mapping whose
- * target is this client), read with two listings per run: `GET /GeneralLedgerAccounts`
+ * target is this client), read with two listings per run, side by side: `GET /GeneralLedgerAccounts`
  * (income accounts, 3000–3999) and `GET /VatCodes`. PowerOffice Go has no VAT field on
  * products or lines: the VAT of a sale is the VAT code of its sales account, so a mapping
  * that sets a product's account by number needs the account's id (what `PATCH` takes), and
@@ -36,8 +36,11 @@ export async function readSalesAccounts(
   api: PowerOfficeApi,
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  const accounts = await listAll(api, 'GeneralLedgerAccounts', { accountNos: '3000-3999' }, signal);
-  const vatCodes = await listAll(api, 'VatCodes', { includeExpired: 'false' }, signal);
+  // Side by side: neither listing depends on the other.
+  const [accounts, vatCodes] = await Promise.all([
+    listAll(api, 'GeneralLedgerAccounts', { accountNos: '3000-3999' }, signal),
+    listAll(api, 'VatCodes', { includeExpired: 'false' }, signal),
+  ]);
   const codeById = new Map(vatCodes.map((v) => [String(v.Id), v]));
   const salesAccounts: Record<string, { id: number; vat_code: string | null; vat_rate: number | null }> = {};
   const rates: Record<string, number | null> = {};
