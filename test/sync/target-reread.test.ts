@@ -7,11 +7,24 @@
 import { describe, expect, it } from 'vitest';
 import type { MemoryConnector } from '../../engine/connectors/memory/index.ts';
 import type { Connector, ListOptions, Page } from '../../engine/connectors/types.ts';
+import type { CompiledMapping } from '../../engine/mapping/model.ts';
 import type { ConflictDecision } from '../../engine/sync/events.ts';
 import { MAX_STALE_WRITES } from '../../engine/sync/live-target.ts';
 import { customerMapping, makeEngine } from './helpers/setup.ts';
 
 const alice = { id: '1', email: 'alice@example.com', first_name: 'Alice', last_name: 'A', billing: {} };
+
+/** Alice synced once (linked), then her first name edited in the shop: where each case starts. */
+async function aliceEditedInShop(mapping: CompiledMapping, options: Parameters<typeof makeEngine>[1] = {}) {
+  const made = makeEngine([mapping], options);
+  made.shop.system.seed('customer', [alice]);
+  expect((await made.engine.run()).ok).toBe(true);
+  const erpId = made.erp.system.all('customer')[0]!.Id as string;
+  made.shop.system.edit('customer', '1', (r) => {
+    r.first_name = 'FromShop';
+  });
+  return { ...made, erpId };
+}
 
 /** Once the target's customer listing has been read to its end, `after` runs once. */
 function afterListing(erp: MemoryConnector, after: () => void): void {
@@ -30,15 +43,9 @@ describe('a target record edited after the listing, before its update is sent', 
   it('is read again and merged: the newer target edit wins, nothing is overwritten', async () => {
     const decisions: ConflictDecision[] = [];
     const skew = { ms: 0 };
-    const { engine, shop, erp } = makeEngine([customerMapping()], {
+    const { engine, shop, erp, erpId } = await aliceEditedInShop(customerMapping(), {
       events: { conflictDecided: (d) => decisions.push(d) },
       skew,
-    });
-    shop.system.seed('customer', [alice]);
-    expect((await engine.run()).ok).toBe(true);
-    const erpId = erp.system.all('customer')[0]!.Id as string;
-    shop.system.edit('customer', '1', (r) => {
-      r.first_name = 'FromShop';
     });
     afterListing(erp, () => {
       erp.system.edit('customer', erpId, (r) => {
@@ -75,13 +82,7 @@ describe('a target record edited after the listing, before its update is sent', 
   it('without preconditions, an edit made just after the listing is overwritten by an update decided soon after it', async () => {
     // The window that preconditions close (next describe): a system whose PATCH takes no
     // `test` op and a listing read less than TARGET_REREAD_AFTER_MS ago: last write wins.
-    const { engine, shop, erp } = makeEngine([customerMapping()]);
-    shop.system.seed('customer', [alice]);
-    expect((await engine.run()).ok).toBe(true);
-    const erpId = erp.system.all('customer')[0]!.Id as string;
-    shop.system.edit('customer', '1', (r) => {
-      r.first_name = 'FromShop';
-    });
+    const { engine, erp, erpId } = await aliceEditedInShop(customerMapping());
     afterListing(erp, () => {
       erp.system.edit('customer', erpId, (r) => {
         r.FirstName = 'FromErp';
@@ -93,12 +94,7 @@ describe('a target record edited after the listing, before its update is sent', 
 
   it('an unchanged target is written as decided, after the one read', async () => {
     const skew = { ms: 0 };
-    const { engine, shop, erp } = makeEngine([customerMapping()], { skew });
-    shop.system.seed('customer', [alice]);
-    await engine.run();
-    shop.system.edit('customer', '1', (r) => {
-      r.first_name = 'FromShop';
-    });
+    const { engine, erp } = await aliceEditedInShop(customerMapping(), { skew });
     afterListing(erp, () => {
       skew.ms += 10_000;
     });
@@ -110,12 +106,7 @@ describe('a target record edited after the listing, before its update is sent', 
   });
 
   it('a write decided soon after the listing is sent without a read', async () => {
-    const { engine, shop, erp } = makeEngine([customerMapping()]);
-    shop.system.seed('customer', [alice]);
-    await engine.run();
-    shop.system.edit('customer', '1', (r) => {
-      r.first_name = 'FromShop';
-    });
+    const { engine, erp } = await aliceEditedInShop(customerMapping());
     const reads = erp.system.reads.length;
     expect((await engine.run()).ok).toBe(true);
     expect(erp.system.all('customer')[0]!.FirstName).toBe('FromShop');
@@ -126,15 +117,9 @@ describe('a target record edited after the listing, before its update is sent', 
 describe('a target whose updates honour preconditions (RFC 6902 `test`)', () => {
   it('an edit made just after the listing, overwritten by an update decided soon after it, is kept', async () => {
     const decisions: ConflictDecision[] = [];
-    const { engine, shop, erp } = makeEngine([customerMapping()], {
+    const { engine, shop, erp, erpId } = await aliceEditedInShop(customerMapping(), {
       preconditions: true,
       events: { conflictDecided: (d) => decisions.push(d) },
-    });
-    shop.system.seed('customer', [alice]);
-    expect((await engine.run()).ok).toBe(true);
-    const erpId = erp.system.all('customer')[0]!.Id as string;
-    shop.system.edit('customer', '1', (r) => {
-      r.first_name = 'FromShop';
     });
     afterListing(erp, () => {
       erp.system.edit('customer', erpId, (r) => {
@@ -175,12 +160,7 @@ describe('a target whose updates honour preconditions (RFC 6902 `test`)', () => 
 
   it('an update decided from a listing read long ago is sent with its precondition, without a read first', async () => {
     const skew = { ms: 0 };
-    const { engine, shop, erp } = makeEngine([customerMapping()], { preconditions: true, skew });
-    shop.system.seed('customer', [alice]);
-    await engine.run();
-    shop.system.edit('customer', '1', (r) => {
-      r.first_name = 'FromShop';
-    });
+    const { engine, erp } = await aliceEditedInShop(customerMapping(), { preconditions: true, skew });
     afterListing(erp, () => {
       skew.ms += 10_000;
     });
@@ -193,17 +173,11 @@ describe('a target whose updates honour preconditions (RFC 6902 `test`)', () => 
 
   it('a conflict merged again after a refused update is reported once, as the write that was sent decided it', async () => {
     const decisions: ConflictDecision[] = [];
-    const { engine, shop, erp } = makeEngine([customerMapping({ conflict: 'source-wins' })], {
+    const { engine, erp, erpId } = await aliceEditedInShop(customerMapping({ conflict: 'source-wins' }), {
       preconditions: true,
       events: { conflictDecided: (d) => decisions.push(d) },
     });
-    shop.system.seed('customer', [alice]);
-    expect((await engine.run()).ok).toBe(true);
-    const erpId = erp.system.all('customer')[0]!.Id as string;
     // Both sides edited before the run: the first plan already holds the conflict.
-    shop.system.edit('customer', '1', (r) => {
-      r.first_name = 'FromShop';
-    });
     erp.system.edit('customer', erpId, (r) => {
       r.FirstName = 'FromErp';
     });
@@ -227,16 +201,13 @@ describe('a target whose updates honour preconditions (RFC 6902 `test`)', () => 
   it('a record edited again before each of its updates fails after MAX_STALE_WRITES refusals, with the reason', async () => {
     // source-wins: every merge again decides for the shop, so every update needs sending.
     const decisions: ConflictDecision[] = [];
-    const { engine, shop, erp, events } = makeEngine([customerMapping({ conflict: 'source-wins' })], {
-      preconditions: true,
-      events: { conflictDecided: (d) => decisions.push(d) },
-    });
-    shop.system.seed('customer', [alice]);
-    expect((await engine.run()).ok).toBe(true);
-    const erpId = erp.system.all('customer')[0]!.Id as string;
-    shop.system.edit('customer', '1', (r) => {
-      r.first_name = 'FromShop';
-    });
+    const { engine, erp, events, erpId } = await aliceEditedInShop(
+      customerMapping({ conflict: 'source-wins' }),
+      {
+        preconditions: true,
+        events: { conflictDecided: (d) => decisions.push(d) },
+      },
+    );
     // Someone edits the PowerOffice first name right before each update arrives.
     let n = 0;
     for (let i = 0; i < MAX_STALE_WRITES + 1; i++) {
