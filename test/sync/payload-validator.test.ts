@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { MemoryConnector } from '../../engine/connectors/memory/index.ts';
 import { inProcessEvaluator } from '../../engine/mapping/evaluate.ts';
 import { createLogger } from '../../engine/observability/logger.ts';
 import { createRuntime } from '../../engine/runtime.ts';
@@ -119,38 +120,52 @@ describe('payload validator: schemas compiled before a run, a turn each', () => 
   });
 });
 
+/** A folder with the erp's and the shop's product schemas (two properties each). */
+function productSchemas(prefix: string): string {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  for (const [path, properties] of [
+    ['erp/product.schema.json', { Code: { type: 'string' }, Name: { type: 'string' } }],
+    ['shop/product.schema.json', { sku: { type: 'string' }, name: { type: 'string' } }],
+  ] as const) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), JSON.stringify({ type: 'object', properties }));
+  }
+  return root;
+}
+
+/** The validators a two-way product mapping needs: the erp's create, and an update on each side. */
+const PRODUCT_VALIDATORS = [
+  'erp/product.schema.json',
+  'partial:erp/product.schema.json',
+  'partial:shop/product.schema.json',
+];
+
+/** An engine running the product mapping between the two systems, checked by `validator`. */
+function productEngine(shop: MemoryConnector, erp: MemoryConnector, validator: PayloadValidator): SyncEngine {
+  return new SyncEngine({
+    mappings: [productMapping()],
+    connectors: new Map([
+      ['shop', shop],
+      ['erp', erp],
+    ]),
+    store: openStore('memory://'),
+    runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
+    evaluator: inProcessEvaluator,
+    validator,
+  });
+}
+
 describe('SyncEngine.warmUp (what `mapsync serve` awaits before it listens)', () => {
   it('compiles every validator of every mapping, so the first run compiles none between its records', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'mapsync-warm-'));
+    const root = productSchemas('mapsync-warm-');
     try {
-      for (const [path, properties] of [
-        ['erp/product.schema.json', { Code: { type: 'string' }, Name: { type: 'string' } }],
-        ['shop/product.schema.json', { sku: { type: 'string' }, name: { type: 'string' } }],
-      ] as const) {
-        mkdirSync(join(root, path, '..'), { recursive: true });
-        writeFileSync(join(root, path), JSON.stringify({ type: 'object', properties }));
-      }
       const validator = new PayloadValidator(pathToFileURL(`${root}/`));
       const { shop, erp } = systems();
-      const engine = new SyncEngine({
-        mappings: [productMapping()],
-        connectors: new Map([
-          ['shop', shop],
-          ['erp', erp],
-        ]),
-        store: openStore('memory://'),
-        runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
-        evaluator: inProcessEvaluator,
-        validator,
-      });
+      const engine = productEngine(shop, erp, validator);
       expect(validator.compiledKeys()).toEqual([]);
       await engine.warmUp();
       const warmed = validator.compiledKeys();
-      expect(warmed.sort()).toEqual([
-        'erp/product.schema.json',
-        'partial:erp/product.schema.json',
-        'partial:shop/product.schema.json',
-      ]);
+      expect(warmed.sort()).toEqual(PRODUCT_VALIDATORS);
       shop.system.seed('product', [{ id: '1', sku: 'MUG', name: 'Mug' }]);
       expect((await engine.run()).ok).toBe(true);
       expect(validator.compiledKeys().sort()).toEqual(warmed);
@@ -162,15 +177,8 @@ describe('SyncEngine.warmUp (what `mapsync serve` awaits before it listens)', ()
 
 describe('SyncEngine.run: validators compiled after the first reads, not before them', () => {
   it("sends the target's listing before compiling any validator, and has them all compiled by the run's end", async () => {
-    const root = mkdtempSync(join(tmpdir(), 'mapsync-late-'));
+    const root = productSchemas('mapsync-late-');
     try {
-      for (const [path, properties] of [
-        ['erp/product.schema.json', { Code: { type: 'string' }, Name: { type: 'string' } }],
-        ['shop/product.schema.json', { sku: { type: 'string' }, name: { type: 'string' } }],
-      ] as const) {
-        mkdirSync(join(root, path, '..'), { recursive: true });
-        writeFileSync(join(root, path), JSON.stringify({ type: 'object', properties }));
-      }
       const validator = new PayloadValidator(pathToFileURL(`${root}/`));
       const { shop, erp } = systems();
       // How many validators were compiled when each system was first asked for a listing.
@@ -185,28 +193,14 @@ describe('SyncEngine.run: validators compiled after the first reads, not before 
           return list(...args);
         };
       }
-      const engine = new SyncEngine({
-        mappings: [productMapping()],
-        connectors: new Map([
-          ['shop', shop],
-          ['erp', erp],
-        ]),
-        store: openStore('memory://'),
-        runtime: createRuntime({ logger: createLogger({ level: 'silent' }) }),
-        evaluator: inProcessEvaluator,
-        validator,
-      });
+      const engine = productEngine(shop, erp, validator);
       shop.system.seed('product', [{ id: '1', sku: 'MUG', name: 'Mug' }]);
       expect((await engine.run()).ok).toBe(true);
       // The target's listing comes before the mapping starts reading its records, so before
       // any compilation (the source's may come after the first compilation turn).
       expect(compiledAtList.erp).toBe(0);
       expect(compiledAtList.shop).toBeDefined();
-      expect(validator.compiledKeys().sort()).toEqual([
-        'erp/product.schema.json',
-        'partial:erp/product.schema.json',
-        'partial:shop/product.schema.json',
-      ]);
+      expect(validator.compiledKeys().sort()).toEqual(PRODUCT_VALIDATORS);
       expect(erp.system.all('product')).toHaveLength(1);
     } finally {
       rmSync(root, { recursive: true, force: true });
