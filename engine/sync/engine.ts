@@ -121,30 +121,18 @@ export class SyncEngine {
       ...(options.retryOnly ? { retryOnly: true } : {}),
     };
     const selected = this.select(options.mappings);
-    const runs = this.context({ ...runOptions, mappings: selected.map((m) => m.name) });
     const levels = runLevels(selected);
-    // Schemas compiled a turn each, not in the middle of a page of records, but only once
-    // every mapping of the first level is reading its records (or is done): the run's first
-    // requests (token, run settings, listings) need no validator, and compiling them first
-    // held those requests back by the whole compilation, since each step of the run's start
-    // (a store read, a response) waited for a compilation turn. The rate budget's first
-    // window now starts sooner (docs/benchmarks.md, section 6).
-    const firstLevel = new Set((levels[0] ?? []).map((m) => m.name));
-    let startValidators: () => void = () => {};
-    const reading = new Promise<void>((resolve) => {
-      startValidators = resolve;
-    });
-    const readingStarted = (mapping: string) => {
-      firstLevel.delete(mapping);
-      if (firstLevel.size === 0) startValidators();
-    };
-    runs.run.onReading = readingStarted;
-    if (firstLevel.size === 0) startValidators();
-    const validators = reading.then(() => this.prepareValidators(selected, runs));
+    const runs = this.context(
+      { ...runOptions, mappings: selected.map((m) => m.name) },
+      (levels[0] ?? []).map((m) => m.name),
+    );
+    const ctx = runs.run;
+    // Schemas compiled a turn each, not in the middle of a page of records, but only once the
+    // first level's mappings read their records (first-reads.ts).
+    const validators = ctx.firstReads.ready.then(() => this.prepareValidators(selected, runs));
     // Awaited after the mappings (its error then stands); never an unhandled rejection when
     // the run throws before that.
     validators.catch(() => {});
-    const ctx = runs.run;
     const report = ctx.reporter;
     const startedAt = ctx.now();
     report.emit(() =>
@@ -173,7 +161,7 @@ export class SyncEngine {
     const runOne = async (mapping: CompiledMapping): Promise<void> => {
       report.startSummary(mapping.name);
       await guarded(mapping.name, () => runMapping(runs.get(mapping.name)));
-      readingStarted(mapping.name);
+      ctx.firstReads.reading(mapping.name);
       this.finishMapping(report, mapping.name);
     };
     // Mappings that do not depend on each other run side by side (sharing the run's workers
@@ -182,7 +170,7 @@ export class SyncEngine {
       if (ctx.stopping() || storeError) break;
       await Promise.all(level.map(runOne));
     }
-    startValidators();
+    ctx.firstReads.end();
     // Mapping actions (invoice a completed order) once every mapping, children included, is
     // done; scans last, so that what the actions changed (stock an invoice took out) is
     // carried at once. A mapping stopped in its run (settings unreadable, an internal error)
@@ -301,9 +289,9 @@ export class SyncEngine {
   }
 
   /** The run's context and its mapping runs, whose record work is record-work.ts's. */
-  private context(options: RunOptions): MappingRuns {
+  private context(options: RunOptions, firstLevel: readonly string[] = []): MappingRuns {
     const store = options.dryRun ? overlayBackend(this.store) : this.store;
-    return new MappingRuns(new RunContext({ ...this.deps, store }, options), recordWork);
+    return new MappingRuns(new RunContext({ ...this.deps, store }, options, firstLevel), recordWork);
   }
 
   private select(names?: readonly string[]): CompiledMapping[] {

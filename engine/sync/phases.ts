@@ -65,7 +65,7 @@ export async function runMapping(mappingRun: MappingRun): Promise<void> {
       await collectTargetChanges(mappingRun);
     }
     phase(mappingRun, 'source');
-    run.onReading?.(mapping.name);
+    run.firstReads.reading(mapping.name);
     const sourceComplete = await sourcePass(mappingRun);
     // Aborted: what is in flight has finished; its batched writes and settled intents land.
     if (run.aborted()) return await mappingRun.runs.drainWrites();

@@ -7,6 +7,7 @@
 import type { CompiledMapping, Side } from '../mapping/model.ts';
 import type { StateBackend } from '../store/sync-state.ts';
 import { watchedBackend } from '../store/watched.ts';
+import { FirstReads } from './first-reads.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { RunLookups } from './lookups.ts';
 import type { MappingEval } from './mapping-eval.ts';
@@ -39,16 +40,15 @@ export class RunContext {
   readonly stopSignal: AbortSignal;
   /** The store as this run uses it: its first failure stops the run's writes at once. */
   readonly store: StateBackend;
-  /**
-   * Told when a mapping starts reading its records (its run settings read, its target
-   * changes collected): the engine compiles the payload validators from then on.
-   */
-  onReading: ((mapping: string) => void) | undefined;
+  /** When the first level's mappings read their records (the validators compile from then). */
+  readonly firstReads: FirstReads;
 
   constructor(
     readonly deps: EngineDeps,
     readonly options: RunOptions,
+    firstLevel: readonly string[] = [],
   ) {
+    this.firstReads = new FirstReads(firstLevel);
     this.startedAt = deps.runtime.now();
     this.limit = yieldingLimit(deps.concurrency);
     this.settings = new RunSettingsCache(deps.connectors, options);
