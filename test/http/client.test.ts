@@ -113,6 +113,33 @@ describe('createHttpClient', () => {
     expect(order).toEqual(['authorize', 'limiter', 'authorize', 'limiter']);
   });
 
+  it('pauses the credential on a 429 before it frees the slot, so no waiting caller is sent into it', async () => {
+    const { url } = await serve((_req, res, n) => {
+      res.statusCode = n === 1 ? 429 : 200;
+      if (n === 1) res.setHeader('retry-after', '1');
+      res.end('{}');
+    });
+    const order: string[] = [];
+    const limiter = new RateLimiter({ limit: 100 });
+    const acquire = limiter.acquire.bind(limiter);
+    limiter.acquire = async (onWait, signal) => {
+      const release = await acquire(onWait, signal);
+      return () => {
+        order.push('release');
+        release();
+      };
+    };
+    const pause = limiter.pause.bind(limiter);
+    limiter.pause = (ms) => {
+      order.push(`pause ${ms}`);
+      pause(ms);
+    };
+    const http = createHttpClient({ system: 't', prefixUrl: url, runtime: createRuntime(), limiter });
+    expect((await http.get('x')).statusCode).toBe(200);
+    // got works out the retry delay (and pauses again) only after the slot was freed.
+    expect(order.slice(0, 2)).toEqual(['pause 1000', 'release']);
+  });
+
   it('maps a timed-out POST to ambiguous and keeps headers and URLs out of the cause', async () => {
     const { url } = await serve(() => {
       /* never answers */

@@ -114,6 +114,28 @@ describe('RateLimiter', () => {
     expect(limiter.queued()).toBe(0);
   });
 
+  it('holds back a caller woken by the answer to a 429 until the pause is over', async () => {
+    // The HTTP client pauses before it releases the 429's slot; a caller that had its grant
+    // and was waiting for that slot to end must not start into the pause.
+    const limiter = new RateLimiter({ limit: 1, intervalMs: 100, marginMs: 0 });
+    const t0 = Date.now();
+    const answered = await limiter.acquire();
+    const starts: number[] = [];
+    const next = limiter.acquire().then((release) => {
+      starts.push(Date.now() - t0);
+      release();
+    });
+    await vi.advanceTimersByTimeAsync(300); // granted by the window, waiting for the held slot
+    expect(starts).toEqual([]);
+    limiter.pause(1000);
+    answered();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(starts).toEqual([]);
+    await vi.advanceTimersByTimeAsync(101);
+    await next;
+    expect(starts[0]).toBeGreaterThanOrEqual(1300);
+  });
+
   it('a waiting caller whose signal aborts leaves at once and never runs', async () => {
     const limiter = new RateLimiter({ limit: 1, intervalMs: 500, marginMs: 0 });
     const ran: string[] = [];

@@ -217,6 +217,10 @@ function gotOptions(
         (response) => {
           decodeOnRead(response);
           const request = response.request.options;
+          // Pause every caller of the credential before this slot is released: releasing
+          // wakes callers waiting for budget, and got works out the retry delay (which pauses
+          // too) only later, so a waiter woken here would otherwise be sent into the 429.
+          if (response.statusCode === 429) pauseAfter429(limiter, request.method, response.headers, settings);
           release(request);
           runtime.telemetry.request({
             system,
@@ -251,6 +255,19 @@ function gotOptions(
       ],
     },
   };
+}
+
+/** Hold the credential's callers back as long as a 429 asks (none when it asks for too long). */
+function pauseAfter429(
+  limiter: HttpClientOptions['limiter'],
+  method: string,
+  headers: Record<string, string | string[] | undefined>,
+  settings: RetrySettings,
+): void {
+  const retryAfter = headers['retry-after'];
+  const retryAfterMs = parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : undefined);
+  const delay = retryDelay({ method, attemptCount: 1, status: 429, retryAfterMs }, settings);
+  if (delay > 0) limiter?.pause(delay);
 }
 
 /**

@@ -105,16 +105,18 @@ export class RateLimiter implements RequestLimiter {
           this.throttled(async () => Date.now() >= this.pausedUntil && !signal?.aborted),
           signal,
         );
-        if (granted) break;
         signal?.throwIfAborted();
-      }
-      // p-throttle counts a slot from the moment it was granted; a busy event loop can start
-      // the call later than that, and calls not answered yet still count, so the window is
-      // checked again against the slots really in use.
-      for (;;) {
-        const wait = this.waitForWindow(Date.now());
-        if (wait <= 0) break;
-        await this.sleepOrWake(wait, signal);
+        if (!granted) continue;
+        // p-throttle counts a slot from the moment it was granted; a busy event loop can start
+        // the call later than that, and calls not answered yet still count, so the window is
+        // checked again against the slots really in use.
+        for (;;) {
+          const wait = this.waitForWindow(Date.now());
+          if (wait <= 0) break;
+          await this.sleepOrWake(wait, signal);
+        }
+        // A 429 answered while this caller waited for the window pauses it as well.
+        if (Date.now() >= this.pausedUntil) break;
       }
     } finally {
       this.waiting--;
