@@ -19,6 +19,7 @@
  * - commander's `require('node:child_process')` (loading it costs more than the rest of
  *   commander; mapsync has no executable subcommands, its only use) is made lazy.
  * - Names are kept (`keepNames`): errors are named after their class (`new.target.name`).
+ * - check.cjs carries the precompiled document validators of dist/schemas/ (bundleValidators).
  *
  * The long-running commands (sync, serve…) keep running the unbundled dist/engine/ modules.
  * The bundle is made by every build, from dist/ only; it is never committed.
