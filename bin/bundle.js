@@ -19,6 +19,7 @@
  * - commander's `require('node:child_process')` (loading it costs more than the rest of
  *   commander; mapsync has no executable subcommands, its only use) is made lazy.
  * - Names are kept (`keepNames`): errors are named after their class (`new.target.name`).
+ * - check.cjs carries the precompiled document validators of dist/schemas/ (bundleValidators).
  *
  * The long-running commands (sync, serve…) keep running the unbundled dist/engine/ modules.
  * The bundle is made by every build, from dist/ only; it is never committed.
@@ -39,6 +40,9 @@ export const BUNDLED = new Set([
   'fastest-levenshtein',
   'microdiff',
 ]);
+
+/** How document-schemas.js loads a precompiled validator (bundleValidators). */
+export const VALIDATOR_IMPORT = 'await import(__rewriteRelativeImportExtension(pathToFileURL(file).href))';
 
 export const EAGER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
 export const LAZY_CHILD_PROCESS =
@@ -174,10 +178,18 @@ function plugin(dist, outdir, cjs) {
         }
         return { contents: code.replace(EAGER_CHILD_PROCESS, LAZY_CHILD_PROCESS), loader: 'js' };
       });
+      // The precompiled document validators in the CommonJS bundle report themselves as they run.
+      if (cjs)
+        b.onLoad({ filter: /\.schema\.validate\.mjs$/ }, (args) => {
+          if (!args.path.startsWith(`${dist}schemas/`)) return undefined;
+          return { contents: traced(readFileSync(args.path, 'utf8'), args.path, outdir), loader: 'js' };
+        });
       b.onLoad({ filter: /\.js$/ }, (args) => {
         if (!args.path.startsWith(`${dist}engine/`)) return undefined;
         let code = readFileSync(args.path, 'utf8');
         const own = `new URL(${JSON.stringify(posix(relative(outdir, args.path)))}, import.meta.url).href`;
+        if (cjs && args.path === `${dist}engine/yaml/document-schemas.js`)
+          code = bundleValidators(code, dist);
         if (cjs) code = commonJs(code, args.path, outdir);
         else if (!code.includes('import.meta.url')) return undefined;
         // Not inside a string (document-schemas.js writes `import.meta.url` into generated code).
@@ -212,7 +224,36 @@ function commonJs(code, file, outdir) {
     // prepare.js `require`s JSONata through createRequire (an ES module's import would scan it):
     // a plain `require` puts it in the bundle, and its compiled code in the cache.
     .replace("createRequire(import.meta.url)('jsonata')", "require('jsonata')");
-  return `__mapsyncTrace?.(${JSON.stringify(posix(relative(`${outdir}/../..`, file)))});\n${imports}`;
+  return traced(imports, file, outdir);
+}
+
+/** A module of the CommonJS bundle that reports itself to `__mapsyncTrace` when it runs. */
+function traced(code, file, outdir) {
+  const posix = (path) => path.split(sep).join('/');
+  return `__mapsyncTrace?.(${JSON.stringify(posix(relative(`${outdir}/../..`, file)))});\n${code}`;
+}
+
+/**
+ * The CommonJS bundle carries the precompiled validators of dist/schemas/ (bin/build.js, step
+ * 3), so that their code is compiled once into the code cache with the rest instead of on
+ * every run: imported as ES modules, the three `validate` loads (~400 kB) were parsed and
+ * compiled by each run, ~30 ms of CPU. document-schemas.js imports the one of dist/schemas/
+ * from the bundle and any other (a custom schemas folder) from its file, as before; either
+ * is used only when it was made from the schema's text read now.
+ */
+function bundleValidators(code, dist) {
+  if (!code.includes(VALIDATOR_IMPORT))
+    throw new Error(`bin/bundle.js: document-schemas.js no longer has ${VALIDATOR_IMPORT}`);
+  const bundled = readdirSync(`${dist}schemas`)
+    .filter((name) => name.endsWith('.schema.validate.mjs'))
+    .map((name) => {
+      const kind = JSON.stringify(name.slice(0, -'.schema.validate.mjs'.length));
+      return `[validatorFile(DEFAULT_SCHEMAS_DIR, ${kind})]: () => import(${JSON.stringify(`../../schemas/${name}`)})`;
+    });
+  return code.replace(
+    VALIDATOR_IMPORT,
+    `await ({ ${bundled.join(', ')} }[file]?.() ?? ${VALIDATOR_IMPORT.slice('await '.length)})`,
+  );
 }
 
 /**

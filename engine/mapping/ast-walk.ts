@@ -83,7 +83,10 @@ export function collectReferences(ast: jsonata.ExprNode): ExpressionReferences {
       if (typeof node.focus === 'string') refs.bound.add(node.focus);
       if (typeof node.index === 'string') refs.bound.add(node.index);
     }
-    for (const [key, child] of Object.entries(node)) {
+    // `for…in`, not Object.entries: no array of pairs per node (a plain object has no
+    // inherited enumerable keys).
+    for (const key in node) {
+      const child = node[key];
       if (key === 'procedure' && isNode(child) && child.type === 'variable') continue;
       if (key === 'value' && typeof child !== 'object') continue;
       visit(child);

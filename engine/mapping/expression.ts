@@ -143,18 +143,11 @@ export function compileExpression(
   const ast = compiled.ast();
   const plainPath = plainPathOf(ast);
   const constant = literalOf(ast);
-  // Values that are the same whatever the record: they weigh nothing in bounded.ts.
-  const fixed = new Set(['position', ...Object.keys(options.variables), ...settingsVariables(options)]);
-  const bounded = isBounded(ast, fixed);
   const callsLink = refs.calls.some((call) => call.name === 'link');
-  // A literal or a plain path is read without JSONata already. A `$link` is compiled only in
-  // tail position, and made by the caller (evaluator/local.ts).
-  const scalar = plainPath || constant ? undefined : compileDirect(ast, options.variables);
-  // A bounded expression over arrays (salesorderline's `each`): JSONata's sequence semantics
-  // restated, run only on inputs of ordinary size (evaluator/direct-seq.ts).
-  const overArrays =
-    plainPath || constant || scalar || !bounded ? undefined : compileSequence(ast, options.variables);
-  const direct = scalar ?? overArrays;
+  // How it can be evaluated matters only to an evaluation (`validate` makes none, and this
+  // was a fifth of compiling its expressions): worked out on first use, once.
+  let evaluation: Evaluation | undefined;
+  const how = () => (evaluation ??= evaluationOf(ast, plainPath, constant, options));
   const expression: CompiledExpression = {
     text,
     position: site.locate(0),
@@ -171,14 +164,46 @@ export function compileExpression(
     ],
     ...(plainPath ? { plainPath } : {}),
     ...(constant ? { constant } : {}),
-    ...(bounded ? { bounded } : {}),
-    ...(direct ? { direct } : {}),
-    ...(overArrays ? { directSized: true } : {}),
+    get bounded() {
+      return how().bounded;
+    },
+    get direct() {
+      return how().direct;
+    },
+    get directSized() {
+      return how().directSized;
+    },
     ...(callsLink ? { callsLink } : {}),
     evaluate: (input, context) => evaluateGuarded(compiled, input, context, site, options.variables),
     failure: (error) => runtimeError(error, site),
   };
   return { expression, calls, diagnostics, locate: site.locate };
+}
+
+type Evaluation = Pick<CompiledExpression, 'bounded' | 'direct' | 'directSized'>;
+
+/** Whether an expression is bounded, and the closure it compiles to without JSONata, if any. */
+function evaluationOf(
+  ast: jsonata.ExprNode,
+  plainPath: readonly string[] | undefined,
+  constant: CompiledExpression['constant'],
+  options: ExpressionOptions,
+): Evaluation {
+  // Values that are the same whatever the record: they weigh nothing in bounded.ts.
+  const fixed = new Set(['position', ...Object.keys(options.variables), ...settingsVariables(options)]);
+  const bounded = isBounded(ast, fixed);
+  // A literal or a plain path is read without JSONata already. A `$link` is compiled only in
+  // tail position, and made by the caller (evaluator/local.ts).
+  const scalar = plainPath || constant ? undefined : compileDirect(ast, options.variables);
+  // A bounded expression over arrays (salesorderline's `each`): JSONata's sequence semantics
+  // restated, run only on inputs of ordinary size (evaluator/direct-seq.ts).
+  const overArrays =
+    plainPath || constant || scalar || !bounded ? undefined : compileSequence(ast, options.variables);
+  return {
+    ...(bounded ? { bounded } : {}),
+    ...(scalar || overArrays ? { direct: scalar ?? overArrays } : {}),
+    ...(overArrays ? { directSized: true } : {}),
+  };
 }
 
 /** What is wrong with a `$fetch` call: sides and names are literals the connector declares. */

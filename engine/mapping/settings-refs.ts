@@ -47,7 +47,9 @@ export function settingReferences(ast: jsonata.ExprNode): SettingReference[] {
         found.push({ side, name: second.value, offset: start });
       }
     }
-    for (const [key, child] of Object.entries(node)) {
+    // `for…in`, not Object.entries: no array of pairs per node (ast-walk.ts).
+    for (const key in node) {
+      const child = node[key];
       if (key === 'value' && typeof child !== 'object') continue;
       visit(child);
     }

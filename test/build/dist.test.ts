@@ -349,10 +349,14 @@ describe('the bundle of the short commands (dist/cli/, bin/bundle.js)', () => {
     const sources = Object.values(bundle).flat();
     expect(sources).toContain('dist/engine/cli/main.js');
     expect(sources).toContain('dist/engine/cli/commands/validate.js');
+    // check.cjs carries the precompiled validators: their compiled code is in the code cache.
+    expect(bundle['check.cjs']).toContain('dist/schemas/mapping.schema.validate.mjs');
     for (const source of sources) {
-      // Compiled modules, the JSON they import (a connector's entity schemas) and packages;
-      // never a sandbox.
-      expect(source, source).toMatch(/^(dist\/engine\/|dist\/schemas\/.+\.json$|node_modules\/)/);
+      // Compiled modules, the JSON they import (a connector's entity schemas), the precompiled
+      // document validators (in check.cjs, bin/bundle.js) and packages; never a sandbox.
+      expect(source, source).toMatch(
+        /^(dist\/engine\/|dist\/schemas\/(.+\.json|[a-z-]+\.schema\.validate\.mjs)$|node_modules\/)/,
+      );
       const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source)?.[1];
       if (pkg !== undefined) expect(BUNDLED.has(pkg), source).toBe(true);
     }

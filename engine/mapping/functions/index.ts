@@ -1,6 +1,6 @@
 /**
- * The helper functions every mapping expression can call, registered once per compiled
- * expression with a JSONata signature (so wrong argument types fail with a clear error).
+ * The helper functions every mapping expression can call, registered on each compiled
+ * expression before its first evaluation with a JSONata signature (so wrong argument types fail with a clear error).
  * This list is also what `mapsync validate` accepts as function names besides JSONata's
  * built-ins and the expression's own lambdas, and what docs/mapping-format.md documents.
  */
