@@ -90,20 +90,37 @@ function readAt(path: string, record: unknown, type: string): unknown {
   }
 }
 
+const sides = new WeakMap<CompiledMapping, { target: CompiledProperty[]; source: CompiledProperty[] }>();
+
+/**
+ * The mapping's properties flowing to each side (to the source: those with a source path),
+ * filtered once per mapping rather than for every record and child.
+ */
+function propertiesTo(mapping: CompiledMapping, side: 'target' | 'source'): readonly CompiledProperty[] {
+  let known = sides.get(mapping);
+  if (!known) {
+    known = {
+      target: mapping.properties.filter(toTarget),
+      source: mapping.properties.filter((p) => toSource(p) && p.source !== undefined),
+    };
+    sides.set(mapping, known);
+  }
+  return known[side];
+}
+
 /** What a target record holds at each to-target/both property's path, in comparison form. */
 export function readTargetValues(mapping: CompiledMapping, target: unknown): Map<string, unknown> {
-  return new Map(
-    mapping.properties.filter(toTarget).map((p) => [p.target, readAt(p.target, target, p.type)]),
-  );
+  const out = new Map<string, unknown>();
+  for (const p of propertiesTo(mapping, 'target')) out.set(p.target, readAt(p.target, target, p.type));
+  return out;
 }
 
 /** What a source record holds at each to-source/both property's path, in comparison form. */
 export function readSourceValues(mapping: CompiledMapping, source: unknown): Map<string, unknown> {
-  return new Map(
-    mapping.properties
-      .filter((p) => toSource(p) && p.source !== undefined)
-      .map((p) => [p.source!, readAt(p.source!, source, p.sourceType)]),
-  );
+  const out = new Map<string, unknown>();
+  for (const p of propertiesTo(mapping, 'source'))
+    out.set(p.source!, readAt(p.source!, source, p.sourceType));
+  return out;
 }
 
 /** The mapping operations of one record, over a runner. */
@@ -158,24 +175,24 @@ export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEva
     ctx: EvaluationContext,
     side: 'target' | 'source',
   ): Promise<Map<string, unknown>> {
-    const expressionOf = (p: CompiledProperty) => (side === 'target' ? p.toTarget : p.toSource);
-    const items: EvalItem[] = properties.flatMap((p) => {
-      const expression = expressionOf(p);
-      return expression ? [{ expression, input }] : [];
-    });
+    const toTargetSide = side === 'target';
+    const items: EvalItem[] = [];
+    for (const p of properties) {
+      const expression = toTargetSide ? p.toTarget : p.toSource;
+      if (expression) items.push({ expression, input });
+    }
     const computed = await runner.evaluate(items, ctx);
     const out = new Map<string, unknown>();
     let next = 0;
     for (const property of properties) {
-      const path = side === 'target' ? property.source : property.target;
-      const raw = expressionOf(property)
+      const path = toTargetSide ? property.source : property.target;
+      const raw = (toTargetSide ? property.toTarget : property.toSource)
         ? computed[next++]
         : path !== undefined
           ? getPath(input, path)
           : undefined;
-      const [key, type] =
-        side === 'target' ? [property.target, property.type] : [property.source!, property.sourceType];
-      out.set(key, convert(mapping, property, raw, type));
+      if (toTargetSide) out.set(property.target, convert(mapping, property, raw, property.type));
+      else out.set(property.source!, convert(mapping, property, raw, property.sourceType));
     }
     return out;
   }
@@ -189,15 +206,9 @@ export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEva
     },
     valuesForTarget: (mapping, input, ctx) =>
       // A property with neither source nor to_target yields nothing (rejected at validation).
-      values(mapping, mapping.properties.filter(toTarget), input, ctx, 'target'),
+      values(mapping, propertiesTo(mapping, 'target'), input, ctx, 'target'),
     valuesForSource: (mapping, target, ctx) =>
-      values(
-        mapping,
-        mapping.properties.filter((p) => toSource(p) && p.source !== undefined),
-        target,
-        ctx,
-        'source',
-      ),
+      values(mapping, propertiesTo(mapping, 'source'), target, ctx, 'source'),
     evaluate: (expression, input, ctx) => one(expression, input, ctx),
     passesWhen: async (mapping, source, ctx) =>
       mapping.when ? truthy(await one(mapping.when, source, ctx)) : true,
@@ -208,12 +219,18 @@ export function mappingEvaluator(expressionRunner: ExpressionRunner): MappingEva
       if (!fanOut) return [];
       const value = await one(fanOut.each, source, ctx);
       const children = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+      // A key that reads no variable (`key: ref`, the usual) needs no bindings built per child.
+      const bound = fanOut.key.reads.length > 0;
       const keys = await runner.evaluate(
-        children.map((child, position) => ({
-          expression: fanOut.key,
-          input: child,
-          bindings: childContext(ctx, source, position).bindings!,
-        })),
+        children.map((child, position) =>
+          bound
+            ? {
+                expression: fanOut.key,
+                input: child,
+                bindings: childContext(ctx, source, position).bindings!,
+              }
+            : { expression: fanOut.key, input: child },
+        ),
         ctx,
       );
       const seen = new Set<string>();

@@ -27,12 +27,18 @@ export interface RecordContext {
 export function recordContext(mappingRun: MappingRun, bindings?: Record<string, unknown>): RecordContext {
   const missing: RecordFailure[] = [];
   const notes: string[] = [];
+  // Built for every record and every child: one object literal of one shape, no copy of
+  // the settings unless there are bindings to add to them, one `fetch` per mapping run.
   const settings = mappingRun.settingsBindings;
-  const all = Object.keys(settings).length > 0 ? { ...settings, ...bindings } : bindings;
+  const all = !bindings
+    ? settings
+    : Object.keys(settings).length > 0
+      ? { ...settings, ...bindings }
+      : bindings;
   const ctx: EvaluationContext = {
-    ...(all ? { bindings: all } : {}),
-    ...(mappingRun.run.dryRun ? {} : { linkScope: mappingRun.runs.linkScope }),
-    fetch: (side, name, args) => mappingRun.run.lookups.fetch(mappingRun.mapping[side].system, name, args),
+    bindings: all,
+    linkScope: mappingRun.run.dryRun ? undefined : mappingRun.runs.linkScope,
+    fetch: fetchOf(mappingRun),
     link: async (mappingName, key) => {
       if (key === undefined || key === null || key === '') return undefined;
       const dep = mappingRun.runs.get(mappingName);
@@ -100,6 +106,18 @@ export function recordContext(mappingRun: MappingRun, bindings?: Record<string, 
   }
 
   return { ctx, missing, notes };
+}
+
+const fetchers = new WeakMap<MappingRun, NonNullable<EvaluationContext['fetch']>>();
+
+/** `$fetch` of a mapping run's records: the run's lookups, on the side's system. */
+function fetchOf(mappingRun: MappingRun): NonNullable<EvaluationContext['fetch']> {
+  let fetch = fetchers.get(mappingRun);
+  if (!fetch) {
+    fetch = (side, name, args) => mappingRun.run.lookups.fetch(mappingRun.mapping[side].system, name, args);
+    fetchers.set(mappingRun, fetch);
+  }
+  return fetch;
 }
 
 /**

@@ -29,6 +29,7 @@ import { mergePair, type PropertyInput } from './merge.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
 import { reportWritten } from './report-lines.ts';
 import type { KnownLinks, ProcessResult } from './run-types.ts';
+import { copySnapshot } from './snapshot-copy.ts';
 
 interface ChildPlan {
   creates: Array<Awaited<ReturnType<typeof prepareChildren>>[number]>;
@@ -128,7 +129,7 @@ export async function processChildren(
     try {
       const stored = await run.writer.update(mappingRun.target, u.child.targetId, ops, { parentId });
       const storedValues = stored ? run.evaluator.readTargetValues(mapping, stored) : undefined;
-      const base = structuredClone(u.child.base);
+      const base = copySnapshot(u.child.base);
       for (const c of u.changes) {
         base.target[c.path] = storedValues?.has(c.path)
           ? (storedValues.get(c.path) ?? null)
@@ -293,7 +294,7 @@ function planChildren(
 
 function withConverged(child: ChildLink, converged: ChildPlan['updates'][number]['converged']): ChildLink {
   if (converged.length === 0) return child;
-  const base = structuredClone(child.base);
+  const base = copySnapshot(child.base);
   for (const c of converged) {
     base.target[c.path] = c.target ?? null;
     base.yields[c.path] = c.yielded ?? null;

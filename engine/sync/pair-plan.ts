@@ -15,6 +15,7 @@ import type { ConflictDecision, PropertyDiff } from './events.ts';
 import type { ClassifiedFailure } from './failures.ts';
 import { mergePair, type PropertyInput, type PropertyOutcome, type Same } from './merge.ts';
 import { buildPatch } from './patch.ts';
+import { copySnapshot } from './snapshot-copy.ts';
 import type { SourceView, TargetView } from './views.ts';
 
 export type ToTarget = Extract<PropertyOutcome, { action: 'to-target' }>;
@@ -69,7 +70,7 @@ export function planPair(
     },
     same,
   );
-  const base = structuredClone(link.base);
+  const base = copySnapshot(link.base);
   base.yields ??= {};
   for (const o of outcomes) if (o.action === 'converge') setBase(base, byTarget.get(o.path)!, o.base);
 
