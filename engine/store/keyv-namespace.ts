@@ -61,10 +61,10 @@ export class KeyvNamespace<V> {
    * The row keyv stores for `key` = `value`: the prefixed key (`<namespace>:<key>`, the
    * layout of docs/store-layout.md) and keyv's own serialization of the value. For writes
    * of several namespaces in one statement (see open-store.ts `writeMany`); what is written
-   * this way reads back through keyv like anything `set` wrote.
+   * this way reads back through keyv like anything `set` wrote. Touches no store, so it does
+   * not check the store either: the caller does, once for all its rows.
    */
   async row(key: string, value: V): Promise<[string, string]> {
-    this.beforeUse();
     const serialized = await this.keyv.serializeData({ value, expires: undefined });
     if (typeof serialized !== 'string')
       throw new StoreError(`store cannot serialize ${this.namespace}:${key}`);

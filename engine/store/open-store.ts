@@ -11,7 +11,8 @@
  *
  * Each namespace gets its own adapter because keyv iterates by the adapter's namespace, and
  * an adapter shared between namespaces would iterate the wrong one. SQLite's adapter
- * (sqlite-adapter.ts) is @keyv/sqlite's table and SQL with statements prepared once.
+ * (sqlite-adapter.ts) is @keyv/sqlite's table and SQL; a store's adapters share one
+ * connection with its statements prepared once (sqlite-connection.ts).
  */
 import { resolve } from 'node:path';
 import type { KeyvStoreAdapter } from 'keyv';
@@ -20,6 +21,7 @@ import { FenceTable, isDelete } from './fencing.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
 import { assertPrefix, postgresBackend } from './postgres-backend.ts';
 import { SqliteAdapter } from './sqlite-adapter.ts';
+import { SqliteConnection } from './sqlite-connection.ts';
 import type { StoreBackend } from './store-backend.ts';
 import { StoreFile, type StoreFileOptions } from './store-file.ts';
 import type { StoreWrite } from './sync-state.ts';
@@ -128,52 +130,55 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
   const file = storeFile.path;
   // Every call first checks that the file is still the one opened (store-file.ts).
   const check = () => storeFile.check();
-  const adapters: SqliteAdapter[] = [];
   const fences = new FenceTable();
   let fencedTail: Promise<unknown> = Promise.resolve();
-  const namespaces = new Map<string, { ns: KeyvNamespace<unknown>; adapter: SqliteAdapter }>();
-  // One adapter (connection) per namespace, made once and reused by every run.
+  // One connection for every namespace (sqlite-connection.ts says why), opened at the
+  // first use. WAL: other processes (`mapsync links`) read while this one writes.
+  let shared: SqliteConnection | undefined;
+  const connection = () => {
+    if (!shared) {
+      shared = new SqliteConnection(file, 'keyv', 15_000);
+      void shared.query('PRAGMA journal_mode=WAL').catch(() => {});
+      void shared.query('PRAGMA synchronous=NORMAL').catch(() => {});
+    }
+    return shared;
+  };
+  const table = 'keyv';
+  const namespaces = new Map<string, KeyvNamespace<unknown>>();
+  // One adapter per namespace (keyv sets the namespace on its adapter), made once.
   const open = (name: string) => {
-    let entry = namespaces.get(name);
-    if (!entry) {
+    let ns = namespaces.get(name);
+    if (!ns) {
       const adapter = new SqliteAdapter({
         uri: `sqlite://${file}`,
-        busyTimeout: 15_000,
         iterationLimit: 1000,
+        connection: connection(),
       });
       adapter.on('error', () => {});
-      // WAL lets many connections (one per namespace) read while one writes.
-      void adapter.query('PRAGMA journal_mode=WAL').catch(() => {});
-      void adapter.query('PRAGMA synchronous=NORMAL').catch(() => {});
-      adapters.push(adapter);
-      entry = {
-        ns: new KeyvNamespace<unknown>(name, adapter as unknown as KeyvStoreAdapter, check),
-        adapter,
-      };
-      namespaces.set(name, entry);
+      ns = new KeyvNamespace<unknown>(name, adapter as unknown as KeyvStoreAdapter, check);
+      namespaces.set(name, ns);
     }
-    return entry;
+    return ns;
   };
   return {
     description: `sqlite ${file}`,
     namespace<V>(name: string) {
-      return open(name).ns as KeyvNamespace<V>;
+      return open(name) as KeyvNamespace<V>;
     },
     /**
-     * One multi-row upsert on the keyv table, through the first namespace's connection: one
-     * statement, so one implicit transaction — all rows or none. (keyv has no setMany; the
-     * rows are exactly what keyv's `set` would store, see KeyvNamespace.row.)
+     * One multi-row upsert on the keyv table: one statement, so one implicit transaction —
+     * all rows or none. (keyv has no setMany; the rows are exactly what keyv's `set` would
+     * store, see KeyvNamespace.row.)
      */
     async writeMany(writes) {
       if (writes.length === 0) return;
       check();
-      const rows = await Promise.all(writes.map((w) => open(w.namespace).ns.row(w.key, w.value)));
-      const { adapter } = open(writes[0]!.namespace);
+      const rows = await Promise.all(writes.map((w) => open(w.namespace).row(w.key, w.value)));
       const sql =
-        `INSERT INTO ${adapter.opts.table} (key, value) VALUES ${rows.map(() => '(?, ?)').join(', ')} ` +
+        `INSERT INTO ${table} (key, value) VALUES ${rows.map(() => '(?, ?)').join(', ')} ` +
         'ON CONFLICT(key) DO UPDATE SET value=excluded.value';
       try {
-        await adapter.query(sql, ...rows.flat());
+        await connection().query(sql, ...rows.flat());
       } catch (error) {
         throw new StoreError(
           `store write failed for ${writes.map((w) => `${w.namespace}:${w.key}`).join(', ')}: ${error instanceof Error ? error.message : String(error)}`,
@@ -193,8 +198,8 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
         const writes = ops.filter((op) => !isDelete(op)) as StoreWrite[];
         if (writes.length === ops.length) return this.writeMany(writes);
         for (const op of ops) {
-          if (isDelete(op)) await open(op.namespace).ns.delete(op.key);
-          else await open(op.namespace).ns.set(op.key, op.value);
+          if (isDelete(op)) await open(op.namespace).delete(op.key);
+          else await open(op.namespace).set(op.key, op.value);
         }
       });
       fencedTail = step.catch(() => {});
@@ -203,14 +208,12 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
     async dropNamespaces(prefix) {
       assertPrefix(prefix);
       check();
-      // Any open adapter reaches the one table; a fresh one when none is open yet.
-      const adapter = adapters[0] ?? open(`${prefix}drop`).adapter;
       try {
-        const before = await adapter.query(
-          `SELECT COUNT(*) AS n FROM ${adapter.opts.table} WHERE key LIKE ?`,
+        const before = await connection().query(
+          `SELECT COUNT(*) AS n FROM ${table} WHERE key LIKE ?`,
           `${prefix}%`,
         );
-        await adapter.query(`DELETE FROM ${adapter.opts.table} WHERE key LIKE ?`, `${prefix}%`);
+        await connection().query(`DELETE FROM ${table} WHERE key LIKE ?`, `${prefix}%`);
         return Number((before as Array<{ n: number }>)[0]?.n ?? 0);
       } catch (error) {
         throw new StoreError(
@@ -222,9 +225,11 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
       }
     },
     async close() {
-      const results = await Promise.allSettled(adapters.map((a) => a.disconnect()));
-      const failed = results.find((r) => r.status === 'rejected');
-      if (failed) throw new StoreError(`closing the store failed: ${String(failed.reason)}`);
+      try {
+        await shared?.close();
+      } catch (error) {
+        throw new StoreError(`closing the store failed: ${String(error)}`, { cause: error });
+      }
     },
   };
 }

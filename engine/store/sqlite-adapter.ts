@@ -1,20 +1,11 @@
 /**
  * The keyv adapter of the SQLite store: @keyv/sqlite's table, rows and SQL (a store written
- * by either reads back through the other), with its statements prepared once per connection
- * and reused.
- *
- * @keyv/sqlite runs every call through `Database#all(sql, …)`, which prepares the statement,
- * runs it once and finalizes it: on a 5-line order (2–3 store calls) preparing was about
- * half of the store's CPU (bench/engine-cost.ts). Here a connection keeps its prepared
- * statements by SQL text (at most MAX_STATEMENTS, the oldest finalized first): node-sqlite3
- * resets and rebinds a statement on every run and queues the runs of one statement, so
- * concurrent calls with the same SQL wait for each other instead of sharing state. A
- * statement that failed is finalized and dropped (the next call prepares it again), so an
- * error never sticks to a SQL text; SQLite re-prepares a statement itself after a schema
- * change.
+ * by either reads back through the other), run on a {@link SqliteConnection} (statements
+ * prepared once per connection and reused). keyv sets the namespace on its adapter, so each
+ * namespace has its own adapter; the store's adapters share one connection (open-store.ts).
  */
 import EventEmitter from 'node:events';
-import sqlite3 from 'sqlite3';
+import { SqliteConnection } from './sqlite-connection.ts';
 
 export interface SqliteAdapterOptions {
   /** `sqlite://<file>` */
@@ -22,10 +13,9 @@ export interface SqliteAdapterOptions {
   busyTimeout?: number;
   /** Rows read per query while iterating a namespace (default 10, as @keyv/sqlite). */
   iterationLimit?: number;
+  /** A connection shared with other adapters (its owner closes it); else one of its own. */
+  connection?: SqliteConnection;
 }
-
-/** Prepared statements kept per connection (SQL texts; writeMany's vary with the row count). */
-export const MAX_STATEMENTS = 64;
 
 type Row = { key: string; value: string };
 
@@ -35,8 +25,8 @@ export class SqliteAdapter extends EventEmitter {
   namespace?: string;
   /** `dialect: 'sqlite'` makes keyv offer iteration (keyv's list of iterable adapters). */
   readonly opts: { dialect: 'sqlite'; uri: string; table: string; iterationLimit: number };
-  private readonly connected: Promise<sqlite3.Database>;
-  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
+  readonly connection: SqliteConnection;
+  private readonly ownsConnection: boolean;
 
   constructor(options: SqliteAdapterOptions) {
     super();
@@ -46,64 +36,16 @@ export class SqliteAdapter extends EventEmitter {
       table: 'keyv',
       iterationLimit: options.iterationLimit ?? 10,
     };
-    const file = options.uri.replace(/^sqlite:\/\//, '');
-    this.connected = new Promise<sqlite3.Database>((resolve, reject) => {
-      const database = new sqlite3.Database(file, (error) => {
-        if (error) return reject(error);
-        if (options.busyTimeout) database.configure('busyTimeout', options.busyTimeout);
-        resolve(database);
-      });
-    }).then(async (database) => {
-      await run(
-        database,
-        `CREATE TABLE IF NOT EXISTS ${this.opts.table}(key VARCHAR(255) PRIMARY KEY, value TEXT )`,
-      );
-      return database;
-    });
-    this.connected.catch((error) => this.emit('error', error));
+    this.ownsConnection = !options.connection;
+    this.connection =
+      options.connection ??
+      new SqliteConnection(options.uri.replace(/^sqlite:\/\//, ''), this.opts.table, options.busyTimeout);
+    this.connection.ready().catch((error) => this.emit('error', error));
   }
 
-  /** Run `sql` with `params` on a prepared statement of this connection; the rows it returns. */
-  async query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> {
-    let prepared = this.statements.get(sql);
-    if (!prepared) {
-      prepared = this.prepare(sql);
-      this.statements.set(sql, prepared);
-      if (this.statements.size > MAX_STATEMENTS) {
-        const [oldest, old] = this.statements.entries().next().value!;
-        this.statements.delete(oldest);
-        void old.then(finalize, () => {});
-      }
-    }
-    const entry = prepared;
-    const drop = () => {
-      if (this.statements.get(sql) !== entry) return;
-      this.statements.delete(sql);
-      void entry.then(finalize, () => {});
-    };
-    let statement: sqlite3.Statement;
-    try {
-      statement = await entry;
-    } catch (error) {
-      drop();
-      throw error;
-    }
-    return new Promise((resolve, reject) => {
-      statement.all(params, (error: Error | null, rows: T[]) => {
-        if (!error) return resolve(rows);
-        drop();
-        reject(error);
-      });
-    });
-  }
-
-  private async prepare(sql: string): Promise<sqlite3.Statement> {
-    const database = await this.connected;
-    return new Promise((resolve, reject) => {
-      const statement = database.prepare(sql, (error: Error | null) =>
-        error ? reject(error) : resolve(statement),
-      );
-    });
+  /** Run `sql` with `params` on the connection's prepared statement; the rows it returns. */
+  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> {
+    return this.connection.query<T>(sql, ...params);
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -172,22 +114,8 @@ export class SqliteAdapter extends EventEmitter {
     }
   }
 
+  /** Closes the connection when it is this adapter's own; a shared one is its owner's to close. */
   async disconnect(): Promise<void> {
-    const database = await this.connected;
-    const statements = [...this.statements.values()];
-    this.statements.clear();
-    await Promise.all(statements.map((s) => s.then(finalize, () => {})));
-    await new Promise<void>((resolve, reject) =>
-      database.close((error) => (error ? reject(error) : resolve())),
-    );
+    if (this.ownsConnection) await this.connection.close();
   }
-}
-
-/** Finalize (queued after the statement's pending runs); never fails. */
-function finalize(statement: sqlite3.Statement): Promise<void> {
-  return new Promise((resolve) => statement.finalize(() => resolve()));
-}
-
-function run(database: sqlite3.Database, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => database.run(sql, (error) => (error ? reject(error) : resolve())));
 }

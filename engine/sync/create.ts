@@ -127,24 +127,6 @@ async function createInTarget(
   const payload = targetPayload(mapping, view.yields);
   const placeholders = notes.length > 0 || containsPlaceholder(payload);
 
-  // Children created in the same call (sales order + lines = one SalesOrders/Complete).
-  const withChildren = mappingRun.target.connector.withChildren;
-  const childMapping = run
-    .childrenOf(mapping.name)
-    .find((c) => withChildren?.children[mapping.target.entity]?.includes(c.target.entity));
-  let children: PreparedChild[] | undefined;
-  if (childMapping) children = await prepareChildren(mappingRun, childMapping, record);
-
-  if (!options.virtual) checkSourceValues(mappingRun, record);
-  if (!(run.dryRun && placeholders)) {
-    run.deps.validator.check(mappingRun.target.descriptor.schema, payload, `${mapping.name} create payload`);
-    if (children && childMapping) {
-      const childSchema = run.binding(childMapping, 'target').descriptor.schema;
-      for (const child of children)
-        run.deps.validator.check(childSchema, child.payload, `${childMapping.name} line ${child.key}`);
-    }
-  }
-
   const intent: IntentRecord | undefined = guard
     ? {
         guard,
@@ -154,7 +136,41 @@ async function createInTarget(
         ...(options.virtual ? { virtual: true } : {}),
       }
     : undefined;
-  if (intent) await mappingRun.state.setIntent('source', id, intent);
+  // The intent is written while the children are mapped and the payloads validated: the
+  // store's round trip (a thread hop) overlaps that work instead of following it. It is
+  // awaited before the create is sent, as ever; should nothing be sent, it is removed.
+  const intentStored = intent ? mappingRun.state.setIntent('source', id, intent) : undefined;
+  intentStored?.catch(() => {}); // awaited below: not unhandled meanwhile
+
+  // Children created in the same call (sales order + lines = one SalesOrders/Complete).
+  const withChildren = mappingRun.target.connector.withChildren;
+  const childMapping = run
+    .childrenOf(mapping.name)
+    .find((c) => withChildren?.children[mapping.target.entity]?.includes(c.target.entity));
+  let children: PreparedChild[] | undefined;
+  try {
+    if (childMapping) children = await prepareChildren(mappingRun, childMapping, record);
+    if (!options.virtual) checkSourceValues(mappingRun, record);
+    if (!(run.dryRun && placeholders)) {
+      run.deps.validator.check(
+        mappingRun.target.descriptor.schema,
+        payload,
+        `${mapping.name} create payload`,
+      );
+      if (children && childMapping) {
+        const childSchema = run.binding(childMapping, 'target').descriptor.schema;
+        for (const child of children)
+          run.deps.validator.check(childSchema, child.payload, `${childMapping.name} line ${child.key}`);
+      }
+    }
+  } catch (error) {
+    // Nothing is sent: the intent goes (if this fails too, the next run's guard look-up
+    // finds nothing and drops it).
+    if (intentStored)
+      await intentStored.then(() => mappingRun.state.deleteIntent('source', id)).catch(() => {});
+    throw error;
+  }
+  await intentStored;
 
   const send = () =>
     children && childMapping

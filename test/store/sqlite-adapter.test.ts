@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_STATEMENTS, SqliteAdapter } from '../../engine/store/sqlite-adapter.ts';
+import { SqliteAdapter } from '../../engine/store/sqlite-adapter.ts';
+import { MAX_STATEMENTS } from '../../engine/store/sqlite-connection.ts';
 
 const dirs: string[] = [];
 const closers: Array<() => Promise<void>> = [];
@@ -31,7 +32,8 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const statementsOf = (a: SqliteAdapter) => (a as unknown as { statements: Map<string, unknown> }).statements;
+const statementsOf = (a: SqliteAdapter) =>
+  (a.connection as unknown as { statements: Map<string, unknown> }).statements;
 
 describe('SqliteAdapter', () => {
   it('reads what @keyv/sqlite wrote, and @keyv/sqlite reads what it wrote', async () => {

@@ -123,6 +123,44 @@ describe('crash-safe creates', () => {
   });
 });
 
+describe('the intent, written while the payload is checked', () => {
+  it('is removed when the payload fails validation: nothing was sent, nothing stays', async () => {
+    const store = openStore('memory://');
+    const { engine, shop, erp } = makeEngine([customerMapping()], { store });
+    shop.system.seed('customer', [{ ...alice, email: 'not-an-email' }]);
+    const summary = await engine.run();
+    expect(summary.mappings[0]!.counts).toMatchObject({ created: 0, failed: 1 });
+    expect(erp.system.writes).toHaveLength(0);
+    expect((await new MappingState('customer', store).scanMeta()).intents).toEqual([]);
+  });
+
+  it('is awaited before the create: a store that refuses it means no create is sent', async () => {
+    const real = openStore('memory://');
+    const refusing: StateBackend = {
+      description: 'refusing intents',
+      namespace<V>(name: string): NamespaceStore<V> {
+        const ns = real.namespace<V>(name);
+        return {
+          get: ns.get.bind(ns),
+          getMany: ns.getMany.bind(ns),
+          entries: ns.entries.bind(ns),
+          delete: ns.delete.bind(ns),
+          async set(key, value) {
+            if (key.startsWith('intent.')) throw new StoreError('disk full');
+            return ns.set(key, value);
+          },
+        };
+      },
+    };
+    const { engine, shop, erp } = makeEngine([customerMapping()], { store: refusing });
+    shop.system.seed('customer', [alice, bob]);
+    const summary = await engine.run();
+    expect(summary.ok).toBe(false);
+    expect(summary.storeError).toMatch(/disk full/);
+    expect(erp.system.writes).toHaveLength(0);
+  });
+});
+
 describe('a failing store stops the run', () => {
   it('reads that fail are never "no link": no create is sent, the run reports the store', async () => {
     const real = openStore('memory://');
