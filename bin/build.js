@@ -17,8 +17,9 @@
  * 4. The CLI is bundled into dist/cli/ for the short commands (bin/bundle.js).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,25 +30,40 @@ execFileSync(process.execPath, [tsc, '-b', 'tsconfig.build.json', '--noCheck'], 
 });
 
 /**
- * The schemas folder is copied whole, relative to the repository and to dist/ alike; only
- * the precompiled validators (3.) are kept across builds, each checked against its schema.
+ * The schemas folder is mirrored, relative to the repository and to dist/ alike; only the
+ * precompiled validators (3.) are kept beside it, each checked against its schema.
+ *
+ * A build runs while other processes read dist/ (CI runs the benchmarks, which build first,
+ * beside the crash loop, whose mapsync processes read dist/schemas): so a file is written
+ * only when its content changed, through a temporary file renamed over it, and nothing is
+ * removed first. An unchanged tree is left byte for byte and untouched.
  */
-const validators = new Map();
-if (existsSync(`${root}dist/schemas`)) {
-  for (const name of readdirSync(`${root}dist/schemas`)) {
-    if (name.endsWith('.schema.validate.mjs'))
-      validators.set(name, readFileSync(`${root}dist/schemas/${name}`));
-  }
+function copyIfChanged(from, to) {
+  const content = readFileSync(from);
+  if (existsSync(to) && readFileSync(to).equals(content)) return;
+  mkdirSync(dirname(to), { recursive: true });
+  const temp = `${to}.${process.pid}.tmp`;
+  writeFileSync(temp, content);
+  renameSync(temp, to);
 }
-rmSync(`${root}dist/schemas`, { recursive: true, force: true });
-cpSync(`${root}schemas`, `${root}dist/schemas`, { recursive: true });
-for (const [name, code] of validators) writeFileSync(`${root}dist/schemas/${name}`, code);
+
+/** Files under `dir`, relative to it. */
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+}
+
+const schemaFiles = new Set(filesUnder(`${root}schemas`));
+for (const file of schemaFiles) copyIfChanged(`${root}schemas/${file}`, `${root}dist/schemas/${file}`);
+for (const file of filesUnder(`${root}dist/schemas`)) {
+  if (!schemaFiles.has(file) && !file.endsWith('.schema.validate.mjs')) rmSync(`${root}dist/schemas/${file}`);
+}
 /** Non-TypeScript files beside the code (ui/, *.json, *.mjs) go where the compiled code is. */
 for (const top of ['engine', 'sandbox']) {
-  for (const entry of readdirSync(`${root}${top}`, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || entry.name.endsWith('.ts')) continue;
-    const file = `${entry.parentPath}/${entry.name}`.slice(root.length);
-    cpSync(`${root}${file}`, `${root}dist/${file}`);
+  for (const file of filesUnder(`${root}${top}`)) {
+    if (!file.endsWith('.ts')) copyIfChanged(`${root}${top}/${file}`, `${root}dist/${top}/${file}`);
   }
 }
 
