@@ -123,6 +123,27 @@ describe('crash-safe creates', () => {
   });
 });
 
+/** A memory store whose writes fail ('disk full') where `fails(namespace, key)` says so. */
+function failingWrites(description: string, fails: (name: string, key: string) => boolean): StateBackend {
+  const real = openStore('memory://');
+  return {
+    description,
+    namespace<V>(name: string): NamespaceStore<V> {
+      const ns = real.namespace<V>(name);
+      return {
+        get: ns.get.bind(ns),
+        getMany: ns.getMany.bind(ns),
+        entries: ns.entries.bind(ns),
+        delete: ns.delete.bind(ns),
+        async set(key, value) {
+          if (fails(name, key)) throw new StoreError('disk full');
+          return ns.set(key, value);
+        },
+      };
+    },
+  };
+}
+
 describe('the intent, written while the payload is checked', () => {
   it('is removed when the payload fails validation: nothing was sent, nothing stays', async () => {
     const store = openStore('memory://');
@@ -135,23 +156,7 @@ describe('the intent, written while the payload is checked', () => {
   });
 
   it('is awaited before the create: a store that refuses it means no create is sent', async () => {
-    const real = openStore('memory://');
-    const refusing: StateBackend = {
-      description: 'refusing intents',
-      namespace<V>(name: string): NamespaceStore<V> {
-        const ns = real.namespace<V>(name);
-        return {
-          get: ns.get.bind(ns),
-          getMany: ns.getMany.bind(ns),
-          entries: ns.entries.bind(ns),
-          delete: ns.delete.bind(ns),
-          async set(key, value) {
-            if (key.startsWith('intent.')) throw new StoreError('disk full');
-            return ns.set(key, value);
-          },
-        };
-      },
-    };
+    const refusing = failingWrites('refusing intents', (_name, key) => key.startsWith('intent.'));
     const { engine, shop, erp } = makeEngine([customerMapping()], { store: refusing });
     shop.system.seed('customer', [alice, bob]);
     const summary = await engine.run();
@@ -192,24 +197,8 @@ describe('a failing store stops the run', () => {
 
 describe('a store that fails in the middle of a run', () => {
   it('stops the run: records in flight finish their call, no further write is sent', async () => {
-    const real = openStore('memory://');
     let linkWrites = 0;
-    const flaky: StateBackend = {
-      description: 'flaky',
-      namespace<V>(name: string): NamespaceStore<V> {
-        const ns = real.namespace<V>(name);
-        return {
-          get: ns.get.bind(ns),
-          getMany: ns.getMany.bind(ns),
-          entries: ns.entries.bind(ns),
-          delete: ns.delete.bind(ns),
-          async set(key, value) {
-            if (name.endsWith('.links') && ++linkWrites > 3) throw new StoreError('disk full');
-            return ns.set(key, value);
-          },
-        };
-      },
-    };
+    const flaky = failingWrites('flaky', (name) => name.endsWith('.links') && ++linkWrites > 3);
     const { engine, shop, erp } = makeEngine([customerMapping()], { store: flaky, concurrency: 4 });
     shop.system.seed(
       'customer',
