@@ -154,7 +154,7 @@ function gotOptions(
           },
           settings,
         );
-        if (status === 429 && delay > 0) limiter?.pause(delay);
+        // A 429 has paused the credential already, in afterResponse (pauseAfter429).
         return delay;
       },
     },
