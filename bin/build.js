@@ -17,10 +17,11 @@
  * 4. The CLI is bundled into dist/cli/ for the short commands (bin/bundle.js).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeIfChanged } from './write-changed.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -31,22 +32,10 @@ execFileSync(process.execPath, [tsc, '-b', 'tsconfig.build.json', '--noCheck'], 
 
 /**
  * The schemas folder is mirrored, relative to the repository and to dist/ alike; only the
- * precompiled validators (3.) are kept beside it, each checked against its schema.
- *
- * A build runs while other processes read dist/ (CI runs the benchmarks, which build first,
- * beside the crash loop, whose mapsync processes read dist/schemas): so a file is written
- * only when its content changed, through a temporary file renamed over it, and nothing is
- * removed first. An unchanged tree is left byte for byte and untouched.
+ * precompiled validators (3.) are kept beside it, each checked against its schema. Files
+ * are written through writeIfChanged and nothing is removed first: CI runs the benchmarks,
+ * which build first, beside the crash loop, whose mapsync processes read dist/schemas.
  */
-function copyIfChanged(from, to) {
-  const content = readFileSync(from);
-  if (existsSync(to) && readFileSync(to).equals(content)) return;
-  mkdirSync(dirname(to), { recursive: true });
-  const temp = `${to}.${process.pid}.tmp`;
-  writeFileSync(temp, content);
-  renameSync(temp, to);
-}
-
 /** Files under `dir`, relative to it. */
 function filesUnder(dir) {
   if (!existsSync(dir)) return [];
@@ -56,14 +45,16 @@ function filesUnder(dir) {
 }
 
 const schemaFiles = new Set(filesUnder(`${root}schemas`));
-for (const file of schemaFiles) copyIfChanged(`${root}schemas/${file}`, `${root}dist/schemas/${file}`);
+for (const file of schemaFiles)
+  writeIfChanged(`${root}dist/schemas/${file}`, readFileSync(`${root}schemas/${file}`));
 for (const file of filesUnder(`${root}dist/schemas`)) {
   if (!schemaFiles.has(file) && !file.endsWith('.schema.validate.mjs')) rmSync(`${root}dist/schemas/${file}`);
 }
 /** Non-TypeScript files beside the code (ui/, *.json, *.mjs) go where the compiled code is. */
 for (const top of ['engine', 'sandbox']) {
   for (const file of filesUnder(`${root}${top}`)) {
-    if (!file.endsWith('.ts')) copyIfChanged(`${root}${top}/${file}`, `${root}dist/${top}/${file}`);
+    if (!file.endsWith('.ts'))
+      writeIfChanged(`${root}dist/${top}/${file}`, readFileSync(`${root}${top}/${file}`));
   }
 }
 

@@ -26,9 +26,10 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { build } from 'esbuild';
+import { writeIfChanged } from './write-changed.js';
 
 /** Pure-JavaScript packages that `--help`, `validate`, `test` and `docs` load. */
 export const BUNDLED = new Set([
@@ -256,21 +257,10 @@ function bundleValidators(code, dist) {
   );
 }
 
-/**
- * Writes only the files whose content changed, each through a rename, then removes the files
- * of an older bundle. Builds run side by side in one checkout (a test run's global setup
- * beside a benchmark, CI's parallel steps) while other processes run the CLI: a build of
- * unchanged code then touches nothing, and a process never reads a half-written file.
- */
+/** Writes the bundle's files (writeIfChanged), then removes the files of an older bundle. */
 function writeChanged(dir, files) {
   mkdirSync(dir, { recursive: true });
-  for (const [name, contents] of files) {
-    const path = `${dir}/${name}`;
-    if (existsSync(path) && Buffer.compare(readFileSync(path), contents) === 0) continue;
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, contents);
-    renameSync(temp, path);
-  }
+  for (const [name, contents] of files) writeIfChanged(`${dir}/${name}`, contents);
   for (const name of readdirSync(dir)) {
     if (!files.has(name) && !name.endsWith('.tmp')) rmSync(`${dir}/${name}`, { force: true });
   }
