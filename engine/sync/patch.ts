@@ -9,6 +9,7 @@
  * `replace … null`. Array and object values are replaced whole, never diffed by index.
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
+import { copyValue } from './snapshot-copy.ts';
 
 // fast-json-patch is CommonJS: under Node's ESM loader only its default export is real.
 const { compare, getValueByPointer } = fastJsonPatch;
@@ -50,10 +51,10 @@ export function buildPatch(
       }
     }
     const old = currentAt(change.path);
-    if (old !== undefined) setPath(before, segments, cloned(old));
+    if (old !== undefined) setPath(before, segments, copyValue(old));
     const value = change.value === undefined ? null : change.value;
     if (isComposite(value) || isComposite(old)) wholes.push({ path: change.path, value });
-    setPath(after, segments, cloned(value));
+    setPath(after, segments, copyValue(value));
   }
   let ops = compare(before, after);
   for (const whole of wholes) {
@@ -63,7 +64,7 @@ export function buildPatch(
     // The leaf sits where compare touched it; keep compare's add/replace choice for it.
     const kind = covered.some((op) => op.path === pointer && op.op === 'add') ? 'add' : 'replace';
     ops = ops.filter((op) => !covered.includes(op));
-    ops.push({ op: kind, path: pointer, value: cloned(whole.value) } as Operation);
+    ops.push({ op: kind, path: pointer, value: copyValue(whole.value) } as Operation);
   }
   return [...preconditions(before, changes, ops), ...ops];
 }
@@ -90,13 +91,8 @@ function preconditions(
       const expected = guarded.get(op.path)?.expected;
       const value =
         expected && expected.value !== undefined ? expected.value : getValueByPointer(before, op.path);
-      return { op: 'test', path: op.path, value: cloned(value) } as Operation;
+      return { op: 'test', path: op.path, value: copyValue(value) } as Operation;
     });
-}
-
-/** A copy the patch owns; a scalar is its own copy (structuredClone costs ~1 µs even on one). */
-function cloned<T>(value: T): T {
-  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
 }
 
 /** `MailAddress.City` → `/MailAddress/City` (with RFC 6901 escaping). */

@@ -9,9 +9,13 @@ import type { Snapshot } from '../store/records.ts';
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
 
-function copyValue(value: unknown): unknown {
+/**
+ * A copy the caller owns, equal to structuredClone's; a scalar is its own copy
+ * (structuredClone costs about 1 µs even on one).
+ */
+export function copyValue<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return [...value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return [...value] as T;
   return structuredClone(value);
 }
 
