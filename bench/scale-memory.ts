@@ -8,7 +8,7 @@
  * grow with the size (time should grow linearly, memory stay flat).
  */
 import { statSync } from 'node:fs';
-import KeyvSqlite from '@keyv/sqlite';
+import Database from 'better-sqlite3';
 import { runInChild } from './lib/child.ts';
 import { type BenchContext, type Benchmark, mb } from './lib/context.ts';
 import { fillShop } from './lib/dataset.ts';
@@ -33,11 +33,11 @@ interface Point {
 
 /** Size of the store once its WAL is checkpointed into the database file (as after a clean stop). */
 async function settledSize(file: string): Promise<number> {
-  const db = new KeyvSqlite({ uri: `sqlite://${file}` });
+  const db = new Database(file);
   try {
-    await db.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
-    await db.disconnect();
+    db.close();
   }
   return sizeOnDisk(file);
 }

@@ -1,43 +1,75 @@
 /**
  * One connection to a SQLite file, with its statements prepared once and reused.
  *
+ * The connection is better-sqlite3's, which runs a statement on the calling (main) thread:
+ * our statements read or write a row or a few by primary key, a few microseconds each, where
+ * node-sqlite3 handed every statement to libuv's thread pool and back (80–160 µs per
+ * statement, about 1 ms per 5-line order; docs/store-layout.md has the figures).
+ *
  * @keyv/sqlite runs every call through `Database#all(sql, …)`, which prepares the statement,
  * runs it once and finalizes it: on a 5-line order (2–3 store calls) preparing was about
  * half of the store's CPU (bench/engine-cost.ts). Here a connection keeps its prepared
- * statements by SQL text (at most MAX_STATEMENTS, the oldest finalized first): node-sqlite3
- * resets and rebinds a statement on every run and queues the runs of one statement, so
- * concurrent calls with the same SQL wait for each other instead of sharing state. A
- * statement that failed is finalized and dropped (the next call prepares it again), so an
- * error never sticks to a SQL text; SQLite re-prepares a statement itself after a schema
- * change.
+ * statements by SQL text (at most MAX_STATEMENTS, the oldest dropped first). A statement
+ * runs to its end before the call returns, so calls never share a statement's state. A
+ * statement that failed is dropped (the next call prepares it again), so an error never
+ * sticks to a SQL text; SQLite re-prepares a statement itself after a schema change.
+ *
+ * Busy: while another connection (`mapsync links`, another process) holds the write lock,
+ * SQLite answers SQLITE_BUSY. SQLite's own busy handler (better-sqlite3's `timeout`) would
+ * sleep on the main thread, stopping the event loop for up to the whole timeout; so the
+ * connection opens without one, and a busy statement is tried again after a timer (1 ms,
+ * doubling up to 50 ms) until `busyTimeout` ms have passed, and then fails with SQLite's
+ * SQLITE_BUSY error as before. A statement that got SQLITE_BUSY has done nothing: in
+ * autocommit mode (the only mode used here) its implicit transaction is rolled back.
  *
  * The store shares one connection between all its namespaces (open-store.ts): with one
  * connection per namespace every write through one connection emptied the page cache of
  * the others (SQLite resets a connection's cache when another one has changed the file), so
  * the next statement on each re-read its pages — about a quarter of the store's CPU.
  */
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
 
 /** Prepared statements kept per connection (SQL texts; writeMany's vary with the row count). */
 export const MAX_STATEMENTS = 64;
 
+/** Longest wait between two tries of a busy statement, ms. */
+const MAX_BACKOFF_MS = 50;
+
+type Statement = Database.Statement<unknown[], unknown>;
+
 export class SqliteConnection {
-  private readonly connected: Promise<sqlite3.Database>;
-  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
+  /** Set once the file is open and the table exists; until then calls wait for `connected`. */
+  private database: Database.Database | undefined;
+  private readonly connected: Promise<Database.Database>;
+  private readonly statements = new Map<string, Statement>();
   private closed: Promise<void> | undefined;
 
-  /** `file`: the SQLite file's path; `table`: created when missing (@keyv/sqlite's layout). */
-  constructor(file: string, table: string, busyTimeout?: number) {
-    this.connected = new Promise<sqlite3.Database>((resolve, reject) => {
-      const database = new sqlite3.Database(file, (error) => {
-        if (error) return reject(error);
-        if (busyTimeout) database.configure('busyTimeout', busyTimeout);
-        resolve(database);
-      });
-    }).then(async (database) => {
-      await run(database, `CREATE TABLE IF NOT EXISTS ${table}(key VARCHAR(255) PRIMARY KEY, value TEXT )`);
-      return database;
-    });
+  /**
+   * `file`: the SQLite file's path; `table`: created when missing (@keyv/sqlite's layout);
+   * `busyTimeout`: how long a statement is retried while the file is locked (ms, default 0).
+   */
+  constructor(
+    file: string,
+    table: string,
+    private readonly busyTimeout = 0,
+  ) {
+    this.connected = this.open(file, table);
+    // A failed open is reported by ready() and by every query(); never unhandled here.
+    this.connected.catch(() => {});
+  }
+
+  private async open(file: string, table: string): Promise<Database.Database> {
+    const database = new Database(file, { timeout: 0 });
+    try {
+      await this.retryBusy(() =>
+        database.exec(`CREATE TABLE IF NOT EXISTS ${table}(key VARCHAR(255) PRIMARY KEY, value TEXT )`),
+      );
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+    this.database = database;
+    return database;
   }
 
   /** Resolves once the file is open and the table exists; rejects when it cannot be. */
@@ -47,48 +79,45 @@ export class SqliteConnection {
 
   /** Run `sql` with `params` on a prepared statement of this connection; the rows it returns. */
   async query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> {
-    let prepared = this.statements.get(sql);
-    if (!prepared) {
-      prepared = this.prepare(sql);
-      this.statements.set(sql, prepared);
-      if (this.statements.size > MAX_STATEMENTS) {
-        const [oldest, old] = this.statements.entries().next().value!;
-        this.statements.delete(oldest);
-        void old.then(finalize, () => {});
-      }
+    const database = this.database ?? (await this.connected);
+    if (this.closed) throw new TypeError('The database connection is not open');
+    return this.retryBusy(() => this.run<T>(database, sql, params));
+  }
+
+  /** One try of `sql`: prepared (or the cached statement) and run on the calling thread. */
+  private run<T>(database: Database.Database, sql: string, params: unknown[]): T[] {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = database.prepare(sql);
+      this.statements.set(sql, statement);
+      // better-sqlite3 finalizes a statement once it is garbage; dropping it is enough.
+      if (this.statements.size > MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);
     }
-    const entry = prepared;
-    const drop = () => {
-      if (this.statements.get(sql) !== entry) return;
-      this.statements.delete(sql);
-      void entry.then(finalize, () => {});
-    };
-    let statement: sqlite3.Statement;
     try {
-      statement = await entry;
+      if (statement.reader) return statement.all(...params) as T[];
+      statement.run(...params);
+      return [];
     } catch (error) {
-      drop();
+      if (this.statements.get(sql) === statement) this.statements.delete(sql);
       throw error;
     }
-    return new Promise((resolve, reject) => {
-      statement.all(params, (error: Error | null, rows: T[]) => {
-        if (!error) return resolve(rows);
-        drop();
-        reject(error);
-      });
-    });
   }
 
-  private async prepare(sql: string): Promise<sqlite3.Statement> {
-    const database = await this.connected;
-    return new Promise((resolve, reject) => {
-      const statement = database.prepare(sql, (error: Error | null) =>
-        error ? reject(error) : resolve(statement),
-      );
-    });
+  /** `attempt()`, tried again after a timer while it fails with SQLITE_BUSY, up to busyTimeout. */
+  private async retryBusy<T>(attempt: () => T): Promise<T> {
+    const started = performance.now();
+    for (let wait = 1; ; wait = Math.min(wait * 2, MAX_BACKOFF_MS)) {
+      try {
+        return attempt();
+      } catch (error) {
+        const left = this.busyTimeout - (performance.now() - started);
+        if (!isBusy(error) || left <= 0 || this.closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
+      }
+    }
   }
 
-  /** Finalize the statements and close the file (once; later calls wait for the first). */
+  /** Close the file (once; later calls wait for the first). Calls made after it fail. */
   close(): Promise<void> {
     this.closed ??= this.closeNow();
     return this.closed;
@@ -96,20 +125,13 @@ export class SqliteConnection {
 
   private async closeNow(): Promise<void> {
     const database = await this.connected;
-    const statements = [...this.statements.values()];
     this.statements.clear();
-    await Promise.all(statements.map((s) => s.then(finalize, () => {})));
-    await new Promise<void>((resolve, reject) =>
-      database.close((error) => (error ? reject(error) : resolve())),
-    );
+    database.close();
   }
 }
 
-/** Finalize (queued after the statement's pending runs); never fails. */
-function finalize(statement: sqlite3.Statement): Promise<void> {
-  return new Promise((resolve) => statement.finalize(() => resolve()));
-}
-
-function run(database: sqlite3.Database, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => database.run(sql, (error) => (error ? reject(error) : resolve())));
+/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT, …). */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
