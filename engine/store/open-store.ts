@@ -12,7 +12,7 @@
  * Each namespace gets its own adapter because keyv iterates by the adapter's namespace, and
  * an adapter shared between namespaces would iterate the wrong one. SQLite's adapter
  * (sqlite-adapter.ts) is @keyv/sqlite's table and SQL; a store's adapters share one
- * connection with its statements prepared once (sqlite-connection.ts).
+ * better-sqlite3 connection with its statements prepared once (sqlite-connection.ts).
  */
 import { resolve } from 'node:path';
 import type { KeyvStoreAdapter } from 'keyv';
@@ -133,7 +133,9 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
   const fences = new FenceTable();
   let fencedTail: Promise<unknown> = Promise.resolve();
   // One connection for every namespace (sqlite-connection.ts says why), opened at the
-  // first use. WAL: other processes (`mapsync links`) read while this one writes.
+  // first use; its statements run on the main thread (better-sqlite3). WAL: other processes
+  // (`mapsync links`) read while this one writes. While another connection holds the write
+  // lock, a statement is tried again on timers for up to 15 s, never blocking the event loop.
   let shared: SqliteConnection | undefined;
   const connection = () => {
     if (!shared) {
