@@ -59,7 +59,12 @@ export class SqliteConnection {
   }
 
   private async open(file: string, table: string): Promise<Database.Database> {
-    const database = new Database(file, { timeout: 0 });
+    let database: Database.Database;
+    try {
+      database = new Database(file, { timeout: 0 });
+    } catch (error) {
+      throw withCode(error);
+    }
     try {
       await this.retryBusy(() =>
         database.exec(`CREATE TABLE IF NOT EXISTS ${table}(key VARCHAR(255) PRIMARY KEY, value TEXT )`),
@@ -111,7 +116,7 @@ export class SqliteConnection {
         return attempt();
       } catch (error) {
         const left = this.busyTimeout - (performance.now() - started);
-        if (!isBusy(error) || left <= 0 || this.closed) throw error;
+        if (!isBusy(error) || left <= 0 || this.closed) throw withCode(error);
         await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
       }
     }
@@ -128,6 +133,22 @@ export class SqliteConnection {
     this.statements.clear();
     database.close();
   }
+}
+
+/**
+ * SQLite's error with its code in front of the message, as node-sqlite3 wrote it and the
+ * logs have it ("SQLITE_BUSY: database is locked"); better-sqlite3 keeps the code apart.
+ */
+function withCode(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (
+    error instanceof Error &&
+    typeof code === 'string' &&
+    code.startsWith('SQLITE_') &&
+    !error.message.startsWith(code)
+  )
+    error.message = `${code}: ${error.message}`;
+  return error;
 }
 
 /** SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT, …). */

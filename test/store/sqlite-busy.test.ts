@@ -102,7 +102,7 @@ describe('SQLite store on a locked file', () => {
     );
     const elapsed = performance.now() - started;
     settled = true;
-    expect(failure).toMatchObject({ code: 'SQLITE_BUSY', message: 'database is locked' });
+    expect(failure).toMatchObject({ code: 'SQLITE_BUSY', message: 'SQLITE_BUSY: database is locked' });
     expect(elapsed).toBeGreaterThanOrEqual(busyTimeout);
     // The interval ran while the statement waited (a busy wait on the main thread: 0 ticks).
     expect(await ticks).toBeGreaterThanOrEqual(3);
