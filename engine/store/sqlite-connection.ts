@@ -43,6 +43,8 @@ export class SqliteConnection {
   private readonly connected: Promise<Database.Database>;
   private readonly statements = new Map<string, Statement>();
   private closed: Promise<void> | undefined;
+  /** Set while statements wait out a lock: the end of their line (query()). */
+  private line: Promise<void> | undefined;
 
   /**
    * `file`: the SQLite file's path; `table`: created when missing (@keyv/sqlite's layout);
@@ -82,15 +84,50 @@ export class SqliteConnection {
     return this.connected;
   }
 
-  /** Run `sql` with `params` on a prepared statement of this connection; the rows it returns. */
+  /**
+   * Run `sql` with `params` on a prepared statement of this connection; the rows it returns.
+   * Writes run in call order: once one waits out a lock, later writes wait in line behind it
+   * (`line`), or a later write could land first and be overwritten by the earlier one. Reads
+   * never wait in line: WAL lets them run beside another connection's writer.
+   */
   async query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> {
     const database = this.database ?? (await this.connected);
     if (this.closed) throw new TypeError('The database connection is not open');
-    return this.retryBusy(() => this.run<T>(database, sql, params));
+    const started = performance.now();
+    const reads = this.line !== undefined && this.readsOnly(database, sql);
+    if (!this.line || reads) {
+      try {
+        return this.run<T>(database, sql, params);
+      } catch (error) {
+        if (!isBusy(error) || this.busyTimeout <= 0) throw withCode(error);
+      }
+      if (reads) return this.retryBusy(() => this.run<T>(database, sql, params), started);
+    }
+    const turn = (this.line ?? Promise.resolve()).then(() =>
+      this.retryBusy(() => this.run<T>(database, sql, params), started),
+    );
+    const tail = turn.then(
+      () => {},
+      () => {},
+    );
+    this.line = tail;
+    void tail.then(() => {
+      if (this.line === tail) this.line = undefined;
+    });
+    return turn;
   }
 
-  /** One try of `sql`: prepared (or the cached statement) and run on the calling thread. */
-  private run<T>(database: Database.Database, sql: string, params: unknown[]): T[] {
+  /** Whether `sql` only reads (false when it does not prepare: it then fails in its turn). */
+  private readsOnly(database: Database.Database, sql: string): boolean {
+    try {
+      return this.prepared(database, sql).readonly;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The cached statement for `sql`, prepared at its first use. */
+  private prepared(database: Database.Database, sql: string): Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = database.prepare(sql);
@@ -98,6 +135,12 @@ export class SqliteConnection {
       // better-sqlite3 finalizes a statement once it is garbage; dropping it is enough.
       if (this.statements.size > MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);
     }
+    return statement;
+  }
+
+  /** One try of `sql`: prepared (or the cached statement) and run on the calling thread. */
+  private run<T>(database: Database.Database, sql: string, params: unknown[]): T[] {
+    const statement = this.prepared(database, sql);
     try {
       if (statement.reader) return statement.all(...params) as T[];
       statement.run(...params);
@@ -108,9 +151,11 @@ export class SqliteConnection {
     }
   }
 
-  /** `attempt()`, tried again after a timer while it fails with SQLITE_BUSY, up to busyTimeout. */
-  private async retryBusy<T>(attempt: () => T): Promise<T> {
-    const started = performance.now();
+  /**
+   * `attempt()`, tried again after a timer while it fails with SQLITE_BUSY, until busyTimeout
+   * ms have passed since `started`.
+   */
+  private async retryBusy<T>(attempt: () => T, started = performance.now()): Promise<T> {
     for (let wait = 1; ; wait = Math.min(wait * 2, MAX_BACKOFF_MS)) {
       try {
         return attempt();

@@ -84,6 +84,26 @@ describe('SQLite store on a locked file', () => {
     expect(await ns.getMany(['k', 'single', 'held', 'before'])).toEqual(['v', 'two', 'held', 'one']);
   });
 
+  it('keeps writes in call order while they wait out a lock: the later value stays', async () => {
+    const file = path();
+    const connection = new SqliteConnection(file, 'keyv', 15_000);
+    closers.push(() => connection.close());
+    await connection.ready();
+    const holder = lockHolder(file);
+    const upsert =
+      'INSERT INTO keyv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value';
+    const first = connection.query(upsert, 'ns:k', '"first"');
+    // Long enough for the first write's retries to space out (up to 50 ms apart) ...
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = connection.query(upsert, 'ns:k', '"second"');
+    // ... so that, on its own, the second write's first retry (1 ms) would come first.
+    holder.exec('COMMIT');
+    await Promise.all([first, second]);
+    expect(await connection.query('SELECT value FROM keyv WHERE key = ?', 'ns:k')).toEqual([
+      { value: '"second"' },
+    ]);
+  });
+
   it('fails with SQLITE_BUSY once the busy timeout has passed, the loop running meanwhile; the statement works again later', async () => {
     const file = path();
     const busyTimeout = 300;
