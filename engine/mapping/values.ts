@@ -30,6 +30,11 @@ export function isEmpty(value: unknown): boolean {
 
 /** The value at a dotted path (`billing.city`); numeric segments index arrays. */
 export function getPath(record: unknown, path: string): unknown {
+  // Most property paths are one name (`ExternalImportReference`): no split, no array.
+  if (!path.includes('.'))
+    return record !== null && typeof record === 'object'
+      ? (record as Record<string, unknown>)[path]
+      : undefined;
   let current: unknown = record;
   for (const segment of path.split('.')) {
     if (current === null || typeof current !== 'object') return undefined;
@@ -43,6 +48,10 @@ export function buildRecord(values: Iterable<readonly [string, unknown]>): Recor
   const record: Record<string, unknown> = {};
   for (const [path, value] of values) {
     if (value === undefined) continue;
+    if (!path.includes('.')) {
+      record[path] = value;
+      continue;
+    }
     const segments = path.split('.');
     let node = record;
     for (const segment of segments.slice(0, -1)) {
@@ -75,6 +84,10 @@ const OUT_OF_SAFE_RANGE = `out of range: whole numbers must lie within ±${Numbe
 export const EXACT_DIGITS = 15;
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** A plain decimal text (no exponent) of at most EXACT_DIGITS digits: a double holds it exactly. */
+const SHORT_PLAIN = /^[+-]?(?=(?:\.?\d){1,15}\.?$)\d*\.?\d*$/;
+/** A whole number of at most EXACT_DIGITS digits: a safe integer, read exactly by Number(). */
+const SHORT_INTEGER = /^[+-]?\d{1,15}$/;
 
 function numericText(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -108,12 +121,14 @@ function toNumber(value: unknown, type: string): number {
   const n = Number(text);
   if (!Number.isFinite(n))
     fail(value, type, `out of range: numbers must lie within ±${Number.MAX_VALUE.toExponential(3)}`);
-  // A number, or a text that is the number's own shortest form, is exact as it is; only other
-  // texts ("19.90", "1e3", 20 digits) are compared in decimal.
+  // A number, or a text that is the number's own shortest form, is exact as it is; so is a
+  // plain text of at most EXACT_DIGITS digits ("19.90": a double holds 15 significant digits
+  // exactly); only other texts ("1e3", 20 digits) are compared in decimal.
   if (
     type === 'decimal' &&
     typeof value !== 'number' &&
     String(n) !== text &&
+    !SHORT_PLAIN.test(text) &&
     !new Decimal(text).eq(new Decimal(n))
   )
     fail(value, type, `has more than ${EXACT_DIGITS} significant digits, more than a number holds exactly`);
@@ -139,6 +154,10 @@ export function coerce(value: unknown, type: string): unknown {
       if (typeof value === 'boolean') return String(value);
       return fail(value, type);
     case 'integer': {
+      // The common cases without decimal.js: a safe integer (as Decimal gives it back: -0 as 0),
+      // a short whole-number text.
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return value === 0 ? 0 : value;
+      if (typeof value === 'string' && SHORT_INTEGER.test(value)) return Number(value);
       const text = numericText(value) ?? fail(value, type);
       const d = new Decimal(text);
       if (!d.isInteger()) fail(value, type);
@@ -200,9 +219,13 @@ export function sameValue(a: unknown, b: unknown, type?: string, normalize?: Mat
     case 'integer':
     case 'number':
     case 'decimal': {
+      // Two finite numbers are the same decimal exactly when they are the same double (each
+      // reads as its shortest form, and distinct doubles have distinct shortest forms).
+      if (typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b))
+        return a === b;
       const x = numericText(a);
       const y = numericText(b);
-      if (x !== undefined && y !== undefined) return new Decimal(x).eq(new Decimal(y));
+      if (x !== undefined && y !== undefined) return x === y || new Decimal(x).eq(new Decimal(y));
       return isDeepStrictEqual(a, b);
     }
     case 'boolean':

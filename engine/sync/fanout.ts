@@ -29,6 +29,7 @@ import { mergePair, type PropertyInput } from './merge.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
 import { reportWritten } from './report-lines.ts';
 import type { KnownLinks, ProcessResult } from './run-types.ts';
+import { sameJson } from './same-json.ts';
 import { copySnapshot } from './snapshot-copy.ts';
 
 interface ChildPlan {
@@ -365,7 +366,7 @@ async function saveIfChanged(mappingRun: MappingRun, before: LinkRecord, after: 
   if (sameFields(before, after)) return;
   const { syncedAt: _a, ...a } = before;
   const { syncedAt: _b, ...b } = after;
-  if (JSON.stringify(a) !== JSON.stringify(b))
+  if (!sameJson(a, b))
     await mappingRun.state.putLink({ ...after, syncedAt: mappingRun.run.now().toISOString() });
 }
 

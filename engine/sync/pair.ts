@@ -26,6 +26,7 @@ import { liveTarget, MAX_STALE_WRITES, readBeforeUpdate, staleFailure, targetGua
 import type { MappingRun } from './mapping-run.ts';
 import { type PairPlan, planPair, setBase } from './pair-plan.ts';
 import { objectPathsOf } from './patch.ts';
+import { sameJson } from './same-json.ts';
 import { checkSourceValues } from './source-values.ts';
 import { readable, type SourceView, sourceViewOf, type TargetView, targetDiffers } from './views.ts';
 
@@ -253,7 +254,7 @@ async function applyPlan(
   if (source.record !== undefined && mappingRun.sourceIsFullScan && !applied.wroteSource) {
     next.sourceHash = contentHash(source.record);
   }
-  if (options.created || JSON.stringify(next) !== JSON.stringify(link)) {
+  if (options.created || !sameJson(next, link)) {
     next.syncedAt = run.now().toISOString();
     await mappingRun.state.putLink(next, options.created ? undefined : link);
   }

@@ -127,6 +127,8 @@ function setPath(root: Record<string, unknown>, segments: readonly string[], val
 export function objectPathsOf(record: unknown, paths: Iterable<string>): string[] {
   const found = new Set<string>();
   for (const path of paths) {
+    // A path of one name has no intermediate object.
+    if (!path.includes('.')) continue;
     const segments = path.split('.');
     let node: unknown = record;
     for (let i = 0; i < segments.length - 1; i++) {
