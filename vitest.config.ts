@@ -7,15 +7,16 @@ import { defineConfig } from 'vitest/config';
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 
 /**
- * Folders whose files run in one shared module graph per worker (`isolate: false`): a worker imports the
- * engine, the sandboxes and their packages once and runs file after file in it, instead of a
- * fork and a fresh import for every file. Only files that leave no process-wide state behind
- * belong here: no process.env writes, no vi.mock or vi.spyOn of modules, no process.on
- * listeners or process.chdir; fake timers and patched globals (rate-limiter, dispatcher,
- * json-body) are restored in afterEach/finally. Servers listen on port 0, stores live in
- * temp folders, PostgreSQL schemas and Redis prefixes are each file's own. Isolated, test/sync
- * took 56 s of CPU, shared 13 s; the other folders here are measured in docs/ci.md
- * ("Where the time goes").
+ * Folders whose files run in one shared module graph per worker (`isolate: false`): a worker
+ * imports the engine, the sandboxes and their packages once and runs file after file in it,
+ * instead of a fork and a fresh import for every file. Only files that leave no process-wide
+ * state behind belong here: no process.env writes, no vi.mock or vi.spyOn of modules, no
+ * process.on listeners or process.chdir; fake timers and patched globals (rate-limiter,
+ * dispatcher, json-body) are restored in afterEach/finally. Servers listen on port 0, stores
+ * live in temp folders, PostgreSQL schemas and Redis prefixes are each file's own; a test helper
+ * that keeps state in a module (test/e2e/helpers/cut-off.ts) clears it once used. Isolated,
+ * test/sync took 56 s of CPU, shared 13 s; the whole test step of CI 690 s of CPU with only
+ * test/sync shared, 433–468 s with these folders (docs/ci.md, "Where the time goes").
  */
 const SHARED_FOLDERS = [
   'test/sync',
