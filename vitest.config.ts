@@ -1,13 +1,49 @@
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+
 /**
- * Files that run in one shared module graph per worker (`isolate: false`): the sync engine's
- * in-process tests, which touch no process-wide state (no env, timers, listeners or mocks;
- * each builds its own store and fakes). Isolated, each of the 28 files paid the import of the
- * engine again: 56 s of CPU for test/sync, 19 s shared (docs/ci.md, "Where the time goes").
+ * Folders whose files run in one shared module graph per worker (`isolate: false`): a worker
+ * imports the engine, the sandboxes and their packages once and runs file after file in it,
+ * instead of a fork and a fresh import for every file. Only files that leave no process-wide
+ * state behind belong here: no process.env writes, no vi.mock or vi.spyOn of modules, no
+ * process.on listeners or process.chdir; fake timers and patched globals (rate-limiter,
+ * dispatcher, json-body) are restored in afterEach/finally. Servers listen on port 0, stores
+ * live in temp folders, PostgreSQL schemas and Redis prefixes are each file's own; a test helper
+ * that keeps state in a module (test/e2e/helpers/cut-off.ts) clears it once used. Isolated,
+ * test/sync took 56 s of CPU, shared 13 s; the whole test step of CI 690 s of CPU with only
+ * test/sync shared, 433–468 s with these folders (docs/ci.md, "Where the time goes").
  */
-const SHARED = ['test/sync/**/*.test.ts'];
+const SHARED_FOLDERS = [
+  'test/sync',
+  'test/mapping',
+  'test/store',
+  'test/poweroffice-go',
+  'test/woocommerce',
+  'test/http',
+  'test/connectors',
+  'test/alerts',
+  'test/e2e',
+  'test/tenants',
+  'test/conformance',
+];
+/**
+ * In those folders, but isolated all the same: the evaluator pool's worker threads and their
+ * 2 s CPU limit are its subject (a shared worker's pool and heap are no part of it), and the
+ * crash trials SIGKILL child processes for minutes (a fork of their own gains nothing).
+ */
+const ISOLATED_IN_SHARED = new Set(['test/mapping/evaluator-pool.test.ts', 'test/e2e/crash.test.ts']);
+
+/** The shared files, by name: the isolated project runs every other file (also those above). */
+const SHARED = SHARED_FOLDERS.flatMap((folder) =>
+  readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.test.ts'))
+    .map((name) => `${folder}/${name.replaceAll(sep, '/')}`),
+).filter((file) => !ISOLATED_IN_SHARED.has(file));
 
 // The default run (`npm test`) stays fast: long crash loops, chaos runs and the
 // browser test live in their own configs / npm scripts.
@@ -28,7 +64,8 @@ export default defineConfig({
         test: {
           name: 'isolated',
           // Tests that spawn bin/mapsync.js run dist/: built from this tree before the first
-          // test. Here only: a global setup of the root config runs once per project as well.
+          // test. Named by each project (a global setup of the root config runs once per project
+          // as well); the build itself runs once per vitest run (test/global-setup.ts).
           globalSetup: ['test/global-setup.ts'],
           include: ['test/**/*.test.ts', 'engine/**/*.test.ts', 'sandbox/**/*.test.ts'],
           exclude: [
@@ -43,7 +80,15 @@ export default defineConfig({
           ],
         },
       },
-      { extends: true, test: { name: 'shared', include: SHARED, isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          globalSetup: ['test/global-setup.ts'],
+          include: SHARED,
+          isolate: false,
+        },
+      },
     ],
   },
 });

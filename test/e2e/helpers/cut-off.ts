@@ -10,7 +10,8 @@ import type { Connector, OperationRequest } from '../../../engine/connectors/typ
 
 /**
  * Set `operation` to cut the next operation of that name off (or refuse it, `how:
- * 'refuse'`); cleared once it has been.
+ * 'refuse'`); both are cleared once it has been, so that a later file in the same worker
+ * (vitest.config.ts runs test/e2e without isolation) finds no refusal left over.
  */
 export const cutOff: { operation?: string; how?: 'cut' | 'refuse' } = {};
 
@@ -26,8 +27,12 @@ export function cuttable(kind: 'woocommerce' | 'poweroffice-go') {
         operations: {
           async perform(request: OperationRequest, writeOptions?: { signal?: AbortSignal }) {
             const hit = cutOff.operation === request.operation;
-            if (hit) cutOff.operation = undefined;
-            if (hit && cutOff.how === 'refuse')
+            const how = hit ? cutOff.how : undefined;
+            if (hit) {
+              cutOff.operation = undefined;
+              cutOff.how = undefined;
+            }
+            if (how === 'refuse')
               throw new ConnectorError(`${kind}: refused for the test`, { system: kind, kind: 'validation' });
             const done = await operations.perform(request, writeOptions);
             if (hit) {
