@@ -21,6 +21,7 @@ import { FenceTable, isDelete } from './fencing.ts';
 import { KeyvNamespace } from './keyv-namespace.ts';
 import { assertPrefix, postgresBackend } from './postgres-backend.ts';
 import { SqliteAdapter } from './sqlite-adapter.ts';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { SqliteConnection } from './sqlite-connection.ts';
 import type { StoreBackend } from './store-backend.ts';
 import { StoreFile, type StoreFileOptions } from './store-file.ts';
@@ -137,11 +138,19 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
   // (`mapsync links`) read while this one writes. While another connection holds the write
   // lock, a statement is tried again on timers for up to 15 s, never blocking the event loop.
   let shared: SqliteConnection | undefined;
+  let checkpointer: SqliteCheckpointer | undefined;
   const connection = () => {
     if (!shared) {
       shared = new SqliteConnection(file, 'keyv', 15_000);
       void shared.query('PRAGMA journal_mode=WAL').catch(() => {});
       void shared.query('PRAGMA synchronous=NORMAL').catch(() => {});
+      // Checkpoints off the main thread (sqlite-checkpointer.ts says why); SQLite's own
+      // automatic checkpoint comes back should the worker fail.
+      const connection = shared;
+      void connection.query('PRAGMA wal_autocheckpoint=0').catch(() => {});
+      checkpointer = new SqliteCheckpointer(file, {
+        onFailure: () => void connection.query('PRAGMA wal_autocheckpoint=1000').catch(() => {}),
+      });
     }
     return shared;
   };
@@ -228,6 +237,7 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
     },
     async close() {
       try {
+        await checkpointer?.close();
         await shared?.close();
       } catch (error) {
         throw new StoreError(`closing the store failed: ${String(error)}`, { cause: error });
