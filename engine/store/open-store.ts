@@ -137,24 +137,23 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
   // first use; its statements run on the main thread (better-sqlite3). WAL: other processes
   // (`mapsync links`) read while this one writes. While another connection holds the write
   // lock, a statement is tried again on timers for up to 15 s, never blocking the event loop.
+  const table = 'keyv';
   let shared: SqliteConnection | undefined;
   let checkpointer: SqliteCheckpointer | undefined;
   const connection = () => {
     if (!shared) {
-      shared = new SqliteConnection(file, 'keyv', 15_000);
-      void shared.query('PRAGMA journal_mode=WAL').catch(() => {});
-      void shared.query('PRAGMA synchronous=NORMAL').catch(() => {});
+      const opened = new SqliteConnection(file, table, 15_000);
       // Checkpoints off the main thread (sqlite-checkpointer.ts says why); SQLite's own
       // automatic checkpoint comes back should the worker fail.
-      const connection = shared;
-      void connection.query('PRAGMA wal_autocheckpoint=0').catch(() => {});
+      for (const pragma of ['journal_mode=WAL', 'synchronous=NORMAL', 'wal_autocheckpoint=0'])
+        void opened.query(`PRAGMA ${pragma}`).catch(() => {});
       checkpointer = new SqliteCheckpointer(file, {
-        onFailure: () => void connection.query('PRAGMA wal_autocheckpoint=1000').catch(() => {}),
+        onFailure: () => void opened.query('PRAGMA wal_autocheckpoint=1000').catch(() => {}),
       });
+      shared = opened;
     }
     return shared;
   };
-  const table = 'keyv';
   const namespaces = new Map<string, KeyvNamespace<unknown>>();
   // One adapter per namespace (keyv sets the namespace on its adapter), made once.
   const open = (name: string) => {

@@ -38,9 +38,9 @@ const timer = setInterval(() => {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
     // A checkpoint that could not copy every frame (a writer was busy) is tried next time.
     if (result && result.busy === 0 && result.checkpointed === result.log) seen = now;
-    parentPort.postMessage({ checkpointed: result ? result.checkpointed : 0 });
   } catch (error) {
-    parentPort.postMessage({ error: String(error && error.message) });
+    // Busy: next time. Anything else ends the worker, and its owner checkpoints itself.
+    if (!String(error && error.code).startsWith('SQLITE_BUSY')) throw error;
   }
 }, workerData.everyMs);
 parentPort.on('message', () => {
@@ -53,8 +53,6 @@ parentPort.on('message', () => {
 export interface CheckpointerOptions {
   /** How often the worker looks at the WAL file, ms (default 200). */
   everyMs?: number;
-  /** Called after each checkpoint with the frames it copied (tests). */
-  onCheckpoint?: (frames: number) => void;
   /** Called when the worker failed: its owner turns SQLite's automatic checkpoint back on. */
   onFailure?: (error: Error) => void;
 }
@@ -71,9 +69,6 @@ export class SqliteCheckpointer {
     });
     // Never what keeps a process alive: a short `mapsync links` ends when its work does.
     this.worker.unref();
-    this.worker.on('message', (message: { checkpointed?: number }) => {
-      if (typeof message.checkpointed === 'number') options.onCheckpoint?.(message.checkpointed);
-    });
     this.worker.once('error', (error) => options.onFailure?.(error));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
   }

@@ -94,18 +94,20 @@ export class SqliteConnection {
     const database = this.database ?? (await this.connected);
     if (this.closed) throw new TypeError('The database connection is not open');
     const started = performance.now();
-    const reads = this.line !== undefined && this.readsOnly(database, sql);
-    if (!this.line || reads) {
-      try {
-        return this.run<T>(database, sql, params);
-      } catch (error) {
-        if (!isBusy(error) || this.busyTimeout <= 0) throw withCode(error);
-      }
-      if (reads) return this.retryBusy(() => this.run<T>(database, sql, params), started);
+    const attempt = () => this.run<T>(database, sql, params);
+    if (this.line && !this.readsOnly(database, sql)) return this.inLine(attempt, started);
+    try {
+      return attempt();
+    } catch (error) {
+      if (!isBusy(error) || this.busyTimeout <= 0) throw withCode(error);
     }
-    const turn = (this.line ?? Promise.resolve()).then(() =>
-      this.retryBusy(() => this.run<T>(database, sql, params), started),
-    );
+    // Busy: a read waits on its own; a write starts the line.
+    return this.line ? this.retryBusy(attempt, started) : this.inLine(attempt, started);
+  }
+
+  /** `attempt` retried while busy, once every write ahead of it in the line has settled. */
+  private inLine<T>(attempt: () => T, started: number): Promise<T> {
+    const turn = (this.line ?? Promise.resolve()).then(() => this.retryBusy(attempt, started));
     const tail = turn.then(
       () => {},
       () => {},
