@@ -11,12 +11,11 @@
  * - update: one line and the buyer's name changed → merge, diff, 2 patches, store,
  * - unchanged: map and compare only (what every later run does for a listed order).
  * The engine timed is dist/, as `npm run build` compiles it and bin/mapsync.js runs it (built
- * first; loadEngine below), not engine/ through tsx.
+ * by bench/run.ts first; loadEngine below), not engine/ through tsx.
  * The baseline is a hand-written TypeScript function that produces the same PowerOffice
  * payload from the same WooCommerce order (checked deep-equal with the engine's payload).
  */
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +61,6 @@ const B = '3. engine cost';
  */
 async function loadEngine() {
   const source = process.env.BENCH_ENGINE === 'source';
-  if (!source) execFileSync(process.execPath, [join(REPO, 'bin/build.js')], { stdio: 'inherit' });
   const load = <M>(path: string): Promise<M> =>
     import(pathToFileURL(join(REPO, source ? `engine/${path}.ts` : `dist/engine/${path}.js`)).href);
   const [

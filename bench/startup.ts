@@ -11,10 +11,10 @@
  *   10 rps, timed from the spawn to the exit: start-up, loading the project, the run and the
  *   shutdown all count. The bound is 130 requests / 10 rps; target ≤ 1.15 × the bound.
  *
- * The CLI runs dist/ (bin/mapsync.js); it is built first so that the figures are for the code
+ * The CLI runs dist/ (bin/mapsync.js); bench/run.ts builds it first so that the figures are for the code
  * in the tree.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { spawnSync } from './lib/child.ts';
 import type { BenchContext, Benchmark } from './lib/context.ts';
@@ -139,7 +139,6 @@ async function backfill(ctx: BenchContext): Promise<void> {
 }
 
 async function run(ctx: BenchContext): Promise<void> {
-  execFileSync(process.execPath, [join(REPO, 'bin/build.js')], { stdio: 'inherit' });
   await commands(ctx);
   await backfill(ctx);
 }
