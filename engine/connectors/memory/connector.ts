@@ -23,6 +23,7 @@ import type {
   RemoveMode,
   WriteOptions,
 } from '../types.ts';
+import { copyRecord } from './copy.ts';
 import type { MemorySystem } from './system.ts';
 
 export class MemoryConnector implements Connector {
@@ -64,7 +65,7 @@ export class MemoryConnector implements Connector {
         if (i > 0 && s.failListingAfterFirstPage.has(entity)) {
           throw s.error('transport', 'GET', `/${entity}`, 'listing failed');
         }
-        return records.slice(i, i + s.pageSize).map((r) => structuredClone(r));
+        return records.slice(i, i + s.pageSize).map(copyRecord);
       });
       const last = chunk.at(-1);
       yield {
@@ -85,7 +86,7 @@ export class MemoryConnector implements Connector {
         const record = s.table(entity).get(id);
         if (!record || s.descriptor(entity).isGone?.(record))
           throw s.error('not-found', 'GET', '', 'not found');
-        return structuredClone(record);
+        return copyRecord(record);
       });
     } catch (error) {
       if (isConnectorError(error, 'not-found')) return null;
@@ -100,7 +101,7 @@ export class MemoryConnector implements Connector {
     return ids
       .map((id) => s.table(entity).get(id))
       .filter((r): r is EntityRecord => r !== undefined && !descriptor.isGone?.(r))
-      .map((r) => structuredClone(r));
+      .map(copyRecord);
   }
 
   async create(entity: string, data: EntityRecord, options?: WriteOptions): Promise<EntityRecord> {
@@ -110,7 +111,7 @@ export class MemoryConnector implements Connector {
       s.writes.push({ method: 'create', entity, body: data, ...parent(options) });
       s.refuse(entity, data);
       const record = s.insert(entity, options?.parentId ? { ...data, _parent: options.parentId } : data);
-      return structuredClone(record);
+      return copyRecord(record);
     });
   }
 
@@ -128,7 +129,7 @@ export class MemoryConnector implements Connector {
     const record = s.insert(entity, data);
     const id = s.descriptor(entity).idOf(record);
     const children = kids.map((k) => s.insert(childEntity, { ...k, _parent: id }));
-    return { record: structuredClone(record), children: structuredClone(children) };
+    return { record: copyRecord(record), children: copyRecord(children) };
   }
 
   async update(

@@ -23,6 +23,7 @@
 import { createRequire } from 'node:module';
 import { ConnectorError, type ConnectorErrorKind } from '../errors.ts';
 import type { EntityDescriptor, EntityRecord, GuardLookup, PatchOperation, RemoveMode } from '../types.ts';
+import { copyRecord } from './copy.ts';
 
 /**
  * fast-json-patch, loaded on the first update: the spec (index.ts) builds a system for its
@@ -31,6 +32,8 @@ import type { EntityDescriptor, EntityRecord, GuardLookup, PatchOperation, Remov
 let patcher: typeof import('fast-json-patch') | undefined;
 function applyPatch(record: EntityRecord, ops: PatchOperation[]): EntityRecord {
   patcher ??= createRequire(import.meta.url)('fast-json-patch') as typeof import('fast-json-patch');
+  // mutateDocument false: the patch is applied to a copy (fast-json-patch's own, JSON's
+  // round trip); `record` is left as it was, also when an op fails half-way.
   return patcher.applyPatch(record, ops, false, false).newDocument;
 }
 
@@ -178,7 +181,7 @@ export class MemorySystem {
 
   /** Copies of every record of an entity (also gone ones). */
   all(entity: string): EntityRecord[] {
-    return [...this.table(entity).values()].map((r) => structuredClone(r));
+    return [...this.table(entity).values()].map((r) => copyRecord(r));
   }
 
   /** Queue a failure for the next call of connector method `method` on `entity`. */
@@ -209,13 +212,14 @@ export class MemorySystem {
 
   /** Run one call of the connector, logged as a request with the status it ends with. */
   request<T>(method: MemoryRequest['method'], path: string, body: unknown, call: () => T): T {
+    const q = path.indexOf('?');
     const log = (status: number) =>
       this.requests.push({
         seq: this.requests.length + 1,
         at: new Date().toISOString(),
         method,
-        path: path.replace(/\?.*$/, ''),
-        query: Object.fromEntries(new URLSearchParams(path.split('?')[1] ?? '')),
+        path: q < 0 ? path : path.slice(0, q),
+        query: q < 0 ? {} : Object.fromEntries(new URLSearchParams(path.split('?')[1])),
         status,
         durationMs: 0,
         ...(body !== undefined ? { body } : {}),
@@ -251,7 +255,7 @@ export class MemorySystem {
 
   insert(entity: string, data: EntityRecord): EntityRecord {
     const idField = this.options.entities[entity]?.idField ?? 'id';
-    const record = structuredClone(data);
+    const record = copyRecord(data);
     if (record[idField] === undefined)
       record[idField] = this.options.newId?.(entity) ?? String(this.nextId++);
     record._modified = ++this.time.now;
@@ -272,14 +276,14 @@ export class MemorySystem {
     if (record._locked) throw this.error('locked', 'PATCH', path, 'locked');
     let next: EntityRecord;
     try {
-      next = applyPatch(structuredClone(record), ops);
+      next = applyPatch(record, ops);
     } catch (error) {
       if ((error as { name?: string }).name !== 'TEST_OPERATION_FAILED') throw error;
       throw this.error('stale', 'PATCH', path, 'a test failed: the record changed since it was read');
     }
     next._modified = ++this.time.now;
     this.table(entity).set(id, next);
-    return structuredClone(next);
+    return copyRecord(next);
   }
 
   remove(entity: string, id: string, mode: RemoveMode): void {
@@ -297,7 +301,7 @@ export class MemorySystem {
     return [...this.table(entity).values()]
       .filter((r) => String(r[lookup.field] ?? '') === lookup.value)
       .filter((r) => lookup.parentId === undefined || r._parent === lookup.parentId)
-      .map((r) => structuredClone(r));
+      .map((r) => copyRecord(r));
   }
 
   error(kind: ConnectorErrorKind, method: string, path: string, message: string): ConnectorError {
