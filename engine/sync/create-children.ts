@@ -74,11 +74,17 @@ export function childLinkOf(
   const link = emptyLink(sourceId, parentTargetId, 'created-in-target', run.now());
   link.children = {};
   const unused = new Set(returned);
+  const targetPaths = childMapping.properties.map((p) => p.target);
   prepared.forEach((child, position) => {
     let match: EntityRecord | undefined;
     if (guardPath) {
       const wanted = child.yields.get(guardPath);
-      match = [...unused].find((r) => run.evaluator.sameValue(getPath(r, guardPath), wanted, 'string'));
+      // The first unused one that matches, in the order returned (no copy of the set per child).
+      for (const r of unused) {
+        if (!run.evaluator.sameValue(getPath(r, guardPath), wanted, 'string')) continue;
+        match = r;
+        break;
+      }
     }
     // Without a guard (or a dry run), children come back in the order they were sent.
     match ??= run.dryRun ? child.payload : returned[position];
@@ -101,10 +107,7 @@ export function childLinkOf(
       targetId: childId,
       base: {
         ...base,
-        targetObjects: objectPathsOf(
-          match,
-          childMapping.properties.map((p) => p.target),
-        ),
+        targetObjects: objectPathsOf(match, targetPaths),
         sourceObjects: child.objects,
       },
     };

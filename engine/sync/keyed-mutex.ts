@@ -13,7 +13,10 @@ export class KeyedMutex {
   async acquire(keys: Iterable<string>): Promise<() => void> {
     const sorted = [...new Set(keys)].sort();
     const releases: Array<() => void> = [];
-    for (const key of sorted) releases.push(await this.acquireOne(key));
+    for (const key of sorted) {
+      const taken = this.acquireOne(key);
+      releases.push(typeof taken === 'function' ? taken : await taken);
+    }
     let released = false;
     return () => {
       if (released) return;
@@ -32,18 +35,24 @@ export class KeyedMutex {
     }
   }
 
-  private async acquireOne(key: string): Promise<() => void> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
+  /**
+   * The key's release function: at once when nobody holds or waits for the key (no turn of
+   * the microtask queue per free key, nearly every key of a run at concurrency 1), else once
+   * the holders and waiters ahead have released it. Either way the key is this caller's
+   * from the moment of the call: later callers queue behind it (FIFO).
+   */
+  private acquireOne(key: string): (() => void) | Promise<() => void> {
+    const previous = this.tails.get(key);
     let release!: () => void;
     const current = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const tail = previous.then(() => current);
+    const tail = previous ? previous.then(() => current) : current;
     this.tails.set(key, tail);
-    await previous;
-    return () => {
+    const done = () => {
       release();
       if (this.tails.get(key) === tail) this.tails.delete(key);
     };
+    return previous ? previous.then(() => done) : done;
   }
 }
