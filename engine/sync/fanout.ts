@@ -228,6 +228,9 @@ function planChildren(
   const existing = link.children ?? {};
   const plan: ChildPlan = { creates: [], updates: [], deletes: [] };
   const keys = new Set<string>();
+  // The same for every child: worked out once per order, not once per line.
+  const toTarget = mapping.properties.filter((p) => p.direction !== 'to-source');
+  const byTarget = new Map(mapping.properties.map((p) => [p.target, p]));
   for (const child of prepared) {
     keys.add(child.key);
     const current = existing[child.key];
@@ -235,34 +238,31 @@ function planChildren(
       plan.creates.push(child);
       continue;
     }
-    const inputs: PropertyInput[] = mapping.properties
-      .filter((p) => p.direction !== 'to-source')
-      .map((p) => {
-        const b = current.base;
-        const hasBase = p.target in b.target;
-        return {
-          path: p.target,
-          type: p.type,
-          direction: 'to-target' as const,
-          conflict: p.conflict ?? mapping.conflict,
-          ...(p.normalize ? { normalize: p.normalize } : {}),
-          sourceValue: p.source !== undefined ? child.raw.get(p.source) : undefined,
-          desiredTarget: child.yields.get(p.target),
-          // Children are not listed back: the target holds what we last wrote.
-          targetValue: b.target[p.target],
-          ...(hasBase
-            ? {
-                base: {
-                  yielded: b.yields?.[p.target],
-                  source: p.source !== undefined ? b.source[p.source] : undefined,
-                  target: b.target[p.target],
-                },
-              }
-            : {}),
-        };
-      });
+    const inputs: PropertyInput[] = toTarget.map((p) => {
+      const b = current.base;
+      const hasBase = p.target in b.target;
+      return {
+        path: p.target,
+        type: p.type,
+        direction: 'to-target' as const,
+        conflict: p.conflict ?? mapping.conflict,
+        ...(p.normalize ? { normalize: p.normalize } : {}),
+        sourceValue: p.source !== undefined ? child.raw.get(p.source) : undefined,
+        desiredTarget: child.yields.get(p.target),
+        // Children are not listed back: the target holds what we last wrote.
+        targetValue: b.target[p.target],
+        ...(hasBase
+          ? {
+              base: {
+                yielded: b.yields?.[p.target],
+                source: p.source !== undefined ? b.source[p.source] : undefined,
+                target: b.target[p.target],
+              },
+            }
+          : {}),
+      };
+    });
     const outcomes = mergePair({ properties: inputs, firstSync: mapping.firstSync }, run.evaluator.sameValue);
-    const byTarget = new Map(mapping.properties.map((p) => [p.target, p]));
     const changes: ChildPlan['updates'][number]['changes'] = [];
     const converged: ChildPlan['updates'][number]['converged'] = [];
     for (const o of outcomes) {
