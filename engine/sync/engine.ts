@@ -127,6 +127,8 @@ export class SyncEngine {
       (levels[0] ?? []).map((m) => m.name),
     );
     const ctx = runs.run;
+    // The run settings its mappings read, asked for before any mapping touches the store.
+    if (!ctx.stopping()) ctx.settings.prefetch(selected);
     // Schemas compiled a turn each, not in the middle of a page of records, but only once the
     // first level's mappings read their records (first-reads.ts).
     const validators = ctx.firstReads.ready.then(() => this.prepareValidators(selected, runs));
