@@ -173,6 +173,7 @@ describe('a mapping expression that runs away on shop data', () => {
       )
       .toBe('records');
     exit = await serve.terminate('SIGTERM');
+    console.log(`SIGTERM with a runaway evaluation in hand: exit ${exit.code} after ${exit.ms} ms`);
     // The end of its log says which shutdown step failed or hung, when one did.
     expect(exit.code, serve.stderr().slice(-3000)).toBe(0);
     // Generous: the shutdown bound is 10 s; a mapping can hold it up by one hard limit at most.
