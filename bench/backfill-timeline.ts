@@ -124,9 +124,9 @@ for (let run = 1; run <= runs; run++) {
     flush(prev?.end ?? 0);
     console.log(`  exit ${exit} ms (${exit - (po.at(-1)?.end ?? 0)} ms after the last response)`);
     // The chain the limiter imposes on the last request: n waits for the slot of n − 10 (it ends
-    // 1,050 ms after that one's start, or 1,000 ms after its answer when later). Lateness: how
+    // 1,000 ms after that one's answer: engine/connectors/http/rate-limiter.ts). Lateness: how
     // much later than its slot allowed a request started (it was not ready).
-    const slotEnd = (i: number) => Math.max(po[i]!.start + 1050, po[i]!.end + 1000);
+    const slotEnd = (i: number) => po[i]!.end + 1000;
     let i = po.length - 1;
     const chain: string[] = [];
     let late = 0;
@@ -135,12 +135,12 @@ for (let run = 1; run <= runs; run++) {
       const allowed = slotEnd(i - 10);
       const l = po[i]!.start - allowed;
       late += Math.max(0, l);
-      stretch += slotEnd(i - 10) - (po[i - 10]!.start + 1050);
+      stretch += slotEnd(i - 10) - (po[i - 10]!.start + 1000);
       if (l > 20) chain.push(`#${i + 1} ${l} ms late (${po[i]!.what})`);
       i -= 10;
     }
     console.log(
-      `  chain from #${i + 1} (${po[i]!.start} ms, ${po[i]!.what}): ${Math.floor((po.length - 1 - i) / 10)} windows; late starts ${late} ms, slots stretched by slow answers ${stretch} ms`,
+      `  chain from #${i + 1} (${po[i]!.start} ms, ${po[i]!.what}): ${Math.floor((po.length - 1 - i) / 10)} windows; late starts ${late} ms, slots stretched by the answers' time ${stretch} ms`,
     );
     for (const c of chain) console.log(`    ${c}`);
     const firstTen = po.slice(0, 10).map((r) => r.start - po[0]!.start);

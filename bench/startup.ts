@@ -134,7 +134,7 @@ async function backfill(ctx: BenchContext): Promise<void> {
     maxRatio: 1.15,
     note:
       `${SHOP.customers} customers, ${SHOP.products} products, ${SHOP.orders} orders; a real \`node bin/mapsync.js sync\` from spawn to exit (start-up, project loading, run, shutdown), median of ${runs} run(s): ${measured.map((m) => (m / 1000).toFixed(2)).join(', ')} s; ` +
-      `bound = 130 requests / ${RPS} rps = ${bound} s; ${detail}. The client keeps 10 requests per 1.05 s, so the limiter alone puts the last of 130 requests 12.6 s after the first.`,
+      `bound = 130 requests / ${RPS} rps = ${bound} s; ${detail}. A slot of the client's limiter counts until 1 s after its request's answer, so the limiter alone puts the last of 130 requests 12 windows of 1 s plus the answers' time after the first.`,
   });
 }
 

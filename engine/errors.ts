@@ -41,3 +41,15 @@ export class MappingRuntimeError extends MapsyncError {
     super(code, message, options);
   }
 }
+
+/**
+ * An evaluation stopped because its run was (the service shutting down, a mapping paused):
+ * not the expression's fault. The record fails as `interrupted`, due again at once, so the
+ * next run takes it up (engine/sync/failures.ts); the expression is not blamed for it.
+ */
+export class EvaluationInterrupted extends MapsyncError {
+  constructor(reason: unknown) {
+    const why = reason instanceof Error ? reason.message : reason === undefined ? 'aborted' : String(reason);
+    super('EVAL_INTERRUPTED', `evaluation interrupted (${why}); the record is tried again on the next run`);
+  }
+}

@@ -27,6 +27,12 @@ export interface RateLimitWaitEvent {
 export interface Telemetry {
   request(event: RequestEvent): void;
   rateLimitWait(event: RateLimitWaitEvent): void;
+  /**
+   * A write (POST, PUT, PATCH, DELETE) passed its last check and leaves now: called by the
+   * HTTP client at the same tick as that check (nothing can hold the write back after it).
+   * The chaos store-outage run dates sends with it (bench/chaos/store-outage.ts).
+   */
+  writeSent?(event: WriteAttempt & { path: string }): void;
 }
 
 export const noTelemetry: Telemetry = {

@@ -53,6 +53,12 @@ export interface EvaluationContext {
    * the answers for the run instead of asking for them record after record.
    */
   linkScope?: { generation(mapping: string): number };
+  /**
+   * The run's abort signal. When it aborts (shutdown, pause), an evaluation still queued or
+   * running in a worker is stopped at once (its worker replaced) and rejects with
+   * EvaluationInterrupted, instead of running on up to its hard limit.
+   */
+  signal?: AbortSignal;
 }
 
 /** A compiled JSONata expression with its guardrails applied. */

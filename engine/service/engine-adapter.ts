@@ -218,15 +218,19 @@ export function engineAdapter(options: EngineAdapterOptions): ServiceEngine {
       return toResult(request.mapping, summary);
     },
 
-    async syncRecord(item: WorkItem): Promise<void> {
-      // The engine finishes one record quickly and takes no signal: a shutdown waits for it.
-      await engine.syncRecord({
-        mapping: item.mapping,
-        side: item.side,
-        id: item.id,
-        reason: 'webhook',
-        ...(item.event === 'deleted' ? { deleted: true } : {}),
-      });
+    async syncRecord(item: WorkItem, signal: AbortSignal): Promise<void> {
+      // A shutdown waits for the record, but not for an expression still evaluating: the
+      // signal stops it in its worker (the record fails as interrupted, due at once).
+      await engine.syncRecord(
+        {
+          mapping: item.mapping,
+          side: item.side,
+          id: item.id,
+          reason: 'webhook',
+          ...(item.event === 'deleted' ? { deleted: true } : {}),
+        },
+        signal,
+      );
     },
 
     failedRecords: failedOf,

@@ -43,6 +43,8 @@ export function recordContext(mappingRun: MappingRun, bindings?: Record<string, 
     bindings: all,
     linkScope: mappingRun.run.dryRun ? undefined : mappingRun.runs.linkScope,
     fetch: fetchOf(mappingRun),
+    // A shutdown stops the record's evaluations in their workers (EvaluationInterrupted).
+    signal: mappingRun.run.options.signal,
     link: async (mappingName, key) => {
       if (key === undefined || key === null || key === '') return undefined;
       const dep = mappingRun.runs.get(mappingName);

@@ -100,9 +100,10 @@ export class SyncEngine {
     // at a time, and the caller's signal keeps no listener once the run is over.
     const local = new AbortController();
     setMaxListeners(0, local.signal);
-    const forward = () => local.abort();
+    // The caller's reason goes along (an interrupted evaluation names it: "service shutting down").
+    const forward = () => local.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', forward, { once: true });
-    if (options.signal?.aborted) local.abort();
+    if (options.signal?.aborted) local.abort(options.signal.reason);
     try {
       return await this.runWith(options, local.signal);
     } finally {
@@ -127,6 +128,8 @@ export class SyncEngine {
       (levels[0] ?? []).map((m) => m.name),
     );
     const ctx = runs.run;
+    // The run settings its mappings read, asked for before any mapping touches the store.
+    if (!ctx.stopping()) ctx.settings.prefetch(selected);
     // Schemas compiled a turn each, not in the middle of a page of records, but only once the
     // first level's mappings read their records (first-reads.ts).
     const validators = ctx.firstReads.ready.then(() => this.prepareValidators(selected, runs));
@@ -205,10 +208,11 @@ export class SyncEngine {
   /**
    * Sync one record now (webhooks, the service's work queue). Both sides are read live.
    * A delete (webhook `deleted`, or `reason: 'delete-check'`) is applied only after a lookup
-   * confirms the record is gone.
+   * confirms the record is gone. `signal` (a shutdown) stops its evaluations in their
+   * workers: the record then fails as interrupted and is taken up by the next run.
    */
-  async syncRecord(item: SyncRequest): Promise<ProcessResult> {
-    const runs = this.context({ mode: 'incremental', dryRun: false });
+  async syncRecord(item: SyncRequest, signal?: AbortSignal): Promise<ProcessResult> {
+    const runs = this.context({ mode: 'incremental', dryRun: false, ...(signal ? { signal } : {}) });
     const mappingRun = runs.get(item.mapping);
     await mappingRun.prepare();
     const binding = item.side === 'source' ? mappingRun.source : mappingRun.target;

@@ -132,6 +132,11 @@ export interface EngineEvents {
   conflictDecided?(decision: ConflictDecision): void;
   mappingFinished?(summary: MappingSummary): void;
   runFinished?(summary: RunSummary): void;
+  /**
+   * The run's first store failure, emitted at the moment the run latches it (in the tick the
+   * failing store call rejects): no write of the run passes its last check after this.
+   */
+  storeFailed?(info: { message: string }): void;
 }
 
 export const OUTCOMES: readonly RecordOutcome[] = [

@@ -7,7 +7,7 @@
  */
 import { isConnectorError } from '../connectors/errors.ts';
 import type { EntityRecord } from '../connectors/types.ts';
-import { MappingRuntimeError, MapsyncError, StoreError } from '../errors.ts';
+import { EvaluationInterrupted, MappingRuntimeError, MapsyncError, StoreError } from '../errors.ts';
 import type { Side } from '../mapping/model.ts';
 import { NonFiniteNumberError } from '../mapping/plain.ts';
 import { CoercionError } from '../mapping/values.ts';
@@ -26,6 +26,12 @@ import { contentHash } from './hash.ts';
 
 /** The failed record of a source record whose mapping action failed (actions.ts). */
 export const ACTION_FAILED = 'ACTION_FAILED';
+
+/**
+ * The kind of a record whose evaluation a shutdown (or pause) stopped: nothing is wrong
+ * with it, so it is due again at once and the attempt does not count (storeFailure).
+ */
+export const INTERRUPTED = 'interrupted';
 
 /** A record-level failure raised by the engine itself. */
 export class RecordFailure extends MapsyncError {
@@ -122,6 +128,8 @@ export function classify(error: unknown): ClassifiedFailure {
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     };
   }
+  if (error instanceof EvaluationInterrupted)
+    return { code: error.code, kind: INTERRUPTED, reason: error.message };
   if (error instanceof MappingRuntimeError) {
     // The value that did not convert (or that JSONata quotes in its message) goes to the
     // details, never into the reason.
@@ -191,7 +199,10 @@ export async function storeFailure(
   previous?: FailedRecord,
   version?: string,
 ): Promise<FailedRecord> {
-  const attempts = (previous?.attempts ?? 0) + 1;
+  // Interrupted: not an attempt that failed; due at once, the previous failure's count and
+  // stop kept (nothing vanishes: the next run takes the record up, or a person does).
+  const interrupted = failure.kind === INTERRUPTED;
+  const attempts = interrupted ? Math.max(1, previous?.attempts ?? 1) : (previous?.attempts ?? 0) + 1;
   const record: FailedRecord = {
     mapping: state.mapping,
     side,
@@ -205,8 +216,17 @@ export async function storeFailure(
     firstAt: previous?.firstAt ?? now.toISOString(),
     at: now.toISOString(),
     attempts,
-    nextAttemptAt: nextAttemptAt(now, attempts, failure.retryAfterMs, failure.kind).toISOString(),
-    ...(retriesExhausted(failure.code, attempts) ? { stoppedAt: now.toISOString() } : {}),
+    nextAttemptAt: (interrupted
+      ? now
+      : nextAttemptAt(now, attempts, failure.retryAfterMs, failure.kind)
+    ).toISOString(),
+    ...(interrupted
+      ? previous?.stoppedAt !== undefined
+        ? { stoppedAt: previous.stoppedAt }
+        : {}
+      : retriesExhausted(failure.code, attempts)
+        ? { stoppedAt: now.toISOString() }
+        : {}),
     ...(version !== undefined ? { version } : {}),
   };
   await state.setFailed(record);

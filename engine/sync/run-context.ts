@@ -61,7 +61,10 @@ export class RunContext {
       (mapping, side) => this.mapping(mapping)[side].system,
       options.dryRun,
     );
-    this.store = watchedBackend(deps.store, (error) => this.writer.noteFailure(error));
+    this.store = watchedBackend(deps.store, (error) => {
+      if (this.writer.noteFailure(error))
+        this.reporter.emit(() => deps.events.storeFailed?.({ message: error.message }));
+    });
     this.stopSignal = options.signal
       ? AbortSignal.any([options.signal, this.writer.writeSignal])
       : this.writer.writeSignal;

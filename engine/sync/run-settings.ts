@@ -49,14 +49,30 @@ export class RunSettingsCache {
     private readonly options: Pick<RunOptions, 'mode' | 'signal'>,
   ) {}
 
-  /** The bindings (`source_settings`, `target_settings`) a mapping's expressions read. */
+  /**
+   * The bindings (`source_settings`, `target_settings`) a mapping's expressions read. Both
+   * sides are asked at once: neither read waits for the other system's requests.
+   */
   async bindingsFor(mapping: CompiledMapping): Promise<Record<string, unknown>> {
-    const out: Record<string, unknown> = {};
-    for (const side of settingsSidesOf(mapping)) {
-      const system = mapping[side].system;
-      out[SETTINGS_VARIABLE[side]] = await this.of(system, mapping.name, side);
+    const sides = settingsSidesOf(mapping);
+    const values = await Promise.all(sides.map((side) => this.of(mapping[side].system, mapping.name, side)));
+    return Object.fromEntries(sides.map((side, i) => [SETTINGS_VARIABLE[side], values[i]]));
+  }
+
+  /**
+   * Start reading, side by side, the settings of every system these mappings' expressions
+   * read (a run calls it first thing, for the mappings it runs): each is read once either
+   * way, and a rate-limited system then gets its settings requests in the run's first
+   * window, next to its token, instead of after the store and the other system's reads of
+   * the first mapping that needs them. A failure is reported by the mappings that read the
+   * settings (`bindingsFor`), not here.
+   */
+  prefetch(mappings: readonly CompiledMapping[]): void {
+    for (const mapping of mappings) {
+      for (const side of settingsSidesOf(mapping)) {
+        this.of(mapping[side].system, mapping.name, side).catch(() => {});
+      }
     }
-    return out;
   }
 
   private of(system: string, mapping: string, side: Side): Promise<Readonly<Record<string, unknown>>> {

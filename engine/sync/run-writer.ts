@@ -42,11 +42,12 @@ export class RunWriter {
     return this.storeDown.signal;
   }
 
-  /** Record a store failure; later writes of this run are refused. */
-  noteFailure(error: unknown): void {
-    if (!(error instanceof StoreError) || this.failure) return;
+  /** Record a store failure; later writes of this run are refused. True for the first one (the latch). */
+  noteFailure(error: unknown): boolean {
+    if (!(error instanceof StoreError) || this.failure) return false;
     this.failure = error;
     this.storeDown.abort(error);
+    return true;
   }
 
   /** An id for a record a dry run would create (see `isPlaceholder`). */

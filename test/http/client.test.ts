@@ -177,7 +177,16 @@ describe('createHttpClient', () => {
     // One request per 10 s: the second cannot get budget while the test runs, so only the
     // abort can end its wait.
     const limiter = new RateLimiter({ limit: 1, intervalMs: 10_000, marginMs: 0 });
-    const http = createHttpClient({ system: 't', prefixUrl: url, runtime: createRuntime(), limiter });
+    // What the chaos store-outage run counts: a write's send, in the tick of its last check.
+    const writesSent: string[] = [];
+    const runtime = createRuntime({
+      telemetry: {
+        request() {},
+        rateLimitWait() {},
+        writeSent: (w) => writesSent.push(`${w.method} ${w.path}`),
+      },
+    });
+    const http = createHttpClient({ system: 't', prefixUrl: url, runtime, limiter });
     const controller = new AbortController();
     const sent = http.post('slow', { body: '{}', ...abortOptions('POST', controller.signal) });
     await vi.waitUntil(() => hits.length === 1, { timeout: 10_000 });
@@ -197,6 +206,7 @@ describe('createHttpClient', () => {
     // The request already on the wire was not aborted.
     expect((await sent).statusCode).toBe(200);
     expect(hits.map((h) => h.split(' ')[1])).toEqual(['/slow']);
+    expect(writesSent).toEqual(['POST /slow']);
     // A read is aborted through got's own signal, wherever it is.
     expect(abortOptions('GET', controller.signal)).toEqual({ signal: controller.signal });
   });

@@ -55,7 +55,8 @@ describe('RateLimiter', () => {
 
   it('holds an acquired slot until its call is answered, then one interval more (issue 12)', async () => {
     // The server counts a request when it gets it, at the latest when it answers: a request
-    // answered 300 ms after its start still counts there until 1,300 ms.
+    // answered 300 ms after its start still counts there until 1,300 ms. No margin on top:
+    // the server counted it before it answered, so one interval from the answer is enough.
     const limiter = new RateLimiter({ limit: 2, intervalMs: 1000, marginMs: 50 });
     const t0 = Date.now();
     const first = await limiter.acquire();
@@ -66,21 +67,43 @@ describe('RateLimiter', () => {
       return release;
     });
     await vi.advanceTimersByTimeAsync(20);
-    quick(); // answered at once: its slot ends at start + interval + margin
+    quick(); // answered after 20 ms: its slot ends 1,000 ms later, at 1,020
     await vi.advanceTimersByTimeAsync(280);
-    first(); // answered after 300 ms: its slot ends 1,000 ms later
+    first(); // answered after 300 ms: its slot ends 1,000 ms later, at 1,300
     expect(limiter.inUse()).toBe(2);
-    await vi.advanceTimersByTimeAsync(749);
+    await vi.advanceTimersByTimeAsync(719);
     expect(starts).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(starts).toEqual([1050]); // the quick one's slot freed first
+    expect(starts).toEqual([1020]); // the quick one's slot freed first
     const fourth = limiter.acquire().then(() => starts.push(Date.now() - t0));
-    await vi.advanceTimersByTimeAsync(249);
-    expect(starts).toEqual([1050]);
+    await vi.advanceTimersByTimeAsync(279);
+    expect(starts).toEqual([1020]);
     await vi.advanceTimersByTimeAsync(1);
     await fourth;
-    expect(starts).toEqual([1050, 1300]);
+    expect(starts).toEqual([1020, 1300]);
     (await third)();
+  });
+
+  it('keeps the margin for a call whose answer it does not see, not for an answered one', async () => {
+    const limiter = new RateLimiter({ limit: 1, intervalMs: 1000, marginMs: 50 });
+    const t0 = Date.now();
+    await limiter.schedule(async () => {}); // never released: counts 1,050 ms from its start
+    const starts: number[] = [];
+    const next = limiter.acquire().then((release) => {
+      starts.push(Date.now() - t0);
+      return release;
+    });
+    await vi.advanceTimersByTimeAsync(1049);
+    expect(starts).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual([1050]);
+    (await next)(); // answered at once: the next may start one interval later, at 2,050
+    const last = limiter.acquire().then(() => starts.push(Date.now() - t0));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(starts).toEqual([1050]);
+    await vi.advanceTimersByTimeAsync(1);
+    await last;
+    expect(starts).toEqual([1050, 2050]);
   });
 
   it('a slot never answered ends after the longest hold, not never', async () => {

@@ -199,7 +199,12 @@ describe('a store that fails in the middle of a run', () => {
   it('stops the run: records in flight finish their call, no further write is sent', async () => {
     let linkWrites = 0;
     const flaky = failingWrites('flaky', (name) => name.endsWith('.links') && ++linkWrites > 3);
-    const { engine, shop, erp } = makeEngine([customerMapping()], { store: flaky, concurrency: 4 });
+    const latched: string[] = [];
+    const { engine, shop, erp } = makeEngine([customerMapping()], {
+      store: flaky,
+      concurrency: 4,
+      events: { storeFailed: ({ message }) => latched.push(message) },
+    });
     shop.system.seed(
       'customer',
       Array.from({ length: 20 }, (_, i) => ({
@@ -216,6 +221,8 @@ describe('a store that fails in the middle of a run', () => {
     const creates = erp.system.writes.filter((w) => w.method === 'create').length;
     expect(creates).toBeGreaterThanOrEqual(4);
     expect(creates).toBeLessThanOrEqual(3 + 4);
+    // The latch is announced once, at the first failure (chaos store-outage dates it so).
+    expect(latched).toEqual([expect.stringMatching(/disk full/)]);
   });
 });
 

@@ -168,13 +168,17 @@ function gotOptions(
           // (a shared budget counts its slot from then: rate-budget/hub.ts).
           const lastChecks = async () => {
             if (cancel?.aborted) throw cancelled(system, request);
-            if (runtime.beforeWrite && isWrite(request.method) && !options.sideEffectFree) {
+            if (!isWrite(request.method) || options.sideEffectFree) return;
+            if (runtime.beforeWrite) {
               // A fleet job that lost its locks must not send what it prepared (write-guard.ts).
               await runtime.beforeWrite({ system, method: request.method }).catch((error: unknown) => {
                 throw cancelled(system, request, error);
               });
               if (cancel?.aborted) throw cancelled(system, request);
             }
+            // In the same tick as the check above: from here on the write leaves.
+            const path = request.url instanceof URL ? request.url.pathname : '';
+            runtime.telemetry.writeSent?.({ system, method: request.method, path });
           };
           if (limiter) {
             const onWait = (waitMs: number) => runtime.telemetry.rateLimitWait({ system, waitMs });

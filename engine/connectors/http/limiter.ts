@@ -17,7 +17,9 @@ export interface RateLimitOptions {
   /**
    * Extra milliseconds added to the interval so that requests that leave this process
    * exactly one interval apart still arrive more than one interval apart (network jitter,
-   * event-loop stalls). Default 50.
+   * event-loop stalls). Default 50. The in-process limiter adds it only to calls whose answer
+   * it does not see (`schedule`): an `acquire`d slot counts until one interval after the
+   * answer, which the server gave after counting the request (rate-limiter.ts).
    */
   marginMs?: number;
   /** Called with the limiter's own clock reading each time it lets a call start (tests). */

@@ -8,6 +8,10 @@
  * never runs mapping code, so health checks, webhooks and SIGTERM are served whatever a
  * mapping does.
  *
+ * An evaluation whose context's `signal` aborts (its run stopped: a shutdown, a pause) does
+ * not run on to its limit: taken out of the queue, or its worker terminated and replaced,
+ * it rejects with EvaluationInterrupted at once.
+ *
  * `$link` needs the link store and may create the linked record, so it is answered here on
  * the main thread with a "links needed" round trip (protocol.ts): a worker never waits for
  * the main thread, no worker is held while a linked record is created (which may itself
@@ -21,8 +25,9 @@ import { AsyncResource } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { MappingRuntimeError, MapsyncError } from '../../errors.ts';
+import { EvaluationInterrupted, MapsyncError } from '../../errors.ts';
 import type { CompiledExpression, EvaluationContext } from '../model.ts';
+import { closedError, fetchAnswer, listening, pick, stopped } from './pool-support.ts';
 import { type EvalMessage, Progress, type WireItem, type WorkerMessage } from './protocol.ts';
 import { type EvalItem, type ExpressionRunner, fetchOf, linkKey } from './runner.ts';
 import { ceilingMessage, hardLimitMessage, StretchClock } from './stretch-clock.ts';
@@ -66,6 +71,8 @@ interface Job {
    * not that of the worker's message event.
    */
   inCallerContext<T>(fn: () => T): T;
+  /** Set when its run's signal aborted: the job is settled, a `$link` answer does not requeue it. */
+  interrupted?: boolean;
 }
 
 interface Slot {
@@ -114,6 +121,8 @@ export class EvaluatorPool implements ExpressionRunner {
   evaluate(items: readonly EvalItem[], ctx: EvaluationContext): Promise<unknown[]> {
     if (items.length === 0) return Promise.resolve([]);
     if (this.closed) return Promise.reject(closedError());
+    const signal = ctx.signal;
+    if (signal?.aborted) return Promise.reject(new EvaluationInterrupted(signal.reason));
     let answers = this.answersByResolver.get(ctx.link);
     if (!answers) {
       answers = new Map();
@@ -121,9 +130,39 @@ export class EvaluatorPool implements ExpressionRunner {
     }
     return new Promise((resolve, reject) => {
       const inCallerContext = AsyncResource.bind(<T>(fn: () => T): T => fn());
-      this.queue.push({ items, ctx, from: 0, values: [], answers, resolve, reject, inCallerContext });
+      const job: Job = { items, ctx, from: 0, values: [], answers, resolve, reject, inCallerContext };
+      if (signal)
+        Object.assign(
+          job,
+          listening(signal, () => this.interrupt(job, signal.reason), job),
+        );
+      this.queue.push(job);
       this.pump();
     });
+  }
+
+  /** Evaluations being run by a worker now. */
+  get busy(): number {
+    let n = 0;
+    for (const slot of this.slots) if (slot.job) n++;
+    return n;
+  }
+
+  /** The job's run stopped: out of the queue, or its worker terminated (a fresh one starts as needed). */
+  private interrupt(job: Job, reason: unknown): void {
+    job.interrupted = true;
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    for (const slot of this.slots) {
+      if (slot.job !== job) continue;
+      this.slots.delete(slot);
+      clearTimeout(slot.timer);
+      slot.job = undefined;
+      void slot.worker.terminate();
+    }
+    job.reject(new EvaluationInterrupted(reason));
+    // After every listener of the abort has run: the run's other jobs leave the queue first.
+    queueMicrotask(() => this.pump());
   }
 
   /**
@@ -321,6 +360,7 @@ export class EvaluatorPool implements ExpressionRunner {
       return;
     }
     if (this.closed) return job.reject(closedError());
+    if (job.interrupted) return;
     this.queue.unshift(job);
     this.pump();
   }
@@ -349,46 +389,6 @@ export class EvaluatorPool implements ExpressionRunner {
   }
 }
 
-/** `$fetch` asked by a worker, answered by the record's context on this thread. */
-function fetchAnswer(
-  ctx: EvaluationContext,
-  fetch: { side: 'source' | 'target'; name: string },
-  args: unknown,
-): Promise<unknown> {
-  if (!ctx.fetch)
-    return Promise.reject(
-      new MapsyncError(
-        'MAP_EVAL_ERROR',
-        `$fetch('${fetch.side}', '${fetch.name}', …): no system is connected in this evaluation`,
-      ),
-    );
-  return ctx.fetch(fetch.side, fetch.name, (args ?? {}) as Record<string, unknown>);
-}
-
 export function defaultPoolSize(): number {
   return Math.min(4, Math.max(1, availableParallelism() - 1));
-}
-
-function pick(
-  bindings: Record<string, unknown> | undefined,
-  names: readonly string[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (!bindings) return out;
-  for (const name of names) if (name in bindings) out[name] = bindings[name];
-  return out;
-}
-
-function stopped(expression: CompiledExpression, code: string, detail: string): MappingRuntimeError {
-  const { file, line, col } = expression.position;
-  return new MappingRuntimeError(
-    code,
-    `${file}:${line}:${col}: mapping "${expression.mapping}", ${expression.label}: ${detail}`,
-    expression.mapping,
-    expression.label,
-  );
-}
-
-function closedError(): MapsyncError {
-  return new MapsyncError('EVAL_CLOSED', 'the expression evaluator was closed');
 }
