@@ -285,7 +285,9 @@ describe('the pool', () => {
       .valuesForTarget(mapping, { first_name: '1000000' }, ctx)
       .catch((e: unknown) => e);
     const queued = evaluator.valuesForTarget(mapping, { first_name: '3' }, ctx).catch((e: unknown) => e);
-    await expect.poll(() => patient.busy).toBe(1);
+    // A hang guard, not a speed check: `warm` gives up after 15 s, and at load 15-20 a worker
+    // can take longer than that to start from the TypeScript sources.
+    await expect.poll(() => patient.busy, { timeout: 90_000, interval: 50 }).toBe(1);
     run.abort(new Error('service shutting down'));
     for (const error of await Promise.all([runaway, queued])) {
       expect(error).toBeInstanceOf(EvaluationInterrupted);
@@ -299,7 +301,7 @@ describe('the pool', () => {
     );
     const values = await evaluator.valuesForTarget(mapping, { first_name: '3', last_name: 'N' }, noLinks);
     expect(values.get('FirstName')).toBe('3');
-  });
+  }, 240_000);
 
   it('warm: starts its workers and resolves once they are ready (a closed pool at once)', async () => {
     const fresh = new EvaluatorPool({ size: 2 });
