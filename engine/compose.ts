@@ -96,9 +96,14 @@ export async function openProject(options: OpenProjectOptions): Promise<OpenedPr
     store,
     engine,
     async close() {
-      await pool.close();
-      await Promise.allSettled([...connectors.values()].map((c) => c.close()));
-      if (!options.storeBackend) await store.close();
+      // Side by side: the workers, the connections and the store depend on none of the others
+      // once the engine is done (the store's close, a WAL checkpoint, is the longest).
+      const [workers, , stored] = await Promise.allSettled([
+        pool.close(),
+        Promise.allSettled([...connectors.values()].map((c) => c.close())),
+        options.storeBackend ? undefined : store.close(),
+      ]);
+      for (const result of [workers, stored]) if (result?.status === 'rejected') throw result.reason;
     },
   };
 }

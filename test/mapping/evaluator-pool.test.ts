@@ -285,7 +285,9 @@ describe('the pool', () => {
       .valuesForTarget(mapping, { first_name: '1000000' }, ctx)
       .catch((e: unknown) => e);
     const queued = evaluator.valuesForTarget(mapping, { first_name: '3' }, ctx).catch((e: unknown) => e);
-    await expect.poll(() => patient.busy).toBe(1);
+    // A hang guard, not a speed check: `warm` gives up after 15 s, and at load 15-20 a worker
+    // can take longer than that to start from the TypeScript sources.
+    await expect.poll(() => patient.busy, { timeout: 90_000, interval: 50 }).toBe(1);
     run.abort(new Error('service shutting down'));
     for (const error of await Promise.all([runaway, queued])) {
       expect(error).toBeInstanceOf(EvaluationInterrupted);
@@ -299,7 +301,7 @@ describe('the pool', () => {
     );
     const values = await evaluator.valuesForTarget(mapping, { first_name: '3', last_name: 'N' }, noLinks);
     expect(values.get('FirstName')).toBe('3');
-  });
+  }, 240_000);
 
   it('warm: starts its workers and resolves once they are ready (a closed pool at once)', async () => {
     const fresh = new EvaluatorPool({ size: 2 });
@@ -444,5 +446,6 @@ cases:
       /^ {4}error: probe\.yaml:9:7: mapping "probe", property "FirstName" to_target: evaluation (ran longer than the hard limit of \d+ ms|did not finish within \d+ ms \(the machine was too busy to give it the \d+ ms of its hard limit\))/,
     );
     expect(lines.at(-1)).toBe('1 passed, 1 failed');
-  });
+    // A hang guard: under a CPU hog (load ~20) this took 78 s, the default being 120 s.
+  }, 240_000);
 });

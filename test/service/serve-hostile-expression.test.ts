@@ -169,7 +169,7 @@ describe('a mapping expression that runs away on shop data', () => {
           );
           return (mapping?.current as { kind?: string } | undefined)?.kind;
         },
-        { timeout: 30_000, interval: 50 },
+        { timeout: 60_000, interval: 50 },
       )
       .toBe('records');
     exit = await serve.terminate('SIGTERM');
