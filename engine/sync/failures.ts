@@ -203,6 +203,11 @@ export async function storeFailure(
   // stop kept (nothing vanishes: the next run takes the record up, or a person does).
   const interrupted = failure.kind === INTERRUPTED;
   const attempts = interrupted ? Math.max(1, previous?.attempts ?? 1) : (previous?.attempts ?? 0) + 1;
+  const stoppedAt = interrupted
+    ? previous?.stoppedAt
+    : retriesExhausted(failure.code, attempts)
+      ? now.toISOString()
+      : undefined;
   const record: FailedRecord = {
     mapping: state.mapping,
     side,
@@ -220,13 +225,7 @@ export async function storeFailure(
       ? now
       : nextAttemptAt(now, attempts, failure.retryAfterMs, failure.kind)
     ).toISOString(),
-    ...(interrupted
-      ? previous?.stoppedAt !== undefined
-        ? { stoppedAt: previous.stoppedAt }
-        : {}
-      : retriesExhausted(failure.code, attempts)
-        ? { stoppedAt: now.toISOString() }
-        : {}),
+    ...(stoppedAt !== undefined ? { stoppedAt } : {}),
     ...(version !== undefined ? { version } : {}),
   };
   await state.setFailed(record);

@@ -26,6 +26,7 @@ import type { PropertyDiff } from './events.ts';
 import { type ClassifiedFailure, classify } from './failures.ts';
 import type { MappingRun } from './mapping-run.ts';
 import { mergePair, type PropertyInput } from './merge.ts';
+import { baseOf } from './pair-plan.ts';
 import { buildPatch, objectPathsOf } from './patch.ts';
 import { reportWritten } from './report-lines.ts';
 import type { KnownLinks, ProcessResult } from './run-types.ts';
@@ -238,30 +239,18 @@ function planChildren(
       plan.creates.push(child);
       continue;
     }
-    const inputs: PropertyInput[] = toTarget.map((p) => {
-      const b = current.base;
-      const hasBase = p.target in b.target;
-      return {
-        path: p.target,
-        type: p.type,
-        direction: 'to-target' as const,
-        conflict: p.conflict ?? mapping.conflict,
-        ...(p.normalize ? { normalize: p.normalize } : {}),
-        sourceValue: p.source !== undefined ? child.raw.get(p.source) : undefined,
-        desiredTarget: child.yields.get(p.target),
-        // Children are not listed back: the target holds what we last wrote.
-        targetValue: b.target[p.target],
-        ...(hasBase
-          ? {
-              base: {
-                yielded: b.yields?.[p.target],
-                source: p.source !== undefined ? b.source[p.source] : undefined,
-                target: b.target[p.target],
-              },
-            }
-          : {}),
-      };
-    });
+    const inputs: PropertyInput[] = toTarget.map((p) => ({
+      path: p.target,
+      type: p.type,
+      direction: 'to-target' as const,
+      conflict: p.conflict ?? mapping.conflict,
+      ...(p.normalize ? { normalize: p.normalize } : {}),
+      sourceValue: p.source !== undefined ? child.raw.get(p.source) : undefined,
+      desiredTarget: child.yields.get(p.target),
+      // Children are not listed back: the target holds what we last wrote.
+      targetValue: current.base.target[p.target],
+      ...baseOf(current.base, p),
+    }));
     const outcomes = mergePair({ properties: inputs, firstSync: mapping.firstSync }, run.evaluator.sameValue);
     const changes: ChildPlan['updates'][number]['changes'] = [];
     const converged: ChildPlan['updates'][number]['converged'] = [];

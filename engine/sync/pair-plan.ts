@@ -13,7 +13,13 @@ import type { LinkRecord } from '../store/sync-state.ts';
 import { ACTION_LOCKED, describeLock, lockingAction } from './actions.ts';
 import type { ConflictDecision, PropertyDiff } from './events.ts';
 import type { ClassifiedFailure } from './failures.ts';
-import { mergePair, type PropertyInput, type PropertyOutcome, type Same } from './merge.ts';
+import {
+  mergePair,
+  type PropertyBase,
+  type PropertyInput,
+  type PropertyOutcome,
+  type Same,
+} from './merge.ts';
 import { buildPatch } from './patch.ts';
 import { copySnapshot } from './snapshot-copy.ts';
 import type { SourceView, TargetView } from './views.ts';
@@ -203,8 +209,6 @@ function propertyInput(
   source: SourceView,
   target: TargetView,
 ): PropertyInput {
-  const b = link.base;
-  const hasBase = p.target in b.target;
   return {
     path: p.target,
     type: p.type,
@@ -218,15 +222,19 @@ function propertyInput(
     ...(p.direction !== 'to-target' && p.source !== undefined
       ? { desiredSource: target.desiredSource.get(p.source) }
       : {}),
-    ...(hasBase
-      ? {
-          base: {
-            yielded: b.yields?.[p.target],
-            source: p.source !== undefined ? b.source[p.source] : undefined,
-            target: b.target[p.target],
-          },
-        }
-      : {}),
+    ...baseOf(link.base, p),
+  };
+}
+
+/** One property's merge base as the link's snapshot holds it (none before it was first synced). */
+export function baseOf(base: LinkRecord['base'], p: CompiledProperty): { base?: PropertyBase } {
+  if (!(p.target in base.target)) return {};
+  return {
+    base: {
+      yielded: base.yields?.[p.target],
+      source: p.source !== undefined ? base.source[p.source] : undefined,
+      target: base.target[p.target],
+    },
   };
 }
 
