@@ -27,15 +27,21 @@ module.enableCompileCache?.();
 // enough for V8's optimizing compiler to pay for itself: its compile jobs cost a third of
 // `mapsync validate`'s CPU. They run on V8's baseline tiers alone. Set before any of the
 // engine is loaded; long-running commands (sync, serve…) keep the optimizer.
-// Nearly everything `validate` allocates (the parsed YAML, the compiled mappings) lives until
-// it exits, so each young-generation collection copies it again: the young generation grows
-// 4 times instead of twice when full, 8 collections instead of 12 and no full one before the
-// end (docs/benchmarks.md §6).
+// The young generation of short commands keeps its first size (1 MB) instead of growing to
+// 16 MB: memory a process touches for the first time costs a page fault each 4 kB (~10 µs on
+// the benchmark machine's VM), and a young generation grown to 16 MB (two halves) was ~5,000
+// of `validate`'s ~13,500 faults; kept small, its pages are reused by each collection, which
+// copies only what is still alive (cheap: ~50 collections of ~1 ms). Nor does V8 start
+// marking the old generation as it nears its first limit (a full collection before the
+// end, ~15 ms, of a heap that is about to be thrown away). docs/benchmarks.md §6.
 const SHORT = new Set([undefined, 'validate', 'test', 'docs', 'help', '--help', '-h', '--version', '-V']);
 const command = process.argv[2];
 const optimize = Boolean(process.env.MAPSYNC_OPTIMIZE);
 if (SHORT.has(command) && !optimize) v8.setFlagsFromString('--no-opt');
-if (SHORT.has(command)) v8.setFlagsFromString('--semi-space-growth-factor=4');
+if (SHORT.has(command)) {
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  v8.setFlagsFromString('--no-incremental-marking');
+}
 
 // `validate` and `test` run the CLI bundled into one CommonJS file, dist/cli/check.cjs, whose
 // compiled code V8 keeps on disk between runs (below). The other short commands run the CLI
