@@ -65,9 +65,14 @@ const packageOf = (specifier) => {
  *   (a `vm.Script` whose code comes from the cache cannot call `import()` itself on Node 20);
  * - `__mapsyncTrace`: called with each module's path as it runs, or undefined (see
  *   MAPSYNC_TRACE_MODULES in bin/mapsync.js; the tests of what a command loads use it).
+ * The file is that function's expression, `(function (exports, require, …) {…})`, so that
+ * bin/mapsync.js gives V8 the string it read: wrapped there, the 2.7 MB source was a
+ * concatenation that V8 copied into one more string (~700 page faults, docs/benchmarks.md §6).
  * The last line names the bundle by a hash of its content, the key of the code cache.
  */
 export const CACHED_BUNDLE = 'check.cjs';
+export const CACHED_WRAPPER =
+  '(function (exports, require, module, __filename, __dirname, __mapsyncUrl, __mapsyncImport, __mapsyncTrace) {';
 export const CACHED_ENTRY = 'engine/cli/process.js';
 
 /** @param {string} root the repository, ending in a slash */
@@ -118,7 +123,7 @@ export async function bundleCli(root) {
     }
     for (const f of result.outputFiles) files.set(posix(relative(outdir, f.path)), Buffer.from(f.contents));
   }
-  const code = Buffer.from(asciiOnly(files.get(CACHED_BUNDLE).toString('utf8')));
+  const code = Buffer.from(`${CACHED_WRAPPER}${asciiOnly(files.get(CACHED_BUNDLE).toString('utf8'))}\n})\n`);
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 20);
   files.set(CACHED_BUNDLE, Buffer.concat([code, Buffer.from(`//# mapsync-bundle ${hash}\n`)]));
   files.set('meta.json', Buffer.from(`${JSON.stringify(meta, null, 1)}\n`));

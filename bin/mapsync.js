@@ -97,10 +97,13 @@ async function runCached(file) {
     // No cache yet: compiled as without one, and written at exit.
   }
   const url = new URL(`file://${file}`).href;
-  const script = new vm.Script(
-    `(function (exports, require, module, __filename, __dirname, __mapsyncUrl, __mapsyncImport, __mapsyncTrace) {${source}\n})`,
-    { filename: file, ...(cachedData ? { cachedData } : {}) },
-  );
+  // The file is the expression of the function called below (bin/bundle.js, CACHED_WRAPPER):
+  // the string read is compiled as it is, not copied into a wrapped one. (A bundle built
+  // before that is the body alone.)
+  const code = source.startsWith('(function (exports, ')
+    ? source
+    : `(function (exports, require, module, __filename, __dirname, __mapsyncUrl, __mapsyncImport, __mapsyncTrace) {${source}\n})`;
+  const script = new vm.Script(code, { filename: file, ...(cachedData ? { cachedData } : {}) });
   if (cache && (!cachedData || script.cachedDataRejected)) {
     process.once('exit', () => {
       try {
