@@ -45,6 +45,8 @@ export const BUNDLED = new Set([
 /** How document-schemas.js loads a precompiled validator (bundleValidators). */
 export const VALIDATOR_IMPORT = 'await import(__rewriteRelativeImportExtension(pathToFileURL(file).href))';
 
+export const YAML_LOG_TOKENS = 'if (node_process.env.LOG_TOKENS)';
+
 export const EAGER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
 export const LAZY_CHILD_PROCESS =
   "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
@@ -183,6 +185,17 @@ function plugin(dist, outdir, cjs) {
           return undefined;
         }
         return { contents: code.replace(EAGER_CHILD_PROCESS, LAZY_CHILD_PROCESS), loader: 'js' };
+      });
+      // yaml's parser reads process.env.LOG_TOKENS for every token it is given (~15,000 in
+      // `validate mappings`, each a call into node for the environment): read once instead.
+      b.onLoad({ filter: /[\\/]yaml[\\/]dist[\\/]parse[\\/]parser\.js$/ }, (args) => {
+        const code = readFileSync(args.path, 'utf8');
+        if (!code.includes(YAML_LOG_TOKENS)) {
+          console.warn(`bin/bundle.js: ${args.path} no longer has ${YAML_LOG_TOKENS}`);
+          return undefined;
+        }
+        const once = `${code.replace(YAML_LOG_TOKENS, 'if (logTokens)')}\nvar logTokens = node_process.env.LOG_TOKENS;\n`;
+        return { contents: once, loader: 'js' };
       });
       // The precompiled document validators in the CommonJS bundle report themselves as they run.
       if (cjs)
