@@ -18,8 +18,15 @@ export class NonFiniteNumberError extends Error {
 
 export function toPlain(value: unknown): unknown {
   if (value === null || value === undefined) return value;
+  // One pass and no [key, value] pair per property (Object.entries): this runs on every value
+  // an expression yields. Holes and items that are not JSON (functions) are left out, as
+  // map + filter left them out.
   if (Array.isArray(value)) {
-    const items = value.map(toPlain).filter((item) => item !== undefined);
+    const items: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const plain = toPlain(value[i]);
+      if (plain !== undefined) items.push(plain);
+    }
     return items;
   }
   if (typeof value === 'function') return undefined;
@@ -30,8 +37,10 @@ export function toPlain(value: unknown): unknown {
   if (typeof value === 'object') {
     if (value instanceof Date) return value.toISOString();
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      const plain = toPlain(item);
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const plain = toPlain((value as Record<string, unknown>)[key]);
       if (plain !== undefined) out[key] = plain;
     }
     return out;

@@ -154,6 +154,18 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
     }
     return shared;
   };
+  // writeMany's statement text per row count, built once for the usual small counts (the
+  // connection keeps the statement prepared by its text).
+  const upserts: string[] = [];
+  const upsertSql = (count: number) => {
+    const known = upserts[count];
+    if (known) return known;
+    const sql =
+      `INSERT INTO ${table} (key, value) VALUES ${Array(count).fill('(?, ?)').join(', ')} ` +
+      'ON CONFLICT(key) DO UPDATE SET value=excluded.value';
+    if (count <= 16) upserts[count] = sql;
+    return sql;
+  };
   const namespaces = new Map<string, KeyvNamespace<unknown>>();
   // One adapter per namespace (keyv sets the namespace on its adapter), made once.
   const open = (name: string) => {
@@ -184,11 +196,8 @@ function sqliteBackend(storeFile: StoreFile): StoreBackend {
       if (writes.length === 0) return;
       check();
       const rows = await Promise.all(writes.map((w) => open(w.namespace).row(w.key, w.value)));
-      const sql =
-        `INSERT INTO ${table} (key, value) VALUES ${rows.map(() => '(?, ?)').join(', ')} ` +
-        'ON CONFLICT(key) DO UPDATE SET value=excluded.value';
       try {
-        await connection().query(sql, ...rows.flat());
+        await connection().query(upsertSql(rows.length), ...rows.flat());
       } catch (error) {
         throw new StoreError(
           `store write failed for ${writes.map((w) => `${w.namespace}:${w.key}`).join(', ')}: ${error instanceof Error ? error.message : String(error)}`,
