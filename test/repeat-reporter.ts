@@ -11,14 +11,14 @@ export default class RepeatReporter implements Reporter {
       const run = Number(/#(\d+)$/.exec(module.project.name)?.[1] ?? 0);
       const entry = runs.get(run) ?? { files: 0, failed: [] };
       entry.files++;
-      if (!module.ok()) entry.failed.push(module.moduleId);
+      if (!module.ok()) entry.failed.push(module.relativeModuleId);
       runs.set(run, entry);
     }
     const lines = [...runs.entries()]
       .sort(([a], [b]) => a - b)
       .map(
         ([run, { files, failed }]) =>
-          `run ${run}: ${failed.length === 0 ? 'passed' : 'FAILED'} (${files} files${failed.length ? `; failed: ${failed.join(', ')}` : ''})`,
+          `run ${run}: ${failed.length === 0 ? 'passed' : 'FAILED'} (${files} file${files === 1 ? '' : 's'}${failed.length ? `; failed: ${failed.join(', ')}` : ''})`,
       );
     const failedRuns = [...runs.values()].filter((r) => r.failed.length > 0).length;
     console.log(`\n${lines.join('\n')}\ntest:repeat: ${runs.size - failedRuns} passed, ${failedRuns} failed`);

@@ -2,8 +2,14 @@
  * The config `npm run test:repeat` (test/repeat.ts) runs: vitest.config.ts's projects, each
  * once per repetition (`MAPSYNC_REPEAT_TIMES`, default 5), as projects of their own
  * (`isolated #1`, `shared #1`, `isolated #2`, …), so one vitest start runs every repetition:
- * each file runs that many times, each time in a fresh worker of its repetition's project,
- * and test/repeat-reporter.ts says which repetitions passed.
+ * each file runs that many times, each time in a worker of its repetition's project, and
+ * test/repeat-reporter.ts says which repetitions passed.
+ *
+ * The repetitions run one after the other (each its own `sequence.groupOrder`), unless
+ * `MAPSYNC_REPEAT_OVERLAP=1`: then all of them are one group, and a worker that is free takes
+ * the next file of any repetition. Only for files that may run beside a copy of themselves:
+ * every server on port 0, every folder, PostgreSQL schema and Redis prefix of a name of their
+ * own (a few fleet files use fixed Redis prefixes), as the repeat list of `.ci/run` does.
  */
 import { statSync } from 'node:fs';
 import { defineConfig, mergeConfig } from 'vitest/config';
@@ -13,6 +19,8 @@ import base from '../vitest.config.ts';
 const times = Number(process.env.MAPSYNC_REPEAT_TIMES ?? '5');
 if (!Number.isInteger(times) || times < 1) throw new Error('MAPSYNC_REPEAT_TIMES needs a whole number ≥ 1');
 const workers = process.env.MAPSYNC_REPEAT_WORKERS ? Number(process.env.MAPSYNC_REPEAT_WORKERS) : undefined;
+
+const overlap = process.env.MAPSYNC_REPEAT_OVERLAP === '1';
 
 const projects = (base.test?.projects ?? []) as Array<{ test: { name: string } }>;
 
@@ -49,7 +57,12 @@ export default mergeConfig(
       projects: Array.from({ length: times }, (_, i) =>
         projects.map((project) => ({
           ...project,
-          test: { ...project.test, name: `${project.test.name} #${i + 1}` },
+          test: {
+            ...project.test,
+            name: `${project.test.name} #${i + 1}`,
+            ...(workers ? { maxWorkers: workers } : {}),
+            sequence: { groupOrder: overlap ? 0 : i },
+          },
         })),
       ).flat(),
     },

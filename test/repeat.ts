@@ -1,11 +1,23 @@
 /**
- * `npm run test:repeat`: the suite, 5 times in a row, on a machine made busy on purpose: one
- * child process per core spins for the whole time, as a colleague's build or a loaded CI
- * machine would. A test that leans on a timer firing before (or after) something it does
- * not control fails here. Passes only when every run passes.
+ * `npm run test:repeat`: the suite, 5 times, on a machine made busy on purpose: one child
+ * process per core spins for the whole time, as a colleague's build or a loaded CI machine
+ * would. A test that leans on a timer firing before (or after) something it does not control
+ * fails here. Passes only when every run passes.
+ *
+ * One vitest run holds every repetition (test/repeat.config.ts: vitest.config.ts's projects
+ * once per repetition, `isolated #3`, `shared #3`, …), so vitest, its transforms and the build
+ * of dist/ start once instead of once a repetition, and each file still runs that many times,
+ * each time in a worker of its own repetition, longest file first, on as many workers as
+ * vitest.config.ts gives or `--workers` says. The repetitions run one after the other; with
+ * `--overlap` a free worker takes the next file of any repetition, so files of different
+ * repetitions (a file and its own copy too) run at the same time: only for files that share
+ * no fixed name (test/repeat.config.ts). test/repeat-reporter.ts prints `run N:
+ * passed|FAILED` for each repetition at the end.
  *
  *   npm run test:repeat                              the whole suite, 5 times
  *   npm run test:repeat -- --times 3                 3 times
+ *   npm run test:repeat -- --workers 4               4 test files at a time (default: vitest.config.ts's)
+ *   npm run test:repeat -- --overlap FILES           the repetitions at the same time (CI's repeat step)
  *   npm run test:repeat -- test/http test/service    only these files or folders (as vitest takes them)
  *
  * Exit status: 0 when every run passed, 1 otherwise.
@@ -28,6 +40,8 @@ function option(name: string): number | undefined {
 }
 const times = option('--times') ?? 5;
 const workers = option('--workers');
+const overlapAt = args.indexOf('--overlap');
+if (overlapAt >= 0) args.splice(overlapAt, 1);
 const filters = args;
 
 const REPEAT_CONFIG = fileURLToPath(new URL('repeat.config.ts', import.meta.url));
@@ -50,6 +64,7 @@ function runSuite(): Promise<number> {
         ...process.env,
         MAPSYNC_REPEAT_TIMES: String(times),
         ...(workers ? { MAPSYNC_REPEAT_WORKERS: String(workers) } : {}),
+        ...(overlapAt >= 0 ? { MAPSYNC_REPEAT_OVERLAP: '1' } : {}),
       },
     });
     suite.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
