@@ -32,6 +32,19 @@ const SHARED_FOLDERS = [
   'test/conformance',
 ];
 /**
+ * Files of isolated folders that run in process all the same, and so share: the service's
+ * scheduler, webhook queue and endpoints against a scripted engine (test/service/fakes.ts),
+ * with fastify's `inject` instead of a port, no child process, no signal handler and no env;
+ * their fake clocks go back to real timers in afterEach. They are on the repeat list of CI
+ * (test/repeat.ts), where a fork and a fresh import of the service each time cost more than
+ * their tests.
+ */
+const SHARED_FILES = [
+  'test/service/scheduler.test.ts',
+  'test/service/webhooks.test.ts',
+  'test/service/endpoints.test.ts',
+];
+/**
  * In those folders, but isolated all the same: the evaluator pool's worker threads and their
  * 2 s CPU limit are its subject (a shared worker's pool and heap are no part of it), and the
  * crash trials SIGKILL child processes for minutes (a fork of their own gains nothing).
@@ -43,7 +56,9 @@ const SHARED = SHARED_FOLDERS.flatMap((folder) =>
   readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.test.ts'))
     .map((name) => `${folder}/${name.replaceAll(sep, '/')}`),
-).filter((file) => !ISOLATED_IN_SHARED.has(file));
+)
+  .filter((file) => !ISOLATED_IN_SHARED.has(file))
+  .concat(SHARED_FILES);
 
 // The default run (`npm test`) stays fast: long crash loops, chaos runs and the
 // browser test live in their own configs / npm scripts.

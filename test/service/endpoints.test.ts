@@ -24,6 +24,11 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+// Runs first (after-hooks run last-registered first): a test that failed on the fake clock
+// leaves real timers to the stops above and to the next file of a shared worker.
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 async function setup(options: Parameters<typeof buildService>[1] = {}) {
   const engine = new FakeEngine([
